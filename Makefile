@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vacmlab build. `make` builds the programs, `make check` runs every test
+# tier, `make appliance` builds the stand-in image, `make deps` installs the
+# Debian packages everything needs. See README.md.
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+SYSCONFDIR ?= /etc
+DESTDIR ?=
+BUILD ?= build
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+
+PKGS := libnl-3.0 libnl-route-3.0 inih jansson
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+	-Wformat=2 -Wswitch-enum -Wundef -Wpointer-arith -Wwrite-strings \
+	-Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS ?= -O2 -g
+# ATTACH_CONF is the allow file of the privileged helper: fixed at build time
+# so that nothing the invoking user controls can point it elsewhere.
+ATTACH_CONF ?= $(SYSCONFDIR)/vacmlab/attach.conf
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
+	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' \
+	-DVACMLAB_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap
+
+LAB_SRCS := $(filter-out lab/main.c,$(sort $(wildcard lab/*.c)))
+NETNS_SRCS := $(sort $(wildcard netns/*.c))
+CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LAB_SRCS) $(NETNS_SRCS))
+ATTACH_SRCS := $(sort $(wildcard attach/*.c))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+all: $(BUILD)/vacmlab $(BUILD)/vacmlab-attach vacmlab vacmlab-attach
+
+vacmlab: $(BUILD)/vacmlab
+	ln -sf $< $@
+vacmlab-attach: $(BUILD)/vacmlab-attach
+	ln -sf $< $@
+
+$(BUILD)/vacmlab: $(BUILD)/lab/main.o $(CORE_OBJS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+
+# The helper links libmnl and nothing of lab/ or netns/: it must stay small
+# enough to audit and must not contain the topology parser.
+$(BUILD)/vacmlab-attach: $(ATTACH_SRCS) $(wildcard attach/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $(ATTACH_SRCS) $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libmnl)
+
+$(BUILD)/%.o: %.c $(wildcard lab/*.h netns/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/tap.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJS) $(LDFLAGS) $(LIBS)
+
+unit: $(UNIT_BINS)
+
+# Tier 1: unit tests, no privileges. Tier 2/3: namespace and guest tests
+# (tests/*.t), which boot the stand-in appliance; `make appliance` first.
+check-unit: all unit
+	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f $(UNIT_BINS)
+
+check: all unit appliance
+	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f $(UNIT_BINS) $(sort $(wildcard tests/*.t))
+
+# The stand-in appliance. Never overwrites an existing image: it may be a
+# user's real image.bin.
+appliance: images/image.bin
+images/image.bin:
+	tests/appliance/build.sh $@
+
+# Bounded fuzzing of the topology parser under ASan/UBSan (clang libFuzzer).
+FUZZ_SECONDS ?= 60
+fuzz:
+	@mkdir -p $(BUILD)/fuzz tests/fuzz/corpus
+	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+		$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
+		-o $(BUILD)/fuzz/fuzz_topo tests/fuzz/fuzz_topo.c lab/topo.c lab/util.c \
+		$(shell $(PKG_CONFIG) --libs inih)
+	cp -n topo/*.conf tests/topo/invalid/*.conf $(BUILD)/fuzz/ 2>/dev/null; \
+	$(BUILD)/fuzz/fuzz_topo -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+		tests/fuzz/corpus tests/fuzz/regress $(BUILD)/fuzz
+
+DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
+	libnl-3-dev libnl-route-3-dev libmnl-dev libinih-dev libjansson-dev \
+	libpcap-dev dnsmasq-base qemu-system-x86 qemu-utils iproute2 \
+	busybox-static syslinux syslinux-common mtools fdisk dosfstools \
+	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
+	procps expect python3
+
+deps:
+	apt-get update
+	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_DEPS)
+
+install: all
+	install -D -m 0755 $(BUILD)/vacmlab $(DESTDIR)$(BINDIR)/vacmlab
+	install -D -m 0755 $(BUILD)/vacmlab-attach $(DESTDIR)$(BINDIR)/vacmlab-attach
+	@if [ -e $(DESTDIR)$(ATTACH_CONF) ]; then echo "keeping $(DESTDIR)$(ATTACH_CONF)"; \
+	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
+
+format-check:
+	clang-format --dry-run --Werror $(wildcard lab/*.[ch] netns/*.[ch] attach/*.[ch] tests/unit/*.[ch])
+
+clean:
+	rm -rf $(BUILD) build-* vacmlab vacmlab-attach
+
+.PHONY: all unit check check-unit appliance fuzz deps install clean format-check

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * util.h - small helpers shared by lab/: exit codes, messages, allocation
+ * that cannot fail silently, cleanup attributes.
+ */
+#ifndef VACMLAB_UTIL_H
+#define VACMLAB_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* Exit codes, documented in README.md and `vacmlab --help`. */
+enum vacmlab_exit {
+	EXIT_OK = 0,
+	EXIT_CONFIG = 1,	/* usage or topology error: nothing started */
+	EXIT_ENV = 2,		/* environment: no user namespaces, no tun, ... */
+	EXIT_CHILD = 3,		/* a child (QEMU, dnsmasq) failed */
+	EXIT_TIMEOUT = 4,	/* readiness or wait timed out */
+	EXIT_STATE = 5,		/* lab not running / already running / busy */
+	EXIT_RUN_INFRA = 125,	/* `vacmlab run`: the lab could not come up */
+};
+
+extern const char *prog_name;
+extern int verbose;
+
+void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t sz);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Write all of @buf or return -errno. */
+int write_all(int fd, const void *buf, size_t len);
+/* Write @text to @path (O_CREAT|O_TRUNC, mode 0600). Returns 0 or -errno. */
+int write_file(const char *path, const char *text);
+/* Read a whole small file; NULL with errno set on failure. */
+char *read_file(const char *path, size_t *len);
+/* mkdir -p with @mode for each created component. 0 or -errno. */
+int mkdir_p(const char *path, mode_t mode);
+/* rm -rf, not following symlinks. 0 or -errno. */
+int rm_rf(const char *path);
+
+/* Monotonic clock in milliseconds. */
+long long now_ms(void);
+
+static inline void freep(void *p) { free(*(void **)p); }
+static inline void closep(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+}
+static inline void fclosep(FILE **f)
+{
+	if (*f)
+		fclose(*f);
+}
+#define _cleanup_free_ __attribute__((cleanup(freep)))
+#define _cleanup_close_ __attribute__((cleanup(closep)))
+#define _cleanup_fclose_ __attribute__((cleanup(fclosep)))
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif
