@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <ini.h>
 #include <limits.h>
-#include <math.h>
 #include <regex.h>
 #include <stdarg.h>
 #include <string.h>
@@ -430,7 +429,8 @@ static void begin_section(struct parser *p, const char *text, size_t len)
 	if (n >= 1 && (!strcmp(tok[0], "lan") || !strcmp(tok[0], "node") ||
 		       !strcmp(tok[0], "host"))) {
 		if (n != 2) {
-			perr(p, p->line, "section [%s] needs one name: [%s NAME]", tok[0], tok[0]);
+			perr(p, p->line, "section %s needs exactly one name: [%s NAME]", p->label,
+			     tok[0]);
 			return;
 		}
 		if (check_name(p, tok[1]) < 0)
@@ -529,6 +529,12 @@ static char *reader(char *str, int num, void *stream)
 
 /* ------------------------------------------------------------- impair */
 
+/* Round a non-negative value (no libm: the Makefile does not link it). */
+static uint64_t round_u64(double x)
+{
+	return (uint64_t)(x + 0.5);
+}
+
 /* A non-negative decimal such as "12" or "0.5"; returns the end or NULL. */
 static const char *parse_decimal(const char *s, double *v)
 {
@@ -619,9 +625,9 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 				return -1;
 			}
 			if (k[0] == 'd')
-				out->delay_us = (uint32_t)llround(x);
+				out->delay_us = (uint32_t)round_u64(x);
 			else
-				out->jitter_us = (uint32_t)llround(x);
+				out->jitter_us = (uint32_t)round_u64(x);
 		} else if (!strcmp(k, "loss")) {
 			const char *e;
 
@@ -665,11 +671,11 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 				snprintf(msg, msglen, "rate '%s' out of range: at most 100gbit", v);
 				return -1;
 			}
-			if (llround(x) < 1) {
+			if (round_u64(x) < 1) {
 				snprintf(msg, msglen, "rate '%s' must be greater than 0", v);
 				return -1;
 			}
-			out->rate_bps = (uint64_t)llround(x);
+			out->rate_bps = (uint64_t)round_u64(x);
 		}
 		continue;
 twice:
@@ -766,7 +772,7 @@ static void key_nic(struct parser *p, const char *value, struct nic **nics, int 
 		     TOPO_MAX_NICS, TOPO_MAX_NICS - 1);
 		return;
 	}
-	if (n > 3 || (!is_node && n > 2)) {
+	if (n > 3) {
 		perr(p, p->line, "bad nic '%s': expected %s", value,
 		     is_node ? "LAN [ADDR] [model=MODEL]" : "LAN [ADDR]");
 		return;
@@ -1062,8 +1068,7 @@ static void lab_key(struct parser *p, int k, const char *value)
 	case LABK_NAME:
 		why = valid_lab_name(value);
 		if (why) {
-			perr(p, p->line, "lab name '%s' %s (a-z, 0-9, '-', starting with a letter)",
-			     value, why);
+			perr(p, p->line, "lab name '%s' %s", value, why);
 			return;
 		}
 		free(t->name);
@@ -1439,8 +1444,12 @@ static void validate_nics(struct parser *p, const char *kind, const char *owner,
 			return;
 		}
 		if (pi->eth >= n_nics) {
-			perr(p, pi->line, "impair names eth%d, but %s %s has only eth0..eth%d", pi->eth,
-			     kind, owner, n_nics - 1);
+			if (n_nics == 1)
+				perr(p, pi->line, "impair names eth%d, but %s %s has only eth0", pi->eth,
+				     kind, owner);
+			else
+				perr(p, pi->line, "impair names eth%d, but %s %s has only eth0..eth%d",
+				     pi->eth, kind, owner, n_nics - 1);
 			return;
 		}
 		for (int e = 0; e < n_nics; e++) {
@@ -1843,7 +1852,13 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
 	h = fnv1a(h, lab, strlen(lab) + 1);
 	h = fnv1a(h, owner, strlen(owner) + 1);
 	h = fnv1a(h, &i, 1);
-	h ^= h >> 32;
+	/* FNV-1a mixes its last bytes poorly into the low bits: finish with
+	 * MurmurHash3's fmix64 so NICs of one node differ in all 24 bits. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
 	mac[0] = 0x52;
 	mac[1] = 0x54;
 	mac[2] = 0x00;
