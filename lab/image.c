@@ -89,6 +89,7 @@ struct qimg {
 	int fd;
 	int data_fd;		/* external data file, or == fd */
 	char *path;
+	uint64_t dev, ino;	/* to detect a backing chain that loops */
 	uint64_t file_size;
 	uint64_t data_size;	/* size of the file guest clusters live in */
 	bool raw;
@@ -119,6 +120,7 @@ struct qimg {
 	char backing_fmt[32];
 	char data_file[1024];
 	struct qimg *backing;
+	const struct qimg *parent;	/* the layer above, while opening */
 };
 
 enum cl_kind {
@@ -185,7 +187,8 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 }
 
 /* Open read-only and size a regular file or block device. */
-static int open_sized(const char *path, int *fdp, uint64_t *sizep, char *err, size_t errlen)
+static int open_sized(const char *path, int *fdp, uint64_t *sizep, struct stat *stp, char *err,
+		      size_t errlen)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -221,6 +224,8 @@ static int open_sized(const char *path, int *fdp, uint64_t *sizep, char *err, si
 		return -1;
 	}
 	*fdp = fd;
+	if (stp)
+		*stp = st;
 	return 0;
 }
 
@@ -241,6 +246,21 @@ static void qimg_free(struct qimg *q)
 		free(q);
 		q = b;
 	}
+}
+
+/*
+ * An offset beyond the end of the file means truncation when it is below
+ * what the file could have grown to (about twice the virtual size plus
+ * metadata; anything with internal snapshots, which hold RAM, may be larger),
+ * and a corrupt pointer beyond that. Only the wording depends on it.
+ */
+static const char *beyond_eof_what(const struct qimg *q, uint64_t off, const char *corrupt)
+{
+	uint64_t plausible = 2 * q->size + (64ULL << 20);
+
+	if (q->nb_snapshots || off < plausible)
+		return "truncated QCOW2";
+	return corrupt;
 }
 
 /* @name relative to the directory of @base, as QEMU resolves backing files. */
@@ -302,8 +322,8 @@ static int qimg_extensions(struct qimg *q, const uint8_t *c0, size_t n, char *er
 	return 0;
 }
 
-static struct qimg *qimg_open(const char *path, int depth, const char *fmt, char *err,
-			      size_t errlen);
+static struct qimg *qimg_open(const char *path, const struct qimg *parent, int depth,
+			      const char *fmt, char *err, size_t errlen);
 
 /* Header, extensions, names and L1 table of a QCOW2 layer. */
 static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *err, size_t errlen)
@@ -459,7 +479,7 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 			return -1;
 		}
 		dp = path_relative_to(q->path, q->data_file);
-		if (open_sized(dp, &q->data_fd, &q->data_size, sub, sizeof(sub)) < 0) {
+		if (open_sized(dp, &q->data_fd, &q->data_size, NULL, sub, sizeof(sub)) < 0) {
 			q->data_fd = q->fd;
 			seterr(err, errlen, "external data file %s: %s", dp, sub);
 			return -1;
@@ -487,16 +507,22 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 	}
 	q->l1_used = (uint32_t)needed;
 	if (q->l1_used) {
-		if (q->l1_off % q->cs || q->l1_off == 0) {
+		if (q->l1_off % q->cs) {
 			seterr(err, errlen,
 			       "corrupt L1 table: offset 0x%" PRIx64 " is not aligned to a cluster "
-			       "(%" PRIu64 " bytes) after the header", q->l1_off, q->cs);
+			       "(%" PRIu64 " bytes)", q->l1_off, q->cs);
+			return -1;
+		}
+		if (q->l1_off == 0) {
+			seterr(err, errlen, "corrupt L1 table: offset 0 overlaps the header");
 			return -1;
 		}
 		if (q->l1_off >= q->file_size) {
 			seterr(err, errlen,
-			       "corrupt L1 table: offset 0x%" PRIx64 " lies beyond the end of the "
-			       "file (%" PRIu64 " bytes)", q->l1_off, q->file_size);
+			       "%s: the L1 table at 0x%" PRIx64 " lies beyond the end of the "
+			       "file (%" PRIu64 " bytes)",
+			       beyond_eof_what(q, q->l1_off, "corrupt L1 table offset"), q->l1_off,
+			       q->file_size);
 			return -1;
 		}
 		l1_bytes = (uint64_t)q->l1_used * 8;
@@ -530,9 +556,13 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 			       bp, q->backing_fmt);
 			return -1;
 		}
-		q->backing = qimg_open(bp, depth + 1, q->backing_fmt, sub, sizeof(sub));
+		q->backing = qimg_open(bp, q, depth + 1, q->backing_fmt, sub, sizeof(sub));
 		if (!q->backing) {
-			seterr(err, errlen, "backing file %s: %s", bp, sub);
+			/* Name only the deepest file at fault, not every level. */
+			if (!strncmp(sub, "backing file ", 13))
+				seterr(err, errlen, "%s", sub);
+			else
+				seterr(err, errlen, "backing file %s: %s", bp, sub);
 			return -1;
 		}
 	}
@@ -544,11 +574,12 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
  * layer above names ("qcow2", "raw", or "" to probe; a probed non-QCOW2
  * backing file is raw, as in QEMU). The top image (depth 0) must be QCOW2.
  */
-static struct qimg *qimg_open(const char *path, int depth, const char *fmt, char *err,
-			      size_t errlen)
+static struct qimg *qimg_open(const char *path, const struct qimg *parent, int depth,
+			      const char *fmt, char *err, size_t errlen)
 {
 	struct qimg *q;
 	uint8_t h[MBR_SIZE];
+	struct stat st;
 	size_t n;
 
 	if (depth > IMAGE_MAX_BACKING_DEPTH) {
@@ -557,10 +588,18 @@ static struct qimg *qimg_open(const char *path, int depth, const char *fmt, char
 		return NULL;
 	}
 	q = xcalloc(1, sizeof(*q));
+	q->parent = parent;
 	q->fd = q->data_fd = -1;
 	q->path = xstrdup(path);
-	if (open_sized(path, &q->fd, &q->file_size, err, errlen) < 0)
+	if (open_sized(path, &q->fd, &q->file_size, &st, err, errlen) < 0)
 		goto fail;
+	q->dev = st.st_dev;
+	q->ino = st.st_ino;
+	for (const struct qimg *a = parent; a; a = a->parent)
+		if (a->dev == q->dev && a->ino == q->ino) {
+			seterr(err, errlen, "the backing chain loops: this is %s again", a->path);
+			goto fail;
+		}
 	q->data_fd = q->fd;
 	q->data_size = q->file_size;
 	if (q->file_size == 0 && depth == 0) {
@@ -608,9 +647,10 @@ static int qimg_load_l2(struct qimg *q, uint32_t l1i, uint64_t l2off, char *err,
 	}
 	if (l2off >= q->file_size || q->cs > q->file_size - l2off) {
 		seterr(err, errlen,
-		       "truncated QCOW2: the L2 table for guest bytes 0x%" PRIx64 "-0x%" PRIx64
+		       "%s: the L2 table for guest bytes 0x%" PRIx64 "-0x%" PRIx64
 		       " lies at 0x%" PRIx64 ", beyond the end of the file (%" PRIu64 " bytes)",
-		       l1i * span, (l1i + 1) * span, l2off, q->file_size);
+		       beyond_eof_what(q, l2off, "corrupt L1 table"), l1i * span,
+		       (l1i + 1) * span, l2off, q->file_size);
 		return -1;
 	}
 	if (pread_full(q->fd, q->l2, q->cs, l2off) < 0) {
@@ -632,7 +672,7 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 			 enum cl_kind *kind, uint64_t *host, uint64_t *avail, char *err,
 			 size_t errlen)
 {
-	uint64_t in = goff & (q->cs - 1), hoff;
+	uint64_t in = goff & (q->cs - 1), hoff, need;
 
 	*avail = q->cs - in;
 	if (e & L2E_COMPRESSED) {
@@ -647,9 +687,10 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 		}
 		if (coff >= q->file_size) {
 			seterr(err, errlen,
-			       "truncated QCOW2: the compressed cluster for guest offset 0x%" PRIx64
+			       "%s: the compressed cluster for guest offset 0x%" PRIx64
 			       " lies at 0x%" PRIx64 ", beyond the end of the file (%" PRIu64 " bytes)",
-			       goff - in, coff, q->file_size);
+			       beyond_eof_what(q, coff, "corrupt L2 table"), goff - in, coff,
+			       q->file_size);
 			return -1;
 		}
 		*kind = CL_COMPRESSED;
@@ -663,6 +704,7 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 		return -1;
 	}
 	hoff = e & L2E_OFFSET_MASK;
+	need = q->cs;
 	if (q->extl2) {
 		uint64_t scs = q->cs / 32, sc = in / scs;
 		bool alloc = bitmap >> sc & 1, zero = bitmap >> (32 + sc) & 1;
@@ -682,6 +724,9 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 			*kind = CL_UNALLOC;
 			return 0;
 		}
+		/* Only allocated subclusters are written: the file may end
+		 * after the last one. */
+		need = (32 - (uint64_t)__builtin_clz((uint32_t)bitmap)) * scs;
 	} else if (e & L2E_ZERO) {
 		*kind = CL_ZERO;
 		return 0;
@@ -695,10 +740,11 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 		       PRIx64 ", not aligned to a cluster", goff - in, hoff);
 		return -1;
 	}
-	if (hoff >= q->data_size || q->cs > q->data_size - hoff) {
+	if (hoff >= q->data_size || need > q->data_size - hoff) {
 		seterr(err, errlen,
-		       "truncated QCOW2: the cluster for guest offset 0x%" PRIx64 " lies at 0x%"
-		       PRIx64 ", beyond the end of the %sfile (%" PRIu64 " bytes)", goff - in, hoff,
+		       "%s: the cluster for guest offset 0x%" PRIx64 " lies at 0x%" PRIx64
+		       ", beyond the end of the %sfile (%" PRIu64 " bytes)",
+		       beyond_eof_what(q, hoff, "corrupt L2 table"), goff - in, hoff,
 		       q->data_fd != q->fd ? "data " : "", q->data_size);
 		return -1;
 	}
@@ -1069,7 +1115,7 @@ int image_inspect(const char *path, struct image_info *info, char *err, size_t e
 
 	memset(info, 0, sizeof(*info));
 	seterr(err, errlen, "%s", "");
-	q = qimg_open(path, 0, "", err, errlen);
+	q = qimg_open(path, NULL, 0, "", err, errlen);
 	if (!q)
 		return -1;
 	info->file_size = q->file_size;
