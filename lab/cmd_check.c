@@ -68,17 +68,27 @@ static int fmt_rate(char *buf, size_t len, uint64_t bps)
 /* The impairment as the topology would write it, or "" if not set. */
 static void impair_str(const struct impair *im, char *buf, size_t len)
 {
-	char d[32], j[32], r[32];
+	char v[32];
+	size_t o = 0;
 
 	buf[0] = '\0';
 	if (!im->set)
 		return;
-	fmt_time(d, sizeof(d), im->delay_us);
-	fmt_time(j, sizeof(j), im->jitter_us);
-	fmt_rate(r, sizeof(r), im->rate_bps);
-	snprintf(buf, len, "delay %s%s%s loss %g%%%s%s", d, im->jitter_us ? " jitter " : "",
-		 im->jitter_us ? j : "", im->loss_pct, im->rate_bps ? " rate " : "",
-		 im->rate_bps ? r : "");
+	if (im->delay_us || (!im->loss_pct && !im->rate_bps)) {
+		fmt_time(v, sizeof(v), im->delay_us);
+		o += (size_t)snprintf(buf + o, len - o, " delay %s", v);
+	}
+	if (im->jitter_us && o < len) {
+		fmt_time(v, sizeof(v), im->jitter_us);
+		o += (size_t)snprintf(buf + o, len - o, " jitter %s", v);
+	}
+	if (im->loss_pct > 0 && o < len)
+		o += (size_t)snprintf(buf + o, len - o, " loss %g%%", im->loss_pct);
+	if (im->rate_bps && o < len) {
+		fmt_rate(v, sizeof(v), im->rate_bps);
+		snprintf(buf + o, len - o, " rate %s", v);
+	}
+	memmove(buf, buf + 1, strlen(buf));	/* drop the leading space */
 }
 
 static void print_nics(const struct topo *t, const char *owner, const struct nic *nics, int n)

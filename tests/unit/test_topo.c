@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * test_topo.c - TAP tests of the topology parser and validator: every file in
+ * tests/topo/invalid must fail with exactly the message in its .err file
+ * (@TOPDIR@ stands for the source tree), every file in tests/topo/valid must
+ * load, plus unit checks of defaults, derived names and MACs, paths, impair.
+ * Source dir: $SRCDIR, else "." if it holds tests/topo, else from argv[0].
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab/topo.h"
+#include "lab/util.h"
+#include "tests/unit/tap.h"
+
+static int cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted names of @dir ending in .conf; returns the count. */
+static int list_confs(const char *dir, char ***out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **v = NULL;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		size_t l = strlen(e->d_name);
+
+		if (l > 5 && !strcmp(e->d_name + l - 5, ".conf")) {
+			v = xrealloc(v, (n + 1) * sizeof(*v));
+			v[n++] = xstrdup(e->d_name);
+		}
+	}
+	closedir(d);
+	qsort(v, n, sizeof(*v), cmpstr);
+	*out = v;
+	return n;
+}
+
+static char *fmt_err(const struct topo_err *err)
+{
+	if (err->line > 0)
+		return xasprintf("%s:%d: %s", err->file, err->line, err->msg);
+	return xasprintf("%s: %s", err->file, err->msg);
+}
+
+/* First line of @path with @TOPDIR@ replaced by @top. */
+static char *expected_err(const char *path, const char *top)
+{
+	_cleanup_free_ char *raw = read_file(path, NULL);
+	char *nl, *at, *out;
+
+	if (!raw)
+		return NULL;
+	nl = strchr(raw, '\n');
+	if (nl)
+		*nl = '\0';
+	at = strstr(raw, "@TOPDIR@");
+	if (!at)
+		return xstrdup(raw);
+	*at = '\0';
+	out = xasprintf("%s%s%s", raw, top, at + strlen("@TOPDIR@"));
+	return out;
+}
+
+static void test_invalid(const char *top)
+{
+	char **names;
+	int n = list_confs("tests/topo/invalid", &names);
+
+	ok(n >= 35, "at least 35 invalid topologies (%d)", n);
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *path = xasprintf("tests/topo/invalid/%s", names[i]);
+		_cleanup_free_ char *errpath = xasprintf("%.*s.err", (int)strlen(path) - 5, path);
+		_cleanup_free_ char *want = expected_err(errpath, top);
+		_cleanup_free_ char *got = NULL;
+		struct topo *t = NULL;
+		struct topo_err err;
+		int r = topo_load(path, &t, &err);
+
+		if (!ok(r == -1 && !t, "%s is rejected", names[i])) {
+			topo_free(t);
+			free(names[i]);
+			continue;
+		}
+		got = fmt_err(&err);
+		is_str(got, want, "%s: message as in its .err", names[i]);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static void test_valid(void)
+{
+	char **names;
+	int n = list_confs("tests/topo/valid", &names);
+
+	ok(n >= 4, "valid topologies present (%d)", n);
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *path = xasprintf("tests/topo/valid/%s", names[i]);
+		struct topo *t = NULL;
+		struct topo_err err;
+		int r = topo_load(path, &t, &err);
+
+		if (!ok(r == 0 && t, "%s loads", names[i]))
+			printf("#   %s:%d: %s\n", err.file, err.line, err.msg);
+		topo_free(t);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* The examples may only fail because the appliance image is not built yet. */
+static void test_examples(void)
+{
+	char **names;
+	int n = list_confs("topo", &names);
+
+	ok(n >= 4, "example topologies present (%d)", n);
+	for (int i = 0; i < n; i++) {
+		_cleanup_free_ char *path = xasprintf("topo/%s", names[i]);
+		struct topo *t = NULL;
+		struct topo_err err;
+		int r = topo_load(path, &t, &err);
+
+		ok(r == 0 || strstr(err.msg, "image '../images/image.bin' not found"),
+		   "%s loads (or lacks only the appliance image)", names[i]);
+		if (r)
+			printf("#   %s:%d: %s\n", err.file, err.line, err.msg);
+		topo_free(t);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static struct topo *load_str(const char *text, const char *path, struct topo_err *err)
+{
+	struct topo *t = NULL;
+
+	if (topo_load_string(text, path, &t, err) < 0)
+		printf("#   load failed: %s:%d: %s\n", err->file, err->line, err->msg);
+	return t;
+}
+
+static void test_defaults(const char *top)
+{
+	struct topo_err err;
+	_cleanup_free_ char *img = xasprintf("%s/tests/topo/fake.img", top);
+	struct topo *t = load_str("[lan net]\n"
+				  "subnet = 10.0.0.0/24\n"
+				  "dhcp = 10.0.0.100-10.0.0.200\n"
+				  "[node vacm1]\n"
+				  "image = ../fake.img\n"
+				  "nic = net\n"
+				  "nic = net 10.0.0.7\n"
+				  "[node bare]\n"
+				  "image = ../fake.img\n",
+				  "tests/topo/valid/my-lab.conf", &err);
+	struct node *nd;
+
+	if (!ok(t != NULL, "defaults: loads"))
+		return;
+	is_str(t->name, "my-lab", "lab name defaults to the file name without .conf");
+	is_str(t->domain, "my-lab", "domain defaults to the lab name");
+	is_str(t->lans[0].name, "net", "lan name");
+	is_int(ntohl(t->lans[0].addr.s_addr), 0x0a0000fe, "lan address defaults to 10.0.0.254");
+	ok(t->lans[0].uplink == NULL, "no uplink by default");
+	nd = topo_find_node(t, "vacm1");
+	if (ok(nd != NULL, "topo_find_node")) {
+		is_str(nd->image, img, "relative image resolved against the file's directory");
+		is_int(nd->memory_mb, 256, "memory defaults to 256");
+		is_int(nd->cpus, 1, "cpus defaults to 1");
+		is_str(nd->nic_model, "virtio-net-pci", "nic_model default");
+		is_int(nd->n_serial, 1, "one serial port by default");
+		ok(nd->serial[0].kind == SERIAL_CONSOLE, "ttyS0 is the console by default");
+		ok(nd->ready.kind == READY_DHCP, "ready defaults to dhcp with a NIC");
+		is_int(nd->ready.timeout_s, 120, "timeout defaults to 120");
+		is_int(nd->n_nics, 2, "two NICs");
+		is_str(nd->nics[0].ifname, "vacm1-0", "ifname of NIC 0");
+		is_str(nd->nics[1].ifname, "vacm1-1", "ifname of NIC 1");
+		is_str(nd->nics[1].model, "virtio-net-pci", "NIC model from the node");
+		ok(nd->nics[0].lan == &t->lans[0], "NIC resolved to its LAN");
+		ok(nd->nics[0].addr.s_addr == 0, "NIC without address is dynamic");
+		is_int(ntohl(nd->nics[1].addr.s_addr), 0x0a000007, "fixed address");
+		ok(!nd->nics[0].impair.set, "no impairment by default");
+	}
+	nd = topo_find_node(t, "bare");
+	if (ok(nd != NULL, "second node")) {
+		ok(nd->ready.kind == READY_CONSOLE && nd->ready.regex &&
+			   !strcmp(nd->ready.regex, "login:"),
+		   "ready defaults to console \"login:\" without a NIC");
+	}
+	ok(topo_find_lan(t, "net") && !topo_find_lan(t, "vacm1") && !topo_find_host(t, "net"),
+	   "topo_find_* look in their own kind only");
+	topo_free(t);
+
+	t = load_str("[node a]\nimage = /bin/sh\n", "x.conf", &err);
+	if (ok(t != NULL, "absolute image path"))
+		is_str(t->nodes[0].image, "/bin/sh", "absolute image path kept");
+	topo_free(t);
+}
+
+static void test_mac(void)
+{
+	uint8_t a[6], b[6], c[6], d[6];
+	char s[18];
+
+	topo_derive_mac("two-node", "vacm1", 0, a);
+	topo_derive_mac("two-node", "vacm1", 0, b);
+	topo_derive_mac("two-node", "vacm1", 1, c);
+	topo_derive_mac("other", "vacm1", 0, d);
+	ok(!memcmp(a, b, 6), "MAC is deterministic");
+	ok(a[0] == 0x52 && a[1] == 0x54 && a[2] == 0x00, "MAC prefix 52:54:00");
+	ok(memcmp(a, c, 6) != 0, "MAC differs by NIC index");
+	ok(memcmp(a, d, 6) != 0, "MAC differs by lab");
+	/* Pinned: a changed hash would change every lab's leases and MACs. */
+	snprintf(s, sizeof(s), "%02x:%02x:%02x:%02x:%02x:%02x", a[0], a[1], a[2], a[3], a[4], a[5]);
+	is_str(s, "52:54:00:db:a5:91", "MAC of two-node/vacm1/0 is stable across releases");
+}
+
+static void test_impair(void)
+{
+	struct impair im;
+	char msg[200];
+
+	ok(impair_parse("delay 50ms jitter 5ms loss 1% rate 10mbit", &im, msg, sizeof(msg)) == 0,
+	   "full impair spec parses");
+	ok(im.set, "impair set");
+	is_int(im.delay_us, 50000, "delay 50ms");
+	is_int(im.jitter_us, 5000, "jitter 5ms");
+	ok(im.loss_pct > 0.999 && im.loss_pct < 1.001, "loss 1%%");
+	is_int(im.rate_bps, 10000000, "rate 10mbit");
+	ok(impair_parse("rate 1.5gbit delay 1.5s", &im, msg, sizeof(msg)) == 0 &&
+		   im.rate_bps == 1500000000ULL && im.delay_us == 1500000,
+	   "decimals and any order");
+	ok(impair_parse("loss 0.25%", &im, msg, sizeof(msg)) == 0 && im.loss_pct == 0.25 &&
+		   im.delay_us == 0,
+	   "loss alone");
+	ok(impair_parse("delay 250us rate 64kbit", &im, msg, sizeof(msg)) == 0 &&
+		   im.delay_us == 250 && im.rate_bps == 64000,
+	   "us and kbit units");
+	ok(impair_parse("", &im, msg, sizeof(msg)) < 0 && strstr(msg, "empty"), "empty rejected");
+	ok(impair_parse("delay", &im, msg, sizeof(msg)) < 0 && strstr(msg, "needs a value"),
+	   "missing value rejected");
+	ok(impair_parse("delay 3601s", &im, msg, sizeof(msg)) < 0, "delay above 1 h rejected");
+	ok(impair_parse("loss 100.5%", &im, msg, sizeof(msg)) < 0, "loss above 100%% rejected");
+	ok(impair_parse("rate 101gbit", &im, msg, sizeof(msg)) < 0, "rate above 100gbit rejected");
+	ok(impair_parse("delay -5ms", &im, msg, sizeof(msg)) < 0, "negative time rejected");
+	ok(impair_parse("delay 1e3ms", &im, msg, sizeof(msg)) < 0, "exponent rejected");
+	ok(impair_parse("delay 5ms loss", &im, msg, sizeof(msg)) < 0, "dangling item rejected");
+}
+
+static void expect_err(const char *text, const char *want, const char *what)
+{
+	struct topo *t = NULL;
+	struct topo_err err;
+	_cleanup_free_ char *got = NULL;
+
+	if (!ok(topo_load_string(text, "t.conf", &t, &err) < 0, "%s: rejected", what)) {
+		topo_free(t);
+		return;
+	}
+	got = fmt_err(&err);
+	is_str(got, want, "%s: message", what);
+}
+
+static void test_lines(void)
+{
+	struct topo_err err;
+	struct topo *t;
+
+	expect_err("[lan a]\nsubnet = 10.0.0.0/24\nbroken line\n[lan b]\nfoo = 1\n",
+		   "t.conf:3: syntax error", "syntax error before a key error");
+	expect_err("[lan a]\nfoo = 1\nbroken line\n",
+		   "t.conf:2: unknown key 'foo' in [lan a]", "key error before a syntax error");
+	expect_err("; c\n\n[lan a]\n\n\nsubnet = 10.0.0.0/33\n",
+		   "t.conf:6: bad subnet '10.0.0.0/33': expected a CIDR such as 192.168.0.0/24",
+		   "line counting over blank lines and comments");
+	expect_err("[lan a]\r\nsubnet = 10.0.0.0/24\r\n[lan a]\r\n",
+		   "t.conf:3: duplicate name 'a': already used by [lan a] at line 1", "CRLF lines");
+	expect_err("[lan a]\n[lan b]\n", "t.conf:1: missing required key 'subnet' in [lan a]",
+		   "empty section is still seen");
+	expect_err("", "t.conf: empty lab: no [lan], [node] or [host] section", "empty text");
+
+	/* An indented key is a key, not a continuation of the previous value. */
+	t = load_str("[node a]\nimage = /bin/sh\n   memory = 512\n", "t.conf", &err);
+	if (ok(t != NULL, "indented key loads"))
+		is_int(t->nodes[0].memory_mb, 512, "indented key is its own key");
+	topo_free(t);
+	t = load_str("[node a]\nimage = /bin/sh ; the shell\nready = console \"a\\\"b\"\n",
+		     "t.conf", &err);
+	if (ok(t != NULL, "inline comment and escaped quote load")) {
+		is_str(t->nodes[0].image, "/bin/sh", "inline comment stripped");
+		is_str(t->nodes[0].ready.regex, "a\"b", "\\\" in a quoted regex is a quote");
+	}
+	topo_free(t);
+}
+
+static void test_files(void)
+{
+	struct topo *t = NULL;
+	struct topo_err err;
+	_cleanup_free_ char *got = NULL;
+	char tmpl[] = "/tmp/test_topo.XXXXXX";
+	int fd;
+
+	ok(topo_load("tests/topo/no-such.conf", &t, &err) < 0 && !t, "missing file rejected");
+	got = fmt_err(&err);
+	is_str(got, "tests/topo/no-such.conf: cannot open: No such file or directory",
+	       "missing file message");
+	free(got);
+	ok(topo_load("tests/topo", &t, &err) < 0, "directory rejected");
+	got = fmt_err(&err);
+	is_str(got, "tests/topo: cannot open: Is a directory", "directory message");
+	free(got);
+	got = NULL;
+
+	fd = mkstemp(tmpl);
+	if (ok(fd >= 0, "temp file")) {
+		ok(write(fd, "[lan a]\nsub\0net = 1\n", 20) == 20, "write NUL file");
+		close(fd);
+		ok(topo_load(tmpl, &t, &err) < 0 && err.line == 2 && strstr(err.msg, "NUL"),
+		   "NUL byte rejected with its line");
+		unlink(tmpl);
+	}
+}
+
+/* The CLI: exit status and messages, when the Makefile gives us $VACMLAB. */
+static void test_cli(void)
+{
+	const char *bin = getenv("VACMLAB");
+	_cleanup_free_ char *cmd = NULL, *out = NULL;
+	int st;
+
+	if (!bin || access(bin, X_OK) < 0) {
+		printf("ok %d # SKIP VACMLAB not set: no CLI checks\n", ++tap_n);
+		return;
+	}
+	cmd = xasprintf("'%s' check tests/topo/invalid/unknown-key.conf >/dev/null 2>/tmp/test_topo.%d",
+			bin, (int)getpid());
+	st = system(cmd);
+	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 1, "check on an invalid file exits 1");
+	free(cmd);
+	cmd = xasprintf("/tmp/test_topo.%d", (int)getpid());
+	out = read_file(cmd, NULL);
+	unlink(cmd);
+	is_str(out, "tests/topo/invalid/unknown-key.conf:9: unknown key 'memroy' in [node vacm1]\n",
+	       "check prints FILE:LINE: message");
+	free(out);
+	free(cmd);
+	cmd = xasprintf("'%s' check tests/topo/valid/host-only.conf >/tmp/test_topo.%d 2>&1", bin,
+			(int)getpid());
+	st = system(cmd);
+	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 0, "check on a valid file exits 0");
+	free(cmd);
+	cmd = xasprintf("/tmp/test_topo.%d", (int)getpid());
+	out = read_file(cmd, NULL);
+	unlink(cmd);
+	ok(out && strstr(out, "syslog-1 on lan net") && strstr(out, "syslog.example.test") &&
+		   strstr(out, "impair rate 1500kbit"),
+	   "check prints ifnames, DNS names and impairments");
+	free(out);
+	out = NULL;
+}
+
+int main(int argc, char **argv)
+{
+	const char *src = getenv("SRCDIR");
+	char top[PATH_MAX];
+	struct stat st;
+
+	if (!src && stat("tests/topo/invalid", &st) < 0 && strrchr(argv[0], '/')) {
+		/* build/tests/test_topo -> the tree two levels above the build dir */
+		static char buf[PATH_MAX];
+
+		snprintf(buf, sizeof(buf), "%.*s/../..", (int)(strrchr(argv[0], '/') - argv[0]),
+			 argv[0]);
+		src = buf;
+	}
+	if (src && chdir(src) < 0) {
+		printf("Bail out! cannot chdir to %s: %s\n", src, strerror(errno));
+		return 1;
+	}
+	if (!getcwd(top, sizeof(top))) {
+		printf("Bail out! getcwd: %s\n", strerror(errno));
+		return 1;
+	}
+	(void)argc;
+	test_invalid(top);
+	test_valid();
+	test_examples();
+	test_defaults(top);
+	test_mac();
+	test_impair();
+	test_lines();
+	test_files();
+	test_cli();
+	return done_testing();
+}
