@@ -191,7 +191,8 @@ static int open_sized(const char *path, int *fdp, uint64_t *sizep, struct stat *
 		      size_t errlen)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO given as an image must fail, not hang. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0) {
 		seterr(err, errlen, "cannot open: %s", strerror(errno));

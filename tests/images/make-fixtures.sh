@@ -38,6 +38,10 @@ raw_disk() {
 	for s in 2048 18432 51200 67584; do
 		head -c 262144 /dev/urandom | dd of="$f" bs=512 seek=$s conv=notrunc status=none
 	done
+	# ... and compressible content (qemu-img convert -c stores clusters
+	# that do not shrink uncompressed).
+	head -c 262144 < <(yes 'vacmlab config line') |
+		dd of="$f" bs=512 seek=$((51200 + 1024)) conv=notrunc status=none
 }
 
 to_qcow2() { qemu-img convert -f raw -O qcow2 "$@"; }
