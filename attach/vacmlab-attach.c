@@ -334,39 +334,27 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-/* Look up @name: 0 and *@l filled, or -ENODEV if there is no such link. */
-static int link_get(struct nl *nl, const char *name, struct link *l)
+/*
+ * One link request on @name (if set) or @index: RTM_GETLINK fills *@l (-ENODEV
+ * if there is no such link), RTM_NEWLINK sets IFF_UP and, if nonzero, the
+ * bridge @master, RTM_DELLINK deletes (a veth takes its peer with it).
+ */
+static int link_req(struct nl *nl, uint16_t type, const char *name, uint32_t index, uint32_t master, struct link *l)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_GETLINK, 0, sizeof(struct ifinfomsg));
-
-	memset(l, 0, sizeof(*l));
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	return nl_talk(nl, nlh, link_cb, l);
-}
-
-/* Set @index up, and enslave it to @master first if nonzero. */
-static int link_up(struct nl *nl, uint32_t index, uint32_t master)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_NEWLINK, 0, sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh = nl_msg(buf, type, 0, sizeof(struct ifinfomsg));
 	struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
 
 	ifi->ifi_index = index;
-	ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	if (type == RTM_NEWLINK)
+		ifi->ifi_flags = ifi->ifi_change = IFF_UP;
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
 	if (master)
 		mnl_attr_put_u32(nlh, IFLA_MASTER, master);
-	return nl_talk(nl, nlh, NULL, NULL);
-}
-
-static int link_del(struct nl *nl, const char *name)
-{
-	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_DELLINK, 0, sizeof(struct ifinfomsg));
-
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	return nl_talk(nl, nlh, NULL, NULL);
+	if (l)
+		memset(l, 0, sizeof(*l));
+	return nl_talk(nl, nlh, l ? link_cb : NULL, l);
 }
 
 /* veth @host here, its peer @inner created directly in the namespace @nsfd. */
@@ -452,6 +440,15 @@ static pid_t lab_pid(uid_t uid, const char *lab)
 	return (pid_t)pid;
 }
 
+static bool same_inode(int fd, const char *path)
+{
+	struct stat a, b;
+
+	if (fstat(fd, &a) < 0 || stat(path, &b) < 0)
+		die("stat %s: %s", path, strerror(errno));
+	return a.st_ino == b.st_ino && a.st_dev == b.st_dev;
+}
+
 /*
  * The lab's network namespace, verified. pidfd_open pins the process; on
  * kernels >= 6.11 PIDFD_GET_NET_NAMESPACE takes the namespace from that very
@@ -461,9 +458,8 @@ static pid_t lab_pid(uid_t uid, const char *lab)
  * will use, so a forged or recycled pid cannot pass them with a namespace the
  * user does not own.
  */
-static int lab_netns(pid_t pid, uid_t uid, const char *lab, int selffd)
+static int lab_netns(pid_t pid, uid_t uid, const char *lab)
 {
-	struct stat me, st;
 	char p[64];
 	int pfd = syscall(SYS_pidfd_open, pid, 0), ns, userns;
 	uid_t owner;
@@ -482,15 +478,11 @@ static int lab_netns(pid_t pid, uid_t uid, const char *lab, int selffd)
 	close(pfd);
 	if (ioctl(ns, NS_GET_NSTYPE) != CLONE_NEWNET)
 		die("lab %s: pid %d: not a network namespace: refused", lab, (int)pid);
-	if (fstat(selffd, &me) < 0 || fstat(ns, &st) < 0)
-		die("fstat namespace: %s", strerror(errno));
-	if (st.st_ino == me.st_ino && st.st_dev == me.st_dev)
+	if (same_inode(ns, "/proc/self/ns/net"))
 		die("lab %s: pid %d is in the helper's own network namespace, not in a lab: refused", lab, (int)pid);
 	if ((userns = ioctl(ns, NS_GET_USERNS)) < 0)
 		die("lab %s: owner of the network namespace of pid %d: %s", lab, (int)pid, strerror(errno));
-	if (stat("/proc/self/ns/user", &me) < 0 || fstat(userns, &st) < 0)
-		die("stat user namespace: %s", strerror(errno));
-	if (st.st_ino == me.st_ino && st.st_dev == me.st_dev)
+	if (same_inode(userns, "/proc/self/ns/user"))
 		die("lab %s: the network namespace of pid %d belongs to the initial user namespace, not a lab: refused",
 		    lab, (int)pid);
 	if (ioctl(userns, NS_GET_OWNER_UID, &owner) < 0)
@@ -575,30 +567,30 @@ int main(int argc, char **argv)
 
 	if ((selffd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) < 0)
 		die("/proc/self/ns/net: %s", strerror(errno));
-	ns = lab_netns(lab_pid(uid, lab), uid, lab, selffd);
+	ns = lab_netns(lab_pid(uid, lab), uid, lab);
 	nl_open(&hnl, -1, selffd, "the host namespace");
 	nl_open(&lnl, ns, selffd, "the lab's namespace");
 
 	if (!strcmp(mode, "--detach")) {
 		/* Exactly ours: the host end is a veth whose peer is our inner
 		 * end in this verified lab (guards against hash collisions). */
-		if ((e = link_get(&hnl, host, &hl)) < 0)
+		if ((e = link_req(&hnl, RTM_GETLINK, host, 0, 0, &hl)) < 0)
 			die("%s/%s is not attached: no %s on the host: %s", lab, lan, host, nl_strerror(e));
-		if ((e = link_get(&lnl, inner, &l)) < 0)
+		if ((e = link_req(&lnl, RTM_GETLINK, inner, 0, 0, &l)) < 0)
 			die("%s/%s: no %s in the lab: %s", lab, lan, inner, nl_strerror(e));
 		if (strcmp(hl.kind, "veth") || strcmp(l.kind, "veth") || l.peer != hl.index)
 			die("%s and %s in lab %s are not one veth pair: refused", host, inner, lab);
-		if ((e = link_del(&hnl, host)) < 0)
+		if ((e = link_req(&hnl, RTM_DELLINK, host, 0, 0, NULL)) < 0)
 			die("deleting %s: %s", host, nl_strerror(e));
 		printf("detached %s/%s: deleted %s\n", lab, lan, host);
 		return 0;
 	}
-	if ((e = link_get(&lnl, lan, &lanbr)) < 0)
+	if ((e = link_req(&lnl, RTM_GETLINK, lan, 0, 0, &lanbr)) < 0)
 		die("lab %s has no LAN %s: %s", lab, lan, nl_strerror(e));
 	if (strcmp(lanbr.kind, "bridge"))
 		die("%s in lab %s is not a bridge (kind '%s'): refused", lan, lab, lanbr.kind);
 	if (arg && !strcmp(mode, "--bridge")) {
-		if ((e = link_get(&hnl, arg, &br)) < 0)
+		if ((e = link_req(&hnl, RTM_GETLINK, arg, 0, 0, &br)) < 0)
 			die("host bridge %s: %s", arg, nl_strerror(e));
 		if (strcmp(br.kind, "bridge"))
 			die("host %s is not a bridge (kind '%s'): refused", arg, br.kind);
@@ -607,14 +599,20 @@ int main(int argc, char **argv)
 	/* First change. From here any failure removes the pair again. */
 	if ((e = veth_add(&hnl, host, inner, ns)) < 0)
 		die("creating veth %s (host) / %s (lab %s): %s", host, inner, lab, nl_strerror(e));
-	if ((e = link_get(&lnl, inner, &l)) < 0 || (e = link_up(&lnl, l.index, lanbr.index)) < 0) {
+	e = link_req(&lnl, RTM_GETLINK, inner, 0, 0, &l);
+	if (!e)
+		e = link_req(&lnl, RTM_NEWLINK, NULL, l.index, lanbr.index, NULL);
+	if (e < 0) {
 		fprintf(stderr, "vacmlab-attach: enslaving %s to bridge %s in lab %s: %s\n", inner, lan, lab,
 			nl_strerror(e));
 		goto undo_veth;
 	}
-	if ((e = link_get(&hnl, host, &hl)) < 0 ||
-	    (br.index ? (e = link_up(&hnl, hl.index, br.index)) : (e = addr_add(&hnl, hl.index, &cidr)) < 0 ? e
-								   : (e = link_up(&hnl, hl.index, 0))) < 0) {
+	e = link_req(&hnl, RTM_GETLINK, host, 0, 0, &hl);
+	if (!e && !br.index)
+		e = addr_add(&hnl, hl.index, &cidr);
+	if (!e)
+		e = link_req(&hnl, RTM_NEWLINK, NULL, hl.index, br.index, NULL);
+	if (e < 0) {
 		fprintf(stderr, "vacmlab-attach: %s %s on %s: %s\n", br.index ? "enslaving to bridge" : "adding address",
 			arg, host, nl_strerror(e));
 		goto undo_veth;
@@ -623,7 +621,7 @@ int main(int argc, char **argv)
 	return 0;
 
 undo_veth:
-	if ((e = link_del(&hnl, host)) < 0)
+	if ((e = link_req(&hnl, RTM_DELLINK, host, 0, 0, NULL)) < 0)
 		fprintf(stderr, "vacmlab-attach: rolling back: deleting %s: %s\n", host, nl_strerror(e));
 	return 1;
 }

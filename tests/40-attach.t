@@ -53,8 +53,12 @@ chmod 0644 "$CONF"
 # lets an IPv6 address fail on demand, for the roll-back case).
 sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
 ip link set lo up
-ip link add desk0 type bridge && ip link set desk0 up && ip addr add 192.168.77.1/24 dev desk0
-ip link add desk1 type bridge && ip link set desk1 up
+# Bridges get a fixed MAC and a permanent port (like a real desk LAN's NIC)
+# so that a port coming and going leaves their MAC and carrier as they were.
+bridge_with_port='ip link add $0 address $1 type bridge && ip link add $0p type veth peer $0q &&
+	ip link set $0p master $0 && ip link set $0p up && ip link set $0q up && ip link set $0 up'
+sh -c "$bridge_with_port" desk0 02:00:00:00:77:01 && ip addr add 192.168.77.1/24 dev desk0
+sh -c "$bridge_with_port" desk1 02:00:00:00:77:02
 
 # lab NAME UID: a stand-in lab laid out like a real one (runtime dir, pid of
 # a process in its own user+net namespace holding bridge `lan`); sets LABPID.
@@ -62,7 +66,7 @@ lab() {
 	local dir=/tmp/vacmlab-$2/$1
 	mkdir -p "$dir" && chmod 0700 "/tmp/vacmlab-$2" "$dir" && chown "$2:$2" "/tmp/vacmlab-$2" "$dir"
 	setpriv --reuid="$2" --regid="$2" --clear-groups unshare -Urn sh -c \
-		'ip link add lan type bridge; ip link set lan up; ip addr add 192.168.77.254/24 dev lan; exec sleep 600' \
+		"$bridge_with_port"'; ip addr add 192.168.77.254/24 dev lan; exec sleep 600' lan 02:00:00:00:77:fe \
 		</dev/null >/dev/null 2>&1 &
 	LABPID=$!
 	PIDS+=("$LABPID")
@@ -112,8 +116,10 @@ ok $? "the fake host pings the lab's bridge 192.168.77.254 over desk0"
 refused "attaching the same LAN twice" "File exists" "$A" lab1 lan --bridge desk0
 out=$("$A" --detach lab1 lan 2>&1)
 ok $? "detach: $out"
-[ "$before" = "$(snap)" ]
+after=$(snap)
+[ "$before" = "$after" ]
 ok $? "after --detach, ip -d link / ip addr in host and lab are as before attach"
+[ "$before" = "$after" ] || diff <(echo "$before") <(echo "$after") | diag
 refused "detach when not attached" "not attached.*No such device" "$A" --detach lab1 lan
 
 # --- routed mode -----------------------------------------------------------
