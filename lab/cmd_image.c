@@ -98,9 +98,10 @@ static void print_human(const char *path, const struct image_info *in)
 	features_text(in, feat, sizeof(feat));
 	printf("  clusters:     %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64 " compressed\n",
 	       in->clusters_data, in->clusters_zero, in->clusters_compressed);
-	printf("  L1 table:     %u entries at 0x%" PRIx64 "; refcount width %u bits; "
-	       "%u snapshot%s; features: %s\n", in->l1_size, in->l1_offset,
-	       1u << in->refcount_order, in->nb_snapshots, in->nb_snapshots == 1 ? "" : "s", feat);
+	printf("  L1 table:     %u entr%s at 0x%" PRIx64 "; refcount width %u bits; "
+	       "%u snapshot%s; features: %s\n", in->l1_size, in->l1_size == 1 ? "y" : "ies",
+	       in->l1_offset, 1u << in->refcount_order, in->nb_snapshots,
+	       in->nb_snapshots == 1 ? "" : "s", feat);
 	if (in->external_data_file[0])
 		printf("  data file:    %s\n", in->external_data_file);
 
