@@ -895,6 +895,140 @@ static void key_serial(struct parser *p, struct node *nd, const char *value)
 	nd->n_serial = n;
 }
 
+/*
+ * Regex size guard. glibc's regcomp() copies the operand of "+" (x+ is xx*)
+ * and of an interval x{n,m} (m copies) before building its automaton, so
+ * repetitions of repetitions grow exponentially: the fuzzer found that
+ * "yn++++++++...+" (45 '+') exhausts memory, as does "((a{99}){99}){99}".
+ * Estimate the expanded size with the same rules and refuse big ones.
+ */
+#define RE_COST_MAX 10000.0
+
+static const char *re_skip_bracket(const char *s)
+{
+	s++;				/* '[' */
+	if (*s == '^')
+		s++;
+	if (*s == ']')
+		s++;			/* a leading ']' is a literal */
+	while (*s && *s != ']') {
+		if (s[0] == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
+			char end = s[1];
+
+			for (s += 2; *s && !(s[0] == end && s[1] == ']'); s++)
+				;
+			if (*s)
+				s += 2;
+			continue;
+		}
+		s++;
+	}
+	return *s ? s + 1 : s;
+}
+
+/* "{n}", "{n,}", "{n,m}": the number of copies glibc makes, or -1. */
+static double re_interval(const char **sp)
+{
+	const char *s = *sp + 1;
+	double n = 0, m = -1;
+	bool comma = false;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	while (isdigit((unsigned char)*s))
+		n = n < 1e6 ? n * 10 + (*s++ - '0') : (s++, n);
+	if (*s == ',') {
+		comma = true;
+		s++;
+		if (isdigit((unsigned char)*s))
+			m = 0;
+		while (isdigit((unsigned char)*s))
+			m = m < 1e6 ? m * 10 + (*s++ - '0') : (s++, m);
+	}
+	if (*s != '}')
+		return -1;
+	*sp = s + 1;
+	if (m >= 0)
+		return m > n ? m : n;
+	return comma ? n + 1 : n;
+}
+
+static double re_cost(const char **sp, int depth)
+{
+	const char *s = *sp;
+	double total = 0, atom = 0, k;
+
+	if (depth > 32)
+		return RE_COST_MAX * 2;
+	while (*s && *s != ')' && total + atom <= RE_COST_MAX) {
+		switch (*s) {
+		case '(':
+			s++;
+			total += atom;
+			atom = re_cost(&s, depth + 1) + 1;
+			if (*s == ')')
+				s++;
+			break;
+		case '[':
+			total += atom;
+			atom = 1;
+			s = re_skip_bracket(s);
+			break;
+		case '\\':
+			total += atom;
+			atom = 1;
+			s++;
+			if (*s)
+				s++;
+			break;
+		case '+':
+			atom = atom * 2 + 1;
+			s++;
+			break;
+		case '*':
+		case '?':
+			atom += 1;
+			s++;
+			break;
+		case '{':
+			k = re_interval(&s);
+			if (k < 0) {
+				total += atom;	/* a literal '{' */
+				atom = 1;
+				s++;
+			} else {
+				atom = atom * (k + 1) + 1;
+			}
+			break;
+		case '|':
+			total += atom + 1;
+			atom = 0;
+			s++;
+			break;
+		default:
+			total += atom;
+			atom = 1;
+			s++;
+		}
+	}
+	*sp = s;
+	return total + atom;
+}
+
+static bool re_too_big(const char *re)
+{
+	double cost = 0;
+
+	while (*re && cost <= RE_COST_MAX) {
+		if (*re == ')') {	/* unbalanced: regcomp() will say so */
+			re++;
+			continue;
+		}
+		cost += re_cost(&re, 0);
+	}
+	return cost > RE_COST_MAX;
+}
+
 /* ready = dhcp | console "REGEX" | console REGEX | tcp PORT | none */
 static void key_ready(struct parser *p, struct node *nd, const char *value)
 {
@@ -960,6 +1094,12 @@ static void key_ready(struct parser *p, struct node *nd, const char *value)
 		}
 		if (!*rx) {
 			perr(p, p->line, "bad ready '%s': expected console \"REGEX\"", value);
+			return;
+		}
+		if (re_too_big(rx)) {
+			perr(p, p->line,
+			     "ready regex '%s' is too complex: it would expand to over %.0f states (nested repetitions?)",
+			     rx, RE_COST_MAX);
 			return;
 		}
 		r = regcomp(&re, rx, REG_EXTENDED | REG_NOSUB);

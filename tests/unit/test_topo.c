@@ -293,6 +293,15 @@ static void test_lines(void)
 		   "empty section is still seen");
 	expect_err("", "t.conf: empty lab: no [lan], [node] or [host] section", "empty text");
 
+	/* glibc's regcomp() would need gigabytes for nested repetitions. */
+	expect_err("[node a]\nimage = /bin/sh\nready = console ((a{99}){99}){99}\n",
+		   "t.conf:3: ready regex '((a{99}){99}){99}' is too complex: it would expand to over 10000 states (nested repetitions?)",
+		   "nested intervals refused before regcomp");
+	t = load_str("[node a]\nimage = /bin/sh\nready = console \"[0-9]{1,3}(\\.[0-9]{1,3}){3} (a|b)+\"\n",
+		     "t.conf", &err);
+	ok(t != NULL, "an ordinary regex with intervals is accepted");
+	topo_free(t);
+
 	/* An indented key is a key, not a continuation of the previous value. */
 	t = load_str("[node a]\nimage = /bin/sh\n   memory = 512\n", "t.conf", &err);
 	if (ok(t != NULL, "indented key loads"))
