@@ -1258,6 +1258,13 @@ static void lan_key(struct parser *p, int k, const char *value)
 			     IP(mk_addr(net & mask)), prefix);
 			return;
 		}
+		/* 0/8, loopback, multicast and class E cannot be a LAN. */
+		if ((net >> 24) == 0 || (net >> 24) == 127 || (net >> 24) >= 224) {
+			perr(p, p->line,
+			     "subnet '%s' is not usable for a lan: 0.0.0.0/8, 127.0.0.0/8 and 224.0.0.0/3 are reserved",
+			     value);
+			return;
+		}
 		lan->prefix = (int)prefix;
 		x->subnet_set = true;
 		break;
