@@ -11,7 +11,7 @@ BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS := libnl-3.0 libnl-route-3.0 inih jansson
+PKGS := libnl-3.0 libnl-route-3.0 inih jansson zlib nettle
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wswitch-enum -Wundef -Wpointer-arith -Wwrite-strings \
 	-Wno-unused-parameter -Wno-missing-field-initializers
@@ -86,10 +86,10 @@ fuzz:
 
 DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	libnl-3-dev libnl-route-3-dev libmnl-dev libinih-dev libjansson-dev \
-	libpcap-dev dnsmasq-base qemu-system-x86 qemu-utils iproute2 \
+	libpcap-dev nettle-dev zlib1g-dev dnsmasq-base qemu-system-x86 qemu-utils iproute2 \
 	busybox-static syslinux syslinux-common mtools fdisk dosfstools \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
-	procps expect python3
+	procps expect python3 iputils-ping wget netcat-openbsd
 
 deps:
 	apt-get update

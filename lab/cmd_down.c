@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_down.c - `vacmlab down LAB`: ask the supervisor to power every node
+ * off (QMP system_powerdown, then quit, SIGTERM, SIGKILL, each bounded),
+ * stop dnsmasq and exit; wait until nothing of the lab is left.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab/cmds.h"
+#include "lab/ctl.h"
+#include "lab/exec.h"
+#include "lab/rundir.h"
+#include "lab/spawn.h"
+#include "lab/util.h"
+
+static void down_usage(FILE *f)
+{
+	fprintf(f, "usage: vacmlab down [--timeout SECONDS] LAB\n"
+		   "Power every node off gracefully (ACPI power button), waiting up to\n"
+		   "SECONDS (default 20) before QMP quit, SIGTERM and SIGKILL; then stop\n"
+		   "dnsmasq and remove the lab. Disks and logs are kept (see `vacmlab rm`).\n");
+}
+
+int lab_down(const char *lab, double timeout_s, bool quiet)
+{
+	char err[512];
+	_cleanup_free_ char *dir = rundir_lab(lab);
+	pid_t sup = lab_supervisor(lab, err, sizeof(err));
+	int pidfd = -1, rc = EXIT_OK;
+	json_t *rep, *killed;
+
+	if (sup < 0) {
+		if (access(dir, F_OK) == 0 && !lab_is_up(dir)) {
+			rm_rf(dir);
+			if (!quiet)
+				msg_info("lab '%s' was not running; removed its stale runtime dir %s",
+					 lab, dir);
+			return EXIT_OK;
+		}
+		msg_err("%s", err);
+		return EXIT_STATE;
+	}
+	pidfd = pidfd_open_pid(sup);
+	rep = ctl_call(lab, json_pack("{s:s,s:f}", "cmd", "down", "timeout", timeout_s), -1,
+		       (int)(timeout_s * 1000) + 30000, err, sizeof(err));
+	if (!rep) {
+		msg_err("%s", err);
+		rc = EXIT_CHILD;
+	} else {
+		size_t i;
+		json_t *k;
+
+		killed = json_object_get(rep, "killed");
+		json_array_foreach(killed, i, k) {
+			msg_warn("node %s did not power off within %.0f s and was killed",
+				 json_string_value(k), timeout_s);
+		}
+		json_decref(rep);
+	}
+	/* The reply comes just before the supervisor exits: wait for it, so
+	 * that when we return, no process of the lab is left. */
+	if (pidfd >= 0) {
+		struct pollfd p = { pidfd, POLLIN, 0 };
+
+		if (poll(&p, 1, 15000) <= 0) {
+			msg_err("the supervisor of lab '%s' (pid %d) did not exit", lab, (int)sup);
+			rc = EXIT_CHILD;
+		}
+		close(pidfd);
+	}
+	for (int i = 0; i < 100 && access(dir, F_OK) == 0; i++)
+		usleep(20000);
+	if (access(dir, F_OK) == 0 && !lab_is_up(dir))
+		rm_rf(dir);
+	if (!quiet && rc == EXIT_OK)
+		msg_info("lab %s is down", lab);
+	return rc;
+}
+
+int cmd_down(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	double timeout = 20;
+	int c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "+ht:", lo, NULL)) != -1) {
+		switch (c) {
+		case 't':
+			timeout = atof(optarg);
+			if (timeout < 0 || timeout > 3600) {
+				msg_err("--timeout must be 0..3600 seconds");
+				return EXIT_CONFIG;
+			}
+			break;
+		case 'h': down_usage(stdout); return EXIT_OK;
+		default: down_usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (optind >= argc) {
+		down_usage(stderr);
+		return EXIT_CONFIG;
+	}
+	for (int i = optind; i < argc; i++) {
+		int r = lab_down(argv[i], timeout, false);
+
+		if (r)
+			rc = r;
+	}
+	return rc;
+}

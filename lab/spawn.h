@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * spawn.h - the one way vacmlab starts a child: pipe2(O_CLOEXEC) for errors
+ * before exec, fork, PR_SET_PDEATHSIG with the getppid race check,
+ * close_range, an absolute path and a controlled environment.
+ */
+#ifndef VACMLAB_SPAWN_H
+#define VACMLAB_SPAWN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct spawn_opts {
+	const char *name;	/* for messages: "dnsmasq for lan" */
+	const char *path;	/* absolute */
+	char *const *argv;
+	char *const *envp;	/* NULL: a minimal PATH/HOME/LANG environment */
+	const int *keep_fds;	/* passed to the child at the same numbers */
+	int n_keep;
+	int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
+	int pdeathsig;		/* 0: none */
+	bool new_session;	/* setsid() in the child */
+	bool new_netns;		/* unshare(CLONE_NEWNET) before exec */
+	int netns_fd;		/* > 0: setns() into this network namespace */
+	const char *cwd;
+};
+
+/* Start a child. Returns its pid (and a pidfd in *pidfd if non-NULL), or
+ * -1 with a message naming the child in @err. */
+pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen);
+
+/* Run a short command to completion, its stdout+stderr captured into
+ * @out (truncated to @outlen). Returns its exit status (0..255), or -1 with
+ * the reason in @out if it could not run or was killed. */
+int run_capture(const char *name, char *const *argv, char *out, size_t outlen);
+
+/* Find @prog in PATH; returns a malloc'd absolute path or NULL. */
+char *find_program(const char *prog);
+
+/* pidfd_open(2), -errno on failure. */
+int pidfd_open_pid(pid_t pid);
+/* Send @sig through a pidfd: no race with pid reuse. */
+int pidfd_kill(int pidfd, int sig);
+
+#endif

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nl.h - netlink mechanism for the lab's network namespace: bridges, taps,
+ * veths, addresses, netem. Built on libnl-route-3. Every function returns 0
+ * or a negative errno; libnl's -NLE_* codes are translated in exactly one
+ * place (nl_errno() in nl.c). Nothing here knows about QEMU or topologies.
+ */
+#ifndef VACMLAB_NETNS_NL_H
+#define VACMLAB_NETNS_NL_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <netinet/in.h>
+
+struct nlx;
+
+/* Open a route netlink socket in the caller's current network namespace. */
+int nlx_open(struct nlx **out);
+void nlx_close(struct nlx *nl);
+
+/* Create a bridge (STP off, forward delay 0 so ports forward at once). */
+int nlx_bridge_add(struct nlx *nl, const char *name);
+/* Add an IPv4 address with a prefix length to @ifname. */
+int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int prefix);
+/* Bring @ifname up; with @master non-NULL enslave it first (one request). */
+int nlx_link_up(struct nlx *nl, const char *ifname, const char *master);
+/* Create a veth pair @name <-> @peer; the peer goes into the network
+ * namespace of @peer_pid when it is > 0. */
+int nlx_veth_add(struct nlx *nl, const char *name, const char *peer, pid_t peer_pid);
+/* Add a default route via @gw. */
+int nlx_route_default(struct nlx *nl, struct in_addr gw);
+/* Rename @ifname to @newname (inside the namespace it lives in). */
+int nlx_link_rename(struct nlx *nl, const char *ifname, const char *newname);
+
+/* netem on the egress of @ifname: delay/jitter in microseconds, loss in
+ * percent, rate in bits per second (0 = unset). Replaces any root qdisc. */
+struct nlx_netem {
+	uint32_t delay_us, jitter_us;
+	double loss_pct;
+	uint64_t rate_bps;
+};
+int nlx_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne);
+/* Remove the root qdisc of @ifname (back to the default). */
+int nlx_qdisc_clear(struct nlx *nl, const char *ifname);
+
+/* Open a tap on /dev/net/tun named @name with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR.
+ * The tap lives as long as the returned fd (not persistent). Must be called
+ * inside the target network namespace. Returns fd or -errno. */
+int tap_open(const char *name);
+
+#endif
