@@ -133,8 +133,8 @@ struct in_addr sv_node_addr(struct sv *sv, struct sv_node *n)
 	return a;
 }
 
-static void fail(struct sv *sv, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(struct sv *sv, int code, const char *fmt, ...)
+#define fail sv_fail
+void sv_fail(struct sv *sv, int code, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -939,6 +939,8 @@ static void teardown_and_exit(struct sv *sv)
 		advance_down(sv);
 	}
 	stop_others(sv);
+	if (sv_uplink_stop)
+		sv_uplink_stop(sv);
 	sv_fwd_close_all(sv);
 	if (sv->exit_code)
 		report_failure(sv);
@@ -1057,6 +1059,8 @@ void supervisor_run(struct sv *sv)
 	if (setup_fs(sv) < 0)
 		teardown_and_exit(sv);
 
+	if (sv_uplink_prefork && sv_uplink_prefork(sv) < 0)
+		teardown_and_exit(sv);
 	r = ns_enter_new(getuid(), getgid(), &step);
 	if (r) {
 		if (!strcmp(step, "unshare"))
@@ -1070,6 +1074,8 @@ void supervisor_run(struct sv *sv)
 		teardown_and_exit(sv);
 	apply_impairments(sv);
 	if (sv->exit_code)
+		teardown_and_exit(sv);
+	if (sv_uplink_start && sv_uplink_start(sv) < 0)
 		teardown_and_exit(sv);
 	write_resolv(sv);
 	if (sv_ctl_listen(sv, err, sizeof(err)) < 0) {

@@ -132,6 +132,7 @@ struct sv {
 	int exit_code;
 	long long t0;
 	char failure[8192];
+	void *uplink;		/* sv_uplink.c's state */
 };
 
 /* epoll tags: the low bits of the 64-bit data say what an fd is. */
@@ -182,6 +183,15 @@ void sv_fwd_accept(struct sv *sv, struct sv_fwd *f);
 void sv_fwd_io(struct sv *sv, void *conn, int fd, uint32_t events);
 json_t *sv_fwd_json(struct sv *sv, struct sv_node *n);
 void sv_fwd_close_all(struct sv *sv);
+
+/* sv_uplink.c (rootless uplink, e.g. pasta). prefork runs before the
+ * supervisor unshares (it may fork a helper that stays in the host
+ * namespace); start runs once the lab's bridges exist. Both return 0 or -1
+ * after calling sv_fail(). Weak: the lab works without them. */
+int sv_uplink_prefork(struct sv *sv) __attribute__((weak));
+int sv_uplink_start(struct sv *sv) __attribute__((weak));
+void sv_uplink_stop(struct sv *sv) __attribute__((weak));
+void sv_fail(struct sv *sv, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* supervisor.c */
 const char *node_state_name(enum node_state s);
