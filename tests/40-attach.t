@@ -78,8 +78,12 @@ LP=$LABPID
 lab other 65534
 NP=$LABPID
 
+# Bridge carrier follows their permanent port's a moment after creation.
+settled() { ! { ip link; nsenter -n -t "$LP" ip link; } | grep -q NO-CARRIER; }
 snap() {
-	{ ip -d link; ip addr; nsenter -n -t "$LP" ip -d link; nsenter -n -t "$LP" ip addr; } |
+	waitfor settled || echo "# carrier not settled" >&2
+	# IPv4 only in the lab: its IPv6 link-local addresses come and go with DAD
+	{ ip -d link; ip addr; nsenter -n -t "$LP" ip -d link; nsenter -n -t "$LP" ip -4 addr; } |
 		sed -E 's/[a-z_]*timer +[0-9.]+//g'
 }
 # refused DESC REGEX ARGS...: the helper fails, says REGEX, changes nothing.
@@ -207,7 +211,17 @@ for bad in 300.1.1.1/24 10.0.0.1/33 foo 10.99.0.1 10.99.0.1/ 10.99.0.1/24x 10.99
 done
 refused "a bad SUDO_UID" "SUDO_UID 'x' is not a uid" env SUDO_UID=x "$A" lab1 lan --bridge desk0
 refused "usage" "usage:" "$A" lab1 lan --bridge
-refused "the environment is not passed on (no way to a shell)" "invalid lab name" env 'BASH_ENV=/x' "$A" '$(id)' lan --bridge desk0
+mkdir -p "$T/envrun/envlab" && echo "$LP" >"$T/envrun/envlab/supervisor.pid"
+refused "the runtime dir is never taken from the environment" "/tmp/vacmlab-0/envlab: No such file" \
+	env VACMLAB_RUNTIME_DIR="$T/envrun" XDG_RUNTIME_DIR="$T/envrun" "$A" envlab lan --bridge desk0
+# A hash collision: the host's vlHASH belongs to someone else, and our lab
+# has a vxHASH of its own making; the two are not one pair.
+ip link add "$HOSTV" type veth peer impostor
+nsenter --preserve-credentials -U -n -t "$LP" ip link add "vx${HOSTV#vl}" type veth peer mine
+refused "detach refuses a link with the derived name that is not our pair" "are not one veth pair" \
+	"$A" --detach lab1 lan
+ip link del "$HOSTV"
+nsenter --preserve-credentials -U -n -t "$LP" ip link del "vx${HOSTV#vl}"
 
 # --- the pair dies with the lab ----------------------------------------------
 "$A" lab1 lan --bridge desk0 >/dev/null 2>&1
