@@ -517,7 +517,7 @@ int main(int argc, char **argv)
 	char id[16], host[IFNAMSIZ], inner[IFNAMSIZ], *end;
 	struct link lanbr, br = { 0 }, l, hl;
 	struct cidr cidr;
-	struct nl hnl = { 0 }, lnl = { 0 };
+	static struct nl hnl, lnl; /* live until exit; static: still reachable then */
 	uid_t uid = getuid();
 	int selffd, ns, e, fd;
 	uint32_t h;
