@@ -43,6 +43,8 @@
 
 #define TOPO_FILE_MAX (1 << 20)		/* refuse bigger files: not a topology */
 #define LAB_NAME_MAX 32
+/* Far above any real lab; keeps the pairwise checks (names, ports) cheap. */
+#define TOPO_SECTIONS_MAX 512
 #define IMPAIR_TIME_MAX_US 3600000000.0	/* 1 h fits uint32 microseconds */
 #define IMPAIR_RATE_MAX_BPS 100e9	/* 100gbit */
 
@@ -431,6 +433,11 @@ static void begin_section(struct parser *p, const char *text, size_t len)
 		if (n != 2) {
 			perr(p, p->line, "section %s needs exactly one name: [%s NAME]", p->label,
 			     tok[0]);
+			return;
+		}
+		if (t->n_lans + t->n_nodes + t->n_hosts >= TOPO_SECTIONS_MAX) {
+			perr(p, p->line, "too many sections: at most %d lans, nodes and hosts in all",
+			     TOPO_SECTIONS_MAX);
 			return;
 		}
 		if (check_name(p, tok[1]) < 0)
