@@ -28,6 +28,14 @@ char *rundir_base(void)
 	e = getenv("XDG_RUNTIME_DIR");
 	if (e && *e)
 		return xasprintf("%s/vacmlab", e);
+	/* No XDG_RUNTIME_DIR (su, cron, CI): use the login session's dir if
+	 * there is one, the same place vacmlab-attach looks. */
+	char run[64];
+	struct stat st;
+
+	snprintf(run, sizeof(run), "/run/user/%u", (unsigned)getuid());
+	if (lstat(run, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid())
+		return xasprintf("%s/vacmlab", run);
 	return xasprintf("/tmp/vacmlab-%u", (unsigned)getuid());
 }
 

@@ -3,8 +3,10 @@
  * rundir.h - where a lab lives on the host.
  *
  * Runtime dir (sockets, pid, lock; gone after `down`):
- *   $VACMLAB_RUNTIME_DIR/LAB, else $XDG_RUNTIME_DIR/vacmlab/LAB,
- *   else /tmp/vacmlab-UID/LAB; every level we create is 0700.
+ *   $VACMLAB_RUNTIME_DIR/LAB, else $XDG_RUNTIME_DIR/vacmlab/LAB, else
+ *   /run/user/UID/vacmlab/LAB if that session dir exists, else
+ *   /tmp/vacmlab-UID/LAB; every level we create is 0700. vacmlab-attach
+ *   finds labs only in the last two (it trusts no environment).
  * State dir (disk overlays, logs; kept across `down`):
  *   --state DIR, else $VACMLAB_STATE_DIR/LAB, else
  *   $XDG_STATE_HOME/vacmlab/LAB, else ~/.local/state/vacmlab/LAB.
