@@ -374,8 +374,10 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 		struct nlx_netem ne = { im->delay_us, im->jitter_us, im->loss_pct, im->rate_bps };
 
 		if (im->set && (r = nlx_netem_set(sv->nl, h->cfg->nics[j].ifname, &ne))) {
-			fail(sv, EXIT_ENV, "impairing %s: %s", h->cfg->nics[j].ifname,
-			     strerror(-r));
+			fail(sv, EXIT_ENV, "impairing %s of host %s: %s%s", h->cfg->nics[j].ifname,
+			     h->cfg->name, strerror(-r),
+			     r == -ENOENT ? " (does the kernel have the netem qdisc? "
+					    "CONFIG_NET_SCH_NETEM, module sch_netem)" : "");
 			return -1;
 		}
 	}

@@ -305,7 +305,10 @@ static void do_impair(struct sv *sv, int fd, json_t *req)
 			nic->impair = im;
 		}
 		if (r) {
-			reply_err(fd, "impairing %s: %s", nic->ifname, strerror(-r));
+			/* The kernel answers an unknown qdisc kind with ENOENT. */
+			reply_err(fd, "impairing %s: %s%s", nic->ifname, strerror(-r),
+				  r == -ENOENT ? " (does the kernel have the netem qdisc? "
+						 "CONFIG_NET_SCH_NETEM, module sch_netem)" : "");
 			return;
 		}
 	}
