@@ -108,3 +108,11 @@ clean:
 	rm -rf $(BUILD) build-* vacmlab vacmlab-attach
 
 .PHONY: all unit check check-unit appliance fuzz deps install clean format-check
+
+# The README's first command: build everything and bring up the two-node
+# lab on the stand-in appliance (or on a real images/image.bin).
+demo: all appliance
+	$(BUILD)/vacmlab up topo/two-node.conf
+	@echo "Try: ./vacmlab exec two-node -- ping -c1 vacm2;  ./vacmlab console two-node vacm1;  ./vacmlab down two-node"
+
+.PHONY: demo
