@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/disk.h"
 #include "lab/dnsmasq.h"
 #include "lab/qemu.h"
 #include "lab/topo.h"
