@@ -906,7 +906,8 @@ static void key_serial(struct parser *p, struct node *nd, const char *value)
  * Regex size guard. glibc's regcomp() copies the operand of "+" (x+ is xx*)
  * and of an interval x{n,m} (m copies) before building its automaton, so
  * repetitions of repetitions grow exponentially: the fuzzer found that
- * "yn++++++++...+" (45 '+') exhausts memory, as does "((a{99}){99}){99}".
+ * "yn++++++++...+" (45 '+') exhausts memory, as does "((a{99}){99}){99}",
+ * and "y?????????????" spins in the epsilon closure for minutes.
  * Estimate the expanded size with the same rules and refuse big ones.
  */
 #define RE_COST_MAX 10000.0
@@ -964,6 +965,7 @@ static double re_cost(const char **sp, int depth)
 {
 	const char *s = *sp;
 	double total = 0, atom = 0, k;
+	bool rep = false;	/* the last thing seen was a repetition */
 
 	if (depth > 32)
 		return RE_COST_MAX * 2;
@@ -989,14 +991,16 @@ static double re_cost(const char **sp, int depth)
 				s++;
 			break;
 		case '+':
-			atom = atom * 2 + 1;
-			s++;
-			break;
 		case '*':
 		case '?':
-			atom += 1;
+			/* Stacked operators ("a??", "a*+") are undefined in POSIX and
+			 * make glibc's epsilon closures explode: refuse them. */
+			if (rep)
+				return RE_COST_MAX * 2;
+			atom = atom * 2 + 1;
 			s++;
-			break;
+			rep = true;
+			continue;
 		case '{':
 			k = re_interval(&s);
 			if (k < 0) {
@@ -1004,7 +1008,11 @@ static double re_cost(const char **sp, int depth)
 				atom = 1;
 				s++;
 			} else {
+				if (rep)
+					return RE_COST_MAX * 2;
 				atom = atom * (k + 1) + 1;
+				rep = true;
+				continue;
 			}
 			break;
 		case '|':
@@ -1017,6 +1025,7 @@ static double re_cost(const char **sp, int depth)
 			atom = 1;
 			s++;
 		}
+		rep = false;
 	}
 	*sp = s;
 	return total + atom;
@@ -1105,8 +1114,8 @@ static void key_ready(struct parser *p, struct node *nd, const char *value)
 		}
 		if (re_too_big(rx)) {
 			perr(p, p->line,
-			     "ready regex '%s' is too complex: it would expand to over %.0f states (nested repetitions?)",
-			     rx, RE_COST_MAX);
+			     "ready regex '%s' is too complex: stacked or deeply nested repetitions such as a?? or ((a{99}){99}){99}",
+			     rx);
 			return;
 		}
 		r = regcomp(&re, rx, REG_EXTENDED | REG_NOSUB);
