@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The rootless path as a real unprivileged user (uid 65534 via setpriv):
+# namespaces, bridges, veths, dnsmasq and exec need no privilege at all;
+# a tap needs /dev/net/tun, and where this user cannot open it (0600 on
+# these machines) vacmlab must say so clearly, before anything starts.
+. "$(dirname "$0")/lib.sh"
+need_root
+need_cmd setpriv ping
+lab_env
+chown 65534:65534 "$TMPDIR_TEST"
+as_nobody() {
+	setpriv --reuid=65534 --regid=65534 --clear-groups env -i PATH=/usr/bin:/bin:/usr/sbin:/sbin \
+		HOME="$TMPDIR_TEST" VACMLAB_RUNTIME_DIR="$VACMLAB_RUNTIME_DIR" \
+		VACMLAB_STATE_DIR="$VACMLAB_STATE_DIR" "$@"
+}
+cat > "$TMPDIR_TEST/np.conf" <<EOT
+[lab]
+name = np
+[lan lan]
+subnet = 192.168.61.0/24
+address = 192.168.61.254
+[host svc]
+nic = lan 192.168.61.20
+command = sleep 600
+EOT
+cp "$IMAGE" "$TMPDIR_TEST/img.bin" 2>/dev/null || : > "$TMPDIR_TEST/img.bin"
+cat > "$TMPDIR_TEST/nt.conf" <<EOT
+[lab]
+name = nt
+[lan lan]
+subnet = 192.168.62.0/24
+[node n1]
+image = $TMPDIR_TEST/img.bin
+nic = lan 192.168.62.11
+EOT
+chmod 644 "$TMPDIR_TEST"/*.conf "$TMPDIR_TEST/img.bin"
+_t_labs+=(np nt)
+
+out=$(as_nobody "$VACMLAB" up --no-boot "$TMPDIR_TEST/np.conf" 2>&1); rc=$?
+is "$rc" 0 "uid 65534: up --no-boot of a lab with a LAN and a [host]"
+[ "$rc" = 0 ] || diag "$out"
+sup=$(cat "$VACMLAB_RUNTIME_DIR/np/supervisor.pid" 2>/dev/null)
+is "$(stat -c %u "/proc/$sup" 2>/dev/null)" 65534 "the supervisor runs as uid 65534"
+is "$(as_nobody "$VACMLAB" exec np -- id -u)" 0 "exec: the user is root inside the lab's user namespace"
+like "$(as_nobody "$VACMLAB" exec np -- ip -br link show lan)" "^lan +UP" "the LAN bridge exists and is up"
+ok_cmd "exec ping reaches the [host] by address over a veth" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 192.168.61.20
+ok_cmd "exec ping reaches the [host] by DNS name through dnsmasq" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 svc.np
+ok_cmd "exec --host runs inside the host's own namespace" as_nobody "$VACMLAB" exec np --host svc -- ping -c1 -W5 192.168.61.254
+is "$(as_nobody "$VACMLAB" status --json np | jq -r '.lans[0].dnsmasq_pid | type')" number "status shows dnsmasq running"
+out=$(as_nobody "$VACMLAB" down np 2>&1); is "$?" 0 "uid 65534: down"
+ok "$(test -e "$VACMLAB_RUNTIME_DIR/np"; echo $((!$?)))" "its runtime dir is gone"
+ok "$(no_leftovers; echo $?)" "no process of the lab is left"
+
+if as_nobody sh -c 'exec 3<>/dev/net/tun' 2>/dev/null; then
+	ok 0 "# SKIP /dev/net/tun is accessible to uid 65534 on this machine ($(stat -c %a /dev/net/tun))"
+	ok 0 "# SKIP (same)"
+	ok 0 "# SKIP (same)"
+else
+	mode=$(stat -c %a /dev/net/tun)
+	out=$(as_nobody "$VACMLAB" up --no-boot "$TMPDIR_TEST/nt.conf" 2>&1); rc=$?
+	is "$rc" 2 "a lab with a node: /dev/net/tun not accessible is an environment error (exit 2)"
+	like "$out" "/dev/net/tun is not accessible to uid 65534 .*owned by root:root with mode 0$mode" "the message names the owner and mode"
+	like "$out" "sudo chmod 0666 /dev/net/tun" "and gives the one-line fix"
+fi
+ok "$(test -e "$VACMLAB_RUNTIME_DIR/nt"; echo $((!$?)))" "nothing was started for the refused lab"
+done_testing
