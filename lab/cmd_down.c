@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <net/if.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,9 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 		msg_err("%s", err);
 		return EXIT_STATE;
 	}
+	/* LAN names, to check afterwards that no vacmlab-attach link is left. */
+	json_t *st = ctl_status(lab, err, sizeof(err));
+
 	pidfd = pidfd_open_pid(sup);
 	rep = ctl_call(lab, json_pack("{s:s,s:f}", "cmd", "down", "timeout", timeout_s), -1,
 		       (int)(timeout_s * 1000) + 30000, err, sizeof(err));
@@ -78,6 +82,28 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 		usleep(20000);
 	if (access(dir, F_OK) == 0 && !lab_is_up(dir))
 		rm_rf(dir);
+	/* The kernel removes an attached veth pair when the lab's namespace
+	 * dies, asynchronously: check (bounded) that the host end went too. */
+	if (st) {
+		size_t i;
+		json_t *l;
+
+		json_array_foreach(json_object_get(st, "lans"), i, l) {
+			char ifn[16];
+			const char *lan = json_string_value(json_object_get(l, "name"));
+
+			attach_host_ifname(getuid(), lab, lan, ifn);
+			for (int k = 0; k < 100 && if_nametoindex(ifn); k++)
+				usleep(20000);
+			if (if_nametoindex(ifn)) {
+				msg_warn("host interface %s (vacmlab-attach of LAN %s) is still present; "
+					 "remove it with: sudo vacmlab-attach --detach %s %s",
+					 ifn, lan, lab, lan);
+				rc = rc ? rc : EXIT_STATE;
+			}
+		}
+		json_decref(st);
+	}
 	if (!quiet && rc == EXIT_OK)
 		msg_info("lab %s is down", lab);
 	return rc;
