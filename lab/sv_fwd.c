@@ -15,6 +15,8 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -116,6 +118,24 @@ static void update(struct sv *sv, struct fwd_conn *c)
 	sv_watch(sv, c->b, eb, TAG_FWD_CONN, c);
 }
 
+/*
+ * A guest that dies (QEMU exits, or hangs) sends no reset: bound how long a
+ * connection to it can sit. SYN retries end after ~7 s (1+2+4), data left
+ * unacknowledged for 10 s ends the connection, and an idle one is probed
+ * after 10 s and given up after 3 missed probes 2 s apart. A live guest
+ * answers the probes, so long idle sessions (ssh) are unaffected.
+ */
+static void guest_sockopts(int b)
+{
+	setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_SYNCNT, &(int){ 2 }, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_USER_TIMEOUT, &(int){ 10000 }, sizeof(int));
+	setsockopt(b, SOL_SOCKET, SO_KEEPALIVE, &(int){ 1 }, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 10 }, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_KEEPINTVL, &(int){ 2 }, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_KEEPCNT, &(int){ 3 }, sizeof(int));
+}
+
 void sv_fwd_accept(struct sv *sv, struct sv_fwd *f)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET };
@@ -137,6 +157,7 @@ void sv_fwd_accept(struct sv *sv, struct sv_fwd *f)
 		reset_close(a);
 		return;
 	}
+	guest_sockopts(b);
 	if (connect(b, (struct sockaddr *)&sa, sizeof(sa)) < 0 && errno != EINPROGRESS) {
 		reset_close(a);
 		close(b);
@@ -192,11 +213,19 @@ void sv_fwd_io(struct sv *sv, void *ptr, int fd, uint32_t events)
 		int e = 0;
 		socklen_t l = sizeof(e);
 
+		/* The client gave up (or reset) before the guest answered. */
+		if (fd == c->a) {
+			if (events & (EPOLLHUP | EPOLLERR))
+				conn_free(sv, c, true);
+			return;
+		}
 		getsockopt(c->b, SOL_SOCKET, SO_ERROR, &e, &l);
-		if (e) {
+		if (e || (events & (EPOLLHUP | EPOLLERR))) {
 			conn_free(sv, c, true);
 			return;
 		}
+		if (!(events & EPOLLOUT))
+			return;
 		c->connecting = false;
 		update(sv, c);
 		return;
