@@ -432,6 +432,22 @@ int up_lab(struct up_opts *o)
 			r = EXIT_STATE;
 			goto undo_lock_r;
 		}
+		/* Else QEMU fails later with a less helpful message. */
+		if (o->snapshot) {
+			json_t *sn = disk_snapshots(sv->statedir, t->nodes[i].name, err, sizeof(err));
+			bool has = sn && snapshot_list_has(sn, o->snapshot);
+
+			json_decref(sn);
+			if (!has) {
+				if (sn)
+					msg_err("node %s has no snapshot '%s' (`vacmlab snapshot %s %s list`)",
+						t->nodes[i].name, o->snapshot, t->name, t->nodes[i].name);
+				else
+					msg_err("%s", err);
+				r = EXIT_STATE;
+				goto undo_lock_r;
+			}
+		}
 	}
 	if (up_host_sockets(sv, o->topo_path) < 0) {
 		r = EXIT_CONFIG;
@@ -558,6 +574,11 @@ int cmd_up(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	o.topo_path = argv[optind];
+	if (o.snapshot && (o.fresh || o.no_boot)) {
+		msg_err("--snapshot cannot go with %s", o.fresh ? "--fresh (a clean disk has no snapshots)"
+							       : "--no-boot");
+		return EXIT_CONFIG;
+	}
 	return up_lab(&o);
 }
 

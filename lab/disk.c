@@ -8,8 +8,10 @@
  * the first MiB) is checked on every `up`: an overlay over a changed base
  * reads a mix of old and new clusters, which is silent corruption.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -17,6 +19,11 @@
 #include "lab/image.h"
 #include "lab/spawn.h"
 #include "lab/util.h"
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 char *disk_overlay_path(const char *statedir, const char *node)
 {
@@ -99,4 +106,100 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 		return -1;
 	}
 	return 0;
+}
+
+char **disk_nodes(const char *statedir)
+{
+	DIR *d = opendir(statedir);
+	struct dirent *de;
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+
+	while (d && (de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+
+		if (l <= 6 || strcmp(de->d_name + l - 6, ".qcow2") || de->d_name[0] == '.')
+			continue;
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n] = xstrdup(de->d_name);
+		v[n][l - 6] = '\0';
+		v[++n] = NULL;
+	}
+	if (d)
+		closedir(d);
+	qsort(v, n, sizeof(char *), cmp_str);
+	return v;
+}
+
+/* qemu-img with -U (force-share): reading the snapshot table of an overlay
+ * that no QEMU holds is safe; if one does (the lab is up), use QMP. */
+json_t *disk_snapshots(const char *statedir, const char *node, char *err, size_t errlen)
+{
+	_cleanup_free_ char *ov = disk_overlay_path(statedir, node);
+	_cleanup_free_ char *qemu_img = find_program("qemu-img");
+	_cleanup_free_ char *out = xmalloc(1 << 16);
+	json_error_t je;
+	json_t *info, *snaps;
+	int r;
+
+	if (!qemu_img) {
+		snprintf(err, errlen, "qemu-img not found: install the Debian package qemu-utils");
+		return NULL;
+	}
+	if (access(ov, F_OK) < 0) {
+		snprintf(err, errlen, "node %s has no disk in %s (never started, or reset)", node,
+			 statedir);
+		return NULL;
+	}
+	char *argv[] = { qemu_img, (char *)"info", (char *)"-U", (char *)"--output=json",
+			 (char *)"-f", (char *)"qcow2", ov, NULL };
+	r = run_capture("qemu-img", argv, out, 1 << 16);
+	if (r != 0) {
+		snprintf(err, errlen, "node %s: reading %s: %s", node, ov, out);
+		return NULL;
+	}
+	info = json_loads(out, 0, &je);
+	if (!info) {
+		snprintf(err, errlen, "node %s: qemu-img info %s: bad JSON: %s", node, ov, je.text);
+		return NULL;
+	}
+	snaps = json_object_get(info, "snapshots");
+	snaps = snaps ? json_incref(snaps) : json_array();
+	json_decref(info);
+	return snaps;
+}
+
+int disk_snapshot_delete(const char *statedir, const char *node, const char *name, char *err,
+			 size_t errlen)
+{
+	_cleanup_free_ char *ov = disk_overlay_path(statedir, node);
+	_cleanup_free_ char *qemu_img = find_program("qemu-img");
+	char out[2048];
+
+	if (!qemu_img) {
+		snprintf(err, errlen, "qemu-img not found: install the Debian package qemu-utils");
+		return -1;
+	}
+	char *argv[] = { qemu_img, (char *)"snapshot", (char *)"-q", (char *)"-d", (char *)name,
+			 ov, NULL };
+	if (run_capture("qemu-img", argv, out, sizeof(out)) != 0) {
+		snprintf(err, errlen, "node %s: deleting snapshot '%s' from %s: %s", node, name, ov,
+			 out);
+		return -1;
+	}
+	return 0;
+}
+
+bool snapshot_list_has(json_t *snaps, const char *name)
+{
+	size_t i;
+	json_t *s;
+
+	json_array_foreach(snaps, i, s) {
+		const char *nm = json_string_value(json_object_get(s, "name"));
+
+		if (nm && !strcmp(nm, name))
+			return true;
+	}
+	return false;
 }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/disk.h"
 #include "lab/qemu.h"
 #include "lab/util.h"
 
@@ -132,8 +133,10 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	add2(&s, "-display", xstrdup("none"));
 	add2(&s, "-m", xasprintf("%d", n->memory_mb));
 	add2(&s, "-smp", xasprintf("%d", n->cpus));
-	/* Equivalent of -hda on q35 (AHCI port 0), on the node's overlay. */
-	add2(&s, "-drive", xasprintf("file=%s,format=qcow2,if=ide,index=0,media=disk", l->disk));
+	/* Equivalent of -hda on q35 (AHCI port 0), on the node's overlay;
+	 * named so QMP snapshot commands can address it (cmd_snapshot.c). */
+	add2(&s, "-drive", xasprintf("file=%s,format=qcow2,if=ide,index=0,media=disk,node-name=%s",
+				     l->disk, DISK_NODE));
 	add2(&s, "-qmp", xasprintf("unix:%s,server=on,wait=off", l->qmp_path));
 
 	for (int i = 0; i < n->n_serial; i++)
