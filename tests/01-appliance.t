@@ -19,7 +19,7 @@ for t in qemu-system-x86_64 qemu-img socat sha256sum; do
 	command -v "$t" >/dev/null || { echo "1..0 # SKIP $t not installed"; exit 0; }
 done
 
-echo "1..17"
+echo "1..18"
 n=0 failed=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() {
@@ -148,6 +148,7 @@ check "httpd serves big.bin with the documented sha256" \
 	grep -q "^$big_sha " <<<"$out"
 run "echo $token > /etc/config/standin-test && echo $token > /var/mnt/nvlog/standin-test && sync && cat /etc/config/standin-test"
 check "wrote a file to /etc/config and nvlog" grep -qx "$token" <<<"$out"
+run 'echo standin-t1 > /etc/config/hostname'
 
 reply=$(qmp_powerdown "$tmp/first.qmp")
 check "QMP accepted system_powerdown" grep -q '"return"' <<<"$reply"
@@ -160,6 +161,8 @@ exec 7>&-
 # ---- second boot: what was written must still be there
 boot second
 check "second boot: ready line" wait_for '^vacm-standin ready' "$READY_WAIT"
+check "second boot: hostname from /etc/config/hostname" \
+	wait_for '^standin-t1 login: ?$' 30
 wait_for 'login: ?$' 30 && printf 'root\r' >&7 && wait_for '# ?$' 20 &&
 	run 'stty cols 1000'
 run 'cat /etc/config/standin-test /var/mnt/nvlog/standin-test'

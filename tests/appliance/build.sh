@@ -194,3 +194,5 @@ qemu-img convert -f raw -O qcow2 "$disk" "$work/image.qcow2"
 [ -e "$out" ] && die "refusing to overwrite $out (it appeared during the build)"
 mv -n "$work/image.qcow2" "$out"
 step "done: $out ($(stat -c %s "$out") bytes, kernel $kver)"
+d=$(( $(now_ds) - t0 ))
+echo "total build time: $(( d / 10 )).$(( d % 10 )) s"
