@@ -22,6 +22,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lab/console.h"
 #include "lab/qemu.h"
 #include "lab/sv.h"
 #include "lab/util.h"
@@ -219,6 +220,18 @@ static void ring_add(struct sv_port *p, const char *buf, size_t len)
 	}
 }
 
+/* The line with terminal escapes removed, as `wait` sees it
+ * (console.c): "# \e[6n" from busybox must still match '# $'. */
+static bool line_matches(struct sv_node *n, struct sv_port *p)
+{
+	char txt[sizeof(p->line)];
+
+	memcpy(txt, p->line, p->line_len);
+	txt[p->line_len] = '\0';
+	text_strip_escapes(txt);
+	return regexec(&n->re, txt, 0, NULL, 0) == 0;
+}
+
 static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_t len)
 {
 	struct sv_node *n = p->node;
@@ -231,8 +244,7 @@ static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_
 		if (ch == '\r' || ch == '\0')
 			continue;
 		if (ch == '\n') {
-			p->line[p->line_len] = '\0';
-			if (regexec(&n->re, p->line, 0, NULL, 0) == 0) {
+			if (line_matches(n, p)) {
 				sv_node_set_ready(sv, n);
 				return;
 			}
@@ -247,8 +259,7 @@ static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_
 		p->line[p->line_len++] = ch;
 	}
 	/* Prompts such as "login: " end without a newline. */
-	p->line[p->line_len] = '\0';
-	if (p->line_len && regexec(&n->re, p->line, 0, NULL, 0) == 0)
+	if (p->line_len && line_matches(n, p))
 		sv_node_set_ready(sv, n);
 }
 
