@@ -44,6 +44,7 @@
 #define RUN_TAIL 8192		/* bytes of CMD's output kept for the report */
 #define RUN_KILL_GRACE_MS 5000	/* SIGTERM -> SIGKILL for CMD's process group */
 #define RUN_TIMEOUT_STATUS 124	/* like timeout(1) */
+#define RUN_UPLOG 65536		/* what `up` said, kept for the artifacts */
 
 static volatile sig_atomic_t run_sig;
 
@@ -68,6 +69,8 @@ struct run {
 	double elapsed_s;
 	bool infra, timed_out;
 	char infra_msg[600];
+	char uplog[RUN_UPLOG];
+	size_t uplog_len;
 };
 
 static void run_usage(FILE *f)
@@ -196,16 +199,21 @@ static void set_lab_env(struct run *r)
 
 /* ---- bringing up --------------------------------------------------------- */
 
-/* up_lab() in a child; returns its exit code (or 128+sig if we were
- * signalled meanwhile: the child has then already torn the lab down). */
+/* up_lab() in a child, its stderr passed through and kept in r->uplog
+ * (when up fails before the supervisor has a log, that is all there is).
+ * Returns up's exit code. */
 static int run_up(struct run *r)
 {
 	struct up_opts o = { .topo_path = r->topo_path, .name = r->lab, .keep_domain = true,
 			     .quiet = r->quiet, .fresh = true };
-	bool sent = false;
-	int st;
+	bool sent = false, exited = false;
+	int st = 0, p[2];
 	pid_t pid;
 
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		msg_err("pipe: %s", strerror(errno));
+		return EXIT_RUN_INFRA;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -217,21 +225,48 @@ static int run_up(struct run *r)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		dup2(p[1], 2);
+		setvbuf(stderr, NULL, _IOLBF, 0);
 		_exit(up_lab(&o));
 	}
-	for (;;) {
-		pid_t w = waitpid(pid, &st, 0);
+	close(p[1]);
+	fcntl(p[0], F_SETFL, O_NONBLOCK);
+	while (!exited || p[0] >= 0) {
+		struct pollfd pf = { p[0], POLLIN, 0 };
 
-		if (w == pid)
-			break;
-		if (w < 0 && errno != EINTR)
-			return EXIT_RUN_INFRA;
-		if (run_sig && !sent) {
+		if (!exited) {
+			pid_t w = waitpid(pid, &st, WNOHANG);
+
+			if (w == pid)
+				exited = true;
+			else if (w < 0 && errno != EINTR)
+				break;
+		}
+		if (run_sig && !sent && !exited) {
 			kill(pid, SIGTERM);
 			sent = true;
 		}
+		if (p[0] >= 0 && poll(&pf, 1, 100) > 0) {
+			char buf[4096];
+			ssize_t n = read(p[0], buf, sizeof(buf));
+
+			if (n > 0) {
+				write_all(2, buf, (size_t)n);
+				if (r->uplog_len + (size_t)n < RUN_UPLOG) {
+					memcpy(r->uplog + r->uplog_len, buf, (size_t)n);
+					r->uplog_len += (size_t)n;
+				}
+			} else if (n == 0 || errno != EAGAIN) {
+				close(p[0]);
+				p[0] = -1;
+			}
+		} else if (p[0] < 0) {
+			usleep(50000);
+		}
 	}
-	if (WIFEXITED(st))
+	if (p[0] >= 0)
+		close(p[0]);
+	if (exited && WIFEXITED(st))
 		return WEXITSTATUS(st);
 	return EXIT_RUN_INFRA;
 }
@@ -462,7 +497,7 @@ static int run_cmd(struct run *r)
 
 /* Write @s XML-escaped: markup characters as entities, characters XML 1.0
  * forbids (most C0 controls) and bytes that are not valid UTF-8 as '?'. */
-static void xml_escape(FILE *f, const char *s, size_t len)
+static void xml_escape(FILE *f, const char *s, size_t len, bool attr)
 {
 	const unsigned char *p = (const unsigned char *)s, *e = p + len;
 
@@ -481,6 +516,8 @@ static void xml_escape(FILE *f, const char *s, size_t len)
 				fputs("&quot;", f);
 			else if (c == '\'')
 				fputs("&apos;", f);
+			else if (attr && (c == '\t' || c == '\n' || c == '\r'))
+				fprintf(f, "&#%d;", c); /* else normalised to spaces */
 			else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
 				fputc('?', f);
 			else
@@ -519,7 +556,7 @@ static void xml_escape(FILE *f, const char *s, size_t len)
 
 static void xml_str(FILE *f, const char *s)
 {
-	xml_escape(f, s, strlen(s));
+	xml_escape(f, s, strlen(s), true);
 }
 
 static char *tail_text(struct run *r)
@@ -572,7 +609,7 @@ static void write_junit(struct run *r, int status, const char *artifacts)
 		fprintf(f, "      <failure message=\"%s %d\" type=\"exit-status\">",
 			r->timed_out ? "timed out, exit status" : status > 128 ? "killed, exit status"
 			: "exit status", status);
-		xml_escape(f, tail, strlen(tail));
+		xml_escape(f, tail, strlen(tail), false);
 		fprintf(f, "</failure>\n");
 	}
 	fprintf(f, "      <system-out>lab: ");
@@ -766,10 +803,27 @@ int cmd_run(int argc, char **argv)
 		r->infra = true;
 		snprintf(r->infra_msg, sizeof(r->infra_msg),
 			 "`vacmlab up` of %s failed with exit status %d", r->topo_path, up);
+		r->uplog[r->uplog_len] = '\0';
+		{
+			/* up's first error line is the best one-line summary. */
+			char *e = strstr(r->uplog, "error: ");
+
+			if (e) {
+				size_t l = strcspn(e, "\n");
+
+				snprintf(r->infra_msg, sizeof(r->infra_msg), "%.*s", (int)l - 7, e + 7);
+			}
+		}
 		status = EXIT_RUN_INFRA;
 		adir = artifacts_dir(r, true);
-		if (adir)
+		if (adir) {
+			_cleanup_free_ char *up_log = xasprintf("%s/up.log", adir);
+
 			copy_dir_files(r->logdir, adir);
+			r->uplog[r->uplog_len] = '\0';
+			write_file(up_log, r->uplog);
+			/* infra_msg: up's last error line is the best summary. */
+		}
 		if (generated)
 			rm_rf(r->statedir);
 		goto report;
