@@ -419,6 +419,12 @@ int up_lab(struct up_opts *o)
 		if (d)
 			closedir(d);
 	}
+	/* Host listeners (forwards, serial tcp:PORT) before the state dir:
+	 * a taken port is a config error that must leave nothing behind. */
+	if (up_host_sockets(sv, o->topo_path) < 0) {
+		r = EXIT_CONFIG;
+		goto undo_lock_r;
+	}
 	sv->statedir = statedir_lab(t->name, o->state_dir);
 	sv->logdir = xasprintf("%s/logs", sv->statedir);
 	if (rundir_make(sv->statedir, err, sizeof(err)) < 0 ||
@@ -448,10 +454,6 @@ int up_lab(struct up_opts *o)
 				goto undo_lock_r;
 			}
 		}
-	}
-	if (up_host_sockets(sv, o->topo_path) < 0) {
-		r = EXIT_CONFIG;
-		goto undo_lock_r;
 	}
 
 	if (pipe2(p, O_CLOEXEC) < 0) {

@@ -107,10 +107,12 @@ void port_info_free(struct port_info *pi)
 
 const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 {
-	if (!strcmp(pi->kind, "tcp"))
-		snprintf(buf, len, "it is a telnet listener: use `telnet %s` (or nc)",
-			 pi->tcp ? pi->tcp : "127.0.0.1:PORT");
-	else if (!strcmp(pi->kind, "unix"))
+	if (!strcmp(pi->kind, "tcp")) {
+		const char *colon = pi->tcp ? strrchr(pi->tcp, ':') : NULL;
+
+		snprintf(buf, len, "it is a telnet listener: use `telnet 127.0.0.1 %s` (or nc)",
+			 colon ? colon + 1 : "PORT");
+	} else if (!strcmp(pi->kind, "unix"))
 		snprintf(buf, len, "it is QEMU's own socket (one client at a time): use `socat - UNIX-CONNECT:%s`",
 			 pi->socket ? pi->socket : "?");
 	else if (!strcmp(pi->kind, "log"))
