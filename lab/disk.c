@@ -17,6 +17,7 @@
 
 #include "lab/disk.h"
 #include "lab/image.h"
+#include "lab/rundir.h"
 #include "lab/spawn.h"
 #include "lab/util.h"
 
@@ -48,6 +49,19 @@ int disk_reset(const char *statedir, const char *node, char *err, size_t errlen)
 	return 0;
 }
 
+/* The `vacmlab reset` command line for @node: the lab's name is the state
+ * dir's last component when the state dir is the default one. */
+static char *reset_hint(const char *statedir, const char *node)
+{
+	const char *slash = strrchr(statedir, '/');
+	const char *lab = slash ? slash + 1 : statedir;
+	_cleanup_free_ char *dflt = statedir_lab(lab, NULL);
+
+	if (!strcmp(dflt, statedir))
+		return xasprintf("vacmlab reset %s %s", lab, node);
+	return xasprintf("vacmlab reset --state %s LAB %s", statedir, node);
+}
+
 int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *err, size_t errlen)
 {
 	_cleanup_free_ char *ov = disk_overlay_path(statedir, n->name);
@@ -66,12 +80,14 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 		return -1;
 	}
 	if (access(ov, F_OK) == 0) {
+		_cleanup_free_ char *reset_cmd = reset_hint(statedir, n->name);
+
 		r = image_id_load(idp, &rec);
 		if (r) {
 			snprintf(err, errlen,
 				 "node %s: its disk %s has no readable record of its base image (%s): "
-				 "run `vacmlab reset LAB %s` or `vacmlab up --fresh`",
-				 n->name, ov, idp, n->name);
+				 "run `%s` or `vacmlab up --fresh`",
+				 n->name, ov, idp, reset_cmd);
 			return -1;
 		}
 		if (image_id_compare(&rec, &cur, what, sizeof(what))) {
@@ -79,8 +95,8 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 				 "node %s: base image %s changed since the node's disk was made (%s); "
 				 "its overlay %s would read as a corrupt mix of old and new data.\n"
 				 "  Start the node afresh (its /etc/config and nvlog are lost): "
-				 "`vacmlab reset LAB %s` or `vacmlab up --fresh TOPO`",
-				 n->name, n->image, what, ov, n->name);
+				 "`%s` or `vacmlab up --fresh TOPO`",
+				 n->name, n->image, what, ov, reset_cmd);
 			return -1;
 		}
 		return 0;
