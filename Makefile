@@ -23,7 +23,7 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
 	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' \
 	-DVACMLAB_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap -lm
 
 LAB_SRCS := $(filter-out lab/main.c,$(sort $(wildcard lab/*.c)))
 NETNS_SRCS := $(sort $(wildcard netns/*.c))
@@ -75,14 +75,16 @@ images/image.bin:
 # Bounded fuzzing of the topology parser under ASan/UBSan (clang libFuzzer).
 FUZZ_SECONDS ?= 60
 fuzz:
-	@mkdir -p $(BUILD)/fuzz tests/fuzz/corpus
+	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/seeds
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
 		-o $(BUILD)/fuzz/fuzz_topo tests/fuzz/fuzz_topo.c lab/topo.c lab/util.c \
 		$(shell $(PKG_CONFIG) --libs inih)
-	cp -n topo/*.conf tests/topo/invalid/*.conf $(BUILD)/fuzz/ 2>/dev/null; \
+	cp topo/*.conf tests/topo/invalid/*.conf tests/topo/valid/*.conf $(BUILD)/fuzz/seeds/
+	# New inputs go to the scratch dir (first), crashes into $(BUILD)/fuzz/.
 	$(BUILD)/fuzz/fuzz_topo -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-		tests/fuzz/corpus tests/fuzz/regress $(BUILD)/fuzz
+		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/work tests/fuzz/corpus \
+		tests/fuzz/regress $(BUILD)/fuzz/seeds
 
 DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	libnl-3-dev libnl-route-3-dev libmnl-dev libinih-dev libjansson-dev \
