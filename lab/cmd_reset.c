@@ -93,7 +93,7 @@ int cmd_reset(int argc, char **argv)
 	char **have, err[1024];
 	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'S': state = optarg; break;
 		case 'h': reset_usage(stdout); return EXIT_OK;
@@ -191,7 +191,7 @@ int cmd_rm(int argc, char **argv)
 	char **nodes;
 	int c, rc, r;
 
-	while ((c = getopt_long(argc, argv, "+yh", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "yh", lo, NULL)) != -1) {
 		switch (c) {
 		case 'y': yes = true; break;
 		case 'S': state = optarg; break;

@@ -257,7 +257,7 @@ int cmd_snapshot(int argc, char **argv)
 	size_t i;
 	int c, rc = EXIT_OK, k;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
 			timeout = atof(optarg);
