@@ -25,7 +25,8 @@ ok() { n=$((n + 1)); echo "ok $n - $1"; }
 not_ok() {
 	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
 	echo "# last serial lines:"
-	tail -n 25 "$log" 2>/dev/null | clean | sed 's/^/#   /'
+	# awk: the log may end without a newline (a prompt); TAP needs one.
+	tail -n 25 "$log" 2>/dev/null | clean | awk '{ print "#   " $0 }'
 }
 check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 

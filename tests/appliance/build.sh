@@ -57,7 +57,9 @@ if [ -n "$pkg" ]; then
 	deb=$(ls -1 "$cache/${pkg}"_*.deb 2>/dev/null | sort -V | tail -n1 || true)
 	if [ -z "$deb" ]; then
 		step "downloading $pkg into $cache"
-		(cd "$cache" && apt-get download "$pkg" 2>&1 | grep -v '^W: Download is performed unsandboxed') ||
+		# (as root, apt warns that _apt cannot write here: harmless, hidden)
+		(cd "$cache" && apt-get download "$pkg" 2>&1 |
+			{ grep -v '^W: Download is performed unsandboxed' || true; }) ||
 			die "apt-get download $pkg failed"
 		deb=$(ls -1 "$cache/${pkg}"_*.deb | sort -V | tail -n1)
 	fi
