@@ -683,6 +683,8 @@ static void node_exited(struct sv *sv, struct sv_node *n)
 	n->t_exit = now_ms();
 	n->state = NODE_EXITED;
 	describe_status(n->status, how, sizeof(how));
+	/* Connections forwarded to it end now, not on TCP timeouts. */
+	sv_fwd_node_exited(sv, n);
 	sv_event(sv, "S %s exited %.1f %s", n->cfg->name, (double)(n->t_exit - n->t_start) / 1000.0,
 		 how);
 	if (was == NODE_BOOTING && sv->phase == PH_STARTING) {

@@ -183,6 +183,8 @@ void sv_fwd_accept(struct sv *sv, struct sv_fwd *f);
 void sv_fwd_io(struct sv *sv, void *conn, int fd, uint32_t events);
 json_t *sv_fwd_json(struct sv *sv, struct sv_node *n);
 void sv_fwd_close_all(struct sv *sv);
+/* Reset every forwarded connection to @n (its QEMU exited). */
+void sv_fwd_node_exited(struct sv *sv, struct sv_node *n);
 
 /* sv_uplink.c (rootless uplink, e.g. pasta). prefork runs before the
  * supervisor unshares (it may fork a helper that stays in the host

@@ -35,6 +35,7 @@ struct sv_fwd {
 	char desc[80];
 	unsigned long long conns, bytes;
 	int active;
+	struct fwd_conn *list;	/* open connections */
 	struct sv_fwd *next;
 };
 
@@ -51,6 +52,7 @@ struct fwd_conn {
 	int b;		/* to the guest, lab side */
 	bool connecting;
 	struct pipe_dir ab, ba;
+	struct fwd_conn *prev, *next;
 };
 
 int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, bool udp,
@@ -94,7 +96,20 @@ static void conn_free(struct sv *sv, struct fwd_conn *c, bool reset)
 		close(c->b);
 	}
 	c->f->active--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		c->f->list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
 	free(c);
+}
+
+void sv_fwd_node_exited(struct sv *sv, struct sv_node *n)
+{
+	for (struct sv_fwd *f = sv->fwds; f; f = f->next)
+		while (f->node == n && f->list)
+			conn_free(sv, f->list, true);
 }
 
 static void update(struct sv *sv, struct fwd_conn *c)
@@ -168,6 +183,10 @@ void sv_fwd_accept(struct sv *sv, struct sv_fwd *f)
 	c->a = a;
 	c->b = b;
 	c->connecting = true;
+	c->next = f->list;
+	if (f->list)
+		f->list->prev = c;
+	f->list = c;
 	f->active++;
 	update(sv, c);
 }
@@ -267,6 +286,8 @@ void sv_fwd_close_all(struct sv *sv)
 		struct sv_fwd *f = sv->fwds;
 
 		sv->fwds = f->next;
+		while (f->list)
+			conn_free(sv, f->list, true);
 		sv_unwatch(sv, f->lfd);
 		close(f->lfd);
 		free(f);

@@ -90,7 +90,7 @@ lab_pids() {
 		for l in "${_t_labs[@]}"; do
 			tr '\0' ' ' < "$p/cmdline" 2>/dev/null | grep -q "process=vacmlab:$l:" && echo "${p#/proc/}"
 		done
-	done | sort -u
+	done 2>/dev/null | sort -u
 }
 
 # Wait (bounded) until no process of this test's labs is left.
