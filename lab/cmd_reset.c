@@ -26,7 +26,7 @@
 struct held_lock {
 	int fd;
 	char *dir;
-	bool made;	/* we created the runtime dir just for the lock */
+	bool made; /* we created the runtime dir just for the lock */
 };
 
 /* Take @lab's lock. EXIT_OK, or an exit code after a message. */
@@ -71,21 +71,20 @@ static void unlock_lab(struct held_lock *h)
 
 static void reset_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab reset [--state DIR] LAB [NODE...]\n"
-		"Delete the disks (qcow2 overlays and base-image records) of the named nodes\n"
-		"of LAB, or of all its nodes if none is named, so that the next `up` starts\n"
-		"them from the clean image: their /etc/config, nvlog and snapshots are lost.\n"
-		"The lab must be down (`up --fresh` does the same while bringing it up).\n\n"
-		"  --state DIR   the lab's state dir, if `up` was given --state DIR\n");
+	fprintf(f, "usage: vacmlab reset [--state DIR] LAB [NODE...]\n"
+		   "Delete the disks (qcow2 overlays and base-image records) of the named nodes\n"
+		   "of LAB, or of all its nodes if none is named, so that the next `up` starts\n"
+		   "them from the clean image: their /etc/config, nvlog and snapshots are lost.\n"
+		   "The lab must be down (`up --fresh` does the same while bringing it up).\n\n"
+		   "  --state DIR   the lab's state dir, if `up` was given --state DIR\n");
 }
 
 int cmd_reset(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "state", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"state", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *state = NULL, *lab;
 	_cleanup_free_ char *dir = NULL;
@@ -145,8 +144,10 @@ int cmd_reset(int argc, char **argv)
 			msg_err("%s", err);
 			rc = EXIT_ENV;
 		} else {
-			printf("reset node %s of lab %s (its disk %s/%s.qcow2 is gone; the next `up` "
-			       "starts it from the image)\n", *p, lab, dir, *p);
+			printf("reset node %s of lab %s (its disk %s/%s.qcow2 is gone; the next "
+			       "`up` "
+			       "starts it from the image)\n",
+			       *p, lab, dir, *p);
 		}
 	}
 	unlock_lab(&h);
@@ -156,13 +157,12 @@ int cmd_reset(int argc, char **argv)
 
 static void rm_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab rm [--yes] [--state DIR] LAB\n"
-		"Remove everything vacmlab keeps for LAB: its state dir with every node's disk\n"
-		"(configuration, nvlog, snapshots) and its logs. Asks on a terminal; scripts\n"
-		"must pass --yes. The lab must be down.\n\n"
-		"  --yes, -y     do not ask\n"
-		"  --state DIR   the lab's state dir, if `up` was given --state DIR\n");
+	fprintf(f, "usage: vacmlab rm [--yes] [--state DIR] LAB\n"
+		   "Remove everything vacmlab keeps for LAB: its state dir with every node's disk\n"
+		   "(configuration, nvlog, snapshots) and its logs. Asks on a terminal; scripts\n"
+		   "must pass --yes. The lab must be down.\n\n"
+		   "  --yes, -y     do not ask\n"
+		   "  --state DIR   the lab's state dir, if `up` was given --state DIR\n");
 }
 
 /* A --state DIR is the user's choice: before deleting it whole, check it
@@ -178,10 +178,10 @@ static bool looks_like_state_dir(const char *dir, char **nodes)
 int cmd_rm(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "yes", no_argument, NULL, 'y' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"yes", no_argument, NULL, 'y'},
+		{"state", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *state = NULL, *lab;
 	_cleanup_free_ char *dir = NULL;
@@ -220,7 +220,8 @@ int cmd_rm(int argc, char **argv)
 	nodes = disk_nodes(dir);
 	if (!looks_like_state_dir(dir, nodes)) {
 		msg_err("%s does not look like a vacmlab state dir (no node disks, no logs/): "
-			"not removing it", dir);
+			"not removing it",
+			dir);
 		strv_free(nodes);
 		return EXIT_STATE;
 	}
@@ -233,11 +234,13 @@ int cmd_rm(int argc, char **argv)
 
 		if (!isatty(0) || !isatty(2)) {
 			msg_err("not removing %s without confirmation: no terminal to ask on; "
-				"pass --yes", dir);
+				"pass --yes",
+				dir);
 			rc = EXIT_CONFIG;
 			goto out_unlock;
 		}
-		fprintf(stderr, "Remove lab %s's state in %s\n  (disks of node%s %s: their "
+		fprintf(stderr,
+			"Remove lab %s's state in %s\n  (disks of node%s %s: their "
 			"configuration, nvlog and snapshots; and the logs)? [y/N] ",
 			lab, dir, nodes[0] && nodes[1] ? "s" : "", nodes[0] ? list : "(none)");
 		fflush(stderr);

@@ -40,20 +40,19 @@
 
 static void snapshot_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab snapshot [OPTIONS] LAB NODE save NAME\n"
-		"       vacmlab snapshot [OPTIONS] LAB NODE load NAME\n"
-		"       vacmlab snapshot [OPTIONS] LAB NODE list\n"
-		"       vacmlab snapshot [OPTIONS] LAB NODE rm NAME\n"
-		"Save a running node's whole state (disk, RAM, devices) under NAME in its\n"
-		"disk overlay, jump it back to a saved state, list or delete snapshots.\n"
-		"`vacmlab up --snapshot NAME TOPO` starts every node from snapshot NAME,\n"
-		"skipping the boot. save and load need the lab up; list and rm also work\n"
-		"on a lab that is down. Save only a node that is ready: a node started from\n"
-		"a snapshot counts as ready as soon as QEMU has restored it.\n\n"
-		"  --timeout SECONDS  give up waiting for QEMU after this long (default 300)\n"
-		"  --state DIR        the lab's state dir (lab down; if `up` had --state)\n"
-		"  --json             list: print QEMU's snapshot records as JSON\n");
+	fprintf(f, "usage: vacmlab snapshot [OPTIONS] LAB NODE save NAME\n"
+		   "       vacmlab snapshot [OPTIONS] LAB NODE load NAME\n"
+		   "       vacmlab snapshot [OPTIONS] LAB NODE list\n"
+		   "       vacmlab snapshot [OPTIONS] LAB NODE rm NAME\n"
+		   "Save a running node's whole state (disk, RAM, devices) under NAME in its\n"
+		   "disk overlay, jump it back to a saved state, list or delete snapshots.\n"
+		   "`vacmlab up --snapshot NAME TOPO` starts every node from snapshot NAME,\n"
+		   "skipping the boot. save and load need the lab up; list and rm also work\n"
+		   "on a lab that is down. Save only a node that is ready: a node started from\n"
+		   "a snapshot counts as ready as soon as QEMU has restored it.\n\n"
+		   "  --timeout SECONDS  give up waiting for QEMU after this long (default 300)\n"
+		   "  --state DIR        the lab's state dir (lab down; if `up` had --state)\n"
+		   "  --json             list: print QEMU's snapshot records as JSON\n");
 }
 
 static bool name_ok(const char *name)
@@ -74,8 +73,7 @@ static bool name_ok(const char *name)
 /* Run QMP job command @cmd (@args stolen; "job-id" is added) and wait for
  * it to conclude, showing elapsed time on a terminal. 0, or an exit code
  * after a message. */
-static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *what,
-		   int timeout_ms)
+static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *what, int timeout_ms)
 {
 	_cleanup_free_ char *id = xasprintf("vacmlab-%s-%d", cmd, (int)getpid());
 	long long t0 = now_ms(), deadline = t0 + timeout_ms;
@@ -101,7 +99,7 @@ static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *wha
 			rc = EXIT_CHILD;
 			break;
 		}
-		json_array_foreach(jobs, i, j)
+		json_array_foreach (jobs, i, j)
 			if (!strcmp(json_string_value(json_object_get(j, "id")) ?: "", id))
 				mine = j;
 		if (!mine) {
@@ -153,7 +151,7 @@ static json_t *live_snapshots(struct qmp *q, char *err, size_t errlen)
 	if (qmp_exec(q, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, err,
 		     errlen) < 0)
 		return NULL;
-	json_array_foreach(nodes, i, n) {
+	json_array_foreach (nodes, i, n) {
 		if (strcmp(json_string_value(json_object_get(n, "node-name")) ?: "", DISK_NODE))
 			continue;
 		out = json_object_get(json_object_get(n, "image"), "snapshots");
@@ -161,8 +159,10 @@ static json_t *live_snapshots(struct qmp *q, char *err, size_t errlen)
 	}
 	json_decref(nodes);
 	if (!out)
-		snprintf(err, errlen, "QEMU has no block node '%s' (a node started by an older "
-			 "vacmlab? restart the lab)", DISK_NODE);
+		snprintf(err, errlen,
+			 "QEMU has no block node '%s' (a node started by an older "
+			 "vacmlab? restart the lab)",
+			 DISK_NODE);
 	return out;
 }
 
@@ -181,11 +181,11 @@ static void print_list(json_t *snaps, const char *node, bool json)
 		return;
 	}
 	printf("%-24s %10s  %-19s  %s\n", "NAME", "VMSTATE", "TAKEN", "GUEST UPTIME");
-	json_array_foreach(snaps, i, s) {
+	json_array_foreach (snaps, i, s) {
 		time_t when = (time_t)json_integer_value(json_object_get(s, "date-sec"));
 		long long up = json_integer_value(json_object_get(s, "vm-clock-sec"));
-		double mib = (double)json_integer_value(json_object_get(s, "vm-state-size")) /
-			     1048576.0;
+		double mib =
+			(double)json_integer_value(json_object_get(s, "vm-state-size")) / 1048576.0;
 		char date[32];
 
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", localtime(&when));
@@ -195,7 +195,12 @@ static void print_list(json_t *snaps, const char *node, bool json)
 	}
 }
 
-enum snap_op { OP_SAVE, OP_LOAD, OP_LIST, OP_RM };
+enum snap_op {
+	OP_SAVE,
+	OP_LOAD,
+	OP_LIST,
+	OP_RM
+};
 
 /* The lab is down: list and rm on the overlay with qemu-img. */
 static int offline(const char *lab, const char *node, enum snap_op op, const char *name,
@@ -210,12 +215,11 @@ static int offline(const char *lab, const char *node, enum snap_op op, const cha
 	case OP_SAVE:
 	case OP_LOAD:
 		msg_err("lab '%s' is not up: `snapshot %s` needs the running node (to start "
-			"nodes from a snapshot: `vacmlab up --snapshot NAME TOPO`)", lab,
-			op == OP_SAVE ? "save" : "load");
+			"nodes from a snapshot: `vacmlab up --snapshot NAME TOPO`)",
+			lab, op == OP_SAVE ? "save" : "load");
 		return EXIT_STATE;
 	case OP_LIST:
-	case OP_RM:
-		break;
+	case OP_RM: break;
 	}
 	snaps = disk_snapshots(dir, node, err, sizeof(err));
 	if (!snaps) {
@@ -240,13 +244,13 @@ static int offline(const char *lab, const char *node, enum snap_op op, const cha
 int cmd_snapshot(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"timeout", required_argument, NULL, 't'},
+		{"state", required_argument, NULL, 'S'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	static const char *const ops[] = { "save", "load", "list", "rm" };
+	static const char *const ops[] = {"save", "load", "list", "rm"};
 	const char *lab, *node, *name = NULL, *state = NULL, *qmp_path = NULL, *nstate = NULL;
 	double timeout = 300;
 	bool json = false;
@@ -281,7 +285,8 @@ int cmd_snapshot(int argc, char **argv)
 	for (k = 0; k < (int)ARRAY_SIZE(ops) && strcmp(argv[optind + 2], ops[k]); k++)
 		;
 	if (k == (int)ARRAY_SIZE(ops)) {
-		msg_err("unknown snapshot operation '%s' (save, load, list or rm)", argv[optind + 2]);
+		msg_err("unknown snapshot operation '%s' (save, load, list or rm)",
+			argv[optind + 2]);
 		return EXIT_CONFIG;
 	}
 	op = (enum snap_op)k;
@@ -292,8 +297,10 @@ int cmd_snapshot(int argc, char **argv)
 	if (op != OP_LIST) {
 		name = argv[optind + 3];
 		if (!name_ok(name)) {
-			msg_err("bad snapshot name '%s': 1 to 64 of A-Z a-z 0-9 - _ ., not starting "
-				"with a digit", name);
+			msg_err("bad snapshot name '%s': 1 to 64 of A-Z a-z 0-9 - _ ., not "
+				"starting "
+				"with a digit",
+				name);
 			return EXIT_CONFIG;
 		}
 	}
@@ -313,7 +320,7 @@ int cmd_snapshot(int argc, char **argv)
 		msg_err("%s", err);
 		return EXIT_STATE;
 	}
-	json_array_foreach(json_object_get(st, "nodes"), i, n) {
+	json_array_foreach (json_object_get(st, "nodes"), i, n) {
 		if (strcmp(json_string_value(json_object_get(n, "name")) ?: "", node))
 			continue;
 		qmp_path = json_string_value(json_object_get(n, "qmp"));
@@ -334,7 +341,8 @@ int cmd_snapshot(int argc, char **argv)
 	/* `up --snapshot` takes a restored node as ready at once: only a
 	 * node that was ready when saved may be saved. */
 	if (op == OP_SAVE && strcmp(nstate, "ready")) {
-		msg_err("node %s is %s, not ready: save a snapshot once it is (`vacmlab status %s`)",
+		msg_err("node %s is %s, not ready: save a snapshot once it is (`vacmlab status "
+			"%s`)",
 			node, nstate, lab);
 		json_decref(st);
 		return EXIT_STATE;
@@ -352,13 +360,13 @@ int cmd_snapshot(int argc, char **argv)
 		return EXIT_CHILD;
 	}
 	switch (op) {
-	case OP_LIST:
-		print_list(snaps, node, json);
-		break;
+	case OP_LIST: print_list(snaps, node, json); break;
 	case OP_SAVE:
 		if (snapshot_list_has(snaps, name)) {
-			msg_err("node %s already has a snapshot '%s' (`vacmlab snapshot %s %s rm %s` "
-				"first)", node, name, lab, node, name);
+			msg_err("node %s already has a snapshot '%s' (`vacmlab snapshot %s %s rm "
+				"%s` "
+				"first)",
+				node, name, lab, node, name);
 			rc = EXIT_STATE;
 			break;
 		}
@@ -371,8 +379,8 @@ int cmd_snapshot(int argc, char **argv)
 	case OP_LOAD:
 	case OP_RM:
 		if (!snapshot_list_has(snaps, name)) {
-			msg_err("node %s has no snapshot '%s' (`vacmlab snapshot %s %s list`)", node,
-				name, lab, node);
+			msg_err("node %s has no snapshot '%s' (`vacmlab snapshot %s %s list`)",
+				node, name, lab, node);
 			rc = EXIT_STATE;
 			break;
 		}
@@ -396,7 +404,9 @@ int cmd_snapshot(int argc, char **argv)
 		    !json_is_true(json_object_get(ret, "running"))) {
 			msg_warn("node %s is %s after the %s", node,
 				 json_string_value(json_object_get(ret, "status")),
-				 op == OP_SAVE ? "save" : op == OP_LOAD ? "load" : "delete");
+				 op == OP_SAVE	 ? "save"
+				 : op == OP_LOAD ? "load"
+						 : "delete");
 		}
 		json_decref(ret);
 		if (op == OP_SAVE) {
@@ -404,11 +414,14 @@ int cmd_snapshot(int argc, char **argv)
 			size_t j;
 			json_t *s;
 
-			json_array_foreach(after, j, s) {
-				if (strcmp(json_string_value(json_object_get(s, "name")) ?: "", name))
+			json_array_foreach (after, j, s) {
+				if (strcmp(json_string_value(json_object_get(s, "name")) ?: "",
+					   name))
 					continue;
-				printf("saved snapshot %s of node %s (vmstate %.1f MiB)\n", name, node,
-				       (double)json_integer_value(json_object_get(s, "vm-state-size")) /
+				printf("saved snapshot %s of node %s (vmstate %.1f MiB)\n", name,
+				       node,
+				       (double)json_integer_value(
+					       json_object_get(s, "vm-state-size")) /
 					       1048576.0);
 			}
 			json_decref(after);

@@ -85,14 +85,16 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 		r = image_id_load(idp, &rec);
 		if (r) {
 			snprintf(err, errlen,
-				 "node %s: its disk %s has no readable record of its base image (%s): "
+				 "node %s: its disk %s has no readable record of its base image "
+				 "(%s): "
 				 "run `%s` or `vacmlab up --fresh`",
 				 n->name, ov, idp, reset_cmd);
 			return -1;
 		}
 		if (image_id_compare(&rec, &cur, what, sizeof(what))) {
 			snprintf(err, errlen,
-				 "node %s: base image %s changed since the node's disk was made (%s); "
+				 "node %s: base image %s changed since the node's disk was made "
+				 "(%s); "
 				 "its overlay %s would read as a corrupt mix of old and new data.\n"
 				 "  Start the node afresh (its /etc/config and nvlog are lost): "
 				 "`%s` or `vacmlab up --fresh TOPO`",
@@ -107,8 +109,15 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 		return -1;
 	}
 	_cleanup_free_ char *b = xasprintf("backing_file=%s,backing_fmt=qcow2", n->image);
-	char *argv[] = { qemu_img, (char *)"create", (char *)"-q", (char *)"-f",
-			 (char *)"qcow2", (char *)"-o", b, ov, NULL };
+	char *argv[] = {qemu_img,
+			(char *)"create",
+			(char *)"-q",
+			(char *)"-f",
+			(char *)"qcow2",
+			(char *)"-o",
+			b,
+			ov,
+			NULL};
 	r = run_capture("qemu-img", argv, out, sizeof(out));
 	if (r != 0) {
 		snprintf(err, errlen, "node %s: creating its disk %s: %s", n->name, ov, out);
@@ -167,8 +176,8 @@ json_t *disk_snapshots(const char *statedir, const char *node, char *err, size_t
 			 statedir);
 		return NULL;
 	}
-	char *argv[] = { qemu_img, (char *)"info", (char *)"-U", (char *)"--output=json",
-			 (char *)"-f", (char *)"qcow2", ov, NULL };
+	char *argv[] = {qemu_img,     (char *)"info",  (char *)"-U", (char *)"--output=json",
+			(char *)"-f", (char *)"qcow2", ov,	     NULL};
 	r = run_capture("qemu-img", argv, out, 1 << 16);
 	if (r != 0) {
 		snprintf(err, errlen, "node %s: reading %s: %s", node, ov, out);
@@ -196,8 +205,8 @@ int disk_snapshot_delete(const char *statedir, const char *node, const char *nam
 		snprintf(err, errlen, "qemu-img not found: install the Debian package qemu-utils");
 		return -1;
 	}
-	char *argv[] = { qemu_img, (char *)"snapshot", (char *)"-q", (char *)"-d", (char *)name,
-			 ov, NULL };
+	char *argv[] = {qemu_img, (char *)"snapshot", (char *)"-q", (char *)"-d", (char *)name, ov,
+			NULL};
 	if (run_capture("qemu-img", argv, out, sizeof(out)) != 0) {
 		snprintf(err, errlen, "node %s: deleting snapshot '%s' from %s: %s", node, name, ov,
 			 out);
@@ -211,7 +220,7 @@ bool snapshot_list_has(json_t *snaps, const char *name)
 	size_t i;
 	json_t *s;
 
-	json_array_foreach(snaps, i, s) {
+	json_array_foreach (snaps, i, s) {
 		const char *nm = json_string_value(json_object_get(s, "name"));
 
 		if (nm && !strcmp(nm, name))
