@@ -225,7 +225,12 @@ static int run_up(struct run *r)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		/* Only fd 2 may point at the pipe: the supervisor forked by
+		 * up_lab() never execs, and a stray copy of the write end
+		 * would keep us waiting for EOF for the lab's lifetime. */
 		dup2(p[1], 2);
+		close(p[1]);
+		close(p[0]);
 		setvbuf(stderr, NULL, _IOLBF, 0);
 		_exit(up_lab(&o));
 	}
