@@ -188,6 +188,12 @@ enum { ESC_NONE, ESC_START, ESC_CSI, ESC_OSC };
 
 static bool esc_filter(struct line_matcher *l, unsigned char ch)
 {
+	/* No sequence spans a newline: binary noise (an ESC ] with no BEL)
+	 * must not swallow the lines that follow it. */
+	if (ch == '\n') {
+		l->esc = ESC_NONE;
+		return false;
+	}
 	switch (l->esc) {
 	case ESC_START:
 		l->esc = ch == '[' ? ESC_CSI : ch == ']' ? ESC_OSC : ESC_NONE;

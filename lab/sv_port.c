@@ -406,7 +406,7 @@ char *tail_file(const char *path, int lines)
 	/* Strip carriage returns and other control bytes for a clean print. */
 	char *out = xmalloc(len - (size_t)(s - txt) + 2), *o = out;
 
-	for (; *s; s++)
+	for (; s < txt + len; s++) /* not *s: binary output may hold NULs */
 		if (*s == '\n' || *s == '\t' || (unsigned char)*s >= 0x20)
 			*o++ = *s;
 	if (o > out && o[-1] != '\n')
