@@ -35,6 +35,7 @@ rtt_median() {
 		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' |
 		python3 -c 'import sys,statistics; v=[float(x) for x in sys.stdin]; print(round(statistics.median(v),1) if v else -1)'
 }
+skip_one() { _t_n=$((_t_n + 1)); echo "ok $_t_n # SKIP $*"; }
 # Does this kernel have netem? Probe in a throwaway namespace of our own.
 have_netem() { unshare -rn sh -c 'ip link set lo up && tc qdisc add dev lo root netem delay 1ms' 2>/dev/null; }
 
@@ -54,7 +55,7 @@ ok $([ "$n" -ge 3 ] && [ "$m" -ge 3 ]; echo $?) "tcpdump reads $n echo requests 
 if command -v tshark >/dev/null; then
 	like "$(tshark -r "$T/lan.pcap" -Y icmp 2>/dev/null | head -3)" '10\.62\.0\.11.*ICMP' "tshark reads the file too"
 else
-	ok 0 "# SKIP tshark not installed"
+	skip_one "tshark not installed"
 fi
 
 # -c COUNT on a node's NIC, streamed to stdout (-w -), read by tcpdump live.
@@ -90,9 +91,9 @@ if have_netem; then
 else
 	out=$("$VACMLAB" impair $LAB vacm1:eth0 delay 100ms 2>&1)
 	like "$out" 'netem' "without netem in the kernel, impair says so ($out)"
-	ok 0 "# SKIP the kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): delay not measurable"
+	skip_one "the kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): delay not measurable"
 	ok_cmd "impair clear works without netem (nothing to clear)" "$VACMLAB" impair $LAB vacm1 clear
-	ok 0 "# SKIP the kernel has no netem qdisc: restore not measurable"
+	skip_one "the kernel has no netem qdisc: restore not measurable"
 fi
 
 "$VACMLAB" down $LAB > /dev/null 2>&1
