@@ -113,7 +113,7 @@ int up_host_sockets(struct sv *sv, const char *topo_path)
 			fd = listen_tcp("127.0.0.1", n->serial[j].tcp_port);
 			if (fd < 0) {
 				fprintf(stderr, "%s:%d: serial port ttyS%d of node %s: tcp:%d: cannot listen: %s\n",
-					topo_path, n->line, j, n->name, n->serial[j].tcp_port,
+					topo_path, n->serial[j].line, j, n->name, n->serial[j].tcp_port,
 					strerror(-fd));
 				return -1;
 			}

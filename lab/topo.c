@@ -864,6 +864,7 @@ static void key_serial(struct parser *p, struct node *nd, const char *value)
 		long port;
 
 		sp->tcp_port = 0;
+		sp->line = p->line;
 		if (!strcmp(tok[i], "console"))
 			sp->kind = SERIAL_CONSOLE;
 		else if (!strcmp(tok[i], "loop"))

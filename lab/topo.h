@@ -32,6 +32,7 @@ enum serial_kind {
 struct serial_port {
 	enum serial_kind kind;
 	int tcp_port; /* SERIAL_TCP only */
+	int line;     /* of the serial = key */
 };
 
 enum ready_kind {

@@ -75,6 +75,13 @@ def main():
         if time.monotonic() >= deadline:
             sys.stderr.write("guestsh: no prompt; saw:\n" + buf[-2000:].decode(errors="replace") + "\n")
             return 124
+    # No echo and no line wrapping: the output is then exactly what the
+    # command printed.
+    buf = b""
+    s.sendall(b"stty -echo cols 1000\r")
+    if not read_until(rb"# ?(\x1b\[6n)?$", deadline):
+        sys.stderr.write("guestsh: no prompt after stty\n")
+        return 124
     marker = "__GUESTSH_%d__" % os.getpid()
     buf = b""
     # The marker is split in the echoed command line so only the real
@@ -86,8 +93,6 @@ def main():
         sys.stderr.write("guestsh: timed out; saw:\n" + buf[-2000:].decode(errors="replace") + "\n")
         return 124
     out = buf[:m.start()].decode(errors="replace").replace("\r", "")
-    # Drop the echoed command line.
-    out = out.split("\n", 1)[1] if "\n" in out else ""
     sys.stdout.write(out)
     return int(m.group(1))
 

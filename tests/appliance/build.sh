@@ -105,7 +105,7 @@ echo "$loaded" | sed 's/^ //' > "$root/etc-modules"
 uarts=$(sed -n 's/^CONFIG_SERIAL_8250_RUNTIME_UARTS=//p' "$kconfig")
 cmdline="console=ttyS0,115200 quiet panic=5"
 if [ "${uarts:-4}" -lt 8 ]; then
-	cmdline="$cmdline 8250.nr_uarts=8"
+	cmdline="$cmdline 8250.nr_uarts=16"
 fi
 
 # 3. The initramfs: busybox-static, the init script and the rootfs files.
