@@ -32,7 +32,7 @@ IMAGE=${IMAGE:-$SRCDIR/images/image.bin}
 REPS=${1:-5}
 MIB=${2:-512}
 X=$SRCDIR/bench/fwd-xfer.py
-GSH=$SRCDIR/bench/guest-sh.py
+GSH=$SRCDIR/tests/guest-sh.py
 for c in python3 socat pasta nft; do
 	command -v $c >/dev/null || { echo "bench: $c not installed" >&2; exit 2; }
 done

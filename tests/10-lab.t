@@ -23,7 +23,7 @@ ok_cmd "exec ping reaches vacm2 by DNS name" "$VACMLAB" exec two-node -- ping -c
 ok_cmd "exec ping reaches vacm1.two-node (FQDN)" "$VACMLAB" exec two-node -- ping -c1 -W5 vacm1.two-node
 out=$("$VACMLAB" exec two-node -- sh -c 'exit 7'); is "$?" 7 "exec returns the command's exit status"
 
-out=$(tests/guestsh.py --timeout 40 "$RUN/two-node/vacm1/ttyS0.sock" "ping -c2 -W5 vacm2 && ip -4 addr show eth0" 2>&1); rc=$?
+out=$(python3 tests/guest-sh.py "$RUN/two-node/vacm1/ttyS0.sock" 40 "ping -c2 -W5 vacm2 && ip -4 addr show eth0" 2>&1); rc=$?
 is "$rc" 0 "vacm1 pings vacm2 by name from inside the guest (over its console)"
 like "$out" "inet 192\.168\.0\.11/24" "vacm1 got its fixed address over DHCP"
 

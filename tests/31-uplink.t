@@ -16,7 +16,7 @@ LAB=upl31-$$
 SUB=10.131.$(( $$ % 200 + 20 ))
 ISO=10.132.$(( $$ % 200 + 20 ))
 T=$TMPDIR_TEST
-GSH=$SRCDIR/bench/guest-sh.py
+GSH=$SRCDIR/tests/guest-sh.py
 
 # A server on the host's loopback only, serving random bytes.
 mkdir -p "$T/www"
