@@ -10,6 +10,14 @@
  * batching. Interface indexes come from if_nametoindex() (one ioctl) rather
  * than a link cache, which would be refilled for every lookup. Nothing is
  * ever deleted one by one: the lab's links go away with its namespace.
+ *
+ * Taps are made persistent (TUNSETPERSIST). A non-persistent tap is
+ * unregistered on its own when its last fd closes: when the supervisor
+ * exits that is one unregister_netdevice() per tap, each waiting for RCU
+ * grace periods under the global RTNL lock (measured: 26 ms per tap, 26 s
+ * for 1000, during which every netlink request on the host stalls). A
+ * persistent tap survives the fd and is freed in the kernel's single
+ * batched teardown of the dying namespace, with the bridges and veths.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -311,7 +319,7 @@ int tap_open(const char *name)
 		return -errno;
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
 	strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0 || ioctl(fd, TUNSETPERSIST, 1) < 0) {
 		int e = -errno;
 
 		close(fd);

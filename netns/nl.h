@@ -44,8 +44,9 @@ int nlx_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne
 int nlx_qdisc_clear(struct nlx *nl, const char *ifname);
 
 /* Open a tap on /dev/net/tun named @name with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR.
- * The tap lives as long as the returned fd (not persistent). Must be called
- * inside the target network namespace. Returns fd or -errno. */
+ * The tap is persistent: it outlives the fd and goes away with its network
+ * namespace (batched by the kernel; see nl.c). Must be called inside the
+ * target network namespace. Returns fd or -errno. */
 int tap_open(const char *name);
 
 #endif
