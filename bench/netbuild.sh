@@ -143,7 +143,7 @@ vn=$(m vacmlab net) in=$(m ip-net net) bn=$(m batch-net net)
 vt=$(m vacmlab total) it=$(m ip-full total) bt=$(m batch-full total)
 {
 	echo "netbuild: $LANS LANs, $NODES nodes x $NICS NICs = $nlinks links; $REPS reps, medians"
-	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r)"
+	echo "machine: $(nproc) CPUs, $(sed -n 's/^model name[^:]*: //p' /proc/cpuinfo | head -1), kernel $(uname -r); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 	echo "vacmlab: $("$VACMLAB" --version 2>/dev/null | head -1)"
 	echo
 	printf '%-34s %10s %14s\n' "variant" "median ms" "vacmlab faster"
