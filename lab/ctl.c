@@ -24,8 +24,8 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 	struct iovec iov;
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	_cleanup_close_ int s = -1;
-	char buf[1 << 16];
-	size_t len = 0;
+	_cleanup_free_ char *buf = xmalloc(1 << 16);
+	size_t len = 0, cap = 1 << 16;
 	long long deadline = now_ms() + timeout_ms;
 	json_error_t je;
 	json_t *rep;
@@ -69,14 +69,23 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 		long long left = deadline - now_ms();
 		ssize_t n;
 
-		if (memchr(buf, '\n', len))
+		if (len && memchr(buf, '\n', len))
 			break;
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
 			snprintf(err, errlen, "lab '%s': no answer from the supervisor in %d s", lab,
 				 timeout_ms / 1000);
 			return NULL;
 		}
-		n = read(s, buf + len, sizeof(buf) - 1 - len);
+		if (cap - len < 4096) {
+			/* A big lab's status is large: grow, bounded. */
+			if (cap >= (64u << 20)) {
+				snprintf(err, errlen, "lab '%s': reply too large", lab);
+				return NULL;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(s, buf + len, cap - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
@@ -86,8 +95,6 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 			return NULL;
 		}
 		len += (size_t)n;
-		if (len == sizeof(buf) - 1)
-			break;
 	}
 	buf[len] = '\0';
 	rep = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);

@@ -163,6 +163,9 @@ static int build_network(struct sv *sv)
 	}
 	/* ping(8) as the lab's root without raw sockets; harmless if absent. */
 	ns_sysctl("net/ipv4/ping_group_range", "0 2147483647");
+	/* The lab is IPv4: no IPv6 link-local set-up on every bridge and tap
+	 * (measured: 15% of the time to build 1200 links). */
+	ns_sysctl("net/ipv6/conf/default/disable_ipv6", "1");
 	r = nlx_open(&sv->nl);
 	if (r) {
 		fail(sv, EXIT_ENV, "opening netlink in the lab: %s", strerror(-r));
@@ -789,6 +792,7 @@ void sv_begin_down(struct sv *sv, int timeout_ms)
 	qmp_all(sv, "system_powerdown");
 	sv->phase = PH_POWERDOWN;
 	sv->phase_deadline = now_ms() + timeout_ms;
+	sv->next_press = now_ms() + 2000;
 }
 
 static void advance_down(struct sv *sv)
@@ -799,8 +803,16 @@ static void advance_down(struct sv *sv)
 		sv->phase = PH_DONE;
 		return;
 	}
-	if (now_ms() < sv->phase_deadline)
+	if (now_ms() < sv->phase_deadline) {
+		/* The power button is an edge: a guest that was still booting
+		 * when it was pressed (its ACPI handler not yet running)
+		 * never sees it. Press again every 2 s until the deadline. */
+		if (sv->phase == PH_POWERDOWN && now_ms() >= sv->next_press) {
+			qmp_all(sv, "system_powerdown");
+			sv->next_press = now_ms() + 2000;
+		}
 		return;
+	}
 	switch (sv->phase) {
 	case PH_POWERDOWN:
 		sv_event(sv, "D quit");

@@ -127,6 +127,7 @@ struct sv {
 	int **tcp_serial_fds;	/* [node][port] listeners made by `up` */
 	enum sv_phase phase;
 	long long phase_deadline;
+	long long next_press;	/* next system_powerdown while powering down */
 	int down_timeout_ms;
 	int down_client;	/* ctl client waiting for the end of `down` */
 	int exit_code;
