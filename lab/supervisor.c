@@ -233,8 +233,11 @@ static void apply_impairments(struct sv *sv)
 				continue;
 			r = nlx_netem_set(sv->nl, n->nics[j].ifname, &ne);
 			if (r)
-				fail(sv, EXIT_ENV, "%s: impairing %s: %s", sv->topo_path,
-				     n->nics[j].ifname, strerror(-r));
+				fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s",
+				     sv->topo_path, n->nics[j].line, n->nics[j].ifname, n->name,
+				     strerror(-r),
+				     r == -ENOENT ? " (does the kernel have the netem qdisc? "
+						    "CONFIG_NET_SCH_NETEM, module sch_netem)" : "");
 		}
 	}
 }

@@ -239,6 +239,29 @@ static void qdisc_putp(struct rtnl_qdisc **q)
 }
 #define _cleanup_qdisc_ __attribute__((cleanup(qdisc_putp)))
 
+/* A token bucket at @parent: rate in bits per second. */
+static int tbf_add(struct nlx *nl, int idx, uint32_t parent, uint32_t handle, uint64_t rate_bps)
+{
+	_cleanup_qdisc_ struct rtnl_qdisc *t = rtnl_qdisc_alloc();
+	uint64_t Bps = rate_bps / 8;
+	int bucket, r;
+
+	if (!t)
+		return -ENOMEM;
+	if (Bps > UINT32_MAX)
+		Bps = UINT32_MAX;
+	bucket = (int)(Bps / 100 > 3200 ? Bps / 100 : 3200);
+	rtnl_tc_set_ifindex(TC_CAST(t), idx);
+	rtnl_tc_set_parent(TC_CAST(t), parent);
+	rtnl_tc_set_handle(TC_CAST(t), handle);
+	r = rtnl_tc_set_kind(TC_CAST(t), "tbf");
+	if (r < 0)
+		return nl_errno(r);
+	rtnl_qdisc_tbf_set_rate(t, (int)Bps, bucket, 0);
+	rtnl_qdisc_tbf_set_limit(t, bucket * 4 > 65536 ? bucket * 4 : 65536);
+	return nl_errno(rtnl_qdisc_add(nl->sk, t, NLM_F_CREATE | NLM_F_REPLACE));
+}
+
 int nlx_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne)
 {
 	_cleanup_qdisc_ struct rtnl_qdisc *q = rtnl_qdisc_alloc();
@@ -248,6 +271,9 @@ int nlx_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne
 		return idx;
 	if (!q)
 		return -ENOMEM;
+	/* A rate alone needs no netem (which some kernels lack): tbf at root. */
+	if (!ne->delay_us && !ne->jitter_us && ne->loss_pct <= 0)
+		return tbf_add(nl, idx, TC_H_ROOT, TC_HANDLE(1, 0), ne->rate_bps);
 	rtnl_tc_set_ifindex(TC_CAST(q), idx);
 	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
 	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
@@ -270,28 +296,8 @@ int nlx_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne
 	r = rtnl_qdisc_add(nl->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
 	if (r < 0 || !ne->rate_bps)
 		return nl_errno(r);
-
-	/* Rate limiting: a tbf below netem (netem's own rate field is not
-	 * exposed by libnl 3.7). */
-	_cleanup_qdisc_ struct rtnl_qdisc *t = rtnl_qdisc_alloc();
-	uint64_t Bps = ne->rate_bps / 8;
-	int bucket = (int)(Bps / 100 > 3200 ? Bps / 100 : 3200);
-
-	if (!t)
-		return -ENOMEM;
-	if (Bps > UINT32_MAX)
-		Bps = UINT32_MAX;
-	rtnl_tc_set_ifindex(TC_CAST(t), idx);
-	rtnl_tc_set_parent(TC_CAST(t), TC_HANDLE(1, 0));
-	rtnl_tc_set_handle(TC_CAST(t), TC_HANDLE(2, 0));
-	r = rtnl_tc_set_kind(TC_CAST(t), "tbf");
-	if (r < 0)
-		return nl_errno(r);
-	rtnl_qdisc_tbf_set_limit_by_latency(t, 0);
-	rtnl_qdisc_tbf_set_rate(t, (int)Bps, bucket, 0);
-	rtnl_qdisc_tbf_set_limit(t, bucket * 4 > 65536 ? bucket * 4 : 65536);
-	r = rtnl_qdisc_add(nl->sk, t, NLM_F_CREATE | NLM_F_REPLACE);
-	return nl_errno(r);
+	/* Rate below netem (netem's own rate is not exposed by libnl 3.7). */
+	return tbf_add(nl, idx, TC_HANDLE(1, 0), TC_HANDLE(2, 0), ne->rate_bps);
 }
 
 int nlx_qdisc_clear(struct nlx *nl, const char *ifname)

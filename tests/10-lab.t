@@ -60,14 +60,18 @@ like "$("$VACMLAB" exec two-node -- ip neigh show 192.168.0.11)" "$mac_two" "in 
 
 out=$("$VACMLAB" down two-node 2>&1); is "$?" 0 "down two-node"
 ok "$(test -e "$RUN/two-node"; echo $((!$?)))" "the runtime dir of two-node is gone"
-ok "$([ -z "$(ps -eo args | grep -F 'process=vacmlab:two-node:' | grep -v grep)" ]; echo $?)" "no QEMU of two-node is left"
-ok "$([ -z "$(ps -eo args | grep -F "$RUN/two-node/" | grep -v grep)" ]; echo $?)" "no dnsmasq of two-node is left"
+# QEMU's and dnsmasq's command lines name this test's runtime dir: other
+# labs on the machine (same name, other dirs) never match.
+left=$(ps -eo pid,args | grep -F "$RUN/two-node/" | grep -v grep)
+ok "$([ -z "$(grep qemu <<<"$left")" ]; echo $?)" "no QEMU of two-node is left"
+ok "$([ -z "$(grep dnsmasq <<<"$left")" ]; echo $?)" "no dnsmasq of two-node is left"
+[ -z "$left" ] || diag "left: $left"
 like "$(tail -c 3000 "$VACMLAB_STATE_DIR/two-node/logs/vacm1.ttyS0.log")" "(reboot: Power down|power|Power)" "vacm1 powered off gracefully (its console shows the shutdown)"
 
 # SIGKILL of the supervisor after ready: no orphans, re-up works.
 sup=$(jq -r .supervisor_pid < <("$VACMLAB" status --json iso))
 kill -9 "$sup"
-ok "$(wait_for 20 sh -c "! ps -eo args | grep -F 'process=vacmlab:iso:' | grep -qv grep"; echo $?)" "after SIGKILL of the supervisor, iso's QEMU exits by itself (PDEATHSIG)"
+ok "$(wait_for 20 sh -c "! ps -eo args | grep -F '$RUN/iso/' | grep qemu | grep -qv grep"; echo $?)" "after SIGKILL of the supervisor, iso's QEMU exits by itself (PDEATHSIG)"
 ok "$(wait_for 10 sh -c "! ps -eo args | grep -F '$RUN/iso/' | grep -qv grep"; echo $?)" "and its dnsmasq too"
 out=$(lab_up "$TMPDIR_TEST/iso.conf" 2>&1); rc=$?
 is "$rc" 0 "up again after a SIGKILLed supervisor works"
@@ -77,12 +81,12 @@ like "$out" "cleaning up after a previous run" "it says it cleaned the stale run
 "$VACMLAB" down iso >/dev/null 2>&1
 "$VACMLAB" up "$TMPDIR_TEST/iso.conf" >/dev/null 2>&1 &
 uppid=$!
-wait_for 20 sh -c "ps -eo args | grep -F 'process=vacmlab:iso:' | grep -qv grep"
+wait_for 20 sh -c "ps -eo args | grep -F '$RUN/iso/' | grep qemu | grep -qv grep"
 sup=$(cat "$RUN/iso/supervisor.pid" 2>/dev/null)
 kill -9 "$sup" 2>/dev/null; ok $? "killed the supervisor while the guest was booting"
 wait "$uppid"; rc=$?
 ok "$([ "$rc" != 0 ]; echo $?)" "up reports the failure (exit $rc)"
-ok "$(wait_for 20 sh -c "! ps -eo args | grep -F 'process=vacmlab:iso:' | grep -qv grep"; echo $?)" "no QEMU is left after a SIGKILL mid-up"
+ok "$(wait_for 20 sh -c "! ps -eo args | grep -F '$RUN/iso/' | grep qemu | grep -qv grep"; echo $?)" "no QEMU is left after a SIGKILL mid-up"
 out=$(lab_up "$TMPDIR_TEST/iso.conf" 2>&1); is "$?" 0 "up again after a SIGKILL mid-up works"
 "$VACMLAB" down iso >/dev/null 2>&1
 
