@@ -104,7 +104,7 @@ install: all
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
 
 format-check:
-	clang-format --dry-run --Werror $(wildcard lab/*.[ch] netns/*.[ch] attach/*.[ch] tests/unit/*.[ch])
+	clang-format --dry-run --Werror $(wildcard lab/*.[ch] netns/*.[ch] attach/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.c)
 
 clean:
 	rm -rf $(BUILD) build-* vacmlab vacmlab-attach

@@ -53,7 +53,7 @@ struct cidr {
 
 struct link {
 	uint32_t index, peer; /* peer: IFLA_LINK, a veth's other end */
-	char kind[16];        /* IFLA_INFO_KIND, "" for none */
+	char kind[16];	      /* IFLA_INFO_KIND, "" for none */
 };
 
 struct nl {
@@ -88,7 +88,8 @@ static bool name_ok(const char *s, size_t max, bool letter_first)
 {
 	size_t n = strlen(s);
 
-	if (n < 1 || n > max || !(islower((unsigned char)s[0]) || (!letter_first && isdigit((unsigned char)s[0]))))
+	if (n < 1 || n > max ||
+	    !(islower((unsigned char)s[0]) || (!letter_first && isdigit((unsigned char)s[0]))))
 		return false;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
@@ -144,10 +145,12 @@ static bool cidr_within(const struct cidr *in, const struct cidr *net)
  * accepted when @sticky_ok). fstat on the opened fd, not lstat then open, so
  * nothing can be swapped between the check and the use.
  */
-static int open_checked(int dfd, const char *name, const char *path, uid_t owner, bool sticky_ok, bool file)
+static int open_checked(int dfd, const char *name, const char *path, uid_t owner, bool sticky_ok,
+			bool file)
 {
-	int fd = openat(dfd, name, file ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
-					: O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dfd, name,
+			file ? O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC
+			     : O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 
 	if (fd < 0 && errno == ELOOP)
@@ -159,9 +162,11 @@ static int open_checked(int dfd, const char *name, const char *path, uid_t owner
 	if (file ? !S_ISREG(st.st_mode) : !S_ISDIR(st.st_mode))
 		die("%s is not a %s: refused", path, file ? "regular file" : "directory");
 	if (st.st_uid != owner)
-		die("%s is owned by uid %u, not %u: refused", path, (unsigned)st.st_uid, (unsigned)owner);
+		die("%s is owned by uid %u, not %u: refused", path, (unsigned)st.st_uid,
+		    (unsigned)owner);
 	if ((st.st_mode & 022) && !(sticky_ok && (st.st_mode & S_ISVTX)))
-		die("%s is writable by group or others (mode %04o): refused", path, (unsigned)(st.st_mode & 07777));
+		die("%s is writable by group or others (mode %04o): refused", path,
+		    (unsigned)(st.st_mode & 07777));
 	return fd;
 }
 
@@ -176,7 +181,8 @@ static bool allowed(uid_t uid, const char *kind, const char *arg, const struct c
 	char path[] = VACMLAB_ATTACH_CONF, line[1024], *save = NULL, *p, *slash, *tok[3];
 	struct passwd *pw = getpwuid(uid);
 	gid_t groups[256];
-	int ngroups = 256, dfd = open_checked(AT_FDCWD, "/", "/", 0, false, false), fd, lineno = 0, i;
+	int ngroups = 256, dfd = open_checked(AT_FDCWD, "/", "/", 0, false, false), fd, lineno = 0,
+	    i;
 	bool ok = false;
 	FILE *f;
 
@@ -211,7 +217,8 @@ static bool allowed(uid_t uid, const char *kind, const char *arg, const struct c
 		if (!tok[0])
 			continue;
 		if (!tok[2] || (strcmp(tok[2], "bridge") && strcmp(tok[2], "address")))
-			die("line %d of %s: expected `user|group NAME bridge|address ITEM...`", lineno, VACMLAB_ATTACH_CONF);
+			die("line %d of %s: expected `user|group NAME bridge|address ITEM...`",
+			    lineno, VACMLAB_ATTACH_CONF);
 		if (!strcmp(tok[0], "user")) {
 			struct passwd *u = getpwnam(tok[1]);
 
@@ -222,13 +229,15 @@ static bool allowed(uid_t uid, const char *kind, const char *arg, const struct c
 			for (i = 0; g && i < ngroups; i++)
 				me |= groups[i] == g->gr_gid;
 		} else {
-			die("line %d of %s: unknown '%s' (user or group)", lineno, VACMLAB_ATTACH_CONF, tok[0]);
+			die("line %d of %s: unknown '%s' (user or group)", lineno,
+			    VACMLAB_ATTACH_CONF, tok[0]);
 		}
 		while ((p = strtok_r(NULL, " \t\r\n", &save))) {
 			struct cidr net;
 
 			if (!strcmp(tok[2], "address") && !cidr_parse(p, &net))
-				die("line %d of %s: invalid CIDR '%s'", lineno, VACMLAB_ATTACH_CONF, p);
+				die("line %d of %s: invalid CIDR '%s'", lineno, VACMLAB_ATTACH_CONF,
+				    p);
 			if (me && !strcmp(tok[2], kind))
 				ok |= want ? cidr_within(want, &net) : !strcmp(p, arg);
 		}
@@ -251,10 +260,9 @@ static int nl_err_cb(const struct nlmsghdr *nlh, void *data)
 	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
 		off += e->msg.nlmsg_len - sizeof(e->msg);
 	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS && nlh->nlmsg_len > mnl_nlmsg_size(off))
-		mnl_attr_for_each(a, nlh, off)
-			if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG)
-				snprintf(nl_ext, sizeof(nl_ext), "%.*s", (int)mnl_attr_get_payload_len(a),
-					 (const char *)mnl_attr_get_payload(a));
+		mnl_attr_for_each(a, nlh, off) if (mnl_attr_get_type(a) == NLMSGERR_ATTR_MSG)
+			snprintf(nl_ext, sizeof(nl_ext), "%.*s", (int)mnl_attr_get_payload_len(a),
+				 (const char *)mnl_attr_get_payload(a));
 	if (!e->error)
 		return MNL_CB_STOP;
 	errno = -e->error;
@@ -264,7 +272,7 @@ static int nl_err_cb(const struct nlmsghdr *nlh, void *data)
 /* Send one request with NLM_F_ACK and run @cb on replies until the ACK. */
 static int nl_talk(struct nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = { [NLMSG_ERROR] = nl_err_cb };
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {[NLMSG_ERROR] = nl_err_cb};
 	char buf[32768];
 	ssize_t n;
 	int r;
@@ -293,7 +301,8 @@ static void nl_open(struct nl *nl, int nsfd, int selffd, const char *where)
 		die("entering %s: %s", where, strerror(errno));
 	nl->sk = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (nsfd >= 0 && setns(selffd, CLONE_NEWNET) < 0) {
-		fprintf(stderr, "vacmlab-attach: returning to own namespace: %s\n", strerror(errno));
+		fprintf(stderr, "vacmlab-attach: returning to own namespace: %s\n",
+			strerror(errno));
 		abort(); /* never carry on in the lab's namespace */
 	}
 	if (!nl->sk || mnl_socket_bind(nl->sk, 0, MNL_SOCKET_AUTOPID) < 0)
@@ -322,14 +331,15 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
 	if (nlh->nlmsg_type != RTM_NEWLINK || nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*ifi)))
 		return MNL_CB_OK;
 	l->index = ifi->ifi_index;
-	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+	mnl_attr_for_each(a, nlh, sizeof(*ifi))
+	{
 		if (mnl_attr_get_type(a) == IFLA_LINK && mnl_attr_get_payload_len(a) == 4)
 			l->peer = mnl_attr_get_u32(a);
 		if (mnl_attr_get_type(a) == IFLA_LINKINFO)
-			mnl_attr_for_each_nested(b, a)
-				if (mnl_attr_get_type(b) == IFLA_INFO_KIND)
-					snprintf(l->kind, sizeof(l->kind), "%.*s", (int)mnl_attr_get_payload_len(b),
-						 (const char *)mnl_attr_get_payload(b));
+			mnl_attr_for_each_nested(b, a) if (mnl_attr_get_type(b) == IFLA_INFO_KIND)
+				snprintf(l->kind, sizeof(l->kind), "%.*s",
+					 (int)mnl_attr_get_payload_len(b),
+					 (const char *)mnl_attr_get_payload(b));
 	}
 	return MNL_CB_OK;
 }
@@ -339,7 +349,8 @@ static int link_cb(const struct nlmsghdr *nlh, void *data)
  * if there is no such link), RTM_NEWLINK sets IFF_UP and, if nonzero, the
  * bridge @master, RTM_DELLINK deletes (a veth takes its peer with it).
  */
-static int link_req(struct nl *nl, uint16_t type, const char *name, uint32_t index, uint32_t master, struct link *l)
+static int link_req(struct nl *nl, uint16_t type, const char *name, uint32_t index, uint32_t master,
+		    struct link *l)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
 	struct nlmsghdr *nlh = nl_msg(buf, type, 0, sizeof(struct ifinfomsg));
@@ -361,7 +372,8 @@ static int link_req(struct nl *nl, uint16_t type, const char *name, uint32_t ind
 static int veth_add(struct nl *nl, const char *host, const char *inner, int nsfd)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
+	struct nlmsghdr *nlh =
+		nl_msg(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifinfomsg));
 	struct nlattr *info, *data, *peer;
 
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, host);
@@ -381,7 +393,8 @@ static int veth_add(struct nl *nl, const char *host, const char *inner, int nsfd
 static int addr_add(struct nl *nl, uint32_t index, const struct cidr *c)
 {
 	char buf[MNL_SOCKET_BUFFER_SIZE];
-	struct nlmsghdr *nlh = nl_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifaddrmsg));
+	struct nlmsghdr *nlh =
+		nl_msg(buf, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, sizeof(struct ifaddrmsg));
 	struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
 	size_t alen = c->family == AF_INET ? 4 : 16;
 
@@ -427,13 +440,15 @@ static pid_t lab_pid(uid_t uid, const char *lab)
 		dfd = fd;
 	}
 	strcat(path, "/supervisor.pid");
-	fd = openat(dfd, "supervisor.pid", O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	fd = openat(dfd, "supervisor.pid",
+		    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0 || (n = read(fd, txt, sizeof(txt) - 1)) < 0)
 		die("lab %s is not running? %s: %s", lab, path, strerror(errno));
 	txt[n] = 0;
 	errno = 0;
 	pid = strtol(txt, &end, 10);
-	if (!isdigit((unsigned char)txt[0]) || errno || (*end && strcmp(end, "\n")) || pid < 2 || pid > INT_MAX)
+	if (!isdigit((unsigned char)txt[0]) || errno || (*end && strcmp(end, "\n")) || pid < 2 ||
+	    pid > INT_MAX)
 		die("%s: not a pid", path);
 	close(fd);
 	close(dfd);
@@ -479,16 +494,21 @@ static int lab_netns(pid_t pid, uid_t uid, const char *lab)
 	if (ioctl(ns, NS_GET_NSTYPE) != CLONE_NEWNET)
 		die("lab %s: pid %d: not a network namespace: refused", lab, (int)pid);
 	if (same_inode(ns, "/proc/self/ns/net"))
-		die("lab %s: pid %d is in the helper's own network namespace, not in a lab: refused", lab, (int)pid);
+		die("lab %s: pid %d is in the helper's own network namespace, not in a lab: "
+		    "refused",
+		    lab, (int)pid);
 	if ((userns = ioctl(ns, NS_GET_USERNS)) < 0)
-		die("lab %s: owner of the network namespace of pid %d: %s", lab, (int)pid, strerror(errno));
+		die("lab %s: owner of the network namespace of pid %d: %s", lab, (int)pid,
+		    strerror(errno));
 	if (same_inode(userns, "/proc/self/ns/user"))
-		die("lab %s: the network namespace of pid %d belongs to the initial user namespace, not a lab: refused",
+		die("lab %s: the network namespace of pid %d belongs to the initial user "
+		    "namespace, not a lab: refused",
 		    lab, (int)pid);
 	if (ioctl(userns, NS_GET_OWNER_UID, &owner) < 0)
 		die("lab %s: NS_GET_OWNER_UID: %s", lab, strerror(errno));
 	if (owner != uid)
-		die("lab %s: the network namespace of pid %d is owned by uid %u, not by the caller (uid %u): refused",
+		die("lab %s: the network namespace of pid %d is owned by uid %u, not by the caller "
+		    "(uid %u): refused",
 		    lab, (int)pid, (unsigned)owner, (unsigned)uid);
 	close(userns);
 	return ns;
@@ -515,7 +535,7 @@ int main(int argc, char **argv)
 {
 	const char *lab, *lan, *mode, *arg = NULL, *s = getenv("SUDO_UID");
 	char id[16], host[IFNAMSIZ], inner[IFNAMSIZ], *end;
-	struct link lanbr, br = { 0 }, l, hl;
+	struct link lanbr, br = {0}, l, hl;
 	struct cidr cidr;
 	static struct nl hnl, lnl; /* live until exit; static: still reachable then */
 	uid_t uid = getuid();
@@ -555,10 +575,11 @@ int main(int argc, char **argv)
 	if (!strcmp(mode, "--address") && !cidr_parse(arg, &cidr))
 		die("invalid CIDR '%s' (want ADDRESS/PREFIXLEN)", arg);
 	if (!strcmp(mode, "--bridge") && !allowed(uid, "bridge", arg, NULL))
-		die("bridge %s is not allowed for uid %u in %s: refused", arg, (unsigned)uid, VACMLAB_ATTACH_CONF);
-	if (!strcmp(mode, "--address") && !allowed(uid, "address", arg, &cidr))
-		die("address %s is not inside a prefix allowed for uid %u in %s: refused", arg, (unsigned)uid,
+		die("bridge %s is not allowed for uid %u in %s: refused", arg, (unsigned)uid,
 		    VACMLAB_ATTACH_CONF);
+	if (!strcmp(mode, "--address") && !allowed(uid, "address", arg, &cidr))
+		die("address %s is not inside a prefix allowed for uid %u in %s: refused", arg,
+		    (unsigned)uid, VACMLAB_ATTACH_CONF);
 
 	snprintf(id, sizeof(id), "%u", (unsigned)uid);
 	h = fnv1a(fnv1a(fnv1a(2166136261u, id), lab), lan);
@@ -575,7 +596,8 @@ int main(int argc, char **argv)
 		/* Exactly ours: the host end is a veth whose peer is our inner
 		 * end in this verified lab (guards against hash collisions). */
 		if ((e = link_req(&hnl, RTM_GETLINK, host, 0, 0, &hl)) < 0)
-			die("%s/%s is not attached: no %s on the host: %s", lab, lan, host, nl_strerror(e));
+			die("%s/%s is not attached: no %s on the host: %s", lab, lan, host,
+			    nl_strerror(e));
 		if ((e = link_req(&lnl, RTM_GETLINK, inner, 0, 0, &l)) < 0)
 			die("%s/%s: no %s in the lab: %s", lab, lan, inner, nl_strerror(e));
 		if (strcmp(hl.kind, "veth") || strcmp(l.kind, "veth") || l.peer != hl.index)
@@ -603,8 +625,8 @@ int main(int argc, char **argv)
 	if (!e)
 		e = link_req(&lnl, RTM_NEWLINK, NULL, l.index, lanbr.index, NULL);
 	if (e < 0) {
-		fprintf(stderr, "vacmlab-attach: enslaving %s to bridge %s in lab %s: %s\n", inner, lan, lab,
-			nl_strerror(e));
+		fprintf(stderr, "vacmlab-attach: enslaving %s to bridge %s in lab %s: %s\n", inner,
+			lan, lab, nl_strerror(e));
 		goto undo_veth;
 	}
 	e = link_req(&hnl, RTM_GETLINK, host, 0, 0, &hl);
@@ -613,15 +635,18 @@ int main(int argc, char **argv)
 	if (!e)
 		e = link_req(&hnl, RTM_NEWLINK, NULL, hl.index, br.index, NULL);
 	if (e < 0) {
-		fprintf(stderr, "vacmlab-attach: %s %s on %s: %s\n", br.index ? "enslaving to bridge" : "adding address",
-			arg, host, nl_strerror(e));
+		fprintf(stderr, "vacmlab-attach: %s %s on %s: %s\n",
+			br.index ? "enslaving to bridge" : "adding address", arg, host,
+			nl_strerror(e));
 		goto undo_veth;
 	}
-	printf("attached %s/%s: host %s (%s %s) <-> lab %s on bridge %s\n", lab, lan, host, mode + 2, arg, inner, lan);
+	printf("attached %s/%s: host %s (%s %s) <-> lab %s on bridge %s\n", lab, lan, host,
+	       mode + 2, arg, inner, lan);
 	return 0;
 
 undo_veth:
 	if ((e = link_req(&hnl, RTM_DELLINK, host, 0, 0, NULL)) < 0)
-		fprintf(stderr, "vacmlab-attach: rolling back: deleting %s: %s\n", host, nl_strerror(e));
+		fprintf(stderr, "vacmlab-attach: rolling back: deleting %s: %s\n", host,
+			nl_strerror(e));
 	return 1;
 }

@@ -28,7 +28,7 @@ static double now_us(void)
 
 static int conn(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
@@ -42,7 +42,7 @@ static int conn(const char *path)
 static void drain(int fd, int ms)
 {
 	char buf[65536];
-	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct pollfd p = {.fd = fd, .events = POLLIN};
 
 	while (poll(&p, 1, ms) > 0 && read(fd, buf, sizeof(buf)) > 0)
 		;
@@ -57,7 +57,7 @@ static double rtt(int fd, unsigned char b)
 	if (write(fd, &b, 1) != 1)
 		return -1;
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		double left = 2e6 - (now_us() - t0);
 
 		if (left <= 0 || poll(&p, 1, (int)(left / 1000) + 1) <= 0)

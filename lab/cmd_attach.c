@@ -65,7 +65,8 @@ int cmd_attach(int argc, char **argv)
 		       "       vacmlab attach --detach LAB LAN\n"
 		       "Connect a lab LAN to the outside through the privileged helper\n"
 		       "vacmlab-attach, run with `sudo -n` (see docs/attach.md for the sudoers\n"
-		       "line and the allow file %s).\n", VACMLAB_ATTACH_CONF);
+		       "line and the allow file %s).\n",
+		       VACMLAB_ATTACH_CONF);
 		return argc < 2 ? EXIT_CONFIG : EXIT_OK;
 	}
 	helper = helper_path();

@@ -31,25 +31,24 @@ static void on_stop(int sig)
 
 static void capture_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab capture LAB LAN|NODE[:NIC]|HOST[:NIC] [-w FILE.pcap|-w -]\n"
-		"                       [-c COUNT] [--duration S] [-q] [FILTER...]\n"
-		"Capture packets inside a running lab, in pcap format.\n"
-		"  LAN          the LAN's bridge: every frame on the LAN\n"
-		"  NODE[:NIC]   the lab-side tap of the node's NIC (ethN or N; default eth0)\n"
-		"  HOST[:NIC]   the lab-side veth end of a test-service host's NIC\n"
-		"  -w FILE      write to FILE (default LAB-TARGET.pcap); -w - streams to\n"
-		"               stdout, flushed per packet:\n"
-		"                 vacmlab capture two-node lan -w - | wireshark -k -i -\n"
-		"  -c COUNT     stop after COUNT packets\n"
-		"  --duration S stop after S seconds\n"
-		"  FILTER       a pcap filter expression, e.g. icmp or 'tcp port 80'\n"
-		"Stops on Ctrl-C / SIGTERM too; the file is complete either way.\n");
+	fprintf(f, "usage: vacmlab capture LAB LAN|NODE[:NIC]|HOST[:NIC] [-w FILE.pcap|-w -]\n"
+		   "                       [-c COUNT] [--duration S] [-q] [FILTER...]\n"
+		   "Capture packets inside a running lab, in pcap format.\n"
+		   "  LAN          the LAN's bridge: every frame on the LAN\n"
+		   "  NODE[:NIC]   the lab-side tap of the node's NIC (ethN or N; default eth0)\n"
+		   "  HOST[:NIC]   the lab-side veth end of a test-service host's NIC\n"
+		   "  -w FILE      write to FILE (default LAB-TARGET.pcap); -w - streams to\n"
+		   "               stdout, flushed per packet:\n"
+		   "                 vacmlab capture two-node lan -w - | wireshark -k -i -\n"
+		   "  -c COUNT     stop after COUNT packets\n"
+		   "  --duration S stop after S seconds\n"
+		   "  FILTER       a pcap filter expression, e.g. icmp or 'tcp port 80'\n"
+		   "Stops on Ctrl-C / SIGTERM too; the file is complete either way.\n");
 }
 
 /* Resolve TARGET to the interface name inside the lab, from the status. */
-static int resolve_target(const char *lab, const char *target, char *ifname, size_t len,
-			  char *err, size_t errlen)
+static int resolve_target(const char *lab, const char *target, char *ifname, size_t len, char *err,
+			  size_t errlen)
 {
 	json_t *st = ctl_status(lab, err, errlen), *o;
 	_cleanup_free_ char *owner = xstrdup(target);
@@ -70,15 +69,16 @@ static int resolve_target(const char *lab, const char *target, char *ifname, siz
 			goto out;
 		}
 	}
-	json_array_foreach(json_object_get(st, "lans"), i, o) {
+	json_array_foreach (json_object_get(st, "lans"), i, o) {
 		if (!colon && !strcmp(json_string_value(json_object_get(o, "name")), owner)) {
-			snprintf(ifname, len, "%s", json_string_value(json_object_get(o, "bridge")));
+			snprintf(ifname, len, "%s",
+				 json_string_value(json_object_get(o, "bridge")));
 			r = 0;
 			goto out;
 		}
 	}
 	for (int k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(st, k ? "hosts" : "nodes"), i, o) {
+		json_array_foreach (json_object_get(st, k ? "hosts" : "nodes"), i, o) {
 			json_t *nics = json_object_get(o, "nics"), *n;
 
 			if (strcmp(json_string_value(json_object_get(o, "name")), owner))
@@ -89,7 +89,8 @@ static int resolve_target(const char *lab, const char *target, char *ifname, siz
 					 k ? "host" : "node", owner, nic, json_array_size(nics));
 				goto out;
 			}
-			snprintf(ifname, len, "%s", json_string_value(json_object_get(n, "ifname")));
+			snprintf(ifname, len, "%s",
+				 json_string_value(json_object_get(n, "ifname")));
 			r = 0;
 			goto out;
 		}
@@ -109,12 +110,9 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 int cmd_capture(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "write", required_argument, NULL, 'w' },
-		{ "count", required_argument, NULL, 'c' },
-		{ "duration", required_argument, NULL, 'd' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"write", required_argument, NULL, 'w'},    {"count", required_argument, NULL, 'c'},
+		{"duration", required_argument, NULL, 'd'}, {"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},	    {0},
 	};
 	const char *out = NULL, *lab, *target;
 	_cleanup_free_ char *defout = NULL, *filter = NULL;
@@ -263,7 +261,7 @@ int cmd_capture(int argc, char **argv)
 	pcap_dump_flush(d);
 	pcap_setnonblock(p, 1, perr);
 
-	struct sigaction sa = { .sa_handler = on_stop };
+	struct sigaction sa = {.sa_handler = on_stop};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -276,7 +274,7 @@ int cmd_capture(int argc, char **argv)
 	if (duration > 0)
 		deadline = now_ms() + (long long)(duration * 1000);
 
-	struct pollfd pfd = { pcap_get_selectable_fd(p), POLLIN, 0 };
+	struct pollfd pfd = {pcap_get_selectable_fd(p), POLLIN, 0};
 
 	while (!stop_sig) {
 		int timeout = 200;
@@ -316,8 +314,9 @@ int cmd_capture(int argc, char **argv)
 		struct pcap_stat ps;
 
 		if (pcap_stats(p, &ps) == 0)
-			fprintf(stderr, "vacmlab: %ld packet%s captured, %u dropped by the kernel\n",
-				got, got == 1 ? "" : "s", ps.ps_drop);
+			fprintf(stderr,
+				"vacmlab: %ld packet%s captured, %u dropped by the kernel\n", got,
+				got == 1 ? "" : "s", ps.ps_drop);
 	}
 	pcap_dump_close(d); /* closes @of */
 	pcap_close(p);

@@ -15,16 +15,15 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab check [--json] TOPO\n"
-		"\n"
-		"Validate the topology file TOPO without starting anything. On success\n"
-		"print the resolved lab (LANs, nodes, hosts, NICs with derived interface\n"
-		"names, MACs, addresses and DNS names) and exit 0; on error print\n"
-		"FILE:LINE: message and exit 1. See docs/topology.md for the syntax.\n"
-		"\n"
-		"  --json    print the resolved lab as JSON\n"
-		"  --help    this text\n");
+	fprintf(f, "usage: vacmlab check [--json] TOPO\n"
+		   "\n"
+		   "Validate the topology file TOPO without starting anything. On success\n"
+		   "print the resolved lab (LANs, nodes, hosts, NICs with derived interface\n"
+		   "names, MACs, addresses and DNS names) and exit 0; on error print\n"
+		   "FILE:LINE: message and exit 1. See docs/topology.md for the syntax.\n"
+		   "\n"
+		   "  --json    print the resolved lab as JSON\n"
+		   "  --help    this text\n");
 }
 
 static const char *ip(struct in_addr a, char buf[INET_ADDRSTRLEN])
@@ -51,16 +50,16 @@ static int fmt_unit(char *buf, size_t len, uint64_t v, const char *const units[]
 
 static int fmt_time(char *buf, size_t len, uint64_t us)
 {
-	static const char *const units[] = { "us", "ms", "s" };
-	static const uint64_t mult[] = { 1, 1000, 1000000 };
+	static const char *const units[] = {"us", "ms", "s"};
+	static const uint64_t mult[] = {1, 1000, 1000000};
 
 	return fmt_unit(buf, len, us, units, mult, 3);
 }
 
 static int fmt_rate(char *buf, size_t len, uint64_t bps)
 {
-	static const char *const units[] = { "bit", "kbit", "mbit", "gbit" };
-	static const uint64_t mult[] = { 1, 1000, 1000000, 1000000000 };
+	static const char *const units[] = {"bit", "kbit", "mbit", "gbit"};
+	static const uint64_t mult[] = {1, 1000, 1000000, 1000000000};
 
 	return fmt_unit(buf, len, bps, units, mult, 4);
 }
@@ -88,7 +87,7 @@ static void impair_str(const struct impair *im, char *buf, size_t len)
 		fmt_rate(v, sizeof(v), im->rate_bps);
 		snprintf(buf + o, len - o, " rate %s", v);
 	}
-	memmove(buf, buf + 1, strlen(buf));	/* drop the leading space */
+	memmove(buf, buf + 1, strlen(buf)); /* drop the leading space */
 }
 
 static void print_nics(const struct topo *t, const char *owner, const struct nic *nics, int n)
@@ -137,8 +136,7 @@ static void print_text(const struct topo *t)
 			for (const char *c = nd->ready.regex; *c; c++)
 				printf(*c == '"' ? "\\\"" : "%c", *c);
 			printf("\"");
-		}
-		else if (nd->ready.kind == READY_TCP)
+		} else if (nd->ready.kind == READY_TCP)
 			printf(" %d", nd->ready.port);
 		printf(" (timeout %d s)\n  serial ", nd->ready.timeout_s);
 		for (int s = 0; s < nd->n_serial; s++) {
@@ -150,8 +148,9 @@ static void print_text(const struct topo *t)
 		for (int f = 0; f < nd->n_forwards; f++) {
 			const struct forward *fw = &nd->forwards[f];
 
-			printf("  forward %s %s:%d -> %s:%d\n", fw->proto == FORWARD_TCP ? "tcp" : "udp",
-			       fw->host_addr, fw->host_port, nd->name, fw->guest_port);
+			printf("  forward %s %s:%d -> %s:%d\n",
+			       fw->proto == FORWARD_TCP ? "tcp" : "udp", fw->host_addr,
+			       fw->host_port, nd->name, fw->guest_port);
 		}
 		print_nics(t, nd->name, nd->nics, nd->n_nics);
 	}
@@ -193,8 +192,8 @@ static json_t *json_nics(const struct topo *t, const char *owner, const struct n
 
 static void print_json(const struct topo *t)
 {
-	json_t *root = json_pack("{s:s, s:s, s:s}", "name", t->name, "domain", t->domain, "file",
-				 t->path);
+	json_t *root =
+		json_pack("{s:s, s:s, s:s}", "name", t->name, "domain", t->domain, "file", t->path);
 	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
@@ -205,8 +204,9 @@ static void print_json(const struct topo *t)
 
 		json_object_set_new(o, "subnet", json_sprintf("%s/%d", ip(l->net, b), l->prefix));
 		if (l->dhcp_lo.s_addr)
-			json_object_set_new(o, "dhcp",
-					    json_sprintf("%s-%s", ip(l->dhcp_lo, a), ip(l->dhcp_hi, b)));
+			json_object_set_new(
+				o, "dhcp",
+				json_sprintf("%s-%s", ip(l->dhcp_lo, a), ip(l->dhcp_hi, b)));
 		else
 			json_object_set_new(o, "dhcp", json_null());
 		json_object_set_new(o, "uplink", l->uplink ? json_string(l->uplink) : json_null());
@@ -218,8 +218,8 @@ static void print_json(const struct topo *t)
 		json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", nd->name, "image", nd->image,
 				      "memory_mb", nd->memory_mb, "cpus", nd->cpus);
 
-		ready = json_pack("{s:s, s:i}", "kind", ready_kind_name(nd->ready.kind), "timeout_s",
-				  nd->ready.timeout_s);
+		ready = json_pack("{s:s, s:i}", "kind", ready_kind_name(nd->ready.kind),
+				  "timeout_s", nd->ready.timeout_s);
 		if (nd->ready.kind == READY_CONSOLE)
 			json_object_set_new(ready, "regex", json_string(nd->ready.regex));
 		if (nd->ready.kind == READY_TCP)
@@ -229,19 +229,22 @@ static void print_json(const struct topo *t)
 			json_t *so = json_object();
 
 			json_object_set_new(so, "tty", json_sprintf("ttyS%d", s));
-			json_object_set_new(so, "kind", json_string(serial_kind_name(nd->serial[s].kind)));
+			json_object_set_new(so, "kind",
+					    json_string(serial_kind_name(nd->serial[s].kind)));
 			if (nd->serial[s].kind == SERIAL_TCP)
-				json_object_set_new(so, "port", json_integer(nd->serial[s].tcp_port));
+				json_object_set_new(so, "port",
+						    json_integer(nd->serial[s].tcp_port));
 			json_array_append_new(ser, so);
 		}
 		json_object_set_new(o, "serial", ser);
 		for (int f = 0; f < nd->n_forwards; f++) {
 			const struct forward *x = &nd->forwards[f];
 
-			json_array_append_new(fw, json_pack("{s:s, s:s, s:i, s:i}", "proto",
-							    x->proto == FORWARD_TCP ? "tcp" : "udp",
-							    "host_addr", x->host_addr, "host_port",
-							    x->host_port, "guest_port", x->guest_port));
+			json_array_append_new(fw,
+					      json_pack("{s:s, s:s, s:i, s:i}", "proto",
+							x->proto == FORWARD_TCP ? "tcp" : "udp",
+							"host_addr", x->host_addr, "host_port",
+							x->host_port, "guest_port", x->guest_port));
 		}
 		json_object_set_new(o, "forwards", fw);
 		json_object_set_new(o, "nics", json_nics(t, nd->name, nd->nics, nd->n_nics));
@@ -251,7 +254,8 @@ static void print_json(const struct topo *t)
 		const struct host *h = &t->hosts[i];
 		json_t *o = json_pack("{s:s}", "name", h->name);
 
-		json_object_set_new(o, "command", h->command ? json_string(h->command) : json_null());
+		json_object_set_new(o, "command",
+				    h->command ? json_string(h->command) : json_null());
 		json_object_set_new(o, "nics", json_nics(t, h->name, h->nics, h->n_nics));
 		json_array_append_new(hosts, o);
 	}
@@ -266,9 +270,9 @@ static void print_json(const struct topo *t)
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct topo *t;
 	struct topo_err err;
@@ -278,15 +282,9 @@ int cmd_check(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			usage(stdout);
-			return EXIT_OK;
-		default:
-			usage(stderr);
-			return EXIT_CONFIG;
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_CONFIG;
 		}
 	}
 	if (argc - optind != 1) {

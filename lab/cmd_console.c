@@ -19,7 +19,7 @@
 #include "lab/console.h"
 #include "lab/util.h"
 
-#define ESCAPE_CHAR 0x1d	/* Ctrl-] as in telnet */
+#define ESCAPE_CHAR 0x1d /* Ctrl-] as in telnet */
 
 static struct termios saved_tio;
 static bool tio_saved;
@@ -60,35 +60,34 @@ static int tty_raw(void)
 
 static void console_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab console [--ro] [--linger S] [--timeout S] [-q] LAB NODE [PORT]\n"
-		"Attach to a console port (default ttyS0; PORT is 0..15 or ttySN).\n"
-		"On a terminal the line is raw (keys go to the guest, ^C included); leave\n"
-		"with Ctrl-] (shown on attach). Recent output (16 KiB) is replayed first.\n"
-		"Any number of clients can attach at once; all see the output and the input\n"
-		"of every read-write client reaches the guest.\n"
-		"  --ro          read-only watcher: input is never sent\n"
-		"  --linger S    stdin not a terminal: after stdin's EOF keep printing output\n"
-		"                for S seconds (default 0.5), then leave\n"
-		"  --timeout S   leave after S seconds in any case\n"
-		"  -q, --quiet   no attach/detach messages on stderr\n"
-		"Scripts: `printf 'root\\n' | vacmlab console LAB NODE` works (or use\n"
-		"`vacmlab send --expect` and `vacmlab wait`). With --ro and stdin not a\n"
-		"terminal, stdin is not read: the watcher runs until the lab goes down,\n"
-		"--timeout, or a signal.\n"
-		"Other port kinds: tcp -> telnet 127.0.0.1 PORT; unix -> socat; log ->\n"
-		"vacmlab logs.\n");
+	fprintf(f, "usage: vacmlab console [--ro] [--linger S] [--timeout S] [-q] LAB NODE [PORT]\n"
+		   "Attach to a console port (default ttyS0; PORT is 0..15 or ttySN).\n"
+		   "On a terminal the line is raw (keys go to the guest, ^C included); leave\n"
+		   "with Ctrl-] (shown on attach). Recent output (16 KiB) is replayed first.\n"
+		   "Any number of clients can attach at once; all see the output and the input\n"
+		   "of every read-write client reaches the guest.\n"
+		   "  --ro          read-only watcher: input is never sent\n"
+		   "  --linger S    stdin not a terminal: after stdin's EOF keep printing output\n"
+		   "                for S seconds (default 0.5), then leave\n"
+		   "  --timeout S   leave after S seconds in any case\n"
+		   "  -q, --quiet   no attach/detach messages on stderr\n"
+		   "Scripts: `printf 'root\\n' | vacmlab console LAB NODE` works (or use\n"
+		   "`vacmlab send --expect` and `vacmlab wait`). With --ro and stdin not a\n"
+		   "terminal, stdin is not read: the watcher runs until the lab goes down,\n"
+		   "--timeout, or a signal.\n"
+		   "Other port kinds: tcp -> telnet 127.0.0.1 PORT; unix -> socat; log ->\n"
+		   "vacmlab logs.\n");
 }
 
 int cmd_console(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "ro", no_argument, NULL, 'r' },
-		{ "linger", required_argument, NULL, 'l' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"ro", no_argument, NULL, 'r'},
+		{"linger", required_argument, NULL, 'l'},
+		{"timeout", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *lab, *node;
 	double linger = 0.5, timeout = 0;
@@ -164,8 +163,8 @@ int cmd_console(int argc, char **argv)
 	code = EXIT_OK;
 	for (;;) {
 		struct pollfd p[2] = {
-			{ .fd = fd, .events = POLLIN },
-			{ .fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{.fd = fd, .events = POLLIN},
+			{.fd = stdin_open ? STDIN_FILENO : -1, .events = POLLIN},
 		};
 		int wait = -1, n;
 
@@ -192,7 +191,9 @@ int cmd_console(int argc, char **argv)
 			if (r <= 0) {
 				if (!quiet) {
 					tty_restore();
-					fprintf(stderr, "\n[vacmlab: %s ttyS%d closed: the lab went down]\n",
+					fprintf(stderr,
+						"\n[vacmlab: %s ttyS%d closed: the lab went "
+						"down]\n",
 						node, port);
 				}
 				break;
@@ -226,8 +227,8 @@ int cmd_console(int argc, char **argv)
 			if (!ro && r > 0 && write_all(fd, buf, (size_t)r) < 0) {
 				if (!quiet) {
 					tty_restore();
-					fprintf(stderr, "\n[vacmlab: writing to %s ttyS%d: %s]\n", node,
-						port, strerror(errno));
+					fprintf(stderr, "\n[vacmlab: writing to %s ttyS%d: %s]\n",
+						node, port, strerror(errno));
 				}
 				code = EXIT_STATE;
 				break;
@@ -235,7 +236,8 @@ int cmd_console(int argc, char **argv)
 			if (esc) {
 				tty_restore();
 				if (!quiet)
-					fprintf(stderr, "\n[vacmlab: left %s ttyS%d]\n", node, port);
+					fprintf(stderr, "\n[vacmlab: left %s ttyS%d]\n", node,
+						port);
 				break;
 			}
 		}

@@ -40,7 +40,8 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 		if (access(dir, F_OK) == 0 && !lab_is_up(dir)) {
 			rm_rf(dir);
 			if (!quiet)
-				msg_info("lab '%s' was not running; removed its stale runtime dir %s",
+				msg_info("lab '%s' was not running; removed its stale runtime dir "
+					 "%s",
 					 lab, dir);
 			return EXIT_OK;
 		}
@@ -61,7 +62,7 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 		json_t *k;
 
 		killed = json_object_get(rep, "killed");
-		json_array_foreach(killed, i, k) {
+		json_array_foreach (killed, i, k) {
 			msg_warn("node %s did not power off within %.0f s and was killed",
 				 json_string_value(k), timeout_s);
 		}
@@ -70,7 +71,7 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 	/* The reply comes just before the supervisor exits: wait for it, so
 	 * that when we return, no process of the lab is left. */
 	if (pidfd >= 0) {
-		struct pollfd p = { pidfd, POLLIN, 0 };
+		struct pollfd p = {pidfd, POLLIN, 0};
 
 		if (poll(&p, 1, 15000) <= 0) {
 			msg_err("the supervisor of lab '%s' (pid %d) did not exit", lab, (int)sup);
@@ -88,7 +89,7 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 		size_t i;
 		json_t *l;
 
-		json_array_foreach(json_object_get(st, "lans"), i, l) {
+		json_array_foreach (json_object_get(st, "lans"), i, l) {
 			char ifn[16];
 			const char *lan = json_string_value(json_object_get(l, "name"));
 
@@ -96,7 +97,8 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 			for (int k = 0; k < 100 && if_nametoindex(ifn); k++)
 				usleep(20000);
 			if (if_nametoindex(ifn)) {
-				msg_warn("host interface %s (vacmlab-attach of LAN %s) is still present; "
+				msg_warn("host interface %s (vacmlab-attach of LAN %s) is still "
+					 "present; "
 					 "remove it with: sudo vacmlab-attach --detach %s %s",
 					 ifn, lan, lab, lan);
 				rc = rc ? rc : EXIT_STATE;
@@ -112,9 +114,9 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 int cmd_down(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "timeout", required_argument, NULL, 't' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	double timeout = 20;
 	int c, rc = EXIT_OK;

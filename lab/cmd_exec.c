@@ -47,7 +47,7 @@ int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
 
 		if (!st)
 			return -1;
-		json_array_foreach(json_object_get(st, "hosts"), i, h) {
+		json_array_foreach (json_object_get(st, "hosts"), i, h) {
 			if (!strcmp(json_string_value(json_object_get(h, "name")), host))
 				net = (pid_t)json_integer_value(json_object_get(h, "holder_pid"));
 		}
@@ -78,9 +78,9 @@ int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
 int cmd_exec(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "host", required_argument, NULL, 'H' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"host", required_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *host = NULL, *lab;
 	char err[512];

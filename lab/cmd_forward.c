@@ -85,10 +85,10 @@ static int list_forwards(const char *lab, bool json)
 	if (!json)
 		printf("%-22s %-13s %-6s %-5s %-7s %-6s %s\n", "LISTEN", "NODE", "GUEST", "PROTO",
 		       "CONNS", "ACTIVE", "BYTES");
-	json_array_foreach(json_object_get(st, "nodes"), i, n) {
+	json_array_foreach (json_object_get(st, "nodes"), i, n) {
 		const char *node = json_string_value(json_object_get(n, "name"));
 
-		json_array_foreach(json_object_get(n, "forwards"), j, f) {
+		json_array_foreach (json_object_get(n, "forwards"), j, f) {
 			if (json) {
 				json_t *o = json_deep_copy(f);
 
@@ -119,7 +119,7 @@ static int list_forwards(const char *lab, bool json)
 /* Bind in the host namespace. -errno on failure. */
 static int host_listen(const char *addr, int port, bool udp)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd;
 
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
@@ -128,7 +128,7 @@ static int host_listen(const char *addr, int port, bool udp)
 	if (fd < 0)
 		return -errno;
 	if (!udp)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 128) < 0)) {
 		int e = -errno;
 
@@ -141,11 +141,11 @@ static int host_listen(const char *addr, int port, bool udp)
 int cmd_forward(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "list", no_argument, NULL, 'l' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "udp", no_argument, NULL, 'u' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"list", no_argument, NULL, 'l'},
+		{"json", no_argument, NULL, 'j'},
+		{"udp", no_argument, NULL, 'u'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	bool list = false, json = false, udp = false;
 	char addr[INET_ADDRSTRLEN + 1], err[512], desc[64];
@@ -179,7 +179,8 @@ int cmd_forward(int argc, char **argv)
 	lab = argv[0];
 	node = argv[1];
 	if (parse_hostport(argv[2], addr, sizeof(addr), &hport) < 0) {
-		msg_err("bad host side '%s': expected [ADDR:]PORT, ADDR an IPv4 address, PORT 1..65535",
+		msg_err("bad host side '%s': expected [ADDR:]PORT, ADDR an IPv4 address, PORT "
+			"1..65535",
 			argv[2]);
 		return EXIT_CONFIG;
 	}

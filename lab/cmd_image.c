@@ -16,27 +16,26 @@
 
 static void image_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab image info [--json] IMAGE\n"
-		"\n"
-		"Describe an appliance disk without booting it: the QCOW2 header, the MBR\n"
-		"read through the QCOW2 mapping, the four partitions with their VACM roles\n"
-		"(sda1 boot args/fset, sda2 firmware image, sda3 /etc/config, sda4 nvlog)\n"
-		"and a verdict.\n"
-		"\n"
-		"  --json   one JSON object on stdout (on error: {\"path\", \"error\"})\n"
-		"\n"
-		"Exit status:\n"
-		"  0  the image is VACM-shaped: QCOW2, MBR with 55AA and boot code, four\n"
-		"     non-empty, non-overlapping primary partitions inside the disk\n"
-		"  1  usage error\n"
-		"  2  the image cannot be read (not QCOW2, empty, truncated, corrupt), or it\n"
-		"     was read but is not VACM-shaped (every difference is listed)\n");
+	fprintf(f, "usage: vacmlab image info [--json] IMAGE\n"
+		   "\n"
+		   "Describe an appliance disk without booting it: the QCOW2 header, the MBR\n"
+		   "read through the QCOW2 mapping, the four partitions with their VACM roles\n"
+		   "(sda1 boot args/fset, sda2 firmware image, sda3 /etc/config, sda4 nvlog)\n"
+		   "and a verdict.\n"
+		   "\n"
+		   "  --json   one JSON object on stdout (on error: {\"path\", \"error\"})\n"
+		   "\n"
+		   "Exit status:\n"
+		   "  0  the image is VACM-shaped: QCOW2, MBR with 55AA and boot code, four\n"
+		   "     non-empty, non-overlapping primary partitions inside the disk\n"
+		   "  1  usage error\n"
+		   "  2  the image cannot be read (not QCOW2, empty, truncated, corrupt), or it\n"
+		   "     was read but is not VACM-shaped (every difference is listed)\n");
 }
 
 static const char *hsize(uint64_t v, char *buf, size_t len)
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
 	unsigned int u = 0;
 	double d = (double)v;
 
@@ -56,11 +55,10 @@ static void features_text(const struct image_info *in, char *buf, size_t len)
 	size_t off = 0;
 
 	buf[0] = 0;
-#define ADD(cond, s)                                                                 \
-	do {                                                                         \
-		if ((cond) && off < len)                                             \
-			off += (size_t)snprintf(buf + off, len - off, "%s%s",        \
-						off ? ", " : "", s);                 \
+#define ADD(cond, s)                                                                               \
+	do {                                                                                       \
+		if ((cond) && off < len)                                                           \
+			off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? ", " : "", s); \
 	} while (0)
 	ADD(in->dirty, "dirty");
 	ADD(in->extended_l2, "extended L2 entries");
@@ -83,13 +81,14 @@ static void print_human(const char *path, const struct image_info *in)
 	       in->file_size);
 	if (in->backing_file[0])
 		printf("  backing file: %s (format %s; chain of %d file%s below this one, read "
-		       "through)\n", in->backing_file,
-		       in->backing_format[0] ? in->backing_format : "probed", in->backing_depth,
-		       in->backing_depth == 1 ? "" : "s");
+		       "through)\n",
+		       in->backing_file, in->backing_format[0] ? in->backing_format : "probed",
+		       in->backing_depth, in->backing_depth == 1 ? "" : "s");
 	else
 		printf("  backing file: none\n");
 	if (in->compressed)
-		printf("  compressed:   yes, %" PRIu64 " of %" PRIu64 " allocated clusters (%s)%s\n",
+		printf("  compressed:   yes, %" PRIu64 " of %" PRIu64
+		       " allocated clusters (%s)%s\n",
 		       in->clusters_compressed, in->clusters_compressed + in->clusters_data,
 		       in->compression_type ? "zstd" : "zlib",
 		       in->mbr_compressed ? ", including the MBR's" : "");
@@ -99,9 +98,9 @@ static void print_human(const char *path, const struct image_info *in)
 	printf("  clusters:     %" PRIu64 " data, %" PRIu64 " zero, %" PRIu64 " compressed\n",
 	       in->clusters_data, in->clusters_zero, in->clusters_compressed);
 	printf("  L1 table:     %u entr%s at 0x%" PRIx64 "; refcount width %u bits; "
-	       "%u snapshot%s; features: %s\n", in->l1_size, in->l1_size == 1 ? "y" : "ies",
-	       in->l1_offset, 1u << in->refcount_order, in->nb_snapshots,
-	       in->nb_snapshots == 1 ? "" : "s", feat);
+	       "%u snapshot%s; features: %s\n",
+	       in->l1_size, in->l1_size == 1 ? "y" : "ies", in->l1_offset, 1u << in->refcount_order,
+	       in->nb_snapshots, in->nb_snapshots == 1 ? "" : "s", feat);
 	if (in->external_data_file[0])
 		printf("  data file:    %s\n", in->external_data_file);
 
@@ -121,14 +120,14 @@ static void print_human(const char *path, const struct image_info *in)
 			const struct image_part *p = &in->part[i];
 
 			if (!p->present) {
-				printf("  sda%u  %-4s %12s %12s %10s  %-4s %-16s %s\n", p->index, "",
-				       "-", "-", "-", "-", "(empty)", p->role);
+				printf("  sda%u  %-4s %12s %12s %10s  %-4s %-16s %s\n", p->index,
+				       "", "-", "-", "-", "-", "(empty)", p->role);
 				continue;
 			}
 			printf("  sda%u  %-4s %12u %12u %10s  0x%02x %-16s %s\n", p->index,
 			       p->boot ? "*" : "", p->start_lba, p->sectors,
-			       hsize((uint64_t)p->sectors * 512, a, sizeof(a)), p->type, p->type_name,
-			       p->role);
+			       hsize((uint64_t)p->sectors * 512, a, sizeof(a)), p->type,
+			       p->type_name, p->role);
 		}
 	}
 	if (in->vacm_shaped) {
@@ -172,8 +171,8 @@ static json_t *info_json(const char *path, const struct image_info *in)
 	json_object_set_new(o, "dirty", json_boolean(in->dirty));
 	json_object_set_new(o, "extended_l2", json_boolean(in->extended_l2));
 	json_object_set_new(o, "external_data_file",
-			    in->external_data_file[0] ? json_string(in->external_data_file) :
-							json_null());
+			    in->external_data_file[0] ? json_string(in->external_data_file)
+						      : json_null());
 
 	snprintf(sig, sizeof(sig), "0x%08x", in->disk_signature);
 	json_object_set_new(o, "mbr",
@@ -186,12 +185,12 @@ static json_t *info_json(const char *path, const struct image_info *in)
 
 		snprintf(dev, sizeof(dev), "sda%u", p->index);
 		json_array_append_new(
-			parts, json_pack("{s:i,s:s,s:s,s:b,s:b,s:i,s:s,s:I,s:I,s:I}", "index",
-					 (int)p->index, "device", dev, "role", p->role, "present",
-					 p->present, "boot", p->boot, "type", (int)p->type,
-					 "type_name", p->type_name, "start_lba",
-					 (json_int_t)p->start_lba, "sectors", (json_int_t)p->sectors,
-					 "size", (json_int_t)p->sectors * 512));
+			parts,
+			json_pack("{s:i,s:s,s:s,s:b,s:b,s:i,s:s,s:I,s:I,s:I}", "index",
+				  (int)p->index, "device", dev, "role", p->role, "present",
+				  p->present, "boot", p->boot, "type", (int)p->type, "type_name",
+				  p->type_name, "start_lba", (json_int_t)p->start_lba, "sectors",
+				  (json_int_t)p->sectors, "size", (json_int_t)p->sectors * 512));
 	}
 	json_object_set_new(o, "partitions", parts);
 	json_object_set_new(o, "partition_count", json_integer(in->nparts));
@@ -219,9 +218,9 @@ static int print_json(json_t *o)
 static int image_info_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
 	};
 	struct image_info *info;
 	bool json = false;
@@ -232,15 +231,9 @@ static int image_info_cmd(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		case 'h':
-			image_usage(stdout);
-			return EXIT_OK;
-		default:
-			image_usage(stderr);
-			return EXIT_CONFIG;
+		case 'j': json = true; break;
+		case 'h': image_usage(stdout); return EXIT_OK;
+		default: image_usage(stderr); return EXIT_CONFIG;
 		}
 	}
 	/* Accept --json after IMAGE too: `image info IMAGE --json`. */

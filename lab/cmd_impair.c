@@ -17,17 +17,16 @@
 
 static void impair_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab impair LAB NODE[:NIC] SPEC...\n"
-		"       vacmlab impair LAB NODE[:NIC] clear\n"
-		"Set (replace) or clear the impairment of a node's or host's NIC(s) in a\n"
-		"running lab. NIC is ethN or N; without it every NIC of NODE is changed.\n"
-		"SPEC: [delay TIME [jitter TIME]] [loss PCT%%] [rate RATE], e.g.\n"
-		"  vacmlab impair two-node vacm1:eth0 delay 100ms jitter 10ms loss 1%%\n"
-		"Direction: the qdisc sits on the egress of the lab-side interface of the\n"
-		"NIC (the tap or veth end on the LAN bridge), so it shapes traffic going\n"
-		"TO the node or host only. To shape both directions, impair both ends of\n"
-		"the path (e.g. the node and the host it talks to). See docs/harness.md.\n");
+	fprintf(f, "usage: vacmlab impair LAB NODE[:NIC] SPEC...\n"
+		   "       vacmlab impair LAB NODE[:NIC] clear\n"
+		   "Set (replace) or clear the impairment of a node's or host's NIC(s) in a\n"
+		   "running lab. NIC is ethN or N; without it every NIC of NODE is changed.\n"
+		   "SPEC: [delay TIME [jitter TIME]] [loss PCT%%] [rate RATE], e.g.\n"
+		   "  vacmlab impair two-node vacm1:eth0 delay 100ms jitter 10ms loss 1%%\n"
+		   "Direction: the qdisc sits on the egress of the lab-side interface of the\n"
+		   "NIC (the tap or veth end on the LAN bridge), so it shapes traffic going\n"
+		   "TO the node or host only. To shape both directions, impair both ends of\n"
+		   "the path (e.g. the node and the host it talks to). See docs/harness.md.\n");
 }
 
 /* "vacm1", "vacm1:eth1", "vacm1:1" -> owner, nic index (-1: all). */
@@ -56,8 +55,8 @@ static int parse_target(const char *arg, char **owner, int *nic)
 int cmd_impair(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	_cleanup_free_ char *owner = NULL, *spec = NULL;
 	struct impair im;
@@ -111,8 +110,10 @@ int cmd_impair(int argc, char **argv)
 	}
 	json_decref(rep);
 	if (nic >= 0)
-		msg_info("%s:eth%d: %s", owner, nic, !strcmp(spec, "clear") ? "impairment cleared" : spec);
+		msg_info("%s:eth%d: %s", owner, nic,
+			 !strcmp(spec, "clear") ? "impairment cleared" : spec);
 	else
-		msg_info("%s (every NIC): %s", owner, !strcmp(spec, "clear") ? "impairment cleared" : spec);
+		msg_info("%s (every NIC): %s", owner,
+			 !strcmp(spec, "clear") ? "impairment cleared" : spec);
 	return EXIT_OK;
 }

@@ -23,15 +23,14 @@
 
 static void logs_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab logs [-f] [--previous] [--state DIR] LAB NODE [PORT]\n"
-		"Print a serial port's log (PORT 0..15 or ttySN, default the console ttyS0):\n"
-		"everything the guest wrote to it in this run, byte for byte. Console and\n"
-		"log ports have logs; they are kept in the lab's state dir after `down`.\n"
-		"  -f, --follow   keep printing new output until Ctrl-C or the lab goes down\n"
-		"  -1, --previous the previous run's log (NODE.ttySN.log.1)\n"
-		"  --state DIR    the lab's state dir, if `up` was given --state\n"
-		"Other logs of the lab (QEMU, dnsmasq, supervisor) are in the same dir.\n");
+	fprintf(f, "usage: vacmlab logs [-f] [--previous] [--state DIR] LAB NODE [PORT]\n"
+		   "Print a serial port's log (PORT 0..15 or ttySN, default the console ttyS0):\n"
+		   "everything the guest wrote to it in this run, byte for byte. Console and\n"
+		   "log ports have logs; they are kept in the lab's state dir after `down`.\n"
+		   "  -f, --follow   keep printing new output until Ctrl-C or the lab goes down\n"
+		   "  -1, --previous the previous run's log (NODE.ttySN.log.1)\n"
+		   "  --state DIR    the lab's state dir, if `up` was given --state\n"
+		   "Other logs of the lab (QEMU, dnsmasq, supervisor) are in the same dir.\n");
 }
 
 /* Copy what @fd has from its offset to stdout; -errno on a write error. */
@@ -59,7 +58,7 @@ static int follow(const char *path, int fd, const char *lab)
 	if (ino >= 0)
 		inotify_add_watch(ino, path, IN_MODIFY);
 	for (;;) {
-		struct pollfd p = { .fd = ino, .events = POLLIN };
+		struct pollfd p = {.fd = ino, .events = POLLIN};
 		struct stat a, b;
 
 		if (drain(fd) < 0)
@@ -98,11 +97,11 @@ static int follow(const char *path, int fd, const char *lab)
 int cmd_logs(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "follow", no_argument, NULL, 'f' },
-		{ "previous", no_argument, NULL, '1' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"follow", no_argument, NULL, 'f'},
+		{"previous", no_argument, NULL, '1'},
+		{"state", required_argument, NULL, 'S'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *lab, *node, *state = NULL;
 	bool fol = false, prev = false;

@@ -41,10 +41,10 @@
 #include "lab/up.h"
 #include "lab/util.h"
 
-#define RUN_TAIL 8192		/* bytes of CMD's output kept for the report */
-#define RUN_KILL_GRACE_MS 5000	/* SIGTERM -> SIGKILL for CMD's process group */
-#define RUN_TIMEOUT_STATUS 124	/* like timeout(1) */
-#define RUN_UPLOG 65536		/* what `up` said, kept for the artifacts */
+#define RUN_TAIL 8192	       /* bytes of CMD's output kept for the report */
+#define RUN_KILL_GRACE_MS 5000 /* SIGTERM -> SIGKILL for CMD's process group */
+#define RUN_TIMEOUT_STATUS 124 /* like timeout(1) */
+#define RUN_UPLOG 65536	       /* what `up` said, kept for the artifacts */
 
 static volatile sig_atomic_t run_sig;
 
@@ -168,9 +168,10 @@ static void set_lab_env(struct run *r)
 	setenv("VACMLAB_LAB_DIR", r->rundir, 1);
 	setenv("VACMLAB_TOPOLOGY", r->topo_path, 1);
 	if (json_string_value(json_object_get(r->status, "domain")))
-		setenv("VACMLAB_DOMAIN", json_string_value(json_object_get(r->status, "domain")), 1);
+		setenv("VACMLAB_DOMAIN", json_string_value(json_object_get(r->status, "domain")),
+		       1);
 	for (int k = 0; k < 2; k++) {
-		json_array_foreach(json_object_get(r->status, k ? "hosts" : "nodes"), i, o) {
+		json_array_foreach (json_object_get(r->status, k ? "hosts" : "nodes"), i, o) {
 			const char *name = json_string_value(json_object_get(o, "name"));
 			json_t *nic;
 			size_t j;
@@ -180,7 +181,7 @@ static void set_lab_env(struct run *r)
 
 			free(*list);
 			*list = nl;
-			json_array_foreach(json_object_get(o, "nics"), j, nic) {
+			json_array_foreach (json_object_get(o, "nics"), j, nic) {
 				const char *a = json_string_value(json_object_get(nic, "address"));
 
 				if (a) {
@@ -204,8 +205,11 @@ static void set_lab_env(struct run *r)
  * Returns up's exit code. */
 static int run_up(struct run *r)
 {
-	struct up_opts o = { .topo_path = r->topo_path, .name = r->lab, .keep_domain = true,
-			     .quiet = r->quiet, .fresh = true };
+	struct up_opts o = {.topo_path = r->topo_path,
+			    .name = r->lab,
+			    .keep_domain = true,
+			    .quiet = r->quiet,
+			    .fresh = true};
 	bool sent = false, exited = false;
 	int st = 0, p[2];
 	pid_t pid;
@@ -237,7 +241,7 @@ static int run_up(struct run *r)
 	close(p[1]);
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	while (!exited || p[0] >= 0) {
-		struct pollfd pf = { p[0], POLLIN, 0 };
+		struct pollfd pf = {p[0], POLLIN, 0};
 
 		if (!exited) {
 			pid_t w = waitpid(pid, &st, WNOHANG);
@@ -283,7 +287,7 @@ static void start_captures(struct run *r)
 	json_t *o;
 	size_t i;
 
-	json_array_foreach(json_object_get(r->status, "lans"), i, o) {
+	json_array_foreach (json_object_get(r->status, "lans"), i, o) {
 		const char *lan = json_string_value(json_object_get(o, "name"));
 		_cleanup_free_ char *path = xasprintf("%s/%s.pcap", r->logdir, lan);
 		long long deadline;
@@ -294,8 +298,8 @@ static void start_captures(struct run *r)
 		unlink(path);
 		pid = fork();
 		if (pid == 0) {
-			char *argv[] = { (char *)"vacmlab", (char *)"capture", (char *)"-q",
-					 r->lab, (char *)lan, (char *)"-w", path, NULL };
+			char *argv[] = {(char *)"vacmlab", (char *)"capture", (char *)"-q", r->lab,
+					(char *)lan,	   (char *)"-w",      path,	    NULL};
 
 			signal(SIGINT, SIG_IGN); /* stopped by us, after CMD */
 			signal(SIGTERM, SIG_DFL);
@@ -445,7 +449,7 @@ static int run_cmd(struct run *r)
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(err[0], F_SETFL, O_NONBLOCK);
 	while (!exited || out[0] >= 0 || err[0] >= 0) {
-		struct pollfd p[2] = { { out[0], POLLIN, 0 }, { err[0], POLLIN, 0 } };
+		struct pollfd p[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
 		long long now = now_ms();
 
 		if (!exited) {
@@ -460,7 +464,8 @@ static int run_cmd(struct run *r)
 		if (!exited && !sent && (run_sig || (deadline && now >= deadline))) {
 			if (!run_sig) {
 				r->timed_out = true;
-				fprintf(stderr, "vacmlab: run: CMD timed out after %.0f s, stopping it\n",
+				fprintf(stderr,
+					"vacmlab: run: CMD timed out after %.0f s, stopping it\n",
 					r->timeout_s);
 			}
 			kill(-pid, SIGTERM);
@@ -595,8 +600,10 @@ static void write_junit(struct run *r, int status, const char *artifacts)
 	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
 	fprintf(f, "  <testsuite name=\"vacmlab run ");
 	xml_str(f, r->toponame);
-	fprintf(f, "\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" "
-		   "timestamp=\"%s\" hostname=\"", failed && !r->infra, r->infra, r->elapsed_s, ts);
+	fprintf(f,
+		"\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" "
+		"timestamp=\"%s\" hostname=\"",
+		failed && !r->infra, r->infra, r->elapsed_s, ts);
 	xml_str(f, host);
 	fprintf(f, "\">\n    <testcase name=\"");
 	xml_str(f, r->cmdline);
@@ -612,8 +619,10 @@ static void write_junit(struct run *r, int status, const char *artifacts)
 		fprintf(f, "</error>\n");
 	} else if (failed) {
 		fprintf(f, "      <failure message=\"%s %d\" type=\"exit-status\">",
-			r->timed_out ? "timed out, exit status" : status > 128 ? "killed, exit status"
-			: "exit status", status);
+			r->timed_out   ? "timed out, exit status"
+			: status > 128 ? "killed, exit status"
+				       : "exit status",
+			status);
 		xml_escape(f, tail, strlen(tail), false);
 		fprintf(f, "</failure>\n");
 	}
@@ -682,7 +691,7 @@ static void artifacts_before_down(struct run *r, const char *dir)
 		st = json_incref(r->status); /* the last one we have */
 	if (st && json_dump_file(st, sp, JSON_INDENT(2)) < 0)
 		msg_warn("writing %s", sp);
-	json_array_foreach(json_object_get(st, "lans"), i, o) {
+	json_array_foreach (json_object_get(st, "lans"), i, o) {
 		const char *leases = json_string_value(json_object_get(o, "leases"));
 		const char *name = json_string_value(json_object_get(o, "name"));
 
@@ -706,15 +715,15 @@ static void print_artifacts(const char *dir)
 int cmd_run(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "name", required_argument, NULL, 'N' },
-		{ "keep-on-failure", no_argument, NULL, 'k' },
-		{ "artifacts", required_argument, NULL, 'a' },
-		{ "junit", required_argument, NULL, 'j' },
-		{ "capture", no_argument, NULL, 'c' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"name", required_argument, NULL, 'N'},
+		{"keep-on-failure", no_argument, NULL, 'k'},
+		{"artifacts", required_argument, NULL, 'a'},
+		{"junit", required_argument, NULL, 'j'},
+		{"capture", no_argument, NULL, 'c'},
+		{"timeout", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	struct run *r = xcalloc(1, sizeof(*r));
 	struct topo *t = NULL;
@@ -775,7 +784,8 @@ int cmd_run(int argc, char **argv)
 	generated = !r->name_opt;
 	r->lab = r->name_opt ? xstrdup(r->name_opt) : unique_name(r->toponame);
 	if (!lab_name_ok(r->lab)) {
-		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a letter",
+		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "
+			"letter",
 			r->lab);
 		return EXIT_RUN_INFRA;
 	}
@@ -783,7 +793,7 @@ int cmd_run(int argc, char **argv)
 	r->statedir = statedir_lab(r->lab, NULL);
 	r->logdir = xasprintf("%s/logs", r->statedir);
 
-	struct sigaction sa = { .sa_handler = run_on_signal };
+	struct sigaction sa = {.sa_handler = run_on_signal};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -799,7 +809,8 @@ int cmd_run(int argc, char **argv)
 		if (lab_supervisor(r->lab, err, sizeof(err)) > 0)
 			lab_down(r->lab, 5, true);
 		if (run_sig) {
-			fprintf(stderr, "vacmlab: run: interrupted by signal %d while bringing lab %s up\n",
+			fprintf(stderr,
+				"vacmlab: run: interrupted by signal %d while bringing lab %s up\n",
 				run_sig, r->lab);
 			if (generated)
 				rm_rf(r->statedir);
@@ -816,7 +827,8 @@ int cmd_run(int argc, char **argv)
 			if (e) {
 				size_t l = strcspn(e, "\n");
 
-				snprintf(r->infra_msg, sizeof(r->infra_msg), "%.*s", (int)l - 7, e + 7);
+				snprintf(r->infra_msg, sizeof(r->infra_msg), "%.*s", (int)l - 7,
+					 e + 7);
 			}
 		}
 		status = EXIT_RUN_INFRA;
@@ -872,7 +884,8 @@ down:
 		if (adir)
 			copy_dir_files(r->logdir, adir);
 		fprintf(stderr,
-			"vacmlab: run: CMD failed (status %d); lab %s is left up (--keep-on-failure):\n"
+			"vacmlab: run: CMD failed (status %d); lab %s is left up "
+			"(--keep-on-failure):\n"
 			"  export VACMLAB_RUNTIME_DIR=%s\n"
 			"  vacmlab status %s\n"
 			"  vacmlab exec %s -- sh          # a shell inside the lab\n"
@@ -897,8 +910,9 @@ report:
 	/* A TAP line, so a log reader (or a TAP harness reading stderr) sees
 	 * the verdict at the end. */
 	fprintf(stderr, "%s 1 - %s (%s, lab %s) # %s%d, %.1f s%s%s\n", status ? "not ok" : "ok",
-		r->cmdline, r->toponame, r->lab, r->infra ? "infrastructure failure, exit " : "exit ",
-		status, r->elapsed_s, adir ? ", artifacts: " : "", adir ? adir : "");
+		r->cmdline, r->toponame, r->lab,
+		r->infra ? "infrastructure failure, exit " : "exit ", status, r->elapsed_s,
+		adir ? ", artifacts: " : "", adir ? adir : "");
 	json_decref(r->status);
 	return status;
 }

@@ -23,7 +23,8 @@ static void send_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vacmlab send LAB NODE [--port N] [--expect REGEX [--timeout S]] [-q] TEXT\n"
-		"Write TEXT to a console port. Escapes: \\n \\r \\t \\e (ESC) \\\\ \\xHH; TEXT '-'\n"
+		"Write TEXT to a console port. Escapes: \\n \\r \\t \\e (ESC) \\\\ \\xHH; TEXT "
+		"'-'\n"
 		"sends standard input as is.\n"
 		"  --port N          serial port: 0..15 or ttySN (default 0)\n"
 		"  --expect REGEX    then wait until REGEX (POSIX extended) matches a line of the\n"
@@ -78,11 +79,10 @@ static ssize_t unescape(const char *s, char *out)
 			s += 2;
 			break;
 		}
-		case '\0':
-			msg_err("TEXT ends with a lone backslash");
-			return -1;
+		case '\0': msg_err("TEXT ends with a lone backslash"); return -1;
 		default:
-			msg_err("unknown escape '\\%c' (known: \\n \\r \\t \\e \\0 \\\\ \\xHH)", *s);
+			msg_err("unknown escape '\\%c' (known: \\n \\r \\t \\e \\0 \\\\ \\xHH)",
+				*s);
 			return -1;
 		}
 	}
@@ -133,13 +133,13 @@ static int send_all(const char *path, const char *buf, size_t len, char *err, si
 	shutdown(fd, SHUT_WR);
 	deadline = now_ms() + 5000;
 	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
+		struct pollfd p = {.fd = fd, .events = POLLIN};
 		long long left = deadline - now_ms();
 		ssize_t n;
 
 		if (left <= 0) {
-			snprintf(err, errlen, "%s: the supervisor did not take the input within 5 s",
-				 path);
+			snprintf(err, errlen,
+				 "%s: the supervisor did not take the input within 5 s", path);
 			return -1;
 		}
 		if (poll(&p, 1, (int)left) <= 0)
@@ -153,13 +153,13 @@ static int send_all(const char *path, const char *buf, size_t len, char *err, si
 int cmd_send(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "port", required_argument, NULL, 'P' },
-		{ "expect", required_argument, NULL, 'e' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "raw", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"port", required_argument, NULL, 'P'},
+		{"expect", required_argument, NULL, 'e'},
+		{"timeout", required_argument, NULL, 't'},
+		{"quiet", no_argument, NULL, 'q'},
+		{"raw", no_argument, NULL, 'r'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *expect = NULL, *lab, *node, *text;
 	double timeout = 30;
@@ -253,8 +253,8 @@ int cmd_send(int argc, char **argv)
 	if (r == -ETIMEDOUT) {
 		if (!quiet)
 			putchar('\n');
-		msg_err("timed out after %g s waiting for /%s/ on %s ttyS%d", timeout, expect,
-			node, port);
+		msg_err("timed out after %g s waiting for /%s/ on %s ttyS%d", timeout, expect, node,
+			port);
 		log_print_tail(pi.log, 10);
 		code = EXIT_TIMEOUT;
 	} else if (r == -ESRCH) {

@@ -14,9 +14,9 @@
 static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
 {
 	static const struct option lo[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	int c;
 
@@ -73,13 +73,14 @@ int cmd_status(int argc, char **argv)
 			size_t i, j;
 			json_t *n, *f;
 
-			json_array_foreach(json_object_get(st, "nodes"), i, n) {
-				json_array_foreach(json_object_get(n, "forwards"), j, f) {
+			json_array_foreach (json_object_get(st, "nodes"), i, n) {
+				json_array_foreach (json_object_get(n, "forwards"), j, f) {
 					printf("  forward %s -> %s:%lld (%lld connections)\n",
 					       json_string_value(json_object_get(f, "listen")),
 					       json_string_value(json_object_get(n, "name")),
 					       json_integer_value(json_object_get(f, "guest_port")),
-					       json_integer_value(json_object_get(f, "connections")));
+					       json_integer_value(
+						       json_object_get(f, "connections")));
 				}
 			}
 		}
@@ -88,7 +89,8 @@ int cmd_status(int argc, char **argv)
 	if (json) {
 		/* One lab asked for: its object; otherwise an array. */
 		json_t *out = (optind == argc - 1 && json_array_size(all) == 1)
-				      ? json_incref(json_array_get(all, 0)) : json_incref(all);
+				      ? json_incref(json_array_get(all, 0))
+				      : json_incref(all);
 
 		if (!(optind == argc - 1 && rc))
 			json_dumpf(out, stdout, JSON_INDENT(2));
@@ -123,17 +125,20 @@ int cmd_ls(int argc, char **argv)
 
 		if (!st)
 			continue;
-		json_array_foreach(json_object_get(st, "nodes"), i, n) {
+		json_array_foreach (json_object_get(st, "nodes"), i, n) {
 			nn++;
 			if (!strcmp(json_string_value(json_object_get(n, "state")), "ready"))
 				ready++;
 		}
 		if (json) {
-			json_array_append_new(arr, json_pack("{s:s,s:s,s:O,s:I,s:I,s:O,s:O}",
-				"lab", *l, "state", json_string_value(json_object_get(st, "state")),
-				"topology", json_object_get(st, "topology"), "nodes", (json_int_t)nn,
-				"ready", (json_int_t)ready, "uptime_s", json_object_get(st, "uptime_s"),
-				"supervisor_pid", json_object_get(st, "supervisor_pid")));
+			json_array_append_new(
+				arr,
+				json_pack("{s:s,s:s,s:O,s:I,s:I,s:O,s:O}", "lab", *l, "state",
+					  json_string_value(json_object_get(st, "state")),
+					  "topology", json_object_get(st, "topology"), "nodes",
+					  (json_int_t)nn, "ready", (json_int_t)ready, "uptime_s",
+					  json_object_get(st, "uptime_s"), "supervisor_pid",
+					  json_object_get(st, "supervisor_pid")));
 		} else {
 			char nodes[32];
 

@@ -37,24 +37,23 @@
 
 static void up_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab up [OPTIONS] TOPO\n"
-		"Bring the lab described by TOPO up: bridges, taps, dnsmasq and one QEMU per\n"
-		"node inside a user+network namespace of your own. Returns once every node\n"
-		"is ready (or fails, naming the node, with nothing left behind).\n\n"
-		"  --foreground       stay attached, print state changes, tear down on Ctrl-C\n"
-		"  --no-boot          build the network and dnsmasq, boot no guest\n"
-		"  --fresh            start every node from a clean disk (config is lost)\n"
-		"  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
-		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
-		"  --name NAME        override the lab name of the topology\n"
-		"  --json             print the final status as JSON instead of a table\n");
+	fprintf(f, "usage: vacmlab up [OPTIONS] TOPO\n"
+		   "Bring the lab described by TOPO up: bridges, taps, dnsmasq and one QEMU per\n"
+		   "node inside a user+network namespace of your own. Returns once every node\n"
+		   "is ready (or fails, naming the node, with nothing left behind).\n\n"
+		   "  --foreground       stay attached, print state changes, tear down on Ctrl-C\n"
+		   "  --no-boot          build the network and dnsmasq, boot no guest\n"
+		   "  --fresh            start every node from a clean disk (config is lost)\n"
+		   "  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
+		   "  --state DIR        keep disks and logs in DIR (default: see README)\n"
+		   "  --name NAME        override the lab name of the topology\n"
+		   "  --json             print the final status as JSON instead of a table\n");
 }
 
 /* Bind a TCP listener in the host namespace; -errno on failure. */
 static int listen_tcp(const char *addr, int port)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd;
 
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
@@ -62,7 +61,7 @@ static int listen_tcp(const char *addr, int port)
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){ 1 }, sizeof(int));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
 		int e = -errno;
 
@@ -95,7 +94,8 @@ int up_host_sockets(struct sv *sv, const char *topo_path)
 			}
 			fd = listen_tcp(f->host_addr, f->host_port);
 			if (fd < 0) {
-				fprintf(stderr, "%s:%d: forward %s:%d -> %s:%d: cannot listen: %s\n",
+				fprintf(stderr,
+					"%s:%d: forward %s:%d -> %s:%d: cannot listen: %s\n",
 					topo_path, f->line, f->host_addr, f->host_port, n->name,
 					f->guest_port, strerror(-fd));
 				return -1;
@@ -112,9 +112,11 @@ int up_host_sockets(struct sv *sv, const char *topo_path)
 				continue;
 			fd = listen_tcp("127.0.0.1", n->serial[j].tcp_port);
 			if (fd < 0) {
-				fprintf(stderr, "%s:%d: serial port ttyS%d of node %s: tcp:%d: cannot listen: %s\n",
-					topo_path, n->serial[j].line, j, n->name, n->serial[j].tcp_port,
-					strerror(-fd));
+				fprintf(stderr,
+					"%s:%d: serial port ttyS%d of node %s: tcp:%d: cannot "
+					"listen: %s\n",
+					topo_path, n->serial[j].line, j, n->name,
+					n->serial[j].tcp_port, strerror(-fd));
 				return -1;
 			}
 			/* QEMU accepts on it itself: blocking is what it expects. */
@@ -167,7 +169,8 @@ static void wait_stale_processes(const char *lab, const char *rundir)
 				continue;
 			found++;
 			if (now_ms() > deadline - 5000 && !killed) {
-				msg_warn("process %d of the previous run of lab '%s' is still alive; killing it",
+				msg_warn("process %d of the previous run of lab '%s' is still "
+					 "alive; killing it",
 					 (int)pid, lab);
 				kill(pid, SIGKILL);
 			}
@@ -322,7 +325,8 @@ int up_lab(struct up_opts *o)
 		return EXIT_CONFIG;
 	}
 	if (o->name && !lab_name_ok(o->name)) {
-		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a letter",
+		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "
+			"letter",
 			o->name);
 		return EXIT_CONFIG;
 	}
@@ -342,7 +346,8 @@ int up_lab(struct up_opts *o)
 	sv->loadvm = o->snapshot;
 
 	/* The machine: programs, devices, images. Nothing is touched yet. */
-	if (t->n_lans && !(sv->dnsmasq = need_program("dnsmasq", "dnsmasq-base", err, sizeof(err)))) {
+	if (t->n_lans &&
+	    !(sv->dnsmasq = need_program("dnsmasq", "dnsmasq-base", err, sizeof(err)))) {
 		msg_err("%s", err);
 		return EXIT_ENV;
 	}
@@ -401,7 +406,8 @@ int up_lab(struct up_opts *o)
 		_cleanup_free_ char *pf = xasprintf("%s/supervisor.pid", sv->rundir);
 
 		if (access(pf, F_OK) == 0) {
-			msg_info("cleaning up after a previous run of lab '%s' that did not exit cleanly",
+			msg_info("cleaning up after a previous run of lab '%s' that did not exit "
+				 "cleanly",
 				 t->name);
 			wait_stale_processes(t->name, sv->rundir);
 		}
@@ -440,14 +446,17 @@ int up_lab(struct up_opts *o)
 		}
 		/* Else QEMU fails later with a less helpful message. */
 		if (o->snapshot) {
-			json_t *sn = disk_snapshots(sv->statedir, t->nodes[i].name, err, sizeof(err));
+			json_t *sn =
+				disk_snapshots(sv->statedir, t->nodes[i].name, err, sizeof(err));
 			bool has = sn && snapshot_list_has(sn, o->snapshot);
 
 			json_decref(sn);
 			if (!has) {
 				if (sn)
-					msg_err("node %s has no snapshot '%s' (`vacmlab snapshot %s %s list`)",
-						t->nodes[i].name, o->snapshot, t->name, t->nodes[i].name);
+					msg_err("node %s has no snapshot '%s' (`vacmlab snapshot "
+						"%s %s list`)",
+						t->nodes[i].name, o->snapshot, t->name,
+						t->nodes[i].name);
 				else
 					msg_err("%s", err);
 				r = EXIT_STATE;
@@ -502,16 +511,16 @@ int up_lab(struct up_opts *o)
 				close(sv->tcp_serial_fds[i][j]);
 	o->supervisor = pid;
 
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = {.sa_handler = on_signal};
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	if (!o->quiet)
 		fprintf(stderr, "vacmlab: bringing up lab %s (%d node%s, %d LAN%s%s)\n", t->name,
-			t->n_nodes, t->n_nodes == 1 ? "" : "s", t->n_lans, t->n_lans == 1 ? "" : "s",
-			o->no_boot ? ", --no-boot" : "");
-	struct ready_ctx rc = { t->name, o->json };
+			t->n_nodes, t->n_nodes == 1 ? "" : "s", t->n_lans,
+			t->n_lans == 1 ? "" : "s", o->no_boot ? ", --no-boot" : "");
+	struct ready_ctx rc = {t->name, o->json};
 
 	r = follow_supervisor(p[0], pid, o->foreground, &ok, o->quiet ? NULL : print_ready, &rc);
 	close(p[0]);
@@ -528,8 +537,8 @@ int up_lab(struct up_opts *o)
 	 * nothing is left when we return. */
 	waitpid(pid, NULL, 0);
 	if (r < 0) {
-		msg_err("the supervisor of lab '%s' died unexpectedly; see %s/supervisor.log", t->name,
-			sv->logdir);
+		msg_err("the supervisor of lab '%s' died unexpectedly; see %s/supervisor.log",
+			t->name, sv->logdir);
 		return EXIT_CHILD;
 	}
 	return r;
@@ -545,17 +554,17 @@ undo_lock_r:
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "foreground", no_argument, NULL, 'f' },
-		{ "no-boot", no_argument, NULL, 'n' },
-		{ "fresh", no_argument, NULL, 'F' },
-		{ "snapshot", required_argument, NULL, 's' },
-		{ "state", required_argument, NULL, 'S' },
-		{ "name", required_argument, NULL, 'N' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"foreground", no_argument, NULL, 'f'},
+		{"no-boot", no_argument, NULL, 'n'},
+		{"fresh", no_argument, NULL, 'F'},
+		{"snapshot", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'},
+		{"name", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
-	struct up_opts o = { 0 };
+	struct up_opts o = {0};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
@@ -577,8 +586,8 @@ int cmd_up(int argc, char **argv)
 	}
 	o.topo_path = argv[optind];
 	if (o.snapshot && (o.fresh || o.no_boot)) {
-		msg_err("--snapshot cannot go with %s", o.fresh ? "--fresh (a clean disk has no snapshots)"
-							       : "--no-boot");
+		msg_err("--snapshot cannot go with %s",
+			o.fresh ? "--fresh (a clean disk has no snapshots)" : "--no-boot");
 		return EXIT_CONFIG;
 	}
 	return up_lab(&o);

@@ -18,31 +18,30 @@
 
 static void wait_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab wait LAB NODE --console REGEX [--port N] [--timeout S] [--new]\n"
-		"Wait until REGEX (POSIX extended) matches a line of the port's output.\n"
-		"Lines are matched one at a time, carriage returns ignored; the partial last\n"
-		"line counts too, so a prompt such as '# $' or 'login: $' matches.\n"
-		"  --console REGEX  what to wait for\n"
-		"  --port N         serial port: 0..15 or ttySN (default 0, the console)\n"
-		"  --timeout S      give up after S seconds (default 60; 0: no limit)\n"
-		"  --new            only output that arrives after the call starts\n"
-		"                   (default: anywhere in this run's log)\n"
-		"  -p, --print      print the output read, up to the matching line\n"
-		"Works on console and log ports. Exit: 0 matched, 4 timed out (the last\n"
-		"lines are printed), 5 lab not running or went down, 1 usage.\n");
+	fprintf(f, "usage: vacmlab wait LAB NODE --console REGEX [--port N] [--timeout S] [--new]\n"
+		   "Wait until REGEX (POSIX extended) matches a line of the port's output.\n"
+		   "Lines are matched one at a time, carriage returns ignored; the partial last\n"
+		   "line counts too, so a prompt such as '# $' or 'login: $' matches.\n"
+		   "  --console REGEX  what to wait for\n"
+		   "  --port N         serial port: 0..15 or ttySN (default 0, the console)\n"
+		   "  --timeout S      give up after S seconds (default 60; 0: no limit)\n"
+		   "  --new            only output that arrives after the call starts\n"
+		   "                   (default: anywhere in this run's log)\n"
+		   "  -p, --print      print the output read, up to the matching line\n"
+		   "Works on console and log ports. Exit: 0 matched, 4 timed out (the last\n"
+		   "lines are printed), 5 lab not running or went down, 1 usage.\n");
 }
 
 int cmd_wait(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "console", required_argument, NULL, 'c' },
-		{ "port", required_argument, NULL, 'P' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "new", no_argument, NULL, 'n' },
-		{ "print", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
+		{"console", required_argument, NULL, 'c'},
+		{"port", required_argument, NULL, 'P'},
+		{"timeout", required_argument, NULL, 't'},
+		{"new", no_argument, NULL, 'n'},
+		{"print", no_argument, NULL, 'p'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	const char *regex = NULL, *lab, *node;
 	double timeout = 60;

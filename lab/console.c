@@ -52,8 +52,8 @@ static char *jdup(json_t *o, const char *key)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
-int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi,
-		   int *code, char *err, size_t errlen)
+int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi, int *code,
+		   char *err, size_t errlen)
 {
 	json_t *st = ctl_status(lab, err, errlen), *n = NULL, *ports, *p;
 	size_t i;
@@ -64,7 +64,7 @@ int console_lookup(const char *lab, const char *node, int idx, struct port_info 
 		*code = EXIT_STATE;
 		return -1;
 	}
-	json_array_foreach(json_object_get(st, "nodes"), i, n) {
+	json_array_foreach (json_object_get(st, "nodes"), i, n) {
 		const char *name = json_string_value(json_object_get(n, "name"));
 
 		if (name && !strcmp(name, node))
@@ -78,8 +78,9 @@ int console_lookup(const char *lab, const char *node, int idx, struct port_info 
 	}
 	ports = json_object_get(n, "ports");
 	if ((size_t)idx >= json_array_size(ports)) {
-		snprintf(err, errlen, "node %s has no ttyS%d (it has %zu serial port%s: ttyS0..ttyS%zu)",
-			 node, idx, json_array_size(ports), json_array_size(ports) == 1 ? "" : "s",
+		snprintf(err, errlen,
+			 "node %s has no ttyS%d (it has %zu serial port%s: ttyS0..ttyS%zu)", node,
+			 idx, json_array_size(ports), json_array_size(ports) == 1 ? "" : "s",
 			 json_array_size(ports) ? json_array_size(ports) - 1 : 0);
 		json_decref(st);
 		*code = EXIT_CONFIG;
@@ -113,14 +114,19 @@ const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 		snprintf(buf, len, "it is a telnet listener: use `telnet 127.0.0.1 %s` (or nc)",
 			 colon ? colon + 1 : "PORT");
 	} else if (!strcmp(pi->kind, "unix"))
-		snprintf(buf, len, "it is QEMU's own socket (one client at a time): use `socat - UNIX-CONNECT:%s`",
+		snprintf(buf, len,
+			 "it is QEMU's own socket (one client at a time): use `socat - "
+			 "UNIX-CONNECT:%s`",
 			 pi->socket ? pi->socket : "?");
 	else if (!strcmp(pi->kind, "log"))
 		snprintf(buf, len, "it is output-only: use `vacmlab logs` (or wait) on it");
 	else if (!strcmp(pi->kind, "loop"))
-		snprintf(buf, len, "it is a loopback plug: what the guest writes comes back to the guest; nothing to attach to");
+		snprintf(buf, len,
+			 "it is a loopback plug: what the guest writes comes back to the guest; "
+			 "nothing to attach to");
 	else if (!strcmp(pi->kind, "ringbuf"))
-		snprintf(buf, len, "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
+		snprintf(buf, len,
+			 "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
 			 pi->idx);
 	else
 		snprintf(buf, len, "nothing is attached to it");
@@ -129,7 +135,7 @@ const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 
 int console_connect(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -184,7 +190,12 @@ static void line_add(struct line_matcher *l, char ch)
  * which would defeat a '# $' regex. Drop CSI (ESC [ ... final), OSC
  * (ESC ] ... BEL) and two-byte ESC sequences.
  */
-enum { ESC_NONE, ESC_START, ESC_CSI, ESC_OSC };
+enum {
+	ESC_NONE,
+	ESC_START,
+	ESC_CSI,
+	ESC_OSC
+};
 
 static bool esc_filter(struct line_matcher *l, unsigned char ch)
 {
@@ -195,9 +206,7 @@ static bool esc_filter(struct line_matcher *l, unsigned char ch)
 		return false;
 	}
 	switch (l->esc) {
-	case ESC_START:
-		l->esc = ch == '[' ? ESC_CSI : ch == ']' ? ESC_OSC : ESC_NONE;
-		return true;
+	case ESC_START: l->esc = ch == '[' ? ESC_CSI : ch == ']' ? ESC_OSC : ESC_NONE; return true;
 	case ESC_CSI:
 		if (ch >= 0x20 && ch <= 0x3f)
 			return true;
@@ -220,7 +229,7 @@ static bool esc_filter(struct line_matcher *l, unsigned char ch)
 
 void text_strip_escapes(char *s)
 {
-	struct line_matcher l = { 0 };
+	struct line_matcher l = {0};
 	char *o = s;
 
 	for (; *s; s++)
@@ -281,7 +290,7 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 	_cleanup_free_ char *rundir = lab ? rundir_lab(lab) : NULL;
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	long long next_check = now_ms() + 500;
-	struct line_matcher l = { 0 };
+	struct line_matcher l = {0};
 	char buf[65536];
 	int r = -ETIMEDOUT;
 
@@ -335,7 +344,7 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 		if (deadline >= 0 && deadline - now < wait)
 			wait = (int)(deadline - now);
 		if (ino >= 0) {
-			struct pollfd pfd = { .fd = ino, .events = POLLIN };
+			struct pollfd pfd = {.fd = ino, .events = POLLIN};
 
 			if (poll(&pfd, 1, wait) > 0) {
 				char ev[4096];

@@ -15,11 +15,11 @@
 
 struct port_info {
 	int idx;
-	char kind[16];		/* console, loop, ringbuf, tcp, unix, log, none */
-	char *socket;		/* console, unix */
-	char *socket_ro;	/* console */
-	char *log;		/* console, log */
-	char *tcp;		/* tcp: "127.0.0.1:PORT" */
+	char kind[16];	 /* console, loop, ringbuf, tcp, unix, log, none */
+	char *socket;	 /* console, unix */
+	char *socket_ro; /* console */
+	char *log;	 /* console, log */
+	char *tcp;	 /* tcp: "127.0.0.1:PORT" */
 };
 
 /* "3", "ttyS3" or "/dev/ttyS3" -> 3; -1 if not a port name. */
@@ -28,8 +28,8 @@ int console_port_parse(const char *s);
 /* Port @idx of @node in running lab @lab. 0, or -1 with a message in @err
  * and the exit code to use in *@code (EXIT_STATE: not running; EXIT_CONFIG:
  * no such node or port). */
-int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi,
-		   int *code, char *err, size_t errlen);
+int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi, int *code,
+		   char *err, size_t errlen);
 void port_info_free(struct port_info *pi);
 
 /* What to use instead of `console`/`send` for a port of another kind. */

@@ -19,10 +19,10 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 	_cleanup_free_ char *dir = rundir_lab(lab);
 	_cleanup_free_ char *path = xasprintf("%s/ctl.sock", dir);
 	_cleanup_free_ char *msg = json_dumps(req, JSON_COMPACT);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
 	struct iovec iov;
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
 	_cleanup_close_ int s = -1;
 	_cleanup_free_ char *buf = xmalloc(1 << 16);
 	size_t len = 0, cap = 1 << 16;
@@ -65,15 +65,15 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 		return NULL;
 	}
 	for (;;) {
-		struct pollfd p = { s, POLLIN, 0 };
+		struct pollfd p = {s, POLLIN, 0};
 		long long left = deadline - now_ms();
 		ssize_t n;
 
 		if (len && memchr(buf, '\n', len))
 			break;
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
-			snprintf(err, errlen, "lab '%s': no answer from the supervisor in %d s", lab,
-				 timeout_ms / 1000);
+			snprintf(err, errlen, "lab '%s': no answer from the supervisor in %d s",
+				 lab, timeout_ms / 1000);
 			return NULL;
 		}
 		if (cap - len < 4096) {
@@ -91,7 +91,8 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 		if (n <= 0) {
 			if (len)
 				break;
-			snprintf(err, errlen, "lab '%s': the supervisor closed the connection", lab);
+			snprintf(err, errlen, "lab '%s': the supervisor closed the connection",
+				 lab);
 			return NULL;
 		}
 		len += (size_t)n;
@@ -115,7 +116,7 @@ static void nic_addrs(json_t *nics, char *buf, size_t len)
 	json_t *nic;
 
 	buf[0] = '\0';
-	json_array_foreach(nics, i, nic) {
+	json_array_foreach (nics, i, nic) {
 		const char *a = json_string_value(json_object_get(nic, "address"));
 
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", a ? a : "-");
@@ -136,7 +137,7 @@ void print_status_table(json_t *st, FILE *f)
 
 	fprintf(f, "%-13s %-9s %-8s %-31s %-26s %s\n", "NODE", "STATE", "UPTIME", "ADDRESSES",
 		"DNS", "CONSOLE");
-	json_array_foreach(nodes, i, n) {
+	json_array_foreach (nodes, i, n) {
 		const char *s = json_string_value(json_object_get(n, "state"));
 		json_t *up = json_object_get(n, "uptime_s");
 		char upt[32] = "-";
@@ -156,7 +157,7 @@ void print_status_table(json_t *st, FILE *f)
 			json_string_value(json_object_get(n, "dns")), lab,
 			json_string_value(json_object_get(n, "name")));
 	}
-	json_array_foreach(hosts, i, n) {
+	json_array_foreach (hosts, i, n) {
 		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
 		fprintf(f, "%-13s %-9s %-8s %-31s %-26s (host) vacmlab exec %s --host %s -- CMD\n",
 			json_string_value(json_object_get(n, "name")),

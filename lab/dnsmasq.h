@@ -12,10 +12,10 @@
 #include "lab/topo.h"
 
 struct dnsmasq_paths {
-	const char *conf;	/* generated config (runtime dir) */
-	const char *leases;	/* lease file (runtime dir) */
+	const char *conf;   /* generated config (runtime dir) */
+	const char *leases; /* lease file (runtime dir) */
 	const char *pidfile;
-	const char *log;	/* log file (state dir: survives down) */
+	const char *log; /* log file (state dir: survives down) */
 };
 
 char *dnsmasq_config(const struct topo *t, const struct lan *lan, const struct dnsmasq_paths *p);

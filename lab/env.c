@@ -26,13 +26,16 @@ const char *userns_explain(int err)
 			 "cannot create a user namespace: Operation not permitted.\n"
 			 "  Unprivileged user namespaces are disabled here. Check:\n"
 			 "    sysctl kernel.unprivileged_userns_clone   (Debian: must be 1)\n"
-			 "    sysctl kernel.apparmor_restrict_unprivileged_userns (Ubuntu: 0, or an AppArmor profile allowing userns)\n"
-			 "  or whether you already run inside a chroot or a seccomp sandbox that forbids unshare.");
+			 "    sysctl kernel.apparmor_restrict_unprivileged_userns (Ubuntu: 0, or "
+			 "an AppArmor profile allowing userns)\n"
+			 "  or whether you already run inside a chroot or a seccomp sandbox that "
+			 "forbids unshare.");
 		break;
 	case ENOSPC:
 		snprintf(buf, sizeof(buf),
 			 "cannot create a user namespace: the limit is reached.\n"
-			 "  Check sysctl user.max_user_namespaces and user.max_net_namespaces (0 disables them).");
+			 "  Check sysctl user.max_user_namespaces and user.max_net_namespaces (0 "
+			 "disables them).");
 		break;
 	case EINVAL:
 		snprintf(buf, sizeof(buf),
@@ -70,13 +73,15 @@ int tun_check(char *msg, size_t len)
 	pw = getpwuid(st.st_uid);
 	gr = getgrgid(st.st_gid);
 	snprintf(msg, len,
-		 "/dev/net/tun is not accessible to uid %u (%s): it is owned by %s:%s with mode %04o.\n"
+		 "/dev/net/tun is not accessible to uid %u (%s): it is owned by %s:%s with mode "
+		 "%04o.\n"
 		 "  vacmlab opens taps on it inside the lab's user namespace, which needs the\n"
 		 "  device to be readable and writable by you, as most distributions ship it.\n"
 		 "  Fix (until reboot): sudo chmod 0666 /dev/net/tun\n"
-		 "  Fix (permanent):    echo 'KERNEL==\"tun\", MODE=\"0666\"' | sudo tee /etc/udev/rules.d/60-tun.rules",
-		 (unsigned)getuid(), strerror(errno), pw ? pw->pw_name : "?", gr ? gr->gr_name : "?",
-		 (unsigned)(st.st_mode & 07777));
+		 "  Fix (permanent):    echo 'KERNEL==\"tun\", MODE=\"0666\"' | sudo tee "
+		 "/etc/udev/rules.d/60-tun.rules",
+		 (unsigned)getuid(), strerror(errno), pw ? pw->pw_name : "?",
+		 gr ? gr->gr_name : "?", (unsigned)(st.st_mode & 07777));
 	return -1;
 }
 
@@ -102,7 +107,8 @@ char *need_program(const char *prog, const char *package, char *msg, size_t len)
 	char *p = find_program(prog);
 
 	if (!p)
-		snprintf(msg, len, "%s not found in PATH or /usr/sbin: install the Debian package %s",
-			 prog, package);
+		snprintf(msg, len,
+			 "%s not found in PATH or /usr/sbin: install the Debian package %s", prog,
+			 package);
 	return p;
 }

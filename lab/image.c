@@ -80,47 +80,47 @@
 #define L2E_STD_RESERVED 0x3f000000000001feULL
 
 #define MBR_SIZE 512u
-#define MBR_CODE_LEN 0x1b8u	/* boot code: bytes 0..0x1B7 */
+#define MBR_CODE_LEN 0x1b8u /* boot code: bytes 0..0x1B7 */
 #define MBR_PART_OFF 0x1beu
 #define IMAGE_ID_HASH_LEN (1024u * 1024)
 
 /* One layer of a chain: a QCOW2 file, or a raw backing file. */
 struct qimg {
 	int fd;
-	int data_fd;		/* external data file, or == fd */
+	int data_fd; /* external data file, or == fd */
 	char *path;
-	uint64_t dev, ino;	/* to detect a backing chain that loops */
+	uint64_t dev, ino; /* to detect a backing chain that loops */
 	uint64_t file_size;
-	uint64_t data_size;	/* size of the file guest clusters live in */
+	uint64_t data_size; /* size of the file guest clusters live in */
 	bool raw;
 
 	uint32_t version;
 	uint32_t cluster_bits;
-	uint64_t cs;		/* cluster size */
-	uint64_t size;		/* virtual size */
+	uint64_t cs;   /* cluster size */
+	uint64_t size; /* virtual size */
 	uint32_t hdr_len;
 	uint64_t incompat, compat, autoclear;
 	uint32_t refcount_order;
 	uint32_t nb_snapshots;
 	uint8_t compression_type;
 	bool extl2;
-	uint32_t l2_entry_size;	/* 8, or 16 with extended L2 entries */
+	uint32_t l2_entry_size; /* 8, or 16 with extended L2 entries */
 	uint64_t l2_entries;
-	uint32_t l1_size;	/* as in the header */
-	uint32_t l1_used;	/* entries read: those covering the virtual size */
+	uint32_t l1_size; /* as in the header */
+	uint32_t l1_used; /* entries read: those covering the virtual size */
 	uint64_t l1_off;
-	uint64_t *l1;		/* host byte order */
-	uint8_t *l2;		/* one cached L2 table */
-	uint64_t l2_cached;	/* its host offset, 0 if none */
-	uint8_t *cbuf;		/* compressed input, up to 2 clusters */
-	uint8_t *dbuf;		/* one inflated cluster */
-	uint64_t dbuf_for;	/* descriptor it was inflated from, 0 if none */
+	uint64_t *l1;	    /* host byte order */
+	uint8_t *l2;	    /* one cached L2 table */
+	uint64_t l2_cached; /* its host offset, 0 if none */
+	uint8_t *cbuf;	    /* compressed input, up to 2 clusters */
+	uint8_t *dbuf;	    /* one inflated cluster */
+	uint64_t dbuf_for;  /* descriptor it was inflated from, 0 if none */
 
 	char backing_name[1024];
 	char backing_fmt[32];
 	char data_file[1024];
 	struct qimg *backing;
-	const struct qimg *parent;	/* the layer above, while opening */
+	const struct qimg *parent; /* the layer above, while opening */
 };
 
 enum cl_kind {
@@ -176,7 +176,7 @@ static int pread_full(int fd, void *buf, size_t len, uint64_t off)
 			return -errno;
 		}
 		if (n == 0) {
-			errno = EIO;	/* callers quote strerror(errno) */
+			errno = EIO; /* callers quote strerror(errno) */
 			return -EIO;
 		}
 		p += n;
@@ -288,7 +288,8 @@ static void not_qcow2(const uint8_t *buf, size_t n, char *err, size_t errlen)
 		       "qemu-img convert -O qcow2",
 		       buf[0], buf[1], buf[2], buf[3]);
 	else
-		seterr(err, errlen, "not a QCOW2 image (no QFI\\xfb magic; only %zu bytes long)", n);
+		seterr(err, errlen, "not a QCOW2 image (no QFI\\xfb magic; only %zu bytes long)",
+		       n);
 }
 
 /* Parse header extensions in the first cluster: backing format, data file. */
@@ -304,11 +305,13 @@ static int qimg_extensions(struct qimg *q, const uint8_t *c0, size_t n, char *er
 		if (len > n - pos - 8) {
 			seterr(err, errlen,
 			       "corrupt QCOW2 header: extension 0x%08x at byte %zu has length %u, "
-			       "beyond the first cluster", type, pos, len);
+			       "beyond the first cluster",
+			       type, pos, len);
 			return -1;
 		}
 		if (type == EXT_BACKING_FMT) {
-			size_t l = len < sizeof(q->backing_fmt) - 1 ? len : sizeof(q->backing_fmt) - 1;
+			size_t l =
+				len < sizeof(q->backing_fmt) - 1 ? len : sizeof(q->backing_fmt) - 1;
 
 			memcpy(q->backing_fmt, c0 + pos + 8, l);
 			q->backing_fmt[l] = 0;
@@ -338,19 +341,22 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 	if (q->file_size < QCOW_HDR_V2) {
 		seterr(err, errlen,
 		       "truncated QCOW2 header: the file has %" PRIu64 " bytes, a header needs "
-		       "at least %u", q->file_size, QCOW_HDR_V2);
+		       "at least %u",
+		       q->file_size, QCOW_HDR_V2);
 		return -1;
 	}
 	if (q->version != 2 && q->version != 3) {
 		seterr(err, errlen,
 		       "QCOW version %u is not supported (only versions 2 and 3): convert it "
-		       "with qemu-img convert -O qcow2", q->version);
+		       "with qemu-img convert -O qcow2",
+		       q->version);
 		return -1;
 	}
 	if (q->version == 3 && q->file_size < QCOW_HDR_V3) {
 		seterr(err, errlen,
 		       "truncated QCOW2 header: the file has %" PRIu64 " bytes, a version 3 "
-		       "header needs %u", q->file_size, QCOW_HDR_V3);
+		       "header needs %u",
+		       q->file_size, QCOW_HDR_V3);
 		return -1;
 	}
 	backing_off = be64(h + 8);
@@ -376,11 +382,11 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 		return -1;
 	}
 	q->cs = 1ULL << q->cluster_bits;
-	if (q->version >= 3 &&
-	    (q->hdr_len < QCOW_HDR_V3 || q->hdr_len % 8 || q->hdr_len > q->cs)) {
+	if (q->version >= 3 && (q->hdr_len < QCOW_HDR_V3 || q->hdr_len % 8 || q->hdr_len > q->cs)) {
 		seterr(err, errlen,
 		       "corrupt QCOW2 header: header_length %u (must be a multiple of 8 "
-		       "from %u to the cluster size)", q->hdr_len, QCOW_HDR_V3);
+		       "from %u to the cluster size)",
+		       q->hdr_len, QCOW_HDR_V3);
 		return -1;
 	}
 	if (q->refcount_order > 6) {
@@ -389,20 +395,26 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 		return -1;
 	}
 	if (q->size > QCOW_MAX_VIRTUAL_SIZE) {
-		seterr(err, errlen, "corrupt QCOW2 header: virtual size %" PRIu64
-		       " bytes is beyond the format's 64 PiB", q->size);
+		seterr(err, errlen,
+		       "corrupt QCOW2 header: virtual size %" PRIu64
+		       " bytes is beyond the format's 64 PiB",
+		       q->size);
 		return -1;
 	}
 	if (crypt) {
 		seterr(err, errlen,
 		       "encrypted QCOW2 image (%s): vacmlab cannot read its MBR and the lab "
-		       "cannot boot it unattended", crypt == 1 ? "AES" : crypt == 2 ? "LUKS" : "unknown method");
+		       "cannot boot it unattended",
+		       crypt == 1   ? "AES"
+		       : crypt == 2 ? "LUKS"
+				    : "unknown method");
 		return -1;
 	}
 	if (q->incompat & ~INCOMPAT_KNOWN) {
 		seterr(err, errlen,
 		       "QCOW2 image uses unknown incompatible features 0x%" PRIx64
-		       " (made by a newer QEMU?)", (uint64_t)(q->incompat & ~INCOMPAT_KNOWN));
+		       " (made by a newer QEMU?)",
+		       (uint64_t)(q->incompat & ~INCOMPAT_KNOWN));
 		return -1;
 	}
 	if (q->incompat & INCOMPAT_CORRUPT) {
@@ -415,7 +427,8 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 	if (q->extl2 && q->cluster_bits < 14) {
 		seterr(err, errlen,
 		       "corrupt QCOW2 header: extended L2 entries with %" PRIu64
-		       "-byte clusters (at least 16384)", q->cs);
+		       "-byte clusters (at least 16384)",
+		       q->cs);
 		return -1;
 	}
 	if (q->version >= 3 && q->hdr_len > QCOW_HDR_V3)
@@ -424,8 +437,8 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 	    q->compression_type > 1) {
 		seterr(err, errlen,
 		       "corrupt QCOW2 header: compression type %u with the compression "
-		       "feature bit %s", q->compression_type,
-		       q->incompat & INCOMPAT_COMPRESSION ? "set" : "clear");
+		       "feature bit %s",
+		       q->compression_type, q->incompat & INCOMPAT_COMPRESSION ? "set" : "clear");
 		return -1;
 	}
 	q->l2_entry_size = q->extl2 ? 16 : 8;
@@ -463,7 +476,8 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 		}
 		q->backing_name[backing_len] = 0;
 		if (strlen(q->backing_name) != backing_len) {
-			seterr(err, errlen, "corrupt QCOW2 header: the backing file name contains a NUL byte");
+			seterr(err, errlen,
+			       "corrupt QCOW2 header: the backing file name contains a NUL byte");
 			return -1;
 		}
 	}
@@ -489,8 +503,7 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 
 	/* L1: sane size, enough entries for the virtual size, inside the file. */
 	if (q->l1_size > QCOW_MAX_L1_ENTRIES) {
-		seterr(err, errlen,
-		       "corrupt L1 table: %u entries is absurd (QEMU's limit is %u)",
+		seterr(err, errlen, "corrupt L1 table: %u entries is absurd (QEMU's limit is %u)",
 		       q->l1_size, QCOW_MAX_L1_ENTRIES);
 		return -1;
 	}
@@ -502,8 +515,8 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 	if (needed > q->l1_size) {
 		seterr(err, errlen,
 		       "corrupt L1 table: %u entries cover %" PRIu64 " bytes, but the virtual "
-		       "size is %" PRIu64, q->l1_size, (uint64_t)q->l1_size * q->cs * q->l2_entries,
-		       q->size);
+		       "size is %" PRIu64,
+		       q->l1_size, (uint64_t)q->l1_size * q->cs * q->l2_entries, q->size);
 		return -1;
 	}
 	q->l1_used = (uint32_t)needed;
@@ -511,7 +524,8 @@ static int qimg_open_qcow2(struct qimg *q, const uint8_t *h, int depth, char *er
 		if (q->l1_off % q->cs) {
 			seterr(err, errlen,
 			       "corrupt L1 table: offset 0x%" PRIx64 " is not aligned to a cluster "
-			       "(%" PRIu64 " bytes)", q->l1_off, q->cs);
+			       "(%" PRIu64 " bytes)",
+			       q->l1_off, q->cs);
 			return -1;
 		}
 		if (q->l1_off == 0) {
@@ -643,15 +657,16 @@ static int qimg_load_l2(struct qimg *q, uint32_t l1i, uint64_t l2off, char *err,
 	if (l2off % q->cs) {
 		seterr(err, errlen,
 		       "corrupt L1 table: entry %u points to an L2 table at 0x%" PRIx64
-		       ", not aligned to a cluster", l1i, l2off);
+		       ", not aligned to a cluster",
+		       l1i, l2off);
 		return -1;
 	}
 	if (l2off >= q->file_size || q->cs > q->file_size - l2off) {
 		seterr(err, errlen,
 		       "%s: the L2 table for guest bytes 0x%" PRIx64 "-0x%" PRIx64
 		       " lies at 0x%" PRIx64 ", beyond the end of the file (%" PRIu64 " bytes)",
-		       beyond_eof_what(q, l2off, "corrupt L1 table"), l1i * span,
-		       (l1i + 1) * span, l2off, q->file_size);
+		       beyond_eof_what(q, l2off, "corrupt L1 table"), l1i * span, (l1i + 1) * span,
+		       l2off, q->file_size);
 		return -1;
 	}
 	if (pread_full(q->fd, q->l2, q->cs, l2off) < 0) {
@@ -683,13 +698,15 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 		if (q->data_fd != q->fd) {
 			seterr(err, errlen,
 			       "corrupt L2 table: compressed cluster at guest offset 0x%" PRIx64
-			       " in an image with an external data file", goff - in);
+			       " in an image with an external data file",
+			       goff - in);
 			return -1;
 		}
 		if (coff >= q->file_size) {
 			seterr(err, errlen,
 			       "%s: the compressed cluster for guest offset 0x%" PRIx64
-			       " lies at 0x%" PRIx64 ", beyond the end of the file (%" PRIu64 " bytes)",
+			       " lies at 0x%" PRIx64 ", beyond the end of the file (%" PRIu64
+			       " bytes)",
 			       beyond_eof_what(q, coff, "corrupt L2 table"), goff - in, coff,
 			       q->file_size);
 			return -1;
@@ -698,10 +715,12 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 		*host = coff;
 		return 0;
 	}
-	if (e & L2E_STD_RESERVED || (q->version < 3 && e & L2E_ZERO) || (q->extl2 && e & L2E_ZERO)) {
+	if (e & L2E_STD_RESERVED || (q->version < 3 && e & L2E_ZERO) ||
+	    (q->extl2 && e & L2E_ZERO)) {
 		seterr(err, errlen,
 		       "corrupt L2 table: entry 0x%016" PRIx64 " for guest offset 0x%" PRIx64
-		       " has reserved bits set", e, goff - in);
+		       " has reserved bits set",
+		       e, goff - in);
 		return -1;
 	}
 	hoff = e & L2E_OFFSET_MASK;
@@ -714,7 +733,8 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 		if (alloc && zero) {
 			seterr(err, errlen,
 			       "corrupt L2 table: subcluster %" PRIu64 " of guest offset 0x%" PRIx64
-			       " is both allocated and zero", sc, goff - in);
+			       " is both allocated and zero",
+			       sc, goff - in);
 			return -1;
 		}
 		if (zero) {
@@ -737,8 +757,9 @@ static int qimg_classify(struct qimg *q, uint64_t goff, uint64_t e, uint64_t bit
 	}
 	if (hoff % q->cs) {
 		seterr(err, errlen,
-		       "corrupt L2 table: the cluster for guest offset 0x%" PRIx64 " lies at 0x%"
-		       PRIx64 ", not aligned to a cluster", goff - in, hoff);
+		       "corrupt L2 table: the cluster for guest offset 0x%" PRIx64
+		       " lies at 0x%" PRIx64 ", not aligned to a cluster",
+		       goff - in, hoff);
 		return -1;
 	}
 	if (hoff >= q->data_size || need > q->data_size - hoff) {
@@ -790,7 +811,8 @@ static int qimg_inflate(struct qimg *q, uint64_t goff, uint64_t e, char *err, si
 		seterr(err, errlen,
 		       "the cluster at guest offset 0x%" PRIx64 " is zstd-compressed, which "
 		       "vacmlab cannot read: convert the image with qemu-img convert -O qcow2 "
-		       "(without -c) or with -o compression_type=zlib", goff);
+		       "(without -c) or with -o compression_type=zlib",
+		       goff);
 		return -1;
 	}
 	/* The last sector may be partial, and the file may end inside it. */
@@ -799,8 +821,8 @@ static int qimg_inflate(struct qimg *q, uint64_t goff, uint64_t e, char *err, si
 	if (want > q->file_size - coff)
 		want = q->file_size - coff;
 	if (pread_full(q->fd, q->cbuf, want, coff) < 0) {
-		seterr(err, errlen, "cannot read the compressed cluster at 0x%" PRIx64 ": %s",
-		       coff, strerror(errno));
+		seterr(err, errlen, "cannot read the compressed cluster at 0x%" PRIx64 ": %s", coff,
+		       strerror(errno));
 		return -1;
 	}
 	memset(&zs, 0, sizeof(zs));
@@ -817,8 +839,11 @@ static int qimg_inflate(struct qimg *q, uint64_t goff, uint64_t e, char *err, si
 	if (zs.avail_out != 0 || (r != Z_STREAM_END && r != Z_OK && r != Z_BUF_ERROR)) {
 		seterr(err, errlen,
 		       "corrupt compressed cluster for guest offset 0x%" PRIx64 " at 0x%" PRIx64
-		       ": zlib inflate %s", goff, coff,
-		       zs.avail_out ? "ended before a full cluster" : zs.msg ? zs.msg : "failed");
+		       ": zlib inflate %s",
+		       goff, coff,
+		       zs.avail_out ? "ended before a full cluster"
+		       : zs.msg	    ? zs.msg
+				    : "failed");
 		return -1;
 	}
 	q->dbuf_for = e;
@@ -862,9 +887,7 @@ static int qimg_read(struct qimg *q, uint64_t goff, uint8_t *buf, size_t len, ch
 					return -1;
 				}
 				break;
-			case CL_ZERO:
-				memset(buf, 0, chunk);
-				break;
+			case CL_ZERO: memset(buf, 0, chunk); break;
 			case CL_UNALLOC:
 				if (!q->backing)
 					memset(buf, 0, chunk);
@@ -875,7 +898,8 @@ static int qimg_read(struct qimg *q, uint64_t goff, uint8_t *buf, size_t len, ch
 				uint64_t gc = goff >> q->cluster_bits;
 				uint64_t e = be64(q->l2 + (gc % q->l2_entries) * q->l2_entry_size);
 
-				if (qimg_inflate(q, goff - (goff & (q->cs - 1)), e, err, errlen) < 0)
+				if (qimg_inflate(q, goff - (goff & (q->cs - 1)), e, err, errlen) <
+				    0)
 					return -1;
 				memcpy(buf, q->dbuf + (goff & (q->cs - 1)), chunk);
 				break;
@@ -921,10 +945,12 @@ static int qimg_scan(struct qimg *q, struct image_info *info, char *err, size_t 
 					uint64_t alloc = bitmap & 0xffffffffu;
 
 					if (alloc) {
-						unsigned int sc = (unsigned int)__builtin_ctzll(alloc);
+						unsigned int sc =
+							(unsigned int)__builtin_ctzll(alloc);
 
-						if (qimg_classify(q, goff + sc * (q->cs / 32), e, bitmap,
-								  &kind, &host, &avail, err, errlen) < 0)
+						if (qimg_classify(q, goff + sc * (q->cs / 32), e,
+								  bitmap, &kind, &host, &avail, err,
+								  errlen) < 0)
 							return -1;
 					} else if (bitmap >> 32) {
 						kind = CL_ZERO;
@@ -932,23 +958,17 @@ static int qimg_scan(struct qimg *q, struct image_info *info, char *err, size_t 
 					goto count;
 				}
 			}
-			if (qimg_classify(q, goff, e, bitmap, &kind, &host, &avail, err, errlen) < 0)
+			if (qimg_classify(q, goff, e, bitmap, &kind, &host, &avail, err, errlen) <
+			    0)
 				return -1;
-count:
+		count:
 			if (!info)
 				continue;
 			switch (kind) {
-			case CL_DATA:
-				info->clusters_data++;
-				break;
-			case CL_ZERO:
-				info->clusters_zero++;
-				break;
-			case CL_COMPRESSED:
-				info->clusters_compressed++;
-				break;
-			case CL_UNALLOC:
-				break;
+			case CL_DATA: info->clusters_data++; break;
+			case CL_ZERO: info->clusters_zero++; break;
+			case CL_COMPRESSED: info->clusters_compressed++; break;
+			case CL_UNALLOC: break;
 			}
 		}
 	}
@@ -969,11 +989,17 @@ static void add_problem(struct image_info *info, const char *fmt, ...)
 }
 
 static const char *const part_roles[4] = {
-	"boot args/fset", "firmware image (FSK)", "/etc/config", "/var/mnt/nvlog",
+	"boot args/fset",
+	"firmware image (FSK)",
+	"/etc/config",
+	"/var/mnt/nvlog",
 };
 /* Short forms for "sda3 (/etc/config) missing". */
 static const char *const part_roles_short[4] = {
-	"boot args/fset", "firmware image", "/etc/config", "nvlog",
+	"boot args/fset",
+	"firmware image",
+	"/etc/config",
+	"nvlog",
 };
 
 static const char *part_type_name(uint8_t t)
@@ -1027,8 +1053,8 @@ static void judge_mbr(struct image_info *info, const uint8_t *mbr)
 		return;
 	}
 	if (!info->boot_code)
-		add_problem(info,
-			    "no boot code: MBR bytes 0-439 are all zero, the BIOS cannot boot this disk");
+		add_problem(info, "no boot code: MBR bytes 0-439 are all zero, the BIOS cannot "
+				  "boot this disk");
 
 	for (unsigned int i = 0; i < 4; i++) {
 		const uint8_t *e = mbr + MBR_PART_OFF + 16 * i;
@@ -1051,9 +1077,10 @@ static void judge_mbr(struct image_info *info, const uint8_t *mbr)
 
 	for (unsigned int i = 0; i < 4; i++)
 		if (info->part[i].type == 0xee) {
-			add_problem(info,
-				    "a GPT disk (protective MBR entry of type 0xee): VACM uses a plain "
-				    "MBR partition table");
+			add_problem(
+				info,
+				"a GPT disk (protective MBR entry of type 0xee): VACM uses a plain "
+				"MBR partition table");
 			break;
 		}
 	if (nmissing) {
@@ -1079,29 +1106,33 @@ static void judge_mbr(struct image_info *info, const uint8_t *mbr)
 		uint64_t end = (uint64_t)p->start_lba + p->sectors;
 
 		if (p->boot_byte != 0 && p->boot_byte != 0x80)
-			add_problem(info, "sda%u has an invalid status byte 0x%02x (not 0x00 or 0x80)",
+			add_problem(info,
+				    "sda%u has an invalid status byte 0x%02x (not 0x00 or 0x80)",
 				    p->index, p->boot_byte);
 		if (!p->present)
 			continue;
 		if (part_is_extended(p->type))
 			add_problem(info,
 				    "sda%u is an extended partition (type 0x%02x): VACM uses four "
-				    "primary partitions", p->index, p->type);
+				    "primary partitions",
+				    p->index, p->type);
 		if (p->start_lba == 0)
 			add_problem(info, "sda%u starts at sector 0, over the MBR", p->index);
 		if (end > disk_sectors)
 			add_problem(info,
-				    "sda%u ends at sector %" PRIu64 ", beyond the end of the disk (%"
-				    PRIu64 " sectors)", p->index, end, disk_sectors);
+				    "sda%u ends at sector %" PRIu64
+				    ", beyond the end of the disk (%" PRIu64 " sectors)",
+				    p->index, end, disk_sectors);
 		for (unsigned int j = i + 1; j < 4; j++) {
 			const struct image_part *o = &info->part[j];
 			uint64_t oend = (uint64_t)o->start_lba + o->sectors;
 
 			if (o->present && p->start_lba < oend && o->start_lba < end)
 				add_problem(info,
-					    "sda%u (sectors %u-%" PRIu64 ") and sda%u (sectors %u-%"
-					    PRIu64 ") overlap", p->index, p->start_lba, end - 1,
-					    o->index, o->start_lba, oend - 1);
+					    "sda%u (sectors %u-%" PRIu64
+					    ") and sda%u (sectors %u-%" PRIu64 ") overlap",
+					    p->index, p->start_lba, end - 1, o->index, o->start_lba,
+					    oend - 1);
 		}
 	}
 }
@@ -1157,7 +1188,8 @@ int image_inspect(const char *path, struct image_info *info, char *err, size_t e
 	info->compressed = info->clusters_compressed > 0;
 
 	if (q->size < MBR_SIZE) {
-		seterr(err, errlen, "virtual size %" PRIu64 " bytes is smaller than one sector: no MBR",
+		seterr(err, errlen,
+		       "virtual size %" PRIu64 " bytes is smaller than one sector: no MBR",
 		       q->size);
 		goto out;
 	}
@@ -1248,11 +1280,11 @@ int image_identity(const char *path, struct image_id *id)
 int image_id_save(const char *path, const struct image_id *id)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
-	_cleanup_free_ char *text = xasprintf(
-		"# vacmlab: identity of this overlay's base image (lab/image.c)\n"
-		"size=%" PRIu64 "\nmtime_ns=%" PRId64 "\nino=%" PRIu64 "\ndev=%" PRIu64
-		"\nsha256_first_mib=%s\n",
-		id->size, id->mtime_ns, id->ino, id->dev, id->sha256);
+	_cleanup_free_ char *text =
+		xasprintf("# vacmlab: identity of this overlay's base image (lab/image.c)\n"
+			  "size=%" PRIu64 "\nmtime_ns=%" PRId64 "\nino=%" PRIu64 "\ndev=%" PRIu64
+			  "\nsha256_first_mib=%s\n",
+			  id->size, id->mtime_ns, id->ino, id->dev, id->sha256);
 	int fd, r;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
@@ -1320,14 +1352,14 @@ int image_id_compare(const struct image_id *saved, const struct image_id *now, c
 	size_t off = 0;
 	int changed = 0;
 
-#define SAY(...)                                                                       \
-	do {                                                                           \
-		if (what && off < whatlen)                                             \
-			off += (size_t)snprintf(what + off, whatlen - off, "%s",       \
-						changed ? "; " : "");                  \
-		if (what && off < whatlen)                                             \
-			off += (size_t)snprintf(what + off, whatlen - off, __VA_ARGS__); \
-		changed = 1;                                                           \
+#define SAY(...)                                                                                   \
+	do {                                                                                       \
+		if (what && off < whatlen)                                                         \
+			off += (size_t)snprintf(what + off, whatlen - off, "%s",                   \
+						changed ? "; " : "");                              \
+		if (what && off < whatlen)                                                         \
+			off += (size_t)snprintf(what + off, whatlen - off, __VA_ARGS__);           \
+		changed = 1;                                                                       \
 	} while (0)
 
 	seterr(what, whatlen, "%s", "");

@@ -18,21 +18,21 @@
 /* One primary MBR partition entry (index 1..4 = sda1..sda4). */
 struct image_part {
 	unsigned int index;
-	bool present;		/* type != 0 and sectors != 0 */
-	bool boot;		/* boot flag 0x80 */
-	uint8_t boot_byte;	/* raw status byte (0x00 or 0x80 when valid) */
+	bool present;	   /* type != 0 and sectors != 0 */
+	bool boot;	   /* boot flag 0x80 */
+	uint8_t boot_byte; /* raw status byte (0x00 or 0x80 when valid) */
 	uint8_t type;
 	uint32_t start_lba;
 	uint32_t sectors;
-	const char *type_name;	/* static string: "FAT32 (LBA)", "Linux", ... */
-	const char *role;	/* static string: VACM role of this slot */
+	const char *type_name; /* static string: "FAT32 (LBA)", "Linux", ... */
+	const char *role;      /* static string: VACM role of this slot */
 };
 
 struct image_info {
 	uint64_t file_size;
 
 	/* QCOW2 header */
-	uint32_t version;		/* 2 or 3 */
+	uint32_t version; /* 2 or 3 */
 	uint32_t cluster_bits;
 	uint64_t cluster_size;
 	uint64_t virtual_size;
@@ -43,29 +43,29 @@ struct image_info {
 	uint64_t autoclear_features;
 	uint32_t refcount_order;
 	uint32_t nb_snapshots;
-	uint8_t compression_type;	/* 0 zlib, 1 zstd */
-	bool dirty;			/* incompatible bit 0 */
-	bool extended_l2;		/* incompatible bit 4 */
-	char external_data_file[1024];	/* "" when none */
-	char backing_file[1024];	/* as written in the header, "" if none */
-	char backing_format[32];	/* from the header extension, "" if none */
-	int backing_depth;		/* 0: no backing file; 1: one level, ... */
+	uint8_t compression_type;      /* 0 zlib, 1 zstd */
+	bool dirty;		       /* incompatible bit 0 */
+	bool extended_l2;	       /* incompatible bit 4 */
+	char external_data_file[1024]; /* "" when none */
+	char backing_file[1024];       /* as written in the header, "" if none */
+	char backing_format[32];       /* from the header extension, "" if none */
+	int backing_depth;	       /* 0: no backing file; 1: one level, ... */
 
 	/* Clusters of the top image, from a scan of every L2 table. */
 	uint64_t clusters_data;
 	uint64_t clusters_zero;
 	uint64_t clusters_compressed;
-	bool compressed;		/* clusters_compressed > 0 */
-	bool mbr_compressed;		/* guest cluster 0 is compressed */
+	bool compressed;     /* clusters_compressed > 0 */
+	bool mbr_compressed; /* guest cluster 0 is compressed */
 
 	/* MBR, read through the QCOW2 mapping (and the backing chain) */
-	bool mbr_signature;		/* 55 AA at bytes 510-511 */
+	bool mbr_signature; /* 55 AA at bytes 510-511 */
 	uint8_t mbr_sig_bytes[2];
 	uint32_t disk_signature;	/* bytes 0x1B8-0x1BB, little endian */
 	bool boot_code;			/* any non-zero byte in 0..0x1B7 */
-	unsigned int boot_code_nonzero;	/* how many of those 440 bytes */
+	unsigned int boot_code_nonzero; /* how many of those 440 bytes */
 	struct image_part part[4];
-	unsigned int nparts;		/* present partitions */
+	unsigned int nparts; /* present partitions */
 
 	/* Verdict */
 	bool vacm_shaped;
@@ -104,7 +104,7 @@ struct image_id {
 	uint64_t size;
 	int64_t mtime_ns;
 	uint64_t ino, dev;
-	char sha256[65];	/* hex sha256 of the first MiB, then le64(size) */
+	char sha256[65]; /* hex sha256 of the first MiB, then le64(size) */
 };
 
 /* Fill @id from @path. 0, or -errno. */

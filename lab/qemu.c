@@ -96,24 +96,21 @@ static char *chardev(const struct qemu_launch *l, int i)
 	_cleanup_free_ char *path = NULL;
 
 	switch (p->kind) {
-	case SERIAL_CONSOLE:
-		return xasprintf("socket,id=s%d,fd=%d,server=off", i, l->port_fds[i]);
+	case SERIAL_CONSOLE: return xasprintf("socket,id=s%d,fd=%d,server=off", i, l->port_fds[i]);
 	case SERIAL_TCP:
 		return xasprintf("socket,id=s%d,fd=%d,server=on,wait=off,telnet=on", i,
 				 l->port_fds[i]);
 	case SERIAL_LOOP:
 		path = port_fifo_path(l->port_dir, i);
 		return xasprintf("pipe,id=s%d,path=%s", i, path);
-	case SERIAL_RINGBUF:
-		return xasprintf("ringbuf,id=s%d,size=65536", i);
+	case SERIAL_RINGBUF: return xasprintf("ringbuf,id=s%d,size=65536", i);
 	case SERIAL_UNIX:
 		path = port_unix_path(l->port_dir, i);
 		return xasprintf("socket,id=s%d,path=%s,server=on,wait=off", i, path);
 	case SERIAL_LOG:
 		path = port_log_path(l->log_dir, l->node->name, i);
 		return xasprintf("file,id=s%d,path=%s,append=on", i, path);
-	case SERIAL_NONE:
-		return xasprintf("null,id=s%d", i);
+	case SERIAL_NONE: return xasprintf("null,id=s%d", i);
 	}
 	return NULL;
 }
@@ -121,7 +118,7 @@ static char *chardev(const struct qemu_launch *l, int i)
 char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 {
 	const struct node *n = l->node;
-	struct strv s = { 0 };
+	struct strv s = {0};
 
 	add(&s, xstrdup(qemu_path));
 	add2(&s, "-name", xasprintf("guest=%s,process=vacmlab:%s:%s", n->name, l->lab, n->name));
@@ -135,8 +132,9 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	add2(&s, "-smp", xasprintf("%d", n->cpus));
 	/* Equivalent of -hda on q35 (AHCI port 0), on the node's overlay;
 	 * named so QMP snapshot commands can address it (cmd_snapshot.c). */
-	add2(&s, "-drive", xasprintf("file=%s,format=qcow2,if=ide,index=0,media=disk,node-name=%s",
-				     l->disk, DISK_NODE));
+	add2(&s, "-drive",
+	     xasprintf("file=%s,format=qcow2,if=ide,index=0,media=disk,node-name=%s", l->disk,
+		       DISK_NODE));
 	add2(&s, "-qmp", xasprintf("unix:%s,server=on,wait=off", l->qmp_path));
 
 	for (int i = 0; i < n->n_serial; i++)

@@ -11,15 +11,15 @@
 struct qemu_launch {
 	const char *lab;
 	const struct node *node;
-	const char *disk;	/* the node's qcow2 overlay */
-	const char *qmp_path;	/* QMP unix socket (QEMU listens) */
-	const char *port_dir;	/* loop FIFOs and unix ports live here */
-	const char *log_dir;	/* `log` ports write here */
-	const int *tap_fds;	/* one per NIC */
-	const int *port_fds;	/* one per serial port: console socketpair end,
+	const char *disk;     /* the node's qcow2 overlay */
+	const char *qmp_path; /* QMP unix socket (QEMU listens) */
+	const char *port_dir; /* loop FIFOs and unix ports live here */
+	const char *log_dir;  /* `log` ports write here */
+	const int *tap_fds;   /* one per NIC */
+	const int *port_fds;  /* one per serial port: console socketpair end,
 				 * tcp listening socket, or -1 */
-	bool kvm;		/* try KVM first, fall back to TCG */
-	const char *loadvm;	/* snapshot to start from, or NULL */
+	bool kvm;	      /* try KVM first, fall back to TCG */
+	const char *loadvm;   /* snapshot to start from, or NULL */
 };
 
 /* NULL-terminated, malloc'd; free with strv_free(). */

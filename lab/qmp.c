@@ -43,7 +43,7 @@ static json_t *read_msg(struct qmp *q, char *err, size_t errlen)
 			return NULL;
 		}
 		long long left = q->deadline - now_ms();
-		struct pollfd p = { .fd = q->fd, .events = POLLIN };
+		struct pollfd p = {.fd = q->fd, .events = POLLIN};
 
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
 			snprintf(err, errlen, "QMP: timed out waiting for QEMU");
@@ -77,7 +77,7 @@ static int send_json(struct qmp *q, json_t *msg)
 
 struct qmp *qmp_open(const char *path, int timeout_ms, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct qmp *q;
 	json_t *greet;
 
@@ -119,8 +119,7 @@ void qmp_close(struct qmp *q)
 	free(q);
 }
 
-int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char *err,
-	     size_t errlen)
+int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char *err, size_t errlen)
 {
 	json_t *msg = json_pack("{s:s}", "execute", cmd);
 	int r;

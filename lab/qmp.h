@@ -18,8 +18,7 @@ void qmp_close(struct qmp *q);
 /* Run @cmd with @args (may be NULL; reference stolen). On success returns
  * 0 and *@ret (if non-NULL) holds the "return" value (caller decrefs).
  * QMP errors give -1 with the "desc" text in @err. Events are skipped. */
-int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char *err,
-	     size_t errlen);
+int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char *err, size_t errlen);
 /* Wait for an event named @event (e.g. "JOB_STATUS_CHANGE") whose data
  * matches @key=@value if @key is non-NULL; 0 when seen, -1 on timeout. */
 int qmp_wait_event(struct qmp *q, const char *event, const char *key, const char *value,

@@ -88,8 +88,9 @@ int rundir_make(const char *dir, char *err, size_t errlen)
 		return -errno;
 	}
 	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
-		snprintf(err, errlen, "%s is not a directory owned by uid %u (symlink or another user's?)",
-			 dir, (unsigned)getuid());
+		snprintf(err, errlen,
+			 "%s is not a directory owned by uid %u (symlink or another user's?)", dir,
+			 (unsigned)getuid());
 		return -EPERM;
 	}
 	if (st.st_mode & 077)

@@ -83,7 +83,7 @@ static int move_fd_to(int fd, int target)
 
 static char env_path[] = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin";
 static char env_lang[] = "LANG=C.UTF-8";
-static char *const default_env[] = { env_path, env_lang, NULL };
+static char *const default_env[] = {env_path, env_lang, NULL};
 
 pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen)
 {
@@ -181,7 +181,7 @@ int run_capture(const char *name, char *const *argv, char *out, size_t outlen)
 	int p[2], st;
 	size_t len = 0;
 	pid_t pid;
-	struct spawn_opts o = { .name = name, .path = argv[0], .argv = argv, .stdin_fd = -1 };
+	struct spawn_opts o = {.name = name, .path = argv[0], .argv = argv, .stdin_fd = -1};
 
 	out[0] = '\0';
 	if (pipe2(p, O_CLOEXEC) < 0) {

@@ -12,17 +12,17 @@
 #include <sys/types.h>
 
 struct spawn_opts {
-	const char *name;	/* for messages: "dnsmasq for lan" */
-	const char *path;	/* absolute */
+	const char *name; /* for messages: "dnsmasq for lan" */
+	const char *path; /* absolute */
 	char *const *argv;
-	char *const *envp;	/* NULL: a minimal PATH/HOME/LANG environment */
-	const int *keep_fds;	/* passed to the child at the same numbers */
+	char *const *envp;   /* NULL: a minimal PATH/HOME/LANG environment */
+	const int *keep_fds; /* passed to the child at the same numbers */
 	int n_keep;
 	int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
-	int pdeathsig;		/* 0: none */
-	bool new_session;	/* setsid() in the child */
-	bool new_netns;		/* unshare(CLONE_NEWNET) before exec */
-	int netns_fd;		/* > 0: setns() into this network namespace */
+	int pdeathsig;			    /* 0: none */
+	bool new_session;		    /* setsid() in the child */
+	bool new_netns;			    /* unshare(CLONE_NEWNET) before exec */
+	int netns_fd;			    /* > 0: setns() into this network namespace */
 	const char *cwd;
 };
 

@@ -56,7 +56,7 @@ static int n_watches;
 
 void sv_watch(struct sv *sv, int fd, uint32_t events, enum sv_tag tag, void *ptr)
 {
-	struct epoll_event ev = { .events = events, .data.fd = fd };
+	struct epoll_event ev = {.events = events, .data.fd = fd};
 
 	if (fd >= n_watches) {
 		int n = fd * 2 + 64;
@@ -115,7 +115,7 @@ const char *node_state_name(enum node_state s)
 /* The address tests and probes use: first fixed address, else a lease. */
 struct in_addr sv_node_addr(struct sv *sv, struct sv_node *n)
 {
-	struct in_addr a = { 0 };
+	struct in_addr a = {0};
 
 	for (int i = 0; i < n->cfg->n_nics; i++) {
 		struct nic *nic = &n->cfg->nics[i];
@@ -197,8 +197,8 @@ static int build_network(struct sv *sv)
 			int fd = tap_open(nic->ifname);
 
 			if (fd < 0) {
-				fail(sv, EXIT_ENV, "creating tap %s on bridge %s: %s%s", nic->ifname,
-				     nic->lan->name, strerror(-fd),
+				fail(sv, EXIT_ENV, "creating tap %s on bridge %s: %s%s",
+				     nic->ifname, nic->lan->name, strerror(-fd),
 				     fd == -EACCES || fd == -EPERM
 					     ? " (is /dev/net/tun accessible? see README)"
 					     : "");
@@ -225,8 +225,8 @@ static void apply_impairments(struct sv *sv)
 
 		for (int j = 0; j < n->n_nics; j++) {
 			struct impair *im = &n->nics[j].impair;
-			struct nlx_netem ne = { im->delay_us, im->jitter_us, im->loss_pct,
-						im->rate_bps };
+			struct nlx_netem ne = {im->delay_us, im->jitter_us, im->loss_pct,
+					       im->rate_bps};
 			int r;
 
 			if (!im->set)
@@ -237,7 +237,8 @@ static void apply_impairments(struct sv *sv)
 				     sv->topo_path, n->nics[j].line, n->nics[j].ifname, n->name,
 				     strerror(-r),
 				     r == -ENOENT ? " (does the kernel have the netem qdisc? "
-						    "CONFIG_NET_SCH_NETEM, module sch_netem)" : "");
+						    "CONFIG_NET_SCH_NETEM, module sch_netem)"
+						  : "");
 		}
 	}
 }
@@ -288,8 +289,7 @@ static int host_inside(struct sv_host *h, char *err, size_t errlen)
 	struct nlx *nl;
 	int r;
 
-	if ((r = ns_join(getpid(), h->holder)) ||
-	    (r = nlx_open(&nl))) {
+	if ((r = ns_join(getpid(), h->holder)) || (r = nlx_open(&nl))) {
 		snprintf(err, errlen, "entering host %s: %s", h->cfg->name, strerror(-r));
 		return r;
 	}
@@ -377,13 +377,14 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 	}
 	for (int j = 0; j < h->cfg->n_nics; j++) {
 		struct impair *im = &h->cfg->nics[j].impair;
-		struct nlx_netem ne = { im->delay_us, im->jitter_us, im->loss_pct, im->rate_bps };
+		struct nlx_netem ne = {im->delay_us, im->jitter_us, im->loss_pct, im->rate_bps};
 
 		if (im->set && (r = nlx_netem_set(sv->nl, h->cfg->nics[j].ifname, &ne))) {
 			fail(sv, EXIT_ENV, "impairing %s of host %s: %s%s", h->cfg->nics[j].ifname,
 			     h->cfg->name, strerror(-r),
 			     r == -ENOENT ? " (does the kernel have the netem qdisc? "
-					    "CONFIG_NET_SCH_NETEM, module sch_netem)" : "");
+					    "CONFIG_NET_SCH_NETEM, module sch_netem)"
+					  : "");
 			return -1;
 		}
 	}
@@ -393,7 +394,7 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 static int start_host_command(struct sv *sv, struct sv_host *h)
 {
 	char err[512], path[64], name[64];
-	char *argv[] = { (char *)"/bin/sh", (char *)"-c", h->cfg->command, NULL };
+	char *argv[] = {(char *)"/bin/sh", (char *)"-c", h->cfg->command, NULL};
 	int logfd, nsfd;
 
 	if (!h->cfg->command)
@@ -409,9 +410,15 @@ static int start_host_command(struct sv *sv, struct sv_host *h)
 	/* The command is our direct child (so PDEATHSIG ties it to us) and
 	 * joins the host's namespace between fork and exec. */
 	struct spawn_opts o = {
-		.name = name, .path = "/bin/sh", .argv = argv,
-		.stdin_fd = -1, .stdout_fd = logfd, .stderr_fd = logfd,
-		.pdeathsig = SIGTERM, .cwd = sv->statedir, .netns_fd = nsfd,
+		.name = name,
+		.path = "/bin/sh",
+		.argv = argv,
+		.stdin_fd = -1,
+		.stdout_fd = logfd,
+		.stderr_fd = logfd,
+		.pdeathsig = SIGTERM,
+		.cwd = sv->statedir,
+		.netns_fd = nsfd,
 	};
 	h->cmd_pid = spawn(&o, &h->cmd_pidfd, err, sizeof(err));
 	close(nsfd);
@@ -429,15 +436,20 @@ static int start_host_command(struct sv *sv, struct sv_host *h)
 
 static int start_dnsmasq(struct sv *sv, struct sv_lan *l)
 {
-	struct dnsmasq_paths p = { l->conf, l->leases, l->pidfile, l->log };
+	struct dnsmasq_paths p = {l->conf, l->leases, l->pidfile, l->log};
 	_cleanup_free_ char *conf = dnsmasq_config(sv->t, l->cfg, &p);
 	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
 	char err[512];
 	int r = write_file(l->conf, conf);
 	struct spawn_opts o = {
-		.name = NULL, .path = sv->dnsmasq, .argv = argv,
-		.stdin_fd = -1, .stdout_fd = 2, .stderr_fd = 2,
-		.pdeathsig = SIGTERM, .cwd = "/",
+		.name = NULL,
+		.path = sv->dnsmasq,
+		.argv = argv,
+		.stdin_fd = -1,
+		.stdout_fd = 2,
+		.stderr_fd = 2,
+		.pdeathsig = SIGTERM,
+		.cwd = "/",
 	};
 	char name[64];
 
@@ -478,9 +490,16 @@ static int start_qemu(struct sv *sv, struct sv_node *n)
 	for (int i = 0; i < c->n_nics; i++)
 		keep[nkeep++] = n->tap_fds[i];
 	struct qemu_launch ql = {
-		.lab = sv->t->name, .node = c, .disk = n->disk, .qmp_path = n->qmp,
-		.port_dir = n->dir, .log_dir = sv->logdir, .tap_fds = n->tap_fds,
-		.port_fds = port_fds, .kvm = sv->kvm, .loadvm = sv->loadvm,
+		.lab = sv->t->name,
+		.node = c,
+		.disk = n->disk,
+		.qmp_path = n->qmp,
+		.port_dir = n->dir,
+		.log_dir = sv->logdir,
+		.tap_fds = n->tap_fds,
+		.port_fds = port_fds,
+		.kvm = sv->kvm,
+		.loadvm = sv->loadvm,
 	};
 	argv = qemu_argv(sv->qemu, &ql);
 	{
@@ -491,9 +510,16 @@ static int start_qemu(struct sv *sv, struct sv_node *n)
 	logfd = open(n->qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	snprintf(name, sizeof(name), "QEMU for node %s", c->name);
 	struct spawn_opts o = {
-		.name = name, .path = sv->qemu, .argv = argv, .keep_fds = keep,
-		.n_keep = nkeep, .stdin_fd = -1, .stdout_fd = logfd, .stderr_fd = logfd,
-		.pdeathsig = SIGTERM, .cwd = n->dir,
+		.name = name,
+		.path = sv->qemu,
+		.argv = argv,
+		.keep_fds = keep,
+		.n_keep = nkeep,
+		.stdin_fd = -1,
+		.stdout_fd = logfd,
+		.stderr_fd = logfd,
+		.pdeathsig = SIGTERM,
+		.cwd = n->dir,
 	};
 	n->pid = spawn(&o, &n->pidfd, err, sizeof(err));
 	strv_free(argv);
@@ -544,7 +570,7 @@ static void probe_dhcp(struct sv *sv, struct sv_node *n)
 
 static void probe_tcp_start(struct sv *sv, struct sv_node *n)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	int fd;
 
 	sa.sin_addr = sv_node_addr(sv, n);
@@ -624,24 +650,19 @@ static void check_readiness(struct sv *sv)
 
 		if (n->state != NODE_BOOTING)
 			continue;
-		if (sv->loadvm && (n->cfg->ready.kind == READY_DHCP ||
-				   n->cfg->ready.kind == READY_CONSOLE))
+		if (sv->loadvm &&
+		    (n->cfg->ready.kind == READY_DHCP || n->cfg->ready.kind == READY_CONSOLE))
 			probe_loadvm(sv, n, now);
 		switch (n->cfg->ready.kind) {
-		case READY_DHCP:
-			probe_dhcp(sv, n);
-			break;
+		case READY_DHCP: probe_dhcp(sv, n); break;
 		case READY_TCP:
 			if (n->probe_fd < 0 && now >= n->next_probe) {
 				n->next_probe = now + 500;
 				probe_tcp_start(sv, n);
 			}
 			break;
-		case READY_CONSOLE: /* matched as output arrives (sv_port.c) */
-			break;
-		case READY_NONE:
-			sv_node_set_ready(sv, n);
-			break;
+		case READY_CONSOLE: /* matched as output arrives (sv_port.c) */ break;
+		case READY_NONE: sv_node_set_ready(sv, n); break;
 		}
 		if (n->state == NODE_BOOTING &&
 		    now - n->t_start > (long long)n->cfg->ready.timeout_s * 1000) {
@@ -671,7 +692,8 @@ static void describe_status(int st, char *buf, size_t len)
 	if (WIFEXITED(st))
 		snprintf(buf, len, "exited with status %d", WEXITSTATUS(st));
 	else if (WIFSIGNALED(st))
-		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st), strsignal(WTERMSIG(st)));
+		snprintf(buf, len, "killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
 	else
 		snprintf(buf, len, "stopped");
 }
@@ -845,8 +867,7 @@ static void advance_down(struct sv *sv)
 		break;
 	case PH_STARTING:
 	case PH_RUNNING:
-	case PH_DONE:
-		break;
+	case PH_DONE: break;
 	}
 }
 
@@ -909,10 +930,8 @@ static void handle_signal(struct sv *sv)
 				sv_begin_down(sv, sv->down_timeout_ms);
 			}
 			break;
-		case SIGCHLD:
-			break;
-		default:
-			break;
+		case SIGCHLD: break;
+		default: break;
 		}
 	}
 }
@@ -1061,8 +1080,9 @@ static void write_resolv(struct sv *sv)
 
 	if (!sv->t->n_lans)
 		return;
-	txt = xasprintf("# vacmlab lab %s\nsearch %s\nnameserver %s\noptions timeout:1 attempts:2\n",
-			sv->t->name, sv->t->domain, inet_ntoa(sv->t->lans[0].addr));
+	txt = xasprintf(
+		"# vacmlab lab %s\nsearch %s\nnameserver %s\noptions timeout:1 attempts:2\n",
+		sv->t->name, sv->t->domain, inet_ntoa(sv->t->lans[0].addr));
 	write_file(p, txt);
 }
 
@@ -1144,7 +1164,8 @@ void supervisor_run(struct sv *sv)
 		for (int i = 0; i < sv->t->n_lans; i++)
 			if (start_dnsmasq(sv, &sv->lans[i]) < 0)
 				teardown_and_exit(sv);
-		fprintf(stderr, "phase dnsmasq: %lld ms for %d LANs\n", now_ms() - t1, sv->t->n_lans);
+		fprintf(stderr, "phase dnsmasq: %lld ms for %d LANs\n", now_ms() - t1,
+			sv->t->n_lans);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++)
 		if (start_host_command(sv, &sv->hosts[i]) < 0)

@@ -16,14 +16,14 @@
 
 #include "lab/topo.h"
 
-#define SV_RING 16384	/* recent console output replayed to late joiners */
+#define SV_RING 16384 /* recent console output replayed to late joiners */
 
 enum node_state {
-	NODE_PENDING,	/* not started (--no-boot, or before launch) */
+	NODE_PENDING, /* not started (--no-boot, or before launch) */
 	NODE_BOOTING,
 	NODE_READY,
 	NODE_STOPPING,
-	NODE_EXITED,	/* QEMU exited; see status */
+	NODE_EXITED, /* QEMU exited; see status */
 };
 
 struct sv_port;
@@ -32,7 +32,7 @@ struct sv_client {
 	int fd;
 	struct sv_port *port;
 	bool ro;
-	char *out;	/* pending output when the client is slow */
+	char *out; /* pending output when the client is slow */
 	size_t out_len;
 	struct sv_client *next;
 };
@@ -43,16 +43,16 @@ struct sv_port {
 	struct sv_node *node;
 	int idx;
 	enum serial_kind kind;
-	int fd;			/* console: our end of the socketpair */
-	int qemu_fd;		/* console: QEMU's end; tcp: the listener */
-	int lfd_rw, lfd_ro;	/* console: listening sockets in the run dir */
+	int fd;		    /* console: our end of the socketpair */
+	int qemu_fd;	    /* console: QEMU's end; tcp: the listener */
+	int lfd_rw, lfd_ro; /* console: listening sockets in the run dir */
 	int logfd;
 	char ring[SV_RING];
 	size_t ring_len, ring_head;
 	struct sv_client *clients;
-	char line[4096];	/* current line, for the readiness regex */
+	char line[4096]; /* current line, for the readiness regex */
 	size_t line_len;
-	char *in;		/* pending input to the guest */
+	char *in; /* pending input to the guest */
 	size_t in_len;
 	unsigned long long bytes_out;
 	char *log_path;
@@ -63,15 +63,15 @@ struct sv_node {
 	enum node_state state;
 	pid_t pid;
 	int pidfd;
-	int status;		/* wait status once exited */
+	int status; /* wait status once exited */
 	long long t_start, t_ready, t_exit;
 	int *tap_fds;
 	struct sv_port ports[TOPO_MAX_SERIAL];
 	regex_t re;
 	bool have_re;
-	int probe_fd;		/* READY_TCP connect in flight */
+	int probe_fd; /* READY_TCP connect in flight */
 	long long next_probe;
-	bool killed;		/* had to be killed on the way down */
+	bool killed; /* had to be killed on the way down */
 	char *dir, *qmp, *disk, *qemu_log;
 };
 
@@ -84,7 +84,7 @@ struct sv_lan {
 
 struct sv_host {
 	struct host *cfg;
-	pid_t holder;		/* holds the host's network namespace */
+	pid_t holder; /* holds the host's network namespace */
 	int holder_pidfd;
 	pid_t cmd_pid;
 	int cmd_pidfd;
@@ -98,10 +98,10 @@ struct sv_fwd;
 enum sv_phase {
 	PH_STARTING,
 	PH_RUNNING,
-	PH_POWERDOWN,	/* QMP system_powerdown sent, waiting */
-	PH_QUIT,	/* QMP quit sent */
-	PH_TERM,	/* SIGTERM sent */
-	PH_KILL,	/* SIGKILL sent */
+	PH_POWERDOWN, /* QMP system_powerdown sent, waiting */
+	PH_QUIT,      /* QMP quit sent */
+	PH_TERM,      /* SIGTERM sent */
+	PH_KILL,      /* SIGKILL sent */
 	PH_DONE,
 };
 
@@ -113,7 +113,7 @@ struct sv {
 	bool no_boot, foreground, kvm;
 	const char *loadvm;
 	int lock_fd;
-	int sync_fd;		/* to `up`; -1 once released (unless foreground) */
+	int sync_fd; /* to `up`; -1 once released (unless foreground) */
 	int epfd;
 	int sigfd;
 	int ctl_fd;
@@ -122,18 +122,18 @@ struct sv {
 	struct sv_lan *lans;
 	struct sv_host *hosts;
 	struct sv_fwd *fwds;
-	int *fwd_listen;	/* one per topology forward, opened by `up` in the host ns */
+	int *fwd_listen; /* one per topology forward, opened by `up` in the host ns */
 	int n_fwd_listen;
-	int **tcp_serial_fds;	/* [node][port] listeners made by `up` */
+	int **tcp_serial_fds; /* [node][port] listeners made by `up` */
 	enum sv_phase phase;
 	long long phase_deadline;
-	long long next_press;	/* next system_powerdown while powering down */
+	long long next_press; /* next system_powerdown while powering down */
 	int down_timeout_ms;
-	int down_client;	/* ctl client waiting for the end of `down` */
+	int down_client; /* ctl client waiting for the end of `down` */
 	int exit_code;
 	long long t0;
 	char failure[8192];
-	void *uplink;		/* sv_uplink.c's state */
+	void *uplink; /* sv_uplink.c's state */
 };
 
 /* epoll tags: the low bits of the 64-bit data say what an fd is. */

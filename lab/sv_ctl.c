@@ -28,7 +28,7 @@
 
 int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_free_ char *path = xasprintf("%s/ctl.sock", sv->rundir);
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -54,8 +54,8 @@ void sv_ctl_accept(struct sv *sv)
 	if (fd < 0)
 		return;
 	/* A client that connects and says nothing must not wedge the lab. */
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){ 2, 0 }, sizeof(struct timeval));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ 2, 0 }, sizeof(struct timeval));
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){2, 0}, sizeof(struct timeval));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){2, 0}, sizeof(struct timeval));
 	sv_watch(sv, fd, EPOLLIN, TAG_CTL_CLIENT, NULL);
 }
 
@@ -72,7 +72,7 @@ static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap)
 	for (int i = 0; i < n; i++) {
 		struct nic *nic = &nics[i];
 		struct sv_lan *l = &sv->lans[nic->lan - sv->t->lans];
-		struct in_addr lease = { 0 };
+		struct in_addr lease = {0};
 		bool leased = lease_lookup(l->leases, nic->mac, &lease, NULL, 0);
 		json_t *o;
 
@@ -107,8 +107,11 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 		switch (sp->kind) {
 		case SERIAL_CONSOLE:
 			json_object_set_new(o, "socket", json_sprintf("%s/ttyS%d.sock", n->dir, i));
-			json_object_set_new(o, "socket_ro", json_sprintf("%s/ttyS%d.ro.sock", n->dir, i));
-			json_object_set_new(o, "log", json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
+			json_object_set_new(o, "socket_ro",
+					    json_sprintf("%s/ttyS%d.ro.sock", n->dir, i));
+			json_object_set_new(
+				o, "log",
+				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
 			json_object_set_new(o, "clients", json_integer(0));
 			{
 				int c = 0;
@@ -117,7 +120,8 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 					c++;
 				json_object_set_new(o, "clients", json_integer(c));
 			}
-			json_object_set_new(o, "bytes", json_integer((json_int_t)n->ports[i].bytes_out));
+			json_object_set_new(o, "bytes",
+					    json_integer((json_int_t)n->ports[i].bytes_out));
 			break;
 		case SERIAL_TCP:
 			json_object_set_new(o, "tcp", json_sprintf("127.0.0.1:%d", sp->tcp_port));
@@ -126,12 +130,13 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 			json_object_set_new(o, "socket", json_sprintf("%s/ttyS%d.sock", n->dir, i));
 			break;
 		case SERIAL_LOG:
-			json_object_set_new(o, "log", json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
+			json_object_set_new(
+				o, "log",
+				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
 			break;
 		case SERIAL_LOOP:
 		case SERIAL_RINGBUF:
-		case SERIAL_NONE:
-			break;
+		case SERIAL_NONE: break;
 		}
 		json_array_append_new(arr, o);
 	}
@@ -156,19 +161,23 @@ json_t *sv_status_json(struct sv *sv)
 	json_object_set_new(root, "no_boot", json_boolean(sv->no_boot));
 	json_object_set_new(root, "accel", json_string(sv->kvm ? "kvm" : "tcg"));
 	json_object_set_new(root, "state",
-			    json_string(sv->phase == PH_STARTING ? "starting"
-					: sv->phase == PH_RUNNING ? "running" : "stopping"));
+			    json_string(sv->phase == PH_STARTING  ? "starting"
+					: sv->phase == PH_RUNNING ? "running"
+								  : "stopping"));
 	for (int i = 0; i < sv->t->n_lans; i++) {
 		struct sv_lan *l = &sv->lans[i];
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(l->cfg->name));
 		json_object_set_new(o, "bridge", json_string(l->cfg->name));
-		json_object_set_new(o, "subnet", json_sprintf("%s/%d", ip(l->cfg->net, a), l->cfg->prefix));
+		json_object_set_new(o, "subnet",
+				    json_sprintf("%s/%d", ip(l->cfg->net, a), l->cfg->prefix));
 		json_object_set_new(o, "address", json_string(ip(l->cfg->addr, a)));
-		json_object_set_new(o, "dnsmasq_pid", l->dns_pid > 0 ? json_integer(l->dns_pid) : json_null());
+		json_object_set_new(o, "dnsmasq_pid",
+				    l->dns_pid > 0 ? json_integer(l->dns_pid) : json_null());
 		json_object_set_new(o, "leases", json_string(l->leases));
-		json_object_set_new(o, "uplink", l->cfg->uplink ? json_string(l->cfg->uplink) : json_null());
+		json_object_set_new(o, "uplink",
+				    l->cfg->uplink ? json_string(l->cfg->uplink) : json_null());
 		json_object_set_new(o, "log", json_string(l->log));
 		json_array_append_new(lans, o);
 	}
@@ -183,18 +192,27 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "image", json_string(n->cfg->image));
 		json_object_set_new(o, "disk", json_string(n->disk));
 		json_object_set_new(o, "qmp", json_string(n->qmp));
-		json_object_set_new(o, "console", n->cfg->n_serial && n->cfg->serial[0].kind == SERIAL_CONSOLE
-				    ? json_sprintf("%s/ttyS0.sock", n->dir) : json_null());
+		json_object_set_new(o, "console",
+				    n->cfg->n_serial && n->cfg->serial[0].kind == SERIAL_CONSOLE
+					    ? json_sprintf("%s/ttyS0.sock", n->dir)
+					    : json_null());
 		json_object_set_new(o, "qemu_log", json_string(n->qemu_log));
 		if (n->t_start)
-			json_object_set_new(o, "uptime_s", json_real((double)((n->state == NODE_EXITED ? n->t_exit : now) - n->t_start) / 1000.0));
+			json_object_set_new(
+				o, "uptime_s",
+				json_real((double)((n->state == NODE_EXITED ? n->t_exit : now) -
+						   n->t_start) /
+					  1000.0));
 		if (n->t_ready)
-			json_object_set_new(o, "boot_s", json_real((double)(n->t_ready - n->t_start) / 1000.0));
+			json_object_set_new(o, "boot_s",
+					    json_real((double)(n->t_ready - n->t_start) / 1000.0));
 		if (n->state == NODE_EXITED) {
 			if (WIFEXITED(n->status))
-				json_object_set_new(o, "exit_status", json_integer(WEXITSTATUS(n->status)));
+				json_object_set_new(o, "exit_status",
+						    json_integer(WEXITSTATUS(n->status)));
 			else if (WIFSIGNALED(n->status))
-				json_object_set_new(o, "exit_signal", json_integer(WTERMSIG(n->status)));
+				json_object_set_new(o, "exit_signal",
+						    json_integer(WTERMSIG(n->status)));
 		}
 		json_object_set_new(o, "nics", nics_json(sv, n->cfg->nics, n->cfg->n_nics, true));
 		json_object_set_new(o, "ports", ports_json(sv, n));
@@ -208,10 +226,14 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "name", json_string(h->cfg->name));
 		json_object_set_new(o, "dns", json_sprintf("%s.%s", h->cfg->name, sv->t->domain));
 		json_object_set_new(o, "holder_pid", json_integer(h->holder));
-		json_object_set_new(o, "command", h->cfg->command ? json_string(h->cfg->command) : json_null());
-		json_object_set_new(o, "state", json_string(!h->cfg->command ? "ready"
-					: h->cmd_exited ? "exited" : "running"));
-		json_object_set_new(o, "pid", h->cmd_pidfd >= 0 ? json_integer(h->cmd_pid) : json_null());
+		json_object_set_new(o, "command",
+				    h->cfg->command ? json_string(h->cfg->command) : json_null());
+		json_object_set_new(o, "state",
+				    json_string(!h->cfg->command ? "ready"
+						: h->cmd_exited	 ? "exited"
+								 : "running"));
+		json_object_set_new(o, "pid",
+				    h->cmd_pidfd >= 0 ? json_integer(h->cmd_pid) : json_null());
 		json_object_set_new(o, "log", json_string(h->log));
 		json_object_set_new(o, "nics", nics_json(sv, h->cfg->nics, h->cfg->n_nics, false));
 		json_array_append_new(hosts, o);
@@ -283,7 +305,7 @@ static void do_impair(struct sv *sv, int fd, json_t *req)
 	struct node *n = owner ? topo_find_node(sv->t, owner) : NULL;
 	struct host *h = owner ? topo_find_host(sv->t, owner) : NULL;
 	int last = jn ? first : (n ? n->n_nics : h ? h->n_nics : 1) - 1;
-	struct impair im = { 0 };
+	struct impair im = {0};
 
 	if (!spec || (strcmp(spec, "clear") && impair_parse(spec, &im, msg, sizeof(msg)) < 0)) {
 		reply_err(fd, "bad impairment '%s': %s", spec ? spec : "", spec ? msg : "missing");
@@ -300,7 +322,7 @@ static void do_impair(struct sv *sv, int fd, json_t *req)
 			r = nlx_qdisc_clear(sv->nl, nic->ifname);
 			nic->impair.set = false;
 		} else {
-			struct nlx_netem ne = { im.delay_us, im.jitter_us, im.loss_pct, im.rate_bps };
+			struct nlx_netem ne = {im.delay_us, im.jitter_us, im.loss_pct, im.rate_bps};
 
 			r = nlx_netem_set(sv->nl, nic->ifname, &ne);
 			nic->impair = im;
@@ -309,7 +331,8 @@ static void do_impair(struct sv *sv, int fd, json_t *req)
 			/* The kernel answers an unknown qdisc kind with ENOENT. */
 			reply_err(fd, "impairing %s: %s%s", nic->ifname, strerror(-r),
 				  r == -ENOENT ? " (does the kernel have the netem qdisc? "
-						 "CONFIG_NET_SCH_NETEM, module sch_netem)" : "");
+						 "CONFIG_NET_SCH_NETEM, module sch_netem)"
+					       : "");
 			return;
 		}
 	}
@@ -326,11 +349,14 @@ static void do_forward(struct sv *sv, int fd, json_t *req, int passed_fd)
 	if (!n || passed_fd < 0 || gport < 1 || gport > 65535) {
 		if (passed_fd >= 0)
 			close(passed_fd);
-		reply_err(fd, "%s", !n ? "no such node" : passed_fd < 0 ? "no listening socket passed"
-					: "guest port out of range");
+		reply_err(fd, "%s",
+			  !n		  ? "no such node"
+			  : passed_fd < 0 ? "no listening socket passed"
+					  : "guest port out of range");
 		return;
 	}
-	if (sv_fwd_add(sv, passed_fd, n, gport, proto && !strcmp(proto, "udp"), desc ? desc : "?") < 0) {
+	if (sv_fwd_add(sv, passed_fd, n, gport, proto && !strcmp(proto, "udp"), desc ? desc : "?") <
+	    0) {
 		reply_err(fd, "adding the forward failed");
 		return;
 	}
@@ -340,9 +366,11 @@ static void do_forward(struct sv *sv, int fd, json_t *req, int passed_fd)
 void sv_ctl_client(struct sv *sv, int fd)
 {
 	char buf[8192], cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { buf, sizeof(buf) - 1 };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-			     .msg_controllen = sizeof(cbuf) };
+	struct iovec iov = {buf, sizeof(buf) - 1};
+	struct msghdr mh = {.msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = cbuf,
+			    .msg_controllen = sizeof(cbuf)};
 	ssize_t n;
 	int passed = -1;
 	json_t *req;
@@ -372,7 +400,8 @@ void sv_ctl_client(struct sv *sv, int fd)
 			close(sv->down_client);
 		sv->down_client = fd;
 		/* The reply comes at the very end; no timeout on it. */
-		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){ 0, 0 }, sizeof(struct timeval));
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0},
+			   sizeof(struct timeval));
 		sv_begin_down(sv, t ? (int)(json_number_value(t) * 1000) : sv->down_timeout_ms);
 		json_decref(req);
 		return;

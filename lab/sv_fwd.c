@@ -35,21 +35,21 @@ struct sv_fwd {
 	char desc[80];
 	unsigned long long conns, bytes;
 	int active;
-	struct fwd_conn *list;	/* open connections */
+	struct fwd_conn *list; /* open connections */
 	struct sv_fwd *next;
 };
 
 struct pipe_dir {
 	char buf[FWD_BUF];
 	size_t len, off;
-	bool eof;	/* source said EOF */
-	bool shut;	/* passed on to the destination */
+	bool eof;  /* source said EOF */
+	bool shut; /* passed on to the destination */
 };
 
 struct fwd_conn {
 	struct sv_fwd *f;
-	int a;		/* accepted, host side */
-	int b;		/* to the guest, lab side */
+	int a; /* accepted, host side */
+	int b; /* to the guest, lab side */
 	bool connecting;
 	struct pipe_dir ab, ba;
 	struct fwd_conn *prev, *next;
@@ -78,7 +78,7 @@ int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, 
 
 static void reset_close(int fd)
 {
-	struct linger l = { 1, 0 };
+	struct linger l = {1, 0};
 
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 	close(fd);
@@ -142,18 +142,18 @@ static void update(struct sv *sv, struct fwd_conn *c)
  */
 static void guest_sockopts(int b)
 {
-	setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
-	setsockopt(b, IPPROTO_TCP, TCP_SYNCNT, &(int){ 2 }, sizeof(int));
-	setsockopt(b, IPPROTO_TCP, TCP_USER_TIMEOUT, &(int){ 10000 }, sizeof(int));
-	setsockopt(b, SOL_SOCKET, SO_KEEPALIVE, &(int){ 1 }, sizeof(int));
-	setsockopt(b, IPPROTO_TCP, TCP_KEEPIDLE, &(int){ 10 }, sizeof(int));
-	setsockopt(b, IPPROTO_TCP, TCP_KEEPINTVL, &(int){ 2 }, sizeof(int));
-	setsockopt(b, IPPROTO_TCP, TCP_KEEPCNT, &(int){ 3 }, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_NODELAY, &(int){1}, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_SYNCNT, &(int){2}, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_USER_TIMEOUT, &(int){10000}, sizeof(int));
+	setsockopt(b, SOL_SOCKET, SO_KEEPALIVE, &(int){1}, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_KEEPIDLE, &(int){10}, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_KEEPINTVL, &(int){2}, sizeof(int));
+	setsockopt(b, IPPROTO_TCP, TCP_KEEPCNT, &(int){3}, sizeof(int));
 }
 
 void sv_fwd_accept(struct sv *sv, struct sv_fwd *f)
 {
-	struct sockaddr_in sa = { .sin_family = AF_INET };
+	struct sockaddr_in sa = {.sin_family = AF_INET};
 	struct fwd_conn *c;
 	int a = accept4(f->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK), b;
 
@@ -205,7 +205,8 @@ static int pump(int src, int dst, struct pipe_dir *d, unsigned long long *bytes,
 			return -1;
 	}
 	while (d->len > d->off) {
-		ssize_t n = send(dst, d->buf + d->off, d->len - d->off, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+			send(dst, d->buf + d->off, d->len - d->off, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EINTR)

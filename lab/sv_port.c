@@ -31,7 +31,7 @@
 
 static int listen_unix(const char *path)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path))
@@ -83,7 +83,7 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		fcntl(p->fd, F_SETFL, O_NONBLOCK);
 		/* A console flood must not be throttled by a small socket
 		 * buffer between QEMU and us. */
-		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){ 1 << 20 }, sizeof(int));
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
 		p->logfd = open_log(p->log_path);
 		if (p->logfd < 0) {
 			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
@@ -146,8 +146,7 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 	}
 	case SERIAL_RINGBUF:
 	case SERIAL_UNIX:
-	case SERIAL_NONE:
-		return 0;
+	case SERIAL_NONE: return 0;
 	}
 	return 0;
 }
@@ -252,8 +251,7 @@ static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_
 			continue;
 		}
 		if (p->line_len == sizeof(p->line) - 1) {
-			memmove(p->line, p->line + sizeof(p->line) / 2,
-				sizeof(p->line) / 2 - 1);
+			memmove(p->line, p->line + sizeof(p->line) / 2, sizeof(p->line) / 2 - 1);
 			p->line_len = sizeof(p->line) / 2 - 1;
 		}
 		p->line[p->line_len++] = ch;

@@ -82,9 +82,9 @@
 #define UPLINK_WAIT_MS 10000
 
 struct uplink {
-	pid_t pid;	/* the helper, later pasta itself */
+	pid_t pid; /* the helper, later pasta itself */
 	int pidfd;
-	int go_fd;	/* write end: one byte = exec pasta; closed = give up */
+	int go_fd; /* write end: one byte = exec pasta; closed = give up */
 	char *log;
 	char *nft;
 	bool started;
@@ -153,13 +153,14 @@ int sv_uplink_prefork(struct sv *sv)
 		return 0;
 	for (int i = 0; i < sv->t->n_lans; i++)
 		if (!strcmp(sv->t->lans[i].name, UPLINK_IF)) {
-			sv_fail(sv, EXIT_CONFIG, "LAN %s: the name is taken by the uplink's interface",
-				UPLINK_IF);
+			sv_fail(sv, EXIT_CONFIG,
+				"LAN %s: the name is taken by the uplink's interface", UPLINK_IF);
 			return -1;
 		}
 	pasta = find_program("pasta");
 	if (!pasta) {
-		sv_fail(sv, EXIT_ENV, "uplink = pasta: pasta not found in PATH (Debian package passt)");
+		sv_fail(sv, EXIT_ENV,
+			"uplink = pasta: pasta not found in PATH (Debian package passt)");
 		return -1;
 	}
 	u = xcalloc(1, sizeof(*u));
@@ -167,7 +168,8 @@ int sv_uplink_prefork(struct sv *sv)
 	u->nft = find_program("nft");
 	if (!u->nft) {
 		free(u);
-		sv_fail(sv, EXIT_ENV, "uplink = pasta: nft not found in PATH (Debian package nftables)");
+		sv_fail(sv, EXIT_ENV,
+			"uplink = pasta: nft not found in PATH (Debian package nftables)");
 		return -1;
 	}
 	u->log = xasprintf("%s/pasta.log", sv->logdir);
@@ -177,10 +179,18 @@ int sv_uplink_prefork(struct sv *sv)
 	if (getuid() == 0)
 		snprintf(users, sizeof(users), "%u:%u", getuid(), getgid());
 	const char *argv[] = {
-		pasta, "-f", "-q", "-4", "-l", u->log, "--config-net", "-I", UPLINK_IF,
-		"-t", "none", "-u", "none", "-T", "none", "-U", "none",
-		"--userns", ns_user, "--netns", ns_net,
-		users[0] ? "--runas" : NULL, users, NULL,
+		pasta,		"-f",
+		"-q",		"-4",
+		"-l",		u->log,
+		"--config-net", "-I",
+		UPLINK_IF,	"-t",
+		"none",		"-u",
+		"none",		"-T",
+		"none",		"-U",
+		"none",		"--userns",
+		ns_user,	"--netns",
+		ns_net,		users[0] ? "--runas" : NULL,
+		users,		NULL,
 	};
 
 	unlink(u->log); /* pasta appends; this run's log only */
@@ -226,7 +236,7 @@ static bool uplink_routed(void)
 
 static bool helper_exited(struct uplink *u)
 {
-	struct pollfd p = { u->pidfd, POLLIN, 0 };
+	struct pollfd p = {u->pidfd, POLLIN, 0};
 
 	if (u->pidfd >= 0)
 		return poll(&p, 1, 0) > 0;
@@ -238,15 +248,15 @@ static char *nft_ruleset(struct sv *sv)
 	size_t cap = 4096, len = 0;
 	char *s = xmalloc(cap);
 
-#define ADD(...)                                                                  \
-	do {                                                                      \
-		int k_ = snprintf(s + len, cap - len, __VA_ARGS__);               \
-		while ((size_t)k_ >= cap - len) {                                 \
-			cap *= 2;                                                 \
-			s = xrealloc(s, cap);                                     \
-			k_ = snprintf(s + len, cap - len, __VA_ARGS__);           \
-		}                                                                 \
-		len += (size_t)k_;                                                \
+#define ADD(...)                                                                                   \
+	do {                                                                                       \
+		int k_ = snprintf(s + len, cap - len, __VA_ARGS__);                                \
+		while ((size_t)k_ >= cap - len) {                                                  \
+			cap *= 2;                                                                  \
+			s = xrealloc(s, cap);                                                      \
+			k_ = snprintf(s + len, cap - len, __VA_ARGS__);                            \
+		}                                                                                  \
+		len += (size_t)k_;                                                                 \
 	} while (0)
 
 	ADD("table ip vacmlab_uplink {\n"
@@ -336,7 +346,8 @@ int sv_uplink_start(struct sv *sv)
 		r = ns_sysctl(k, "0");
 	}
 	if (r) {
-		sv_fail(sv, EXIT_ENV, "uplink: setting IPv4 forwarding in the lab: %s", strerror(-r));
+		sv_fail(sv, EXIT_ENV, "uplink: setting IPv4 forwarding in the lab: %s",
+			strerror(-r));
 		return -1;
 	}
 	rules = nft_ruleset(sv);
@@ -345,11 +356,12 @@ int sv_uplink_start(struct sv *sv)
 		sv_fail(sv, EXIT_ENV, "uplink: writing %s: %s", rpath, strerror(-r));
 		return -1;
 	}
-	const char *argv[] = { u->nft, "-f", rpath, NULL };
+	const char *argv[] = {u->nft, "-f", rpath, NULL};
 
 	r = run_capture("nft", (char *const *)argv, out, sizeof(out));
 	if (r != 0) {
-		sv_fail(sv, EXIT_ENV, "uplink: loading the NAT rules (%s) with nft: %s", rpath, out);
+		sv_fail(sv, EXIT_ENV, "uplink: loading the NAT rules (%s) with nft: %s", rpath,
+			out);
 		return -1;
 	}
 	return 0;

@@ -41,11 +41,11 @@
 #include "lab/topo.h"
 #include "lab/util.h"
 
-#define TOPO_FILE_MAX (1 << 20)		/* refuse bigger files: not a topology */
+#define TOPO_FILE_MAX (1 << 20) /* refuse bigger files: not a topology */
 #define LAB_NAME_MAX 32
 /* Far above any real lab; keeps the pairwise checks (names, ports) cheap. */
 #define TOPO_SECTIONS_MAX 512
-#define IMPAIR_TIME_MAX_US 3600000000.0	/* 1 h fits uint32 microseconds */
+#define IMPAIR_TIME_MAX_US 3600000000.0 /* 1 h fits uint32 microseconds */
 #define IMPAIR_RATE_MAX_BPS 100e9	/* 100gbit */
 
 static const char *const nic_models[] = {
@@ -53,8 +53,8 @@ static const char *const nic_models[] = {
 };
 
 enum sect {
-	SECT_NONE,	/* before any section header */
-	SECT_BAD,	/* an erroneous header: keys are ignored */
+	SECT_NONE, /* before any section header */
+	SECT_BAD,  /* an erroneous header: keys are ignored */
 	SECT_LAB,
 	SECT_LAN,
 	SECT_NODE,
@@ -62,14 +62,37 @@ enum sect {
 };
 
 /* Keys per section; the index is the slot of the key's line in kl[]. */
-enum { LABK_NAME, LABK_DOMAIN, LABK_N };
-enum { LANK_SUBNET, LANK_ADDRESS, LANK_DHCP, LANK_UPLINK, LANK_N };
 enum {
-	NODEK_IMAGE, NODEK_MEMORY, NODEK_CPUS, NODEK_NIC, NODEK_NIC_MODEL,
-	NODEK_SERIAL, NODEK_READY, NODEK_TIMEOUT, NODEK_FORWARD, NODEK_IMPAIR,
+	LABK_NAME,
+	LABK_DOMAIN,
+	LABK_N
+};
+enum {
+	LANK_SUBNET,
+	LANK_ADDRESS,
+	LANK_DHCP,
+	LANK_UPLINK,
+	LANK_N
+};
+enum {
+	NODEK_IMAGE,
+	NODEK_MEMORY,
+	NODEK_CPUS,
+	NODEK_NIC,
+	NODEK_NIC_MODEL,
+	NODEK_SERIAL,
+	NODEK_READY,
+	NODEK_TIMEOUT,
+	NODEK_FORWARD,
+	NODEK_IMPAIR,
 	NODEK_N
 };
-enum { HOSTK_NIC, HOSTK_COMMAND, HOSTK_IMPAIR, HOSTK_N };
+enum {
+	HOSTK_NIC,
+	HOSTK_COMMAND,
+	HOSTK_IMPAIR,
+	HOSTK_N
+};
 
 #define KEYS_MAX 16
 
@@ -79,36 +102,31 @@ struct keydef {
 };
 
 static const struct keydef lab_keys[LABK_N] = {
-	[LABK_NAME] = { "name", false },
-	[LABK_DOMAIN] = { "domain", false },
+	[LABK_NAME] = {"name", false},
+	[LABK_DOMAIN] = {"domain", false},
 };
 static const struct keydef lan_keys[LANK_N] = {
-	[LANK_SUBNET] = { "subnet", false },
-	[LANK_ADDRESS] = { "address", false },
-	[LANK_DHCP] = { "dhcp", false },
-	[LANK_UPLINK] = { "uplink", false },
+	[LANK_SUBNET] = {"subnet", false},
+	[LANK_ADDRESS] = {"address", false},
+	[LANK_DHCP] = {"dhcp", false},
+	[LANK_UPLINK] = {"uplink", false},
 };
 static const struct keydef node_keys[NODEK_N] = {
-	[NODEK_IMAGE] = { "image", false },
-	[NODEK_MEMORY] = { "memory", false },
-	[NODEK_CPUS] = { "cpus", false },
-	[NODEK_NIC] = { "nic", true },
-	[NODEK_NIC_MODEL] = { "nic_model", false },
-	[NODEK_SERIAL] = { "serial", false },
-	[NODEK_READY] = { "ready", false },
-	[NODEK_TIMEOUT] = { "timeout", false },
-	[NODEK_FORWARD] = { "forward", true },
-	[NODEK_IMPAIR] = { "impair", true },
+	[NODEK_IMAGE] = {"image", false},	  [NODEK_MEMORY] = {"memory", false},
+	[NODEK_CPUS] = {"cpus", false},		  [NODEK_NIC] = {"nic", true},
+	[NODEK_NIC_MODEL] = {"nic_model", false}, [NODEK_SERIAL] = {"serial", false},
+	[NODEK_READY] = {"ready", false},	  [NODEK_TIMEOUT] = {"timeout", false},
+	[NODEK_FORWARD] = {"forward", true},	  [NODEK_IMPAIR] = {"impair", true},
 };
 static const struct keydef host_keys[HOSTK_N] = {
-	[HOSTK_NIC] = { "nic", true },
-	[HOSTK_COMMAND] = { "command", false },
-	[HOSTK_IMPAIR] = { "impair", true },
+	[HOSTK_NIC] = {"nic", true},
+	[HOSTK_COMMAND] = {"command", false},
+	[HOSTK_IMPAIR] = {"impair", true},
 };
 
 /* An impair line, applied to NICs once all NICs of the owner are known. */
 struct pimpair {
-	int eth;		/* -1: every NIC of the owner */
+	int eth; /* -1: every NIC of the owner */
 	struct impair im;
 	int line;
 };
@@ -118,7 +136,7 @@ struct pextra {
 	int kl[KEYS_MAX];
 	struct pimpair *imp;
 	int n_imp;
-	char *image_raw;	/* as written */
+	char *image_raw; /* as written */
 	bool addr_set, dhcp_set, subnet_set;
 };
 
@@ -127,8 +145,8 @@ struct listener {
 	enum forward_proto proto;
 	struct in_addr addr;
 	int port;
-	const char *owner;	/* node name (owned by the topo) */
-	int serial_idx;		/* ttySn, or -1 for a forward */
+	const char *owner; /* node name (owned by the topo) */
+	int serial_idx;	   /* ttySn, or -1 for a forward */
 	int line;
 };
 
@@ -150,8 +168,8 @@ struct parser {
 	bool failed;
 
 	enum sect sect;
-	int cur;		/* index into lans/nodes/hosts */
-	char label[64];		/* "[node vacm1]" for messages */
+	int cur;	/* index into lans/nodes/hosts */
+	char label[64]; /* "[node vacm1]" for messages */
 	int lab_line;
 	int lab_kl[LABK_N];
 
@@ -164,9 +182,8 @@ struct parser {
 
 /* ---------------------------------------------------------------- errors */
 
-__attribute__((format(printf, 4, 5)))
-static void set_err(struct topo_err *err, const char *path, int line,
-		    const char *fmt, ...)
+__attribute__((format(printf, 4, 5))) static void set_err(struct topo_err *err, const char *path,
+							  int line, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -178,8 +195,8 @@ static void set_err(struct topo_err *err, const char *path, int line,
 }
 
 /* Record the first error only: later ones are usually consequences. */
-__attribute__((format(printf, 3, 4)))
-static void perr(struct parser *p, int line, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void perr(struct parser *p, int line, const char *fmt,
+						       ...)
 {
 	va_list ap;
 
@@ -270,7 +287,7 @@ static uint32_t h32(struct in_addr a)
 
 static struct in_addr mk_addr(uint32_t h)
 {
-	struct in_addr a = { .s_addr = htonl(h) };
+	struct in_addr a = {.s_addr = htonl(h)};
 
 	return a;
 }
@@ -303,8 +320,7 @@ static const char *valid_lab_name(const char *s)
 	if (!islower((unsigned char)s[0]))
 		return "must start with a letter (a-z)";
 	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
-		    s[i] != '-')
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
 			return "may only hold a-z, 0-9 and '-'";
 	/* It is also the default DNS domain, whose labels cannot end in '-'. */
 	if (s[n - 1] == '-')
@@ -329,8 +345,7 @@ static const char *valid_domain(const char *s)
 			label = 0;
 			continue;
 		}
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) &&
-		    s[i] != '-')
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
 			return "may only hold a-z, 0-9, '-' and '.'";
 		if (label == 0 && s[i] == '-')
 			return "has a label starting with '-'";
@@ -349,7 +364,8 @@ static int check_name(struct parser *p, const char *name)
 
 	if (n > TOPO_NAME_MAX) {
 		perr(p, p->line,
-		     "name '%s' is too long: at most %d characters, so that interface '%s-0' fits in 15",
+		     "name '%s' is too long: at most %d characters, so that interface '%s-0' fits "
+		     "in 15",
 		     name, TOPO_NAME_MAX, name);
 		return -1;
 	}
@@ -360,8 +376,9 @@ static int check_name(struct parser *p, const char *name)
 	for (size_t i = 0; i < n; i++) {
 		if (!islower((unsigned char)name[i]) && !isdigit((unsigned char)name[i]) &&
 		    name[i] != '-') {
-			perr(p, p->line, "name '%s' has the invalid character %s: use a-z, 0-9 and '-'",
-			     name, char_str(name[i], cb));
+			perr(p, p->line,
+			     "name '%s' has the invalid character %s: use a-z, 0-9 and '-'", name,
+			     char_str(name[i], cb));
 			return -1;
 		}
 	}
@@ -378,14 +395,16 @@ static int check_name(struct parser *p, const char *name)
 			goto dup_lan;
 	for (int i = 0; i < t->n_nodes; i++)
 		if (!strcmp(t->nodes[i].name, name)) {
-			perr(p, p->line, "duplicate name '%s': already used by [node %s] at line %d",
-			     name, name, t->nodes[i].line);
+			perr(p, p->line,
+			     "duplicate name '%s': already used by [node %s] at line %d", name,
+			     name, t->nodes[i].line);
 			return -1;
 		}
 	for (int i = 0; i < t->n_hosts; i++)
 		if (!strcmp(t->hosts[i].name, name)) {
-			perr(p, p->line, "duplicate name '%s': already used by [host %s] at line %d",
-			     name, name, t->hosts[i].line);
+			perr(p, p->line,
+			     "duplicate name '%s': already used by [host %s] at line %d", name,
+			     name, t->hosts[i].line);
 			return -1;
 		}
 	return 0;
@@ -428,15 +447,16 @@ static void begin_section(struct parser *p, const char *text, size_t len)
 		snprintf(p->label, sizeof(p->label), "[lab]");
 		return;
 	}
-	if (n >= 1 && (!strcmp(tok[0], "lan") || !strcmp(tok[0], "node") ||
-		       !strcmp(tok[0], "host"))) {
+	if (n >= 1 &&
+	    (!strcmp(tok[0], "lan") || !strcmp(tok[0], "node") || !strcmp(tok[0], "host"))) {
 		if (n != 2) {
 			perr(p, p->line, "section %s needs exactly one name: [%s NAME]", p->label,
 			     tok[0]);
 			return;
 		}
 		if (t->n_lans + t->n_nodes + t->n_hosts >= TOPO_SECTIONS_MAX) {
-			perr(p, p->line, "too many sections: at most %d lans, nodes and hosts in all",
+			perr(p, p->line,
+			     "too many sections: at most %d lans, nodes and hosts in all",
 			     TOPO_SECTIONS_MAX);
 			return;
 		}
@@ -482,7 +502,8 @@ static void begin_section(struct parser *p, const char *text, size_t len)
 		}
 		return;
 	}
-	perr(p, p->line, "unknown section %s: expected [lab], [lan NAME], [node NAME] or [host NAME]",
+	perr(p, p->line,
+	     "unknown section %s: expected [lab], [lan NAME], [node NAME] or [host NAME]",
 	     p->label);
 }
 
@@ -595,7 +616,8 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 	memset(out, 0, sizeof(*out));
 	if (n == 0) {
 		snprintf(msg, msglen,
-			 "empty impairment: expected delay TIME, jitter TIME, loss PCT%% or rate RATE");
+			 "empty impairment: expected delay TIME, jitter TIME, loss PCT%% or rate "
+			 "RATE");
 		return -1;
 	}
 	if (n > 8) {
@@ -609,7 +631,8 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 		if (strcmp(k, "delay") && strcmp(k, "jitter") && strcmp(k, "loss") &&
 		    strcmp(k, "rate")) {
 			snprintf(msg, msglen,
-				 "unknown impairment '%s': expected delay, jitter, loss or rate", k);
+				 "unknown impairment '%s': expected delay, jitter, loss or rate",
+				 k);
 			return -1;
 		}
 		if (!v) {
@@ -623,7 +646,9 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 				goto twice;
 			*seen = true;
 			if (parse_time_us(v, &x) < 0) {
-				snprintf(msg, msglen, "bad %s '%s': expected a time such as 50ms (units us, ms, s)",
+				snprintf(msg, msglen,
+					 "bad %s '%s': expected a time such as 50ms (units us, ms, "
+					 "s)",
 					 k, v);
 				return -1;
 			}
@@ -643,7 +668,8 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 			seen_loss = true;
 			e = parse_decimal(v, &x);
 			if (!e || strcmp(e, "%")) {
-				snprintf(msg, msglen, "bad loss '%s': expected a percentage such as 1%%", v);
+				snprintf(msg, msglen,
+					 "bad loss '%s': expected a percentage such as 1%%", v);
 				return -1;
 			}
 			if (x > 100) {
@@ -669,7 +695,8 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 				mult = 1e9;
 			else {
 				snprintf(msg, msglen,
-					 "bad rate '%s': expected a rate such as 10mbit (units bit, kbit, mbit, gbit)",
+					 "bad rate '%s': expected a rate such as 10mbit (units "
+					 "bit, kbit, mbit, gbit)",
 					 v);
 				return -1;
 			}
@@ -685,7 +712,7 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 			out->rate_bps = (uint64_t)round_u64(x);
 		}
 		continue;
-twice:
+	twice:
 		snprintf(msg, msglen, "impairment '%s' given twice", k);
 		return -1;
 	}
@@ -728,7 +755,7 @@ static void key_impair(struct parser *p, struct pextra *x, const char *value)
 		return;
 	}
 	x->imp = xrealloc(x->imp, (x->n_imp + 1) * sizeof(*x->imp));
-	x->imp[x->n_imp++] = (struct pimpair){ .eth = eth, .im = im, .line = p->line };
+	x->imp[x->n_imp++] = (struct pimpair){.eth = eth, .im = im, .line = p->line};
 }
 
 /* ---------------------------------------------------------------- keys */
@@ -743,9 +770,8 @@ static void add_fixed(struct parser *p, struct in_addr a, const char *kind, cons
 		return;
 	}
 	p->fixed = xrealloc(p->fixed, (p->n_fixed + 1) * sizeof(*p->fixed));
-	p->fixed[p->n_fixed++] = (struct fixed){ a, kind, owner, p->line };
+	p->fixed[p->n_fixed++] = (struct fixed){a, kind, owner, p->line};
 }
-
 
 static bool known_model(const char *m)
 {
@@ -758,7 +784,8 @@ static bool known_model(const char *m)
 static void bad_model(struct parser *p, const char *m)
 {
 	perr(p, p->line,
-	     "unknown NIC model '%s': use virtio-net-pci, e1000, e1000e, rtl8139, i82559er or vmxnet3",
+	     "unknown NIC model '%s': use virtio-net-pci, e1000, e1000e, rtl8139, i82559er or "
+	     "vmxnet3",
 	     m);
 }
 
@@ -770,7 +797,7 @@ static void key_nic(struct parser *p, const char *value, struct nic **nics, int 
 	bool is_node = !strcmp(kind, "node");
 	char *tok[4];
 	int n = split(buf, tok, 3);
-	struct nic nic = { 0 };
+	struct nic nic = {0};
 	const char *model = NULL;
 	bool have_addr = false;
 
@@ -787,7 +814,8 @@ static void key_nic(struct parser *p, const char *value, struct nic **nics, int 
 	for (int i = 1; i < n; i++) {
 		if (!strncmp(tok[i], "model=", 6)) {
 			if (!is_node) {
-				perr(p, p->line, "bad nic '%s': model= applies to nodes only", value);
+				perr(p, p->line, "bad nic '%s': model= applies to nodes only",
+				     value);
 				return;
 			}
 			if (model) {
@@ -802,8 +830,8 @@ static void key_nic(struct parser *p, const char *value, struct nic **nics, int 
 			continue;
 		}
 		if (have_addr || !parse_ip(tok[i], &nic.addr)) {
-			perr(p, p->line, "bad nic '%s': '%s' is not an IPv4 address%s", value, tok[i],
-			     is_node ? " or model=MODEL" : "");
+			perr(p, p->line, "bad nic '%s': '%s' is not an IPv4 address%s", value,
+			     tok[i], is_node ? " or model=MODEL" : "");
 			return;
 		}
 		have_addr = true;
@@ -823,8 +851,8 @@ static void key_nic(struct parser *p, const char *value, struct nic **nics, int 
 	(*nics)[(*n_nics)++] = nic;
 }
 
-static void add_listener(struct parser *p, enum forward_proto proto, struct in_addr addr,
-			 int port, const char *owner, int serial_idx)
+static void add_listener(struct parser *p, enum forward_proto proto, struct in_addr addr, int port,
+			 const char *owner, int serial_idx)
 {
 	for (int i = 0; i < p->n_lis; i++) {
 		struct listener *l = &p->lis[i];
@@ -836,16 +864,19 @@ static void add_listener(struct parser *p, enum forward_proto proto, struct in_a
 		    addr.s_addr != INADDR_ANY)
 			continue;
 		if (l->serial_idx >= 0)
-			perr(p, p->line, "%s port %s:%d is already used by serial ttyS%d of node %s (line %d)",
+			perr(p, p->line,
+			     "%s port %s:%d is already used by serial ttyS%d of node %s (line %d)",
 			     proto == FORWARD_TCP ? "tcp" : "udp", IP(addr), port, l->serial_idx,
 			     l->owner, l->line);
 		else
-			perr(p, p->line, "%s port %s:%d is already used by a forward of node %s (line %d)",
-			     proto == FORWARD_TCP ? "tcp" : "udp", IP(addr), port, l->owner, l->line);
+			perr(p, p->line,
+			     "%s port %s:%d is already used by a forward of node %s (line %d)",
+			     proto == FORWARD_TCP ? "tcp" : "udp", IP(addr), port, l->owner,
+			     l->line);
 		return;
 	}
 	p->lis = xrealloc(p->lis, (p->n_lis + 1) * sizeof(*p->lis));
-	p->lis[p->n_lis++] = (struct listener){ proto, addr, port, owner, serial_idx, p->line };
+	p->lis[p->n_lis++] = (struct listener){proto, addr, port, owner, serial_idx, p->line};
 }
 
 static void key_serial(struct parser *p, struct node *nd, const char *value)
@@ -890,12 +921,14 @@ static void key_serial(struct parser *p, struct node *nd, const char *value)
 			}
 			sp->kind = SERIAL_TCP;
 			sp->tcp_port = (int)port;
-			add_listener(p, FORWARD_TCP, mk_addr(INADDR_LOOPBACK), (int)port, nd->name, i);
+			add_listener(p, FORWARD_TCP, mk_addr(INADDR_LOOPBACK), (int)port, nd->name,
+				     i);
 			if (p->failed)
 				return;
 		} else {
 			perr(p, p->line,
-			     "unknown serial port kind '%s' (ttyS%d): use console, loop, ringbuf, tcp:PORT, unix, log or none",
+			     "unknown serial port kind '%s' (ttyS%d): use console, loop, ringbuf, "
+			     "tcp:PORT, unix, log or none",
 			     tok[i], i);
 			return;
 		}
@@ -915,11 +948,11 @@ static void key_serial(struct parser *p, struct node *nd, const char *value)
 
 static const char *re_skip_bracket(const char *s)
 {
-	s++;				/* '[' */
+	s++; /* '[' */
 	if (*s == '^')
 		s++;
 	if (*s == ']')
-		s++;			/* a leading ']' is a literal */
+		s++; /* a leading ']' is a literal */
 	while (*s && *s != ']') {
 		if (s[0] == '[' && (s[1] == ':' || s[1] == '.' || s[1] == '=')) {
 			char end = s[1];
@@ -966,7 +999,7 @@ static double re_cost(const char **sp, int depth)
 {
 	const char *s = *sp;
 	double total = 0, atom = 0, k;
-	bool rep = false;	/* the last thing seen was a repetition */
+	bool rep = false; /* the last thing seen was a repetition */
 
 	if (depth > 32)
 		return RE_COST_MAX * 2;
@@ -1005,7 +1038,7 @@ static double re_cost(const char **sp, int depth)
 		case '{':
 			k = re_interval(&s);
 			if (k < 0) {
-				total += atom;	/* a literal '{' */
+				total += atom; /* a literal '{' */
 				atom = 1;
 				s++;
 			} else {
@@ -1037,7 +1070,7 @@ static bool re_too_big(const char *re)
 	double cost = 0;
 
 	while (*re && cost <= RE_COST_MAX) {
-		if (*re == ')') {	/* unbalanced: regcomp() will say so */
+		if (*re == ')') { /* unbalanced: regcomp() will say so */
 			re++;
 			continue;
 		}
@@ -1103,7 +1136,8 @@ static void key_ready(struct parser *p, struct node *nd, const char *value)
 				return;
 			}
 			if (c[1]) {
-				perr(p, p->line, "bad ready '%s': text after the closing quote", value);
+				perr(p, p->line, "bad ready '%s': text after the closing quote",
+				     value);
 				return;
 			}
 		} else {
@@ -1115,7 +1149,8 @@ static void key_ready(struct parser *p, struct node *nd, const char *value)
 		}
 		if (re_too_big(rx)) {
 			perr(p, p->line,
-			     "ready regex '%s' is too complex: stacked or deeply nested repetitions such as a?? or ((a{99}){99}){99}",
+			     "ready regex '%s' is too complex: stacked or deeply nested "
+			     "repetitions such as a?? or ((a{99}){99}){99}",
 			     rx);
 			return;
 		}
@@ -1134,8 +1169,8 @@ static void key_ready(struct parser *p, struct node *nd, const char *value)
 		rx = NULL;
 		return;
 	}
-	perr(p, p->line,
-	     "bad ready '%s': expected dhcp, console \"REGEX\", tcp PORT or none", value);
+	perr(p, p->line, "bad ready '%s': expected dhcp, console \"REGEX\", tcp PORT or none",
+	     value);
 }
 
 /* forward = tcp|udp [ADDR:]HOSTPORT GUESTPORT */
@@ -1144,13 +1179,14 @@ static void key_forward(struct parser *p, struct node *nd, const char *value)
 	_cleanup_free_ char *buf = xstrdup(value);
 	char *tok[4], *colon, *hp;
 	int n = split(buf, tok, 3);
-	struct forward f = { 0 };
-	struct in_addr a = { .s_addr = htonl(INADDR_LOOPBACK) };
+	struct forward f = {0};
+	struct in_addr a = {.s_addr = htonl(INADDR_LOOPBACK)};
 	long port;
 	int r;
 
 	if (n != 3) {
-		perr(p, p->line, "bad forward '%s': expected tcp|udp [ADDR:]HOSTPORT GUESTPORT", value);
+		perr(p, p->line, "bad forward '%s': expected tcp|udp [ADDR:]HOSTPORT GUESTPORT",
+		     value);
 		return;
 	}
 	if (!strcmp(tok[0], "tcp"))
@@ -1167,28 +1203,32 @@ static void key_forward(struct parser *p, struct node *nd, const char *value)
 		*colon = '\0';
 		hp = colon + 1;
 		if (!parse_ip(tok[1], &a)) {
-			perr(p, p->line, "bad forward address '%s': expected an IPv4 address", tok[1]);
+			perr(p, p->line, "bad forward address '%s': expected an IPv4 address",
+			     tok[1]);
 			return;
 		}
 	}
 	r = parse_int(hp, 1, 65535, &port);
 	if (r < 0) {
-		perr(p, p->line, r == -2 ? "forward host port '%s' out of range: 1..65535"
-					 : "bad forward host port '%s': expected a number",
+		perr(p, p->line,
+		     r == -2 ? "forward host port '%s' out of range: 1..65535"
+			     : "bad forward host port '%s': expected a number",
 		     hp);
 		return;
 	}
 	f.host_port = (int)port;
 	r = parse_int(tok[2], 1, 65535, &port);
 	if (r < 0) {
-		perr(p, p->line, r == -2 ? "forward guest port '%s' out of range: 1..65535"
-					 : "bad forward guest port '%s': expected a number",
+		perr(p, p->line,
+		     r == -2 ? "forward guest port '%s' out of range: 1..65535"
+			     : "bad forward guest port '%s': expected a number",
 		     tok[2]);
 		return;
 	}
 	f.guest_port = (int)port;
 	if (nd->n_forwards >= TOPO_MAX_FORWARDS) {
-		perr(p, p->line, "too many forwards in %s: at most %d", p->label, TOPO_MAX_FORWARDS);
+		perr(p, p->line, "too many forwards in %s: at most %d", p->label,
+		     TOPO_MAX_FORWARDS);
 		return;
 	}
 	add_listener(p, f.proto, a, f.host_port, nd->name, -1);
@@ -1256,29 +1296,33 @@ static void lan_key(struct parser *p, int k, const char *value)
 		uint32_t net, mask;
 
 		if (!slash) {
-			perr(p, p->line, "bad subnet '%s': expected a CIDR such as 192.168.0.0/24", value);
+			perr(p, p->line, "bad subnet '%s': expected a CIDR such as 192.168.0.0/24",
+			     value);
 			return;
 		}
 		*slash = '\0';
 		if (!parse_ip(buf, &lan->net) || parse_int(slash + 1, 0, 32, &prefix) < 0) {
-			perr(p, p->line, "bad subnet '%s': expected a CIDR such as 192.168.0.0/24", value);
+			perr(p, p->line, "bad subnet '%s': expected a CIDR such as 192.168.0.0/24",
+			     value);
 			return;
 		}
 		if (prefix < 8 || prefix > 30) {
-			perr(p, p->line, "subnet '%s': prefix /%ld out of range: /8../30", value, prefix);
+			perr(p, p->line, "subnet '%s': prefix /%ld out of range: /8../30", value,
+			     prefix);
 			return;
 		}
 		mask = prefix_mask((int)prefix);
 		net = h32(lan->net);
 		if (net & ~mask) {
-			perr(p, p->line, "subnet '%s' has host bits set: did you mean %s/%ld?", value,
-			     IP(mk_addr(net & mask)), prefix);
+			perr(p, p->line, "subnet '%s' has host bits set: did you mean %s/%ld?",
+			     value, IP(mk_addr(net & mask)), prefix);
 			return;
 		}
 		/* 0/8, loopback, multicast and class E cannot be a LAN. */
 		if ((net >> 24) == 0 || (net >> 24) == 127 || (net >> 24) >= 224) {
 			perr(p, p->line,
-			     "subnet '%s' is not usable for a lan: 0.0.0.0/8, 127.0.0.0/8 and 224.0.0.0/3 are reserved",
+			     "subnet '%s' is not usable for a lan: 0.0.0.0/8, 127.0.0.0/8 and "
+			     "224.0.0.0/3 are reserved",
 			     value);
 			return;
 		}
@@ -1301,7 +1345,8 @@ static void lan_key(struct parser *p, int k, const char *value)
 			*dash = '\0';
 		if (!dash || !parse_ip(buf, &lan->dhcp_lo) || !parse_ip(dash + 1, &lan->dhcp_hi)) {
 			perr(p, p->line,
-			     "bad dhcp range '%s': expected FIRST-LAST such as 192.168.0.100-192.168.0.199",
+			     "bad dhcp range '%s': expected FIRST-LAST such as "
+			     "192.168.0.100-192.168.0.199",
 			     value);
 			return;
 		}
@@ -1330,18 +1375,10 @@ static void node_key(struct parser *p, int k, const char *value)
 	struct pextra *x = &p->node_x[p->cur];
 
 	switch (k) {
-	case NODEK_IMAGE:
-		x->image_raw = xstrdup(value);
-		break;
-	case NODEK_MEMORY:
-		key_int(p, "memory", value, 16, 65536, "MiB", &nd->memory_mb);
-		break;
-	case NODEK_CPUS:
-		key_int(p, "cpus", value, 1, 64, "", &nd->cpus);
-		break;
-	case NODEK_NIC:
-		key_nic(p, value, &nd->nics, &nd->n_nics, "node", nd->name);
-		break;
+	case NODEK_IMAGE: x->image_raw = xstrdup(value); break;
+	case NODEK_MEMORY: key_int(p, "memory", value, 16, 65536, "MiB", &nd->memory_mb); break;
+	case NODEK_CPUS: key_int(p, "cpus", value, 1, 64, "", &nd->cpus); break;
+	case NODEK_NIC: key_nic(p, value, &nd->nics, &nd->n_nics, "node", nd->name); break;
 	case NODEK_NIC_MODEL:
 		if (!known_model(value)) {
 			bad_model(p, value);
@@ -1350,21 +1387,13 @@ static void node_key(struct parser *p, int k, const char *value)
 		free(nd->nic_model);
 		nd->nic_model = xstrdup(value);
 		break;
-	case NODEK_SERIAL:
-		key_serial(p, nd, value);
-		break;
-	case NODEK_READY:
-		key_ready(p, nd, value);
-		break;
+	case NODEK_SERIAL: key_serial(p, nd, value); break;
+	case NODEK_READY: key_ready(p, nd, value); break;
 	case NODEK_TIMEOUT:
 		key_int(p, "timeout", value, 1, 3600, "seconds", &nd->ready.timeout_s);
 		break;
-	case NODEK_FORWARD:
-		key_forward(p, nd, value);
-		break;
-	case NODEK_IMPAIR:
-		key_impair(p, x, value);
-		break;
+	case NODEK_FORWARD: key_forward(p, nd, value); break;
+	case NODEK_IMPAIR: key_impair(p, x, value); break;
 	}
 }
 
@@ -1374,16 +1403,12 @@ static void host_key(struct parser *p, int k, const char *value)
 	struct pextra *x = &p->host_x[p->cur];
 
 	switch (k) {
-	case HOSTK_NIC:
-		key_nic(p, value, &h->nics, &h->n_nics, "host", h->name);
-		break;
+	case HOSTK_NIC: key_nic(p, value, &h->nics, &h->n_nics, "host", h->name); break;
 	case HOSTK_COMMAND:
 		free(h->command);
 		h->command = xstrdup(value);
 		break;
-	case HOSTK_IMPAIR:
-		key_impair(p, x, value);
-		break;
+	case HOSTK_IMPAIR: key_impair(p, x, value); break;
 	}
 }
 
@@ -1398,11 +1423,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	switch (p->sect) {
 	case SECT_NONE:
-		perr(p, p->line, "key '%s' outside of any section: start with [lab], [lan NAME], [node NAME] or [host NAME]",
+		perr(p, p->line,
+		     "key '%s' outside of any section: start with [lab], [lan NAME], [node NAME] "
+		     "or [host NAME]",
 		     name);
 		return 1;
-	case SECT_BAD:
-		return 1;
+	case SECT_BAD: return 1;
 	case SECT_LAB:
 		keys = lab_keys;
 		n_keys = LABK_N;
@@ -1432,7 +1458,8 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	if (kl[k] && !keys[k].repeatable) {
-		perr(p, p->line, "duplicate key '%s' in %s (first at line %d)", name, p->label, kl[k]);
+		perr(p, p->line, "duplicate key '%s' in %s (first at line %d)", name, p->label,
+		     kl[k]);
 		return 1;
 	}
 	if (!kl[k])
@@ -1442,21 +1469,12 @@ static int handler(void *user, const char *section, const char *name, const char
 		return 1;
 	}
 	switch (p->sect) {
-	case SECT_LAB:
-		lab_key(p, k, value);
-		break;
-	case SECT_LAN:
-		lan_key(p, k, value);
-		break;
-	case SECT_NODE:
-		node_key(p, k, value);
-		break;
-	case SECT_HOST:
-		host_key(p, k, value);
-		break;
+	case SECT_LAB: lab_key(p, k, value); break;
+	case SECT_LAN: lan_key(p, k, value); break;
+	case SECT_NODE: node_key(p, k, value); break;
+	case SECT_HOST: host_key(p, k, value); break;
 	case SECT_NONE:
-	case SECT_BAD:
-		break;
+	case SECT_BAD: break;
 	}
 	return 1;
 }
@@ -1514,13 +1532,15 @@ static void validate_lans(struct parser *p)
 			uint32_t omask = prefix_mask(o->prefix);
 
 			if ((net & omask) == h32(o->net) || (h32(o->net) & mask) == net) {
-				perr(p, x->kl[LANK_SUBNET], "subnet %s/%d overlaps lan '%s' (%s/%d, line %d)",
-				     IP(lan->net), lan->prefix, o->name, IP(o->net), o->prefix, o->line);
+				perr(p, x->kl[LANK_SUBNET],
+				     "subnet %s/%d overlaps lan '%s' (%s/%d, line %d)",
+				     IP(lan->net), lan->prefix, o->name, IP(o->net), o->prefix,
+				     o->line);
 				return;
 			}
 		}
 		if (!x->addr_set)
-			lan->addr = mk_addr((net | ~mask) - 1);	/* last usable host */
+			lan->addr = mk_addr((net | ~mask) - 1); /* last usable host */
 		why = addr_problem(lan, lan->addr);
 		if (why) {
 			addr_error(p, x->kl[LANK_ADDRESS], "address", lan, lan->addr, why);
@@ -1533,7 +1553,8 @@ static void validate_lans(struct parser *p)
 			why = addr_problem(lan, lan->dhcp_hi);
 		if (why) {
 			if (!strcmp(why, "outside"))
-				perr(p, x->kl[LANK_DHCP], "dhcp range %s-%s is not inside lan '%s' (%s/%d)",
+				perr(p, x->kl[LANK_DHCP],
+				     "dhcp range %s-%s is not inside lan '%s' (%s/%d)",
 				     IP(lan->dhcp_lo), IP(lan->dhcp_hi), lan->name, IP(lan->net),
 				     lan->prefix);
 			else
@@ -1544,20 +1565,21 @@ static void validate_lans(struct parser *p)
 			return;
 		}
 		if (in_dhcp(lan, lan->addr)) {
-			perr(p, x->kl[LANK_DHCP], "dhcp range %s-%s contains the lan's own address %s",
-			     IP(lan->dhcp_lo), IP(lan->dhcp_hi), IP(lan->addr));
+			perr(p, x->kl[LANK_DHCP],
+			     "dhcp range %s-%s contains the lan's own address %s", IP(lan->dhcp_lo),
+			     IP(lan->dhcp_hi), IP(lan->addr));
 			return;
 		}
 	}
 }
 
 /* NICs of a node or host: LAN, addresses, names, models, impairments. */
-static void validate_nics(struct parser *p, const char *kind, const char *owner,
-			  struct nic *nics, int n_nics, struct pextra *x, const char *model)
+static void validate_nics(struct parser *p, const char *kind, const char *owner, struct nic *nics,
+			  int n_nics, struct pextra *x, const char *model)
 {
 	struct topo *t = p->t;
 	bool is_node = model != NULL;
-	int imp_line[TOPO_MAX_NICS] = { 0 };
+	int imp_line[TOPO_MAX_NICS] = {0};
 
 	for (int i = 0; i < n_nics && !p->failed; i++) {
 		struct nic *nic = &nics[i];
@@ -1576,11 +1598,13 @@ static void validate_nics(struct parser *p, const char *kind, const char *owner,
 		if (!nic->addr.s_addr) {
 			if (!is_node)
 				perr(p, nic->line,
-				     "nic on lan '%s' needs a fixed address: hosts run no DHCP client",
+				     "nic on lan '%s' needs a fixed address: hosts run no DHCP "
+				     "client",
 				     lan->name);
 			else if (!lan->dhcp_lo.s_addr)
 				perr(p, nic->line,
-				     "nic on lan '%s' has no fixed address and the lan has no dhcp range",
+				     "nic on lan '%s' has no fixed address and the lan has no dhcp "
+				     "range",
 				     lan->name);
 			continue;
 		}
@@ -1609,19 +1633,21 @@ static void validate_nics(struct parser *p, const char *kind, const char *owner,
 		}
 		if (pi->eth >= n_nics) {
 			if (n_nics == 1)
-				perr(p, pi->line, "impair names eth%d, but %s %s has only eth0", pi->eth,
-				     kind, owner);
+				perr(p, pi->line, "impair names eth%d, but %s %s has only eth0",
+				     pi->eth, kind, owner);
 			else
-				perr(p, pi->line, "impair names eth%d, but %s %s has only eth0..eth%d",
-				     pi->eth, kind, owner, n_nics - 1);
+				perr(p, pi->line,
+				     "impair names eth%d, but %s %s has only eth0..eth%d", pi->eth,
+				     kind, owner, n_nics - 1);
 			return;
 		}
 		for (int e = 0; e < n_nics; e++) {
 			if (pi->eth >= 0 && e != pi->eth)
 				continue;
 			if (imp_line[e]) {
-				perr(p, pi->line, "eth%d of %s %s is impaired twice (first at line %d)", e,
-				     kind, owner, imp_line[e]);
+				perr(p, pi->line,
+				     "eth%d of %s %s is impaired twice (first at line %d)", e, kind,
+				     owner, imp_line[e]);
 				return;
 			}
 			imp_line[e] = pi->line;
@@ -1672,7 +1698,8 @@ static void validate_image(struct parser *p, struct node *nd, struct pextra *x)
 	if (stat(nd->image, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			perr(p, line,
-			     "image '%s' not found (resolved to %s): run `make appliance` or put your image.bin there",
+			     "image '%s' not found (resolved to %s): run `make appliance` or put "
+			     "your image.bin there",
 			     raw, nd->image);
 		else
 			perr(p, line, "image '%s' cannot be accessed (resolved to %s): %s", raw,
@@ -1704,7 +1731,8 @@ static void validate_node(struct parser *p, struct node *nd, struct pextra *x)
 			nd->ready.regex = xstrdup("login:");
 		} else {
 			perr(p, nd->line,
-			     "node %s has no nic and ttyS0 is not a console: say how to tell it is up with ready = ...",
+			     "node %s has no nic and ttyS0 is not a console: say how to tell it is "
+			     "up with ready = ...",
 			     nd->name);
 			return;
 		}
@@ -1712,7 +1740,8 @@ static void validate_node(struct parser *p, struct node *nd, struct pextra *x)
 	switch (nd->ready.kind) {
 	case READY_CONSOLE:
 		if (nd->serial[0].kind != SERIAL_CONSOLE)
-			perr(p, rl, "ready = console needs ttyS0 to be a console, but it is %s (line %d)",
+			perr(p, rl,
+			     "ready = console needs ttyS0 to be a console, but it is %s (line %d)",
 			     serial_kind_name(nd->serial[0].kind), x->kl[NODEK_SERIAL]);
 		break;
 	case READY_DHCP:
@@ -1723,11 +1752,11 @@ static void validate_node(struct parser *p, struct node *nd, struct pextra *x)
 		if (!nd->n_nics)
 			perr(p, rl, "ready = tcp needs a nic, but node %s has none", nd->name);
 		break;
-	case READY_NONE:
-		break;
+	case READY_NONE: break;
 	}
 	if (nd->n_forwards && !nd->n_nics)
-		perr(p, nd->forwards[0].line, "forward needs a nic, but node %s has none", nd->name);
+		perr(p, nd->forwards[0].line, "forward needs a nic, but node %s has none",
+		     nd->name);
 }
 
 static void validate(struct parser *p)
@@ -1748,8 +1777,8 @@ static void validate(struct parser *p)
 			name[n - 5] = '\0';
 		why = valid_lab_name(name);
 		if (why) {
-			perr(p, 0, "lab name '%s' (from the file name) %s: set name = ... in [lab]", name,
-			     why);
+			perr(p, 0, "lab name '%s' (from the file name) %s: set name = ... in [lab]",
+			     name, why);
 			return;
 		}
 		t->name = xstrdup(name);
@@ -1778,7 +1807,8 @@ static void validate(struct parser *p)
 			for (int j = 0; j < t->nodes[i].n_nics; j++)
 				if (!strcmp(t->lans[l].name, t->nodes[i].nics[j].ifname)) {
 					perr(p, t->lans[l].line,
-					     "lan name '%s' is also the interface of eth%d of node %s: rename the lan",
+					     "lan name '%s' is also the interface of eth%d of node "
+					     "%s: rename the lan",
 					     t->lans[l].name, j, t->nodes[i].name);
 					return;
 				}
@@ -1786,7 +1816,8 @@ static void validate(struct parser *p)
 			for (int j = 0; j < t->hosts[i].n_nics; j++)
 				if (!strcmp(t->lans[l].name, t->hosts[i].nics[j].ifname)) {
 					perr(p, t->lans[l].line,
-					     "lan name '%s' is also the interface of eth%d of host %s: rename the lan",
+					     "lan name '%s' is also the interface of eth%d of host "
+					     "%s: rename the lan",
 					     t->lans[l].name, j, t->hosts[i].name);
 					return;
 				}
@@ -1794,8 +1825,8 @@ static void validate(struct parser *p)
 
 	/* 24 hash bits: a collision is unlikely but would break DHCP silently. */
 	{
-		struct nic **all = xcalloc((size_t)(t->n_nodes + t->n_hosts) * TOPO_MAX_NICS,
-					   sizeof(*all));
+		struct nic **all =
+			xcalloc((size_t)(t->n_nodes + t->n_hosts) * TOPO_MAX_NICS, sizeof(*all));
 		int n = 0;
 
 		for (int i = 0; i < t->n_nodes; i++)
@@ -1808,7 +1839,8 @@ static void validate(struct parser *p)
 			for (int j = 0; j < i; j++)
 				if (!memcmp(all[i]->mac, all[j]->mac, 6)) {
 					perr(p, all[i]->line,
-					     "derived MAC address of %s equals that of %s (line %d): rename one of them",
+					     "derived MAC address of %s equals that of %s (line "
+					     "%d): rename one of them",
 					     all[i]->ifname, all[j]->ifname, all[j]->line);
 					break;
 				}
@@ -1822,7 +1854,8 @@ static void validate(struct parser *p)
 static char *topo_dir(const char *path)
 {
 	const char *slash = strrchr(path, '/');
-	_cleanup_free_ char *d = slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
+	_cleanup_free_ char *d =
+		slash ? xasprintf("%.*s", (int)(slash - path), path) : xstrdup(".");
 	char *real, cwd[PATH_MAX];
 
 	if (!*d)
@@ -1840,7 +1873,7 @@ static char *topo_dir(const char *path)
 static int topo_parse(const char *buf, size_t len, const char *path, struct topo **out,
 		      struct topo_err *err)
 {
-	struct parser p = { 0 };
+	struct parser p = {0};
 	struct topo *t = xcalloc(1, sizeof(*t));
 	int r;
 
@@ -1852,7 +1885,7 @@ static int topo_parse(const char *buf, size_t len, const char *path, struct topo
 	p.buf = buf;
 	p.len = len;
 
-	ini_allow_multiline = false;	/* see DOC at the top */
+	ini_allow_multiline = false; /* see DOC at the top */
 	r = ini_parse_stream(reader, &p, handler, &p);
 	if (r > 0 && (!p.failed || r < err->line)) {
 		p.failed = false;
@@ -1886,8 +1919,7 @@ static int topo_parse(const char *buf, size_t len, const char *path, struct topo
 	return 0;
 }
 
-int topo_load_string(const char *text, const char *path, struct topo **out,
-		     struct topo_err *err)
+int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err)
 {
 	return topo_parse(text, strlen(text), path, out, err);
 }
@@ -1908,7 +1940,8 @@ int topo_load(const char *path, struct topo **out, struct topo_err *err)
 		return -1;
 	}
 	if (stat(path, &st) == 0 && st.st_size > TOPO_FILE_MAX) {
-		set_err(err, path, 0, "file too large: a topology is at most %d bytes", TOPO_FILE_MAX);
+		set_err(err, path, 0, "file too large: a topology is at most %d bytes",
+			TOPO_FILE_MAX);
 		return -1;
 	}
 	buf = read_file(path, &len);
@@ -2034,20 +2067,13 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
 const char *serial_kind_name(enum serial_kind k)
 {
 	switch (k) {
-	case SERIAL_CONSOLE:
-		return "console";
-	case SERIAL_LOOP:
-		return "loop";
-	case SERIAL_RINGBUF:
-		return "ringbuf";
-	case SERIAL_TCP:
-		return "tcp";
-	case SERIAL_UNIX:
-		return "unix";
-	case SERIAL_LOG:
-		return "log";
-	case SERIAL_NONE:
-		return "none";
+	case SERIAL_CONSOLE: return "console";
+	case SERIAL_LOOP: return "loop";
+	case SERIAL_RINGBUF: return "ringbuf";
+	case SERIAL_TCP: return "tcp";
+	case SERIAL_UNIX: return "unix";
+	case SERIAL_LOG: return "log";
+	case SERIAL_NONE: return "none";
 	}
 	return "?";
 }
@@ -2055,14 +2081,10 @@ const char *serial_kind_name(enum serial_kind k)
 const char *ready_kind_name(enum ready_kind k)
 {
 	switch (k) {
-	case READY_DHCP:
-		return "dhcp";
-	case READY_CONSOLE:
-		return "console";
-	case READY_TCP:
-		return "tcp";
-	case READY_NONE:
-		return "none";
+	case READY_DHCP: return "dhcp";
+	case READY_CONSOLE: return "console";
+	case READY_TCP: return "tcp";
+	case READY_NONE: return "none";
 	}
 	return "?";
 }

@@ -13,16 +13,16 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
-#define TOPO_NAME_MAX 12	/* longest lab/lan/node/host name */
-#define TOPO_MAX_NICS 8		/* per node or host: eth0..eth7 */
-#define TOPO_MAX_SERIAL 16	/* ttyS0..ttyS3 + three pci-serial-4x */
+#define TOPO_NAME_MAX 12   /* longest lab/lan/node/host name */
+#define TOPO_MAX_NICS 8	   /* per node or host: eth0..eth7 */
+#define TOPO_MAX_SERIAL 16 /* ttyS0..ttyS3 + three pci-serial-4x */
 #define TOPO_MAX_FORWARDS 32
 #define TOPO_READY_TIMEOUT_DEFAULT 120
 
 enum serial_kind {
-	SERIAL_CONSOLE,	/* supervisor-owned, logged, attachable */
+	SERIAL_CONSOLE, /* supervisor-owned, logged, attachable */
 	SERIAL_LOOP,	/* real loopback: FIFO behind a pipe chardev */
-	SERIAL_RINGBUF,	/* QEMU ring buffer, readable over QMP */
+	SERIAL_RINGBUF, /* QEMU ring buffer, readable over QMP */
 	SERIAL_TCP,	/* telnet listener on host loopback, port in .tcp_port */
 	SERIAL_UNIX,	/* unix socket in the runtime dir */
 	SERIAL_LOG,	/* output to a log file only */
@@ -36,17 +36,17 @@ struct serial_port {
 };
 
 enum ready_kind {
-	READY_DHCP,	/* every NIC with a LAN has a lease */
-	READY_CONSOLE,	/* regex seen on the console port */
-	READY_TCP,	/* TCP port open on the node's first address */
-	READY_NONE,	/* ready as soon as QEMU runs */
+	READY_DHCP,    /* every NIC with a LAN has a lease */
+	READY_CONSOLE, /* regex seen on the console port */
+	READY_TCP,     /* TCP port open on the node's first address */
+	READY_NONE,    /* ready as soon as QEMU runs */
 };
 
 struct ready {
 	enum ready_kind kind;
-	char *regex;	/* READY_CONSOLE: POSIX extended regex */
-	int port;	/* READY_TCP */
-	int timeout_s;	/* bounded wait, default 120 */
+	char *regex;   /* READY_CONSOLE: POSIX extended regex */
+	int port;      /* READY_TCP */
+	int timeout_s; /* bounded wait, default 120 */
 };
 
 /* Link impairment (netem); zero values mean "not set". */
@@ -54,27 +54,27 @@ struct impair {
 	bool set;
 	uint32_t delay_us;
 	uint32_t jitter_us;
-	double loss_pct;	/* 0..100 */
-	uint64_t rate_bps;	/* bits per second */
+	double loss_pct;   /* 0..100 */
+	uint64_t rate_bps; /* bits per second */
 };
 
 struct lan {
-	char *name;		/* also the bridge's interface name in the lab */
-	struct in_addr net;	/* network address */
-	int prefix;		/* 0..30 */
-	struct in_addr addr;	/* lab side of the bridge: gateway, DHCP, DNS */
+	char *name;			 /* also the bridge's interface name in the lab */
+	struct in_addr net;		 /* network address */
+	int prefix;			 /* 0..30 */
+	struct in_addr addr;		 /* lab side of the bridge: gateway, DHCP, DNS */
 	struct in_addr dhcp_lo, dhcp_hi; /* dynamic range; 0.0.0.0 if none */
-	char *uplink;		/* NULL or "pasta" */
+	char *uplink;			 /* NULL or "pasta" */
 	int line;
 };
 
 struct nic {
 	char *lan_name;
-	struct lan *lan;	/* resolved */
-	struct in_addr addr;	/* fixed address; 0.0.0.0 if dynamic */
-	uint8_t mac[6];		/* derived from lab, owner and index */
-	char ifname[16];	/* lab-side tap/veth name, e.g. "vacm1-0" */
-	char *model;		/* QEMU NIC model (nodes only) */
+	struct lan *lan;     /* resolved */
+	struct in_addr addr; /* fixed address; 0.0.0.0 if dynamic */
+	uint8_t mac[6];	     /* derived from lab, owner and index */
+	char ifname[16];     /* lab-side tap/veth name, e.g. "vacm1-0" */
+	char *model;	     /* QEMU NIC model (nodes only) */
 	struct impair impair;
 	int line;
 };
@@ -86,7 +86,7 @@ enum forward_proto {
 
 struct forward {
 	enum forward_proto proto;
-	char *host_addr;	/* "127.0.0.1" by default */
+	char *host_addr; /* "127.0.0.1" by default */
 	int host_port;
 	int guest_port;
 	int line;
@@ -94,14 +94,14 @@ struct forward {
 
 struct node {
 	char *name;
-	char *image;		/* absolute path */
-	int memory_mb;		/* 16..65536, default 256 */
-	int cpus;		/* 1..64, default 1 */
-	char *nic_model;	/* default "virtio-net-pci" */
+	char *image;	 /* absolute path */
+	int memory_mb;	 /* 16..65536, default 256 */
+	int cpus;	 /* 1..64, default 1 */
+	char *nic_model; /* default "virtio-net-pci" */
 	struct nic *nics;
 	int n_nics;
 	struct serial_port serial[TOPO_MAX_SERIAL];
-	int n_serial;		/* default 1: console */
+	int n_serial; /* default 1: console */
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
@@ -113,15 +113,15 @@ struct host {
 	char *name;
 	struct nic *nics;
 	int n_nics;
-	char *command;		/* run with /bin/sh -c */
+	char *command; /* run with /bin/sh -c */
 	int line;
 };
 
 struct topo {
-	char *path;		/* as given */
-	char *dir;		/* absolute directory of the file */
-	char *name;		/* [lab] name, default: file basename sans .conf */
-	char *domain;		/* DNS domain, default: lab name */
+	char *path;   /* as given */
+	char *dir;    /* absolute directory of the file */
+	char *name;   /* [lab] name, default: file basename sans .conf */
+	char *domain; /* DNS domain, default: lab name */
 	struct lan *lans;
 	int n_lans;
 	struct node *nodes;
@@ -132,15 +132,14 @@ struct topo {
 
 struct topo_err {
 	char file[256];
-	int line;		/* 0 if the error concerns the whole file */
+	int line; /* 0 if the error concerns the whole file */
 	char msg[256];
 };
 
 /* Parse and validate @path. On error returns -1 and fills @err. */
 int topo_load(const char *path, struct topo **out, struct topo_err *err);
 /* Same for an in-memory text; @path is used for messages and relative paths. */
-int topo_load_string(const char *text, const char *path, struct topo **out,
-		     struct topo_err *err);
+int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err);
 void topo_free(struct topo *t);
 
 /* Print "FILE:LINE: message" (or "FILE: message") to stderr. */

@@ -12,7 +12,7 @@
 
 struct up_opts {
 	const char *topo_path;
-	const char *name;	/* override the lab name */
+	const char *name; /* override the lab name */
 	bool keep_domain;
 	bool no_boot, foreground, fresh, json, quiet;
 	const char *snapshot;

@@ -16,12 +16,12 @@
 /* Exit codes, documented in README.md and `vacmlab --help`. */
 enum vacmlab_exit {
 	EXIT_OK = 0,
-	EXIT_CONFIG = 1,	/* usage or topology error: nothing started */
-	EXIT_ENV = 2,		/* environment: no user namespaces, no tun, ... */
-	EXIT_CHILD = 3,		/* a child (QEMU, dnsmasq) failed */
-	EXIT_TIMEOUT = 4,	/* readiness or wait timed out */
-	EXIT_STATE = 5,		/* lab not running / already running / busy */
-	EXIT_RUN_INFRA = 125,	/* `vacmlab run`: the lab could not come up */
+	EXIT_CONFIG = 1,      /* usage or topology error: nothing started */
+	EXIT_ENV = 2,	      /* environment: no user namespaces, no tun, ... */
+	EXIT_CHILD = 3,	      /* a child (QEMU, dnsmasq) failed */
+	EXIT_TIMEOUT = 4,     /* readiness or wait timed out */
+	EXIT_STATE = 5,	      /* lab not running / already running / busy */
+	EXIT_RUN_INFRA = 125, /* `vacmlab run`: the lab could not come up */
 };
 
 extern const char *prog_name;
@@ -52,7 +52,10 @@ int rm_rf(const char *path);
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
 
-static inline void freep(void *p) { free(*(void **)p); }
+static inline void freep(void *p)
+{
+	free(*(void **)p);
+}
 static inline void closep(int *fd)
 {
 	if (*fd >= 0)

@@ -209,7 +209,7 @@ int nlx_route_default(struct nlx *nl, struct in_addr gw)
 {
 	struct rtnl_route *rt = rtnl_route_alloc();
 	struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
-	struct nl_addr *dst = nl_addr_build(AF_INET, &(struct in_addr){ 0 }, 4);
+	struct nl_addr *dst = nl_addr_build(AF_INET, &(struct in_addr){0}, 4);
 	struct nl_addr *via = nl_addr_build(AF_INET, &gw, 4);
 	int r;
 
@@ -318,7 +318,7 @@ int nlx_qdisc_clear(struct nlx *nl, const char *ifname)
 
 int tap_open(const char *name)
 {
-	struct ifreq ifr = { 0 };
+	struct ifreq ifr = {0};
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 
 	if (fd < 0)

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!text)
 		return 0;
 	memcpy(text, data, size);
-	text[size] = '\0';	/* the text ends at the first NUL, like a C string */
+	text[size] = '\0'; /* the text ends at the first NUL, like a C string */
 	if (topo_load_string(text, "fuzz/fuzz.conf", &t, &err) == 0) {
 		/* A success must be a consistent model. */
 		for (int i = 0; i < t->n_nodes; i++)
@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 					abort();
 		topo_free(t);
 	} else if (!err.msg[0]) {
-		abort();	/* a failure must say why */
+		abort(); /* a failure must say why */
 	}
 	impair_parse(text, &im, msg, sizeof(msg));
 	free(text);

@@ -30,23 +30,23 @@ __attribute__((format(printf, 2, 3), unused)) static int ok(int cond, const char
 }
 
 /* Compare two strings; on mismatch print both as TAP diagnostics. */
-#define is_str(got, want, ...)                                                 \
-	({                                                                     \
-		const char *g_ = (got), *w_ = (want);                          \
-		int r_ = ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__);     \
-		if (!r_)                                                       \
-			printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)", \
-			       w_ ? w_ : "(null)");                            \
-		r_;                                                            \
+#define is_str(got, want, ...)                                                                     \
+	({                                                                                         \
+		const char *g_ = (got), *w_ = (want);                                              \
+		int r_ = ok(g_ && w_ && strcmp(g_, w_) == 0, __VA_ARGS__);                         \
+		if (!r_)                                                                           \
+			printf("#   got:  '%s'\n#   want: '%s'\n", g_ ? g_ : "(null)",             \
+			       w_ ? w_ : "(null)");                                                \
+		r_;                                                                                \
 	})
 
-#define is_int(got, want, ...)                                                 \
-	({                                                                     \
-		long long g_ = (got), w_ = (want);                             \
-		int r_ = ok(g_ == w_, __VA_ARGS__);                            \
-		if (!r_)                                                       \
-			printf("#   got:  %lld\n#   want: %lld\n", g_, w_);        \
-		r_;                                                            \
+#define is_int(got, want, ...)                                                                     \
+	({                                                                                         \
+		long long g_ = (got), w_ = (want);                                                 \
+		int r_ = ok(g_ == w_, __VA_ARGS__);                                                \
+		if (!r_)                                                                           \
+			printf("#   got:  %lld\n#   want: %lld\n", g_, w_);                        \
+		r_;                                                                                \
 	})
 
 __attribute__((unused)) static int done_testing(void)

@@ -58,9 +58,9 @@ static void expect_problem(const char *name, const char *want)
 
 static void check_standin_partitions(const char *name, const struct image_info *in)
 {
-	static const uint8_t types[4] = { 0x0c, 0xda, 0x83, 0x83 };
-	static const uint32_t starts[4] = { 2048, 18432, 51200, 67584 };
-	static const uint32_t sizes[4] = { 16384, 32768, 16384, 40000 };
+	static const uint8_t types[4] = {0x0c, 0xda, 0x83, 0x83};
+	static const uint32_t starts[4] = {2048, 18432, 51200, 67584};
+	static const uint32_t sizes[4] = {16384, 32768, 16384, 40000};
 	bool all = true;
 
 	for (int i = 0; i < 4; i++)
@@ -84,8 +84,8 @@ static void test_good(void)
 	is_int(in.version, 3, "good.qcow2: version 3");
 	is_int((long long)in.virtual_size, 64 << 20, "good.qcow2: virtual size 64 MiB");
 	is_int((long long)in.cluster_size, 65536, "good.qcow2: 64 KiB clusters");
-	ok(!in.compressed && in.clusters_data > 8, "good.qcow2: %llu data clusters, none compressed",
-	   (unsigned long long)in.clusters_data);
+	ok(!in.compressed && in.clusters_data > 8,
+	   "good.qcow2: %llu data clusters, none compressed", (unsigned long long)in.clusters_data);
 	is_int(in.backing_depth, 0, "good.qcow2: no backing file");
 	check_standin_partitions("good.qcow2", &in);
 
@@ -150,21 +150,25 @@ static void test_bad(void)
 	stat(fx("l1-beyond.qcow2"), &st);
 	snprintf(want, sizeof(want),
 		 "corrupt L1 table offset: the L1 table at 0x100000000000 lies beyond the end of "
-		 "the file (%lld bytes)", (long long)st.st_size);
+		 "the file (%lld bytes)",
+		 (long long)st.st_size);
 	expect_error("l1-beyond.qcow2", want);
 	expect_error("l1-absurd.qcow2",
 		     "corrupt L1 table: 4294967295 entries is absurd (QEMU's limit is 4194304)");
-	snprintf(want, sizeof(want), "backing file %s/gone.qcow2: cannot open: No such file or directory",
-		 dir);
+	snprintf(want, sizeof(want),
+		 "backing file %s/gone.qcow2: cannot open: No such file or directory", dir);
 	expect_error("overlay-missing.qcow2", want);
-	snprintf(want, sizeof(want), "backing file %s/loop.qcow2: the backing chain loops: this is "
-		 "%s/loop.qcow2 again", dir, dir);
+	snprintf(want, sizeof(want),
+		 "backing file %s/loop.qcow2: the backing chain loops: this is "
+		 "%s/loop.qcow2 again",
+		 dir, dir);
 	expect_error("loop.qcow2", want);
 	if (access(fx("zstd.qcow2"), F_OK) == 0)
-		expect_error("zstd.qcow2",
-			     "the cluster at guest offset 0x0 is zstd-compressed, which vacmlab cannot "
-			     "read: convert the image with qemu-img convert -O qcow2 (without -c) or "
-			     "with -o compression_type=zlib");
+		expect_error(
+			"zstd.qcow2",
+			"the cluster at guest offset 0x0 is zstd-compressed, which vacmlab cannot "
+			"read: convert the image with qemu-img convert -O qcow2 (without -c) or "
+			"with -o compression_type=zlib");
 	else
 		ok(1, "# SKIP qemu-img without zstd: no zstd.qcow2");
 	expect_error(".", "is a directory, not a disk image");
@@ -173,8 +177,9 @@ static void test_bad(void)
 		       "only 2 partitions: sda3 (/etc/config) and sda4 (nvlog) missing");
 	expect_problem("no-signature.qcow2",
 		       "no MBR: bytes 510-511 are 00 00, not the 55 AA boot signature");
-	expect_problem("no-bootcode.qcow2",
-		       "no boot code: MBR bytes 0-439 are all zero, the BIOS cannot boot this disk");
+	expect_problem(
+		"no-bootcode.qcow2",
+		"no boot code: MBR bytes 0-439 are all zero, the BIOS cannot boot this disk");
 	expect_problem("overlap.qcow2",
 		       "sda1 (sectors 2048-18431) and sda2 (sectors 4096-36863) overlap");
 
@@ -184,19 +189,25 @@ static void test_bad(void)
 	is_str(warn, "", "image_check: no warning for good.qcow2");
 	is_int(image_check_warn(fx("two-partitions.qcow2"), err, sizeof(err), warn, sizeof(warn)),
 	       0, "image_check: two-partitions.qcow2 boots, so it passes");
-	snprintf(want, sizeof(want), "%s/two-partitions.qcow2: not VACM-shaped: only 2 partitions: "
-		 "sda3 (/etc/config) and sda4 (nvlog) missing", dir);
+	snprintf(want, sizeof(want),
+		 "%s/two-partitions.qcow2: not VACM-shaped: only 2 partitions: "
+		 "sda3 (/etc/config) and sda4 (nvlog) missing",
+		 dir);
 	is_str(warn, want, "image_check: ... with a warning");
 	is_int(image_check(fx("no-signature.qcow2"), err, sizeof(err)), -1,
 	       "image_check: no-signature.qcow2 fails");
-	snprintf(want, sizeof(want), "%s/no-signature.qcow2: no MBR: bytes 510-511 are 00 00, not "
-		 "the 55 AA boot signature", dir);
+	snprintf(want, sizeof(want),
+		 "%s/no-signature.qcow2: no MBR: bytes 510-511 are 00 00, not "
+		 "the 55 AA boot signature",
+		 dir);
 	is_str(err, want, "image_check: no-signature message");
 	is_int(image_check(fx("no-bootcode.qcow2"), err, sizeof(err)), -1,
 	       "image_check: no-bootcode.qcow2 fails");
 	is_int(image_check(fx("raw.img"), err, sizeof(err)), -1, "image_check: raw.img fails");
-	snprintf(want, sizeof(want), "%s/raw.img: not a QCOW2 image (no QFI\\xfb magic): looks like "
-		 "a raw disk image; convert it with qemu-img convert -O qcow2", dir);
+	snprintf(want, sizeof(want),
+		 "%s/raw.img: not a QCOW2 image (no QFI\\xfb magic): looks like "
+		 "a raw disk image; convert it with qemu-img convert -O qcow2",
+		 dir);
 	is_str(err, want, "image_check: raw.img message");
 	is_int(image_check(fx("empty.img"), err, sizeof(err)), -1, "image_check: empty.img fails");
 	is_int(image_check(fx("truncated.qcow2"), err, sizeof(err)), -1,
@@ -294,8 +305,8 @@ static uint64_t rnd(void)
 
 static void test_fuzz(void)
 {
-	static const char *const seeds[] = { "good.qcow2", "compressed.qcow2", "overlay.qcow2",
-					     "extl2.qcow2", "v2.qcow2" };
+	static const char *const seeds[] = {"good.qcow2", "compressed.qcow2", "overlay.qcow2",
+					    "extl2.qcow2", "v2.qcow2"};
 	const char *env = getenv("VACMLAB_FUZZ_SEED");
 	long long deadline = now_ms() + 20000;
 	unsigned int iters = 0, errors = 0, reads = 0, bad = 0;
@@ -330,19 +341,14 @@ static void test_fuzz(void)
 						       : rnd() % len;
 
 				switch (rnd() % 4) {
-				case 0:
-					m[off] = (uint8_t)rnd();
-					break;
-				case 1:
-					m[off] ^= (uint8_t)(1u << (rnd() % 8));
-					break;
+				case 0: m[off] = (uint8_t)rnd(); break;
+				case 1: m[off] ^= (uint8_t)(1u << (rnd() % 8)); break;
 				case 2: /* a whole big-endian field */
-					for (size_t b = off & ~(size_t)7; b < (off | 7) && b < len; b++)
+					for (size_t b = off & ~(size_t)7; b < (off | 7) && b < len;
+					     b++)
 						m[b] = (uint8_t)rnd();
 					break;
-				default:
-					mlen = (size_t)(rnd() % len);
-					break;
+				default: mlen = (size_t)(rnd() % len); break;
 				}
 			}
 			fd = open(target, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

@@ -282,8 +282,8 @@ static void test_lines(void)
 
 	expect_err("[lan a]\nsubnet = 10.0.0.0/24\nbroken line\n[lan b]\nfoo = 1\n",
 		   "t.conf:3: syntax error", "syntax error before a key error");
-	expect_err("[lan a]\nfoo = 1\nbroken line\n",
-		   "t.conf:2: unknown key 'foo' in [lan a]", "key error before a syntax error");
+	expect_err("[lan a]\nfoo = 1\nbroken line\n", "t.conf:2: unknown key 'foo' in [lan a]",
+		   "key error before a syntax error");
 	expect_err("; c\n\n[lan a]\n\n\nsubnet = 10.0.0.0/33\n",
 		   "t.conf:6: bad subnet '10.0.0.0/33': expected a CIDR such as 192.168.0.0/24",
 		   "line counting over blank lines and comments");
@@ -295,9 +295,11 @@ static void test_lines(void)
 
 	/* glibc's regcomp() would need gigabytes for nested repetitions. */
 	expect_err("[node a]\nimage = /bin/sh\nready = console ((a{99}){99}){99}\n",
-		   "t.conf:3: ready regex '((a{99}){99}){99}' is too complex: stacked or deeply nested repetitions such as a?? or ((a{99}){99}){99}",
+		   "t.conf:3: ready regex '((a{99}){99}){99}' is too complex: stacked or deeply "
+		   "nested repetitions such as a?? or ((a{99}){99}){99}",
 		   "nested intervals refused before regcomp");
-	t = load_str("[node a]\nimage = /bin/sh\nready = console \"[0-9]{1,3}(\\.[0-9]{1,3}){3} (a|b)+\"\n",
+	t = load_str("[node a]\nimage = /bin/sh\nready = console \"[0-9]{1,3}(\\.[0-9]{1,3}){3} "
+		     "(a|b)+\"\n",
 		     "t.conf", &err);
 	ok(t != NULL, "an ordinary regex with intervals is accepted");
 	topo_free(t);
@@ -356,8 +358,9 @@ static void test_cli(void)
 		printf("ok %d # SKIP VACMLAB not set: no CLI checks\n", ++tap_n);
 		return;
 	}
-	cmd = xasprintf("'%s' check tests/topo/invalid/unknown-key.conf >/dev/null 2>/tmp/test_topo.%d",
-			bin, (int)getpid());
+	cmd = xasprintf(
+		"'%s' check tests/topo/invalid/unknown-key.conf >/dev/null 2>/tmp/test_topo.%d",
+		bin, (int)getpid());
 	st = system(cmd);
 	is_int(WIFEXITED(st) ? WEXITSTATUS(st) : -1, 1, "check on an invalid file exits 1");
 	free(cmd);
