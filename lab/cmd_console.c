@@ -123,11 +123,9 @@ int cmd_console(int argc, char **argv)
 	lab = argv[optind];
 	node = argv[optind + 1];
 	if (argc - optind == 3) {
-		port = console_port_parse(argv[optind + 2]);
-		if (port < 0) {
-			msg_err("bad port '%s': expected 0..15 or ttySN", argv[optind + 2]);
+		port = console_port_arg(argv[optind + 2]);
+		if (port < 0)
 			return EXIT_CONFIG;
-		}
 	}
 	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
 		msg_err("%s", err);

@@ -127,11 +127,9 @@ int cmd_logs(int argc, char **argv)
 	lab = argv[optind];
 	node = argv[optind + 1];
 	if (argc - optind == 3) {
-		port = console_port_parse(argv[optind + 2]);
-		if (port < 0) {
-			msg_err("bad port '%s': expected 0..15 or ttySN", argv[optind + 2]);
+		port = console_port_arg(argv[optind + 2]);
+		if (port < 0)
 			return EXIT_CONFIG;
-		}
 	}
 	rundir = rundir_lab(lab);
 	if (!state && lab_is_up(rundir)) {

@@ -176,19 +176,15 @@ int cmd_send(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
 		switch (c) {
 		case 'P':
-			port = console_port_parse(optarg);
-			if (port < 0) {
-				msg_err("bad port '%s': expected 0..15 or ttySN", optarg);
+			port = console_port_arg(optarg);
+			if (port < 0)
 				return EXIT_CONFIG;
-			}
 			break;
 		case 'e': expect = optarg; break;
 		case 't':
-			timeout = console_parse_seconds(optarg);
-			if (timeout < 0) {
-				msg_err("bad timeout '%s': expected seconds", optarg);
+			timeout = console_seconds_arg(optarg);
+			if (timeout < 0)
 				return EXIT_CONFIG;
-			}
 			break;
 		case 'q': quiet = true; break;
 		case 'r': raw = true; break;

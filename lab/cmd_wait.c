@@ -56,18 +56,14 @@ int cmd_wait(int argc, char **argv)
 		switch (c) {
 		case 'c': regex = optarg; break;
 		case 'P':
-			port = console_port_parse(optarg);
-			if (port < 0) {
-				msg_err("bad port '%s': expected 0..15 or ttySN", optarg);
+			port = console_port_arg(optarg);
+			if (port < 0)
 				return EXIT_CONFIG;
-			}
 			break;
 		case 't':
-			timeout = console_parse_seconds(optarg);
-			if (timeout < 0) {
-				msg_err("bad timeout '%s': expected seconds", optarg);
+			timeout = console_seconds_arg(optarg);
+			if (timeout < 0)
 				return EXIT_CONFIG;
-			}
 			break;
 		case 'n': fresh = true; break;
 		case 'p': print = true; break;

@@ -379,3 +379,21 @@ void log_print_tail(const char *path, int lines)
 			break;
 	}
 }
+
+int console_port_arg(const char *s)
+{
+	int port = console_port_parse(s);
+
+	if (port < 0)
+		msg_err("bad port '%s': expected 0..15 or ttySN", s);
+	return port;
+}
+
+double console_seconds_arg(const char *s)
+{
+	double v = console_parse_seconds(s);
+
+	if (v < 0)
+		msg_err("bad timeout '%s': expected seconds", s);
+	return v;
+}

@@ -24,6 +24,8 @@ struct port_info {
 
 /* "3", "ttyS3" or "/dev/ttyS3" -> 3; -1 if not a port name. */
 int console_port_parse(const char *s);
+/* The same for a command-line argument: prints the error, returns -1. */
+int console_port_arg(const char *s);
 
 /* Port @idx of @node in running lab @lab. 0, or -1 with a message in @err
  * and the exit code to use in *@code (EXIT_STATE: not running; EXIT_CONFIG:
@@ -72,5 +74,7 @@ void log_print_tail(const char *path, int lines);
 
 /* Parse a duration in seconds ("2", "0.5"); -1 if bad. */
 double console_parse_seconds(const char *s);
+/* The same for a command-line argument: prints the error, returns -1. */
+double console_seconds_arg(const char *s);
 
 #endif

@@ -22,8 +22,18 @@ if [ -z "$me_net" ] || [ -z "$up_net" ] || [ "$me_net" = "$up_net" ] || [ -z "$m
 fi
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# The source tree may itself live under /tmp (CI clones there): keep a handle
+# on it and bind it back into the fresh /tmp at the same path.
+exec 9<"$ROOT"
 mount -t tmpfs -o mode=1777 vacmlab-attach-t /tmp || { echo "Bail out! mount tmpfs /tmp"; exit 1; }
 [ -d /run/user ] && mount -t tmpfs -o mode=0755 vacmlab-attach-t /run/user
+case "$ROOT/" in
+/tmp/* | /run/user/*)
+	mkdir -p "$ROOT" && mount --no-canonicalize --bind /proc/self/fd/9 "$ROOT" ||
+		{ echo "Bail out! rebinding the source tree $ROOT"; exit 1; }
+	;;
+esac
+exec 9<&-
 unset XDG_RUNTIME_DIR VACMLAB_RUNTIME_DIR SUDO_UID SUDO_USER SUDO_GID
 T=$(mktemp -d)
 CONF=$T/conf/attach.conf
