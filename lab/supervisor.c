@@ -284,6 +284,13 @@ static pid_t fork_holder(void)
 	return pid;
 }
 
+/* The temporary name of a host's NIC @idx inner veth end, created in the
+ * host's namespace and renamed ethN there. */
+static void host_peer_name(int idx, char peer[16])
+{
+	snprintf(peer, 16, "vacmlab-p%u", (unsigned)idx % 100);
+}
+
 static int host_inside(struct sv_host *h, char *err, size_t errlen)
 {
 	struct nlx *nl;
@@ -298,7 +305,10 @@ static int host_inside(struct sv_host *h, char *err, size_t errlen)
 		char in[16];
 
 		snprintf(in, sizeof(in), "eth%d", j);
-		if ((r = nlx_link_rename(nl, nic->ifname, in)) ||
+		char peer[16];
+
+		host_peer_name(j, peer);
+		if ((r = nlx_link_rename(nl, peer, in)) ||
 		    (nic->addr.s_addr && (r = nlx_addr_add(nl, in, nic->addr, nic->lan->prefix))) ||
 		    (r = nlx_link_up(nl, in, NULL))) {
 			snprintf(err, errlen, "configuring %s of host %s: %s", in, h->cfg->name,
@@ -332,7 +342,7 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 		struct nic *nic = &h->cfg->nics[j];
 		char peer[16];
 
-		snprintf(peer, sizeof(peer), "%.12s-p", nic->ifname);
+		host_peer_name(j, peer);
 		/* The lab end keeps the NIC's name; the host end is renamed
 		 * ethN inside. Create with the inner end's temporary name. */
 		if ((r = nlx_veth_add(sv->nl, nic->ifname, peer, h->holder))) {
@@ -346,20 +356,13 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 			return -1;
 		}
 	}
-	/* Configure the inside from a short-lived child. The veth peers were
-	 * created as "<ifname>-p"; the child renames them ethN. */
+	/* Configure the inside from a short-lived child, which renames the
+	 * veth peers ethN. */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
 	pid = fork();
 	if (pid == 0) {
 		close(p[0]);
-		for (int j = 0; j < h->cfg->n_nics; j++) {
-			/* host_inside() renames from nic->ifname; point it at
-			 * the peer's name. */
-			snprintf(h->cfg->nics[j].ifname + strlen(h->cfg->nics[j].ifname),
-				 sizeof(h->cfg->nics[j].ifname) - strlen(h->cfg->nics[j].ifname),
-				 "-p");
-		}
 		r = host_inside(h, err, sizeof(err));
 		if (r && write(p[1], err, strlen(err)) < 0)
 			_exit(2);

@@ -20,9 +20,14 @@ name = np
 [lan lan]
 subnet = 192.168.61.0/24
 address = 192.168.61.254
+[lan lan2]
+subnet = 192.168.66.0/24
 [host svc]
 nic = lan 192.168.61.20
 command = sleep 600
+[host abcdefghijkl]
+nic = lan 192.168.61.21
+nic = lan2 192.168.66.21
 EOT
 cp "$IMAGE" "$TMPDIR_TEST/img.bin" 2>/dev/null || : > "$TMPDIR_TEST/img.bin"
 cat > "$TMPDIR_TEST/nt.conf" <<EOT
@@ -47,6 +52,9 @@ like "$(as_nobody "$VACMLAB" exec np -- ip -br link show lan)" "^lan +UP" "the L
 ok_cmd "exec ping reaches the [host] by address over a veth" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 192.168.61.20
 ok_cmd "exec ping reaches the [host] by DNS name through dnsmasq" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 svc.np
 ok_cmd "exec --host runs inside the host's own namespace" as_nobody "$VACMLAB" exec np --host svc -- ping -c1 -W5 192.168.61.254
+like "$(as_nobody "$VACMLAB" exec np --host abcdefghijkl -- ip -br addr)" "eth0.* 192\.168\.61\.21/24.*eth1.* 192\.168\.66\.21/24" \
+	"a host with a 12-character name gets both NICs as eth0 and eth1"
+ok_cmd "its second NIC is reachable on the second LAN" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 192.168.66.21
 is "$(as_nobody "$VACMLAB" status --json np | jq -r '.lans[0].dnsmasq_pid | type')" number "status shows dnsmasq running"
 out=$(as_nobody "$VACMLAB" down np 2>&1); is "$?" 0 "uid 65534: down"
 ok "$(test -e "$VACMLAB_RUNTIME_DIR/np"; echo $((!$?)))" "its runtime dir is gone"
