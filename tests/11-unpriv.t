@@ -52,7 +52,8 @@ like "$(as_nobody "$VACMLAB" exec np -- ip -br link show lan)" "^lan +UP" "the L
 ok_cmd "exec ping reaches the [host] by address over a veth" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 192.168.61.20
 ok_cmd "exec ping reaches the [host] by DNS name through dnsmasq" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 svc.np
 ok_cmd "exec --host runs inside the host's own namespace" as_nobody "$VACMLAB" exec np --host svc -- ping -c1 -W5 192.168.61.254
-like "$(as_nobody "$VACMLAB" exec np --host abcdefghijkl -- ip -br addr)" "eth0.* 192\.168\.61\.21/24.*eth1.* 192\.168\.66\.21/24" \
+addrs=$(as_nobody "$VACMLAB" exec np --host abcdefghijkl -- ip -br addr | tr '\n' ' ')
+like "$addrs" "eth0.* 192\.168\.61\.21/24.*eth1.* 192\.168\.66\.21/24" \
 	"a host with a 12-character name gets both NICs as eth0 and eth1"
 ok_cmd "its second NIC is reachable on the second LAN" as_nobody "$VACMLAB" exec np -- ping -c1 -W5 192.168.66.21
 is "$(as_nobody "$VACMLAB" status --json np | jq -r '.lans[0].dnsmasq_pid | type')" number "status shows dnsmasq running"
