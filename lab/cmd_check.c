@@ -293,7 +293,7 @@ int cmd_check(int argc, char **argv)
 	}
 	if (topo_load(argv[optind], &t, &err) < 0) {
 		topo_err_print(&err);
-		return EXIT_CONFIG;
+		return err.env ? EXIT_ENV : EXIT_CONFIG;
 	}
 	if (json)
 		print_json(t);

@@ -322,7 +322,7 @@ int up_lab(struct up_opts *o)
 
 	if (topo_load(o->topo_path, &t, &te) < 0) {
 		topo_err_print(&te);
-		return EXIT_CONFIG;
+		return te.env ? EXIT_ENV : EXIT_CONFIG;
 	}
 	if (o->name && !lab_name_ok(o->name)) {
 		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "

@@ -205,6 +205,7 @@ __attribute__((format(printf, 3, 4))) static void perr(struct parser *p, int lin
 	p->failed = true;
 	snprintf(p->err->file, sizeof(p->err->file), "%s", p->t->path);
 	p->err->line = line;
+	p->err->env = false;
 	va_start(ap, fmt);
 	vsnprintf(p->err->msg, sizeof(p->err->msg), fmt, ap);
 	va_end(ap);
@@ -1694,6 +1695,8 @@ static void validate_image(struct parser *p, struct node *nd, struct pextra *x)
 		perr(p, nd->line, "missing required key 'image' in [node %s]", nd->name);
 		return;
 	}
+	bool failed_before = p->failed;
+
 	nd->image = join_path(p->t->dir, raw);
 	if (stat(nd->image, &st) < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
@@ -1704,15 +1707,19 @@ static void validate_image(struct parser *p, struct node *nd, struct pextra *x)
 		else
 			perr(p, line, "image '%s' cannot be accessed (resolved to %s): %s", raw,
 			     nd->image, strerror(errno));
-		return;
+		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
 		perr(p, line, "image '%s' is not a regular file (resolved to %s)", raw, nd->image);
-		return;
+		goto out;
 	}
 	if (access(nd->image, R_OK) < 0)
 		perr(p, line, "image '%s' is not readable (resolved to %s): %s", raw, nd->image,
 		     strerror(errno));
+out:
+	/* An image that is missing or unreadable is the machine's fault. */
+	if (p->failed && !failed_before)
+		p->err->env = true;
 }
 
 static void validate_node(struct parser *p, struct node *nd, struct pextra *x)

@@ -134,6 +134,8 @@ struct topo_err {
 	char file[256];
 	int line; /* 0 if the error concerns the whole file */
 	char msg[256];
+	bool env; /* the machine, not the file, is at fault (an
+				 * image missing or unreadable): exit 2 */
 };
 
 /* Parse and validate @path. On error returns -1 and fills @err. */

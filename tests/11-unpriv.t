@@ -73,4 +73,18 @@ else
 	like "$out" "sudo chmod 0666 /dev/net/tun" "and gives the one-line fix"
 fi
 ok "$(test -e "$VACMLAB_RUNTIME_DIR/nt"; echo $((!$?)))" "nothing was started for the refused lab"
+
+# Other environment errors, each with its own message and exit code 2.
+out=$(env PATH=/nonexistent "$VACMLAB" up "$TMPDIR_TEST/nt.conf" 2>&1)
+is "$?" 2 "qemu-system-x86_64 missing: exit 2"
+like "$out" "qemu-system-x86_64 not found .*install the Debian package qemu-system-x86" "it names the program and the package"
+out=$(unshare -m sh -c 'mount --bind /dev/null /usr/sbin/dnsmasq && PATH=/usr/bin:/bin exec "$0" up "$1"' \
+	"$VACMLAB" "$TMPDIR_TEST/nt.conf" 2>&1)
+is "$?" 2 "dnsmasq missing (hidden in a private mount namespace): exit 2"
+like "$out" "dnsmasq not found .*install the Debian package dnsmasq-base" "it names the program and the package"
+chmod 600 "$TMPDIR_TEST/img.bin"
+out=$(as_nobody "$VACMLAB" up "$TMPDIR_TEST/nt.conf" 2>&1)
+is "$?" 2 "an image this user cannot read is an environment error (exit 2), before anything starts"
+like "$out" "nt.conf:6: image '.*img.bin' is not readable .*Permission denied" "with FILE:LINE and the reason"
+ok "$(test -e "$VACMLAB_RUNTIME_DIR/nt"; echo $((!$?)))" "nothing was started"
 done_testing
