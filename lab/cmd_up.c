@@ -37,17 +37,19 @@
 
 static void up_usage(FILE *f)
 {
-	fprintf(f, "usage: vacmlab up [OPTIONS] TOPO\n"
-		   "Bring the lab described by TOPO up: bridges, taps, dnsmasq and one QEMU per\n"
-		   "node inside a user+network namespace of your own. Returns once every node\n"
-		   "is ready (or fails, naming the node, with nothing left behind).\n\n"
-		   "  --foreground       stay attached, print state changes, tear down on Ctrl-C\n"
-		   "  --no-boot          build the network and dnsmasq, boot no guest\n"
-		   "  --fresh            start every node from a clean disk (config is lost)\n"
-		   "  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
-		   "  --state DIR        keep disks and logs in DIR (default: see README)\n"
-		   "  --name NAME        override the lab name of the topology\n"
-		   "  --json             print the final status as JSON instead of a table\n");
+	fprintf(f,
+		"usage: vacmlab up [OPTIONS] TOPO\n"
+		"Bring the lab described by TOPO up: bridges, taps, dnsmasq and one QEMU per\n"
+		"node inside a user+network namespace of your own. Returns once every node\n"
+		"is ready (or fails, naming the node, with nothing left behind).\n\n"
+		"  --foreground       stay attached, print state changes, tear down on Ctrl-C\n"
+		"  --no-boot          build the network and dnsmasq, boot no guest\n"
+		"  --fresh            start every node from a clean disk (config is lost)\n"
+		"  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
+		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
+		"  --name NAME        override the lab name of the topology\n"
+		"  --json             print the final status as JSON instead of a table\n"
+		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n");
 }
 
 /* Bind a TCP listener in the host namespace; -errno on failure. */
@@ -368,6 +370,14 @@ int up_lab(struct up_opts *o)
 			msg_err("node %s: %s", t->nodes[i].name, err);
 			return EXIT_ENV;
 		}
+		/* vacmlab is for VACM appliances: an image of another shape is
+		 * almost always the wrong file. --any-image boots it anyway. */
+		if (warn[0] && !o->any_image) {
+			msg_err("node %s: %s\n  (`vacmlab image info` shows the details; "
+				"`up --any-image` boots it anyway)",
+				t->nodes[i].name, warn);
+			return EXIT_ENV;
+		}
 		if (warn[0])
 			msg_warn("node %s: %s", t->nodes[i].name, warn);
 	}
@@ -554,15 +564,11 @@ undo_lock_r:
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"foreground", no_argument, NULL, 'f'},
-		{"no-boot", no_argument, NULL, 'n'},
-		{"fresh", no_argument, NULL, 'F'},
-		{"snapshot", required_argument, NULL, 's'},
-		{"state", required_argument, NULL, 'S'},
-		{"name", required_argument, NULL, 'N'},
-		{"json", no_argument, NULL, 'j'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"foreground", no_argument, NULL, 'f'},	 {"no-boot", no_argument, NULL, 'n'},
+		{"fresh", no_argument, NULL, 'F'},	 {"snapshot", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'}, {"name", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},	 {"any-image", no_argument, NULL, 'A'},
+		{"help", no_argument, NULL, 'h'},	 {0},
 	};
 	struct up_opts o = {0};
 	int c;
@@ -576,6 +582,7 @@ int cmd_up(int argc, char **argv)
 		case 'S': o.state_dir = optarg; break;
 		case 'N': o.name = optarg; break;
 		case 'j': o.json = true; break;
+		case 'A': o.any_image = true; break;
 		case 'h': up_usage(stdout); return EXIT_OK;
 		default: up_usage(stderr); return EXIT_CONFIG;
 		}

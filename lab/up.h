@@ -15,6 +15,7 @@ struct up_opts {
 	const char *name; /* override the lab name */
 	bool keep_domain;
 	bool no_boot, foreground, fresh, json, quiet;
+	bool any_image; /* boot images that are not VACM-shaped */
 	const char *snapshot;
 	const char *state_dir;
 	/* out */

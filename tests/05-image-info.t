@@ -141,6 +141,26 @@ run image info --help
 expect_rc 0 "image info --help"
 has "$out" "Exit status:" "--help documents the exit status"
 
+# `up` runs the same check on every image before it starts anything: each
+# bad image gets the same specific error, exit 2, and nothing is created.
+export VACMLAB_RUNTIME_DIR=$dir/run VACMLAB_STATE_DIR=$dir/state
+k=0
+up_refuses() { # FILE MESSAGE
+	k=$((k + 1))
+	printf '[lab]\nname = img%d\n[node n1]\nimage = %s\nready = none\n' "$k" "$dir/$1" >"$dir/up$k.conf"
+	run up "$dir/up$k.conf"
+	expect_rc 2 "up with $1"
+	has "$err" "node n1: $dir/$1: $2" "up with $1: the same specific message, naming the node"
+	[ ! -e "$dir/run/img$k" ] && [ ! -e "$dir/state/img$k" ]
+	ok $? "up with $1: no runtime or state dir was made"
+}
+up_refuses raw.img 'not a QCOW2 image (no QFI\xfb magic)'
+up_refuses empty.img 'empty file (0 bytes): not a disk image'
+up_refuses truncated.qcow2 'truncated QCOW2: the cluster for guest offset 0x'
+up_refuses l1-beyond.qcow2 'corrupt L1 table offset'
+up_refuses two-partitions.qcow2 'not VACM-shaped: only 2 partitions: sda3 (/etc/config) and sda4 (nvlog) missing'
+up_refuses no-signature.qcow2 'no MBR: bytes 510-511 are 00 00, not the 55 AA boot signature'
+
 # The real stand-in (or a real image.bin), when built.
 if [ -e "$top/images/image.bin" ]; then
 	t0=$(date +%s%N)
