@@ -186,22 +186,25 @@ static void wait_stale_processes(const char *lab, const char *rundir)
 	}
 }
 
+/* Supervisor events: "S NODE STATE SECONDS [DETAIL]", "W TEXT", "D PHASE". */
 static void print_progress(const char *line, bool tty)
 {
 	char node[64], state[32];
 	double secs;
+	int end = 0;
 
-	if (sscanf(line, "S %63s %31s %lf", node, state, &secs) == 3) {
+	if (sscanf(line, "S %63s %31s %lf%n", node, state, &secs, &end) == 3) {
+		const char *detail = line + end;
+
+		while (*detail == ' ')
+			detail++;
 		if (!strcmp(state, "booting"))
 			fprintf(stderr, "  %-13s booting...\n", node);
 		else if (!strcmp(state, "ready"))
 			fprintf(stderr, "  %-13s ready in %.1f s\n", node, secs);
 		else
 			fprintf(stderr, "  %-13s %s after %.1f s%s%s\n", node, state, secs,
-				strchr(line + 2 + strlen(node) + strlen(state) + 2, ' ') ? ":" : "",
-				strchr(line + 2 + strlen(node) + strlen(state) + 2, ' ')
-					? strchr(line + 2 + strlen(node) + strlen(state) + 2, ' ')
-					: "");
+				*detail ? ": " : "", detail);
 	} else if (line[0] == 'W') {
 		fprintf(stderr, "  warning: %s\n", line + 2);
 	} else if (line[0] == 'D' && tty) {
