@@ -151,17 +151,26 @@ int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int pr
 	return nl_errno(r);
 }
 
-int nlx_link_up(struct nlx *nl, const char *ifname, const char *master)
+/* Apply the attributes set in @chg to the existing link @ifname. */
+static int link_change(struct nlx *nl, const char *ifname, struct rtnl_link *chg)
 {
 	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc();
-	_cleanup_link_ struct rtnl_link *chg = rtnl_link_alloc();
 	int idx = ifindex_of(ifname);
 
 	if (idx < 0)
 		return idx;
-	if (!orig || !chg)
+	if (!orig)
 		return -ENOMEM;
 	rtnl_link_set_ifindex(orig, idx);
+	return nl_errno(rtnl_link_change(nl->sk, orig, chg, 0));
+}
+
+int nlx_link_up(struct nlx *nl, const char *ifname, const char *master)
+{
+	_cleanup_link_ struct rtnl_link *chg = rtnl_link_alloc();
+
+	if (!chg)
+		return -ENOMEM;
 	if (master) {
 		int midx = ifindex_of(master);
 
@@ -170,22 +179,17 @@ int nlx_link_up(struct nlx *nl, const char *ifname, const char *master)
 		rtnl_link_set_master(chg, midx);
 	}
 	rtnl_link_set_flags(chg, IFF_UP);
-	return nl_errno(rtnl_link_change(nl->sk, orig, chg, 0));
+	return link_change(nl, ifname, chg);
 }
 
 int nlx_link_rename(struct nlx *nl, const char *ifname, const char *newname)
 {
-	_cleanup_link_ struct rtnl_link *orig = rtnl_link_alloc();
 	_cleanup_link_ struct rtnl_link *chg = rtnl_link_alloc();
-	int idx = ifindex_of(ifname);
 
-	if (idx < 0)
-		return idx;
-	if (!orig || !chg)
+	if (!chg)
 		return -ENOMEM;
-	rtnl_link_set_ifindex(orig, idx);
 	rtnl_link_set_name(chg, newname);
-	return nl_errno(rtnl_link_change(nl->sk, orig, chg, 0));
+	return link_change(nl, ifname, chg);
 }
 
 int nlx_veth_add(struct nlx *nl, const char *name, const char *peer, pid_t peer_pid)
