@@ -116,16 +116,10 @@ int cmd_console(int argc, char **argv)
 		default: console_usage(stderr); return EXIT_CONFIG;
 		}
 	}
-	if (argc - optind < 2 || argc - optind > 3) {
-		console_usage(stderr);
+	if (console_target_args(argc, argv, optind, &lab, &node, &port) < 0) {
+		if (argc - optind < 2 || argc - optind > 3)
+			console_usage(stderr);
 		return EXIT_CONFIG;
-	}
-	lab = argv[optind];
-	node = argv[optind + 1];
-	if (argc - optind == 3) {
-		port = console_port_arg(argv[optind + 2]);
-		if (port < 0)
-			return EXIT_CONFIG;
 	}
 	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
 		msg_err("%s", err);

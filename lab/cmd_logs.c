@@ -120,16 +120,10 @@ int cmd_logs(int argc, char **argv)
 		default: logs_usage(stderr); return EXIT_CONFIG;
 		}
 	}
-	if (argc - optind < 2 || argc - optind > 3) {
-		logs_usage(stderr);
+	if (console_target_args(argc, argv, optind, &lab, &node, &port) < 0) {
+		if (argc - optind < 2 || argc - optind > 3)
+			logs_usage(stderr);
 		return EXIT_CONFIG;
-	}
-	lab = argv[optind];
-	node = argv[optind + 1];
-	if (argc - optind == 3) {
-		port = console_port_arg(argv[optind + 2]);
-		if (port < 0)
-			return EXIT_CONFIG;
 	}
 	rundir = rundir_lab(lab);
 	if (!state && lab_is_up(rundir)) {

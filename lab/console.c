@@ -397,3 +397,16 @@ double console_seconds_arg(const char *s)
 		msg_err("bad timeout '%s': expected seconds", s);
 	return v;
 }
+
+int console_target_args(int argc, char **argv, int optind, const char **lab, const char **node,
+			int *port)
+{
+	if (argc - optind < 2 || argc - optind > 3)
+		return -1;
+	*lab = argv[optind];
+	*node = argv[optind + 1];
+	*port = 0;
+	if (argc - optind == 3 && (*port = console_port_arg(argv[optind + 2])) < 0)
+		return -1;
+	return 0;
+}

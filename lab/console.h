@@ -26,6 +26,11 @@ struct port_info {
 int console_port_parse(const char *s);
 /* The same for a command-line argument: prints the error, returns -1. */
 int console_port_arg(const char *s);
+/* The positional "LAB NODE [PORT]" of console/logs from argv[optind..]:
+ * 0, or -1 on a usage error (the caller prints its usage; a bad PORT has
+ * already been reported). */
+int console_target_args(int argc, char **argv, int optind, const char **lab, const char **node,
+			int *port);
 
 /* Port @idx of @node in running lab @lab. 0, or -1 with a message in @err
  * and the exit code to use in *@code (EXIT_STATE: not running; EXIT_CONFIG:
