@@ -91,7 +91,8 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	libpcap-dev nettle-dev zlib1g-dev dnsmasq-base qemu-system-x86 qemu-utils iproute2 \
 	busybox-static syslinux syslinux-common mtools fdisk dosfstools \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
-	procps expect python3 iputils-ping wget netcat-openbsd nftables
+	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
+	clang-format
 
 deps:
 	apt-get update
