@@ -394,14 +394,31 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 	return 0;
 }
 
+/*
+ * A host's command may fork (sh -c "a; b" does), and PDEATHSIG reaches
+ * only our direct child. So the command runs as the init of a PID
+ * namespace of its own, under `unshare --pid --fork --kill-child`: when
+ * unshare dies (SIGKILL at `down`, or PDEATHSIG when the supervisor is
+ * killed; it ignores SIGTERM while it waits) its child, the namespace's
+ * init, gets SIGKILL, and the kernel then kills every process of that
+ * namespace. Nothing a host started can outlive the lab.
+ */
 static int start_host_command(struct sv *sv, struct sv_host *h)
 {
 	char err[512], path[64], name[64];
-	char *argv[] = {(char *)"/bin/sh", (char *)"-c", h->cfg->command, NULL};
+	_cleanup_free_ char *unshare = find_program("unshare");
+	char *argv[] = {
+		unshare,	   (char *)"--pid", (char *)"--fork", (char *)"--kill-child",
+		(char *)"/bin/sh", (char *)"-c",    h->cfg->command,  NULL};
 	int logfd, nsfd;
 
 	if (!h->cfg->command)
 		return 0;
+	if (!unshare) {
+		fail(sv, EXIT_ENV, "host %s: unshare(1) not found: install util-linux",
+		     h->cfg->name);
+		return -1;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)h->holder);
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
@@ -410,16 +427,16 @@ static int start_host_command(struct sv *sv, struct sv_host *h)
 	}
 	logfd = open(h->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	snprintf(name, sizeof(name), "command of host %s", h->cfg->name);
-	/* The command is our direct child (so PDEATHSIG ties it to us) and
-	 * joins the host's namespace between fork and exec. */
+	/* unshare is our direct child (so PDEATHSIG ties it to us) and joins
+	 * the host's network namespace between fork and exec. */
 	struct spawn_opts o = {
 		.name = name,
-		.path = "/bin/sh",
+		.path = unshare,
 		.argv = argv,
 		.stdin_fd = -1,
 		.stdout_fd = logfd,
 		.stderr_fd = logfd,
-		.pdeathsig = SIGTERM,
+		.pdeathsig = SIGKILL, /* unshare ignores SIGTERM while it waits */
 		.cwd = sv->statedir,
 		.netns_fd = nsfd,
 	};
@@ -882,10 +899,6 @@ static void stop_others(struct sv *sv)
 	for (int i = 0; i < sv->t->n_lans; i++)
 		if (sv->lans[i].dns_pidfd >= 0)
 			pidfd_kill(sv->lans[i].dns_pidfd, SIGTERM);
-	for (int i = 0; i < sv->t->n_hosts; i++) {
-		if (sv->hosts[i].cmd_pidfd >= 0)
-			pidfd_kill(sv->hosts[i].cmd_pidfd, SIGTERM);
-	}
 	for (int i = 0; i < sv->t->n_lans; i++) {
 		struct sv_lan *l = &sv->lans[i];
 
@@ -902,12 +915,11 @@ static void stop_others(struct sv *sv)
 	for (int i = 0; i < sv->t->n_hosts; i++) {
 		struct sv_host *h = &sv->hosts[i];
 
+		/* unshare ignores SIGTERM; SIGKILL takes the command's whole
+		 * PID namespace down (see start_host_command()). */
 		if (h->cmd_pidfd >= 0) {
-			long long d2 = now_ms() + 2000;
-
-			while (now_ms() < d2 && pidfd_kill(h->cmd_pidfd, 0) == 0)
-				usleep(10000);
 			pidfd_kill(h->cmd_pidfd, SIGKILL);
+			waitpid(h->cmd_pid, NULL, 0);
 		}
 		if (h->holder_pidfd >= 0)
 			pidfd_kill(h->holder_pidfd, SIGKILL);

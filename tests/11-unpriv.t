@@ -24,7 +24,7 @@ address = 192.168.61.254
 subnet = 192.168.66.0/24
 [host svc]
 nic = lan 192.168.61.20
-command = sleep 600
+command = sleep 617; echo not reached
 [host abcdefghijkl]
 nic = lan 192.168.61.21
 nic = lan2 192.168.66.21
@@ -60,6 +60,9 @@ is "$(as_nobody "$VACMLAB" status --json np | jq -r '.lans[0].dnsmasq_pid | type
 out=$(as_nobody "$VACMLAB" down np 2>&1); is "$?" 0 "uid 65534: down"
 ok "$(test -e "$VACMLAB_RUNTIME_DIR/np"; echo $((!$?)))" "its runtime dir is gone"
 ok "$(no_leftovers; echo $?)" "no process of the lab is left"
+# sh -c "a; b" forks a: a grandchild of the supervisor, out of PDEATHSIG's
+# reach unless the host's PID namespace takes it down.
+ok "$(wait_for 5 sh -c '! pgrep -f "^sleep 617$"'; echo $?)" "nothing the [host]'s command forked is left either"
 
 if as_nobody sh -c 'exec 3<>/dev/net/tun' 2>/dev/null; then
 	ok 0 "# SKIP /dev/net/tun is accessible to uid 65534 on this machine ($(stat -c %a /dev/net/tun))"
