@@ -11,30 +11,6 @@
 #define VACMLAB_VERSION "0.1"
 #endif
 
-/*
- * Verbs are weak references while they are being written in parallel, so a
- * missing one says so instead of breaking the build.
- */
-#pragma weak cmd_check
-#pragma weak cmd_up
-#pragma weak cmd_down
-#pragma weak cmd_status
-#pragma weak cmd_ls
-#pragma weak cmd_exec
-#pragma weak cmd_console
-#pragma weak cmd_logs
-#pragma weak cmd_wait
-#pragma weak cmd_send
-#pragma weak cmd_forward
-#pragma weak cmd_image
-#pragma weak cmd_reset
-#pragma weak cmd_rm
-#pragma weak cmd_snapshot
-#pragma weak cmd_run
-#pragma weak cmd_impair
-#pragma weak cmd_capture
-#pragma weak cmd_attach
-
 struct verb {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -111,10 +87,6 @@ int main(int argc, char **argv)
 	for (size_t v = 0; v < ARRAY_SIZE(verbs); v++) {
 		if (strcmp(argv[i], verbs[v].name))
 			continue;
-		if (!verbs[v].fn) {
-			msg_err("'%s' is not available in this build", argv[i]);
-			return EXIT_CONFIG;
-		}
 		return verbs[v].fn(argc - i, argv + i);
 	}
 	msg_err("unknown verb '%s'", argv[i]);

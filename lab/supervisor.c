@@ -1018,8 +1018,7 @@ static void teardown_and_exit(struct sv *sv)
 		advance_down(sv);
 	}
 	stop_others(sv);
-	if (sv_uplink_stop)
-		sv_uplink_stop(sv);
+	sv_uplink_stop(sv);
 	sv_fwd_close_all(sv);
 	if (sv->exit_code)
 		report_failure(sv);
@@ -1139,7 +1138,7 @@ void supervisor_run(struct sv *sv)
 	if (setup_fs(sv) < 0)
 		teardown_and_exit(sv);
 
-	if (sv_uplink_prefork && sv_uplink_prefork(sv) < 0)
+	if (sv_uplink_prefork(sv) < 0)
 		teardown_and_exit(sv);
 	r = ns_enter_new(getuid(), getgid(), &step);
 	if (r) {
@@ -1166,7 +1165,7 @@ void supervisor_run(struct sv *sv)
 	apply_impairments(sv);
 	if (sv->exit_code)
 		teardown_and_exit(sv);
-	if (sv_uplink_start && sv_uplink_start(sv) < 0)
+	if (sv_uplink_start(sv) < 0)
 		teardown_and_exit(sv);
 	write_resolv(sv);
 	if (sv_ctl_listen(sv, err, sizeof(err)) < 0) {

@@ -190,10 +190,10 @@ void sv_fwd_node_exited(struct sv *sv, struct sv_node *n);
 /* sv_uplink.c (rootless uplink, e.g. pasta). prefork runs before the
  * supervisor unshares (it may fork a helper that stays in the host
  * namespace); start runs once the lab's bridges exist. Both return 0 or -1
- * after calling sv_fail(). Weak: the lab works without them. */
-int sv_uplink_prefork(struct sv *sv) __attribute__((weak));
-int sv_uplink_start(struct sv *sv) __attribute__((weak));
-void sv_uplink_stop(struct sv *sv) __attribute__((weak));
+ * after calling sv_fail(); both do nothing for a lab without an uplink. */
+int sv_uplink_prefork(struct sv *sv);
+int sv_uplink_start(struct sv *sv);
+void sv_uplink_stop(struct sv *sv);
 void sv_fail(struct sv *sv, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* supervisor.c */
