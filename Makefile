@@ -25,9 +25,18 @@ ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
 	-DVACMLAB_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
 LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap -lm
 
-LAB_SRCS := $(filter-out lab/main.c,$(sort $(wildcard lab/*.c)))
+# One source list per folder; the layers link one way (docs/architecture.md):
+# cli -> sv -> lib -> netns. Each lower layer is a static archive, so a unit
+# test links only the objects it really uses.
+CLI_SRCS := $(sort $(wildcard lab/cli/*.c))
+SV_SRCS := $(sort $(wildcard lab/sv/*.c))
+LIB_SRCS := $(sort $(wildcard lab/lib/*.c))
 NETNS_SRCS := $(sort $(wildcard netns/*.c))
-CORE_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LAB_SRCS) $(NETNS_SRCS))
+CLI_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(CLI_SRCS))
+SV_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(SV_SRCS))
+LIB_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(LIB_SRCS))
+NETNS_OBJS := $(patsubst %.c,$(BUILD)/%.o,$(NETNS_SRCS))
+ARCHIVES := $(BUILD)/libsv.a $(BUILD)/liblab.a $(BUILD)/libnetns.a
 ATTACH_SRCS := $(sort $(wildcard attach/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
@@ -39,8 +48,15 @@ vacmlab: $(BUILD)/vacmlab
 vacmlab-attach: $(BUILD)/vacmlab-attach
 	ln -sf $< $@
 
-$(BUILD)/vacmlab: $(BUILD)/lab/main.o $(CORE_OBJS)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDFLAGS) $(LIBS)
+$(BUILD)/libsv.a: $(SV_OBJS)
+$(BUILD)/liblab.a: $(LIB_OBJS)
+$(BUILD)/libnetns.a: $(NETNS_OBJS)
+$(ARCHIVES):
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/vacmlab: $(CLI_OBJS) $(ARCHIVES)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(ARCHIVES) $(LDFLAGS) $(LIBS)
 
 # The helper links libmnl and nothing of lab/ or netns/: it must stay small
 # enough to audit and must not contain the topology parser.
@@ -48,13 +64,17 @@ $(BUILD)/vacmlab-attach: $(ATTACH_SRCS) $(wildcard attach/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $(ATTACH_SRCS) $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libmnl)
 
-$(BUILD)/%.o: %.c $(wildcard lab/*.h netns/*.h)
+# Header dependencies are generated (-MMD) and included below.
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(CORE_OBJS) tests/unit/tap.h
-	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(CORE_OBJS) $(LDFLAGS) $(LIBS)
+# Test binaries keep their dependency files apart: `prove $(BUILD)/tests/*`.
+$(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
+	@mkdir -p $(dir $@) $(BUILD)/tests-deps
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(BUILD)/tests-deps/$*.d -o $@ $< $(ARCHIVES) $(LDFLAGS) $(LIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
 unit: $(UNIT_BINS)
 
@@ -78,7 +98,7 @@ fuzz:
 	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/seeds
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
-		-o $(BUILD)/fuzz/fuzz_topo tests/fuzz/fuzz_topo.c lab/topo.c lab/util.c \
+		-o $(BUILD)/fuzz/fuzz_topo tests/fuzz/fuzz_topo.c lab/lib/topo.c lab/lib/util.c \
 		$(shell $(PKG_CONFIG) --libs inih)
 	cp topo/*.conf tests/topo/invalid/*.conf tests/topo/valid/*.conf $(BUILD)/fuzz/seeds/
 	# New inputs go to the scratch dir (first), crashes into $(BUILD)/fuzz/.
@@ -105,7 +125,7 @@ install: all
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
 
 format-check:
-	clang-format --dry-run --Werror $(wildcard lab/*.[ch] netns/*.[ch] attach/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.c)
+	clang-format --dry-run --Werror $(wildcard lab/*/*.[ch] netns/*.[ch] attach/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.c)
 
 clean:
 	rm -rf $(BUILD) build-* vacmlab vacmlab-attach

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lab/topo.h"
+#include "lab/lib/topo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,8 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "lab/image.h"
-#include "lab/util.h"
+#include "lab/lib/image.h"
+#include "lab/lib/util.h"
 #include "tests/unit/tap.h"
 
 static char dir[64];

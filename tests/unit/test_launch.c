@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lab/disk.h"
-#include "lab/dnsmasq.h"
-#include "lab/qemu.h"
-#include "lab/topo.h"
+#include "lab/lib/disk.h"
+#include "lab/lib/dnsmasq.h"
+#include "lab/lib/qemu.h"
+#include "lab/lib/topo.h"
 #include "tests/unit/tap.h"
 
 static int has_arg(char **v, const char *opt, const char *val)

@@ -15,8 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lab/topo.h"
-#include "lab/util.h"
+#include "lab/lib/topo.h"
+#include "lab/lib/util.h"
 #include "tests/unit/tap.h"
 
 static int cmpstr(const void *a, const void *b)

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * client.h - the client side of a running lab, for any verb: control calls
+ * (client_ctl.c), entering its namespaces (client_enter.c), bringing it up
+ * (client_up.c) and down (client_down.c). Verbs call these, never another
+ * verb's file.
+ */
+#ifndef VACMLAB_CLIENT_H
+#define VACMLAB_CLIENT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+struct sv;
+
+/* Send @req (reference stolen) to lab @lab, optionally passing @fd
+ * (SCM_RIGHTS; -1 for none), and wait up to @timeout_ms for the reply.
+ * NULL + message on failure; a reply with "ok": false is returned as is. */
+json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen);
+
+/* Status of a running lab, or NULL + message. */
+json_t *ctl_status(const char *lab, char *err, size_t errlen);
+
+/* Print the node table (used by up and status). */
+void print_status_table(json_t *st, FILE *f);
+
+/* ---- entering and taking down a lab (client_enter.c, client_down.c) */
+
+/* Join lab @lab's user namespace and its (or host @host's) network
+ * namespace, with the lab's resolv.conf. 0, or -1 with a message. */
+int lab_enter(const char *lab, const char *host, char *err, size_t errlen);
+/* `vacmlab down` as a function (also used by run). */
+int lab_down(const char *lab, double timeout_s, bool quiet);
+
+/* The host-side interface name vacmlab-attach derives for LAB/LAN. */
+void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16]);
+
+/* ---- bringing a lab up (client_up.c) */
+
+struct up_opts {
+	const char *topo_path;
+	const char *name; /* override the lab name */
+	bool keep_domain;
+	bool no_boot, foreground, fresh, json, quiet;
+	bool any_image; /* boot images that are not VACM-shaped */
+	const char *snapshot;
+	const char *state_dir;
+	/* out */
+	const char *lab;
+	pid_t supervisor;
+};
+
+/* Returns an exit code (EXIT_OK when the lab is up and ready). */
+int up_lab(struct up_opts *o);
+int up_host_sockets(struct sv *sv, const char *topo_path);
+
+#endif

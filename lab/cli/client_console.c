@@ -1,0 +1,294 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * console.c - the CLI's side of serial ports: port lookup through the
+ * control socket, unix socket connect, and the log watcher that `wait`,
+ * `send --expect` and `logs -f` share.
+ *
+ * Why watch the log rather than a console socket: the supervisor writes
+ * every byte to the log before anything else (sv_port.c), so the log is
+ * the one complete record; a socket client only gets a 16 KiB replay and
+ * may be dropped if slow. Following the file also works for `log` ports,
+ * which have no socket at all.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lab/cli/console.h"
+#include "lab/cli/client.h"
+#include "lab/lib/rundir.h"
+#include "lab/sv/sv.h"
+#include "lab/lib/util.h"
+
+int console_port_parse(const char *s)
+{
+	char *end;
+	long v;
+
+	if (!strncmp(s, "/dev/", 5))
+		s += 5;
+	if (!strncmp(s, "ttyS", 4))
+		s += 4;
+	if (!*s || *s == '-' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < 0 || v >= TOPO_MAX_SERIAL)
+		return -1;
+	return (int)v;
+}
+
+static char *jdup(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s && *s ? xstrdup(s) : NULL;
+}
+
+int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi, int *code,
+		   char *err, size_t errlen)
+{
+	json_t *st = ctl_status(lab, err, errlen), *n = NULL, *ports, *p;
+	size_t i;
+
+	memset(pi, 0, sizeof(*pi));
+	pi->idx = idx;
+	if (!st) {
+		*code = EXIT_STATE;
+		return -1;
+	}
+	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+		const char *name = json_string_value(json_object_get(n, "name"));
+
+		if (name && !strcmp(name, node))
+			break;
+	}
+	if (i == json_array_size(json_object_get(st, "nodes"))) {
+		snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
+		json_decref(st);
+		*code = EXIT_CONFIG;
+		return -1;
+	}
+	ports = json_object_get(n, "ports");
+	if ((size_t)idx >= json_array_size(ports)) {
+		snprintf(err, errlen,
+			 "node %s has no ttyS%d (it has %zu serial port%s: ttyS0..ttyS%zu)", node,
+			 idx, json_array_size(ports), json_array_size(ports) == 1 ? "" : "s",
+			 json_array_size(ports) ? json_array_size(ports) - 1 : 0);
+		json_decref(st);
+		*code = EXIT_CONFIG;
+		return -1;
+	}
+	p = json_array_get(ports, (size_t)idx);
+	snprintf(pi->kind, sizeof(pi->kind), "%s",
+		 json_string_value(json_object_get(p, "kind")) ?: "?");
+	pi->socket = jdup(p, "socket");
+	pi->socket_ro = jdup(p, "socket_ro");
+	pi->log = jdup(p, "log");
+	pi->tcp = jdup(p, "tcp");
+	json_decref(st);
+	return 0;
+}
+
+void port_info_free(struct port_info *pi)
+{
+	free(pi->socket);
+	free(pi->socket_ro);
+	free(pi->log);
+	free(pi->tcp);
+	memset(pi, 0, sizeof(*pi));
+}
+
+const char *console_hint(const struct port_info *pi, char *buf, size_t len)
+{
+	if (!strcmp(pi->kind, "tcp")) {
+		const char *colon = pi->tcp ? strrchr(pi->tcp, ':') : NULL;
+
+		snprintf(buf, len, "it is a telnet listener: use `telnet 127.0.0.1 %s` (or nc)",
+			 colon ? colon + 1 : "PORT");
+	} else if (!strcmp(pi->kind, "unix"))
+		snprintf(buf, len,
+			 "it is QEMU's own socket (one client at a time): use `socat - "
+			 "UNIX-CONNECT:%s`",
+			 pi->socket ? pi->socket : "?");
+	else if (!strcmp(pi->kind, "log"))
+		snprintf(buf, len, "it is output-only: use `vacmlab logs` (or wait) on it");
+	else if (!strcmp(pi->kind, "loop"))
+		snprintf(buf, len,
+			 "it is a loopback plug: what the guest writes comes back to the guest; "
+			 "nothing to attach to");
+	else if (!strcmp(pi->kind, "ringbuf"))
+		snprintf(buf, len,
+			 "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
+			 pi->idx);
+	else
+		snprintf(buf, len, "nothing is attached to it");
+	return buf;
+}
+
+int console_connect(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+double console_parse_seconds(const char *s)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || v < 0 || v > 86400 * 365)
+		return -1;
+	return v;
+}
+
+int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long timeout_ms,
+		   const char *lab, FILE *echo)
+{
+	_cleanup_close_ int fd = -1, ino = -1;
+	_cleanup_free_ char *rundir = lab ? rundir_lab(lab) : NULL;
+	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	long long next_check = now_ms() + 500;
+	struct line_matcher l = {0};
+	char buf[65536];
+	int r = -ETIMEDOUT;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	/* inotify only saves polling; a failure to watch is not fatal. */
+	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (ino >= 0)
+		inotify_add_watch(ino, path, IN_MODIFY);
+	if (lseek(fd, offset, SEEK_SET) < 0) {
+		r = -errno;
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+		long long now;
+		int wait;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n > 0) {
+			if (line_matcher_feed(&l, buf, (size_t)n, re, echo)) {
+				r = 0;
+				break;
+			}
+			continue;
+		}
+		now = now_ms();
+		if (deadline >= 0 && now >= deadline) {
+			r = -ETIMEDOUT;
+			break;
+		}
+		if (rundir && now >= next_check) {
+			/* Nothing more will come once the lab is down; one
+			 * last read above already drained the file. */
+			if (!lab_is_up(rundir)) {
+				n = read(fd, buf, sizeof(buf));
+				if (n > 0)
+					continue;
+				r = -ESRCH;
+				break;
+			}
+			next_check = now + 500;
+		}
+		wait = 500;
+		if (deadline >= 0 && deadline - now < wait)
+			wait = (int)(deadline - now);
+		if (ino >= 0) {
+			struct pollfd pfd = {.fd = ino, .events = POLLIN};
+
+			if (poll(&pfd, 1, wait) > 0) {
+				char ev[4096];
+
+				while (read(ino, ev, sizeof(ev)) > 0)
+					;
+			}
+		} else {
+			usleep(20000);
+		}
+	}
+out:
+	if (echo)
+		fflush(echo);
+	line_matcher_free(&l);
+	return r;
+}
+
+void log_print_tail(const char *path, int lines)
+{
+	_cleanup_free_ char *t = tail_file(path, lines);
+
+	if (!t) {
+		fprintf(stderr, "  (cannot read %s: %s)\n", path, strerror(errno));
+		return;
+	}
+	fprintf(stderr, "last lines of %s:\n", path);
+	for (char *s = t, *nl; *s; s = nl + 1) {
+		nl = strchrnul(s, '\n');
+		fprintf(stderr, "  | %.*s\n", (int)(nl - s), s);
+		if (!*nl)
+			break;
+	}
+}
+
+int console_port_arg(const char *s)
+{
+	int port = console_port_parse(s);
+
+	if (port < 0)
+		msg_err("bad port '%s': expected 0..15 or ttySN", s);
+	return port;
+}
+
+double console_seconds_arg(const char *s)
+{
+	double v = console_parse_seconds(s);
+
+	if (v < 0)
+		msg_err("bad timeout '%s': expected seconds", s);
+	return v;
+}
+
+int console_target_args(int argc, char **argv, int optind, const char **lab, const char **node,
+			int *port)
+{
+	if (argc - optind < 2 || argc - optind > 3)
+		return -1;
+	*lab = argv[optind];
+	*node = argv[optind + 1];
+	*port = 0;
+	if (argc - optind == 3 && (*port = console_port_arg(argv[optind + 2])) < 0)
+		return -1;
+	return 0;
+}

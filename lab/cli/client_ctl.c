@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * ctl.c - talk to a lab's supervisor over RUNDIR/ctl.sock.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lab/cli/client.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/util.h"
+
+json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen)
+{
+	_cleanup_free_ char *dir = rundir_lab(lab);
+	_cleanup_free_ char *path = xasprintf("%s/ctl.sock", dir);
+	_cleanup_free_ char *msg = json_dumps(req, JSON_COMPACT);
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
+	struct iovec iov;
+	struct msghdr mh = {.msg_iov = &iov, .msg_iovlen = 1};
+	_cleanup_close_ int s = -1;
+	_cleanup_free_ char *buf = xmalloc(1 << 16);
+	size_t len = 0, cap = 1 << 16;
+	long long deadline = now_ms() + timeout_ms;
+	json_error_t je;
+	json_t *rep;
+
+	json_decref(req);
+	if (!lab_is_up(dir)) {
+		snprintf(err, errlen, "lab '%s' is not up (`vacmlab ls` lists running labs)", lab);
+		return NULL;
+	}
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return NULL;
+	}
+	strcpy(sa.sun_path, path);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		snprintf(err, errlen, "lab '%s': connecting to %s: %s", lab, path, strerror(errno));
+		return NULL;
+	}
+	msg = xrealloc(msg, strlen(msg) + 2);
+	strcat(msg, "\n");
+	iov.iov_base = msg;
+	iov.iov_len = strlen(msg);
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0) {
+		snprintf(err, errlen, "lab '%s': sending request: %s", lab, strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		struct pollfd p = {s, POLLIN, 0};
+		long long left = deadline - now_ms();
+		ssize_t n;
+
+		if (len && memchr(buf, '\n', len))
+			break;
+		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
+			snprintf(err, errlen, "lab '%s': no answer from the supervisor in %d s",
+				 lab, timeout_ms / 1000);
+			return NULL;
+		}
+		if (cap - len < 4096) {
+			/* A big lab's status is large: grow, bounded. */
+			if (cap >= (64u << 20)) {
+				snprintf(err, errlen, "lab '%s': reply too large", lab);
+				return NULL;
+			}
+			cap *= 2;
+			buf = xrealloc(buf, cap);
+		}
+		n = read(s, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (len)
+				break;
+			snprintf(err, errlen, "lab '%s': the supervisor closed the connection",
+				 lab);
+			return NULL;
+		}
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	rep = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
+	if (!rep)
+		snprintf(err, errlen, "lab '%s': bad reply: %s", lab, je.text);
+	return rep;
+}
+
+json_t *ctl_status(const char *lab, char *err, size_t errlen)
+{
+	return ctl_call(lab, json_pack("{s:s}", "cmd", "status"), -1, 5000, err, errlen);
+}
+
+static void nic_addrs(json_t *nics, char *buf, size_t len)
+{
+	size_t off = 0;
+	size_t i;
+	json_t *nic;
+
+	buf[0] = '\0';
+	json_array_foreach (nics, i, nic) {
+		const char *a = json_string_value(json_object_get(nic, "address"));
+
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", a ? a : "-");
+		if (off >= len)
+			break;
+	}
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
+void print_status_table(json_t *st, FILE *f)
+{
+	json_t *nodes = json_object_get(st, "nodes"), *hosts = json_object_get(st, "hosts");
+	const char *lab = json_string_value(json_object_get(st, "lab"));
+	size_t i;
+	json_t *n;
+	char addrs[256], state[64];
+
+	fprintf(f, "%-13s %-9s %-8s %-31s %-26s %s\n", "NODE", "STATE", "UPTIME", "ADDRESSES",
+		"DNS", "CONSOLE");
+	json_array_foreach (nodes, i, n) {
+		const char *s = json_string_value(json_object_get(n, "state"));
+		json_t *up = json_object_get(n, "uptime_s");
+		char upt[32] = "-";
+
+		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
+		snprintf(state, sizeof(state), "%s", s ? s : "?");
+		if (json_object_get(n, "exit_status"))
+			snprintf(state, sizeof(state), "exited(%lld)",
+				 json_integer_value(json_object_get(n, "exit_status")));
+		else if (json_object_get(n, "exit_signal"))
+			snprintf(state, sizeof(state), "killed(%lld)",
+				 json_integer_value(json_object_get(n, "exit_signal")));
+		if (up)
+			snprintf(upt, sizeof(upt), "%.0fs", json_number_value(up));
+		fprintf(f, "%-13s %-9s %-8s %-31s %-26s vacmlab console %s %s\n",
+			json_string_value(json_object_get(n, "name")), state, upt, addrs,
+			json_string_value(json_object_get(n, "dns")), lab,
+			json_string_value(json_object_get(n, "name")));
+	}
+	json_array_foreach (hosts, i, n) {
+		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
+		fprintf(f, "%-13s %-9s %-8s %-31s %-26s (host) vacmlab exec %s --host %s -- CMD\n",
+			json_string_value(json_object_get(n, "name")),
+			json_string_value(json_object_get(n, "state")), "-", addrs,
+			json_string_value(json_object_get(n, "dns")), lab,
+			json_string_value(json_object_get(n, "name")));
+	}
+}

@@ -1,0 +1,120 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * client_down.c - taking a running lab down from the CLI (lab_down, used by
+ * `down` and `run`), and the host-side name vacmlab-attach derives for a
+ * LAN, which `down` checks is gone afterwards.
+ */
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab/cli/client.h"
+#include "lab/cli/client.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/spawn.h"
+#include "lab/lib/util.h"
+
+/* Must match attach/vacmlab-attach.c: FNV-1a 32 over "UID\0LAB\0LAN\0". */
+static uint32_t fnv1a(uint32_t h, const char *s)
+{
+	do
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	while (*s++);
+	return h;
+}
+
+void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16])
+{
+	char id[16];
+
+	snprintf(id, sizeof(id), "%u", (unsigned)uid);
+	snprintf(out, 16, "vl%08x", fnv1a(fnv1a(fnv1a(2166136261u, id), lab), lan));
+}
+
+int lab_down(const char *lab, double timeout_s, bool quiet)
+{
+	char err[512];
+	_cleanup_free_ char *dir = rundir_lab(lab);
+	pid_t sup = lab_supervisor(lab, err, sizeof(err));
+	int pidfd = -1, rc = EXIT_OK;
+	json_t *rep, *killed;
+
+	if (sup < 0) {
+		if (access(dir, F_OK) == 0 && !lab_is_up(dir)) {
+			rm_rf(dir);
+			if (!quiet)
+				msg_info("lab '%s' was not running; removed its stale runtime dir "
+					 "%s",
+					 lab, dir);
+			return EXIT_OK;
+		}
+		msg_err("%s", err);
+		return EXIT_STATE;
+	}
+	/* LAN names, to check afterwards that no vacmlab-attach link is left. */
+	json_t *st = ctl_status(lab, err, sizeof(err));
+
+	pidfd = pidfd_open_pid(sup);
+	rep = ctl_call(lab, json_pack("{s:s,s:f}", "cmd", "down", "timeout", timeout_s), -1,
+		       (int)(timeout_s * 1000) + 30000, err, sizeof(err));
+	if (!rep) {
+		msg_err("%s", err);
+		rc = EXIT_CHILD;
+	} else {
+		size_t i;
+		json_t *k;
+
+		killed = json_object_get(rep, "killed");
+		json_array_foreach (killed, i, k) {
+			msg_warn("node %s did not power off within %.0f s and was killed",
+				 json_string_value(k), timeout_s);
+		}
+		json_decref(rep);
+	}
+	/* The reply comes just before the supervisor exits: wait for it, so
+	 * that when we return, no process of the lab is left. */
+	if (pidfd >= 0) {
+		struct pollfd p = {pidfd, POLLIN, 0};
+
+		if (poll(&p, 1, 15000) <= 0) {
+			msg_err("the supervisor of lab '%s' (pid %d) did not exit", lab, (int)sup);
+			rc = EXIT_CHILD;
+		}
+		close(pidfd);
+	}
+	for (int i = 0; i < 100 && access(dir, F_OK) == 0; i++)
+		usleep(20000);
+	if (access(dir, F_OK) == 0 && !lab_is_up(dir))
+		rm_rf(dir);
+	/* The kernel removes an attached veth pair when the lab's namespace
+	 * dies, asynchronously: check (bounded) that the host end went too. */
+	if (st) {
+		size_t i;
+		json_t *l;
+
+		json_array_foreach (json_object_get(st, "lans"), i, l) {
+			char ifn[16];
+			const char *lan = json_string_value(json_object_get(l, "name"));
+
+			attach_host_ifname(getuid(), lab, lan, ifn);
+			for (int k = 0; k < 100 && if_nametoindex(ifn); k++)
+				usleep(20000);
+			if (if_nametoindex(ifn)) {
+				msg_warn("host interface %s (vacmlab-attach of LAN %s) is still "
+					 "present; "
+					 "remove it with: sudo vacmlab-attach --detach %s %s",
+					 ifn, lan, lab, lan);
+				rc = rc ? rc : EXIT_STATE;
+			}
+		}
+		json_decref(st);
+	}
+	if (!quiet && rc == EXIT_OK)
+		msg_info("lab %s is down", lab);
+	return rc;
+}

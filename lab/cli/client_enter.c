@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * client_enter.c - entering a running lab's namespaces from the CLI (lab_enter):
+ * its user namespace, then its (or a test-service host's) network namespace,
+ * with a private mount namespace carrying the lab's resolv.conf.
+ */
+#include <errno.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "lab/cli/client.h"
+#include "lab/cli/client.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/util.h"
+#include "netns/ns.h"
+
+int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
+{
+	pid_t sup = lab_supervisor(lab, err, errlen), net = 0;
+	_cleanup_free_ char *dir = rundir_lab(lab);
+	_cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", dir);
+	int r;
+
+	if (sup < 0)
+		return -1;
+	if (host) {
+		json_t *st = ctl_status(lab, err, errlen), *h;
+		size_t i;
+
+		if (!st)
+			return -1;
+		json_array_foreach (json_object_get(st, "hosts"), i, h) {
+			if (!strcmp(json_string_value(json_object_get(h, "name")), host))
+				net = (pid_t)json_integer_value(json_object_get(h, "holder_pid"));
+		}
+		json_decref(st);
+		if (!net) {
+			snprintf(err, errlen, "lab '%s' has no host '%s'", lab, host);
+			return -1;
+		}
+	}
+	r = ns_join(sup, net);
+	if (r) {
+		snprintf(err, errlen, "entering lab '%s' (supervisor %d): %s", lab, (int)sup,
+			 strerror(-r));
+		return -1;
+	}
+	/* A private mount namespace (owned by the lab's user namespace) for
+	 * the resolv.conf bind mount; failure only costs name resolution. */
+	if (access(resolv, R_OK) == 0 && unshare(CLONE_NEWNS) == 0 &&
+	    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0) {
+		if (mount(resolv, "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0)
+			msg_debug("bind-mounting %s: %s", resolv, strerror(errno));
+	}
+	setenv("VACMLAB_LAB", lab, 1);
+	setenv("VACMLAB_RUNTIME_DIR_LAB", dir, 1);
+	return 0;
+}

@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * client_up.c - bringing a lab up from the CLI (up_lab, used by `up` and
+ * `run`): validate, lock, prepare disks and host-side sockets, fork the
+ * supervisor and follow its progress.
+ *
+ * Everything that can fail because of the user's input or machine is
+ * checked here, before the fork, so a bad topology, a taken port, a missing
+ * program or a bad image changes nothing. Sockets that must live in the
+ * host namespace (forwards, tcp: serial ports) are made here too: the
+ * supervisor inherits them before it unshares.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+#include "lab/cli/client.h"
+#include "lab/lib/disk.h"
+#include "lab/lib/env.h"
+#include "lab/lib/image.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/spawn.h"
+#include "lab/sv/supervisor.h"
+#include "lab/cli/client.h"
+#include "lab/lib/util.h"
+
+static volatile sig_atomic_t got_signal;
+
+struct ready_ctx {
+	const char *lab;
+	bool json;
+};
+
+/* Bind a TCP listener in the host namespace; -errno on failure. */
+static int listen_tcp(const char *addr, int port)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+	int fd;
+
+	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
+		return -EINVAL;
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+int up_host_sockets(struct sv *sv, const char *topo_path)
+{
+	struct topo *t = sv->t;
+	int total = 0, k = 0;
+
+	for (int i = 0; i < t->n_nodes; i++)
+		total += t->nodes[i].n_forwards;
+	sv->fwd_listen = xcalloc((size_t)total + 1, sizeof(int));
+	sv->tcp_serial_fds = xcalloc((size_t)t->n_nodes + 1, sizeof(int *));
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct node *n = &t->nodes[i];
+
+		for (int j = 0; j < n->n_forwards; j++) {
+			struct forward *f = &n->forwards[j];
+			int fd;
+
+			if (f->proto == FORWARD_UDP) {
+				fprintf(stderr, "%s:%d: UDP forwards are not supported yet\n",
+					topo_path, f->line);
+				return -1;
+			}
+			fd = listen_tcp(f->host_addr, f->host_port);
+			if (fd < 0) {
+				fprintf(stderr,
+					"%s:%d: forward %s:%d -> %s:%d: cannot listen: %s\n",
+					topo_path, f->line, f->host_addr, f->host_port, n->name,
+					f->guest_port, strerror(-fd));
+				return -1;
+			}
+			sv->fwd_listen[k++] = fd;
+		}
+		sv->tcp_serial_fds[i] = xcalloc(TOPO_MAX_SERIAL, sizeof(int));
+		for (int j = 0; j < TOPO_MAX_SERIAL; j++)
+			sv->tcp_serial_fds[i][j] = -1;
+		for (int j = 0; j < n->n_serial; j++) {
+			int fd;
+
+			if (n->serial[j].kind != SERIAL_TCP)
+				continue;
+			fd = listen_tcp("127.0.0.1", n->serial[j].tcp_port);
+			if (fd < 0) {
+				fprintf(stderr,
+					"%s:%d: serial port ttyS%d of node %s: tcp:%d: cannot "
+					"listen: %s\n",
+					topo_path, n->serial[j].line, j, n->name,
+					n->serial[j].tcp_port, strerror(-fd));
+				return -1;
+			}
+			/* QEMU accepts on it itself: blocking is what it expects. */
+			fcntl(fd, F_SETFL, 0);
+			sv->tcp_serial_fds[i][j] = fd;
+		}
+	}
+	sv->n_fwd_listen = k;
+	return 0;
+}
+
+/* Processes of a lab whose supervisor died (SIGKILL): they got SIGTERM
+ * from PDEATHSIG and are on their way out; QEMU may still be flushing its
+ * overlay, which it keeps locked. Wait for them, bounded, before the new
+ * QEMU opens the same overlay. Identified by their command lines, which
+ * name this lab's run dir or QEMU's "process=vacmlab:LAB:" tag. */
+static void wait_stale_processes(const char *lab, const char *rundir)
+{
+	_cleanup_free_ char *tag = xasprintf("process=vacmlab:%s:", lab);
+	long long deadline = now_ms() + 15000;
+	bool killed = false;
+
+	for (;;) {
+		DIR *d = opendir("/proc");
+		struct dirent *de;
+		int found = 0;
+
+		if (!d)
+			return;
+		while ((de = readdir(d))) {
+			char path[64];
+			size_t len;
+			_cleanup_free_ char *cmd = NULL;
+			struct stat st;
+			pid_t pid = (pid_t)atoi(de->d_name);
+
+			if (pid <= 1 || pid == getpid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+			if (stat(path, &st) < 0 || st.st_uid != getuid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+			cmd = read_file(path, &len);
+			if (!cmd || !len)
+				continue;
+			for (size_t i = 0; i + 1 < len; i++)
+				if (!cmd[i])
+					cmd[i] = ' ';
+			if (!strstr(cmd, tag) && !strstr(cmd, rundir))
+				continue;
+			found++;
+			if (now_ms() > deadline - 5000 && !killed) {
+				msg_warn("process %d of the previous run of lab '%s' is still "
+					 "alive; killing it",
+					 (int)pid, lab);
+				kill(pid, SIGKILL);
+			}
+		}
+		closedir(d);
+		if (!found || now_ms() > deadline)
+			return;
+		if (now_ms() > deadline - 5000)
+			killed = true;
+		usleep(50000);
+	}
+}
+
+/* Supervisor events: "S NODE STATE SECONDS [DETAIL]", "W TEXT", "D PHASE". */
+static void print_progress(const char *line, bool tty)
+{
+	char node[64], state[32];
+	double secs;
+	int end = 0;
+
+	if (sscanf(line, "S %63s %31s %lf%n", node, state, &secs, &end) == 3) {
+		const char *detail = line + end;
+
+		while (*detail == ' ')
+			detail++;
+		if (!strcmp(state, "booting"))
+			fprintf(stderr, "  %-13s booting...\n", node);
+		else if (!strcmp(state, "ready"))
+			fprintf(stderr, "  %-13s ready in %.1f s\n", node, secs);
+		else
+			fprintf(stderr, "  %-13s %s after %.1f s%s%s\n", node, state, secs,
+				*detail ? ": " : "", detail);
+	} else if (line[0] == 'W') {
+		fprintf(stderr, "  warning: %s\n", line + 2);
+	} else if (line[0] == 'D' && tty) {
+		fprintf(stderr, "  going down: %s\n", line + 2);
+	}
+}
+
+static void on_signal(int sig)
+{
+	got_signal = sig;
+}
+
+/* Read the supervisor's sync pipe until "OK" (returns 0) or "E CODE"
+ * (returns CODE, message printed). In foreground mode keep reading after
+ * OK until EOF, forwarding Ctrl-C as SIGTERM. */
+static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
+			     void (*on_ready)(void *), void *arg)
+{
+	char buf[16384];
+	size_t len = 0;
+	bool tty = isatty(2);
+	bool sent_term = false;
+
+	*ok_seen = false;
+	for (;;) {
+		ssize_t n;
+		char *nl;
+
+		if (got_signal && !sent_term) {
+			kill(sup, SIGTERM);
+			sent_term = true;
+			fprintf(stderr, "vacmlab: stopping the lab (graceful power-off)...\n");
+		}
+		n = read(rfd, buf + len, sizeof(buf) - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		while ((nl = strchr(buf, '\n'))) {
+			*nl = '\0';
+			if (!strncmp(buf, "E ", 2)) {
+				int code = atoi(buf + 2);
+				char rest[16384];
+				size_t rl = len - (size_t)(nl + 1 - buf);
+
+				/* The rest of the stream is the message. */
+				memcpy(rest, nl + 1, rl);
+				for (;;) {
+					n = read(rfd, rest + rl, sizeof(rest) - 1 - rl);
+					if (n < 0 && errno == EINTR)
+						continue;
+					if (n <= 0)
+						break;
+					rl += (size_t)n;
+				}
+				rest[rl] = '\0';
+				msg_err("%s", rest);
+				return code ? code : EXIT_CHILD;
+			}
+			if (!strcmp(buf, "OK")) {
+				*ok_seen = true;
+				if (on_ready)
+					on_ready(arg);
+				if (!foreground)
+					return 0;
+			} else if (buf[0] == 'X') {
+				/* supervisor exit */
+			} else {
+				print_progress(buf, tty || foreground);
+			}
+			len -= (size_t)(nl + 1 - buf);
+			memmove(buf, nl + 1, len + 1);
+		}
+		if (len == sizeof(buf) - 1)
+			len = 0;
+	}
+	return *ok_seen ? 0 : -1;
+}
+
+static void print_ready(void *arg)
+{
+	struct ready_ctx *c = arg;
+	char err[512];
+	json_t *st = ctl_status(c->lab, err, sizeof(err));
+
+	if (!st) {
+		msg_warn("lab is up but status failed: %s", err);
+		return;
+	}
+	if (c->json) {
+		json_dumpf(st, stdout, JSON_INDENT(2));
+		fputc('\n', stdout);
+	} else {
+		printf("lab %s is up (%s)\n", c->lab,
+		       json_string_value(json_object_get(st, "rundir")));
+		print_status_table(st, stdout);
+	}
+	fflush(stdout);
+	json_decref(st);
+}
+
+int up_lab(struct up_opts *o)
+{
+	struct topo_err te;
+	struct topo *t = NULL;
+	struct sv *sv = xcalloc(1, sizeof(*sv));
+	char err[4096], warn[1024];
+	int lock, p[2], r;
+	pid_t pid;
+	bool ok;
+
+	if (topo_load(o->topo_path, &t, &te) < 0) {
+		topo_err_print(&te);
+		return te.env ? EXIT_ENV : EXIT_CONFIG;
+	}
+	if (o->name && !lab_name_ok(o->name)) {
+		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "
+			"letter",
+			o->name);
+		return EXIT_CONFIG;
+	}
+	if (o->name) {
+		free(t->name);
+		t->name = xstrdup(o->name);
+		if (!o->keep_domain) {
+			free(t->domain);
+			t->domain = xstrdup(o->name);
+		}
+	}
+	o->lab = t->name;
+	sv->t = t;
+	sv->topo_path = o->topo_path;
+	sv->no_boot = o->no_boot;
+	sv->foreground = o->foreground;
+	sv->loadvm = o->snapshot;
+
+	/* The machine: programs, devices, images. Nothing is touched yet. */
+	if (t->n_lans &&
+	    !(sv->dnsmasq = need_program("dnsmasq", "dnsmasq-base", err, sizeof(err)))) {
+		msg_err("%s", err);
+		return EXIT_ENV;
+	}
+	if (!o->no_boot && t->n_nodes &&
+	    !(sv->qemu = need_program("qemu-system-x86_64", "qemu-system-x86", err, sizeof(err)))) {
+		msg_err("%s", err);
+		return EXIT_ENV;
+	}
+	for (int i = 0; i < t->n_nodes; i++) {
+		if (t->nodes[i].n_nics && tun_check(err, sizeof(err)) < 0) {
+			msg_err("%s", err);
+			return EXIT_ENV;
+		}
+	}
+	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
+		warn[0] = '\0';
+		if (image_check_warn(t->nodes[i].image, err, sizeof(err), warn, sizeof(warn)) < 0) {
+			msg_err("node %s: %s", t->nodes[i].name, err);
+			return EXIT_ENV;
+		}
+		/* vacmlab is for VACM appliances: an image of another shape is
+		 * almost always the wrong file. --any-image boots it anyway. */
+		if (warn[0] && !o->any_image) {
+			msg_err("node %s: %s\n  (`vacmlab image info` shows the details; "
+				"`up --any-image` boots it anyway)",
+				t->nodes[i].name, warn);
+			return EXIT_ENV;
+		}
+		if (warn[0])
+			msg_warn("node %s: %s", t->nodes[i].name, warn);
+	}
+
+	/* The lab's directories and its lock. */
+	sv->rundir = rundir_lab(t->name);
+	{
+		_cleanup_free_ char *base = rundir_base();
+
+		if (rundir_make(base, err, sizeof(err)) < 0) {
+			msg_err("%s", err);
+			return EXIT_ENV;
+		}
+	}
+	if (rundir_make(sv->rundir, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
+		return EXIT_ENV;
+	}
+	lock = lab_lock(sv->rundir);
+	if (lock == -EWOULDBLOCK) {
+		char e2[256];
+		pid_t sp = lab_supervisor(t->name, e2, sizeof(e2));
+
+		msg_err("lab '%s' is already up (supervisor pid %d, %s); `vacmlab down %s` first, "
+			"or give this one another name with --name",
+			t->name, (int)sp, sv->rundir, t->name);
+		return EXIT_STATE;
+	}
+	if (lock < 0) {
+		msg_err("locking %s/lock: %s", sv->rundir, strerror(-lock));
+		return EXIT_ENV;
+	}
+	sv->lock_fd = lock;
+	/* Anything else in the dir is left from a supervisor that died. */
+	{
+		_cleanup_free_ char *pf = xasprintf("%s/supervisor.pid", sv->rundir);
+
+		if (access(pf, F_OK) == 0) {
+			msg_info("cleaning up after a previous run of lab '%s' that did not exit "
+				 "cleanly",
+				 t->name);
+			wait_stale_processes(t->name, sv->rundir);
+		}
+		DIR *d = opendir(sv->rundir);
+		struct dirent *de;
+
+		while (d && (de = readdir(d))) {
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
+			    !strcmp(de->d_name, "lock"))
+				continue;
+			_cleanup_free_ char *x = xasprintf("%s/%s", sv->rundir, de->d_name);
+
+			rm_rf(x);
+		}
+		if (d)
+			closedir(d);
+	}
+	/* Host listeners (forwards, serial tcp:PORT) before the state dir:
+	 * a taken port is a config error that must leave nothing behind. */
+	if (up_host_sockets(sv, o->topo_path) < 0) {
+		r = EXIT_CONFIG;
+		goto undo_lock_r;
+	}
+	sv->statedir = statedir_lab(t->name, o->state_dir);
+	sv->logdir = xasprintf("%s/logs", sv->statedir);
+	if (rundir_make(sv->statedir, err, sizeof(err)) < 0 ||
+	    rundir_make(sv->logdir, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
+		goto undo_lock;
+	}
+	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
+		if (disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err)) < 0) {
+			msg_err("%s", err);
+			r = EXIT_STATE;
+			goto undo_lock_r;
+		}
+		/* Else QEMU fails later with a less helpful message. */
+		if (o->snapshot) {
+			json_t *sn =
+				disk_snapshots(sv->statedir, t->nodes[i].name, err, sizeof(err));
+			bool has = sn && snapshot_list_has(sn, o->snapshot);
+
+			json_decref(sn);
+			if (!has) {
+				if (sn)
+					msg_err("node %s has no snapshot '%s' (`vacmlab snapshot "
+						"%s %s list`)",
+						t->nodes[i].name, o->snapshot, t->name,
+						t->nodes[i].name);
+				else
+					msg_err("%s", err);
+				r = EXIT_STATE;
+				goto undo_lock_r;
+			}
+		}
+	}
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		msg_err("pipe: %s", strerror(errno));
+		goto undo_lock;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		msg_err("fork: %s", strerror(errno));
+		goto undo_lock;
+	}
+	if (pid == 0) {
+		_cleanup_free_ char *logp = xasprintf("%s/supervisor.log", sv->logdir);
+		_cleanup_free_ char *old = xasprintf("%s.1", logp);
+		_cleanup_free_ char *pidp = xasprintf("%s/supervisor.pid", sv->rundir);
+		_cleanup_free_ char *pidtxt = xasprintf("%d\n", (int)getpid());
+		int fd;
+
+		close(p[0]);
+		setsid();
+		rename(logp, old);
+		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		if (fd >= 0) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			close(fd);
+		}
+		setvbuf(stderr, NULL, _IOLBF, 0);
+		write_file(pidp, pidtxt);
+		sv->sync_fd = p[1];
+		supervisor_run(sv);
+	}
+	close(p[1]);
+	close(lock); /* the supervisor holds it now */
+	for (int i = 0; i < sv->n_fwd_listen; i++)
+		close(sv->fwd_listen[i]);
+	for (int i = 0; i < t->n_nodes; i++)
+		for (int j = 0; j < TOPO_MAX_SERIAL; j++)
+			if (sv->tcp_serial_fds[i][j] >= 0)
+				close(sv->tcp_serial_fds[i][j]);
+	o->supervisor = pid;
+
+	struct sigaction sa = {.sa_handler = on_signal};
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	if (!o->quiet)
+		fprintf(stderr, "vacmlab: bringing up lab %s (%d node%s, %d LAN%s%s)\n", t->name,
+			t->n_nodes, t->n_nodes == 1 ? "" : "s", t->n_lans,
+			t->n_lans == 1 ? "" : "s", o->no_boot ? ", --no-boot" : "");
+	struct ready_ctx rc = {t->name, o->json};
+
+	r = follow_supervisor(p[0], pid, o->foreground, &ok, o->quiet ? NULL : print_ready, &rc);
+	close(p[0]);
+	if (r == 0 && o->foreground) {
+		int st;
+
+		waitpid(pid, &st, 0);
+		fprintf(stderr, "vacmlab: lab %s is down\n", t->name);
+		return EXIT_OK;
+	}
+	if (r == 0)
+		return EXIT_OK;
+	/* Failure: the supervisor tears down and exits; wait for it so that
+	 * nothing is left when we return. */
+	waitpid(pid, NULL, 0);
+	if (r < 0) {
+		msg_err("the supervisor of lab '%s' died unexpectedly; see %s/supervisor.log",
+			t->name, sv->logdir);
+		return EXIT_CHILD;
+	}
+	return r;
+
+undo_lock:
+	r = EXIT_ENV;
+undo_lock_r:
+	close(lock);
+	rm_rf(sv->rundir);
+	return r;
+}

@@ -1,0 +1,304 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_check.c - `vacmlab check [--json] TOPO`: validate a topology without
+ * starting anything and print the lab as vacmlab would build it (derived
+ * names, MACs, addresses, defaults), as text or JSON.
+ */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "lab/cli/cmds.h"
+#include "lab/lib/topo.h"
+#include "lab/lib/util.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: vacmlab check [--json] TOPO\n"
+		   "\n"
+		   "Validate the topology file TOPO without starting anything. On success\n"
+		   "print the resolved lab (LANs, nodes, hosts, NICs with derived interface\n"
+		   "names, MACs, addresses and DNS names) and exit 0; on error print\n"
+		   "FILE:LINE: message and exit 1. See docs/topology.md for the syntax.\n"
+		   "\n"
+		   "  --json    print the resolved lab as JSON\n"
+		   "  --help    this text\n");
+}
+
+static const char *ip(struct in_addr a, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static void mac_str(const uint8_t m[6], char buf[18])
+{
+	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+/* Largest unit that divides @v exactly: 1500us -> "1500us", 2000000us -> "2s". */
+static int fmt_unit(char *buf, size_t len, uint64_t v, const char *const units[],
+		    const uint64_t mult[], int n)
+{
+	int u = 0;
+
+	for (int i = 1; i < n; i++)
+		if (v % mult[i] == 0)
+			u = i;
+	return snprintf(buf, len, "%llu%s", (unsigned long long)(v / mult[u]), units[u]);
+}
+
+static int fmt_time(char *buf, size_t len, uint64_t us)
+{
+	static const char *const units[] = {"us", "ms", "s"};
+	static const uint64_t mult[] = {1, 1000, 1000000};
+
+	return fmt_unit(buf, len, us, units, mult, 3);
+}
+
+static int fmt_rate(char *buf, size_t len, uint64_t bps)
+{
+	static const char *const units[] = {"bit", "kbit", "mbit", "gbit"};
+	static const uint64_t mult[] = {1, 1000, 1000000, 1000000000};
+
+	return fmt_unit(buf, len, bps, units, mult, 4);
+}
+
+/* The impairment as the topology would write it, or "" if not set. */
+static void impair_str(const struct impair *im, char *buf, size_t len)
+{
+	char v[32];
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (!im->set)
+		return;
+	if (im->delay_us || (!im->loss_pct && !im->rate_bps)) {
+		fmt_time(v, sizeof(v), im->delay_us);
+		o += (size_t)snprintf(buf + o, len - o, " delay %s", v);
+	}
+	if (im->jitter_us && o < len) {
+		fmt_time(v, sizeof(v), im->jitter_us);
+		o += (size_t)snprintf(buf + o, len - o, " jitter %s", v);
+	}
+	if (im->loss_pct > 0 && o < len)
+		o += (size_t)snprintf(buf + o, len - o, " loss %g%%", im->loss_pct);
+	if (im->rate_bps && o < len) {
+		fmt_rate(v, sizeof(v), im->rate_bps);
+		snprintf(buf + o, len - o, " rate %s", v);
+	}
+	memmove(buf, buf + 1, strlen(buf)); /* drop the leading space */
+}
+
+static void print_nics(const struct topo *t, const char *owner, const struct nic *nics, int n)
+{
+	char a[INET_ADDRSTRLEN], m[18], im[160];
+
+	for (int i = 0; i < n; i++) {
+		const struct nic *nic = &nics[i];
+
+		mac_str(nic->mac, m);
+		impair_str(&nic->impair, im, sizeof(im));
+		printf("  eth%d    %s on lan %s, mac %s, %s, %s.%s", i, nic->ifname, nic->lan->name,
+		       m, nic->addr.s_addr ? ip(nic->addr, a) : "dhcp", owner, t->domain);
+		if (nic->model)
+			printf(", %s", nic->model);
+		if (*im)
+			printf(", impair %s", im);
+		printf("\n");
+	}
+}
+
+static void print_text(const struct topo *t)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	printf("lab %s\n  file    %s\n  domain  %s\n", t->name, t->path, t->domain);
+	for (int i = 0; i < t->n_lans; i++) {
+		const struct lan *l = &t->lans[i];
+
+		printf("\nlan %s\n  bridge  %s\n  subnet  %s/%d\n  address %s\n", l->name, l->name,
+		       ip(l->net, a), l->prefix, ip(l->addr, b));
+		if (l->dhcp_lo.s_addr)
+			printf("  dhcp    %s-%s\n", ip(l->dhcp_lo, a), ip(l->dhcp_hi, b));
+		else
+			printf("  dhcp    none (fixed addresses only)\n");
+		printf("  uplink  %s\n", l->uplink ? l->uplink : "none");
+	}
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+
+		printf("\nnode %s\n  image   %s\n  memory  %d MiB\n  cpus    %d\n", nd->name,
+		       nd->image, nd->memory_mb, nd->cpus);
+		printf("  ready   %s", ready_kind_name(nd->ready.kind));
+		if (nd->ready.kind == READY_CONSOLE) {
+			printf(" \"");
+			for (const char *c = nd->ready.regex; *c; c++)
+				printf(*c == '"' ? "\\\"" : "%c", *c);
+			printf("\"");
+		} else if (nd->ready.kind == READY_TCP)
+			printf(" %d", nd->ready.port);
+		printf(" (timeout %d s)\n  serial ", nd->ready.timeout_s);
+		for (int s = 0; s < nd->n_serial; s++) {
+			printf(" ttyS%d=%s", s, serial_kind_name(nd->serial[s].kind));
+			if (nd->serial[s].kind == SERIAL_TCP)
+				printf(":%d", nd->serial[s].tcp_port);
+		}
+		printf("\n");
+		for (int f = 0; f < nd->n_forwards; f++) {
+			const struct forward *fw = &nd->forwards[f];
+
+			printf("  forward %s %s:%d -> %s:%d\n",
+			       fw->proto == FORWARD_TCP ? "tcp" : "udp", fw->host_addr,
+			       fw->host_port, nd->name, fw->guest_port);
+		}
+		print_nics(t, nd->name, nd->nics, nd->n_nics);
+	}
+	for (int i = 0; i < t->n_hosts; i++) {
+		const struct host *h = &t->hosts[i];
+
+		printf("\nhost %s\n  command %s\n", h->name, h->command ? h->command : "(none)");
+		print_nics(t, h->name, h->nics, h->n_nics);
+	}
+}
+
+static json_t *json_nics(const struct topo *t, const char *owner, const struct nic *nics, int n)
+{
+	json_t *arr = json_array();
+	char a[INET_ADDRSTRLEN], m[18];
+
+	for (int i = 0; i < n; i++) {
+		const struct nic *nic = &nics[i];
+		json_t *o;
+
+		mac_str(nic->mac, m);
+		o = json_pack("{s:s, s:s, s:s, s:s}", "ifname", nic->ifname, "lan", nic->lan->name,
+			      "mac", m, "address", nic->addr.s_addr ? ip(nic->addr, a) : "dhcp");
+		json_object_set_new(o, "dns", json_sprintf("%s.%s", owner, t->domain));
+		json_object_set_new(o, "guest_if", json_sprintf("eth%d", i));
+		if (nic->model)
+			json_object_set_new(o, "model", json_string(nic->model));
+		if (nic->impair.set)
+			json_object_set_new(o, "impair",
+					    json_pack("{s:I, s:I, s:f, s:I}", "delay_us",
+						      (json_int_t)nic->impair.delay_us, "jitter_us",
+						      (json_int_t)nic->impair.jitter_us, "loss_pct",
+						      nic->impair.loss_pct, "rate_bps",
+						      (json_int_t)nic->impair.rate_bps));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static void print_json(const struct topo *t)
+{
+	json_t *root =
+		json_pack("{s:s, s:s, s:s}", "name", t->name, "domain", t->domain, "file", t->path);
+	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < t->n_lans; i++) {
+		const struct lan *l = &t->lans[i];
+		json_t *o = json_pack("{s:s, s:s, s:s}", "name", l->name, "bridge", l->name,
+				      "address", ip(l->addr, a));
+
+		json_object_set_new(o, "subnet", json_sprintf("%s/%d", ip(l->net, b), l->prefix));
+		if (l->dhcp_lo.s_addr)
+			json_object_set_new(
+				o, "dhcp",
+				json_sprintf("%s-%s", ip(l->dhcp_lo, a), ip(l->dhcp_hi, b)));
+		else
+			json_object_set_new(o, "dhcp", json_null());
+		json_object_set_new(o, "uplink", l->uplink ? json_string(l->uplink) : json_null());
+		json_array_append_new(lans, o);
+	}
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+		json_t *ser = json_array(), *fw = json_array(), *ready;
+		json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", nd->name, "image", nd->image,
+				      "memory_mb", nd->memory_mb, "cpus", nd->cpus);
+
+		ready = json_pack("{s:s, s:i}", "kind", ready_kind_name(nd->ready.kind),
+				  "timeout_s", nd->ready.timeout_s);
+		if (nd->ready.kind == READY_CONSOLE)
+			json_object_set_new(ready, "regex", json_string(nd->ready.regex));
+		if (nd->ready.kind == READY_TCP)
+			json_object_set_new(ready, "port", json_integer(nd->ready.port));
+		json_object_set_new(o, "ready", ready);
+		for (int s = 0; s < nd->n_serial; s++) {
+			json_t *so = json_object();
+
+			json_object_set_new(so, "tty", json_sprintf("ttyS%d", s));
+			json_object_set_new(so, "kind",
+					    json_string(serial_kind_name(nd->serial[s].kind)));
+			if (nd->serial[s].kind == SERIAL_TCP)
+				json_object_set_new(so, "port",
+						    json_integer(nd->serial[s].tcp_port));
+			json_array_append_new(ser, so);
+		}
+		json_object_set_new(o, "serial", ser);
+		for (int f = 0; f < nd->n_forwards; f++) {
+			const struct forward *x = &nd->forwards[f];
+
+			json_array_append_new(fw,
+					      json_pack("{s:s, s:s, s:i, s:i}", "proto",
+							x->proto == FORWARD_TCP ? "tcp" : "udp",
+							"host_addr", x->host_addr, "host_port",
+							x->host_port, "guest_port", x->guest_port));
+		}
+		json_object_set_new(o, "forwards", fw);
+		json_object_set_new(o, "nics", json_nics(t, nd->name, nd->nics, nd->n_nics));
+		json_array_append_new(nodes, o);
+	}
+	for (int i = 0; i < t->n_hosts; i++) {
+		const struct host *h = &t->hosts[i];
+		json_t *o = json_pack("{s:s}", "name", h->name);
+
+		json_object_set_new(o, "command",
+				    h->command ? json_string(h->command) : json_null());
+		json_object_set_new(o, "nics", json_nics(t, h->name, h->nics, h->n_nics));
+		json_array_append_new(hosts, o);
+	}
+	json_object_set_new(root, "lans", lans);
+	json_object_set_new(root, "nodes", nodes);
+	json_object_set_new(root, "hosts", hosts);
+	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	fputc('\n', stdout);
+	json_decref(root);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct topo *t;
+	struct topo_err err;
+	bool json = false;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': json = true; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (topo_load(argv[optind], &t, &err) < 0) {
+		topo_err_print(&err);
+		return err.env ? EXIT_ENV : EXIT_CONFIG;
+	}
+	if (json)
+		print_json(t);
+	else
+		print_text(t);
+	topo_free(t);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_CONFIG;
+}

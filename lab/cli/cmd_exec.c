@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_exec.c - `vacmlab exec LAB [--host NAME] -- CMD...`: run CMD inside
+ * the lab's user and network namespaces (or a test-service host's network
+ * namespace) and return its exit status.
+ *
+ * Like `ip netns exec`, it gives CMD a private mount namespace in which
+ * the lab's resolv.conf is bind-mounted over /etc/resolv.conf, so lab
+ * names (vacm1, vacm1.two-node) resolve through the lab's dnsmasq.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <unistd.h>
+
+#include "lab/cli/cmds.h"
+#include "lab/cli/client.h"
+#include "lab/cli/client.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/util.h"
+#include "netns/ns.h"
+
+static void exec_usage(FILE *f)
+{
+	fprintf(f, "usage: vacmlab exec LAB [--host NAME] -- CMD [ARGS...]\n"
+		   "Run CMD inside the lab's network namespace (as the lab's root, which is\n"
+		   "you outside), or inside test-service host NAME. Lab DNS names resolve.\n"
+		   "Returns CMD's exit status (127 if it cannot be run).\n");
+}
+
+int cmd_exec(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"host", required_argument, NULL, 'H'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *host = NULL, *lab;
+	char err[512];
+	int c;
+
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'H': host = optarg; break;
+		case 'h': exec_usage(stdout); return EXIT_OK;
+		default: exec_usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (optind >= argc) {
+		exec_usage(stderr);
+		return EXIT_CONFIG;
+	}
+	lab = argv[optind++];
+	/* Options may also follow LAB: vacmlab exec LAB --host h -- CMD */
+	while (optind < argc && strcmp(argv[optind], "--")) {
+		if (!strcmp(argv[optind], "--host") && optind + 1 < argc) {
+			host = argv[optind + 1];
+			optind += 2;
+		} else {
+			break;
+		}
+	}
+	if (optind < argc && !strcmp(argv[optind], "--"))
+		optind++;
+	if (optind >= argc) {
+		exec_usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (lab_enter(lab, host, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
+		return EXIT_STATE;
+	}
+	execvp(argv[optind], argv + optind);
+	msg_err("exec %s: %s", argv[optind], strerror(errno));
+	return 127;
+}

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * disk.h - per-node disks: a qcow2 overlay per node in the lab's state dir,
+ * backed by the (never written) image, with the base image's identity
+ * recorded beside it so a changed base is refused, not silently corrupted.
+ */
+#ifndef VACMLAB_DISK_H
+#define VACMLAB_DISK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "lab/lib/topo.h"
+
+/* QEMU's node name for the overlay (-drive node-name=): QMP snapshot
+ * commands name the disk that holds the snapshot and the vmstate by it. */
+#define DISK_NODE "disk0"
+
+char *disk_overlay_path(const char *statedir, const char *node);
+char *disk_base_id_path(const char *statedir, const char *node);
+
+/* Make sure @node's overlay exists and matches its base image. With
+ * @fresh, start from a clean overlay. Returns 0, or -1 with a message. */
+int disk_prepare(const char *statedir, const struct node *node, bool fresh, char *err,
+		 size_t errlen);
+/* Remove @node's overlay and identity. 0 or -1 with a message. */
+int disk_reset(const char *statedir, const char *node, char *err, size_t errlen);
+
+/* Names of the nodes that have a disk in @statedir (NODE.qcow2), sorted,
+ * NULL-terminated, malloc'd (free with strv_free). */
+char **disk_nodes(const char *statedir);
+
+/* Snapshots stored in @node's overlay, read with qemu-img (the overlay must
+ * not be in use: for a running node ask QEMU). A JSON array shaped like
+ * QMP's ImageInfo.snapshots (name, id, vm-state-size, date-sec, ...), or
+ * NULL with a message. */
+json_t *disk_snapshots(const char *statedir, const char *node, char *err, size_t errlen);
+/* Delete snapshot @name from a node's overlay offline. 0 or -1 + message. */
+int disk_snapshot_delete(const char *statedir, const char *node, const char *name, char *err,
+			 size_t errlen);
+/* true if the array @snaps (as above) holds a snapshot named @name. */
+bool snapshot_list_has(json_t *snaps, const char *name);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qemu.h - build a node's qemu-system-x86_64 command line. Pure: no I/O,
+ * unit-tested. The supervisor makes the fds and FIFOs it refers to.
+ */
+#ifndef VACMLAB_QEMU_H
+#define VACMLAB_QEMU_H
+
+#include "lab/lib/topo.h"
+
+struct qemu_launch {
+	const char *lab;
+	const struct node *node;
+	const char *disk;     /* the node's qcow2 overlay */
+	const char *qmp_path; /* QMP unix socket (QEMU listens) */
+	const char *port_dir; /* loop FIFOs and unix ports live here */
+	const char *log_dir;  /* `log` ports write here */
+	const int *tap_fds;   /* one per NIC */
+	const int *port_fds;  /* one per serial port: console socketpair end,
+				 * tcp listening socket, or -1 */
+	bool kvm;	      /* try KVM first, fall back to TCG */
+	const char *loadvm;   /* snapshot to start from, or NULL */
+};
+
+/* NULL-terminated, malloc'd; free with strv_free(). */
+char **qemu_argv(const char *qemu_path, const struct qemu_launch *l);
+void strv_free(char **v);
+/* Join for logs and messages: "a b 'c d'". */
+char *strv_join(char *const *v);
+
+/* Paths of a port's FIFO / unix socket / log file. */
+char *port_fifo_path(const char *port_dir, int idx);
+char *port_unix_path(const char *port_dir, int idx);
+char *port_log_path(const char *log_dir, const char *node, int idx);
+
+/* The number of ttyS ports the guest sees on ISA (the rest are on
+ * pci-serial-4x cards). */
+#define QEMU_ISA_SERIAL 4
+
+#endif

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * rundir.c - runtime and state directories, the per-lab lock.
+ *
+ * The lock is an flock() on RUNDIR/lock taken by `up` and inherited by the
+ * supervisor (the open file description is shared across fork), never by
+ * QEMU or dnsmasq (CLOEXEC). So "locked" means "a supervisor is alive",
+ * and a stale dir left by a SIGKILLed supervisor is unlocked.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+
+#include "lab/lib/rundir.h"
+#include "lab/lib/util.h"
+
+char *rundir_base(void)
+{
+	const char *e = getenv("VACMLAB_RUNTIME_DIR");
+
+	if (e && *e)
+		return xstrdup(e);
+	e = getenv("XDG_RUNTIME_DIR");
+	if (e && *e)
+		return xasprintf("%s/vacmlab", e);
+	/* No XDG_RUNTIME_DIR (su, cron, CI): use the login session's dir if
+	 * there is one, the same place vacmlab-attach looks. */
+	char run[64];
+	struct stat st;
+
+	snprintf(run, sizeof(run), "/run/user/%u", (unsigned)getuid());
+	if (lstat(run, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == getuid())
+		return xasprintf("%s/vacmlab", run);
+	return xasprintf("/tmp/vacmlab-%u", (unsigned)getuid());
+}
+
+char *rundir_lab(const char *lab)
+{
+	_cleanup_free_ char *base = rundir_base();
+
+	return xasprintf("%s/%s", base, lab);
+}
+
+char *statedir_base(void)
+{
+	const char *e = getenv("VACMLAB_STATE_DIR");
+
+	if (e && *e)
+		return xstrdup(e);
+	e = getenv("XDG_STATE_HOME");
+	if (e && *e)
+		return xasprintf("%s/vacmlab", e);
+	e = getenv("HOME");
+	if (!e || !*e) {
+		struct passwd *pw = getpwuid(getuid());
+
+		e = pw ? pw->pw_dir : "/tmp";
+	}
+	return xasprintf("%s/.local/state/vacmlab", e);
+}
+
+char *statedir_lab(const char *lab, const char *override)
+{
+	_cleanup_free_ char *base = NULL;
+
+	if (override)
+		return xstrdup(override);
+	base = statedir_base();
+	return xasprintf("%s/%s", base, lab);
+}
+
+int rundir_make(const char *dir, char *err, size_t errlen)
+{
+	struct stat st;
+	int r = mkdir_p(dir, 0700);
+
+	if (r) {
+		snprintf(err, errlen, "creating %s: %s", dir, strerror(-r));
+		return r;
+	}
+	if (lstat(dir, &st) < 0) {
+		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+		return -errno;
+	}
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
+		snprintf(err, errlen,
+			 "%s is not a directory owned by uid %u (symlink or another user's?)", dir,
+			 (unsigned)getuid());
+		return -EPERM;
+	}
+	if (st.st_mode & 077)
+		chmod(dir, 0700);
+	return 0;
+}
+
+int lab_lock(const char *dir)
+{
+	_cleanup_free_ char *p = xasprintf("%s/lock", dir);
+	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+bool lab_is_up(const char *dir)
+{
+	_cleanup_free_ char *p = xasprintf("%s/lock", dir);
+	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool up = false;
+
+	if (fd < 0)
+		return false;
+	if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+		up = true;
+	close(fd);
+	return up;
+}
+
+pid_t lab_supervisor(const char *lab, char *err, size_t errlen)
+{
+	_cleanup_free_ char *dir = rundir_lab(lab);
+	_cleanup_free_ char *pf = xasprintf("%s/supervisor.pid", dir);
+	_cleanup_free_ char *txt = NULL;
+	long pid;
+
+	if (!lab_is_up(dir)) {
+		snprintf(err, errlen, "lab '%s' is not up (no supervisor holds %s/lock)", lab, dir);
+		return -1;
+	}
+	txt = read_file(pf, NULL);
+	if (!txt || (pid = strtol(txt, NULL, 10)) <= 1) {
+		snprintf(err, errlen, "lab '%s': cannot read %s", lab, pf);
+		return -1;
+	}
+	return (pid_t)pid;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+char **lab_list(void)
+{
+	_cleanup_free_ char *base = rundir_base();
+	DIR *d = opendir(base);
+	struct dirent *de;
+	char **v = xcalloc(1, sizeof(char *));
+	size_t n = 0;
+
+	if (!d)
+		return v;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.' || de->d_type != DT_DIR)
+			continue;
+		v = xrealloc(v, (n + 2) * sizeof(char *));
+		v[n++] = xstrdup(de->d_name);
+		v[n] = NULL;
+	}
+	closedir(d);
+	qsort(v, n, sizeof(char *), cmp_str);
+	return v;
+}

@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * topo.h - the topology model: what a topology file describes, resolved.
+ *
+ * topo_load() parses an INI file with inih and validates it. Parsing is pure
+ * (no network, no processes); the only outside look is whether each image
+ * file exists. Every error carries the file and line it refers to.
+ */
+#ifndef VACMLAB_TOPO_H
+#define VACMLAB_TOPO_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#define TOPO_NAME_MAX 12   /* longest lab/lan/node/host name */
+#define TOPO_MAX_NICS 8	   /* per node or host: eth0..eth7 */
+#define TOPO_MAX_SERIAL 16 /* ttyS0..ttyS3 + three pci-serial-4x */
+#define TOPO_MAX_FORWARDS 32
+#define TOPO_READY_TIMEOUT_DEFAULT 120
+
+enum serial_kind {
+	SERIAL_CONSOLE, /* supervisor-owned, logged, attachable */
+	SERIAL_LOOP,	/* real loopback: FIFO behind a pipe chardev */
+	SERIAL_RINGBUF, /* QEMU ring buffer, readable over QMP */
+	SERIAL_TCP,	/* telnet listener on host loopback, port in .tcp_port */
+	SERIAL_UNIX,	/* unix socket in the runtime dir */
+	SERIAL_LOG,	/* output to a log file only */
+	SERIAL_NONE,	/* port exists, nothing attached */
+};
+
+struct serial_port {
+	enum serial_kind kind;
+	int tcp_port; /* SERIAL_TCP only */
+	int line;     /* of the serial = key */
+};
+
+enum ready_kind {
+	READY_DHCP,    /* every NIC with a LAN has a lease */
+	READY_CONSOLE, /* regex seen on the console port */
+	READY_TCP,     /* TCP port open on the node's first address */
+	READY_NONE,    /* ready as soon as QEMU runs */
+};
+
+struct ready {
+	enum ready_kind kind;
+	char *regex;   /* READY_CONSOLE: POSIX extended regex */
+	int port;      /* READY_TCP */
+	int timeout_s; /* bounded wait, default 120 */
+};
+
+/* Link impairment (netem); zero values mean "not set". */
+struct impair {
+	bool set;
+	uint32_t delay_us;
+	uint32_t jitter_us;
+	double loss_pct;   /* 0..100 */
+	uint64_t rate_bps; /* bits per second */
+};
+
+struct lan {
+	char *name;			 /* also the bridge's interface name in the lab */
+	struct in_addr net;		 /* network address */
+	int prefix;			 /* 0..30 */
+	struct in_addr addr;		 /* lab side of the bridge: gateway, DHCP, DNS */
+	struct in_addr dhcp_lo, dhcp_hi; /* dynamic range; 0.0.0.0 if none */
+	char *uplink;			 /* NULL or "pasta" */
+	int line;
+};
+
+struct nic {
+	char *lan_name;
+	struct lan *lan;     /* resolved */
+	struct in_addr addr; /* fixed address; 0.0.0.0 if dynamic */
+	uint8_t mac[6];	     /* derived from lab, owner and index */
+	char ifname[16];     /* lab-side tap/veth name, e.g. "vacm1-0" */
+	char *model;	     /* QEMU NIC model (nodes only) */
+	struct impair impair;
+	int line;
+};
+
+enum forward_proto {
+	FORWARD_TCP,
+	FORWARD_UDP,
+};
+
+struct forward {
+	enum forward_proto proto;
+	char *host_addr; /* "127.0.0.1" by default */
+	int host_port;
+	int guest_port;
+	int line;
+};
+
+struct node {
+	char *name;
+	char *image;	 /* absolute path */
+	int memory_mb;	 /* 16..65536, default 256 */
+	int cpus;	 /* 1..64, default 1 */
+	char *nic_model; /* default "virtio-net-pci" */
+	struct nic *nics;
+	int n_nics;
+	struct serial_port serial[TOPO_MAX_SERIAL];
+	int n_serial; /* default 1: console */
+	struct ready ready;
+	struct forward *forwards;
+	int n_forwards;
+	int line;
+};
+
+/* A test-service host: a network namespace in the lab running a command. */
+struct host {
+	char *name;
+	struct nic *nics;
+	int n_nics;
+	char *command; /* run with /bin/sh -c */
+	int line;
+};
+
+struct topo {
+	char *path;   /* as given */
+	char *dir;    /* absolute directory of the file */
+	char *name;   /* [lab] name, default: file basename sans .conf */
+	char *domain; /* DNS domain, default: lab name */
+	struct lan *lans;
+	int n_lans;
+	struct node *nodes;
+	int n_nodes;
+	struct host *hosts;
+	int n_hosts;
+};
+
+struct topo_err {
+	char file[256];
+	int line; /* 0 if the error concerns the whole file */
+	char msg[256];
+	bool env; /* the machine, not the file, is at fault (an
+				 * image missing or unreadable): exit 2 */
+};
+
+/* Parse and validate @path. On error returns -1 and fills @err. */
+int topo_load(const char *path, struct topo **out, struct topo_err *err);
+/* Same for an in-memory text; @path is used for messages and relative paths. */
+int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err);
+void topo_free(struct topo *t);
+
+/* true if @name is a valid lab name (1..32 of [a-z0-9-], a letter first). */
+bool lab_name_ok(const char *name);
+
+/* Print "FILE:LINE: message" (or "FILE: message") to stderr. */
+void topo_err_print(const struct topo_err *err);
+
+struct lan *topo_find_lan(const struct topo *t, const char *name);
+struct node *topo_find_node(const struct topo *t, const char *name);
+struct host *topo_find_host(const struct topo *t, const char *name);
+
+/* Derive the MAC of NIC @idx of @owner in lab @lab: 52:54:00 + 24 hash bits. */
+void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]);
+
+const char *serial_kind_name(enum serial_kind k);
+const char *ready_kind_name(enum ready_kind k);
+
+/* Parse an impairment spec such as "delay 50ms jitter 5ms loss 1% rate 10mbit".
+ * Returns 0 or -1 with a message in @msg. Also used by `vacmlab impair`. */
+int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,393 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sv_port.c - the supervisor's side of serial ports.
+ *
+ * A `console` port is a socketpair: QEMU gets one end as a socket chardev
+ * (fd=N), the supervisor reads the other. Every byte the guest writes goes,
+ * in this order, to the port's log file (complete history; written before
+ * anything else so a slow client can never cost a logged byte), to a ring
+ * buffer replayed to clients that join late, and to every attached client.
+ * Clients connect to RUNDIR/NODE/ttySN.sock (read-write) or ttySN.ro.sock
+ * (read-only: their input is discarded). A client that falls more than
+ * 1 MiB behind is disconnected rather than allowed to stall the guest.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "lab/lib/match.h"
+#include "lab/lib/qemu.h"
+#include "lab/sv/sv.h"
+#include "lab/lib/util.h"
+
+#define CLIENT_MAX_BEHIND (1 << 20)
+
+static int listen_unix(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 16) < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	return fd;
+}
+
+/* Keep the previous run's log as .1: the current log holds this run only,
+ * so `wait` never matches an old boot's output. */
+static int open_log(const char *path)
+{
+	_cleanup_free_ char *old = xasprintf("%s.1", path);
+
+	rename(path, old);
+	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+}
+
+int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen)
+{
+	struct sv_port *p = &n->ports[idx];
+	int sp[2], r;
+
+	p->node = n;
+	p->idx = idx;
+	p->kind = n->cfg->serial[idx].kind;
+	p->log_path = port_log_path(sv->logdir, n->cfg->name, idx);
+	switch (p->kind) {
+	case SERIAL_CONSOLE: {
+		_cleanup_free_ char *rw = xasprintf("%s/ttyS%d.sock", n->dir, idx);
+		_cleanup_free_ char *ro = xasprintf("%s/ttyS%d.ro.sock", n->dir, idx);
+
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			return -1;
+		}
+		p->fd = sp[0];
+		p->qemu_fd = sp[1];
+		fcntl(p->fd, F_SETFL, O_NONBLOCK);
+		/* A console flood must not be throttled by a small socket
+		 * buffer between QEMU and us. */
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
+		p->logfd = open_log(p->log_path);
+		if (p->logfd < 0) {
+			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
+				 strerror(errno));
+			return -1;
+		}
+		p->lfd_rw = listen_unix(rw);
+		p->lfd_ro = listen_unix(ro);
+		if (p->lfd_rw < 0 || p->lfd_ro < 0) {
+			r = p->lfd_rw < 0 ? p->lfd_rw : p->lfd_ro;
+			snprintf(err, errlen, "ttyS%d: listening on %s: %s", idx, rw, strerror(-r));
+			return -1;
+		}
+		sv_watch(sv, p->fd, EPOLLIN, TAG_PORT, p);
+		sv_watch(sv, p->lfd_rw, EPOLLIN, TAG_PORT_LISTEN_RW, p);
+		sv_watch(sv, p->lfd_ro, EPOLLIN, TAG_PORT_LISTEN_RO, p);
+		if (n->cfg->ready.kind == READY_CONSOLE && idx == 0) {
+			if (regcomp(&n->re, n->cfg->ready.regex, REG_EXTENDED | REG_NOSUB)) {
+				snprintf(err, errlen, "bad ready regex '%s'", n->cfg->ready.regex);
+				return -1;
+			}
+			n->have_re = true;
+		}
+		return 0;
+	}
+	case SERIAL_TCP:
+		p->qemu_fd = sv->tcp_serial_fds ? sv->tcp_serial_fds[n - sv->nodes][idx] : -1;
+		if (p->qemu_fd < 0) {
+			snprintf(err, errlen, "ttyS%d: no listening socket for tcp:%d", idx,
+				 n->cfg->serial[idx].tcp_port);
+			return -1;
+		}
+		return 0;
+	case SERIAL_LOOP: {
+		_cleanup_free_ char *base = port_fifo_path(n->dir, idx);
+		_cleanup_free_ char *in = xasprintf("%s.in", base);
+		_cleanup_free_ char *out = xasprintf("%s.out", base);
+		_cleanup_free_ char *target = xasprintf("ttyS%d.in", idx);
+
+		/* One FIFO for both directions: the guest reads what it wrote. */
+		unlink(in);
+		unlink(out);
+		if (mkfifo(in, 0600) < 0 || symlink(target, out) < 0) {
+			snprintf(err, errlen, "ttyS%d: making loopback FIFO %s: %s", idx, in,
+				 strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	case SERIAL_LOG: {
+		int fd = open_log(p->log_path);
+
+		if (fd < 0) {
+			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
+				 strerror(errno));
+			return -1;
+		}
+		close(fd); /* QEMU appends to it */
+		return 0;
+	}
+	case SERIAL_RINGBUF:
+	case SERIAL_UNIX:
+	case SERIAL_NONE: return 0;
+	}
+	return 0;
+}
+
+void sv_port_after_spawn(struct sv *sv, struct sv_port *p)
+{
+	if (p->kind == SERIAL_CONSOLE && p->qemu_fd >= 0)
+		close(p->qemu_fd);
+	p->qemu_fd = -1;
+}
+
+static void client_drop(struct sv *sv, struct sv_client *c)
+{
+	struct sv_port *p = c->port;
+	struct sv_client **pp;
+
+	for (pp = &p->clients; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	}
+	sv_unwatch(sv, c->fd);
+	close(c->fd);
+	free(c->out);
+	free(c);
+}
+
+static void client_send(struct sv *sv, struct sv_client *c, const char *buf, size_t len)
+{
+	ssize_t n = 0;
+
+	if (!c->out_len) {
+		n = send(c->fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno != EAGAIN) {
+				client_drop(sv, c);
+				return;
+			}
+			n = 0;
+		}
+	}
+	if ((size_t)n == len)
+		return;
+	if (c->out_len + len - (size_t)n > CLIENT_MAX_BEHIND) {
+		const char msg[] = "\r\n[vacmlab: client too slow, disconnected]\r\n";
+
+		send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+		client_drop(sv, c);
+		return;
+	}
+	c->out = xrealloc(c->out, c->out_len + len - (size_t)n);
+	memcpy(c->out + c->out_len, buf + n, len - (size_t)n);
+	c->out_len += len - (size_t)n;
+	sv_watch(sv, c->fd, EPOLLIN | EPOLLOUT, TAG_PORT_CLIENT, c);
+}
+
+static void ring_add(struct sv_port *p, const char *buf, size_t len)
+{
+	if (len >= SV_RING) {
+		buf += len - SV_RING;
+		len = SV_RING;
+	}
+	for (size_t i = 0; i < len; i++) {
+		p->ring[(p->ring_head + p->ring_len) % SV_RING] = buf[i];
+		if (p->ring_len < SV_RING)
+			p->ring_len++;
+		else
+			p->ring_head = (p->ring_head + 1) % SV_RING;
+	}
+}
+
+/* The line with terminal escapes removed, as `wait` sees it
+ * (console.c): "# \e[6n" from busybox must still match '# $'. */
+static bool line_matches(struct sv_node *n, struct sv_port *p)
+{
+	char txt[sizeof(p->line)];
+
+	memcpy(txt, p->line, p->line_len);
+	txt[p->line_len] = '\0';
+	text_strip_escapes(txt);
+	return regexec(&n->re, txt, 0, NULL, 0) == 0;
+}
+
+static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_t len)
+{
+	struct sv_node *n = p->node;
+
+	if (!n->have_re || n->state != NODE_BOOTING)
+		return;
+	for (size_t i = 0; i < len; i++) {
+		char ch = buf[i];
+
+		if (ch == '\r' || ch == '\0')
+			continue;
+		if (ch == '\n') {
+			if (line_matches(n, p)) {
+				sv_node_set_ready(sv, n);
+				return;
+			}
+			p->line_len = 0;
+			continue;
+		}
+		if (p->line_len == sizeof(p->line) - 1) {
+			memmove(p->line, p->line + sizeof(p->line) / 2, sizeof(p->line) / 2 - 1);
+			p->line_len = sizeof(p->line) / 2 - 1;
+		}
+		p->line[p->line_len++] = ch;
+	}
+	/* Prompts such as "login: " end without a newline. */
+	if (p->line_len && line_matches(n, p))
+		sv_node_set_ready(sv, n);
+}
+
+void sv_port_readable(struct sv *sv, struct sv_port *p)
+{
+	char buf[65536];
+
+	for (;;) {
+		ssize_t n = read(p->fd, buf, sizeof(buf));
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			/* QEMU closed its end: it exited. Clients stay until
+			 * the lab goes, so they can see the last output. */
+			sv_unwatch(sv, p->fd);
+			close(p->fd);
+			p->fd = -1;
+			return;
+		}
+		if (p->logfd >= 0 && write_all(p->logfd, buf, (size_t)n) < 0)
+			fprintf(stderr, "writing %s: %s\n", p->log_path, strerror(errno));
+		p->bytes_out += (unsigned long long)n;
+		ring_add(p, buf, (size_t)n);
+		for (struct sv_client *c = p->clients, *next; c; c = next) {
+			next = c->next;
+			client_send(sv, c, buf, (size_t)n);
+		}
+		match_ready(sv, p, buf, (size_t)n);
+	}
+}
+
+void sv_port_writable(struct sv *sv, struct sv_port *p)
+{
+	while (p->in_len && p->fd >= 0) {
+		ssize_t n = write(p->fd, p->in, p->in_len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN) {
+				p->in_len = 0;
+			}
+			break;
+		}
+		memmove(p->in, p->in + n, p->in_len - (size_t)n);
+		p->in_len -= (size_t)n;
+	}
+	if (p->fd >= 0)
+		sv_watch(sv, p->fd, p->in_len ? EPOLLIN | EPOLLOUT : EPOLLIN, TAG_PORT, p);
+}
+
+void sv_port_accept(struct sv *sv, struct sv_port *p, bool ro)
+{
+	int fd = accept4(ro ? p->lfd_ro : p->lfd_rw, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct sv_client *c;
+	char replay[SV_RING];
+
+	if (fd < 0)
+		return;
+	c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	c->ro = ro;
+	c->port = p;
+	c->next = p->clients;
+	p->clients = c;
+	sv_watch(sv, fd, EPOLLIN, TAG_PORT_CLIENT, c);
+	/* A late joiner first sees the recent output. */
+	for (size_t i = 0; i < p->ring_len; i++)
+		replay[i] = p->ring[(p->ring_head + i) % SV_RING];
+	if (p->ring_len)
+		client_send(sv, c, replay, p->ring_len);
+}
+
+void sv_port_client_io(struct sv *sv, struct sv_client *c, uint32_t events)
+{
+	struct sv_port *p = c->port;
+
+	if (events & EPOLLOUT) {
+		ssize_t n = send(c->fd, c->out, c->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (n < 0 && errno != EAGAIN) {
+			client_drop(sv, c);
+			return;
+		}
+		if (n > 0) {
+			memmove(c->out, c->out + n, c->out_len - (size_t)n);
+			c->out_len -= (size_t)n;
+		}
+		if (!c->out_len)
+			sv_watch(sv, c->fd, EPOLLIN, TAG_PORT_CLIENT, c);
+	}
+	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
+		char buf[4096];
+		ssize_t n = read(c->fd, buf, sizeof(buf));
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
+			client_drop(sv, c);
+			return;
+		}
+		if (n < 0 || c->ro || p->fd < 0)
+			return; /* read-only clients cannot write */
+		if (p->in_len + (size_t)n > CLIENT_MAX_BEHIND)
+			return; /* the guest is not reading: drop input, not output */
+		p->in = xrealloc(p->in, p->in_len + (size_t)n);
+		memcpy(p->in + p->in_len, buf, (size_t)n);
+		p->in_len += (size_t)n;
+		sv_port_writable(sv, p);
+	}
+}
+
+void sv_port_close(struct sv *sv, struct sv_port *p)
+{
+	while (p->clients)
+		client_drop(sv, p->clients);
+	if (p->fd >= 0) {
+		sv_unwatch(sv, p->fd);
+		close(p->fd);
+		p->fd = -1;
+	}
+	if (p->logfd >= 0)
+		close(p->logfd);
+	p->logfd = -1;
+}
+
+char *sv_port_tail(struct sv_node *n, int lines)
+{
+	if (!n->ports[0].log_path)
+		return NULL;
+	return tail_file(n->ports[0].log_path, lines);
+}
