@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-struct sv;
+struct sv_launch;
 
 /* Send @req (reference stolen) to lab @lab, optionally passing @fd
  * (SCM_RIGHTS; -1 for none), and wait up to @timeout_ms for the reply.
@@ -24,6 +24,13 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 
 /* Status of a running lab, or NULL + message. */
 json_t *ctl_status(const char *lab, char *err, size_t errlen);
+
+/* Run QMP command @cmd (@args stolen, may be NULL) on node @node of lab
+ * @lab, through its supervisor (the only QMP client QEMU has). 0 and
+ * *@ret (if non-NULL; caller decrefs) holds the "return" value, or -1 with
+ * QEMU's or the supervisor's message in @err. */
+int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
+	    int timeout_ms, char *err, size_t errlen);
 
 /* Print the node table (used by up and status). */
 void print_status_table(json_t *st, FILE *f);
@@ -56,6 +63,5 @@ struct up_opts {
 
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
-int up_host_sockets(struct sv *sv, const char *topo_path);
 
 #endif

@@ -109,6 +109,29 @@ json_t *ctl_status(const char *lab, char *err, size_t errlen)
 	return ctl_call(lab, json_pack("{s:s}", "cmd", "status"), -1, 5000, err, errlen);
 }
 
+int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
+	    int timeout_ms, char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "qmp", "node", node, "execute", cmd);
+	json_t *rep;
+
+	if (args)
+		json_object_set_new(req, "arguments", args);
+	rep = ctl_call(lab, req, -1, timeout_ms, err, errlen);
+	if (!rep)
+		return -1;
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		snprintf(err, errlen, "%s",
+			 json_string_value(json_object_get(rep, "error")) ?: "QMP command failed");
+		json_decref(rep);
+		return -1;
+	}
+	if (ret)
+		*ret = json_incref(json_object_get(rep, "return"));
+	json_decref(rep);
+	return 0;
+}
+
 static void nic_addrs(json_t *nics, char *buf, size_t len)
 {
 	size_t off = 0;

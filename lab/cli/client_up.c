@@ -62,7 +62,7 @@ static int listen_tcp(const char *addr, int port)
 	return fd;
 }
 
-int up_host_sockets(struct sv *sv, const char *topo_path)
+static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 {
 	struct topo *t = sv->t;
 	int total = 0, k = 0;
@@ -301,7 +301,7 @@ int up_lab(struct up_opts *o)
 {
 	struct topo_err te;
 	struct topo *t = NULL;
-	struct sv *sv = xcalloc(1, sizeof(*sv));
+	struct sv_launch *sv = xcalloc(1, sizeof(*sv));
 	char err[4096], warn[1024];
 	int lock, p[2], r;
 	pid_t pid;
