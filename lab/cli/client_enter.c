@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
-#include "lab/cli/client.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "netns/ns.h"

@@ -31,7 +31,6 @@
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/supervisor.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
 
 static volatile sig_atomic_t got_signal;
@@ -464,8 +463,8 @@ int up_lab(struct up_opts *o)
 		msg_err("pipe: %s", strerror(errno));
 		goto undo_lock;
 	}
-	fflush(NULL);
-	pid = fork();
+	/* No PDEATHSIG: the supervisor outlives `up`. */
+	pid = fork_child(0);
 	if (pid < 0) {
 		msg_err("fork: %s", strerror(errno));
 		goto undo_lock;

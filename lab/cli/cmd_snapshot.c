@@ -36,7 +36,6 @@
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/rundir.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
 
 static void snapshot_usage(FILE *f)

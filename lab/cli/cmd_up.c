@@ -32,7 +32,6 @@
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/supervisor.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
 
 static void up_usage(FILE *f)

@@ -133,16 +133,13 @@ void sv_net_impair(struct sv *sv)
 static pid_t fork_holder(void)
 {
 	int p[2];
-	pid_t parent = getpid(), pid;
+	pid_t pid;
 	char c;
 
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	pid = fork();
+	pid = fork_child(SIGKILL);
 	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		if (getppid() != parent)
-			_exit(1);
 		if (unshare(CLONE_NEWNET) < 0)
 			_exit(1);
 		ns_lo_up();
@@ -238,7 +235,7 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 	 * veth peers ethN. */
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return -1;
-	pid = fork();
+	pid = fork_child(SIGKILL);
 	if (pid == 0) {
 		close(p[0]);
 		r = host_inside(h, err, sizeof(err));

@@ -199,7 +199,8 @@ int sv_uplink_prefork(struct sv *sv)
 		sv_fail(sv, EXIT_ENV, "uplink: pipe: %s", strerror(errno));
 		return -1;
 	}
-	u->pid = fork();
+	/* PDEATHSIG is set in helper_main() after the signal mask is reset. */
+	u->pid = fork_child(0);
 	if (u->pid < 0) {
 		sv_fail(sv, EXIT_ENV, "uplink: fork: %s", strerror(errno));
 		close(go[0]);
