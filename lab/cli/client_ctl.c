@@ -17,7 +17,7 @@
 json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen)
 {
 	_cleanup_free_ char *dir = rundir_lab(lab);
-	_cleanup_free_ char *path = xasprintf("%s/ctl.sock", dir);
+	_cleanup_free_ char *path = path_in(dir, LF_CTL);
 	_cleanup_free_ char *msg = json_dumps(req, JSON_COMPACT);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};

@@ -397,7 +397,7 @@ int up_lab(struct up_opts *o)
 	sv->lock_fd = lock;
 	/* Anything else in the dir is left from a supervisor that died. */
 	{
-		_cleanup_free_ char *pf = xasprintf("%s/supervisor.pid", sv->rundir);
+		_cleanup_free_ char *pf = path_in(sv->rundir, LF_PID);
 
 		if (access(pf, F_OK) == 0) {
 			msg_info("cleaning up after a previous run of lab '%s' that did not exit "
@@ -426,7 +426,7 @@ int up_lab(struct up_opts *o)
 		goto undo_lock_r;
 	}
 	sv->statedir = statedir_lab(t->name, o->state_dir);
-	sv->logdir = xasprintf("%s/logs", sv->statedir);
+	sv->logdir = path_in(sv->statedir, LF_LOGS);
 	if (rundir_make(sv->statedir, err, sizeof(err)) < 0 ||
 	    rundir_make(sv->logdir, err, sizeof(err)) < 0) {
 		msg_err("%s", err);
@@ -470,9 +470,9 @@ int up_lab(struct up_opts *o)
 		goto undo_lock;
 	}
 	if (pid == 0) {
-		_cleanup_free_ char *logp = xasprintf("%s/supervisor.log", sv->logdir);
+		_cleanup_free_ char *logp = path_in(sv->logdir, LF_SUPERVISOR_LOG);
 		_cleanup_free_ char *old = xasprintf("%s.1", logp);
-		_cleanup_free_ char *pidp = xasprintf("%s/supervisor.pid", sv->rundir);
+		_cleanup_free_ char *pidp = path_in(sv->rundir, LF_PID);
 		_cleanup_free_ char *pidtxt = xasprintf("%d\n", (int)getpid());
 		int fd;
 

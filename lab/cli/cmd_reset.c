@@ -59,7 +59,7 @@ static void unlock_lab(struct held_lock *h)
 {
 	if (h->fd >= 0 && h->made) {
 		/* Still locked: nobody else can be using the dir. */
-		_cleanup_free_ char *l = xasprintf("%s/lock", h->dir);
+		_cleanup_free_ char *l = path_in(h->dir, LF_LOCK);
 
 		unlink(l);
 		rmdir(h->dir);
@@ -169,7 +169,7 @@ static void rm_usage(FILE *f)
  * looks like what `up` made (a logs/ dir or node disks), not e.g. $HOME. */
 static bool looks_like_state_dir(const char *dir, char **nodes)
 {
-	_cleanup_free_ char *logs = xasprintf("%s/logs", dir);
+	_cleanup_free_ char *logs = path_in(dir, LF_LOGS);
 	struct stat st;
 
 	return nodes[0] || (lstat(logs, &st) == 0 && S_ISDIR(st.st_mode));

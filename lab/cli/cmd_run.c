@@ -520,7 +520,7 @@ int cmd_run(int argc, char **argv)
 	}
 	r->rundir = rundir_lab(r->lab);
 	r->statedir = statedir_lab(r->lab, NULL);
-	r->logdir = xasprintf("%s/logs", r->statedir);
+	r->logdir = path_in(r->statedir, LF_LOGS);
 
 	struct sigaction sa = {.sa_handler = run_on_signal};
 

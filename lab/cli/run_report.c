@@ -235,7 +235,7 @@ void artifacts_before_down(struct run *r, const char *dir)
 {
 	char err[256];
 	json_t *st = ctl_status(r->lab, err, sizeof(err));
-	_cleanup_free_ char *sp = xasprintf("%s/status.json", dir);
+	_cleanup_free_ char *sp = path_in(dir, LF_STATUS_JSON);
 	json_t *o;
 	size_t i;
 

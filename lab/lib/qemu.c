@@ -75,21 +75,6 @@ char *strv_join(char *const *v)
 	return out;
 }
 
-char *port_fifo_path(const char *port_dir, int idx)
-{
-	return xasprintf("%s/ttyS%d", port_dir, idx);
-}
-
-char *port_unix_path(const char *port_dir, int idx)
-{
-	return xasprintf("%s/ttyS%d.sock", port_dir, idx);
-}
-
-char *port_log_path(const char *log_dir, const char *node, int idx)
-{
-	return xasprintf("%s/%s.ttyS%d.log", log_dir, node, idx);
-}
-
 static char *chardev(const struct qemu_launch *l, int i)
 {
 	const struct serial_port *p = &l->node->serial[i];

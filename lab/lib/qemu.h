@@ -6,6 +6,7 @@
 #ifndef VACMLAB_QEMU_H
 #define VACMLAB_QEMU_H
 
+#include "lab/lib/rundir.h"
 #include "lab/lib/topo.h"
 
 struct qemu_launch {
@@ -29,9 +30,6 @@ void strv_free(char **v);
 char *strv_join(char *const *v);
 
 /* Paths of a port's FIFO / unix socket / log file. */
-char *port_fifo_path(const char *port_dir, int idx);
-char *port_unix_path(const char *port_dir, int idx);
-char *port_log_path(const char *log_dir, const char *node, int idx);
 
 /* The number of ttyS ports the guest sees on ISA (the rest are on
  * pci-serial-4x cards). */

@@ -177,17 +177,17 @@ static int setup_fs(struct sv *sv)
 
 		l->cfg = &sv->t->lans[i];
 		l->dns_pidfd = -1;
-		l->conf = xasprintf("%s/dnsmasq-%s.conf", sv->rundir, l->cfg->name);
-		l->leases = xasprintf("%s/dnsmasq-%s.leases", sv->rundir, l->cfg->name);
-		l->pidfile = xasprintf("%s/dnsmasq-%s.pid", sv->rundir, l->cfg->name);
-		l->log = xasprintf("%s/dnsmasq-%s.log", sv->logdir, l->cfg->name);
+		l->conf = path_dns(sv->rundir, l->cfg->name, "conf");
+		l->leases = path_dns(sv->rundir, l->cfg->name, "leases");
+		l->pidfile = path_dns(sv->rundir, l->cfg->name, "pid");
+		l->log = path_log(sv->logdir, "dnsmasq", l->cfg->name);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++) {
 		struct sv_host *h = &sv->hosts[i];
 
 		h->cfg = &sv->t->hosts[i];
 		h->holder_pidfd = h->cmd_pidfd = -1;
-		h->log = xasprintf("%s/host-%s.log", sv->logdir, h->cfg->name);
+		h->log = path_log(sv->logdir, "host", h->cfg->name);
 	}
 	for (int i = 0; i < sv->t->n_nodes; i++) {
 		struct sv_node *n = &sv->nodes[i];
@@ -195,12 +195,12 @@ static int setup_fs(struct sv *sv)
 
 		n->pidfd = -1;
 		n->probe_fd = -1;
-		n->dir = xasprintf("%s/%s", sv->rundir, n->cfg->name);
+		n->dir = path_node_dir(sv->rundir, n->cfg->name);
 		n->qmp.fd = -1;
-		n->qmp_path = xasprintf("%s/qmp.sock", n->dir);
-		n->qemu_log = xasprintf("%s/%s.qemu.log", sv->logdir, n->cfg->name);
+		n->qmp_path = path_qmp(n->dir);
+		n->qemu_log = path_log(sv->logdir, "qemu", n->cfg->name);
 		if (!n->disk)
-			n->disk = xasprintf("%s/%s.qcow2", sv->statedir, n->cfg->name);
+			n->disk = path_disk(sv->statedir, n->cfg->name, "qcow2");
 		if (rundir_make(n->dir, err, sizeof(err)) < 0) {
 			sv_fail(sv, EXIT_ENV, "%s", err);
 			return -1;
@@ -216,7 +216,7 @@ static int setup_fs(struct sv *sv)
 /* resolv.conf for `vacmlab exec`: lab names through the lab's dnsmasq. */
 static void write_resolv(struct sv *sv)
 {
-	_cleanup_free_ char *p = xasprintf("%s/resolv.conf", sv->rundir);
+	_cleanup_free_ char *p = path_in(sv->rundir, LF_RESOLV);
 	_cleanup_free_ char *txt = NULL;
 
 	if (!sv->t->n_lans)

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 #include "netns/nl.h"
@@ -26,7 +27,7 @@
 int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
-	_cleanup_free_ char *path = xasprintf("%s/ctl.sock", sv->rundir);
+	_cleanup_free_ char *path = path_in(sv->rundir, LF_CTL);
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "control socket path too long: %s", path);

@@ -71,8 +71,8 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 	p->log_path = port_log_path(sv->logdir, n->cfg->name, idx);
 	switch (p->kind) {
 	case SERIAL_CONSOLE: {
-		_cleanup_free_ char *rw = xasprintf("%s/ttyS%d.sock", n->dir, idx);
-		_cleanup_free_ char *ro = xasprintf("%s/ttyS%d.ro.sock", n->dir, idx);
+		_cleanup_free_ char *rw = port_sock_path(n->dir, idx, false);
+		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
 
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
 			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));

@@ -8,13 +8,24 @@
  */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
+/* A JSON string of malloc'd @s, which it frees. */
+static json_t *jstr_take(char *s)
+{
+	json_t *j = json_string(s);
+
+	free(s);
+	return j;
+}
+
 static const char *ip(struct in_addr a, char *buf)
 {
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
@@ -62,9 +73,10 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 		json_object_set_new(o, "index", json_integer(i));
 		switch (sp->kind) {
 		case SERIAL_CONSOLE:
-			json_object_set_new(o, "socket", json_sprintf("%s/ttyS%d.sock", n->dir, i));
+			json_object_set_new(o, "socket",
+					    jstr_take(port_sock_path(n->dir, i, false)));
 			json_object_set_new(o, "socket_ro",
-					    json_sprintf("%s/ttyS%d.ro.sock", n->dir, i));
+					    jstr_take(port_sock_path(n->dir, i, true)));
 			json_object_set_new(
 				o, "log",
 				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
@@ -83,7 +95,8 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 			json_object_set_new(o, "tcp", json_sprintf("127.0.0.1:%d", sp->tcp_port));
 			break;
 		case SERIAL_UNIX:
-			json_object_set_new(o, "socket", json_sprintf("%s/ttyS%d.sock", n->dir, i));
+			json_object_set_new(o, "socket",
+					    jstr_take(port_sock_path(n->dir, i, false)));
 			break;
 		case SERIAL_LOG:
 			json_object_set_new(
@@ -150,7 +163,7 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "qmp", json_string(n->qmp_path));
 		json_object_set_new(o, "console",
 				    n->cfg->n_serial && n->cfg->serial[0].kind == SERIAL_CONSOLE
-					    ? json_sprintf("%s/ttyS0.sock", n->dir)
+					    ? jstr_take(port_sock_path(n->dir, 0, false))
 					    : json_null());
 		json_object_set_new(o, "qemu_log", json_string(n->qemu_log));
 		if (n->t_start)
