@@ -243,16 +243,16 @@ void artifacts_before_down(struct run *r, const char *dir)
 		st = json_incref(r->status); /* the last one we have */
 	if (st && json_dump_file(st, sp, JSON_INDENT(2)) < 0)
 		msg_warn("writing %s", sp);
+	/* Every LAN shares the lab's one dnsmasq and its lease file. */
 	json_array_foreach (json_object_get(st, "lans"), i, o) {
 		const char *leases = json_string_value(json_object_get(o, "leases"));
-		const char *name = json_string_value(json_object_get(o, "name"));
+		_cleanup_free_ char *dst = xasprintf("%s/dnsmasq.leases", dir);
 
-		if (leases && name) {
-			_cleanup_free_ char *dst = xasprintf("%s/dnsmasq-%s.leases", dir, name);
-
-			if (copy_file(leases, dst) < 0)
-				write_file(dst, ""); /* no lease given: say so with an empty file */
-		}
+		if (!leases)
+			continue;
+		if (copy_file(leases, dst) < 0)
+			write_file(dst, ""); /* no lease given: say so with an empty file */
+		break;
 	}
 	json_decref(st);
 }

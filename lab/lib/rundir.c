@@ -223,13 +223,15 @@ char *path_qmp(const char *node_dir)
 	return xasprintf("%s/qmp.sock", node_dir);
 }
 
-char *path_dns(const char *rundir, const char *lan, const char *what)
+char *path_dns(const char *rundir, const char *what)
 {
-	return xasprintf("%s/dnsmasq-%s.%s", rundir, lan, what);
+	return xasprintf("%s/dnsmasq.%s", rundir, what);
 }
 
 char *path_log(const char *logdir, const char *kind, const char *name)
 {
+	if (!name)
+		return xasprintf("%s/%s.log", logdir, kind);
 	if (!strcmp(kind, "qemu"))
 		return xasprintf("%s/%s.qemu.log", logdir, name);
 	return xasprintf("%s/%s-%s.log", logdir, kind, name);

@@ -61,9 +61,10 @@ char *port_fifo_path(const char *port_dir, int idx);
 char *port_unix_path(const char *port_dir, int idx);
 char *port_sock_path(const char *node_dir, int idx, bool ro);
 char *port_log_path(const char *log_dir, const char *node, int idx);
-/* RUNDIR/dnsmasq-LAN.WHAT (conf, leases, pid). */
-char *path_dns(const char *rundir, const char *lan, const char *what);
-/* LOGDIR/NAME.qemu.log (kind "qemu"), else LOGDIR/KIND-NAME.log (dnsmasq, host). */
+/* RUNDIR/dnsmasq.WHAT (conf, leases, pid): the lab's one dnsmasq. */
+char *path_dns(const char *rundir, const char *what);
+/* LOGDIR/NAME.qemu.log (kind "qemu"), else LOGDIR/KIND-NAME.log (host),
+ * LOGDIR/dnsmasq.log for kind "dnsmasq" with a NULL name. */
 char *path_log(const char *logdir, const char *kind, const char *name);
 /* STATEDIR/NODE.EXT: the overlay (qcow2), its base identity (base). */
 char *path_disk(const char *statedir, const char *node, const char *ext);

@@ -19,7 +19,7 @@ enum ev_type {
 	EV_CTL_CLIENT,	   /* sv_ctl.c: a request */
 	EV_NODE_PIDFD,	   /* sv_node.c: a QEMU exited */
 	EV_NODE_QMP,	   /* sv_qmp.c: a node's QMP connection */
-	EV_LAN_PIDFD,	   /* sv_child.c: a dnsmasq exited */
+	EV_DNS_PIDFD,	   /* sv_child.c: the lab's dnsmasq exited */
 	EV_HOST_PIDFD,	   /* sv_child.c: a host's command exited */
 	EV_PORT,	   /* sv_port.c: QEMU's end of a console */
 	EV_PORT_LISTEN_RW, /* sv_port.c: console listener */

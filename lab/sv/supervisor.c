@@ -86,7 +86,7 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_CTL_CLIENT: sv_ctl_client(sv, ev->fd); break;
 	case EV_NODE_PIDFD: sv_node_exited(sv, ev->ptr); break;
 	case EV_NODE_QMP: sv_qmp_io(sv, ev->ptr, ev->events); break;
-	case EV_LAN_PIDFD: sv_dns_exited(sv, ev->ptr); break;
+	case EV_DNS_PIDFD: sv_dns_exited(sv); break;
 	case EV_HOST_PIDFD: sv_host_exited(sv, ev->ptr); break;
 	case EV_PORT:
 		if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
@@ -172,15 +172,17 @@ static void teardown_and_exit(struct sv *sv)
 
 static int setup_fs(struct sv *sv)
 {
+	sv->dns.pidfd = -1;
+	sv->dns.conf = path_dns(sv->rundir, "conf");
+	sv->dns.leases = path_dns(sv->rundir, "leases");
+	sv->dns.pidfile = path_dns(sv->rundir, "pid");
+	sv->dns.log = path_log(sv->logdir, "dnsmasq", NULL);
 	for (int i = 0; i < sv->t->n_lans; i++) {
 		struct sv_lan *l = &sv->lans[i];
 
 		l->cfg = &sv->t->lans[i];
-		l->dns_pidfd = -1;
-		l->conf = path_dns(sv->rundir, l->cfg->name, "conf");
-		l->leases = path_dns(sv->rundir, l->cfg->name, "leases");
-		l->pidfile = path_dns(sv->rundir, l->cfg->name, "pid");
-		l->log = path_log(sv->logdir, "dnsmasq", l->cfg->name);
+		l->leases = sv->dns.leases;
+		l->log = sv->dns.log;
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++) {
 		struct sv_host *h = &sv->hosts[i];
@@ -325,9 +327,8 @@ void supervisor_run(const struct sv_launch *l)
 	{
 		long long t1 = now_ms();
 
-		for (int i = 0; i < sv->t->n_lans; i++)
-			if (sv_dns_start(sv, &sv->lans[i]) < 0)
-				teardown_and_exit(sv);
+		if (sv->t->n_lans && sv_dns_start(sv) < 0)
+			teardown_and_exit(sv);
 		fprintf(stderr, "phase dnsmasq: %lld ms for %d LANs\n", now_ms() - t1,
 			sv->t->n_lans);
 	}

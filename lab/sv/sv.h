@@ -134,8 +134,13 @@ struct sv_node {
 
 struct sv_lan {
 	struct lan *cfg;
-	pid_t dns_pid;
-	int dns_pidfd;
+	const char *leases, *log; /* the lab's dnsmasq's (struct sv_dns) */
+};
+
+/* The lab's one dnsmasq, serving every LAN. */
+struct sv_dns {
+	pid_t pid;
+	int pidfd;
 	char *conf, *leases, *pidfile, *log;
 };
 
@@ -182,6 +187,7 @@ struct sv {
 	struct nlx *nl;
 	struct sv_node *nodes;
 	struct sv_lan *lans;
+	struct sv_dns dns;
 	struct sv_host *hosts;
 	struct sv_fwd *fwds;
 	enum sv_phase phase;
@@ -249,8 +255,8 @@ int sv_net_build(struct sv *sv);
 void sv_net_impair(struct sv *sv);
 
 /* sv_child.c */
-int sv_dns_start(struct sv *sv, struct sv_lan *l);
-void sv_dns_exited(struct sv *sv, struct sv_lan *l);
+int sv_dns_start(struct sv *sv);
+void sv_dns_exited(struct sv *sv);
 int sv_host_start(struct sv *sv, struct sv_host *h);
 void sv_host_exited(struct sv *sv, struct sv_host *h);
 /* Stop dnsmasq, host commands and holders, bounded. */

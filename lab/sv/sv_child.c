@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sv_child.c - the lab's children other than QEMU: one dnsmasq per LAN
- * (generated config, fixed MAC -> address, lab DNS names), the commands of
+ * sv_child.c - the lab's children other than QEMU: its one dnsmasq for
+ * every LAN (generated config, fixed MAC -> address, lab DNS names), the commands of
  * test-service hosts, their exits, and stopping them all on the way down.
  */
 #include <errno.h>
@@ -79,15 +79,16 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 	return 0;
 }
 
-int sv_dns_start(struct sv *sv, struct sv_lan *l)
+int sv_dns_start(struct sv *sv)
 {
-	struct dnsmasq_paths p = {l->conf, l->leases, l->pidfile, l->log};
-	_cleanup_free_ char *conf = dnsmasq_config(sv->t, l->cfg, &p);
+	struct sv_dns *d = &sv->dns;
+	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log};
+	_cleanup_free_ char *conf = dnsmasq_config(sv->t, &p);
 	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
 	char err[512];
-	int r = write_file(l->conf, conf);
+	int r = write_file(d->conf, conf);
 	struct spawn_opts o = {
-		.name = NULL,
+		.name = "dnsmasq",
 		.path = sv->dnsmasq,
 		.argv = argv,
 		.stdin_fd = -1,
@@ -96,43 +97,41 @@ int sv_dns_start(struct sv *sv, struct sv_lan *l)
 		.pdeathsig = SIGTERM,
 		.cwd = "/",
 	};
-	char name[64];
 
 	if (r) {
-		sv_fail(sv, EXIT_ENV, "writing %s: %s", l->conf, strerror(-r));
+		sv_fail(sv, EXIT_ENV, "writing %s: %s", d->conf, strerror(-r));
 		strv_free(argv);
 		return -1;
 	}
-	snprintf(name, sizeof(name), "dnsmasq for LAN %s", l->cfg->name);
-	o.name = name;
-	l->dns_pid = spawn(&o, &l->dns_pidfd, err, sizeof(err));
+	d->pid = spawn(&o, &d->pidfd, err, sizeof(err));
 	strv_free(argv);
-	if (l->dns_pid < 0) {
+	if (d->pid < 0) {
 		sv_fail(sv, EXIT_CHILD, "%s", err);
 		return -1;
 	}
-	loop_watch(&sv->loop, l->dns_pidfd, EPOLLIN, EV_LAN_PIDFD, l);
+	loop_watch(&sv->loop, d->pidfd, EPOLLIN, EV_DNS_PIDFD, NULL);
 	return 0;
 }
 
-void sv_dns_exited(struct sv *sv, struct sv_lan *l)
+void sv_dns_exited(struct sv *sv)
 {
+	struct sv_dns *d = &sv->dns;
 	int st = 0;
 	char how[128];
 
-	waitpid(l->dns_pid, &st, WNOHANG);
-	loop_unwatch(&sv->loop, l->dns_pidfd);
-	close(l->dns_pidfd);
-	l->dns_pidfd = -1;
-	l->dns_pid = 0;
+	waitpid(d->pid, &st, WNOHANG);
+	loop_unwatch(&sv->loop, d->pidfd);
+	close(d->pidfd);
+	d->pidfd = -1;
+	d->pid = 0;
 	sv_describe_status(st, how, sizeof(how));
 	if (sv->phase < PH_POWERDOWN) {
-		_cleanup_free_ char *tail = tail_file(l->log, 10);
+		_cleanup_free_ char *tail = tail_file(d->log, 10);
 
-		sv_event(sv, "W dnsmasq for LAN %s %s", l->cfg->name, how);
+		sv_event(sv, "W dnsmasq %s", how);
 		if (sv->phase == PH_STARTING)
-			sv_fail(sv, EXIT_CHILD, "dnsmasq for LAN %s %s\n--- %s ---\n%s",
-				l->cfg->name, how, l->log, tail ? tail : "");
+			sv_fail(sv, EXIT_CHILD, "dnsmasq %s\n--- %s ---\n%s", how, d->log,
+				tail ? tail : "");
 	}
 }
 
@@ -162,21 +161,18 @@ void sv_stop_others(struct sv *sv)
 {
 	long long deadline = now_ms() + 3000;
 
-	for (int i = 0; i < sv->t->n_lans; i++)
-		if (sv->lans[i].dns_pidfd >= 0)
-			pidfd_kill(sv->lans[i].dns_pidfd, SIGTERM);
-	for (int i = 0; i < sv->t->n_lans; i++) {
-		struct sv_lan *l = &sv->lans[i];
+	struct sv_dns *d = &sv->dns;
 
-		while (l->dns_pid > 0 && now_ms() < deadline) {
-			if (waitpid(l->dns_pid, NULL, WNOHANG) == l->dns_pid)
-				break;
-			usleep(10000);
-		}
-		if (l->dns_pid > 0 && waitpid(l->dns_pid, NULL, WNOHANG) == 0) {
-			pidfd_kill(l->dns_pidfd, SIGKILL);
-			waitpid(l->dns_pid, NULL, 0);
-		}
+	if (d->pidfd >= 0)
+		pidfd_kill(d->pidfd, SIGTERM);
+	while (d->pid > 0 && now_ms() < deadline) {
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+			break;
+		usleep(10000);
+	}
+	if (d->pid > 0 && waitpid(d->pid, NULL, WNOHANG) == 0) {
+		pidfd_kill(d->pidfd, SIGKILL);
+		waitpid(d->pid, NULL, 0);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++) {
 		struct sv_host *h = &sv->hosts[i];

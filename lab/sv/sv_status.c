@@ -143,7 +143,7 @@ json_t *sv_status_json(struct sv *sv)
 				    json_sprintf("%s/%d", ip(l->cfg->net, a), l->cfg->prefix));
 		json_object_set_new(o, "address", json_string(ip(l->cfg->addr, a)));
 		json_object_set_new(o, "dnsmasq_pid",
-				    l->dns_pid > 0 ? json_integer(l->dns_pid) : json_null());
+				    sv->dns.pid > 0 ? json_integer(sv->dns.pid) : json_null());
 		json_object_set_new(o, "leases", json_string(l->leases));
 		json_object_set_new(o, "uplink",
 				    l->cfg->uplink ? json_string(l->cfg->uplink) : json_null());

@@ -107,12 +107,16 @@ int main(void)
 	strv_free(v);
 
 	struct dnsmasq_paths p = {"/r/d.conf", "/r/d.leases", "/r/d.pid", "/s/d.log"};
-	char *c = dnsmasq_config(t, &t->lans[0], &p);
+	char *c = dnsmasq_config(t, &p);
 
-	ok(strstr(c, "interface=lan\nbind-interfaces\n") != NULL, "dnsmasq bound to the bridge");
+	ok(strstr(c, "interface=lan\ninterface=b\nbind-interfaces\n") != NULL,
+	   "one dnsmasq bound to every LAN's bridge");
+	ok(strstr(c, "dhcp-range=set:b,10.2.0.10,10.2.0.20,255.255.255.0,12h\n") != NULL &&
+		   strstr(c, "dhcp-option=tag:b,option:router,10.2.0.254\n") != NULL,
+	   "the second LAN has its own range and its own router");
 	ok(strstr(c, "no-resolv\nno-hosts\n") != NULL, "no-resolv, no-hosts");
-	ok(strstr(c, "dhcp-range=10.1.0.100,10.1.0.110,255.255.255.0,12h\n") != NULL,
-	   "dynamic range");
+	ok(strstr(c, "dhcp-range=set:lan,10.1.0.100,10.1.0.110,255.255.255.0,12h\n") != NULL,
+	   "dynamic range, tagged with its LAN");
 	ok(strstr(c, "domain=t\n") && strstr(c, "local=/t/\n"), "the lab's domain");
 	ok(strstr(c, "host-record=n1,n1.t,10.1.0.11\n") != NULL, "DNS record for a fixed address");
 	snprintf(mac, sizeof(mac), "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,10.1.0.11,n1\n",
@@ -123,7 +127,8 @@ int main(void)
 	ok(strstr(c, "dhcp-leasefile=/r/d.leases\n") && strstr(c, "log-facility=/s/d.log\n") &&
 		   strstr(c, "pid-file=/r/d.pid\n"),
 	   "lease, log and pid files at our paths");
-	ok(strstr(c, "option:router,10.1.0.254") != NULL, "default route via the bridge address");
+	ok(strstr(c, "dhcp-option=tag:lan,option:router,10.1.0.254\n") != NULL,
+	   "default route via the LAN's own bridge address");
 	free(c);
 	v = dnsmasq_argv("/usr/sbin/dnsmasq", &p);
 	ok(has_arg(v, "--user=root", "--group=") && !strcmp(v[1], "--keep-in-foreground"),
