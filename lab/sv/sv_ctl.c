@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/impair.h"
 #include "lab/lib/qemu.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
@@ -322,17 +323,14 @@ static void do_impair(struct sv *sv, int fd, json_t *req)
 			r = nlx_qdisc_clear(sv->nl, nic->ifname);
 			nic->impair.set = false;
 		} else {
-			struct nlx_netem ne = {im.delay_us, im.jitter_us, im.loss_pct, im.rate_bps};
+			struct nlx_netem ne = impair_netem(&im);
 
 			r = nlx_netem_set(sv->nl, nic->ifname, &ne);
 			nic->impair = im;
 		}
 		if (r) {
-			/* The kernel answers an unknown qdisc kind with ENOENT. */
 			reply_err(fd, "impairing %s: %s%s", nic->ifname, strerror(-r),
-				  r == -ENOENT ? " (does the kernel have the netem qdisc? "
-						 "CONFIG_NET_SCH_NETEM, module sch_netem)"
-					       : "");
+				  impair_hint(r));
 			return;
 		}
 	}
