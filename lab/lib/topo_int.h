@@ -145,6 +145,8 @@ static inline bool topo_failed(const struct parser *p)
 
 /* ---- topo_keys.c: one name = value pair of the current section */
 int topo_key(void *user, const char *section, const char *name, const char *value);
+/* The defaults of a new [node] (its keys' defaults live beside them). */
+void topo_node_defaults(struct node *nd);
 
 /* ---- topo_values.c: structured values; each adds its error and returns */
 /* A decimal integer in [min, max], digits only: 0, -1 not a number, -2 out

@@ -146,6 +146,16 @@ static void lan_uplink(struct parser *p, const char *value)
 
 /* [node NAME] */
 
+void topo_node_defaults(struct node *nd)
+{
+	nd->memory_mb = 256;
+	nd->cpus = 1;
+	nd->nic_model = xstrdup("virtio-net-pci");
+	nd->serial[0].kind = SERIAL_CONSOLE;
+	nd->n_serial = 1;
+	nd->ready.timeout_s = TOPO_READY_TIMEOUT_DEFAULT;
+}
+
 static void node_image(struct parser *p, const char *value)
 {
 	p->node_x[p->cur].image_raw = xstrdup(value);
@@ -227,8 +237,10 @@ static void host_impair(struct parser *p, const char *value)
 
 /*
  * The key tables: one line per key, {name, repeatable, parser}. A new key
- * is a slot in topo_int.h, a line here and its parser above; checks that
- * need the whole file go to topo_check.c.
+ * is a slot in topo_int.h (enum *K_*), a line here, its parser above (a
+ * structured value's grammar may go to topo_values.c), its default in
+ * topo_node_defaults() for a node key; checks that need the whole file go
+ * to topo_check.c.
  */
 struct keydef {
 	const char *name;

@@ -72,12 +72,7 @@ static void add_section(struct parser *p, const char *word, const char *name)
 		memset(&p->node_x[t->n_nodes], 0, sizeof(*p->node_x));
 		nd->name = xstrdup(name);
 		nd->line = p->line;
-		nd->memory_mb = 256;
-		nd->cpus = 1;
-		nd->nic_model = xstrdup("virtio-net-pci");
-		nd->serial[0].kind = SERIAL_CONSOLE;
-		nd->n_serial = 1;
-		nd->ready.timeout_s = TOPO_READY_TIMEOUT_DEFAULT;
+		topo_node_defaults(nd);
 		p->cur = t->n_nodes++;
 		p->sect = SECT_NODE;
 	} else {
