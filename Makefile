@@ -93,12 +93,15 @@ images/image.bin:
 	tests/appliance/build.sh $@
 
 # Bounded fuzzing of the topology parser under ASan/UBSan (clang libFuzzer).
+# The parser's files: the topo*.c group and the small modules it uses.
 FUZZ_SECONDS ?= 60
+FUZZ_TOPO_SRCS := $(sort $(wildcard lab/lib/topo*.c)) lab/lib/impair.c lab/lib/rx.c \
+	lab/lib/error.c lab/lib/util.c
 fuzz:
 	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/seeds
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 		$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
-		-o $(BUILD)/fuzz/fuzz_topo tests/fuzz/fuzz_topo.c lab/lib/topo.c lab/lib/util.c \
+		-o $(BUILD)/fuzz/fuzz_topo tests/fuzz/fuzz_topo.c $(FUZZ_TOPO_SRCS) \
 		$(shell $(PKG_CONFIG) --libs inih)
 	cp topo/*.conf tests/topo/invalid/*.conf tests/topo/valid/*.conf $(BUILD)/fuzz/seeds/
 	# New inputs go to the scratch dir (first), crashes into $(BUILD)/fuzz/.

@@ -305,15 +305,15 @@ int up_lab(struct up_opts *o)
 	int lock, p[2], r;
 	pid_t pid;
 	bool ok;
+	const char *why;
 
 	if (topo_load(o->topo_path, &t, &te) < 0) {
 		topo_err_print(&te);
 		return te.env ? EXIT_ENV : EXIT_CONFIG;
 	}
-	if (o->name && !lab_name_ok(o->name)) {
-		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "
-			"letter",
-			o->name);
+	if (o->name && (why = topo_check_lab_name(o->name))) {
+		msg_err("bad lab name '%s': %s", o->name, why);
+		topo_free(t);
 		return EXIT_CONFIG;
 	}
 	if (o->name) {

@@ -86,7 +86,7 @@ int cmd_reset(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *state = NULL, *lab;
+	const char *state = NULL, *lab, *why;
 	_cleanup_free_ char *dir = NULL;
 	struct held_lock h;
 	char **have, err[1024];
@@ -104,8 +104,8 @@ int cmd_reset(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind++];
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
+	if ((why = topo_check_lab_name(lab))) {
+		msg_err("bad lab name '%s': %s", lab, why);
 		return EXIT_CONFIG;
 	}
 	dir = statedir_lab(lab, state);
@@ -183,7 +183,7 @@ int cmd_rm(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *state = NULL, *lab;
+	const char *state = NULL, *lab, *why;
 	_cleanup_free_ char *dir = NULL;
 	struct held_lock h;
 	struct stat st;
@@ -204,8 +204,8 @@ int cmd_rm(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind];
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
+	if ((why = topo_check_lab_name(lab))) {
+		msg_err("bad lab name '%s': %s", lab, why);
 		return EXIT_CONFIG;
 	}
 	dir = statedir_lab(lab, state);

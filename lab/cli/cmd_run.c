@@ -457,6 +457,7 @@ int cmd_run(int argc, char **argv)
 	struct run *r = xcalloc(1, sizeof(*r));
 	struct topo *t = NULL;
 	struct topo_err te;
+	const char *why;
 	_cleanup_free_ char *adir = NULL;
 	char err[512];
 	int c, status, up;
@@ -512,10 +513,9 @@ int cmd_run(int argc, char **argv)
 	topo_free(t);
 	generated = !r->name_opt;
 	r->lab = r->name_opt ? xstrdup(r->name_opt) : unique_name(r->toponame);
-	if (!lab_name_ok(r->lab)) {
-		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "
-			"letter",
-			r->lab);
+	why = topo_check_lab_name(r->lab);
+	if (why) {
+		msg_err("bad lab name '%s': %s", r->lab, why);
 		return EXIT_RUN_INFRA;
 	}
 	r->rundir = rundir_lab(r->lab);

@@ -263,7 +263,7 @@ int cmd_snapshot(int argc, char **argv)
 		{0},
 	};
 	static const char *const ops[] = {"save", "load", "list", "rm"};
-	const char *lab, *node, *name = NULL, *state = NULL, *qmp_path = NULL, *nstate = NULL;
+	const char *lab, *node, *name = NULL, *state = NULL, *qmp_path = NULL, *nstate = NULL, *why;
 	double timeout = 300;
 	bool json = false;
 	enum snap_op op = OP_LIST;
@@ -316,8 +316,8 @@ int cmd_snapshot(int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 	}
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
+	if ((why = topo_check_lab_name(lab))) {
+		msg_err("bad lab name '%s': %s", lab, why);
 		return EXIT_CONFIG;
 	}
 

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/impair.h"
 #include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
@@ -104,17 +105,14 @@ static void m_impair(struct sv *sv, int fd, json_t *req, int *passed)
 			r = nlx_qdisc_clear(sv->nl, nic->ifname);
 			nic->impair.set = false;
 		} else {
-			struct nlx_netem ne = {im.delay_us, im.jitter_us, im.loss_pct, im.rate_bps};
+			struct nlx_netem ne = impair_netem(&im);
 
 			r = nlx_netem_set(sv->nl, nic->ifname, &ne);
 			nic->impair = im;
 		}
 		if (r) {
-			/* The kernel answers an unknown qdisc kind with ENOENT. */
 			sv_reply_err(sv, fd, "impairing %s: %s%s", nic->ifname, strerror(-r),
-				     r == -ENOENT ? " (does the kernel have the netem qdisc? "
-						    "CONFIG_NET_SCH_NETEM, module sch_netem)"
-						  : "");
+				     impair_hint(r));
 			return;
 		}
 	}

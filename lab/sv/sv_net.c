@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "lab/lib/env.h"
+#include "lab/lib/impair.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
@@ -105,8 +106,7 @@ void sv_net_impair(struct sv *sv)
 
 		for (int j = 0; j < n->n_nics; j++) {
 			struct impair *im = &n->nics[j].impair;
-			struct nlx_netem ne = {im->delay_us, im->jitter_us, im->loss_pct,
-					       im->rate_bps};
+			struct nlx_netem ne = impair_netem(im);
 			int r;
 
 			if (!im->set)
@@ -115,10 +115,7 @@ void sv_net_impair(struct sv *sv)
 			if (r)
 				sv_fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s",
 					sv->topo_path, n->nics[j].line, n->nics[j].ifname, n->name,
-					strerror(-r),
-					r == -ENOENT ? " (does the kernel have the netem qdisc? "
-						       "CONFIG_NET_SCH_NETEM, module sch_netem)"
-						     : "");
+					strerror(-r), impair_hint(r));
 		}
 	}
 }
@@ -255,14 +252,11 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 	}
 	for (int j = 0; j < h->cfg->n_nics; j++) {
 		struct impair *im = &h->cfg->nics[j].impair;
-		struct nlx_netem ne = {im->delay_us, im->jitter_us, im->loss_pct, im->rate_bps};
+		struct nlx_netem ne = impair_netem(im);
 
 		if (im->set && (r = nlx_netem_set(sv->nl, h->cfg->nics[j].ifname, &ne))) {
 			sv_fail(sv, EXIT_ENV, "impairing %s of host %s: %s%s",
-				h->cfg->nics[j].ifname, h->cfg->name, strerror(-r),
-				r == -ENOENT ? " (does the kernel have the netem qdisc? "
-					       "CONFIG_NET_SCH_NETEM, module sch_netem)"
-					     : "");
+				h->cfg->nics[j].ifname, h->cfg->name, strerror(-r), impair_hint(r));
 			return -1;
 		}
 	}

@@ -24,6 +24,7 @@
 
 #include "lab/lib/match.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/rx.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 
@@ -101,8 +102,10 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		loop_watch(&sv->loop, p->lfd_rw, EPOLLIN, EV_PORT_LISTEN_RW, p);
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
 		if (n->cfg->ready.kind == READY_CONSOLE && idx == 0) {
-			if (regcomp(&n->re, n->cfg->ready.regex, REG_EXTENDED | REG_NOSUB)) {
-				snprintf(err, errlen, "bad ready regex '%s'", n->cfg->ready.regex);
+			struct vl_err e = {0};
+
+			if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", &e) < 0) {
+				snprintf(err, errlen, "%s", e.msg);
 				return -1;
 			}
 			n->have_re = true;
