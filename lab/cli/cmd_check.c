@@ -267,11 +267,19 @@ static void print_json(const struct topo *t)
 	json_decref(root);
 }
 
+static void print_key(const char *section, const char *key, void *arg)
+{
+	(void)arg;
+	printf("%s %s\n", section, key);
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
 		{"help", no_argument, NULL, 'h'},
+		/* hidden: SECTION KEY per line, from the parser's tables */
+		{"list-keys", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	struct topo *t;
@@ -284,6 +292,7 @@ int cmd_check(int argc, char **argv)
 		switch (c) {
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return EXIT_OK;
+		case 'K': topo_keys_foreach(print_key, NULL); return EXIT_OK;
 		default: usage(stderr); return EXIT_CONFIG;
 		}
 	}

@@ -172,6 +172,11 @@ void topo_free(struct topo *t);
  */
 const char *topo_check_lab_name(const char *name);
 
+/* Call @fn for every key the parser knows, with its section's kind ("lab",
+ * "lan", "node", "host"): `vacmlab check --list-keys` and the man page test
+ * read the key tables through this. */
+void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg);
+
 /* Print each error as "FILE:LINE: message" (or "FILE: message") to stderr. */
 void topo_err_print(const struct topo_err *err);
 

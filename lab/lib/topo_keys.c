@@ -289,6 +289,20 @@ static const struct sectkeys sect_keys[] = {
 	[SECT_HOST] = {"[host NAME]", host_keys, HOSTK_N},
 };
 
+void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg)
+{
+	static const char *const kind[] = {
+		[SECT_LAB] = "lab",
+		[SECT_LAN] = "lan",
+		[SECT_NODE] = "node",
+		[SECT_HOST] = "host",
+	};
+
+	for (size_t s = 0; s < ARRAY_SIZE(sect_keys); s++)
+		for (int k = 0; sect_keys[s].keys && k < sect_keys[s].n; k++)
+			fn(kind[s], sect_keys[s].keys[k].name, arg);
+}
+
 _Static_assert(LABK_N <= KEYS_MAX && LANK_N <= KEYS_MAX && NODEK_N <= KEYS_MAX &&
 		       HOSTK_N <= KEYS_MAX,
 	       "KEYS_MAX too small");
