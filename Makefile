@@ -5,6 +5,9 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 BUILD ?= build
@@ -19,7 +22,7 @@ CFLAGS ?= -O2 -g
 # ATTACH_CONF is the allow file of the privileged helper: fixed at build time
 # so that nothing the invoking user controls can point it elsewhere.
 ATTACH_CONF ?= $(SYSCONFDIR)/vacmlab/attach.conf
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
 	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' \
 	-DVACMLAB_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
@@ -41,7 +44,18 @@ ATTACH_SRCS := $(sort $(wildcard attach/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-all: $(BUILD)/vacmlab $(BUILD)/vacmlab-attach vacmlab vacmlab-attach
+# Man pages: scdoc sources in docs/man/NAME.SECTION.scd.
+MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+
+all: programs vacmlab vacmlab-attach
+# What `make install` installs (no convenience symlinks in the tree).
+programs: $(BUILD)/vacmlab $(BUILD)/vacmlab-attach $(MAN_PAGES)
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
 
 vacmlab: $(BUILD)/vacmlab
 	ln -sf $< $@
@@ -115,15 +129,20 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	busybox-static syslinux syslinux-common mtools fdisk dosfstools \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
 	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
-	clang-format
+	clang-format scdoc graphviz debhelper lintian bash-completion
 
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_DEPS)
 
-install: all
+# The helper is installed 0755, never setuid: it is meant for sudo only.
+install: programs
 	install -D -m 0755 $(BUILD)/vacmlab $(DESTDIR)$(BINDIR)/vacmlab
 	install -D -m 0755 $(BUILD)/vacmlab-attach $(DESTDIR)$(BINDIR)/vacmlab-attach
+	for p in $(MAN_PAGES); do \
+		install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/} || exit 1; done
+	install -D -m 0644 contrib/completion/vacmlab.bash $(DESTDIR)$(BASHCOMPDIR)/vacmlab
+	install -D -m 0644 contrib/completion/_vacmlab $(DESTDIR)$(ZSHCOMPDIR)/_vacmlab
 	@if [ -e $(DESTDIR)$(ATTACH_CONF) ]; then echo "keeping $(DESTDIR)$(ATTACH_CONF)"; \
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
 
@@ -133,7 +152,7 @@ format-check:
 clean:
 	rm -rf $(BUILD) build-* vacmlab vacmlab-attach
 
-.PHONY: all unit check check-unit appliance fuzz deps install clean format-check
+.PHONY: all programs man unit check check-unit appliance fuzz deps install clean format-check
 
 # The README's first command: build everything and bring up the two-node
 # lab on the stand-in appliance (or on a real images/image.bin).
