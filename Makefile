@@ -8,6 +8,7 @@ BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+DATADIR ?= $(PREFIX)/share/vacmlab
 SYSCONFDIR ?= /etc
 DESTDIR ?=
 BUILD ?= build
@@ -129,7 +130,7 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	busybox-static syslinux syslinux-common mtools fdisk dosfstools \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
 	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
-	clang-format scdoc graphviz debhelper lintian bash-completion
+	clang-format scdoc graphviz debhelper lintian bash-completion ansible-core
 
 deps:
 	apt-get update
@@ -143,6 +144,8 @@ install: programs
 		install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/} || exit 1; done
 	install -D -m 0644 contrib/completion/vacmlab.bash $(DESTDIR)$(BASHCOMPDIR)/vacmlab
 	install -D -m 0644 contrib/completion/_vacmlab $(DESTDIR)$(ZSHCOMPDIR)/_vacmlab
+	install -D -m 0644 contrib/ansible/connection_plugins/vacmlab.py \
+		$(DESTDIR)$(DATADIR)/ansible/connection_plugins/vacmlab.py
 	@if [ -e $(DESTDIR)$(ATTACH_CONF) ]; then echo "keeping $(DESTDIR)$(ATTACH_CONF)"; \
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
 

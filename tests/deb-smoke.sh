@@ -51,7 +51,7 @@ fi
 
 contents=$(dpkg -c "$deb")
 echo "$contents" | awk '{ print $1, $NF }' | diag
-want="./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/share/man/man1/vacmlab.1.gz ./usr/share/man/man5/vacmlab.conf.5.gz ./usr/share/man/man8/vacmlab-attach.8.gz ./usr/share/bash-completion/completions/vacmlab ./usr/share/zsh/vendor-completions/_vacmlab ./etc/vacmlab/attach.conf"
+want="./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/share/man/man1/vacmlab.1.gz ./usr/share/man/man5/vacmlab.conf.5.gz ./usr/share/man/man8/vacmlab-attach.8.gz ./usr/share/bash-completion/completions/vacmlab ./usr/share/zsh/vendor-completions/_vacmlab ./usr/share/vacmlab/ansible/connection_plugins/vacmlab.py ./etc/vacmlab/attach.conf"
 miss=
 for f in $want; do grep -q " $f\$" <<<"$contents" || miss="$miss $f"; done
 ok $((${#miss} == 0 ? 0 : 1)) "the package carries the binaries, man pages, completions and allow file${miss:+ (missing:$miss)}"

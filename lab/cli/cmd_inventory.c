@@ -57,17 +57,15 @@ static void node_of(json_t *n, struct inv_node *o)
 	}
 }
 
-/* The ProxyCommand through the lab, with this very vacmlab binary. */
-static char *proxy_command(const char *lab)
+/* This very vacmlab binary, for commands the tools run back. */
+static void self_path(char self[PATH_MAX])
 {
-	char self[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	ssize_t n = readlink("/proc/self/exe", self, PATH_MAX - 1);
 
 	if (n <= 0)
-		snprintf(self, sizeof(self), "vacmlab");
+		snprintf(self, PATH_MAX, "vacmlab");
 	else
 		self[n] = '\0';
-	return xasprintf("%s exec %s -- nc %%h %%p", self, lab);
 }
 
 /* Ansible group names are identifiers: two-node -> two_node. */
@@ -80,6 +78,35 @@ static void group_name(const char *lab, char *out, size_t len)
 				 ? lab[i]
 				 : '_';
 	out[i] = '\0';
+}
+
+/* The connection plugin installed with vacmlab (contrib/ansible/). */
+static void print_ansible_console(const char *lab, json_t *st, const char *self)
+{
+	char group[64];
+	json_t *n;
+	size_t i;
+
+	group_name(lab, group, sizeof(group));
+	printf("# vacmlab inventory %s --format ansible --connection console\n"
+	       "# Commands run over each node's serial console (no sshd or Python needed;\n"
+	       "# use the raw module, gather_facts: false). The plugin is vacmlab.py in\n"
+	       "# /usr/share/vacmlab/ansible/connection_plugins (or contrib/ansible/ in the\n"
+	       "# source tree): ANSIBLE_CONNECTION_PLUGINS=THAT-DIR ansible-playbook -i FILE ...\n"
+	       "[%s]\n",
+	       lab, group);
+	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+		struct inv_node o;
+
+		node_of(n, &o);
+		printf("%s vacmlab_dns=%s", o.name, o.dns ? o.dns : "");
+		if (o.addr)
+			printf(" vacmlab_address=%s", o.addr);
+		printf("\n");
+		json_decref(o.addrs);
+	}
+	printf("\n[%s:vars]\nansible_connection=vacmlab\nvacmlab_lab=%s\nvacmlab_program=%s\n",
+	       group, lab, self);
 }
 
 static void print_ansible(const char *lab, json_t *st, const char *proxy)
@@ -178,7 +205,9 @@ static void print_json(const char *lab, json_t *st, const char *proxy)
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vacmlab inventory [--format ansible|ssh-config|json] LAB\n"
+	fprintf(f, "usage: vacmlab inventory [--format ansible|ssh-config|json] [--connection "
+		   "ssh|console]\n"
+		   "                         LAB\n"
 		   "\n"
 		   "Print the nodes of running lab LAB with their addresses for tools that\n"
 		   "drive appliances. Nodes with a forward to port 22 are reached through it;\n"
@@ -189,6 +218,8 @@ static void usage(FILE *f)
 		   "(default)\n"
 		   "  --format ssh-config   Host blocks for ssh -F\n"
 		   "  --format json         nodes, addresses, NICs, ssh endpoint, console\n"
+		   "  --connection console  ansible: run commands over the serial consoles with\n"
+		   "                        the vacmlab connection plugin (no sshd on the node)\n"
 		   "  --help                this text\n");
 }
 
@@ -196,12 +227,13 @@ int cmd_inventory(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"format", required_argument, NULL, 'f'},
+		{"connection", required_argument, NULL, 'c'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	const char *format = "ansible", *lab;
+	const char *format = "ansible", *conn = "ssh", *lab;
 	_cleanup_free_ char *proxy = NULL;
-	char err[512];
+	char err[512], self[PATH_MAX];
 	json_t *st;
 	int c;
 
@@ -209,6 +241,7 @@ int cmd_inventory(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f': format = optarg; break;
+		case 'c': conn = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
 		default: usage(stderr); return EXIT_CONFIG;
 		}
@@ -221,14 +254,21 @@ int cmd_inventory(int argc, char **argv)
 		msg_err("unknown format '%s': ansible, ssh-config or json", format);
 		return EXIT_CONFIG;
 	}
+	if (strcmp(conn, "ssh") && strcmp(conn, "console")) {
+		msg_err("unknown connection '%s': ssh or console", conn);
+		return EXIT_CONFIG;
+	}
 	lab = argv[optind];
 	st = ctl_status(lab, err, sizeof(err));
 	if (!st) {
 		msg_err("%s", err);
 		return EXIT_STATE;
 	}
-	proxy = proxy_command(lab);
-	if (!strcmp(format, "ansible"))
+	self_path(self);
+	proxy = xasprintf("%s exec %s -- nc %%h %%p", self, lab);
+	if (!strcmp(format, "ansible") && !strcmp(conn, "console"))
+		print_ansible_console(lab, st, self);
+	else if (!strcmp(format, "ansible"))
 		print_ansible(lab, st, proxy);
 	else if (!strcmp(format, "ssh-config"))
 		print_ssh_config(lab, st, proxy);
