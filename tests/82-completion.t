@@ -32,7 +32,7 @@ command = sleep 600
 EOT
 : > "$TMPDIR_TEST/topos/other.conf"
 : > "$TMPDIR_TEST/topos/notes.txt"
-plan 16
+plan 17
 
 out=$(lab_up --no-boot "$TMPDIR_TEST/topos/cpl.conf" 2>&1); rc=$?
 is "$rc" 0 "up --no-boot of a lab with two LANs, two nodes and a host"
@@ -61,6 +61,8 @@ is "$(complete_words capture cpl '')" "lan n1 n2 side web" "capture: LANs, nodes
 is "$(complete_words exec cpl --host '')" "web" "exec --host: the lab's hosts"
 is "$(complete_words attach cpl '')" "lan side" "attach: the lab's LANs"
 is "$(complete_words snapshot cpl n2 '')" "list load rm save" "snapshot's actions"
+mkdir -p "$VACMLAB_STATE_DIR/gone"
+is "$(complete_words rm '')" "cpl gone" "rm: labs with state, running or not"
 is "$(cd "$TMPDIR_TEST" && complete_words up --fresh topos/)" "topos/cpl.conf topos/other.conf" \
 	"up: topology files (*.conf), past an option"
 is "$(complete_words inventory --format '') / $(complete_words graph --format '')" \

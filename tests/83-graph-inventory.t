@@ -36,7 +36,7 @@ nic = lan
 [host web]
 nic = back 10.71.0.5
 EOT
-plan 24
+plan 25
 
 dotout=$("$VACMLAB" graph "$T/g.conf"); rc=$?
 is "$rc" 0 "graph TOPO (default format dot)"
@@ -77,13 +77,19 @@ forward = tcp 127.0.0.1:$fport 22
 image = $IMAGE
 nic = lan 192.168.72.12
 ready = console "login:"
+[host h9]
+nic = lan 192.168.72.9
 EOT
 out=$(lab_up "$T/two.conf" 2>&1); rc=$?
 is "$rc" 0 "a two-node lab comes up"
 [ "$rc" = 0 ] || { diag "$out"; lab_logs inv; }
 
-svg=$("$VACMLAB" graph inv | dot -Tsvg 2>&1)
-like "$(grep -oE '<title>[^<]*</title>' <<<"$svg" | tr '\n' ' ')" "node:n1.*node:n2" "graph LAB: the running lab's nodes, rendered by dot"
+g=$(cd "$T" && "$VACMLAB" graph inv)
+svg=$(dot -Tsvg <<<"$g" 2>&1)
+like "$(grep -oE '<title>[^<]*</title>' <<<"$svg" | tr '\n' ' ')" "node:n1.*node:n2.*host:h9" \
+	"graph LAB: the running lab's nodes and host, rendered by dot"
+like "$g" '"host:h9" -- "lan:lan" \[label="eth0 192\.168\.72\.9"\]' \
+	"graph LAB: a host's NIC (from the lab's topology file, which status lacks)"
 
 j=$("$VACMLAB" inventory --format json inv)
 is "$(jq -r '[.nodes[] | "\(.name)=\(.address)"] | join(" ")' <<<"$j")" "n1=192.168.72.11 n2=192.168.72.12" \

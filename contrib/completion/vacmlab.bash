@@ -24,6 +24,12 @@ _vacmlab_labs() {
 		awk '$1 == "\"lab\":" { v = $2; gsub(/[",]/, "", v); print v }'
 }
 
+# Labs with state (disks, logs), running or not: for reset and rm.
+_vacmlab_state_labs() {
+	local base=${VACMLAB_STATE_DIR:-${XDG_STATE_HOME:-$HOME/.local/state}/vacmlab} d
+	for d in "$base"/*/; do [ -d "$d" ] && basename "$d"; done 2>/dev/null
+}
+
 # _vacmlab_lab_names LAB nodes|hosts|lans
 _vacmlab_lab_names() {
 	"${_vacmlab_cmd:-vacmlab}" status --json "$1" 2>/dev/null | _vacmlab_json "$2" name
@@ -148,7 +154,10 @@ _vacmlab_complete() {
 	doctor | ls) ;;
 	*)
 		if [ "$n" = 0 ]; then
-			COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur"))
+			case $verb in
+			reset | rm) COMPREPLY=($(compgen -W "$(_vacmlab_state_labs)" -- "$cur")) ;;
+			*) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
+			esac
 			return 0
 		fi
 		case $verb:$n in
