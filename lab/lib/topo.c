@@ -65,6 +65,10 @@ enum sect {
 enum {
 	LABK_NAME,
 	LABK_DOMAIN,
+	LABK_MACHINE,
+	LABK_DISK,
+	LABK_CPU,
+	LABK_ACCEL,
 	LABK_N
 };
 enum {
@@ -85,6 +89,10 @@ enum {
 	NODEK_TIMEOUT,
 	NODEK_FORWARD,
 	NODEK_IMPAIR,
+	NODEK_MACHINE,
+	NODEK_DISK,
+	NODEK_CPU,
+	NODEK_QEMU_ARGS,
 	NODEK_N
 };
 enum {
@@ -102,8 +110,9 @@ struct keydef {
 };
 
 static const struct keydef lab_keys[LABK_N] = {
-	[LABK_NAME] = {"name", false},
-	[LABK_DOMAIN] = {"domain", false},
+	[LABK_NAME] = {"name", false},	     [LABK_DOMAIN] = {"domain", false},
+	[LABK_MACHINE] = {"machine", false}, [LABK_DISK] = {"disk", false},
+	[LABK_CPU] = {"cpu", false},	     [LABK_ACCEL] = {"accel", false},
 };
 static const struct keydef lan_keys[LANK_N] = {
 	[LANK_SUBNET] = {"subnet", false},
@@ -112,11 +121,20 @@ static const struct keydef lan_keys[LANK_N] = {
 	[LANK_UPLINK] = {"uplink", false},
 };
 static const struct keydef node_keys[NODEK_N] = {
-	[NODEK_IMAGE] = {"image", false},	  [NODEK_MEMORY] = {"memory", false},
-	[NODEK_CPUS] = {"cpus", false},		  [NODEK_NIC] = {"nic", true},
-	[NODEK_NIC_MODEL] = {"nic_model", false}, [NODEK_SERIAL] = {"serial", false},
-	[NODEK_READY] = {"ready", false},	  [NODEK_TIMEOUT] = {"timeout", false},
-	[NODEK_FORWARD] = {"forward", true},	  [NODEK_IMPAIR] = {"impair", true},
+	[NODEK_IMAGE] = {"image", false},
+	[NODEK_MEMORY] = {"memory", false},
+	[NODEK_CPUS] = {"cpus", false},
+	[NODEK_NIC] = {"nic", true},
+	[NODEK_NIC_MODEL] = {"nic_model", false},
+	[NODEK_SERIAL] = {"serial", false},
+	[NODEK_READY] = {"ready", false},
+	[NODEK_TIMEOUT] = {"timeout", false},
+	[NODEK_FORWARD] = {"forward", true},
+	[NODEK_IMPAIR] = {"impair", true},
+	[NODEK_MACHINE] = {"machine", false},
+	[NODEK_DISK] = {"disk", false},
+	[NODEK_CPU] = {"cpu", false},
+	[NODEK_QEMU_ARGS] = {"qemu_args", false},
 };
 static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_NIC] = {"nic", true},
@@ -1257,6 +1275,100 @@ static void key_int(struct parser *p, const char *key, const char *value, long m
 		*out = (int)v;
 }
 
+/* ------------------------------------------- machine model and accel */
+
+static void key_machine(struct parser *p, const char *value, enum machine_type *out)
+{
+	char msg[256];
+
+	if (machine_parse(value, out, msg, sizeof(msg)) < 0)
+		perr(p, p->line, "%s", msg);
+}
+
+static void key_disk(struct parser *p, const char *value, enum disk_bus *out)
+{
+	char msg[256];
+
+	if (disk_bus_parse(value, out, msg, sizeof(msg)) < 0)
+		perr(p, p->line, "%s", msg);
+}
+
+static void key_cpu(struct parser *p, const char *value, char **out)
+{
+	char msg[256];
+
+	if (cpu_model_check(value, msg, sizeof(msg)) < 0) {
+		perr(p, p->line, "%s", msg);
+		return;
+	}
+	free(*out);
+	*out = xstrdup(value);
+}
+
+static void key_qemu_args(struct parser *p, const char *value, char ***out)
+{
+	char msg[256];
+	char **v = qemu_args_split(value, msg, sizeof(msg));
+
+	if (!v) {
+		perr(p, p->line, "%s", msg);
+		return;
+	}
+	if (qemu_args_owned(v, msg, sizeof(msg))) {
+		perr(p, p->line, "%s", msg);
+		qemu_args_free(v);
+		return;
+	}
+	qemu_args_free(*out);
+	*out = v;
+}
+
+static void key_accel(struct parser *p, const char *value)
+{
+	char msg[256];
+
+	if (accel_parse(value, &p->t->accel, msg, sizeof(msg)) < 0) {
+		perr(p, p->line, "%s", msg);
+		return;
+	}
+	p->t->accel_set = true;
+	p->t->accel_line = p->line;
+}
+
+/*
+ * The node's machine model from its own keys, else [lab]'s, else the
+ * defaults (pc; the disk bus -hda gives on the machine). Errors point at
+ * the line that made the choice.
+ */
+static void validate_machine(struct parser *p, struct node *nd, struct pextra *x)
+{
+	const struct topo *t = p->t;
+	int ml = x->kl[NODEK_MACHINE] ? x->kl[NODEK_MACHINE] : p->lab_kl[LABK_MACHINE];
+	int dl = x->kl[NODEK_DISK] ? x->kl[NODEK_DISK] : p->lab_kl[LABK_DISK];
+	int cl = x->kl[NODEK_CPU] ? x->kl[NODEK_CPU] : p->lab_kl[LABK_CPU];
+	const char *why;
+
+	if (!x->kl[NODEK_MACHINE])
+		nd->machine = t->machine;
+	if (!x->kl[NODEK_DISK])
+		nd->disk = t->disk;
+	if (nd->disk == DISK_AUTO)
+		nd->disk = disk_bus_default(nd->machine);
+	if (!x->kl[NODEK_CPU] && t->cpu)
+		nd->cpu = xstrdup(t->cpu);
+	why = disk_bus_problem(nd->machine, nd->disk);
+	if (why) {
+		perr(p, dl ? dl : ml, "node %s: disk = %s on machine = %s: %s", nd->name,
+		     disk_bus_name(nd->disk), machine_name(nd->machine), why);
+		return;
+	}
+	if (nd->cpu && cpu_needs_kvm(nd->cpu) && t->accel == ACCEL_TCG)
+		perr(p, cl,
+		     "node %s: cpu = %s needs KVM, but the lab runs under TCG (accel = tcg at "
+		     "line %d): use a CPU model such as max",
+		     nd->name, nd->cpu, t->accel_line);
+}
+
 static void lab_key(struct parser *p, int k, const char *value)
 {
 	struct topo *t = p->t;
@@ -1281,6 +1393,10 @@ static void lab_key(struct parser *p, int k, const char *value)
 		free(t->domain);
 		t->domain = xstrdup(value);
 		break;
+	case LABK_MACHINE: key_machine(p, value, &t->machine); break;
+	case LABK_DISK: key_disk(p, value, &t->disk); break;
+	case LABK_CPU: key_cpu(p, value, &t->cpu); break;
+	case LABK_ACCEL: key_accel(p, value); break;
 	}
 }
 
@@ -1395,6 +1511,10 @@ static void node_key(struct parser *p, int k, const char *value)
 		break;
 	case NODEK_FORWARD: key_forward(p, nd, value); break;
 	case NODEK_IMPAIR: key_impair(p, x, value); break;
+	case NODEK_MACHINE: key_machine(p, value, &nd->machine); break;
+	case NODEK_DISK: key_disk(p, value, &nd->disk); break;
+	case NODEK_CPU: key_cpu(p, value, &nd->cpu); break;
+	case NODEK_QEMU_ARGS: key_qemu_args(p, value, &nd->qemu_args); break;
 	}
 }
 
@@ -1727,6 +1847,7 @@ static void validate_node(struct parser *p, struct node *nd, struct pextra *x)
 	int rl = x->kl[NODEK_READY];
 
 	validate_image(p, nd, x);
+	validate_machine(p, nd, x);
 	validate_nics(p, "node", nd->name, nd->nics, nd->n_nics, x, nd->nic_model);
 	if (p->failed)
 		return;
@@ -1996,6 +2117,8 @@ void topo_free(struct topo *t)
 		for (int j = 0; j < nd->n_forwards; j++)
 			free(nd->forwards[j].host_addr);
 		free(nd->forwards);
+		free(nd->cpu);
+		qemu_args_free(nd->qemu_args);
 	}
 	for (int i = 0; i < t->n_hosts; i++) {
 		free(t->hosts[i].name);
@@ -2009,6 +2132,7 @@ void topo_free(struct topo *t)
 	free(t->dir);
 	free(t->name);
 	free(t->domain);
+	free(t->cpu);
 	free(t);
 }
 

@@ -1149,7 +1149,6 @@ void supervisor_run(struct sv *sv)
 			fail(sv, EXIT_ENV, "user namespace: writing %s: %s", step, strerror(-r));
 		teardown_and_exit(sv);
 	}
-	sv->kvm = kvm_usable();
 	{
 		long long t1 = now_ms();
 		int links = sv->t->n_lans;
