@@ -12,7 +12,7 @@
 need_image
 need_cmd python3 jq apt-cache busybox sfdisk mkfs.fat mcopy syslinux mke2fs qemu-img
 lab_env
-plan 24
+plan 25
 
 GSH="python3 $SRCDIR/tests/guest-sh.py"
 CLOUD=$TMPDIR_TEST/cloud.bin
@@ -61,6 +61,10 @@ lab_up "$TMPDIR_TEST/a.conf" >/dev/null 2>"$TMPDIR_TEST/up.err"
 r=$?
 ok $r "up: cloud-kernel stand-in ready on pc in $((SECONDS - t0)) s"
 [ $r = 0 ] || { sed 's/^/# /' "$TMPDIR_TEST/up.err"; lab_logs "$A"; }
+# check --qemu is what up ran, but for the fd numbers
+sup=$(sed -n 's/^node c: //p' "$VACMLAB_STATE_DIR/$A/logs/supervisor.log" | tail -n1 | sed 's/fd=[0-9]*/fd=N/g')
+chk=$(grep -A1 '^# node c ' <<<"$q" | tail -n1 | sed 's/fd=<[^>]*>/fd=N/g')
+is "$chk" "$sup" "check --qemu printed exactly the command line up ran (fds aside)"
 is "$(config_mount "$A" c 2>&1)" "ext4 /dev/sda3" "pc: /etc/config is sda3 (PIIX IDE, ata_piix)"
 ok "$(conlog "$A" c | grep -c 'cannot mount partition')" "pc: no 'cannot mount partition' on its console"
 is "$(gsh "$A" c 'echo kept-on-pc > /etc/config/machine-test && sync && cat /etc/config/machine-test' 2>&1)" \
