@@ -56,11 +56,20 @@ struct up_opts {
 	bool any_image; /* boot images that are not VACM-shaped */
 	const char *snapshot;
 	const char *state_dir;
+	const char *accel; /* --accel, or NULL */
 	/* out */
 	const char *lab;
 	pid_t supervisor;
 };
 
+struct accel_choice;
+struct topo;
+struct vl_err;
+/* The accelerator for @t's nodes (--accel @flag, or NULL): precedence,
+ * decision and reason (accel.h), and a node with cpu = host under TCG
+ * refused. 0 or -1 with @err. */
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err);
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
+#include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
 #include "lab/lib/rundir.h"
@@ -296,6 +297,26 @@ static void print_ready(void *arg)
 	json_decref(st);
 }
 
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err)
+{
+	if (accel_request(flag, t->accel_set, t->accel, c, err) < 0 || accel_decide(c, err) < 0)
+		return -1;
+	/* The topology refuses cpu = host with accel = tcg at its line; a
+	 * TCG chosen by auto, the flag or the environment is known only now. */
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+
+		if (c->kvm || !nd->cpu || !cpu_needs_kvm(nd->cpu))
+			continue;
+		return vl_fail(err, c->asked == ACCEL_AUTO ? EXIT_ENV : EXIT_CONFIG,
+			       "node %s: cpu = %s needs KVM, but this lab runs under TCG (%s); use "
+			       "a CPU model such as max",
+			       nd->name, nd->cpu, c->reason);
+	}
+	return 0;
+}
+
 int up_lab(struct up_opts *o)
 {
 	struct topo_err te;
@@ -364,6 +385,17 @@ int up_lab(struct up_opts *o)
 		}
 		if (warn[0])
 			msg_warn("node %s: %s", t->nodes[i].name, warn);
+	}
+
+	/* The accelerator, decided once for the lab, said in one line. */
+	if (!o->no_boot && t->n_nodes) {
+		struct vl_err ae = {0};
+
+		if (up_decide_accel(t, o->accel, &sv->accel, &ae) < 0)
+			return vl_report(&ae);
+		sv->kvm = sv->accel.kvm;
+		if (!o->quiet)
+			fprintf(stderr, "vacmlab: accel %s\n", sv->accel.reason);
 	}
 
 	/* The lab's directories and its lock. */

@@ -19,8 +19,9 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{"check", cmd_check,
-	 "check TOPO                 validate a topology, print the resolved lab"},
-	{"up", cmd_up, "up [--foreground] [--no-boot] [--fresh] [--snapshot NAME] TOPO"},
+	 "check [--json|--qemu] TOPO validate a topology, print the lab or its QEMU commands"},
+	{"up", cmd_up,
+	 "up [--foreground] [--no-boot] [--fresh] [--snapshot NAME] [--accel MODE] TOPO"},
 	{"down", cmd_down,
 	 "down [--timeout S] LAB         power nodes off gracefully, remove the lab"},
 	{"status", cmd_status, "status [--json] [LAB]        node states, addresses, consoles"},

@@ -32,6 +32,8 @@ void topo_free(struct topo *t)
 		free(nd->name);
 		free(nd->image);
 		free(nd->nic_model);
+		free(nd->cpu);
+		qemu_args_free(nd->qemu_args);
 		free_nics(nd->nics, nd->n_nics);
 		free(nd->ready.regex);
 		for (int j = 0; j < nd->n_forwards; j++)
@@ -50,6 +52,7 @@ void topo_free(struct topo *t)
 	free(t->dir);
 	free(t->name);
 	free(t->domain);
+	free(t->cpu);
 	free(t);
 }
 

@@ -396,9 +396,44 @@ static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 	}
 }
 
+/*
+ * The node's machine model from its own keys, else [lab]'s, else the
+ * defaults (pc; the disk bus -hda gives on the machine). Errors point at
+ * the line that made the choice.
+ */
+static void check_machine(struct parser *p, struct node *nd, struct pextra *x)
+{
+	const struct topo *t = p->t;
+	int ml = x->kl[NODEK_MACHINE] ? x->kl[NODEK_MACHINE] : p->lab_kl[LABK_MACHINE];
+	int dl = x->kl[NODEK_DISK] ? x->kl[NODEK_DISK] : p->lab_kl[LABK_DISK];
+	int cl = x->kl[NODEK_CPU] ? x->kl[NODEK_CPU] : p->lab_kl[LABK_CPU];
+	const char *why;
+
+	if (!x->kl[NODEK_MACHINE])
+		nd->machine = t->machine;
+	if (!x->kl[NODEK_DISK])
+		nd->disk = t->disk;
+	if (nd->disk == DISK_AUTO)
+		nd->disk = disk_bus_default(nd->machine);
+	if (!x->kl[NODEK_CPU] && t->cpu)
+		nd->cpu = xstrdup(t->cpu);
+	why = disk_bus_problem(nd->machine, nd->disk);
+	if (why) {
+		topo_perr(p, dl ? dl : ml, "node %s: disk = %s on machine = %s: %s", nd->name,
+			  disk_bus_name(nd->disk), machine_name(nd->machine), why);
+		return;
+	}
+	if (nd->cpu && cpu_needs_kvm(nd->cpu) && t->accel == ACCEL_TCG)
+		topo_perr(p, cl,
+			  "node %s: cpu = %s needs KVM, but the lab runs under TCG (accel = tcg at "
+			  "line %d): use a CPU model such as max",
+			  nd->name, nd->cpu, t->accel_line);
+}
+
 static void check_node(struct parser *p, struct node *nd, struct pextra *x)
 {
 	check_image(p, nd, x);
+	check_machine(p, nd, x);
 	check_nics(p, "node", nd->name, nd->nics, nd->n_nics, x, nd->nic_model);
 	check_ready(p, nd, x);
 	if (nd->n_forwards && !nd->n_nics)

@@ -241,6 +241,8 @@ static struct sv *sv_from_launch(const struct sv_launch *l)
 	sv->qemu = l->qemu;
 	sv->dnsmasq = l->dnsmasq;
 	sv->no_boot = l->no_boot;
+	sv->kvm = l->kvm;
+	sv->accel = l->accel;
 	sv->foreground = l->foreground;
 	sv->loadvm = l->loadvm;
 	sv->lock_fd = l->lock_fd;
@@ -300,7 +302,6 @@ void supervisor_run(const struct sv_launch *l)
 			sv_fail(sv, EXIT_ENV, "user namespace: writing %s: %s", step, strerror(-r));
 		teardown_and_exit(sv);
 	}
-	sv->kvm = kvm_usable();
 	{
 		long long t1 = now_ms();
 		int links = sv->t->n_lans;

@@ -174,6 +174,7 @@ struct sv {
 	char *rundir, *statedir, *logdir;
 	char *qemu, *dnsmasq;
 	bool no_boot, foreground, kvm;
+	struct accel_choice accel; /* asked, decided and why (client_up.c) */
 	const char *loadvm;
 	int lock_fd;
 	int sync_fd; /* to `up`; -1 once released (unless foreground) */
