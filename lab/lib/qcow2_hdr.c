@@ -241,8 +241,9 @@ int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen)
 		}
 		if (backing_off > q->file_size || backing_len > q->file_size - backing_off) {
 			qcow2_seterr(err, errlen,
-				     "truncated QCOW2: the backing file name at byte %" PRIu64
+				     "%s: the backing file name at byte %" PRIu64
 				     " lies beyond the end of the file (%" PRIu64 " bytes)",
+				     qcow2_beyond_eof(q, backing_off, "corrupt QCOW2 header"),
 				     backing_off, q->file_size);
 			return -1;
 		}
