@@ -44,8 +44,12 @@ enum qmp_msg_kind qmp_parse_msg(const char *buf, size_t len, struct qmp_msg *m)
 	}
 	if ((v = json_object_get(m->root, "error"))) {
 		const char *d = json_string_value(json_object_get(v, "desc"));
+		const char *c = json_string_value(json_object_get(v, "class"));
 
-		snprintf(m->text, sizeof(m->text), "%s", d ? d : "error");
+		/* Never an empty reason (fuzz_qmp found {"desc": ""}). */
+		if (!d || !d[0])
+			d = c && c[0] ? c : "error";
+		snprintf(m->text, sizeof(m->text), "%s", d);
 		return m->kind = QMP_MSG_ERROR;
 	}
 	if ((m->event = json_string_value(json_object_get(m->root, "event")))) {

@@ -112,6 +112,10 @@ static void test_qmp(void)
 	qmp_parse_msg(s, strlen(s), &m);
 	is_str(m.text, "error", "qmp: error with a non-string desc");
 	qmp_msg_free(&m);
+	s = "{\"error\": {\"class\": \"GenericError\", \"desc\": \"\"}}";
+	qmp_parse_msg(s, strlen(s), &m);
+	is_str(m.text, "GenericError", "qmp: error with an empty desc names its class");
+	qmp_msg_free(&m);
 	s = "{\"event\": \"JOB_STATUS_CHANGE\", \"data\": {\"status\": \"concluded\", \"id\": "
 	    "\"j1\"}}";
 	is_int(qmp_parse_msg(s, strlen(s), &m), QMP_MSG_EVENT, "qmp: event");
