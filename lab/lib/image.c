@@ -354,7 +354,7 @@ int image_id_save(const char *path, const struct image_id *id)
 {
 	_cleanup_free_ char *tmp = xasprintf("%s.tmp", path);
 	_cleanup_free_ char *text =
-		xasprintf("# vacmlab: identity of this overlay's base image (lab/image.c)\n"
+		xasprintf("# vacmlab: identity of this overlay's base image (lab/lib/image.c)\n"
 			  "size=%" PRIu64 "\nmtime_ns=%" PRId64 "\nino=%" PRIu64 "\ndev=%" PRIu64
 			  "\nsha256_first_mib=%s\n",
 			  id->size, id->mtime_ns, id->ino, id->dev, id->sha256);
