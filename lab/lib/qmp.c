@@ -38,6 +38,18 @@ enum qmp_msg_kind qmp_parse_msg(const char *buf, size_t len, struct qmp_msg *m)
 		m->root = NULL;
 		return m->kind = QMP_MSG_BAD;
 	}
+	v = json_object_get(m->root, "id");
+	if (json_is_integer(v)) {
+		m->has_id = true;
+		m->id = json_integer_value(v);
+	}
+	/* The order the supervisor dispatched in before this was shared. */
+	if (json_object_get(m->root, "QMP"))
+		return m->kind = QMP_MSG_GREETING;
+	if ((m->event = json_string_value(json_object_get(m->root, "event")))) {
+		m->value = json_object_get(m->root, "data");
+		return m->kind = QMP_MSG_EVENT;
+	}
 	if ((v = json_object_get(m->root, "return"))) {
 		m->value = v;
 		return m->kind = QMP_MSG_RETURN;
@@ -48,16 +60,10 @@ enum qmp_msg_kind qmp_parse_msg(const char *buf, size_t len, struct qmp_msg *m)
 
 		/* Never an empty reason (fuzz_qmp found {"desc": ""}). */
 		if (!d || !d[0])
-			d = c && c[0] ? c : "error";
+			d = c && c[0] ? c : "QMP error without a description";
 		snprintf(m->text, sizeof(m->text), "%s", d);
 		return m->kind = QMP_MSG_ERROR;
 	}
-	if ((m->event = json_string_value(json_object_get(m->root, "event")))) {
-		m->value = json_object_get(m->root, "data");
-		return m->kind = QMP_MSG_EVENT;
-	}
-	if (json_object_get(m->root, "QMP"))
-		return m->kind = QMP_MSG_GREETING;
 	return m->kind = QMP_MSG_OTHER;
 }
 

@@ -17,10 +17,10 @@ struct qmp;
 enum qmp_msg_kind {
 	QMP_MSG_BAD,	  /* not JSON, not an object: @text says why */
 	QMP_MSG_GREETING, /* {"QMP": {...}} */
-	QMP_MSG_RETURN,	  /* {"return": V}: @value is V */
-	QMP_MSG_ERROR,	  /* {"error": {"class", "desc"}}: @text is desc */
 	QMP_MSG_EVENT,	  /* {"event": NAME, "data": D}: @event, @value (D or NULL) */
-	QMP_MSG_OTHER,	  /* an object of none of these shapes: skipped */
+	QMP_MSG_RETURN,	  /* {"return": V, "id": N}: @value is V */
+	QMP_MSG_ERROR,	  /* {"error": {"class", "desc"}, "id": N}: @text is desc */
+	QMP_MSG_OTHER,	  /* an object of none of these shapes */
 };
 
 struct qmp_msg {
@@ -28,11 +28,14 @@ struct qmp_msg {
 	json_t *root;	   /* the whole message (owned), NULL for BAD */
 	json_t *value;	   /* borrowed from @root */
 	const char *event; /* borrowed from @root */
+	bool has_id;	   /* an integer "id" member (the supervisor's commands) */
+	long long id;
 	char text[256];
 };
 
 /**
- * qmp_parse_msg() - classify one message from QEMU (no I/O: fuzzed)
+ * qmp_parse_msg() - classify one message from QEMU (no I/O: fuzzed); the
+ * supervisor (sv_qmp.c) and the client below both read QEMU through it
  * @buf, @len:	one line, with or without its newline; need not be
  *		NUL-terminated
  * @m:		filled in; release with qmp_msg_free()

@@ -99,8 +99,9 @@ static void test_qmp(void)
 	s = "{\"QMP\": {\"version\": {}, \"capabilities\": [\"oob\"]}}\n";
 	is_int(qmp_parse_msg(s, strlen(s), &m), QMP_MSG_GREETING, "qmp: greeting");
 	qmp_msg_free(&m);
-	s = "{\"return\": {\"status\": \"running\"}}\r\n";
+	s = "{\"return\": {\"status\": \"running\"}, \"id\": 42}\r\n";
 	is_int(qmp_parse_msg(s, strlen(s), &m), QMP_MSG_RETURN, "qmp: return");
+	ok(m.has_id && m.id == 42, "qmp: return with its id");
 	is_str(json_string_value(json_object_get(m.value, "status")), "running",
 	       "qmp: return value");
 	qmp_msg_free(&m);
@@ -110,7 +111,7 @@ static void test_qmp(void)
 	qmp_msg_free(&m);
 	s = "{\"error\": {\"desc\": 7}}";
 	qmp_parse_msg(s, strlen(s), &m);
-	is_str(m.text, "error", "qmp: error with a non-string desc");
+	is_str(m.text, "QMP error without a description", "qmp: error with a non-string desc");
 	qmp_msg_free(&m);
 	s = "{\"error\": {\"class\": \"GenericError\", \"desc\": \"\"}}";
 	qmp_parse_msg(s, strlen(s), &m);
