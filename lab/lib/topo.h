@@ -110,6 +110,11 @@ struct node {
 	enum disk_bus disk;	   /* resolved: never DISK_AUTO after topo_load */
 	char *cpu;		   /* QEMU -cpu, or NULL for QEMU's default */
 	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
+	int retries;		   /* restarts of a node that fails to become ready, default 0 */
+	char **after;		   /* start once these nodes are ready (names) */
+	int *after_idx;		   /* ... as indices into topo.nodes (after validation) */
+	int n_after;
+	int after_line;
 	int line;
 };
 
@@ -140,8 +145,10 @@ struct topo {
 	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
 	bool accel_set;
 	int accel_line;
+	int boot_parallel; /* [lab] boot_parallel; 0: the default (see up) */
 };
 
+#define TOPO_MAX_AFTER 16  /* nodes one node may wait for */
 #define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
 #define TOPO_MSG_MAX 512
 

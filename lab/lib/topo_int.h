@@ -40,6 +40,7 @@ enum {
 	LABK_DISK,
 	LABK_CPU,
 	LABK_ACCEL,
+	LABK_BOOT_PARALLEL,
 	LABK_N
 };
 enum {
@@ -64,6 +65,8 @@ enum {
 	NODEK_DISK,
 	NODEK_CPU,
 	NODEK_QEMU_ARGS,
+	NODEK_RETRIES,
+	NODEK_AFTER,
 	NODEK_N
 };
 enum {
