@@ -152,15 +152,12 @@ static void print_text(const struct topo *t)
 
 			printf("  qemu    %s\n", qa);
 		}
-		printf("  ready   %s", ready_kind_name(nd->ready.kind));
-		if (nd->ready.kind == READY_CONSOLE) {
-			printf(" \"");
-			for (const char *c = nd->ready.regex; *c; c++)
-				printf(*c == '"' ? "\\\"" : "%c", *c);
-			printf("\"");
-		} else if (nd->ready.kind == READY_TCP)
-			printf(" %d", nd->ready.port);
-		printf(" (timeout %d s)\n  serial ", nd->ready.timeout_s);
+		{
+			char rd[512];
+
+			ready_describe(&nd->ready, rd, sizeof(rd));
+			printf("  ready   %s (timeout %d s)\n  serial ", rd, nd->ready.timeout_s);
+		}
 		for (int s = 0; s < nd->n_serial; s++) {
 			printf(" ttyS%d=%s", s, serial_kind_name(nd->serial[s].kind));
 			if (nd->serial[s].kind == SERIAL_TCP)
@@ -250,11 +247,22 @@ static void print_json(const struct topo *t)
 				json_array_append_new(qa, json_string(*w));
 			json_object_set_new(o, "qemu_args", qa);
 		}
-		ready = json_pack("{s:s, s:i}", "kind", ready_kind_name(nd->ready.kind),
-				  "timeout_s", nd->ready.timeout_s);
-		if (nd->ready.kind == READY_CONSOLE)
+		ready = json_pack("{s:[], s:i}", "conditions", "timeout_s", nd->ready.timeout_s);
+		for (int rb = 0; rb < READY_CONDS; rb++)
+			if (nd->ready.conds & (1u << rb))
+				json_array_append_new(json_object_get(ready, "conditions"),
+						      json_string(ready_cond_name(1u << rb)));
+		/* "kind": the first condition, as before combined conditions */
+		json_object_set_new(
+			ready, "kind",
+			json_string(nd->ready.none ? "none"
+				    : json_array_size(json_object_get(ready, "conditions"))
+					    ? json_string_value(json_array_get(
+						      json_object_get(ready, "conditions"), 0))
+					    : "none"));
+		if (nd->ready.conds & READY_CONSOLE)
 			json_object_set_new(ready, "regex", json_string(nd->ready.regex));
-		if (nd->ready.kind == READY_TCP)
+		if (nd->ready.conds & READY_TCP)
 			json_object_set_new(ready, "port", json_integer(nd->ready.port));
 		json_object_set_new(o, "ready", ready);
 		for (int s = 0; s < nd->n_serial; s++) {

@@ -45,15 +45,18 @@ struct serial_port {
 	int line;     /* of the serial = key */
 };
 
-enum ready_kind {
-	READY_DHCP,    /* every NIC with a LAN has a lease */
-	READY_CONSOLE, /* regex seen on the console port */
-	READY_TCP,     /* TCP port open on the node's first address */
-	READY_NONE,    /* ready as soon as QEMU runs */
+/* Readiness conditions: a node is ready when every one it lists holds, in
+ * any order (ready = dhcp console "login:"); none: as soon as QEMU runs. */
+enum ready_cond {
+	READY_DHCP = 1,	   /* every NIC has its lease and its address answers */
+	READY_CONSOLE = 2, /* regex seen on the console port */
+	READY_TCP = 4,	   /* TCP port open on the node's first address */
 };
+#define READY_CONDS 3
 
 struct ready {
-	enum ready_kind kind;
+	unsigned conds; /* enum ready_cond bits; 0 with none */
+	bool none;
 	char *regex;   /* READY_CONSOLE: POSIX extended regex */
 	int port;      /* READY_TCP */
 	int timeout_s; /* bounded wait, default 120 */
@@ -208,6 +211,8 @@ struct host *topo_find_host(const struct topo *t, const char *name);
 void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]);
 
 const char *serial_kind_name(enum serial_kind k);
-const char *ready_kind_name(enum ready_kind k);
+const char *ready_cond_name(enum ready_cond c);
+/* The conditions as a topology would write them: dhcp console "login:" */
+void ready_describe(const struct ready *r, char *buf, size_t len);
 
 #endif

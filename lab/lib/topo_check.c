@@ -357,43 +357,36 @@ static void check_image(struct parser *p, struct node *nd, struct pextra *x)
 			      nd->image, strerror(errno));
 }
 
+/* Defaults: a node with a NIC and a console is ready when it has its
+ * addresses AND offers a login (so the first thing a script does, log in on
+ * the console, works); a NIC alone: dhcp; a console alone: "login:". */
 static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 {
 	int rl = x->kl[NODEK_READY];
+	bool cons = nd->serial[0].kind == SERIAL_CONSOLE;
 
 	if (!rl) {
-		if (nd->n_nics > 0) {
-			nd->ready.kind = READY_DHCP;
-		} else if (nd->serial[0].kind == SERIAL_CONSOLE) {
-			nd->ready.kind = READY_CONSOLE;
+		if (nd->n_nics > 0)
+			nd->ready.conds |= READY_DHCP;
+		if (cons) {
+			nd->ready.conds |= READY_CONSOLE;
 			nd->ready.regex = xstrdup("login:");
-		} else {
+		}
+		if (!nd->ready.conds)
 			topo_perr(p, nd->line,
 				  "node %s has no nic and ttyS0 is not a console: say how to tell "
 				  "it is up with ready = ...",
 				  nd->name);
-			return;
-		}
+		return;
 	}
-	switch (nd->ready.kind) {
-	case READY_CONSOLE:
-		if (nd->serial[0].kind != SERIAL_CONSOLE)
-			topo_perr(p, rl,
-				  "ready = console needs ttyS0 to be a console, but it is %s (line "
-				  "%d)",
-				  serial_kind_name(nd->serial[0].kind), x->kl[NODEK_SERIAL]);
-		break;
-	case READY_DHCP:
-		if (!nd->n_nics)
-			topo_perr(p, rl, "ready = dhcp needs a nic, but node %s has none",
-				  nd->name);
-		break;
-	case READY_TCP:
-		if (!nd->n_nics)
-			topo_perr(p, rl, "ready = tcp needs a nic, but node %s has none", nd->name);
-		break;
-	case READY_NONE: break;
-	}
+	if ((nd->ready.conds & READY_CONSOLE) && !cons)
+		topo_perr(p, rl,
+			  "ready = console needs ttyS0 to be a console, but it is %s (line %d)",
+			  serial_kind_name(nd->serial[0].kind), x->kl[NODEK_SERIAL]);
+	if ((nd->ready.conds & READY_DHCP) && !nd->n_nics)
+		topo_perr(p, rl, "ready = dhcp needs a nic, but node %s has none", nd->name);
+	if ((nd->ready.conds & READY_TCP) && !nd->n_nics)
+		topo_perr(p, rl, "ready = tcp needs a nic, but node %s has none", nd->name);
 }
 
 /*
