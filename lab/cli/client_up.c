@@ -297,6 +297,26 @@ static void print_ready(void *arg)
 	json_decref(st);
 }
 
+/* `up --upgrade`: a node whose base image changed gets its disk rebuilt
+ * on the new one (disk_upgrade()). 0, or -1 with *@rc set. */
+static int up_upgrade_node(const char *statedir, const struct node *n, int *rc)
+{
+	struct vl_err e = {0};
+	char what[1024];
+	long long t0 = now_ms();
+
+	if (disk_base_changed(statedir, n, what, sizeof(what)) != 1)
+		return 0; /* unchanged, new, or unreadable: disk_prepare() says */
+	fprintf(stderr, "  %-13s upgrading its disk to %s (%s)\n", n->name, n->image, what);
+	if (disk_upgrade(statedir, n->name, n->image, &e) < 0) {
+		*rc = vl_report(&e);
+		return -1;
+	}
+	fprintf(stderr, "  %-13s upgraded in %.1f s (sda3, sda4 kept)\n", n->name,
+		(double)(now_ms() - t0) / 1000.0);
+	return 0;
+}
+
 int up_lab(struct up_opts *o)
 {
 	struct topo_err te;
@@ -434,6 +454,8 @@ int up_lab(struct up_opts *o)
 		goto undo_lock;
 	}
 	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
+		if (o->upgrade && up_upgrade_node(sv->statedir, &t->nodes[i], &r) < 0)
+			goto undo_lock_r;
 		if (disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err)) < 0) {
 			msg_err("%s", err);
 			r = EXIT_STATE;

@@ -85,6 +85,8 @@ enum {
 	NODEK_TIMEOUT,
 	NODEK_FORWARD,
 	NODEK_IMPAIR,
+	NODEK_CONFIG,
+	NODEK_NVLOG,
 	NODEK_N
 };
 enum {
@@ -117,6 +119,7 @@ static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_NIC_MODEL] = {"nic_model", false}, [NODEK_SERIAL] = {"serial", false},
 	[NODEK_READY] = {"ready", false},	  [NODEK_TIMEOUT] = {"timeout", false},
 	[NODEK_FORWARD] = {"forward", true},	  [NODEK_IMPAIR] = {"impair", true},
+	[NODEK_CONFIG] = {"config", false},	  [NODEK_NVLOG] = {"nvlog", false},
 };
 static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_NIC] = {"nic", true},
@@ -1370,6 +1373,23 @@ static void lan_key(struct parser *p, int k, const char *value)
 	}
 }
 
+static char *join_path(const char *dir, const char *rel);
+
+/* config = PATH / nvlog = PATH: what sda3 / sda4 hold on a node's first
+ * boot (lab/lib/part.c), a directory or a tar, relative to this file. */
+static void key_seed(struct parser *p, const char *key, const char *value, char **out)
+{
+	struct stat st;
+
+	free(*out);
+	*out = join_path(p->t->dir, value);
+	if (stat(*out, &st) < 0)
+		perr(p, p->line, "%s '%s': %s (resolved to %s)", key, value, strerror(errno),
+		     *out);
+	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		perr(p, p->line, "%s '%s' is neither a directory nor a tar file", key, value);
+}
+
 static void node_key(struct parser *p, int k, const char *value)
 {
 	struct node *nd = &p->t->nodes[p->cur];
@@ -1395,6 +1415,8 @@ static void node_key(struct parser *p, int k, const char *value)
 		break;
 	case NODEK_FORWARD: key_forward(p, nd, value); break;
 	case NODEK_IMPAIR: key_impair(p, x, value); break;
+	case NODEK_CONFIG: key_seed(p, "config", value, &nd->config_seed); break;
+	case NODEK_NVLOG: key_seed(p, "nvlog", value, &nd->nvlog_seed); break;
 	}
 }
 
@@ -1990,6 +2012,8 @@ void topo_free(struct topo *t)
 
 		free(nd->name);
 		free(nd->image);
+		free(nd->config_seed);
+		free(nd->nvlog_seed);
 		free(nd->nic_model);
 		free_nics(nd->nics, nd->n_nics);
 		free(nd->ready.regex);

@@ -105,6 +105,8 @@ struct node {
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
+	char *config_seed; /* config = PATH: sda3 on first boot; absolute, or NULL */
+	char *nvlog_seed;  /* nvlog = PATH: sda4 on first boot */
 	int line;
 };
 
