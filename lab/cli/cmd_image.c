@@ -289,13 +289,12 @@ static int image_info_cmd(int argc, char **argv)
 	if (json) {
 		json_t *o = info_json(path, info);
 
-		json_object_set_new(o, "firmware",
-				    have_fw ? json_pack("{s:s,s:I,s:s,s:o}", "device", "sda2",
-							"size", (json_int_t)fw.size, "sha256",
-							fw.sha256, "version",
-							fw.version[0] ? json_string(fw.version)
-								      : json_null())
-					    : json_pack("{s:s}", "error", why));
+		json_object_set_new(
+			o, "firmware",
+			have_fw ? json_pack("{s:s,s:I,s:s,s:o}", "device", "sda2", "size",
+					    (json_int_t)fw.size, "sha256", fw.sha256, "version",
+					    fw.version[0] ? json_string(fw.version) : json_null())
+				: json_pack("{s:s}", "error", why));
 		ret = print_json(o);
 		if (ret == 0 && !info->vacm_shaped)
 			ret = EXIT_ENV;

@@ -57,11 +57,16 @@ static void up_usage(FILE *f)
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"foreground", no_argument, NULL, 'f'},	 {"no-boot", no_argument, NULL, 'n'},
-		{"fresh", no_argument, NULL, 'F'},	 {"snapshot", required_argument, NULL, 's'},
-		{"state", required_argument, NULL, 'S'}, {"name", required_argument, NULL, 'N'},
-		{"json", no_argument, NULL, 'j'},	 {"any-image", no_argument, NULL, 'A'},
-		{"upgrade", no_argument, NULL, 'U'},	 {"help", no_argument, NULL, 'h'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"no-boot", no_argument, NULL, 'n'},
+		{"fresh", no_argument, NULL, 'F'},
+		{"snapshot", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'},
+		{"name", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},
+		{"any-image", no_argument, NULL, 'A'},
+		{"upgrade", no_argument, NULL, 'U'},
+		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct up_opts o = {0};
@@ -89,7 +94,7 @@ int cmd_up(int argc, char **argv)
 	o.topo_path = argv[optind];
 	if (o.upgrade && (o.fresh || o.no_boot || o.snapshot)) {
 		msg_err("--upgrade cannot go with %s",
-			o.fresh ? "--fresh (which throws the config away)"
+			o.fresh	    ? "--fresh (which throws the config away)"
 			: o.no_boot ? "--no-boot"
 				    : "--snapshot (snapshots belong to the old image)");
 		return EXIT_CONFIG;

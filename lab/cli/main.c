@@ -20,8 +20,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{"check", cmd_check,
 	 "check TOPO                 validate a topology, print the resolved lab"},
-	{"up", cmd_up,
-	 "up [--foreground] [--no-boot] [--fresh|--upgrade] [--snapshot NAME] TOPO"},
+	{"up", cmd_up, "up [--foreground] [--no-boot] [--fresh|--upgrade] [--snapshot NAME] TOPO"},
 	{"down", cmd_down,
 	 "down [--timeout S] LAB         power nodes off gracefully, remove the lab"},
 	{"status", cmd_status, "status [--json] [LAB]        node states, addresses, consoles"},

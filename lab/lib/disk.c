@@ -94,8 +94,8 @@ static void firmware_record(const char *statedir, const char *node, const char *
 		msg_debug("node %s: no firmware identity: %s", node, e.msg);
 		unlink(path);
 	} else {
-		text = xasprintf("image=%s\nversion=%s\nsha256=%s\nsize=%llu\n", image,
-				 fw.version, fw.sha256, (unsigned long long)fw.size);
+		text = xasprintf("image=%s\nversion=%s\nsha256=%s\nsize=%llu\n", image, fw.version,
+				 fw.sha256, (unsigned long long)fw.size);
 		write_file(path, text);
 	}
 	if (wd)
@@ -266,8 +266,8 @@ int disk_upgrade(const char *statedir, const char *node, const char *image, stru
 
 	disk_recover(statedir, node);
 	if (access(ov, F_OK) < 0)
-		return vl_fail(e, EXIT_STATE, "node %s has no disk in %s: nothing to upgrade",
-			       node, statedir);
+		return vl_fail(e, EXIT_STATE, "node %s has no disk in %s: nothing to upgrade", node,
+			       statedir);
 	r = image_identity(image, &cur);
 	if (r)
 		return vl_fail_errno(e, EXIT_ENV, r, "node %s: reading image %s", node, image);
@@ -279,8 +279,15 @@ int disk_upgrade(const char *statedir, const char *node, const char *image, stru
 	b = xasprintf("backing_file=%s,backing_fmt=qcow2", image);
 	{
 		_cleanup_free_ char *qemu_img = find_program("qemu-img");
-		char *argv[] = {qemu_img, (char *)"create", (char *)"-q", (char *)"-f",
-				(char *)"qcow2", (char *)"-o", b, ovn, NULL};
+		char *argv[] = {qemu_img,
+				(char *)"create",
+				(char *)"-q",
+				(char *)"-f",
+				(char *)"qcow2",
+				(char *)"-o",
+				b,
+				ovn,
+				NULL};
 
 		if (!qemu_img) {
 			r = vl_fail(e, EXIT_ENV,

@@ -1384,8 +1384,7 @@ static void key_seed(struct parser *p, const char *key, const char *value, char 
 	free(*out);
 	*out = join_path(p->t->dir, value);
 	if (stat(*out, &st) < 0)
-		perr(p, p->line, "%s '%s': %s (resolved to %s)", key, value, strerror(errno),
-		     *out);
+		perr(p, p->line, "%s '%s': %s (resolved to %s)", key, value, strerror(errno), *out);
 	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
 		perr(p, p->line, "%s '%s' is neither a directory nor a tar file", key, value);
 }
