@@ -198,9 +198,10 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 		return -1;
 	}
 	/* First boot: sda3/sda4 from the topology's config = / nvlog =. */
-	if (disk_seed(statedir, ovn, n, err, errlen) < 0) {
+	r = disk_seed(statedir, ovn, n, err, errlen);
+	if (r < 0) {
 		unlink(ovn);
-		return -1;
+		return r;
 	}
 	r = image_id_save(idp, &cur);
 	if (r) {
@@ -237,7 +238,7 @@ int disk_seed(const char *statedir, const char *disk, const struct node *n, char
 		rm_rf(wd);
 	if (!wd || r < 0) {
 		snprintf(err, errlen, "%s", e.msg);
-		return -1;
+		return e.code == EXIT_CONFIG ? -2 : -1;
 	}
 	return 0;
 }

@@ -23,14 +23,17 @@ char *disk_overlay_path(const char *statedir, const char *node);
 char *disk_base_id_path(const char *statedir, const char *node);
 
 /* Make sure @node's overlay exists and matches its base image. With
- * @fresh, start from a clean overlay. Returns 0, or -1 with a message. */
+ * @fresh, start from a clean overlay. A new overlay gets the node's
+ * config = / nvlog = seeds. Returns 0, or -1 with a message (-2 when a
+ * seed is at fault: bad input, not the machine). */
 int disk_prepare(const char *statedir, const struct node *node, bool fresh, char *err,
 		 size_t errlen);
 /* Finish or undo an upgrade or overlay creation that a crash interrupted
  * (see disk.c). 0 or -errno. */
 int disk_recover(const char *statedir, const char *node);
 /* Write @n's config = / nvlog = seeds into partitions of @disk (a new
- * overlay nothing uses yet). 0 (also when there are none) or -1 + message. */
+ * overlay nothing uses yet). 0 (also when there are none), or -1 (-2: the
+ * seed is at fault) with a message. */
 int disk_seed(const char *statedir, const char *disk, const struct node *n, char *err,
 	      size_t errlen);
 /* 1 if @n has a disk whose base image is no longer @n->image (sentence in
