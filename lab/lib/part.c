@@ -54,12 +54,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <jansson.h>
-#include <nettle/sha2.h>
 
 #include "lab/lib/image.h"
 #include "lab/lib/part.h"
-#include "lab/lib/qmp.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/tar.h"
 #include "lab/lib/util.h"
@@ -80,7 +77,7 @@ const char *part_name(unsigned int index)
 
 /* Run a tool to completion; on failure say what it was doing and what it
  * said. @argv[0] is the program's name, looked up in PATH. */
-static int tool(char **argv, const char *pkg, const char *what, struct vl_err *e)
+int part_run(char **argv, const char *pkg, const char *what, struct vl_err *e)
 {
 	_cleanup_free_ char *path = find_program(argv[0]);
 	_cleanup_free_ char *out = xmalloc(TOOL_OUT);
@@ -196,8 +193,8 @@ static char *raw_opts(const char *disk, uint64_t off, uint64_t size)
 
 /* Bytes [@off, @off+@size) of the guest disk @disk into the new raw
  * file @out. @share: do not take QEMU's image lock (a disk in use). */
-static int read_range(const char *disk, uint64_t off, uint64_t size, const char *out, bool share,
-		      struct vl_err *e)
+int part_read_range(const char *disk, uint64_t off, uint64_t size, const char *out, bool share,
+		    struct vl_err *e)
 {
 	_cleanup_free_ char *opts = raw_opts(disk, off, size);
 	char *argv[] = {(char *)"qemu-img",
@@ -216,7 +213,7 @@ static int read_range(const char *disk, uint64_t off, uint64_t size, const char 
 		argv[2] = (char *)"-U";
 	}
 
-	return tool(argv, "qemu-utils", "reading the disk", e);
+	return part_run(argv, "qemu-utils", "reading the disk", e);
 }
 
 static int write_range(const char *disk, const struct part_loc *loc, const char *raw,
@@ -237,7 +234,7 @@ static int write_range(const char *disk, const struct part_loc *loc, const char 
 	if (stat(raw, &st) < 0 || (uint64_t)st.st_size != loc->size)
 		return vl_fail(e, EXIT_ENV, "internal: %s is not %" PRIu64 " bytes", raw,
 			       loc->size);
-	if (tool(argv, "qemu-utils", "writing the partition into the disk", e) < 0)
+	if (part_run(argv, "qemu-utils", "writing the partition into the disk", e) < 0)
 		return vl_wrap(e, "%s of %s", part_name(loc->index), disk);
 	return 0;
 }
@@ -297,7 +294,7 @@ int part_probe(const char *disk, const struct part_loc *loc, const char *workdir
 		return vl_fail(e, EXIT_ENV, "%s is only %" PRIu64 " bytes: no filesystem", where,
 			       loc->size);
 	unlink(tmp);
-	if (read_range(disk, loc->offset, 4096, tmp, true, e) < 0)
+	if (part_read_range(disk, loc->offset, 4096, tmp, true, e) < 0)
 		return -1;
 	buf = read_file(tmp, &len);
 	unlink(tmp);
@@ -441,7 +438,7 @@ static int build_fs(const char *src, const struct part_loc *loc, const struct pa
 	{
 		char *argv[] = {(char *)"e2fsck", (char *)"-fn", (char *)raw, NULL};
 
-		r = tool(argv, "e2fsprogs", "checking the new filesystem", e);
+		r = part_run(argv, "e2fsprogs", "checking the new filesystem", e);
 	}
 out:
 	seed_list_free(&list);
@@ -481,7 +478,7 @@ static int read_part_fsck(const char *disk, const struct part_loc *loc, const ch
 	int r;
 
 	unlink(raw);
-	if (read_range(disk, loc->offset, loc->size, raw, false, e) < 0)
+	if (part_read_range(disk, loc->offset, loc->size, raw, false, e) < 0)
 		return -1;
 	r = tool_out(argv, "e2fsprogs", out, TOOL_OUT, e);
 	if (r < 0)
@@ -641,7 +638,7 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
 	if (is_ext) {
 		if (read_part_fsck(from, &lf, raw, e) < 0)
 			return -1;
-	} else if (read_range(from, lf.offset, lf.size, raw, false, e) < 0) {
+	} else if (part_read_range(from, lf.offset, lf.size, raw, false, e) < 0) {
 		return -1;
 	}
 	if (lt.size > lf.size) {
@@ -652,8 +649,8 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
 		if (is_ext) {
 			char *argv[] = {(char *)"resize2fs", (char *)"-f", raw, NULL};
 
-			if (tool(argv, "e2fsprogs", "growing the filesystem to the new partition",
-				 e) < 0) {
+			if (part_run(argv, "e2fsprogs",
+				     "growing the filesystem to the new partition", e) < 0) {
 				unlink(raw);
 				return -1;
 			}
@@ -665,211 +662,6 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
 	}
 	unlink(raw);
 	return 0;
-}
-
-/* Poll query-jobs for @id until it concludes (we do not wait for events:
- * our QMP client drops events that arrive before a command's reply, and a
- * short job concludes before that). Dismisses it. 0 or -1 with @e set. */
-static int wait_job(struct qmp *q, const char *id, int timeout_ms, struct vl_err *e)
-{
-	long long deadline = now_ms() + timeout_ms;
-	char err[1024];
-
-	for (;;) {
-		json_t *jobs = NULL, *j, *mine = NULL;
-		const char *status;
-		size_t i;
-
-		if (qmp_exec(q, "query-jobs", NULL, &jobs, err, sizeof(err)) < 0)
-			return vl_fail(e, EXIT_CHILD, "%s", err);
-		json_array_foreach (jobs, i, j)
-			if (!strcmp(json_string_value(json_object_get(j, "id")) ?: "", id))
-				mine = j;
-		if (!mine) {
-			json_decref(jobs);
-			return vl_fail(e, EXIT_CHILD, "QEMU job %s vanished", id);
-		}
-		status = json_string_value(json_object_get(mine, "status")) ?: "";
-		if (!strcmp(status, "concluded")) {
-			const char *je = json_string_value(json_object_get(mine, "error"));
-			int r = je ? vl_fail(e, EXIT_CHILD, "QEMU job %s: %s", id, je) : 0;
-
-			json_decref(jobs);
-			qmp_exec(q, "job-dismiss", json_pack("{s:s}", "id", id), NULL, err,
-				 sizeof(err));
-			return r;
-		}
-		json_decref(jobs);
-		if (now_ms() > deadline) {
-			qmp_exec(q, "job-cancel", json_pack("{s:s}", "id", id), NULL, err,
-				 sizeof(err));
-			return vl_fail(e, EXIT_TIMEOUT, "QEMU job %s not done after %d s", id,
-				       timeout_ms / 1000);
-		}
-		usleep(20000);
-	}
-}
-
-int part_backup_running(const char *qmp_path, const char *node_name, const char *overlay,
-			const char *copy, int timeout_ms, struct vl_err *e)
-{
-	struct image_info *info = xmalloc(sizeof(*info));
-	_cleanup_free_ char *id = xasprintf("vacmlab-backup-%d", (int)getpid());
-	_cleanup_free_ char *size = NULL, *bopt = NULL;
-	char why[1024];
-	struct qmp *q;
-	int r = -1;
-
-	/* The copy has the overlay's backing file and size: a sync=top
-	 * backup copies only what the overlay itself holds. */
-	if (image_inspect(overlay, info, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_ENV, "%s: %s", overlay, why);
-		free(info);
-		return -1;
-	}
-	size = xasprintf("%" PRIu64, info->virtual_size);
-	if (info->backing_file[0]) {
-		char *abs = info->backing_file[0] == '/'
-				    ? xstrdup(info->backing_file)
-				    : xasprintf("%.*s/%s", (int)(strrchr(overlay, '/') - overlay),
-						overlay, info->backing_file);
-
-		bopt = xasprintf("backing_file=%s,backing_fmt=%s", abs,
-				 info->backing_format[0] ? info->backing_format : "qcow2");
-		free(abs);
-	}
-	free(info);
-	{
-		char *argv[] = {(char *)"qemu-img",
-				(char *)"create",
-				(char *)"-q",
-				(char *)"-f",
-				(char *)"qcow2",
-				(char *)copy,
-				size,
-				NULL,
-				NULL,
-				NULL};
-
-		if (bopt) {
-			argv[5] = (char *)"-o";
-			argv[6] = bopt;
-			argv[7] = (char *)copy;
-			argv[8] = size;
-		}
-		if (tool(argv, "qemu-utils", "creating the backup target", e) < 0)
-			return -1;
-	}
-	q = qmp_open(qmp_path, 10000, why, sizeof(why));
-	if (!q) {
-		unlink(copy);
-		return vl_fail(e, EXIT_CHILD, "%s", why);
-	}
-	if (qmp_exec(q, "blockdev-add",
-		     json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name",
-			       "vacmlab-backup", "file", "driver", "file", "filename", copy,
-			       "backing"),
-		     NULL, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_CHILD, "%s", why);
-		goto out_close;
-	}
-	if (qmp_exec(q, "blockdev-backup",
-		     json_pack("{s:s,s:s,s:s,s:s,s:b}", "job-id", id, "device", node_name, "target",
-			       "vacmlab-backup", "sync", "top", "auto-dismiss", 0),
-		     NULL, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_CHILD, "%s", why);
-		goto out_del;
-	}
-	r = wait_job(q, id, timeout_ms, e);
-out_del:
-	if (qmp_exec(q, "blockdev-del", json_pack("{s:s}", "node-name", "vacmlab-backup"), NULL,
-		     why, sizeof(why)) < 0 &&
-	    r == 0)
-		r = vl_fail(e, EXIT_CHILD, "%s", why);
-out_close:
-	qmp_close(q);
-	if (r < 0)
-		unlink(copy);
-	return r;
-}
-
-/* A version string in a firmware blob: "version" (any case), then '=',
- * ':' or blanks, then a token that starts with a digit. */
-static void find_version(const uint8_t *b, size_t n, char *out, size_t outlen)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i + 8 < n; i++) {
-		size_t j, k = 0;
-
-		if (strncasecmp((const char *)b + i, "version", 7))
-			continue;
-		j = i + 7;
-		while (j < n && (b[j] == '=' || b[j] == ':' || b[j] == ' ') && j < i + 10)
-			j++;
-		if (j == i + 7 || j >= n || b[j] < '0' || b[j] > '9')
-			continue;
-		while (j < n && k + 1 < outlen &&
-		       ((b[j] >= '0' && b[j] <= '9') || (b[j] >= 'a' && b[j] <= 'z') ||
-			(b[j] >= 'A' && b[j] <= 'Z') || strchr("._+-~", b[j])))
-			out[k++] = (char)b[j++];
-		out[k] = '\0';
-		return;
-	}
-}
-
-int part_firmware_id(const char *disk, const char *workdir, struct part_firmware *fw,
-		     struct vl_err *e)
-{
-	static const char hex[] = "0123456789abcdef";
-	_cleanup_free_ char *raw = xasprintf("%s/firmware.raw", workdir);
-	_cleanup_free_ uint8_t *buf = xmalloc(1 << 20);
-	_cleanup_close_ int fd = -1;
-	struct sha256_ctx ctx;
-	uint8_t d[SHA256_DIGEST_SIZE];
-	struct part_loc loc;
-	uint64_t done = 0;
-
-	memset(fw, 0, sizeof(*fw));
-	if (part_locate(disk, PART_FIRMWARE, &loc, e) < 0)
-		return -1;
-	unlink(raw);
-	if (read_range(disk, loc.offset, loc.size, raw, true, e) < 0)
-		return -1;
-	fd = open(raw, O_RDONLY | O_CLOEXEC);
-	unlink(raw);
-	if (fd < 0)
-		return vl_fail_errno(e, EXIT_ENV, errno, "%s", raw);
-	sha256_init(&ctx);
-	for (;;) {
-		ssize_t n = read(fd, buf, 1 << 20);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return vl_fail_errno(e, EXIT_ENV, errno, "reading %s", raw);
-		if (n == 0)
-			break;
-		if (done == 0)
-			find_version(buf, (size_t)n, fw->version, sizeof(fw->version));
-		sha256_update(&ctx, (size_t)n, buf);
-		done += (uint64_t)n;
-	}
-	sha256_digest(&ctx, sizeof(d), d);
-	for (size_t i = 0; i < sizeof(d); i++) {
-		fw->sha256[2 * i] = hex[d[i] >> 4];
-		fw->sha256[2 * i + 1] = hex[d[i] & 15];
-	}
-	fw->sha256[64] = '\0';
-	fw->size = done;
-	return 0;
-}
-
-void part_firmware_str(const struct part_firmware *fw, char *buf, size_t len)
-{
-	if (fw->version[0])
-		snprintf(buf, len, "version %s, sha256 %.12s", fw->version, fw->sha256);
-	else
-		snprintf(buf, len, "no version string, sha256 %.12s", fw->sha256);
 }
 
 int part_copy_file(const char *src, const char *dst, struct vl_err *e)

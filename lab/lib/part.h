@@ -5,7 +5,8 @@
  * from a directory or tar (seeding, import), extract its files (export),
  * copy sda3/sda4 from one disk into another (upgrade), take a point-in-time
  * copy of a running node's disk over QMP, and the firmware identity of sda2.
- * The theory of operation is at the top of part.c.
+ * The theory of operation is at the top of part.c; the QMP copy is in
+ * part_qmp.c, the firmware identity in part_fw.c.
  */
 #ifndef VACMLAB_PART_H
 #define VACMLAB_PART_H
@@ -30,6 +31,16 @@ struct part_fs {
 	char type[8];	/* "ext2", "ext3", "ext4" */
 	char label[17]; /* volume label, "" if none */
 };
+
+/* Run @argv (argv[0] a program name looked up in PATH) to completion;
+ * on failure @e says "@what: PROGRAM OUTPUT", or which package @pkg to
+ * install when the program is missing. 0 or -1. */
+int part_run(char **argv, const char *pkg, const char *what, struct vl_err *e);
+/* Bytes [@off, @off+@size) of the guest disk @disk into the new raw file
+ * @out (qemu-img convert over the raw driver's offset/size). @share:
+ * without QEMU's image lock (the disk may be in use, read-only peek). */
+int part_read_range(const char *disk, uint64_t off, uint64_t size, const char *out, bool share,
+		    struct vl_err *e);
 
 /* The name of partition @index for messages: "sda3 (/etc/config)". */
 const char *part_name(unsigned int index);
