@@ -54,7 +54,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 #include "lab/lib/image.h"
 #include "lab/lib/part.h"
 #include "lab/lib/spawn.h"
