@@ -130,6 +130,10 @@ static void print_text(const struct topo *t)
 
 		printf("\nnode %s\n  image   %s\n  memory  %d MiB\n  cpus    %d\n", nd->name,
 		       nd->image, nd->memory_mb, nd->cpus);
+		if (nd->config_seed)
+			printf("  config  %s (sda3 on first boot)\n", nd->config_seed);
+		if (nd->nvlog_seed)
+			printf("  nvlog   %s (sda4 on first boot)\n", nd->nvlog_seed);
 		printf("  ready   %s", ready_kind_name(nd->ready.kind));
 		if (nd->ready.kind == READY_CONSOLE) {
 			printf(" \"");
@@ -217,6 +221,11 @@ static void print_json(const struct topo *t)
 		json_t *ser = json_array(), *fw = json_array(), *ready;
 		json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", nd->name, "image", nd->image,
 				      "memory_mb", nd->memory_mb, "cpus", nd->cpus);
+
+		if (nd->config_seed)
+			json_object_set_new(o, "config", json_string(nd->config_seed));
+		if (nd->nvlog_seed)
+			json_object_set_new(o, "nvlog", json_string(nd->nvlog_seed));
 
 		ready = json_pack("{s:s, s:i}", "kind", ready_kind_name(nd->ready.kind),
 				  "timeout_s", nd->ready.timeout_s);
