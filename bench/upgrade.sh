@@ -73,9 +73,9 @@ prepare() {
 			'i=0; while [ $i -lt 2000 ]; do echo "nvlog line $i from v1"; i=$((i+1)); done >> /var/mnt/nvlog/messages' \
 			'sync; (cd /etc/config && md5sum app*.conf) > /tmp/sums; md5sum < /tmp/sums' >"$T/$n.sum"
 	done
-	"$VACMLAB" down --timeout 30 "$LAB" >/dev/null
-	cp "$V2" "$T/fw.bin.new" && mv "$T/fw.bin.new" "$T/fw.bin"
+	"$VACMLAB" down --timeout 30 "$LAB" >/dev/null 2>&1
 }
+swap_v2() { cp "$V2" "$T/fw.bin.new" && mv "$T/fw.bin.new" "$T/fw.bin"; }
 check_v2() { # the nodes run v2 and still have their files
 	for n in vacm1 vacm2; do
 		out=$(gsh $n 'cat /run/firmware.version' '(cd /etc/config && md5sum app*.conf) | md5sum' \
@@ -87,6 +87,7 @@ check_v2() { # the nodes run v2 and still have their files
 
 echo "preparing (v1 boot, writing config) ..." >&2
 prepare
+swap_v2
 s0=$(statedir_bytes)
 BLOCKS=0
 t0=$(ms)
@@ -100,13 +101,12 @@ check_v2
 QEMU_BYTES=0
 qemu_wbytes
 vl_qemu=$QEMU_BYTES
-"$VACMLAB" down --timeout 30 "$LAB" >/dev/null
+"$VACMLAB" down --timeout 30 "$LAB" >/dev/null 2>&1
 vl_upgrade_ms=$((t1 - t0)) vl_total_ms=$((t2 - t0)) vl_bytes=$((up_blocks * 512))
 vl_growth=$((s1 - s0))
 
 echo "preparing again for the by-hand way ..." >&2
-prepare
-cp "$V1" "$T/fw.bin" # by hand, the config is fetched from the old firmware first
+prepare # by hand, the config is fetched from the old firmware first
 BLOCKS=0 QEMU_BYTES=0
 t0=$(ms)
 s0=$(statedir_bytes)
@@ -116,8 +116,8 @@ for n in vacm1 vacm2; do
 	gsh $n 'cd /var/mnt/nvlog && tar -czf - $(ls -A | grep -vx lost+found) | base64 -w 0; echo; cd /' > "$T/$n.nv.b64"
 done
 qemu_wbytes
-"$VACMLAB" down --timeout 30 "$LAB" >/dev/null
-cp "$V2" "$T/fw.bin.new" && mv "$T/fw.bin.new" "$T/fw.bin"
+"$VACMLAB" down --timeout 30 "$LAB" >/dev/null 2>&1
+swap_v2
 blocks "$VACMLAB" reset "$LAB"
 "$VACMLAB" up "$T/two.conf" >/dev/null 2>&1 || { echo "up v2 failed" >&2; exit 1; }
 # Back in over the console, 3000 characters a line (the tty's line limit
@@ -139,7 +139,7 @@ s1=$(statedir_bytes)
 check_v2
 qemu_wbytes
 hand_bytes=$((BLOCKS * 512 + QEMU_BYTES))
-"$VACMLAB" down --timeout 30 "$LAB" >/dev/null
+"$VACMLAB" down --timeout 30 "$LAB" >/dev/null 2>&1
 hand_total_ms=$((t2 - t0))
 hand_growth=$((s1 - s0))
 hand_b64=$(cat "$T"/*.b64 | wc -c)

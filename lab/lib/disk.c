@@ -167,7 +167,9 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 				 "node %s: base image %s changed since the node's disk was made "
 				 "(%s); "
 				 "its overlay %s would read as a corrupt mix of old and new data.\n"
-				 "  Start the node afresh (its /etc/config and nvlog are lost): "
+				 "  Keep its /etc/config and nvlog on the new image: "
+				 "`vacmlab up --upgrade TOPO`;\n"
+				 "  or start the node afresh (its /etc/config and nvlog are lost): "
 				 "`%s` or `vacmlab up --fresh TOPO`",
 				 n->name, n->image, what, ov, reset_cmd);
 			return -1;

@@ -434,8 +434,19 @@ int tar_extract(const char *tarpath, const char *dir, uint64_t limit, struct see
 		if (pfd < 0)
 			goto out;
 		if (type == '5') {
+			struct stat ds;
+
 			if (mkdirat(pfd, leaf, 0700) < 0 && errno != EEXIST) {
 				vl_fail_errno(e, EXIT_ENV, errno, "%s: mkdir", what);
+				close(pfd);
+				goto out;
+			}
+			/* An earlier member of that name that is not a directory. */
+			if (fstatat(pfd, leaf, &ds, AT_SYMLINK_NOFOLLOW) < 0 ||
+			    !S_ISDIR(ds.st_mode)) {
+				vl_fail(e, EXIT_CONFIG,
+					"%s: a directory over an earlier member that is not one",
+					what);
 				close(pfd);
 				goto out;
 			}
