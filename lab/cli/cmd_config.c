@@ -75,6 +75,10 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 	char err[1024];
 	int rc = EXIT_OK;
 
+	if (!strcmp(out, "-") && isatty(1)) {
+		msg_err("not writing a tar to a terminal: redirect stdout, or -o FILE.tar");
+		return EXIT_CONFIG;
+	}
 	if (lab_is_up(rd)) {
 		st = ctl_status(lab, err, sizeof(err));
 		if (!st) {

@@ -276,6 +276,21 @@ int disk_upgrade(const char *statedir, const char *node, const char *image, stru
 		return vl_fail_errno(e, EXIT_ENV, r, "node %s: reading image %s", node, image);
 	if (image_check(image, out, sizeof(out)) < 0)
 		return vl_fail(e, EXIT_ENV, "node %s: %s", node, out);
+	/* The partition tables first: nothing is built for a layout that
+	 * cannot take the old sda3/sda4. */
+	for (unsigned int i = PART_CONFIG; i <= PART_NVLOG; i++) {
+		struct part_loc was, now;
+
+		if (part_locate(ov, i, &was, e) < 0 || part_locate(image, i, &now, e) < 0)
+			return vl_wrap(e, "node %s: comparing partition tables", node);
+		if (now.size < was.size)
+			return vl_fail(e, EXIT_CONFIG,
+				       "node %s: %s is %llu bytes in %s, smaller than the %llu "
+				       "bytes of the node's disk: not upgrading (export the files, "
+				       "reset, import them if they fit)",
+				       node, part_name(i), (unsigned long long)now.size, image,
+				       (unsigned long long)was.size);
+	}
 	wd = part_workdir(statedir, e);
 	if (!wd)
 		return -1;
