@@ -16,8 +16,8 @@
 # (console "login:"), with their files. Bytes written: the write_bytes
 # (/proc/PID/io) of vacmlab's own steps with their children (qemu-img,
 # e2fsprogs; GNU time's %O) plus those of every QEMU process of the timed
-# part (the guests' writes, read before `down`); and the growth of the
-# nodes' overlays.
+# part (the guests' writes, read before `down`); and the size of the
+# nodes' overlays at the end.
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 VACMLAB=${VACMLAB:-$ROOT/build/vacmlab}
@@ -88,28 +88,26 @@ check_v2() { # the nodes run v2 and still have their files
 echo "preparing (v1 boot, writing config) ..." >&2
 prepare
 swap_v2
-s0=$(statedir_bytes)
 BLOCKS=0
 t0=$(ms)
 blocks "$VACMLAB" upgrade "$LAB" vacm1 vacm2 --image "$T/fw.bin"
 t1=$(ms)
 up_blocks=$BLOCKS
-s1=$(statedir_bytes)
 "$VACMLAB" up "$T/two.conf" >/dev/null 2>&1 || { echo "up v2 failed" >&2; exit 1; }
 t2=$(ms)
 check_v2
+s2=$(statedir_bytes)
 QEMU_BYTES=0
 qemu_wbytes
 vl_qemu=$QEMU_BYTES
 "$VACMLAB" down --timeout 30 "$LAB" >/dev/null 2>&1
 vl_upgrade_ms=$((t1 - t0)) vl_total_ms=$((t2 - t0)) vl_bytes=$((up_blocks * 512))
-vl_growth=$((s1 - s0))
+vl_size=$s2
 
 echo "preparing again for the by-hand way ..." >&2
 prepare # by hand, the config is fetched from the old firmware first
 BLOCKS=0 QEMU_BYTES=0
 t0=$(ms)
-s0=$(statedir_bytes)
 "$VACMLAB" up "$T/two.conf" >/dev/null 2>&1 || { echo "up v1 failed" >&2; exit 1; }
 for n in vacm1 vacm2; do
 	gsh $n 'cd /etc/config && tar -czf - $(ls -A | grep -vx lost+found) | base64 -w 0; echo; cd /' > "$T/$n.cfg.b64"
@@ -141,7 +139,7 @@ qemu_wbytes
 hand_bytes=$((BLOCKS * 512 + QEMU_BYTES))
 "$VACMLAB" down --timeout 30 "$LAB" >/dev/null 2>&1
 hand_total_ms=$((t2 - t0))
-hand_growth=$((s1 - s0))
+hand_size=$s1
 hand_b64=$(cat "$T"/*.b64 | wc -c)
 
 sec() { awk -v m="$1" 'BEGIN { printf "%.1f", m / 1000 }'; }
@@ -150,6 +148,6 @@ printf '%-36s %12s %12s\n' "time until both run v2 (s)" "$(sec $vl_total_ms)" "$
 printf '%-36s %12s %12s\n' "  of which rebuilding the disks (s)" "$(sec $vl_upgrade_ms)" "-"
 printf '%-36s %12d %12s\n' "  bytes written rebuilding disks" "$vl_bytes" "-"
 printf '%-36s %12d %12d\n' "bytes written in all (incl. QEMU)" "$((vl_bytes + vl_qemu))" "$hand_bytes"
-printf '%-36s %12d %12d\n' "overlay growth (bytes)" "$vl_growth" "$hand_growth"
+printf '%-36s %12d %12d\n' "overlays' size after (bytes)" "$vl_size" "$hand_size"
 printf '%-36s %12d %12d\n' "bytes through the consoles" 0 "$hand_b64"
 awk -v a="$hand_total_ms" -v b="$vl_total_ms" 'BEGIN { printf "ratio by-hand/vacmlab time: %.1fx\n", a / b }'
