@@ -160,6 +160,24 @@ is "$(gsh "$A" n1 'cat /run/firmware.version; cat /etc/config/app.conf' 2>&1)" \
 	"$(printf '2\nv1-wrote-this')" "... the guest runs v2 with its config"
 down "$A"
 
+# ---- a new layout with a smaller sda4 is refused, nothing changed ---------------
+qemu-img dd -f qcow2 -O raw bs=512 count=1 if="$V2" of="$T/mbr.bin" 2>/dev/null
+python3 - "$T/mbr.bin" <<'PY'
+import struct, sys
+p = sys.argv[1]; m = bytearray(open(p, "rb").read())
+off = 0x1be + 3 * 16 + 12                      # sda4's sector count
+n, = struct.unpack_from("<I", m, off); struct.pack_into("<I", m, off, n // 2)
+open(p, "wb").write(m)
+PY
+qemu-img create -q -f qcow2 -b "$V2" -F qcow2 "$T/shrunk.bin"
+qemu-io -f qcow2 -c "write -q -s $T/mbr.bin 0 512" "$T/shrunk.bin"
+ov_now=$(sha256sum < "$ST_A/n1.qcow2")
+err=$("$VACMLAB" upgrade "$A" n1 --image "$T/shrunk.bin" 2>&1)
+is $? 1 "upgrade to an image whose sda4 is smaller is refused (exit 1)"
+like "$err" "sda4 \(nvlog\) is 8388608 bytes in .*shrunk.bin, smaller than the 16777216" \
+	"... saying which partition and both sizes"
+is "$(sha256sum < "$ST_A/n1.qcow2")" "$ov_now" "... and the disk is unchanged"
+
 # ---- seeding sda3/sda4 from the topology ----------------------------------------
 mkdir -p "$T/seed/sub"
 echo seeded-host > "$T/seed/hostname"

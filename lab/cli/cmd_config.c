@@ -89,8 +89,9 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 			json_decref(st);
 			return EXIT_CONFIG;
 		}
-		statedir = xstrdup(json_string_value(json_object_get(st, "statedir"))
-					   ?: statedir_lab(lab, state));
+		statedir = json_object_get(st, "statedir")
+				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
+				   : statedir_lab(lab, state);
 	} else {
 		statedir = statedir_lab(lab, state);
 		rc = lab_hold_down(lab, "config export", &h);
@@ -176,8 +177,9 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 			json_decref(st);
 			return EXIT_STATE;
 		}
-		statedir = xstrdup(json_string_value(json_object_get(st, "statedir"))
-					   ?: statedir_lab(lab, state));
+		statedir = json_object_get(st, "statedir")
+				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
+				   : statedir_lab(lab, state);
 		json_decref(st);
 	} else {
 		statedir = statedir_lab(lab, state);

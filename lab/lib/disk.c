@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lab/lib/disk.h"
@@ -84,29 +85,54 @@ int disk_recover(const char *statedir, const char *node)
 /* Record the firmware (sda2) of @image for @node: `status` shows it. */
 static void firmware_record(const char *statedir, const char *node, const char *image)
 {
+	/* Nodes of a lab mostly share one image: identify it once. */
+	static struct {
+		char *path;
+		dev_t dev;
+		ino_t ino;
+		struct timespec mtime;
+		struct part_firmware fw;
+	} last;
 	_cleanup_free_ char *path = disk_firmware_path(statedir, node);
 	_cleanup_free_ char *wd = NULL, *text = NULL;
 	struct part_firmware fw;
 	struct vl_err e = {0};
+	struct stat st;
 
-	wd = part_workdir(statedir, &e);
-	if (!wd || part_firmware_id(image, wd, &fw, &e) < 0) {
-		msg_debug("node %s: no firmware identity: %s", node, e.msg);
+	if (stat(image, &st) < 0) {
 		unlink(path);
-	} else {
-		text = xasprintf("image=%s\nversion=%s\nsha256=%s\nsize=%llu\n", image, fw.version,
-				 fw.sha256, (unsigned long long)fw.size);
-		write_file(path, text);
+		return;
 	}
-	if (wd)
+	if (last.path && !strcmp(last.path, image) && last.dev == st.st_dev &&
+	    last.ino == st.st_ino && last.mtime.tv_sec == st.st_mtim.tv_sec &&
+	    last.mtime.tv_nsec == st.st_mtim.tv_nsec) {
+		fw = last.fw;
+	} else {
+		wd = part_workdir(statedir, &e);
+		if (!wd || part_firmware_id(image, wd, &fw, &e) < 0) {
+			msg_debug("node %s: no firmware identity: %s", node, e.msg);
+			unlink(path);
+			if (wd)
+				rm_rf(wd);
+			return;
+		}
 		rm_rf(wd);
+		free(last.path);
+		last.path = xstrdup(image);
+		last.dev = st.st_dev;
+		last.ino = st.st_ino;
+		last.mtime = st.st_mtim;
+		last.fw = fw;
+	}
+	text = xasprintf("image=%s\nversion=%s\nsha256=%s\nsize=%llu\n", image, fw.version,
+			 fw.sha256, (unsigned long long)fw.size);
+	write_file(path, text);
 }
 
 int disk_reset(const char *statedir, const char *node, char *err, size_t errlen)
 {
 	_cleanup_free_ char *ov = disk_overlay_path(statedir, node);
 	_cleanup_free_ char *id = disk_base_id_path(statedir, node);
-
 	_cleanup_free_ char *fwp = disk_firmware_path(statedir, node);
 
 	disk_recover(statedir, node);
