@@ -47,6 +47,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,10 +122,32 @@ static int tool_out(char **argv, const char *pkg, char *out, size_t outlen, stru
 	return r;
 }
 
+/* Work dirs are named .vacmlab-work.PID.XXXXXX: one whose command died
+ * (a crash, a SIGKILL) is removed by the next command that makes one. */
+static void workdir_sweep(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		int pid;
+
+		if (sscanf(de->d_name, ".vacmlab-work.%d.", &pid) != 1 || pid <= 0 ||
+		    pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		_cleanup_free_ char *p = xasprintf("%s/%s", parent, de->d_name);
+
+		rm_rf(p);
+	}
+	if (d)
+		closedir(d);
+}
+
 char *part_workdir(const char *parent, struct vl_err *e)
 {
-	char *d = xasprintf("%s/.vacmlab-work.XXXXXX", parent);
+	char *d = xasprintf("%s/.vacmlab-work.%d.XXXXXX", parent, (int)getpid());
 
+	workdir_sweep(parent);
 	if (!mkdtemp(d)) {
 		vl_fail_errno(e, EXIT_ENV, errno, "making a work directory in %s", parent);
 		free(d);

@@ -74,6 +74,9 @@ int part_backup_running(const char *qmp_path, const char *node_name, const char 
 {
 	struct image_info *info = xmalloc(sizeof(*info));
 	_cleanup_free_ char *id = xasprintf("vacmlab-backup-%d", (int)getpid());
+	/* Named per process: a copy whose command was killed leaves its node
+	 * in QEMU (until QEMU exits), and must not block the next one. */
+	_cleanup_free_ char *bnode = xasprintf("vacmlab-copy-%d", (int)getpid());
 	_cleanup_free_ char *size = NULL, *bopt = NULL;
 	char why[1024];
 	struct qmp *q;
@@ -125,24 +128,23 @@ int part_backup_running(const char *qmp_path, const char *node_name, const char 
 		return vl_fail(e, EXIT_CHILD, "%s", why);
 	}
 	if (qmp_exec(q, "blockdev-add",
-		     json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name",
-			       "vacmlab-backup", "file", "driver", "file", "filename", copy,
-			       "backing"),
+		     json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name", bnode,
+			       "file", "driver", "file", "filename", copy, "backing"),
 		     NULL, why, sizeof(why)) < 0) {
 		vl_fail(e, EXIT_CHILD, "%s", why);
 		goto out_close;
 	}
 	if (qmp_exec(q, "blockdev-backup",
 		     json_pack("{s:s,s:s,s:s,s:s,s:b}", "job-id", id, "device", node_name, "target",
-			       "vacmlab-backup", "sync", "top", "auto-dismiss", 0),
+			       bnode, "sync", "top", "auto-dismiss", 0),
 		     NULL, why, sizeof(why)) < 0) {
 		vl_fail(e, EXIT_CHILD, "%s", why);
 		goto out_del;
 	}
 	r = wait_job(q, id, timeout_ms, e);
 out_del:
-	if (qmp_exec(q, "blockdev-del", json_pack("{s:s}", "node-name", "vacmlab-backup"), NULL,
-		     why, sizeof(why)) < 0 &&
+	if (qmp_exec(q, "blockdev-del", json_pack("{s:s}", "node-name", bnode), NULL, why,
+		     sizeof(why)) < 0 &&
 	    r == 0)
 		r = vl_fail(e, EXIT_CHILD, "%s", why);
 out_close:
