@@ -114,7 +114,7 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 	if (qmp) {
 		_cleanup_free_ char *copy = xasprintf("%s/backup.qcow2", wd);
 
-		if (part_backup_running(qmp, DISK_NODE, ov, copy, (int)(timeout * 1000), &e) < 0) {
+		if (part_backup_running(qmp, DISK_NODE, copy, (int)(timeout * 1000), &e) < 0) {
 			vl_wrap(&e, "node %s: point-in-time copy of its disk", node);
 			goto fail;
 		}

@@ -91,16 +91,16 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
  * part_backup_running() - a point-in-time copy of a running node's disk
  * @qmp_path:	the node's QMP socket
  * @node_name:	QEMU's node name of the disk (DISK_NODE)
- * @overlay:	the node's overlay (for its size and backing file)
- * @copy:	the qcow2 to create, backed by the same base image
+ * @copy:	the qcow2 to create, with the disk's size and backing file
  *
- * QMP blockdev-add of @copy, blockdev-backup sync=top (copy-before-write:
- * what the overlay held at the job's start, whatever the guest writes
- * meanwhile), wait for the job to conclude, blockdev-del. The one place
- * the QMP sequence lives, so it can move behind the supervisor later.
+ * QMP query-named-block-nodes (size, backing file), blockdev-add of
+ * @copy, blockdev-backup sync=top (copy-before-write: what the overlay
+ * held at the job's start, whatever the guest writes meanwhile), wait for
+ * the job to conclude, blockdev-del. The one place the QMP sequence lives,
+ * so it can move behind the supervisor later (part_qmp.c).
  */
-int part_backup_running(const char *qmp_path, const char *node_name, const char *overlay,
-			const char *copy, int timeout_ms, struct vl_err *e);
+int part_backup_running(const char *qmp_path, const char *node_name, const char *copy,
+			int timeout_ms, struct vl_err *e);
 
 /* Firmware identity: partition sda2 of an image. */
 struct part_firmware {

@@ -21,7 +21,6 @@
 
 #include <jansson.h>
 
-#include "lab/lib/image.h"
 #include "lab/lib/part.h"
 #include "lab/lib/qmp.h"
 #include "lab/lib/util.h"
@@ -69,10 +68,45 @@ static int wait_job(struct qmp *q, const char *id, int timeout_ms, struct vl_err
 	}
 }
 
-int part_backup_running(const char *qmp_path, const char *node_name, const char *overlay,
-			const char *copy, int timeout_ms, struct vl_err *e)
+/* The running disk's virtual size and backing file, from QEMU itself
+ * (the overlay is being written: we do not parse it behind QEMU's back). */
+static int disk_shape(struct qmp *q, const char *node_name, char **size, char **bopt,
+		      struct vl_err *e)
 {
-	struct image_info *info = xmalloc(sizeof(*info));
+	json_t *nodes = NULL, *n;
+	char why[1024];
+	size_t i;
+	int r = -1;
+
+	if (qmp_exec(q, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, why,
+		     sizeof(why)) < 0)
+		return vl_fail(e, EXIT_CHILD, "%s", why);
+	json_array_foreach (nodes, i, n) {
+		json_t *img = json_object_get(n, "image");
+		const char *bf =
+			json_string_value(json_object_get(img, "full-backing-filename"))
+				?: json_string_value(json_object_get(img, "backing-filename"));
+		const char *fmt =
+			json_string_value(json_object_get(img, "backing-filename-format"));
+
+		if (strcmp(json_string_value(json_object_get(n, "node-name")) ?: "", node_name))
+			continue;
+		*size = xasprintf("%" JSON_INTEGER_FORMAT,
+				  json_integer_value(json_object_get(img, "virtual-size")));
+		*bopt = bf ? xasprintf("backing_file=%s,backing_fmt=%s", bf, fmt ? fmt : "qcow2")
+			   : NULL;
+		r = 0;
+		break;
+	}
+	json_decref(nodes);
+	if (r < 0)
+		vl_fail(e, EXIT_CHILD, "QEMU has no block node '%s'", node_name);
+	return r;
+}
+
+int part_backup_running(const char *qmp_path, const char *node_name, const char *copy,
+			int timeout_ms, struct vl_err *e)
+{
 	_cleanup_free_ char *id = xasprintf("vacmlab-backup-%d", (int)getpid());
 	/* Named per process: a copy whose command was killed leaves its node
 	 * in QEMU (until QEMU exits), and must not block the next one. */
@@ -82,25 +116,13 @@ int part_backup_running(const char *qmp_path, const char *node_name, const char 
 	struct qmp *q;
 	int r = -1;
 
-	/* The copy has the overlay's backing file and size: a sync=top
-	 * backup copies only what the overlay itself holds. */
-	if (image_inspect(overlay, info, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_ENV, "%s: %s", overlay, why);
-		free(info);
-		return -1;
-	}
-	size = xasprintf("%" PRIu64, info->virtual_size);
-	if (info->backing_file[0]) {
-		char *abs = info->backing_file[0] == '/'
-				    ? xstrdup(info->backing_file)
-				    : xasprintf("%.*s/%s", (int)(strrchr(overlay, '/') - overlay),
-						overlay, info->backing_file);
-
-		bopt = xasprintf("backing_file=%s,backing_fmt=%s", abs,
-				 info->backing_format[0] ? info->backing_format : "qcow2");
-		free(abs);
-	}
-	free(info);
+	q = qmp_open(qmp_path, 10000, why, sizeof(why));
+	if (!q)
+		return vl_fail(e, EXIT_CHILD, "%s", why);
+	/* The copy has the disk's backing file and size: a sync=top backup
+	 * copies only what the overlay itself holds. */
+	if (disk_shape(q, node_name, &size, &bopt, e) < 0)
+		goto out_close;
 	{
 		char *argv[] = {(char *)"qemu-img",
 				(char *)"create",
@@ -120,12 +142,7 @@ int part_backup_running(const char *qmp_path, const char *node_name, const char 
 			argv[8] = size;
 		}
 		if (part_run(argv, "qemu-utils", "creating the backup target", e) < 0)
-			return -1;
-	}
-	q = qmp_open(qmp_path, 10000, why, sizeof(why));
-	if (!q) {
-		unlink(copy);
-		return vl_fail(e, EXIT_CHILD, "%s", why);
+			goto out_close;
 	}
 	if (qmp_exec(q, "blockdev-add",
 		     json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name", bnode,
