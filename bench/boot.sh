@@ -40,7 +40,7 @@ sed -e 's|^ready *=.*|ready = dhcp|' "$OUT/console.conf" >"$OUT/dhcp.conf"
 # --no-boot up), paths moved to the bare run's dir.
 export VACMLAB_STATE_DIR=$OUT/state-warmup
 "$VACMLAB" up --no-boot "$OUT/console.conf" >"$OUT/warmup.log" 2>&1
-cp "$VACMLAB_RUNTIME_DIR/$LAB/dnsmasq-lan.conf" "$OUT/dnsmasq.conf"
+cp "$VACMLAB_RUNTIME_DIR/$LAB/dnsmasq.conf" "$OUT/dnsmasq.conf"
 "$VACMLAB" down "$LAB" >>"$OUT/warmup.log" 2>&1 || true
 sed -i -e "s|^dhcp-leasefile=.*|dhcp-leasefile=$OUT/bare/leases|" -e "s|^pid-file=.*|pid-file=$OUT/bare/dnsmasq.pid|" \
 	-e "s|^log-facility=.*|log-facility=$OUT/bare/dnsmasq.log|" "$OUT/dnsmasq.conf"

@@ -59,7 +59,7 @@ sed 's/^/ip /' "$OUT/net.batch" >"$OUT/net-ip.sh"
 # dnsmasq configs: exactly what vacmlab generates (captured from a first
 # up, which also warms caches), with the file paths moved to $OUT/s.
 "$VACMLAB" up --no-boot "$OUT/topo.conf" >"$OUT/warmup.log" 2>&1
-cp "$VACMLAB_RUNTIME_DIR/$LAB"/dnsmasq-*.conf "$OUT/dns/"
+cp "$VACMLAB_RUNTIME_DIR/$LAB"/dnsmasq.conf "$OUT/dns/"
 "$VACMLAB" down "$LAB" >>"$OUT/warmup.log" 2>&1 || true
 settle
 sed -i -e "s|^dhcp-leasefile=.*/|dhcp-leasefile=$OUT/s/|" -e "s|^pid-file=.*/|pid-file=$OUT/s/|" \

@@ -63,12 +63,12 @@ is "$?" 3 "a failing command's status is returned"
 A=$(ls -d vacmlab-artifacts/runt-* 2>/dev/null | head -1)
 ok $([ -n "$A" ]; echo $?) "the default artifacts dir exists ($A)"
 missing=
-for f in vacm1.ttyS0.log vacm1.qemu.log dnsmasq-lan.log dnsmasq-lan.leases status.json \
+for f in vacm1.ttyS0.log vacm1.qemu.log dnsmasq.log dnsmasq.leases status.json \
 	supervisor.log lan.pcap run-output.log; do
 	[ -f "$A/$f" ] || missing="$missing $f"
 done
 is "$missing" "" "artifacts hold every listed file"
-like "$(cat "$A/dnsmasq-lan.leases" 2>/dev/null)" '10\.60\.0\.11' "the leases file names the node's address"
+like "$(cat "$A/dnsmasq.leases" 2>/dev/null)" '10\.60\.0\.11' "the leases file names the node's address"
 like "$(jq -r '.nodes[0].state' "$A/status.json" 2>/dev/null)" '^ready$' "status.json was taken while the lab was up"
 like "$(cat "$A/vacm1.ttyS0.log" 2>/dev/null)" 'login:' "the serial log is the node's console"
 like "$(tcpdump -nr "$A/lan.pcap" icmp 2>/dev/null | grep -c 'ICMP echo request')" '^[3-9]$' \

@@ -15,7 +15,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-struct sv;
+struct sv_launch;
 
 /* Send @req (reference stolen) to lab @lab, optionally passing @fd
  * (SCM_RIGHTS; -1 for none), and wait up to @timeout_ms for the reply.
@@ -24,6 +24,13 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 
 /* Status of a running lab, or NULL + message. */
 json_t *ctl_status(const char *lab, char *err, size_t errlen);
+
+/* Run QMP command @cmd (@args stolen, may be NULL) on node @node of lab
+ * @lab, through its supervisor (the only QMP client QEMU has). 0 and
+ * *@ret (if non-NULL; caller decrefs) holds the "return" value, or -1 with
+ * QEMU's or the supervisor's message in @err. */
+int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
+	    int timeout_ms, char *err, size_t errlen);
 
 /* Print the node table (used by up and status). */
 void print_status_table(json_t *st, FILE *f);
@@ -64,13 +71,21 @@ struct up_opts {
 	bool upgrade;	/* rebuild changed nodes' disks on their new image */
 	const char *snapshot;
 	const char *state_dir;
+	const char *accel; /* --accel, or NULL */
 	/* out */
 	const char *lab;
 	pid_t supervisor;
 };
 
+struct accel_choice;
+struct topo;
+struct vl_err;
+/* The accelerator for @t's nodes (--accel @flag, or NULL): precedence,
+ * decision and reason (accel.h), and a node with cpu = host under TCG
+ * refused. 0 or -1 with @err. */
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err);
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
-int up_host_sockets(struct sv *sv, const char *topo_path);
 
 #endif

@@ -18,7 +18,7 @@
 json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen)
 {
 	_cleanup_free_ char *dir = rundir_lab(lab);
-	_cleanup_free_ char *path = xasprintf("%s/ctl.sock", dir);
+	_cleanup_free_ char *path = path_in(dir, LF_CTL);
 	_cleanup_free_ char *msg = json_dumps(req, JSON_COMPACT);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
@@ -150,6 +150,29 @@ json_t *ctl_status(const char *lab, char *err, size_t errlen)
 	return st;
 }
 
+int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
+	    int timeout_ms, char *err, size_t errlen)
+{
+	json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "qmp", "node", node, "execute", cmd);
+	json_t *rep;
+
+	if (args)
+		json_object_set_new(req, "arguments", args);
+	rep = ctl_call(lab, req, -1, timeout_ms, err, errlen);
+	if (!rep)
+		return -1;
+	if (!json_is_true(json_object_get(rep, "ok"))) {
+		snprintf(err, errlen, "%s",
+			 json_string_value(json_object_get(rep, "error")) ?: "QMP command failed");
+		json_decref(rep);
+		return -1;
+	}
+	if (ret)
+		*ret = json_incref(json_object_get(rep, "return"));
+	json_decref(rep);
+	return 0;
+}
+
 static void nic_addrs(json_t *nics, char *buf, size_t len)
 {
 	size_t off = 0;
@@ -175,9 +198,15 @@ void print_status_table(json_t *st, FILE *f)
 	size_t i;
 	json_t *n;
 	char addrs[256], state[64];
+	bool accel = false; /* an ACCEL column once the supervisor says it per node */
 
-	fprintf(f, "%-13s %-9s %-8s %-31s %-26s %-12s %s\n", "NODE", "STATE", "UPTIME", "ADDRESSES",
-		"DNS", "FIRMWARE", "CONSOLE");
+	json_array_foreach (nodes, i, n)
+		accel |= json_is_string(json_object_get(n, "accel"));
+	fprintf(f, "%-13s %-9s ", "NODE", "STATE");
+	if (accel)
+		fprintf(f, "%-5s ", "ACCEL");
+	fprintf(f, "%-8s %-31s %-26s %-12s %s\n", "UPTIME", "ADDRESSES", "DNS", "FIRMWARE",
+		"CONSOLE");
 	json_array_foreach (nodes, i, n) {
 		const char *s = json_string_value(json_object_get(n, "state"));
 		json_t *up = json_object_get(n, "uptime_s");
@@ -203,19 +232,24 @@ void print_status_table(json_t *st, FILE *f)
 			snprintf(fw, sizeof(fw), "v%s", fwv);
 		else if (fws)
 			snprintf(fw, sizeof(fw), "%.8s", fws);
-		fprintf(f, "%-13s %-9s %-8s %-31s %-26s %-12s vacmlab console %s %s\n",
-			json_string_value(json_object_get(n, "name")), state, upt, addrs,
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")), state);
+		if (accel) {
+			const char *a = json_string_value(json_object_get(n, "accel"));
+
+			fprintf(f, "%-5s ", a ? a : "-");
+		}
+		fprintf(f, "%-8s %-31s %-26s %-12s vacmlab console %s %s\n", upt, addrs,
 			json_string_value(json_object_get(n, "dns")), fw, lab,
 			json_string_value(json_object_get(n, "name")));
 	}
 	json_array_foreach (hosts, i, n) {
 		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
-		fprintf(f,
-			"%-13s %-9s %-8s %-31s %-26s %-12s (host) vacmlab exec %s --host %s -- "
-			"CMD\n",
-			json_string_value(json_object_get(n, "name")),
-			json_string_value(json_object_get(n, "state")), "-", addrs,
-			json_string_value(json_object_get(n, "dns")), "-", lab,
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")),
+			json_string_value(json_object_get(n, "state")));
+		if (accel)
+			fprintf(f, "%-5s ", "-");
+		fprintf(f, "%-8s %-31s %-26s %-12s (host) vacmlab exec %s --host %s -- CMD\n", "-",
+			addrs, json_string_value(json_object_get(n, "dns")), "-", lab,
 			json_string_value(json_object_get(n, "name")));
 	}
 }

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
-#include "lab/cli/client.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"

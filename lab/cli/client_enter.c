@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
-#include "lab/cli/client.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "netns/ns.h"
@@ -22,7 +21,7 @@ int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
 {
 	pid_t sup = lab_supervisor(lab, err, errlen), net = 0;
 	_cleanup_free_ char *dir = rundir_lab(lab);
-	_cleanup_free_ char *resolv = xasprintf("%s/resolv.conf", dir);
+	_cleanup_free_ char *resolv = path_in(dir, LF_RESOLV);
 	int r;
 
 	if (sup < 0)

@@ -26,13 +26,13 @@
 #include <unistd.h>
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
+#include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
 #include "lab/lib/part.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/supervisor.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
 
 static volatile sig_atomic_t got_signal;
@@ -63,7 +63,7 @@ static int listen_tcp(const char *addr, int port)
 	return fd;
 }
 
-int up_host_sockets(struct sv *sv, const char *topo_path)
+static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 {
 	struct topo *t = sv->t;
 	int total = 0, k = 0;
@@ -359,24 +359,44 @@ static int up_upgrade_node(const char *statedir, const struct node *n, int *rc)
 	return 0;
 }
 
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err)
+{
+	if (accel_request(flag, t->accel_set, t->accel, c, err) < 0 || accel_decide(c, err) < 0)
+		return -1;
+	/* The topology refuses cpu = host with accel = tcg at its line; a
+	 * TCG chosen by auto, the flag or the environment is known only now. */
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+
+		if (c->kvm || !nd->cpu || !cpu_needs_kvm(nd->cpu))
+			continue;
+		return vl_fail(err, c->asked == ACCEL_AUTO ? EXIT_ENV : EXIT_CONFIG,
+			       "node %s: cpu = %s needs KVM, but this lab runs under TCG (%s); use "
+			       "a CPU model such as max",
+			       nd->name, nd->cpu, c->reason);
+	}
+	return 0;
+}
+
 int up_lab(struct up_opts *o)
 {
 	struct topo_err te;
 	struct topo *t = NULL;
-	struct sv *sv = xcalloc(1, sizeof(*sv));
+	struct sv_launch *sv = xcalloc(1, sizeof(*sv));
 	char err[4096], warn[1024];
 	int lock, p[2], r;
 	pid_t pid;
 	bool ok;
+	const char *why;
 
 	if (topo_load(o->topo_path, &t, &te) < 0) {
 		topo_err_print(&te);
 		return te.env ? EXIT_ENV : EXIT_CONFIG;
 	}
-	if (o->name && !lab_name_ok(o->name)) {
-		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "
-			"letter",
-			o->name);
+	if (o->name && (why = topo_check_lab_name(o->name))) {
+		msg_err("bad lab name '%s': %s", o->name, why);
+		topo_free(t);
 		return EXIT_CONFIG;
 	}
 	if (o->name) {
@@ -433,6 +453,17 @@ int up_lab(struct up_opts *o)
 	if (r)
 		return r;
 
+	/* The accelerator, decided once for the lab, said in one line. */
+	if (!o->no_boot && t->n_nodes) {
+		struct vl_err ae = {0};
+
+		if (up_decide_accel(t, o->accel, &sv->accel, &ae) < 0)
+			return vl_report(&ae);
+		sv->kvm = sv->accel.kvm;
+		if (!o->quiet)
+			fprintf(stderr, "vacmlab: accel %s\n", sv->accel.reason);
+	}
+
 	/* The lab's directories and its lock. */
 	sv->rundir = rundir_lab(t->name);
 	{
@@ -464,7 +495,7 @@ int up_lab(struct up_opts *o)
 	sv->lock_fd = lock;
 	/* Anything else in the dir is left from a supervisor that died. */
 	{
-		_cleanup_free_ char *pf = xasprintf("%s/supervisor.pid", sv->rundir);
+		_cleanup_free_ char *pf = path_in(sv->rundir, LF_PID);
 
 		if (access(pf, F_OK) == 0) {
 			msg_info("cleaning up after a previous run of lab '%s' that did not exit "
@@ -493,7 +524,7 @@ int up_lab(struct up_opts *o)
 		goto undo_lock_r;
 	}
 	sv->statedir = statedir_lab(t->name, o->state_dir);
-	sv->logdir = xasprintf("%s/logs", sv->statedir);
+	sv->logdir = path_in(sv->statedir, LF_LOGS);
 	if (rundir_make(sv->statedir, err, sizeof(err)) < 0 ||
 	    rundir_make(sv->logdir, err, sizeof(err)) < 0) {
 		msg_err("%s", err);
@@ -534,16 +565,16 @@ int up_lab(struct up_opts *o)
 		msg_err("pipe: %s", strerror(errno));
 		goto undo_lock;
 	}
-	fflush(NULL);
-	pid = fork();
+	/* No PDEATHSIG: the supervisor outlives `up`. */
+	pid = fork_child(0);
 	if (pid < 0) {
 		msg_err("fork: %s", strerror(errno));
 		goto undo_lock;
 	}
 	if (pid == 0) {
-		_cleanup_free_ char *logp = xasprintf("%s/supervisor.log", sv->logdir);
+		_cleanup_free_ char *logp = path_in(sv->logdir, LF_SUPERVISOR_LOG);
 		_cleanup_free_ char *old = xasprintf("%s.1", logp);
-		_cleanup_free_ char *pidp = xasprintf("%s/supervisor.pid", sv->rundir);
+		_cleanup_free_ char *pidp = path_in(sv->rundir, LF_PID);
 		_cleanup_free_ char *pidtxt = xasprintf("%d\n", (int)getpid());
 		int fd;
 

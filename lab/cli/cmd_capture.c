@@ -19,7 +19,6 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
 
 static volatile sig_atomic_t stop_sig;

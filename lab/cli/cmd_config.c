@@ -64,6 +64,20 @@ static int node_live(json_t *st, const char *lab, const char *node, const char *
 	return -1;
 }
 
+/* QMP goes through the lab's supervisor, QEMU's only QMP client. */
+struct qmp_via {
+	const char *lab, *node;
+	int timeout_ms;
+};
+
+static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, char *err,
+			size_t errlen)
+{
+	const struct qmp_via *v = ctx;
+
+	return ctl_qmp(v->lab, v->node, cmd, args, ret, v->timeout_ms, err, errlen);
+}
+
 static int do_export(const char *lab, const char *node, unsigned int part, const char *out,
 		     const char *state, double timeout)
 {
@@ -114,7 +128,10 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 	if (qmp) {
 		_cleanup_free_ char *copy = xasprintf("%s/backup.qcow2", wd);
 
-		if (part_backup_running(qmp, DISK_NODE, copy, (int)(timeout * 1000), &e) < 0) {
+		struct qmp_via via = {lab, node, (int)(timeout * 1000)};
+		struct part_qmp t = {qmp_exec_via, &via};
+
+		if (part_backup_running(&t, DISK_NODE, copy, (int)(timeout * 1000), &e) < 0) {
 			vl_wrap(&e, "node %s: point-in-time copy of its disk", node);
 			goto fail;
 		}
@@ -279,9 +296,13 @@ int cmd_config(int argc, char **argv)
 	}
 	lab = argv[optind];
 	node = argv[optind + 1];
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
-		return EXIT_CONFIG;
+	{
+		const char *why = topo_check_lab_name(lab);
+
+		if (why) {
+			msg_err("bad lab name '%s': %s", lab, why);
+			return EXIT_CONFIG;
+		}
 	}
 	if (!node[0] || strchr(node, '/') || node[0] == '.') {
 		msg_err("bad node name '%s'", node);

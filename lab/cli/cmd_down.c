@@ -15,7 +15,6 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
-#include "lab/cli/client.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"

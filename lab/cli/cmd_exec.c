@@ -19,7 +19,6 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
-#include "lab/cli/client.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "netns/ns.h"

@@ -12,6 +12,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/impair.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 

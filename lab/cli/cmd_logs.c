@@ -144,8 +144,10 @@ int cmd_logs(int argc, char **argv)
 		port_info_free(&pi);
 	} else {
 		_cleanup_free_ char *sd = statedir_lab(lab, state);
+		_cleanup_free_ char *ld = path_in(sd, LF_LOGS);
+		_cleanup_free_ char *cur = port_log_path(ld, node, port);
 
-		path = xasprintf("%s/logs/%s.ttyS%d.log%s", sd, node, port, prev ? ".1" : "");
+		path = prev ? xasprintf("%s.1", cur) : xstrdup(cur);
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {

@@ -59,7 +59,7 @@ static void unlock_lab(struct held_lock *h)
 {
 	if (h->fd >= 0 && h->made) {
 		/* Still locked: nobody else can be using the dir. */
-		_cleanup_free_ char *l = xasprintf("%s/lock", h->dir);
+		_cleanup_free_ char *l = path_in(h->dir, LF_LOCK);
 
 		unlink(l);
 		rmdir(h->dir);
@@ -86,7 +86,7 @@ int cmd_reset(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *state = NULL, *lab;
+	const char *state = NULL, *lab, *why;
 	_cleanup_free_ char *dir = NULL;
 	struct held_lock h;
 	char **have, err[1024];
@@ -104,8 +104,8 @@ int cmd_reset(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind++];
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
+	if ((why = topo_check_lab_name(lab))) {
+		msg_err("bad lab name '%s': %s", lab, why);
 		return EXIT_CONFIG;
 	}
 	dir = statedir_lab(lab, state);
@@ -169,7 +169,7 @@ static void rm_usage(FILE *f)
  * looks like what `up` made (a logs/ dir or node disks), not e.g. $HOME. */
 static bool looks_like_state_dir(const char *dir, char **nodes)
 {
-	_cleanup_free_ char *logs = xasprintf("%s/logs", dir);
+	_cleanup_free_ char *logs = path_in(dir, LF_LOGS);
 	struct stat st;
 
 	return nodes[0] || (lstat(logs, &st) == 0 && S_ISDIR(st.st_mode));
@@ -183,7 +183,7 @@ int cmd_rm(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *state = NULL, *lab;
+	const char *state = NULL, *lab, *why;
 	_cleanup_free_ char *dir = NULL;
 	struct held_lock h;
 	struct stat st;
@@ -204,8 +204,8 @@ int cmd_rm(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind];
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
+	if ((why = topo_check_lab_name(lab))) {
+		msg_err("bad lab name '%s': %s", lab, why);
 		return EXIT_CONFIG;
 	}
 	dir = statedir_lab(lab, state);

@@ -34,17 +34,12 @@
 #include <unistd.h>
 
 #include "lab/cli/cmds.h"
+#include "lab/cli/run.h"
 #include "lab/cli/client.h"
-#include "lab/cli/client.h"
+#include "lab/lib/spawn.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/topo.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
-
-#define RUN_TAIL 8192	       /* bytes of CMD's output kept for the report */
-#define RUN_KILL_GRACE_MS 5000 /* SIGTERM -> SIGKILL for CMD's process group */
-#define RUN_TIMEOUT_STATUS 124 /* like timeout(1) */
-#define RUN_UPLOG 65536	       /* what `up` said, kept for the artifacts */
 
 static volatile sig_atomic_t run_sig;
 
@@ -54,87 +49,31 @@ static void run_on_signal(int sig)
 		run_sig = sig;
 }
 
-struct run {
-	const char *topo_path, *name_opt, *artifacts_opt, *junit;
-	bool keep_on_failure, capture, quiet;
-	double timeout_s;
-	char **cmd;
-	char *lab, *toponame, *cmdline, *rundir, *statedir, *logdir;
-	json_t *status;
-	pid_t cap_pids[64];
-	int n_cap;
-	char tail[RUN_TAIL];
-	size_t tail_len, tail_head;
-	int outlog;
-	double elapsed_s;
-	bool infra, timed_out;
-	char infra_msg[600];
-	char uplog[RUN_UPLOG];
-	size_t uplog_len;
-};
-
 static void run_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab run TOPO [--name NAME] [--keep-on-failure] [--artifacts DIR]\n"
-		"                   [--junit FILE] [--capture] [--timeout S] [--quiet] -- CMD...\n"
-		"Bring a lab up under a unique name (TOPONAME-PID-RANDOM unless --name), wait\n"
-		"until every node is ready, run CMD inside the lab's namespaces, bring the\n"
-		"lab down and return CMD's exit status (128+N if killed by signal N, 124 on\n"
-		"--timeout). CMD's environment: VACMLAB_LAB, VACMLAB_DOMAIN, VACMLAB_TOPOLOGY,\n"
-		"VACMLAB_RUNTIME_DIR (base dir, so nested `vacmlab` calls find the lab),\n"
-		"VACMLAB_LAB_DIR (the lab's runtime dir), VACMLAB_NODES, VACMLAB_HOSTS and\n"
-		"VACMLAB_NODE_<name>_ADDR for every node and host ('-' becomes '_').\n"
-		"  --artifacts DIR    always copy the logs there (default on failure:\n"
-		"                     ./vacmlab-artifacts/LAB)\n"
-		"  --keep-on-failure  leave the lab up when CMD fails, and say how to reach it\n"
-		"  --junit FILE       write a JUnit XML report (one test case)\n"
-		"  --capture          capture every LAN into the artifacts (LAN.pcap)\n"
-		"  --timeout S        stop CMD after S seconds (SIGTERM, then SIGKILL)\n"
-		"Exit status: CMD's, or 125 if the lab could not come up (or run itself\n"
-		"failed: usage, topology); the artifacts explain why.\n");
+	fprintf(f, "usage: vacmlab run TOPO [--name NAME] [--keep-on-failure] [--artifacts DIR]\n"
+		   "                   [--junit FILE] [--capture] [--timeout S] [--quiet]\n"
+		   "                   [--accel auto|kvm|tcg] -- CMD...\n"
+		   "Bring a lab up under a unique name (TOPONAME-PID-RANDOM unless --name), wait\n"
+		   "until every node is ready, run CMD inside the lab's namespaces, bring the\n"
+		   "lab down and return CMD's exit status (128+N if killed by signal N, 124 on\n"
+		   "--timeout). CMD's environment: VACMLAB_LAB, VACMLAB_DOMAIN, VACMLAB_TOPOLOGY,\n"
+		   "VACMLAB_RUNTIME_DIR (base dir, so nested `vacmlab` calls find the lab),\n"
+		   "VACMLAB_LAB_DIR (the lab's runtime dir), VACMLAB_NODES, VACMLAB_HOSTS and\n"
+		   "VACMLAB_NODE_<name>_ADDR for every node and host ('-' becomes '_').\n"
+		   "  --artifacts DIR    always copy the logs there (default on failure:\n"
+		   "                     ./vacmlab-artifacts/LAB)\n"
+		   "  --keep-on-failure  leave the lab up when CMD fails, and say how to reach it\n"
+		   "  --junit FILE       write a JUnit XML report (one test case)\n"
+		   "  --capture          capture every LAN into the artifacts (LAN.pcap)\n"
+		   "  --timeout S        stop CMD after S seconds (SIGTERM, then SIGKILL)\n"
+		   "  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
+		   "                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n"
+		   "Exit status: CMD's, or 125 if the lab could not come up (or run itself\n"
+		   "failed: usage, topology); the artifacts explain why.\n");
 }
 
 /* ---- small file helpers ------------------------------------------------- */
-
-static int copy_file(const char *src, const char *dst)
-{
-	_cleanup_close_ int in = open(src, O_RDONLY | O_CLOEXEC);
-	_cleanup_close_ int out = -1;
-	char buf[65536];
-	ssize_t n;
-
-	if (in < 0)
-		return -errno;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0)
-		return -errno;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write_all(out, buf, (size_t)n) < 0)
-			return -EIO;
-	return n < 0 ? -errno : 0;
-}
-
-/* Copy the regular files of @src (not recursive) into @dst. */
-static void copy_dir_files(const char *src, const char *dst)
-{
-	DIR *d = opendir(src);
-	struct dirent *de;
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		_cleanup_free_ char *s = xasprintf("%s/%s", src, de->d_name);
-		_cleanup_free_ char *t = xasprintf("%s/%s", dst, de->d_name);
-		struct stat st;
-
-		if (lstat(s, &st) < 0 || !S_ISREG(st.st_mode))
-			continue;
-		if (copy_file(s, t) < 0)
-			msg_warn("copying %s: %s", s, strerror(errno));
-	}
-	closedir(d);
-}
 
 /* ---- the lab's name and environment ----------------------------------- */
 
@@ -209,6 +148,7 @@ static int run_up(struct run *r)
 			    .name = r->lab,
 			    .keep_domain = true,
 			    .quiet = r->quiet,
+			    .accel = r->accel,
 			    .fresh = true};
 	bool sent = false, exited = false;
 	int st = 0, p[2];
@@ -218,8 +158,7 @@ static int run_up(struct run *r)
 		msg_err("pipe: %s", strerror(errno));
 		return EXIT_RUN_INFRA;
 	}
-	fflush(NULL);
-	pid = fork();
+	pid = fork_child(SIGTERM);
 	if (pid < 0) {
 		msg_err("fork: %s", strerror(errno));
 		return EXIT_RUN_INFRA;
@@ -228,7 +167,6 @@ static int run_up(struct run *r)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		/* Only fd 2 may point at the pipe: the supervisor forked by
 		 * up_lab() never execs, and a stray copy of the write end
 		 * would keep us waiting for EOF for the lab's lifetime. */
@@ -296,7 +234,7 @@ static void start_captures(struct run *r)
 		if (r->n_cap >= (int)ARRAY_SIZE(r->cap_pids))
 			break;
 		unlink(path);
-		pid = fork();
+		pid = fork_child(SIGTERM);
 		if (pid == 0) {
 			char *argv[] = {(char *)"vacmlab", (char *)"capture", (char *)"-q", r->lab,
 					(char *)lan,	   (char *)"-w",      path,	    NULL};
@@ -304,7 +242,6 @@ static void start_captures(struct run *r)
 			signal(SIGINT, SIG_IGN); /* stopped by us, after CMD */
 			signal(SIGTERM, SIG_DFL);
 			signal(SIGHUP, SIG_DFL);
-			prctl(PR_SET_PDEATHSIG, SIGTERM);
 			setpgid(0, 0);
 			execv("/proc/self/exe", argv);
 			_exit(127);
@@ -399,8 +336,7 @@ static int run_cmd(struct run *r)
 		snprintf(r->infra_msg, sizeof(r->infra_msg), "pipe: %s", strerror(errno));
 		return -1;
 	}
-	fflush(NULL);
-	pid = fork();
+	pid = fork_child(SIGTERM);
 	if (pid == 0) {
 		char e[512];
 
@@ -409,7 +345,6 @@ static int run_cmd(struct run *r)
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGHUP, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
 		/* Its own process group: the whole test tree is signalled
 		 * together, and nothing of it outlives the run. */
 		setpgid(0, 0);
@@ -505,210 +440,7 @@ static int run_cmd(struct run *r)
 
 /* ---- reports ------------------------------------------------------------- */
 
-/* Write @s XML-escaped: markup characters as entities, characters XML 1.0
- * forbids (most C0 controls) and bytes that are not valid UTF-8 as '?'. */
-static void xml_escape(FILE *f, const char *s, size_t len, bool attr)
-{
-	const unsigned char *p = (const unsigned char *)s, *e = p + len;
-
-	while (p < e) {
-		unsigned char c = *p;
-		int n = 0;
-
-		if (c < 0x80) {
-			if (c == '&')
-				fputs("&amp;", f);
-			else if (c == '<')
-				fputs("&lt;", f);
-			else if (c == '>')
-				fputs("&gt;", f);
-			else if (c == '"')
-				fputs("&quot;", f);
-			else if (c == '\'')
-				fputs("&apos;", f);
-			else if (attr && (c == '\t' || c == '\n' || c == '\r'))
-				fprintf(f, "&#%d;", c); /* else normalised to spaces */
-			else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				fputc('?', f);
-			else
-				fputc(c, f);
-			p++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3;
-		bool valid = n && p + n < e;
-
-		for (int i = 1; valid && i <= n; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				valid = false;
-		/* Overlongs, surrogates and > U+10FFFF are invalid too. */
-		if (valid && n == 2 && ((c == 0xe0 && p[1] < 0xa0) || (c == 0xed && p[1] >= 0xa0)))
-			valid = false;
-		if (valid && n == 3 && ((c == 0xf0 && p[1] < 0x90) || (c == 0xf4 && p[1] >= 0x90)))
-			valid = false;
-		/* U+FFFE and U+FFFF are not XML characters. */
-		if (valid && n == 2 && c == 0xef && p[1] == 0xbf && (p[2] == 0xbe || p[2] == 0xbf))
-			valid = false;
-		if (!valid) {
-			fputc('?', f);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, (size_t)n + 1, f);
-		p += n + 1;
-	}
-}
-
-static void xml_str(FILE *f, const char *s)
-{
-	xml_escape(f, s, strlen(s), true);
-}
-
-static char *tail_text(struct run *r)
-{
-	char *s = xmalloc(r->tail_len + 1);
-	size_t start = r->tail_len < RUN_TAIL ? 0 : r->tail_head;
-
-	for (size_t i = 0; i < r->tail_len; i++)
-		s[i] = r->tail[(start + i) % RUN_TAIL];
-	s[r->tail_len] = '\0';
-	return s;
-}
-
-static void write_junit(struct run *r, int status, const char *artifacts)
-{
-	_cleanup_free_ char *tail = tail_text(r);
-	_cleanup_free_ char *tmp = xasprintf("%s.tmp", r->junit);
-	char ts[64], host[256] = "localhost";
-	time_t now = time(NULL);
-	struct tm tm;
-	FILE *f = fopen(tmp, "we");
-	bool failed = status != 0;
-
-	if (!f) {
-		msg_warn("writing %s: %s", tmp, strerror(errno));
-		return;
-	}
-	gethostname(host, sizeof(host) - 1);
-	gmtime_r(&now, &tm);
-	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
-	fprintf(f, "  <testsuite name=\"vacmlab run ");
-	xml_str(f, r->toponame);
-	fprintf(f,
-		"\" tests=\"1\" failures=\"%d\" errors=\"%d\" skipped=\"0\" time=\"%.3f\" "
-		"timestamp=\"%s\" hostname=\"",
-		failed && !r->infra, r->infra, r->elapsed_s, ts);
-	xml_str(f, host);
-	fprintf(f, "\">\n    <testcase name=\"");
-	xml_str(f, r->cmdline);
-	fprintf(f, "\" classname=\"");
-	xml_str(f, r->toponame);
-	fprintf(f, "\" time=\"%.3f\">\n", r->elapsed_s);
-	if (r->infra) {
-		fprintf(f, "      <error message=\"");
-		fprintf(f, "the lab could not come up (exit %d): ", EXIT_RUN_INFRA);
-		xml_str(f, r->infra_msg);
-		fprintf(f, "\" type=\"infrastructure\">");
-		xml_str(f, r->infra_msg);
-		fprintf(f, "</error>\n");
-	} else if (failed) {
-		fprintf(f, "      <failure message=\"%s %d\" type=\"exit-status\">",
-			r->timed_out   ? "timed out, exit status"
-			: status > 128 ? "killed, exit status"
-				       : "exit status",
-			status);
-		xml_escape(f, tail, strlen(tail), false);
-		fprintf(f, "</failure>\n");
-	}
-	fprintf(f, "      <system-out>lab: ");
-	xml_str(f, r->lab);
-	fprintf(f, "\ntopology: ");
-	xml_str(f, r->topo_path);
-	fprintf(f, "\nexit status: %d\n", status);
-	if (artifacts) {
-		fprintf(f, "artifacts: ");
-		xml_str(f, artifacts);
-		fprintf(f, "\n");
-		/* GitLab and Jenkins (attachments plugin) link these. */
-		DIR *d = opendir(artifacts);
-		struct dirent *de;
-
-		while (d && (de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			fprintf(f, "[[ATTACHMENT|");
-			xml_str(f, artifacts);
-			fputc('/', f);
-			xml_str(f, de->d_name);
-			fprintf(f, "]]\n");
-		}
-		if (d)
-			closedir(d);
-	}
-	fprintf(f, "</system-out>\n    </testcase>\n  </testsuite>\n</testsuites>\n");
-	if (fclose(f) != 0 || rename(tmp, r->junit) < 0)
-		msg_warn("writing %s: %s", r->junit, strerror(errno));
-}
-
 /* ---- artifacts ------------------------------------------------------------ */
-
-static char *artifacts_dir(struct run *r, bool failed)
-{
-	char *dir;
-	int e;
-
-	if (r->artifacts_opt)
-		dir = xstrdup(r->artifacts_opt);
-	else if (failed)
-		dir = xasprintf("vacmlab-artifacts/%s", r->lab);
-	else
-		return NULL;
-	e = mkdir_p(dir, 0755);
-	if (e) {
-		msg_err("creating the artifacts dir %s: %s", dir, strerror(-e));
-		free(dir);
-		return NULL;
-	}
-	return dir;
-}
-
-/* What only exists while the lab is up: status and leases. */
-static void artifacts_before_down(struct run *r, const char *dir)
-{
-	char err[256];
-	json_t *st = ctl_status(r->lab, err, sizeof(err));
-	_cleanup_free_ char *sp = xasprintf("%s/status.json", dir);
-	json_t *o;
-	size_t i;
-
-	if (!st)
-		st = json_incref(r->status); /* the last one we have */
-	if (st && json_dump_file(st, sp, JSON_INDENT(2)) < 0)
-		msg_warn("writing %s", sp);
-	json_array_foreach (json_object_get(st, "lans"), i, o) {
-		const char *leases = json_string_value(json_object_get(o, "leases"));
-		const char *name = json_string_value(json_object_get(o, "name"));
-
-		if (leases && name) {
-			_cleanup_free_ char *dst = xasprintf("%s/dnsmasq-%s.leases", dir, name);
-
-			if (copy_file(leases, dst) < 0)
-				write_file(dst, ""); /* no lease given: say so with an empty file */
-		}
-	}
-	json_decref(st);
-}
-
-static void print_artifacts(const char *dir)
-{
-	fprintf(stderr, "vacmlab: run: artifacts in %s/\n", dir);
-}
 
 /* ---- the verb -------------------------------------------------------------- */
 
@@ -722,12 +454,14 @@ int cmd_run(int argc, char **argv)
 		{"capture", no_argument, NULL, 'c'},
 		{"timeout", required_argument, NULL, 't'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"accel", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
 	struct run *r = xcalloc(1, sizeof(*r));
 	struct topo *t = NULL;
 	struct topo_err te;
+	const char *why;
 	_cleanup_free_ char *adir = NULL;
 	char err[512];
 	int c, status, up;
@@ -753,6 +487,7 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'q': r->quiet = true; break;
+		case 'X': r->accel = optarg; break;
 		case 'h': run_usage(stdout); return EXIT_OK;
 		default: run_usage(stderr); return EXIT_RUN_INFRA;
 		}
@@ -783,15 +518,14 @@ int cmd_run(int argc, char **argv)
 	topo_free(t);
 	generated = !r->name_opt;
 	r->lab = r->name_opt ? xstrdup(r->name_opt) : unique_name(r->toponame);
-	if (!lab_name_ok(r->lab)) {
-		msg_err("bad lab name '%s': 1 to 32 characters a-z, 0-9 and '-', starting with a "
-			"letter",
-			r->lab);
+	why = topo_check_lab_name(r->lab);
+	if (why) {
+		msg_err("bad lab name '%s': %s", r->lab, why);
 		return EXIT_RUN_INFRA;
 	}
 	r->rundir = rundir_lab(r->lab);
 	r->statedir = statedir_lab(r->lab, NULL);
-	r->logdir = xasprintf("%s/logs", r->statedir);
+	r->logdir = path_in(r->statedir, LF_LOGS);
 
 	struct sigaction sa = {.sa_handler = run_on_signal};
 

@@ -17,6 +17,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/console.h"
+#include "lab/lib/rx.h"
 #include "lab/lib/util.h"
 
 static void send_usage(FILE *f)
@@ -214,12 +215,10 @@ int cmd_send(int argc, char **argv)
 			return EXIT_CONFIG;
 	}
 	if (expect) {
-		r = regcomp(&re, expect, REG_EXTENDED | REG_NOSUB);
-		if (r) {
-			regerror(r, &re, err, sizeof(err));
-			msg_err("bad regex '%s': %s", expect, err);
-			return EXIT_CONFIG;
-		}
+		struct vl_err e = {0};
+
+		if (rx_compile(&re, expect, "regex", &e) < 0)
+			return vl_report(&e);
 	}
 	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
 		msg_err("%s", err);

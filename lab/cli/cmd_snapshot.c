@@ -9,9 +9,8 @@
  * command returns at once and the work runs in the main loop (the guest is
  * stopped meanwhile; save and load resume it if it was running). We poll
  * query-jobs for our job id rather than wait for JOB_STATUS_CHANGE events:
- * the job often concludes before the command's own reply reaches us, and
- * our QMP client drops events that arrive before a reply, so waiting for
- * the event could miss it. query-jobs is the authority anyway: a concluded
+ * the job often concludes before the command's own reply reaches us.
+ * query-jobs is the authority anyway: a concluded
  * job carries its "error", and must be dismissed (job-dismiss) or it stays
  * in QEMU's job list. The vmstate goes into the same overlay as the disk
  * snapshot (node name DISK_NODE, set on QEMU's -drive line): the image is
@@ -20,6 +19,9 @@
  * The base image is read-only and shared, so it is not part of the
  * snapshot: a snapshot is only meaningful on top of the same base, which
  * disk.c checks on every `up`.
+ *
+ * QEMU's monitor serves one client, the lab's supervisor: every command
+ * goes through it (control method "qmp", lab/sv/sv_qmp.c).
  *
  * With the lab down, list and rm work on the overlay offline (qemu-img);
  * save and load need the running node (`up --snapshot NAME` boots from one).
@@ -33,9 +35,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
-#include "lab/lib/qmp.h"
 #include "lab/lib/rundir.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
 
 static void snapshot_usage(FILE *f)
@@ -70,10 +70,22 @@ static bool name_ok(const char *name)
 	return true;
 }
 
+/* QMP goes through the lab's supervisor, QEMU's one QMP client. */
+struct qmp_via {
+	const char *lab, *node;
+};
+
+static int qmp_exec_via(struct qmp_via *q, const char *cmd, json_t *args, json_t **ret, char *err,
+			size_t errlen)
+{
+	return ctl_qmp(q->lab, q->node, cmd, args, ret, 30000, err, errlen);
+}
+
 /* Run QMP job command @cmd (@args stolen; "job-id" is added) and wait for
  * it to conclude, showing elapsed time on a terminal. 0, or an exit code
  * after a message. */
-static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *what, int timeout_ms)
+static int run_job(struct qmp_via *q, const char *cmd, json_t *args, const char *what,
+		   int timeout_ms)
 {
 	_cleanup_free_ char *id = xasprintf("vacmlab-%s-%d", cmd, (int)getpid());
 	long long t0 = now_ms(), deadline = t0 + timeout_ms;
@@ -82,7 +94,7 @@ static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *wha
 	int rc = -1;
 
 	json_object_set_new(args, "job-id", json_string(id));
-	if (qmp_exec(q, cmd, args, NULL, err, sizeof(err)) < 0) {
+	if (qmp_exec_via(q, cmd, args, NULL, err, sizeof(err)) < 0) {
 		msg_err("%s: %s", what, err);
 		return EXIT_CHILD;
 	}
@@ -90,10 +102,10 @@ static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *wha
 		json_t *jobs = NULL, *j, *mine = NULL;
 		size_t i;
 
-		if (qmp_exec(q, "query-jobs", NULL, &jobs, err, sizeof(err)) < 0) {
+		if (qmp_exec_via(q, "query-jobs", NULL, &jobs, err, sizeof(err)) < 0) {
 			/* QEMU's main loop is busy with the job (a big
 			 * vmstate): the reply comes later. */
-			if (now_ms() < deadline && strstr(err, "timed out"))
+			if (now_ms() < deadline && strstr(err, "no answer"))
 				continue;
 			msg_err("%s: %s", what, err);
 			rc = EXIT_CHILD;
@@ -117,8 +129,8 @@ static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *wha
 			} else {
 				rc = 0;
 			}
-			if (qmp_exec(q, "job-dismiss", json_pack("{s:s}", "id", id), NULL, err,
-				     sizeof(err)) < 0)
+			if (qmp_exec_via(q, "job-dismiss", json_pack("{s:s}", "id", id), NULL, err,
+					 sizeof(err)) < 0)
 				msg_warn("dismissing QEMU job %s: %s", id, err);
 		} else if (now_ms() > deadline) {
 			if (shown)
@@ -143,13 +155,13 @@ static int run_job(struct qmp *q, const char *cmd, json_t *args, const char *wha
 }
 
 /* Snapshots of a running node, from QEMU (the overlay is locked by it). */
-static json_t *live_snapshots(struct qmp *q, char *err, size_t errlen)
+static json_t *live_snapshots(struct qmp_via *q, char *err, size_t errlen)
 {
 	json_t *nodes = NULL, *n, *out = NULL;
 	size_t i;
 
-	if (qmp_exec(q, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, err,
-		     errlen) < 0)
+	if (qmp_exec_via(q, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, err,
+			 errlen) < 0)
 		return NULL;
 	json_array_foreach (nodes, i, n) {
 		if (strcmp(json_string_value(json_object_get(n, "node-name")) ?: "", DISK_NODE))
@@ -251,13 +263,13 @@ int cmd_snapshot(int argc, char **argv)
 		{0},
 	};
 	static const char *const ops[] = {"save", "load", "list", "rm"};
-	const char *lab, *node, *name = NULL, *state = NULL, *qmp_path = NULL, *nstate = NULL;
+	const char *lab, *node, *name = NULL, *state = NULL, *qmp_path = NULL, *nstate = NULL, *why;
 	double timeout = 300;
 	bool json = false;
 	enum snap_op op = OP_LIST;
 	char err[2048], what[256];
 	json_t *st, *n, *snaps = NULL;
-	struct qmp *q;
+	struct qmp_via via, *q = &via;
 	size_t i;
 	int c, rc = EXIT_OK, k;
 
@@ -304,8 +316,8 @@ int cmd_snapshot(int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 	}
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
+	if ((why = topo_check_lab_name(lab))) {
+		msg_err("bad lab name '%s': %s", lab, why);
 		return EXIT_CONFIG;
 	}
 
@@ -347,16 +359,12 @@ int cmd_snapshot(int argc, char **argv)
 		json_decref(st);
 		return EXIT_STATE;
 	}
-	q = qmp_open(qmp_path, 10000, err, sizeof(err));
 	json_decref(st); /* qmp_path pointed into it */
-	if (!q) {
-		msg_err("node %s: %s", node, err);
-		return EXIT_CHILD;
-	}
+	via.lab = lab;
+	via.node = node;
 	snaps = live_snapshots(q, err, sizeof(err));
 	if (!snaps) {
 		msg_err("node %s: %s", node, err);
-		qmp_close(q);
 		return EXIT_CHILD;
 	}
 	switch (op) {
@@ -400,7 +408,7 @@ int cmd_snapshot(int argc, char **argv)
 
 		/* Say what the node is doing now: a failed load can leave the
 		 * guest stopped (its old state is gone, the new one incomplete). */
-		if (qmp_exec(q, "query-status", NULL, &ret, err, sizeof(err)) == 0 &&
+		if (qmp_exec_via(q, "query-status", NULL, &ret, err, sizeof(err)) == 0 &&
 		    !json_is_true(json_object_get(ret, "running"))) {
 			msg_warn("node %s is %s after the %s", node,
 				 json_string_value(json_object_get(ret, "status")),
@@ -431,6 +439,5 @@ int cmd_snapshot(int argc, char **argv)
 			printf("deleted snapshot %s of node %s\n", name, node);
 		}
 	}
-	qmp_close(q);
 	return rc;
 }

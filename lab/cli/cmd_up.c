@@ -32,7 +32,6 @@
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/supervisor.h"
-#include "lab/cli/client.h"
 #include "lab/lib/util.h"
 
 static void up_usage(FILE *f)
@@ -51,23 +50,20 @@ static void up_usage(FILE *f)
 		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
-		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n");
+		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n"
+		"  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
+		"                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n");
 }
 
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"foreground", no_argument, NULL, 'f'},
-		{"no-boot", no_argument, NULL, 'n'},
-		{"fresh", no_argument, NULL, 'F'},
-		{"snapshot", required_argument, NULL, 's'},
-		{"state", required_argument, NULL, 'S'},
-		{"name", required_argument, NULL, 'N'},
-		{"json", no_argument, NULL, 'j'},
-		{"any-image", no_argument, NULL, 'A'},
-		{"upgrade", no_argument, NULL, 'U'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"foreground", no_argument, NULL, 'f'},	 {"no-boot", no_argument, NULL, 'n'},
+		{"fresh", no_argument, NULL, 'F'},	 {"snapshot", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'}, {"name", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},	 {"any-image", no_argument, NULL, 'A'},
+		{"upgrade", no_argument, NULL, 'U'},	 {"accel", required_argument, NULL, 'X'},
+		{"help", no_argument, NULL, 'h'},	 {0},
 	};
 	struct up_opts o = {0};
 	int c;
@@ -83,6 +79,7 @@ int cmd_up(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
 		case 'U': o.upgrade = true; break;
+		case 'X': o.accel = optarg; break;
 		case 'h': up_usage(stdout); return EXIT_OK;
 		default: up_usage(stderr); return EXIT_CONFIG;
 		}

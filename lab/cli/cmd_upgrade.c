@@ -64,9 +64,13 @@ int cmd_upgrade(int argc, char **argv)
 	}
 	lab = argv[optind];
 	first = optind + 1;
-	if (!lab_name_ok(lab)) {
-		msg_err("bad lab name '%s'", lab);
-		return EXIT_CONFIG;
+	{
+		const char *why = topo_check_lab_name(lab);
+
+		if (why) {
+			msg_err("bad lab name '%s': %s", lab, why);
+			return EXIT_CONFIG;
+		}
 	}
 	abs = realpath(image, NULL);
 	if (!abs) {

@@ -14,6 +14,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/console.h"
+#include "lab/lib/rx.h"
 #include "lab/lib/util.h"
 
 static void wait_usage(FILE *f)
@@ -50,6 +51,7 @@ int cmd_wait(int argc, char **argv)
 	struct port_info pi;
 	char err[512];
 	regex_t re;
+	struct vl_err e = {0};
 	off_t off = 0;
 
 	while ((c = getopt_long(argc, argv, "hp", lo, NULL)) != -1) {
@@ -77,12 +79,9 @@ int cmd_wait(int argc, char **argv)
 	}
 	lab = argv[optind];
 	node = argv[optind + 1];
-	r = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB);
-	if (r) {
-		regerror(r, &re, err, sizeof(err));
-		msg_err("bad regex '%s': %s", regex, err);
-		return EXIT_CONFIG;
-	}
+	/* Before the lab is asked anything: a bad regex is the user's. */
+	if (rx_compile(&re, regex, "regex", &e) < 0)
+		return vl_report(&e);
 	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
 		msg_err("%s", err);
 		regfree(&re);

@@ -44,12 +44,12 @@ static int cmp_str(const void *a, const void *b)
 
 char *disk_overlay_path(const char *statedir, const char *node)
 {
-	return xasprintf("%s/%s.qcow2", statedir, node);
+	return path_disk(statedir, node, "qcow2");
 }
 
 char *disk_base_id_path(const char *statedir, const char *node)
 {
-	return xasprintf("%s/%s.base", statedir, node);
+	return path_disk(statedir, node, "base");
 }
 
 char *disk_firmware_path(const char *statedir, const char *node)

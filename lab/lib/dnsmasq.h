@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * dnsmasq.h - one dnsmasq per LAN: its generated config and command line,
+ * dnsmasq.h - one dnsmasq per lab, serving every LAN: its generated config and command line,
  * and reading its lease file. Pure builders, unit-tested.
  */
 #ifndef VACMLAB_DNSMASQ_H
@@ -18,7 +18,7 @@ struct dnsmasq_paths {
 	const char *log; /* log file (state dir: survives down) */
 };
 
-char *dnsmasq_config(const struct topo *t, const struct lan *lan, const struct dnsmasq_paths *p);
+char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p);
 /* NULL-terminated, malloc'd. */
 char **dnsmasq_argv(const char *dnsmasq_path, const struct dnsmasq_paths *p);
 

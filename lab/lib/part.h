@@ -14,6 +14,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <jansson.h>
+#include <stddef.h>
+
 #include "lab/lib/error.h"
 
 #define PART_FIRMWARE 2
@@ -87,9 +90,18 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 int part_copy(const char *from, const char *to, unsigned int index, const char *workdir,
 	      struct vl_err *e);
 
+/* How QMP commands reach the node's QEMU: @exec runs @cmd with @args
+ * (stolen; may be NULL), 0 with *@ret (if non-NULL) set, or -1 with a
+ * message in @err. The CLI's goes through the lab's supervisor. */
+struct part_qmp {
+	int (*exec)(void *ctx, const char *cmd, json_t *args, json_t **ret, char *err,
+		    size_t errlen);
+	void *ctx;
+};
+
 /**
  * part_backup_running() - a point-in-time copy of a running node's disk
- * @qmp_path:	the node's QMP socket
+ * @t:		the QMP transport to the node's QEMU
  * @node_name:	QEMU's node name of the disk (DISK_NODE)
  * @copy:	the qcow2 to create, with the disk's size and backing file
  *
@@ -99,7 +111,7 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
  * the job to conclude, blockdev-del. The one place the QMP sequence lives,
  * so it can move behind the supervisor later (part_qmp.c).
  */
-int part_backup_running(const char *qmp_path, const char *node_name, const char *copy,
+int part_backup_running(const struct part_qmp *t, const char *node_name, const char *copy,
 			int timeout_ms, struct vl_err *e);
 
 /* Firmware identity: partition sda2 of an image. */

@@ -1,18 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * part_qmp.c - part_backup_running(): the one QMP sequence of the
- * partition code, a point-in-time copy of a running node's disk, kept in
- * one function so that it can move behind the supervisor (which will own
- * the QMP connection) without touching its callers.
+ * partition code, a point-in-time copy of a running node's disk. The
+ * transport is the caller's (struct part_qmp): the CLI sends each command
+ * through the lab's supervisor, QEMU's only QMP client (ctl_qmp()).
  *
  * blockdev-backup with sync=top copies what the overlay itself holds, as
  * it was when the job started: QEMU's copy-before-write filter saves any
  * cluster the guest overwrites meanwhile before the write goes through.
- * The target is a qcow2 with the overlay's backing file and size, opened
- * by QEMU without its backing (it only writes), so reading the copy later
- * gives the whole disk at that instant. The filesystem in it is in the
- * state a power cut would leave (the guest may have it mounted): readers
- * replay its journal on their own private copy (part.c).
+ * The target is a qcow2 with the disk's backing file and size (asked of
+ * QEMU: the live overlay is never parsed behind its back), opened by QEMU
+ * without its backing (it only writes), so reading the copy later gives
+ * the whole disk at that instant. The filesystem in it is in the state a
+ * power cut would leave (the guest may have it mounted): readers replay its
+ * journal on their own private copy (part.c).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,13 +23,12 @@
 #include <jansson.h>
 
 #include "lab/lib/part.h"
-#include "lab/lib/qmp.h"
 #include "lab/lib/util.h"
 
 /* Poll query-jobs for @id until it concludes (we do not wait for events:
  * our QMP client drops events that arrive before a command's reply, and a
  * short job concludes before that). Dismisses it. 0 or -1 with @e set. */
-static int wait_job(struct qmp *q, const char *id, int timeout_ms, struct vl_err *e)
+static int wait_job(const struct part_qmp *t, const char *id, int timeout_ms, struct vl_err *e)
 {
 	long long deadline = now_ms() + timeout_ms;
 	char err[1024];
@@ -38,7 +38,7 @@ static int wait_job(struct qmp *q, const char *id, int timeout_ms, struct vl_err
 		const char *status;
 		size_t i;
 
-		if (qmp_exec(q, "query-jobs", NULL, &jobs, err, sizeof(err)) < 0)
+		if (t->exec(t->ctx, "query-jobs", NULL, &jobs, err, sizeof(err)) < 0)
 			return vl_fail(e, EXIT_CHILD, "%s", err);
 		json_array_foreach (jobs, i, j)
 			if (!strcmp(json_string_value(json_object_get(j, "id")) ?: "", id))
@@ -53,14 +53,14 @@ static int wait_job(struct qmp *q, const char *id, int timeout_ms, struct vl_err
 			int r = je ? vl_fail(e, EXIT_CHILD, "QEMU job %s: %s", id, je) : 0;
 
 			json_decref(jobs);
-			qmp_exec(q, "job-dismiss", json_pack("{s:s}", "id", id), NULL, err,
-				 sizeof(err));
+			t->exec(t->ctx, "job-dismiss", json_pack("{s:s}", "id", id), NULL, err,
+				sizeof(err));
 			return r;
 		}
 		json_decref(jobs);
 		if (now_ms() > deadline) {
-			qmp_exec(q, "job-cancel", json_pack("{s:s}", "id", id), NULL, err,
-				 sizeof(err));
+			t->exec(t->ctx, "job-cancel", json_pack("{s:s}", "id", id), NULL, err,
+				sizeof(err));
 			return vl_fail(e, EXIT_TIMEOUT, "QEMU job %s not done after %d s", id,
 				       timeout_ms / 1000);
 		}
@@ -70,7 +70,7 @@ static int wait_job(struct qmp *q, const char *id, int timeout_ms, struct vl_err
 
 /* The running disk's virtual size and backing file, from QEMU itself
  * (the overlay is being written: we do not parse it behind QEMU's back). */
-static int disk_shape(struct qmp *q, const char *node_name, char **size, char **bopt,
+static int disk_shape(const struct part_qmp *t, const char *node_name, char **size, char **bopt,
 		      struct vl_err *e)
 {
 	json_t *nodes = NULL, *n;
@@ -78,8 +78,8 @@ static int disk_shape(struct qmp *q, const char *node_name, char **size, char **
 	size_t i;
 	int r = -1;
 
-	if (qmp_exec(q, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, why,
-		     sizeof(why)) < 0)
+	if (t->exec(t->ctx, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, why,
+		    sizeof(why)) < 0)
 		return vl_fail(e, EXIT_CHILD, "%s", why);
 	json_array_foreach (nodes, i, n) {
 		json_t *img = json_object_get(n, "image");
@@ -104,7 +104,7 @@ static int disk_shape(struct qmp *q, const char *node_name, char **size, char **
 	return r;
 }
 
-int part_backup_running(const char *qmp_path, const char *node_name, const char *copy,
+int part_backup_running(const struct part_qmp *t, const char *node_name, const char *copy,
 			int timeout_ms, struct vl_err *e)
 {
 	_cleanup_free_ char *id = xasprintf("vacmlab-backup-%d", (int)getpid());
@@ -113,16 +113,12 @@ int part_backup_running(const char *qmp_path, const char *node_name, const char 
 	_cleanup_free_ char *bnode = xasprintf("vacmlab-copy-%d", (int)getpid());
 	_cleanup_free_ char *size = NULL, *bopt = NULL;
 	char why[1024];
-	struct qmp *q;
 	int r = -1;
 
-	q = qmp_open(qmp_path, 10000, why, sizeof(why));
-	if (!q)
-		return vl_fail(e, EXIT_CHILD, "%s", why);
 	/* The copy has the disk's backing file and size: a sync=top backup
 	 * copies only what the overlay itself holds. */
-	if (disk_shape(q, node_name, &size, &bopt, e) < 0)
-		goto out_close;
+	if (disk_shape(t, node_name, &size, &bopt, e) < 0)
+		return -1;
 	{
 		char *argv[] = {(char *)"qemu-img",
 				(char *)"create",
@@ -142,30 +138,29 @@ int part_backup_running(const char *qmp_path, const char *node_name, const char 
 			argv[8] = size;
 		}
 		if (part_run(argv, "qemu-utils", "creating the backup target", e) < 0)
-			goto out_close;
+			return -1;
 	}
-	if (qmp_exec(q, "blockdev-add",
-		     json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name", bnode,
-			       "file", "driver", "file", "filename", copy, "backing"),
-		     NULL, why, sizeof(why)) < 0) {
+	if (t->exec(t->ctx, "blockdev-add",
+		    json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name", bnode,
+			      "file", "driver", "file", "filename", copy, "backing"),
+		    NULL, why, sizeof(why)) < 0) {
 		vl_fail(e, EXIT_CHILD, "%s", why);
 		goto out_close;
 	}
-	if (qmp_exec(q, "blockdev-backup",
-		     json_pack("{s:s,s:s,s:s,s:s,s:b}", "job-id", id, "device", node_name, "target",
-			       bnode, "sync", "top", "auto-dismiss", 0),
-		     NULL, why, sizeof(why)) < 0) {
+	if (t->exec(t->ctx, "blockdev-backup",
+		    json_pack("{s:s,s:s,s:s,s:s,s:b}", "job-id", id, "device", node_name, "target",
+			      bnode, "sync", "top", "auto-dismiss", 0),
+		    NULL, why, sizeof(why)) < 0) {
 		vl_fail(e, EXIT_CHILD, "%s", why);
 		goto out_del;
 	}
-	r = wait_job(q, id, timeout_ms, e);
+	r = wait_job(t, id, timeout_ms, e);
 out_del:
-	if (qmp_exec(q, "blockdev-del", json_pack("{s:s}", "node-name", bnode), NULL, why,
-		     sizeof(why)) < 0 &&
+	if (t->exec(t->ctx, "blockdev-del", json_pack("{s:s}", "node-name", bnode), NULL, why,
+		    sizeof(why)) < 0 &&
 	    r == 0)
 		r = vl_fail(e, EXIT_CHILD, "%s", why);
 out_close:
-	qmp_close(q);
 	if (r < 0)
 		unlink(copy);
 	return r;

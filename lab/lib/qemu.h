@@ -6,6 +6,7 @@
 #ifndef VACMLAB_QEMU_H
 #define VACMLAB_QEMU_H
 
+#include "lab/lib/rundir.h"
 #include "lab/lib/topo.h"
 
 struct qemu_launch {
@@ -18,20 +19,19 @@ struct qemu_launch {
 	const int *tap_fds;   /* one per NIC */
 	const int *port_fds;  /* one per serial port: console socketpair end,
 				 * tcp listening socket, or -1 */
-	bool kvm;	      /* try KVM first, fall back to TCG */
+	bool kvm;	      /* -accel kvm, else -accel tcg */
 	const char *loadvm;   /* snapshot to start from, or NULL */
+	bool symbolic_fds;    /* `check --qemu`: fds as <tap:NODE:N>, <console:NODE:ttySn> */
 };
 
-/* NULL-terminated, malloc'd; free with strv_free(). */
+/* NULL-terminated, malloc'd; free with strv_free(). The node's own
+ * qemu_args come last, so they can add to what vacmlab builds. */
 char **qemu_argv(const char *qemu_path, const struct qemu_launch *l);
 void strv_free(char **v);
 /* Join for logs and messages: "a b 'c d'". */
 char *strv_join(char *const *v);
 
 /* Paths of a port's FIFO / unix socket / log file. */
-char *port_fifo_path(const char *port_dir, int idx);
-char *port_unix_path(const char *port_dir, int idx);
-char *port_log_path(const char *log_dir, const char *node, int idx);
 
 /* The number of ttyS ports the guest sees on ISA (the rest are on
  * pci-serial-4x cards). */

@@ -100,7 +100,7 @@ int rundir_make(const char *dir, char *err, size_t errlen)
 
 int lab_lock(const char *dir)
 {
-	_cleanup_free_ char *p = xasprintf("%s/lock", dir);
+	_cleanup_free_ char *p = path_in(dir, LF_LOCK);
 	int fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 
 	if (fd < 0)
@@ -116,7 +116,7 @@ int lab_lock(const char *dir)
 
 bool lab_is_up(const char *dir)
 {
-	_cleanup_free_ char *p = xasprintf("%s/lock", dir);
+	_cleanup_free_ char *p = path_in(dir, LF_LOCK);
 	int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	bool up = false;
 
@@ -131,7 +131,7 @@ bool lab_is_up(const char *dir)
 pid_t lab_supervisor(const char *lab, char *err, size_t errlen)
 {
 	_cleanup_free_ char *dir = rundir_lab(lab);
-	_cleanup_free_ char *pf = xasprintf("%s/supervisor.pid", dir);
+	_cleanup_free_ char *pf = path_in(dir, LF_PID);
 	_cleanup_free_ char *txt = NULL;
 	long pid;
 
@@ -172,4 +172,72 @@ char **lab_list(void)
 	closedir(d);
 	qsort(v, n, sizeof(char *), cmp_str);
 	return v;
+}
+
+/* ---- every file of a lab: one place spells them -------------------- */
+
+char *port_fifo_path(const char *port_dir, int idx)
+{
+	return xasprintf("%s/ttyS%d", port_dir, idx);
+}
+
+char *port_unix_path(const char *port_dir, int idx)
+{
+	return xasprintf("%s/ttyS%d.sock", port_dir, idx);
+}
+
+char *port_log_path(const char *log_dir, const char *node, int idx)
+{
+	return xasprintf("%s/%s.ttyS%d.log", log_dir, node, idx);
+}
+
+char *port_sock_path(const char *node_dir, int idx, bool ro)
+{
+	return xasprintf("%s/ttyS%d%s.sock", node_dir, idx, ro ? ".ro" : "");
+}
+
+char *path_in(const char *dir, enum lab_file f)
+{
+	static const char *const names[] = {
+		[LF_LOCK] = "lock",
+		[LF_PID] = "supervisor.pid",
+		[LF_CTL] = "ctl.sock",
+		[LF_RESOLV] = "resolv.conf",
+		[LF_UPLINK_NFT] = "uplink.nft",
+		[LF_LOGS] = "logs",
+		[LF_SUPERVISOR_LOG] = "supervisor.log",
+		[LF_PASTA_LOG] = "pasta.log",
+		[LF_STATUS_JSON] = "status.json",
+	};
+
+	return xasprintf("%s/%s", dir, names[f]);
+}
+
+char *path_node_dir(const char *rundir, const char *node)
+{
+	return xasprintf("%s/%s", rundir, node);
+}
+
+char *path_qmp(const char *node_dir)
+{
+	return xasprintf("%s/qmp.sock", node_dir);
+}
+
+char *path_dns(const char *rundir, const char *what)
+{
+	return xasprintf("%s/dnsmasq.%s", rundir, what);
+}
+
+char *path_log(const char *logdir, const char *kind, const char *name)
+{
+	if (!name)
+		return xasprintf("%s/%s.log", logdir, kind);
+	if (!strcmp(kind, "qemu"))
+		return xasprintf("%s/%s.qemu.log", logdir, name);
+	return xasprintf("%s/%s-%s.log", logdir, kind, name);
+}
+
+char *path_disk(const char *statedir, const char *node, const char *ext)
+{
+	return xasprintf("%s/%s.%s", statedir, node, ext);
 }

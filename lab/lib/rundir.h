@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * rundir.h - where a lab lives on the host.
+ * rundir.h - where a lab lives on the host, and every file in it: this
+ * module is the only one that spells a lab's paths.
  *
  * Runtime dir (sockets, pid, lock; gone after `down`):
  *   $VACMLAB_RUNTIME_DIR/LAB, else $XDG_RUNTIME_DIR/vacmlab/LAB, else
@@ -34,6 +35,39 @@ bool lab_is_up(const char *dir);
 /* The supervisor of a running lab: reads DIR/supervisor.pid, checks the
  * lock is held. Returns the pid or -1 with a message in err. */
 pid_t lab_supervisor(const char *lab, char *err, size_t errlen);
+
+/* The fixed files of a runtime dir (LF_LOCK .. LF_UPLINK_NFT) or of a
+ * state dir (LF_LOGS) or its logs dir (LF_SUPERVISOR_LOG, LF_PASTA_LOG),
+ * and of `run`'s artifacts (LF_STATUS_JSON). All malloc'd. */
+enum lab_file {
+	LF_LOCK,
+	LF_PID,
+	LF_CTL,
+	LF_RESOLV,
+	LF_UPLINK_NFT,
+	LF_LOGS,
+	LF_SUPERVISOR_LOG,
+	LF_PASTA_LOG,
+	LF_STATUS_JSON,
+};
+char *path_in(const char *dir, enum lab_file f);
+/* RUNDIR/NODE: a node's sockets. */
+char *path_node_dir(const char *rundir, const char *node);
+/* NODE_DIR/qmp.sock */
+char *path_qmp(const char *node_dir);
+/* Port @idx of a node: NODE_DIR/ttySN (loop FIFO), NODE_DIR/ttySN.sock
+ * (unix kind), NODE_DIR/ttySN[.ro].sock (console), LOGDIR/NODE.ttySN.log. */
+char *port_fifo_path(const char *port_dir, int idx);
+char *port_unix_path(const char *port_dir, int idx);
+char *port_sock_path(const char *node_dir, int idx, bool ro);
+char *port_log_path(const char *log_dir, const char *node, int idx);
+/* RUNDIR/dnsmasq.WHAT (conf, leases, pid): the lab's one dnsmasq. */
+char *path_dns(const char *rundir, const char *what);
+/* LOGDIR/NAME.qemu.log (kind "qemu"), else LOGDIR/KIND-NAME.log (host),
+ * LOGDIR/dnsmasq.log for kind "dnsmasq" with a NULL name. */
+char *path_log(const char *logdir, const char *kind, const char *name);
+/* STATEDIR/NODE.EXT: the overlay (qcow2), its base identity (base). */
+char *path_disk(const char *statedir, const char *node, const char *ext);
 
 /* Names of the labs under rundir_base(), NULL-terminated, malloc'd. */
 char **lab_list(void);

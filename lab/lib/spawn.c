@@ -85,6 +85,23 @@ static char env_path[] = "PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr
 static char env_lang[] = "LANG=C.UTF-8";
 static char *const default_env[] = {env_path, env_lang, NULL};
 
+pid_t fork_child(int pdeathsig)
+{
+	pid_t parent = getpid(), pid;
+
+	fflush(NULL);
+	pid = fork();
+	if (pid != 0)
+		return pid;
+	if (pdeathsig) {
+		if (prctl(PR_SET_PDEATHSIG, pdeathsig) < 0)
+			_exit(127);
+		if (getppid() != parent)
+			_exit(127);
+	}
+	return 0;
+}
+
 pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen)
 {
 	int pfd[2];

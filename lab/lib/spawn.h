@@ -30,6 +30,16 @@ struct spawn_opts {
  * -1 with a message naming the child in @err. */
 pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen);
 
+/*
+ * fork_child() - fork() for children that do not exec at once (namespace
+ * holders, the supervisor, `run`'s command and captures). In the child:
+ * PR_SET_PDEATHSIG(@pdeathsig) when non-zero, then the race check: if the
+ * parent died before prctl took effect, the child exits at once. Returns
+ * as fork() does (stdio flushed first, so nothing is written twice).
+ * Every fork of lab/ goes through here or through spawn().
+ */
+pid_t fork_child(int pdeathsig);
+
 /* Run a short command to completion, its stdout+stderr captured into
  * @out (truncated to @outlen). Returns its exit status (0..255), or -1 with
  * the reason in @out if it could not run or was killed. */

@@ -5,6 +5,12 @@
  * topo_load() parses an INI file with inih and validates it. Parsing is pure
  * (no network, no processes); the only outside look is whether each image
  * file exists. Every error carries the file and line it refers to.
+ *
+ * The parser is five files: topo_load.c (reading, sections), topo_keys.c
+ * (the key tables, one parser per key), topo_values.c (the structured
+ * values: nic, serial, ready, forward, impair), topo_check.c (names and the
+ * whole-file checks), topo_err.c (the error list, did-you-mean); topo.c
+ * holds the model's helpers below. topo_int.h is their private header.
  */
 #ifndef VACMLAB_TOPO_H
 #define VACMLAB_TOPO_H
@@ -12,6 +18,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <netinet/in.h>
+
+#include "lab/lib/accel.h"
+#include "lab/lib/impair.h"
+#include "lab/lib/machine.h"
 
 #define TOPO_NAME_MAX 12   /* longest lab/lan/node/host name */
 #define TOPO_MAX_NICS 8	   /* per node or host: eth0..eth7 */
@@ -47,15 +57,6 @@ struct ready {
 	char *regex;   /* READY_CONSOLE: POSIX extended regex */
 	int port;      /* READY_TCP */
 	int timeout_s; /* bounded wait, default 120 */
-};
-
-/* Link impairment (netem); zero values mean "not set". */
-struct impair {
-	bool set;
-	uint32_t delay_us;
-	uint32_t jitter_us;
-	double loss_pct;   /* 0..100 */
-	uint64_t rate_bps; /* bits per second */
 };
 
 struct lan {
@@ -105,8 +106,12 @@ struct node {
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
-	char *config_seed; /* config = PATH: sda3 on first boot; absolute, or NULL */
-	char *nvlog_seed;  /* nvlog = PATH: sda4 on first boot */
+	enum machine_type machine; /* default pc: what -hda boots */
+	enum disk_bus disk;	   /* resolved: never DISK_AUTO after topo_load */
+	char *cpu;		   /* QEMU -cpu, or NULL for QEMU's default */
+	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
+	char *config_seed;	   /* config = PATH: sda3 on first boot; absolute, or NULL */
+	char *nvlog_seed;	   /* nvlog = PATH: sda4 on first boot */
 	int line;
 };
 
@@ -130,14 +135,41 @@ struct topo {
 	int n_nodes;
 	struct host *hosts;
 	int n_hosts;
+	/* [lab] defaults of the nodes' machine model, and the accelerator */
+	enum machine_type machine;
+	enum disk_bus disk; /* DISK_AUTO: the machine's */
+	char *cpu;
+	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
+	bool accel_set;
+	int accel_line;
 };
 
+#define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
+#define TOPO_MSG_MAX 512
+
+/* One error of a file. */
+struct topo_error {
+	int line; /* 0 if the error concerns the whole file */
+	char msg[TOPO_MSG_MAX];
+	bool env; /* the machine, not the file, is at fault */
+};
+
+/*
+ * Every error found in one file, in line order, up to TOPO_ERRORS_MAX.
+ * Errors of single lines (syntax, values, names) are all reported; the
+ * checks that need the whole file (references, overlaps, images) run only
+ * when the lines are clean, since a bad line would make them report
+ * consequences. file/line/msg repeat the first error.
+ */
 struct topo_err {
 	char file[256];
-	int line; /* 0 if the error concerns the whole file */
-	char msg[256];
-	bool env; /* the machine, not the file, is at fault (an
-				 * image missing or unreadable): exit 2 */
+	int line; /* of the first error; 0 if it concerns the whole file */
+	char msg[TOPO_MSG_MAX];
+	bool env;      /* every error is the machine's fault (an image missing
+			 * or unreadable): exit 2 */
+	int n;	       /* errors in list[] */
+	int n_dropped; /* further errors beyond TOPO_ERRORS_MAX */
+	struct topo_error list[TOPO_ERRORS_MAX];
 };
 
 /* Parse and validate @path. On error returns -1 and fills @err. */
@@ -146,10 +178,21 @@ int topo_load(const char *path, struct topo **out, struct topo_err *err);
 int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err);
 void topo_free(struct topo *t);
 
-/* true if @name is a valid lab name (1..32 of [a-z0-9-], a letter first). */
-bool lab_name_ok(const char *name);
+/*
+ * topo_check_lab_name() - the one lab-name rule, for [lab] name, the file
+ * name, `up --name`, `run --name` and every verb that takes a lab: 1..32
+ * of a-z, 0-9 and '-', a letter first, no '-' last (the name is also the
+ * default DNS domain).
+ * Return: NULL if @name is good, else why not ("must not end with '-'").
+ */
+const char *topo_check_lab_name(const char *name);
 
-/* Print "FILE:LINE: message" (or "FILE: message") to stderr. */
+/* Call @fn for every key the parser knows, with its section's kind ("lab",
+ * "lan", "node", "host"): `vacmlab check --list-keys` and the man page test
+ * read the key tables through this. */
+void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg);
+
+/* Print each error as "FILE:LINE: message" (or "FILE: message") to stderr. */
 void topo_err_print(const struct topo_err *err);
 
 struct lan *topo_find_lan(const struct topo *t, const char *name);
@@ -161,9 +204,5 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
 
 const char *serial_kind_name(enum serial_kind k);
 const char *ready_kind_name(enum ready_kind k);
-
-/* Parse an impairment spec such as "delay 50ms jitter 5ms loss 1% rate 10mbit".
- * Returns 0 or -1 with a message in @msg. Also used by `vacmlab impair`. */
-int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen);
 
 #endif

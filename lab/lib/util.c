@@ -2,6 +2,7 @@
 /*
  * util.c - messages, allocation, small file helpers for lab/.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -242,4 +243,21 @@ long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int str_split(char *s, char **tok, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		while (*s && isspace((unsigned char)*s))
+			*s++ = '\0';
+		if (!*s)
+			return n;
+		if (n == max)
+			return max + 1;
+		tok[n++] = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+	}
 }

@@ -49,6 +49,10 @@ int mkdir_p(const char *path, mode_t mode);
 /* rm -rf, not following symlinks. 0 or -errno. */
 int rm_rf(const char *path);
 
+/* Split @s (modified) at whitespace into at most @max tokens; returns the
+ * number of tokens, or @max + 1 if there are more. */
+int str_split(char *s, char **tok, int max);
+
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
 

@@ -1,20 +1,39 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sv.h - the supervisor's state, shared by its parts:
- *   supervisor.c  namespaces, network, children, event loop, teardown
- *   sv_port.c     serial ports: console fan-out, logs, ring buffer, readiness regex
- *   sv_ctl.c      the control socket: status, down, forward
+ * sv.h - the supervisor's private state and the interfaces of its parts,
+ * bottom first (a part calls only parts listed above it; tests/00-layers.t
+ * checks that no two files call each other):
+ *   loop.c        epoll registration with type tags (loop.h)
+ *   sv_base.c     progress events, the first failure, node names/addresses,
+ *                 a node's failure text, writing a control reply
+ *   sv_qmp.c      one non-blocking QMP connection per node: commands,
+ *                 replies, events (STOP, RESET, GUEST_PANICKED, ...)
+ *   sv_port.c     serial ports: console fan-out, logs, ring buffer, the
+ *                 `ready = console` matcher
  *   sv_fwd.c      rootless port forwards (host loopback -> guest port)
+ *   sv_status.c   the status JSON (schema: docs/control.md)
+ *   sv_net.c      bridges, taps, impairments, test-service host namespaces
+ *   sv_child.c    dnsmasq and host commands: start, exit, stop
+ *   sv_uplink.c   the rootless uplink (pasta)
+ *   sv_node.c     QEMU per node: start, exit, what its VM events mean
+ *   sv_ready.c    readiness probes (dhcp, tcp) and timeouts
+ *   sv_down.c     the shutdown phase machine
+ *   sv_ctl.c      the control socket: the method table and its handlers
+ *   supervisor.c  supervisor_run(): the stages, the loop's dispatch, teardown
  */
 #ifndef VACMLAB_SV_H
 #define VACMLAB_SV_H
 
+#include <netinet/in.h>
 #include <regex.h>
 #include <stdbool.h>
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "lab/lib/match.h"
 #include "lab/lib/topo.h"
+#include "lab/sv/loop.h"
+#include "lab/sv/supervisor.h"
 
 #define SV_RING 16384 /* recent console output replayed to late joiners */
 
@@ -24,6 +43,10 @@ enum node_state {
 	NODE_READY,
 	NODE_STOPPING,
 	NODE_EXITED, /* QEMU exited; see status */
+	/* QEMU lives, its VM will not run again (QMP events, query-status). */
+	NODE_VM_STOPPED,
+	NODE_PANICKED,
+	NODE_INTERNAL_ERROR,
 };
 
 struct sv_port;
@@ -50,12 +73,38 @@ struct sv_port {
 	char ring[SV_RING];
 	size_t ring_len, ring_head;
 	struct sv_client *clients;
-	char line[4096]; /* current line, for the readiness regex */
-	size_t line_len;
 	char *in; /* pending input to the guest */
 	size_t in_len;
 	unsigned long long bytes_out;
 	char *log_path;
+};
+
+/* What a pending QMP command's reply is for. */
+enum qmp_want {
+	QW_IGNORE, /* fire and forget (system_powerdown, quit) */
+	QW_STATUS, /* query-status: record the run state */
+	QW_CLIENT, /* a control client waits for it (`vacmlab snapshot` ...) */
+};
+
+struct sv_qmp_req {
+	unsigned id;
+	enum qmp_want want;
+	int client_fd;
+	char *line; /* the command, until it is sent */
+	struct sv_qmp_req *next;
+};
+
+struct sv_qmp {
+	int fd;
+	bool connected; /* connect() done */
+	bool ready;	/* greeting read and capabilities negotiated */
+	long long next_connect;
+	char *rbuf;
+	size_t rlen, rcap;
+	char *wbuf;
+	size_t wlen;
+	unsigned next_id;
+	struct sv_qmp_req *reqs; /* in the order sent */
 };
 
 struct sv_node {
@@ -67,18 +116,31 @@ struct sv_node {
 	long long t_start, t_ready, t_exit;
 	int *tap_fds;
 	struct sv_port ports[TOPO_MAX_SERIAL];
+	struct line_matcher ready_lm; /* ready = console: the console's lines */
 	regex_t re;
 	bool have_re;
 	int probe_fd; /* READY_TCP connect in flight */
 	long long next_probe;
 	bool killed; /* had to be killed on the way down */
-	char *dir, *qmp, *disk, *qemu_log;
+	char *dir, *qmp_path, *disk, *qemu_log;
+	/* The VM as its QMP events and query-status tell it. */
+	struct sv_qmp qmp;
+	bool vm_running;
+	char runstate[32];   /* query-status "status": running, internal-error, ... */
+	char vm_event[160];  /* the last event that matters, for status and failures */
+	int resets;	     /* RESET events since QEMU started */
+	bool vm_status_seen; /* a query-status reply arrived */
 };
 
 struct sv_lan {
 	struct lan *cfg;
-	pid_t dns_pid;
-	int dns_pidfd;
+	const char *leases, *log; /* the lab's dnsmasq's (struct sv_dns) */
+};
+
+/* The lab's one dnsmasq, serving every LAN. */
+struct sv_dns {
+	pid_t pid;
+	int pidfd;
 	char *conf, *leases, *pidfile, *log;
 };
 
@@ -106,25 +168,29 @@ enum sv_phase {
 };
 
 struct sv {
+	/* From `up` (struct sv_launch). */
 	struct topo *t;
 	const char *topo_path;
 	char *rundir, *statedir, *logdir;
 	char *qemu, *dnsmasq;
 	bool no_boot, foreground, kvm;
+	struct accel_choice accel; /* asked, decided and why (client_up.c) */
 	const char *loadvm;
 	int lock_fd;
 	int sync_fd; /* to `up`; -1 once released (unless foreground) */
-	int epfd;
+	int *fwd_listen;
+	int n_fwd_listen;
+	int **tcp_serial_fds;
+	/* Own. */
+	struct loop loop;
 	int sigfd;
 	int ctl_fd;
 	struct nlx *nl;
 	struct sv_node *nodes;
 	struct sv_lan *lans;
+	struct sv_dns dns;
 	struct sv_host *hosts;
 	struct sv_fwd *fwds;
-	int *fwd_listen; /* one per topology forward, opened by `up` in the host ns */
-	int n_fwd_listen;
-	int **tcp_serial_fds; /* [node][port] listeners made by `up` */
 	enum sv_phase phase;
 	long long phase_deadline;
 	long long next_press; /* next system_powerdown while powering down */
@@ -136,26 +202,30 @@ struct sv {
 	void *uplink; /* sv_uplink.c's state */
 };
 
-/* epoll tags: the low bits of the 64-bit data say what an fd is. */
-enum sv_tag {
-	TAG_SIGNAL = 1,
-	TAG_CTL,
-	TAG_CTL_CLIENT,
-	TAG_NODE_PIDFD,
-	TAG_LAN_PIDFD,
-	TAG_HOST_PIDFD,
-	TAG_PORT,
-	TAG_PORT_LISTEN_RW,
-	TAG_PORT_LISTEN_RO,
-	TAG_PORT_CLIENT,
-	TAG_PROBE,
-	TAG_FWD_LISTEN,
-	TAG_FWD_CONN,
-};
-
-void sv_watch(struct sv *sv, int fd, uint32_t events, enum sv_tag tag, void *ptr);
-void sv_unwatch(struct sv *sv, int fd);
+/* sv_base.c */
 void sv_event(struct sv *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sv_fail(struct sv *sv, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+const char *node_state_name(enum node_state s);
+struct in_addr sv_node_addr(struct sv *sv, struct sv_node *n);
+void sv_node_set_ready(struct sv *sv, struct sv_node *n);
+/* Fail the lab for node @n: @what, its last console lines, QEMU's stderr. */
+void sv_node_fail(struct sv *sv, struct sv_node *n, int code, const char *what);
+void sv_describe_status(int st, char *buf, size_t len);
+/* Write @j (reference stolen) as one line to control client @fd and close it. */
+void sv_reply(struct sv *sv, int fd, json_t *j);
+void sv_reply_err(struct sv *sv, int fd, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+struct sv_node *sv_find_node(struct sv *sv, const char *name);
+
+/* sv_qmp.c */
+/* Queue @cmd with @args (may be NULL; stolen) on @n's QMP connection. */
+void sv_qmp_send(struct sv *sv, struct sv_node *n, const char *cmd, json_t *args,
+		 enum qmp_want want, int client_fd);
+/* Connect when QEMU is up and not yet connected (called every loop turn). */
+void sv_qmp_tick(struct sv *sv, struct sv_node *n);
+void sv_qmp_io(struct sv *sv, struct sv_node *n, uint32_t events);
+/* QEMU is gone: fail what waits, forget the connection. */
+void sv_qmp_close(struct sv *sv, struct sv_node *n);
 
 /* sv_port.c */
 int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen);
@@ -167,14 +237,6 @@ void sv_port_client_io(struct sv *sv, struct sv_client *c, uint32_t events);
 void sv_port_close(struct sv *sv, struct sv_port *p);
 /* The last @n lines of a node's console log, malloc'd. */
 char *sv_port_tail(struct sv_node *n, int lines);
-void sv_node_set_ready(struct sv *sv, struct sv_node *n);
-
-/* sv_ctl.c */
-int sv_ctl_listen(struct sv *sv, char *err, size_t errlen);
-void sv_ctl_accept(struct sv *sv);
-void sv_ctl_client(struct sv *sv, int fd);
-json_t *sv_status_json(struct sv *sv);
-void sv_begin_down(struct sv *sv, int timeout_ms);
 
 /* sv_fwd.c */
 int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, bool udp,
@@ -186,6 +248,23 @@ void sv_fwd_close_all(struct sv *sv);
 /* Reset every forwarded connection to @n (its QEMU exited). */
 void sv_fwd_node_exited(struct sv *sv, struct sv_node *n);
 
+/* sv_status.c */
+json_t *sv_status_json(struct sv *sv);
+
+/* sv_net.c */
+int sv_net_build(struct sv *sv);
+void sv_net_impair(struct sv *sv);
+
+/* sv_child.c */
+int sv_dns_start(struct sv *sv);
+void sv_dns_exited(struct sv *sv);
+int sv_host_start(struct sv *sv, struct sv_host *h);
+void sv_host_exited(struct sv *sv, struct sv_host *h);
+/* Stop dnsmasq, host commands and holders, bounded. */
+void sv_stop_others(struct sv *sv);
+/* Reap anything else (intermediate children, re-parented host commands). */
+void sv_reap_strays(void);
+
 /* sv_uplink.c (rootless uplink, e.g. pasta). prefork runs before the
  * supervisor unshares (it may fork a helper that stays in the host
  * namespace); start runs once the lab's bridges exist. Both return 0 or -1
@@ -193,10 +272,28 @@ void sv_fwd_node_exited(struct sv *sv, struct sv_node *n);
 int sv_uplink_prefork(struct sv *sv);
 int sv_uplink_start(struct sv *sv);
 void sv_uplink_stop(struct sv *sv);
-void sv_fail(struct sv *sv, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* supervisor.c */
-const char *node_state_name(enum node_state s);
-struct in_addr sv_node_addr(struct sv *sv, struct sv_node *n);
+/* sv_node.c */
+int sv_node_start(struct sv *sv, struct sv_node *n);
+void sv_node_exited(struct sv *sv, struct sv_node *n);
+/* React to what the VMs' events said (called every loop turn). */
+void sv_node_tick(struct sv *sv);
+
+/* sv_ready.c */
+void sv_ready_check(struct sv *sv);
+bool sv_ready_all(struct sv *sv);
+void sv_ready_probe_done(struct sv *sv, struct sv_node *n);
+
+/* sv_down.c */
+void sv_down_begin(struct sv *sv, int timeout_ms);
+void sv_down_advance(struct sv *sv);
+
+/* sv_ctl.c */
+int sv_ctl_listen(struct sv *sv, char *err, size_t errlen);
+void sv_ctl_accept(struct sv *sv);
+void sv_ctl_client(struct sv *sv, int fd);
+/* Decode one request: its method, or NULL with a reason in @why. */
+struct ctl_method;
+const struct ctl_method *sv_ctl_method(json_t *req, const char **why);
 
 #endif

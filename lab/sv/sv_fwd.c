@@ -72,7 +72,7 @@ int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, 
 	snprintf(f->desc, sizeof(f->desc), "%s", desc);
 	f->next = sv->fwds;
 	sv->fwds = f;
-	sv_watch(sv, listen_fd, EPOLLIN, TAG_FWD_LISTEN, f);
+	loop_watch(&sv->loop, listen_fd, EPOLLIN, EV_FWD_LISTEN, f);
 	return 0;
 }
 
@@ -86,8 +86,8 @@ static void reset_close(int fd)
 
 static void conn_free(struct sv *sv, struct fwd_conn *c, bool reset)
 {
-	sv_unwatch(sv, c->a);
-	sv_unwatch(sv, c->b);
+	loop_unwatch(&sv->loop, c->a);
+	loop_unwatch(&sv->loop, c->b);
 	if (reset) {
 		reset_close(c->a);
 		reset_close(c->b);
@@ -117,8 +117,8 @@ static void update(struct sv *sv, struct fwd_conn *c)
 	uint32_t ea = 0, eb = 0;
 
 	if (c->connecting) {
-		sv_watch(sv, c->b, EPOLLOUT, TAG_FWD_CONN, c);
-		sv_watch(sv, c->a, 0, TAG_FWD_CONN, c);
+		loop_watch(&sv->loop, c->b, EPOLLOUT, EV_FWD_CONN, c);
+		loop_watch(&sv->loop, c->a, 0, EV_FWD_CONN, c);
 		return;
 	}
 	if (!c->ab.eof && c->ab.len < FWD_BUF)
@@ -129,8 +129,8 @@ static void update(struct sv *sv, struct fwd_conn *c)
 		eb |= EPOLLOUT;
 	if (c->ba.len)
 		ea |= EPOLLOUT;
-	sv_watch(sv, c->a, ea, TAG_FWD_CONN, c);
-	sv_watch(sv, c->b, eb, TAG_FWD_CONN, c);
+	loop_watch(&sv->loop, c->a, ea, EV_FWD_CONN, c);
+	loop_watch(&sv->loop, c->b, eb, EV_FWD_CONN, c);
 }
 
 /*
@@ -289,7 +289,7 @@ void sv_fwd_close_all(struct sv *sv)
 		sv->fwds = f->next;
 		while (f->list)
 			conn_free(sv, f->list, true);
-		sv_unwatch(sv, f->lfd);
+		loop_unwatch(&sv->loop, f->lfd);
 		close(f->lfd);
 		free(f);
 	}

@@ -24,6 +24,7 @@
 
 #include "lab/lib/match.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/rx.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 
@@ -71,8 +72,8 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 	p->log_path = port_log_path(sv->logdir, n->cfg->name, idx);
 	switch (p->kind) {
 	case SERIAL_CONSOLE: {
-		_cleanup_free_ char *rw = xasprintf("%s/ttyS%d.sock", n->dir, idx);
-		_cleanup_free_ char *ro = xasprintf("%s/ttyS%d.ro.sock", n->dir, idx);
+		_cleanup_free_ char *rw = port_sock_path(n->dir, idx, false);
+		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
 
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
 			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
@@ -97,12 +98,14 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 			snprintf(err, errlen, "ttyS%d: listening on %s: %s", idx, rw, strerror(-r));
 			return -1;
 		}
-		sv_watch(sv, p->fd, EPOLLIN, TAG_PORT, p);
-		sv_watch(sv, p->lfd_rw, EPOLLIN, TAG_PORT_LISTEN_RW, p);
-		sv_watch(sv, p->lfd_ro, EPOLLIN, TAG_PORT_LISTEN_RO, p);
+		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
+		loop_watch(&sv->loop, p->lfd_rw, EPOLLIN, EV_PORT_LISTEN_RW, p);
+		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
 		if (n->cfg->ready.kind == READY_CONSOLE && idx == 0) {
-			if (regcomp(&n->re, n->cfg->ready.regex, REG_EXTENDED | REG_NOSUB)) {
-				snprintf(err, errlen, "bad ready regex '%s'", n->cfg->ready.regex);
+			struct vl_err e = {0};
+
+			if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", &e) < 0) {
+				snprintf(err, errlen, "%s", e.msg);
 				return -1;
 			}
 			n->have_re = true;
@@ -169,7 +172,7 @@ static void client_drop(struct sv *sv, struct sv_client *c)
 			break;
 		}
 	}
-	sv_unwatch(sv, c->fd);
+	loop_unwatch(&sv->loop, c->fd);
 	close(c->fd);
 	free(c->out);
 	free(c);
@@ -201,7 +204,7 @@ static void client_send(struct sv *sv, struct sv_client *c, const char *buf, siz
 	c->out = xrealloc(c->out, c->out_len + len - (size_t)n);
 	memcpy(c->out + c->out_len, buf + n, len - (size_t)n);
 	c->out_len += len - (size_t)n;
-	sv_watch(sv, c->fd, EPOLLIN | EPOLLOUT, TAG_PORT_CLIENT, c);
+	loop_watch(&sv->loop, c->fd, EPOLLIN | EPOLLOUT, EV_PORT_CLIENT, c);
 }
 
 static void ring_add(struct sv_port *p, const char *buf, size_t len)
@@ -219,45 +222,14 @@ static void ring_add(struct sv_port *p, const char *buf, size_t len)
 	}
 }
 
-/* The line with terminal escapes removed, as `wait` sees it
- * (console.c): "# \e[6n" from busybox must still match '# $'. */
-static bool line_matches(struct sv_node *n, struct sv_port *p)
-{
-	char txt[sizeof(p->line)];
-
-	memcpy(txt, p->line, p->line_len);
-	txt[p->line_len] = '\0';
-	text_strip_escapes(txt);
-	return regexec(&n->re, txt, 0, NULL, 0) == 0;
-}
-
+/* ready = console: the one line matcher (lib/match.c), as `wait` uses it. */
 static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_t len)
 {
 	struct sv_node *n = p->node;
 
 	if (!n->have_re || n->state != NODE_BOOTING)
 		return;
-	for (size_t i = 0; i < len; i++) {
-		char ch = buf[i];
-
-		if (ch == '\r' || ch == '\0')
-			continue;
-		if (ch == '\n') {
-			if (line_matches(n, p)) {
-				sv_node_set_ready(sv, n);
-				return;
-			}
-			p->line_len = 0;
-			continue;
-		}
-		if (p->line_len == sizeof(p->line) - 1) {
-			memmove(p->line, p->line + sizeof(p->line) / 2, sizeof(p->line) / 2 - 1);
-			p->line_len = sizeof(p->line) / 2 - 1;
-		}
-		p->line[p->line_len++] = ch;
-	}
-	/* Prompts such as "login: " end without a newline. */
-	if (p->line_len && line_matches(n, p))
+	if (line_matcher_feed(&n->ready_lm, buf, len, &n->re, NULL) == 1)
 		sv_node_set_ready(sv, n);
 }
 
@@ -275,7 +247,7 @@ void sv_port_readable(struct sv *sv, struct sv_port *p)
 		if (n <= 0) {
 			/* QEMU closed its end: it exited. Clients stay until
 			 * the lab goes, so they can see the last output. */
-			sv_unwatch(sv, p->fd);
+			loop_unwatch(&sv->loop, p->fd);
 			close(p->fd);
 			p->fd = -1;
 			return;
@@ -309,7 +281,7 @@ void sv_port_writable(struct sv *sv, struct sv_port *p)
 		p->in_len -= (size_t)n;
 	}
 	if (p->fd >= 0)
-		sv_watch(sv, p->fd, p->in_len ? EPOLLIN | EPOLLOUT : EPOLLIN, TAG_PORT, p);
+		loop_watch(&sv->loop, p->fd, p->in_len ? EPOLLIN | EPOLLOUT : EPOLLIN, EV_PORT, p);
 }
 
 void sv_port_accept(struct sv *sv, struct sv_port *p, bool ro)
@@ -326,7 +298,7 @@ void sv_port_accept(struct sv *sv, struct sv_port *p, bool ro)
 	c->port = p;
 	c->next = p->clients;
 	p->clients = c;
-	sv_watch(sv, fd, EPOLLIN, TAG_PORT_CLIENT, c);
+	loop_watch(&sv->loop, fd, EPOLLIN, EV_PORT_CLIENT, c);
 	/* A late joiner first sees the recent output. */
 	for (size_t i = 0; i < p->ring_len; i++)
 		replay[i] = p->ring[(p->ring_head + i) % SV_RING];
@@ -350,7 +322,7 @@ void sv_port_client_io(struct sv *sv, struct sv_client *c, uint32_t events)
 			c->out_len -= (size_t)n;
 		}
 		if (!c->out_len)
-			sv_watch(sv, c->fd, EPOLLIN, TAG_PORT_CLIENT, c);
+			loop_watch(&sv->loop, c->fd, EPOLLIN, EV_PORT_CLIENT, c);
 	}
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		char buf[4096];
@@ -376,7 +348,7 @@ void sv_port_close(struct sv *sv, struct sv_port *p)
 	while (p->clients)
 		client_drop(sv, p->clients);
 	if (p->fd >= 0) {
-		sv_unwatch(sv, p->fd);
+		loop_unwatch(&sv->loop, p->fd);
 		close(p->fd);
 		p->fd = -1;
 	}

@@ -73,6 +73,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/match.h"
@@ -173,7 +174,7 @@ int sv_uplink_prefork(struct sv *sv)
 			"uplink = pasta: nft not found in PATH (Debian package nftables)");
 		return -1;
 	}
-	u->log = xasprintf("%s/pasta.log", sv->logdir);
+	u->log = path_in(sv->logdir, LF_PASTA_LOG);
 	sv->uplink = u;
 	snprintf(ns_user, sizeof(ns_user), "/proc/%d/ns/user", (int)parent);
 	snprintf(ns_net, sizeof(ns_net), "/proc/%d/ns/net", (int)parent);
@@ -199,7 +200,8 @@ int sv_uplink_prefork(struct sv *sv)
 		sv_fail(sv, EXIT_ENV, "uplink: pipe: %s", strerror(errno));
 		return -1;
 	}
-	u->pid = fork();
+	/* PDEATHSIG is set in helper_main() after the signal mask is reset. */
+	u->pid = fork_child(0);
 	if (u->pid < 0) {
 		sv_fail(sv, EXIT_ENV, "uplink: fork: %s", strerror(errno));
 		close(go[0]);
@@ -352,7 +354,7 @@ int sv_uplink_start(struct sv *sv)
 		return -1;
 	}
 	rules = nft_ruleset(sv);
-	rpath = xasprintf("%s/uplink.nft", sv->rundir);
+	rpath = path_in(sv->rundir, LF_UPLINK_NFT);
 	if ((r = write_file(rpath, rules)) < 0) {
 		sv_fail(sv, EXIT_ENV, "uplink: writing %s: %s", rpath, strerror(-r));
 		return -1;

@@ -86,7 +86,7 @@ kconfig=$work/k/boot/config-$kver
 step "computing module dependencies for $kver"
 busybox depmod -b "$work/k" "$kver"
 moddir=$work/k/lib/modules/$kver
-want="virtio_pci virtio_net ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000"
+want="virtio_pci virtio_net virtio_blk virtio_scsi ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000"
 root=$work/root
 mkdir -p "$root/lib/modules/$kver"
 loaded=

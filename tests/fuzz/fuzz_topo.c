@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * fuzz_topo.c - libFuzzer target for the topology parser: any bytes, as a
- * topology text, must give a topology or one error, never a crash, a leak
- * or undefined behaviour. Built and run by `make fuzz` (clang, ASan, UBSan).
+ * topology text, must give a topology or a list of errors in line order,
+ * never a crash, a leak or undefined behaviour; the same bytes as a regex
+ * must pass or fail the guard in bounded time. Built and run by `make
+ * fuzz` (clang, ASan, UBSan).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/lib/rx.h"
 #include "lab/lib/topo.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -31,10 +34,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				if (!t->nodes[i].nics[j].lan || !t->nodes[i].nics[j].ifname[0])
 					abort();
 		topo_free(t);
-	} else if (!err.msg[0]) {
-		abort(); /* a failure must say why */
+	} else {
+		/* A failure says why, once per line at most, in line order. */
+		int lines = 1;
+
+		for (const char *c = text; *c; c++)
+			lines += *c == '\n';
+		if (err.n < 1 || err.n > TOPO_ERRORS_MAX || !err.msg[0] ||
+		    err.line != err.list[0].line)
+			abort();
+		for (int i = 0; i < err.n; i++)
+			if (!err.list[i].msg[0] || err.list[i].line < 0 ||
+			    err.list[i].line > lines ||
+			    (i && err.list[i].line < err.list[i - 1].line))
+				abort();
 	}
 	impair_parse(text, &im, msg, sizeof(msg));
+	{
+		struct vl_err e = {0};
+
+		/* -timeout catches a pattern that slips past the guard. */
+		if (rx_compile(NULL, text, "regex", &e) < 0 && !e.msg[0])
+			abort();
+	}
 	free(text);
 	return 0;
 }

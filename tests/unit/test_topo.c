@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lab/lib/topo.h"
+#include "lab/lib/topo_int.h" /* topo_suggest */
 #include "lab/lib/util.h"
 #include "tests/unit/tap.h"
 
@@ -55,22 +56,47 @@ static char *fmt_err(const struct topo_err *err)
 	return xasprintf("%s: %s", err->file, err->msg);
 }
 
-/* First line of @path with @TOPDIR@ replaced by @top. */
+/* Every error, one "FILE:LINE: message" line each, as `vacmlab check`
+ * prints them. */
+static char *fmt_all(const struct topo_err *err)
+{
+	char *out = xstrdup("");
+
+	for (int i = 0; i < err->n; i++) {
+		char *prev = out;
+
+		if (err->list[i].line > 0)
+			out = xasprintf("%s%s%s:%d: %s", prev, i ? "\n" : "", err->file,
+					err->list[i].line, err->list[i].msg);
+		else
+			out = xasprintf("%s%s%s: %s", prev, i ? "\n" : "", err->file,
+					err->list[i].msg);
+		free(prev);
+	}
+	return out;
+}
+
+/* The lines of @path, without the last newline, with each @TOPDIR@
+ * replaced by @top. */
 static char *expected_err(const char *path, const char *top)
 {
 	_cleanup_free_ char *raw = read_file(path, NULL);
-	char *nl, *at, *out;
+	char *out, *at;
+	size_t n;
 
 	if (!raw)
 		return NULL;
-	nl = strchr(raw, '\n');
-	if (nl)
-		*nl = '\0';
-	at = strstr(raw, "@TOPDIR@");
-	if (!at)
-		return xstrdup(raw);
-	*at = '\0';
-	out = xasprintf("%s%s%s", raw, top, at + strlen("@TOPDIR@"));
+	n = strlen(raw);
+	while (n && raw[n - 1] == '\n')
+		raw[--n] = '\0';
+	out = xstrdup(raw);
+	while ((at = strstr(out, "@TOPDIR@"))) {
+		char *prev = out;
+
+		*at = '\0';
+		out = xasprintf("%s%s%s", prev, top, at + strlen("@TOPDIR@"));
+		free(prev);
+	}
 	return out;
 }
 
@@ -94,8 +120,8 @@ static void test_invalid(const char *top)
 			free(names[i]);
 			continue;
 		}
-		got = fmt_err(&err);
-		is_str(got, want, "%s: message as in its .err", names[i]);
+		got = fmt_all(&err);
+		is_str(got, want, "%s: every error as in its .err", names[i]);
 		free(names[i]);
 	}
 	free(names);
@@ -347,6 +373,97 @@ static void test_files(void)
 	}
 }
 
+/* Every error of a file, up to TOPO_ERRORS_MAX, in line order. */
+static void test_all_errors(void)
+{
+	struct topo_err err;
+	struct topo *t = NULL;
+	_cleanup_free_ char *text = xstrdup("[lan a]\nsubnet = 10.0.0.0/24\n");
+	_cleanup_free_ char *img = NULL;
+	int r;
+
+	/* Lines in any order of discovery come out sorted. */
+	ok(topo_load_string("[lan a]\nfoo = 1\n[nod b]\nbroken\n[lan a]\n", "t.conf", &t, &err) < 0,
+	   "four bad lines rejected");
+	is_int(err.n, 4, "four errors kept");
+	is_int(err.list[0].line, 2, "first: line 2");
+	is_int(err.list[1].line, 3, "second: line 3");
+	is_int(err.list[2].line, 4, "third: line 4");
+	is_int(err.list[3].line, 5, "fourth: line 5");
+	ok(strstr(err.list[1].msg, "did you mean [node b]?") != NULL,
+	   "a misspelt section type suggests the right one (%s)", err.list[1].msg);
+	is_int(err.line, 2, "err.line repeats the first error");
+	ok(!err.env, "config errors are not the machine's fault");
+
+	/* The limit: more errors are counted, not kept. */
+	for (int i = 0; i < TOPO_ERRORS_MAX + 5; i++) {
+		char *prev = text;
+
+		text = xasprintf("%smemroy%d = 1\n", prev, i);
+		free(prev);
+	}
+	ok(topo_load_string(text, "t.conf", &t, &err) < 0, "%d bad keys rejected",
+	   TOPO_ERRORS_MAX + 5);
+	is_int(err.n, TOPO_ERRORS_MAX, "at most TOPO_ERRORS_MAX errors kept");
+	is_int(err.n_dropped, 5, "the rest counted");
+	is_int(err.list[TOPO_ERRORS_MAX - 1].line, TOPO_ERRORS_MAX + 2, "the first ones are kept");
+
+	/* The whole-file checks report each node, and only when the lines are
+	 * clean: a bad line would make them report consequences. */
+	ok(topo_load_string(
+		   "[node a]\nimage = /no/such/a\n[node b]\n[node c]\nimage = /no/such/c\n",
+		   "t.conf", &t, &err) < 0,
+	   "three nodes without a usable image rejected");
+	is_int(err.n, 3, "one error per node");
+	ok(err.n == 3 && strstr(err.list[0].msg, "not found") &&
+		   strstr(err.list[1].msg, "missing") && strstr(err.list[2].msg, "not found"),
+	   "each node's own error");
+	ok(!err.env, "a missing key among missing images: the file's fault (exit 1)");
+	ok(topo_load_string("[node a]\nimage = /no/such/a\n", "t.conf", &t, &err) < 0 && err.env,
+	   "only missing images: the machine's fault (exit 2)");
+	r = topo_load_string("[lan a]\nsubnet = 10.0.0.0/24\n[node a2]\nimage = /no/such\nnic = "
+			     "nolan\ncpus = 0\n",
+			     "t.conf", &t, &err);
+	ok(r < 0 && err.n == 1 && err.line == 6,
+	   "a bad line holds back the whole-file checks (%d: %s)", err.line, err.msg);
+	img = xasprintf("[lan a]\nsubnet = 10.0.0.0/24\n[lan b]\nsubnet = 10.0.0.0/16\n"
+			"[lan c]\nsubnet = 10.1.0.0/24\naddress = 10.2.0.1\n");
+	r = topo_load_string(img, "t.conf", &t, &err);
+	ok(r < 0 && err.n == 2 && err.list[0].line == 4 && err.list[1].line == 7,
+	   "every lan is checked (%d errors)", err.n);
+}
+
+static void test_suggest(void)
+{
+	static const char *const keys[] = {"image", "memory", "cpus", "nic", "nic_model"};
+
+	is_str(topo_suggest("memroy", keys, 5), "memory", "swapped letters: memroy -> memory");
+	is_str(topo_suggest("memry", keys, 5), "memory", "a letter missing");
+	is_str(topo_suggest("Memory", keys, 5), "memory", "case ignored");
+	is_str(topo_suggest("cpu", keys, 5), "cpus", "short word, one edit");
+	is_str(topo_suggest("nic-model", keys, 5), "nic_model", "'-' for '_'");
+	ok(topo_suggest("mem", keys, 5) == NULL, "three edits away: no suggestion");
+	ok(topo_suggest("xyz", keys, 5) == NULL, "nothing close: no suggestion");
+	ok(topo_suggest("ni", keys, 5) != NULL, "nic from ni");
+	ok(topo_suggest("name", keys, 5) == NULL, "name is not image");
+}
+
+/* The one lab-name rule (topology, up --name, run, reset, snapshot). */
+static void test_lab_name(void)
+{
+	ok(topo_check_lab_name("two-node") == NULL, "two-node is a lab name");
+	ok(topo_check_lab_name("a") == NULL, "a one-letter name");
+	ok(topo_check_lab_name("abcdefghijklmnopqrstuvwxyz012345") == NULL, "32 characters");
+	is_str(topo_check_lab_name("foo-"), "must not end with '-'", "foo- refused: trailing '-'");
+	ok(topo_check_lab_name("") != NULL, "empty refused");
+	ok(topo_check_lab_name("abcdefghijklmnopqrstuvwxyz0123456") != NULL,
+	   "33 characters refused");
+	ok(topo_check_lab_name("1lab") != NULL, "digit first refused");
+	ok(topo_check_lab_name("Lab") != NULL, "upper case refused");
+	ok(topo_check_lab_name("a/b") != NULL, "slash refused");
+	ok(topo_check_lab_name("..") != NULL, "dots refused");
+}
+
 /* The CLI: exit status and messages, when the Makefile gives us $VACMLAB. */
 static void test_cli(void)
 {
@@ -367,7 +484,10 @@ static void test_cli(void)
 	cmd = xasprintf("/tmp/test_topo.%d", (int)getpid());
 	out = read_file(cmd, NULL);
 	unlink(cmd);
-	is_str(out, "tests/topo/invalid/unknown-key.conf:9: unknown key 'memroy' in [node vacm1]\n",
+	is_str(out,
+	       "tests/topo/invalid/unknown-key.conf:9: unknown key 'memroy' in [node vacm1]; did "
+	       "you "
+	       "mean 'memory'?\n",
 	       "check prints FILE:LINE: message");
 	free(out);
 	free(cmd);
@@ -417,6 +537,9 @@ int main(int argc, char **argv)
 	test_impair();
 	test_lines();
 	test_files();
+	test_all_errors();
+	test_suggest();
+	test_lab_name();
 	test_cli();
 	return done_testing();
 }

@@ -1,0 +1,422 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * topo_values.c - the grammars of the structured values of [node] and
+ * [host] keys: nic = LAN [ADDR] [model=M], serial = KIND..., ready = ...,
+ * forward = PROTO [ADDR:]HOSTPORT GUESTPORT, impair = [ethN] SPEC, and
+ * whole numbers in a range; with the lab-wide registries of fixed
+ * addresses and host-side listeners they are checked against. The key
+ * tables that call them are in topo_keys.c.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "lab/lib/rx.h"
+#include "lab/lib/topo_int.h"
+#include "lab/lib/util.h"
+
+static const char *const nic_models[] = {
+	"virtio-net-pci", "e1000", "e1000e", "rtl8139", "i82559er", "vmxnet3",
+};
+
+/* A decimal integer in [min, max], digits only. 0, -1 not a number,
+ * -2 out of range. */
+int topo_parse_int(const char *s, long min, long max, long *out)
+{
+	long v = 0;
+	const char *c;
+
+	if (!*s)
+		return -1;
+	for (c = s; *c; c++) {
+		if (!isdigit((unsigned char)*c))
+			return -1;
+		if (v > 1000000000L)
+			return -2;
+		v = v * 10 + (*c - '0');
+	}
+	if (v < min || v > max)
+		return -2;
+	*out = v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------- keys */
+
+/* A fixed address, unique in the lab; 0 or -1 (error added). */
+static int add_fixed(struct parser *p, struct in_addr a, const char *kind, const char *owner)
+{
+	for (int i = 0; i < p->n_fixed; i++) {
+		if (p->fixed[i].addr.s_addr != a.s_addr)
+			continue;
+		return topo_perr(p, p->line, "address %s is already used by %s %s (line %d)", IP(a),
+				 p->fixed[i].kind, p->fixed[i].owner, p->fixed[i].line);
+	}
+	p->fixed = xrealloc(p->fixed, (p->n_fixed + 1) * sizeof(*p->fixed));
+	p->fixed[p->n_fixed++] = (struct fixed){a, kind, owner, p->line};
+	return 0;
+}
+
+static bool known_model(const char *m)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(nic_models); i++)
+		if (!strcmp(m, nic_models[i]))
+			return true;
+	return false;
+}
+
+int topo_value_model(struct parser *p, const char *m)
+{
+	if (known_model(m))
+		return 0;
+	return topo_perr(
+		p, p->line,
+		"unknown NIC model '%s': use virtio-net-pci, e1000, e1000e, rtl8139, i82559er or "
+		"vmxnet3",
+		m);
+}
+
+/* "LAN [ADDR] [model=MODEL]" (model= on nodes only). */
+void topo_value_nic(struct parser *p, const char *value, struct nic **nics, int *n_nics,
+		    const char *kind, const char *owner)
+{
+	_cleanup_free_ char *buf = xstrdup(value);
+	bool is_node = !strcmp(kind, "node");
+	char *tok[4];
+	int n = str_split(buf, tok, 3);
+	struct nic nic = {0};
+	const char *model = NULL;
+	bool have_addr = false;
+
+	if (*n_nics >= TOPO_MAX_NICS) {
+		topo_perr(p, p->line, "too many NICs in %s: at most %d (eth0..eth%d)", p->label,
+			  TOPO_MAX_NICS, TOPO_MAX_NICS - 1);
+		return;
+	}
+	if (n > 3) {
+		topo_perr(p, p->line, "bad nic '%s': expected %s", value,
+			  is_node ? "LAN [ADDR] [model=MODEL]" : "LAN [ADDR]");
+		return;
+	}
+	for (int i = 1; i < n; i++) {
+		if (!strncmp(tok[i], "model=", 6)) {
+			if (!is_node) {
+				topo_perr(p, p->line, "bad nic '%s': model= applies to nodes only",
+					  value);
+				return;
+			}
+			if (model) {
+				topo_perr(p, p->line, "bad nic '%s': model= given twice", value);
+				return;
+			}
+			model = tok[i] + 6;
+			if (topo_value_model(p, model) < 0)
+				return;
+			continue;
+		}
+		if (have_addr || !parse_ip(tok[i], &nic.addr)) {
+			topo_perr(p, p->line, "bad nic '%s': '%s' is not an IPv4 address%s", value,
+				  tok[i], is_node ? " or model=MODEL" : "");
+			return;
+		}
+		have_addr = true;
+	}
+	if (have_addr && nic.addr.s_addr == 0) {
+		topo_perr(p, p->line, "bad nic '%s': 0.0.0.0 is not a fixed address", value);
+		return;
+	}
+	if (have_addr && add_fixed(p, nic.addr, kind, owner) < 0)
+		return;
+	nic.lan_name = xstrdup(tok[0]);
+	nic.model = model ? xstrdup(model) : NULL;
+	nic.line = p->line;
+	*nics = xrealloc(*nics, (*n_nics + 1) * sizeof(**nics));
+	(*nics)[(*n_nics)++] = nic;
+}
+
+/* A host-side listener, unique in the lab; 0 or -1 (error added). */
+static int add_listener(struct parser *p, enum forward_proto proto, struct in_addr addr, int port,
+			const char *owner, int serial_idx)
+{
+	for (int i = 0; i < p->n_lis; i++) {
+		struct listener *l = &p->lis[i];
+
+		if (l->proto != proto || l->port != port)
+			continue;
+		/* 0.0.0.0 overlaps every address: bind() would fail. */
+		if (l->addr.s_addr != addr.s_addr && l->addr.s_addr != INADDR_ANY &&
+		    addr.s_addr != INADDR_ANY)
+			continue;
+		if (l->serial_idx >= 0)
+			topo_perr(p, p->line,
+				  "%s port %s:%d is already used by serial ttyS%d of node %s (line "
+				  "%d)",
+				  proto == FORWARD_TCP ? "tcp" : "udp", IP(addr), port,
+				  l->serial_idx, l->owner, l->line);
+		else
+			topo_perr(p, p->line,
+				  "%s port %s:%d is already used by a forward of node %s (line %d)",
+				  proto == FORWARD_TCP ? "tcp" : "udp", IP(addr), port, l->owner,
+				  l->line);
+		return -1;
+	}
+	p->lis = xrealloc(p->lis, (p->n_lis + 1) * sizeof(*p->lis));
+	p->lis[p->n_lis++] = (struct listener){proto, addr, port, owner, serial_idx, p->line};
+	return 0;
+}
+
+void topo_value_serial(struct parser *p, struct node *nd, const char *value)
+{
+	_cleanup_free_ char *buf = xstrdup(value);
+	char *tok[TOPO_MAX_SERIAL + 1];
+	int n = str_split(buf, tok, TOPO_MAX_SERIAL);
+
+	if (n > TOPO_MAX_SERIAL) {
+		topo_perr(p, p->line, "too many serial ports: at most %d (ttyS0..ttyS%d)",
+			  TOPO_MAX_SERIAL, TOPO_MAX_SERIAL - 1);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct serial_port *sp = &nd->serial[i];
+		long port;
+
+		sp->tcp_port = 0;
+		sp->line = p->line;
+		if (!strcmp(tok[i], "console"))
+			sp->kind = SERIAL_CONSOLE;
+		else if (!strcmp(tok[i], "loop"))
+			sp->kind = SERIAL_LOOP;
+		else if (!strcmp(tok[i], "ringbuf"))
+			sp->kind = SERIAL_RINGBUF;
+		else if (!strcmp(tok[i], "unix"))
+			sp->kind = SERIAL_UNIX;
+		else if (!strcmp(tok[i], "log"))
+			sp->kind = SERIAL_LOG;
+		else if (!strcmp(tok[i], "none"))
+			sp->kind = SERIAL_NONE;
+		else if (!strncmp(tok[i], "tcp:", 4)) {
+			int r = topo_parse_int(tok[i] + 4, 1, 65535, &port);
+
+			if (r == -2) {
+				topo_perr(p, p->line, "serial port '%s' out of range: 1..65535",
+					  tok[i]);
+				return;
+			}
+			if (r < 0) {
+				topo_perr(p, p->line, "bad serial port '%s': expected tcp:PORT",
+					  tok[i]);
+				return;
+			}
+			sp->kind = SERIAL_TCP;
+			sp->tcp_port = (int)port;
+			if (add_listener(p, FORWARD_TCP, mk_addr(INADDR_LOOPBACK), (int)port,
+					 nd->name, i) < 0)
+				return;
+		} else {
+			topo_perr(p, p->line,
+				  "unknown serial port kind '%s' (ttyS%d): use console, loop, "
+				  "ringbuf, "
+				  "tcp:PORT, unix, log or none",
+				  tok[i], i);
+			return;
+		}
+	}
+	nd->n_serial = n;
+}
+
+/* "[ethN] SPEC" on an impair key. */
+void topo_value_impair(struct parser *p, struct pextra *x, const char *value)
+{
+	const char *spec = value;
+	int eth = -1;
+	struct impair im;
+	char msg[200];
+
+	if (!strncmp(value, "eth", 3) && isdigit((unsigned char)value[3])) {
+		const char *c = value + 3;
+		long v = 0;
+
+		while (isdigit((unsigned char)*c) && v < 1000)
+			v = v * 10 + (*c++ - '0');
+		if (*c && !isspace((unsigned char)*c)) {
+			topo_perr(p, p->line, "bad impair '%s': expected [ethN] SPEC", value);
+			return;
+		}
+		if (v >= TOPO_MAX_NICS) {
+			topo_perr(p, p->line, "impair names eth%ld: NICs are eth0..eth%d", v,
+				  TOPO_MAX_NICS - 1);
+			return;
+		}
+		eth = (int)v;
+		spec = c;
+	}
+	if (impair_parse(spec, &im, msg, sizeof(msg)) < 0) {
+		topo_perr(p, p->line, "%s", msg);
+		return;
+	}
+	x->imp = xrealloc(x->imp, (x->n_imp + 1) * sizeof(*x->imp));
+	x->imp[x->n_imp++] = (struct pimpair){.eth = eth, .im = im, .line = p->line};
+}
+
+/* ready = dhcp | console "REGEX" | console REGEX | tcp PORT | none */
+void topo_value_ready(struct parser *p, struct node *nd, const char *value)
+{
+	const char *arg;
+	struct vl_err e = {0};
+	int r;
+
+	if (!strcmp(value, "dhcp")) {
+		nd->ready.kind = READY_DHCP;
+		return;
+	}
+	if (!strcmp(value, "none")) {
+		nd->ready.kind = READY_NONE;
+		return;
+	}
+	if (!strncmp(value, "tcp", 3) && (!value[3] || isspace((unsigned char)value[3]))) {
+		long port;
+
+		arg = value + 3;
+		while (isspace((unsigned char)*arg))
+			arg++;
+		r = topo_parse_int(arg, 1, 65535, &port);
+		if (r == -2) {
+			topo_perr(p, p->line, "ready tcp port '%s' out of range: 1..65535", arg);
+			return;
+		}
+		if (r < 0) {
+			topo_perr(p, p->line, "bad ready '%s': expected tcp PORT", value);
+			return;
+		}
+		nd->ready.kind = READY_TCP;
+		nd->ready.port = (int)port;
+		return;
+	}
+	if (!strncmp(value, "console", 7) && (!value[7] || isspace((unsigned char)value[7]))) {
+		_cleanup_free_ char *rx = NULL;
+
+		arg = value + 7;
+		while (isspace((unsigned char)*arg))
+			arg++;
+		if (*arg == '"') {
+			/* Quoted: \" is a quote, everything else is kept as is. */
+			size_t n = strlen(arg), o = 0;
+			const char *c;
+
+			rx = xmalloc(n + 1);
+			for (c = arg + 1; *c && *c != '"'; c++) {
+				if (c[0] == '\\' && c[1] == '"')
+					c++;
+				rx[o++] = *c;
+			}
+			rx[o] = '\0';
+			if (*c != '"') {
+				topo_perr(p, p->line, "bad ready '%s': unterminated quote", value);
+				return;
+			}
+			if (c[1]) {
+				topo_perr(p, p->line,
+					  "bad ready '%s': text after the closing quote", value);
+				return;
+			}
+		} else {
+			rx = xstrdup(arg);
+		}
+		if (!*rx) {
+			topo_perr(p, p->line, "bad ready '%s': expected console \"REGEX\"", value);
+			return;
+		}
+		if (rx_compile(NULL, rx, "ready regex", &e) < 0) {
+			topo_perr(p, p->line, "%s", e.msg);
+			return;
+		}
+		free(nd->ready.regex);
+		nd->ready.kind = READY_CONSOLE;
+		nd->ready.regex = rx;
+		rx = NULL;
+		return;
+	}
+	topo_perr(p, p->line, "bad ready '%s': expected dhcp, console \"REGEX\", tcp PORT or none",
+		  value);
+}
+
+/* forward = tcp|udp [ADDR:]HOSTPORT GUESTPORT */
+void topo_value_forward(struct parser *p, struct node *nd, const char *value)
+{
+	_cleanup_free_ char *buf = xstrdup(value);
+	char *tok[4], *colon, *hp;
+	int n = str_split(buf, tok, 3);
+	struct forward f = {0};
+	struct in_addr a = {.s_addr = htonl(INADDR_LOOPBACK)};
+	long port;
+	int r;
+
+	if (n != 3) {
+		topo_perr(p, p->line,
+			  "bad forward '%s': expected tcp|udp [ADDR:]HOSTPORT GUESTPORT", value);
+		return;
+	}
+	if (!strcmp(tok[0], "tcp"))
+		f.proto = FORWARD_TCP;
+	else if (!strcmp(tok[0], "udp"))
+		f.proto = FORWARD_UDP;
+	else {
+		topo_perr(p, p->line, "bad forward protocol '%s': expected tcp or udp", tok[0]);
+		return;
+	}
+	hp = tok[1];
+	colon = strrchr(tok[1], ':');
+	if (colon) {
+		*colon = '\0';
+		hp = colon + 1;
+		if (!parse_ip(tok[1], &a)) {
+			topo_perr(p, p->line, "bad forward address '%s': expected an IPv4 address",
+				  tok[1]);
+			return;
+		}
+	}
+	r = topo_parse_int(hp, 1, 65535, &port);
+	if (r < 0) {
+		topo_perr(p, p->line,
+			  r == -2 ? "forward host port '%s' out of range: 1..65535"
+				  : "bad forward host port '%s': expected a number",
+			  hp);
+		return;
+	}
+	f.host_port = (int)port;
+	r = topo_parse_int(tok[2], 1, 65535, &port);
+	if (r < 0) {
+		topo_perr(p, p->line,
+			  r == -2 ? "forward guest port '%s' out of range: 1..65535"
+				  : "bad forward guest port '%s': expected a number",
+			  tok[2]);
+		return;
+	}
+	f.guest_port = (int)port;
+	if (nd->n_forwards >= TOPO_MAX_FORWARDS) {
+		topo_perr(p, p->line, "too many forwards in %s: at most %d", p->label,
+			  TOPO_MAX_FORWARDS);
+		return;
+	}
+	if (add_listener(p, f.proto, a, f.host_port, nd->name, -1) < 0)
+		return;
+	f.host_addr = xstrdup(IP(a));
+	f.line = p->line;
+	nd->forwards = xrealloc(nd->forwards, (nd->n_forwards + 1) * sizeof(*nd->forwards));
+	nd->forwards[nd->n_forwards++] = f;
+}
+
+void topo_value_int(struct parser *p, const char *key, const char *value, long min, long max,
+		    const char *unit, int *out)
+{
+	long v;
+	int r = topo_parse_int(value, min, max, &v);
+
+	if (r == -1)
+		topo_perr(p, p->line, "bad %s '%s': expected a whole number%s%s", key, value,
+			  *unit ? " of " : "", unit);
+	else if (r == -2)
+		topo_perr(p, p->line, "%s '%s' out of range: %ld..%ld%s%s", key, value, min, max,
+			  *unit ? " " : "", unit);
+	else
+		*out = (int)v;
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sv_child.c - the lab's children other than QEMU: its one dnsmasq for
+ * every LAN (generated config, fixed MAC -> address, lab DNS names), the commands of
+ * test-service hosts, their exits, and stopping them all on the way down.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab/lib/dnsmasq.h"
+#include "lab/lib/qemu.h"
+#include "lab/lib/match.h"
+#include "lab/lib/spawn.h"
+#include "lab/lib/util.h"
+#include "lab/sv/sv.h"
+/*
+ * A host's command may fork (sh -c "a; b" does), and PDEATHSIG reaches
+ * only our direct child. So the command runs as the init of a PID
+ * namespace of its own, under `unshare --pid --fork --kill-child`: when
+ * unshare dies (SIGKILL at `down`, or PDEATHSIG when the supervisor is
+ * killed; it ignores SIGTERM while it waits) its child, the namespace's
+ * init, gets SIGKILL, and the kernel then kills every process of that
+ * namespace. Nothing a host started can outlive the lab.
+ */
+int sv_host_start(struct sv *sv, struct sv_host *h)
+{
+	char err[512], path[64], name[64];
+	_cleanup_free_ char *unshare = find_program("unshare");
+	char *argv[] = {
+		unshare,	   (char *)"--pid", (char *)"--fork", (char *)"--kill-child",
+		(char *)"/bin/sh", (char *)"-c",    h->cfg->command,  NULL};
+	int logfd, nsfd;
+
+	if (!h->cfg->command)
+		return 0;
+	if (!unshare) {
+		sv_fail(sv, EXIT_ENV, "host %s: unshare(1) not found: install util-linux",
+			h->cfg->name);
+		return -1;
+	}
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)h->holder);
+	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	if (nsfd < 0) {
+		sv_fail(sv, EXIT_ENV, "host %s: opening %s: %s", h->cfg->name, path,
+			strerror(errno));
+		return -1;
+	}
+	logfd = open(h->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	snprintf(name, sizeof(name), "command of host %s", h->cfg->name);
+	/* unshare is our direct child (so PDEATHSIG ties it to us) and joins
+	 * the host's network namespace between fork and exec. */
+	struct spawn_opts o = {
+		.name = name,
+		.path = unshare,
+		.argv = argv,
+		.stdin_fd = -1,
+		.stdout_fd = logfd,
+		.stderr_fd = logfd,
+		.pdeathsig = SIGKILL, /* unshare ignores SIGTERM while it waits */
+		.cwd = sv->statedir,
+		.netns_fd = nsfd,
+	};
+	h->cmd_pid = spawn(&o, &h->cmd_pidfd, err, sizeof(err));
+	close(nsfd);
+	if (logfd >= 0)
+		close(logfd);
+	if (h->cmd_pid < 0) {
+		sv_fail(sv, EXIT_CHILD, "%s", err);
+		return -1;
+	}
+	loop_watch(&sv->loop, h->cmd_pidfd, EPOLLIN, EV_HOST_PIDFD, h);
+	return 0;
+}
+
+int sv_dns_start(struct sv *sv)
+{
+	struct sv_dns *d = &sv->dns;
+	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log};
+	_cleanup_free_ char *conf = dnsmasq_config(sv->t, &p);
+	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
+	char err[512];
+	int r = write_file(d->conf, conf);
+	struct spawn_opts o = {
+		.name = "dnsmasq",
+		.path = sv->dnsmasq,
+		.argv = argv,
+		.stdin_fd = -1,
+		.stdout_fd = 2,
+		.stderr_fd = 2,
+		.pdeathsig = SIGTERM,
+		.cwd = "/",
+	};
+
+	if (r) {
+		sv_fail(sv, EXIT_ENV, "writing %s: %s", d->conf, strerror(-r));
+		strv_free(argv);
+		return -1;
+	}
+	d->pid = spawn(&o, &d->pidfd, err, sizeof(err));
+	strv_free(argv);
+	if (d->pid < 0) {
+		sv_fail(sv, EXIT_CHILD, "%s", err);
+		return -1;
+	}
+	loop_watch(&sv->loop, d->pidfd, EPOLLIN, EV_DNS_PIDFD, NULL);
+	return 0;
+}
+
+void sv_dns_exited(struct sv *sv)
+{
+	struct sv_dns *d = &sv->dns;
+	int st = 0;
+	char how[128];
+
+	waitpid(d->pid, &st, WNOHANG);
+	loop_unwatch(&sv->loop, d->pidfd);
+	close(d->pidfd);
+	d->pidfd = -1;
+	d->pid = 0;
+	sv_describe_status(st, how, sizeof(how));
+	if (sv->phase < PH_POWERDOWN) {
+		_cleanup_free_ char *tail = tail_file(d->log, 10);
+
+		sv_event(sv, "W dnsmasq %s", how);
+		if (sv->phase == PH_STARTING)
+			sv_fail(sv, EXIT_CHILD, "dnsmasq %s\n--- %s ---\n%s", how, d->log,
+				tail ? tail : "");
+	}
+}
+
+void sv_host_exited(struct sv *sv, struct sv_host *h)
+{
+	char how[128];
+
+	waitpid(h->cmd_pid, &h->cmd_status, WNOHANG);
+	loop_unwatch(&sv->loop, h->cmd_pidfd);
+	close(h->cmd_pidfd);
+	h->cmd_pidfd = -1;
+	h->cmd_exited = true;
+	sv_describe_status(h->cmd_status, how, sizeof(how));
+	if (sv->phase < PH_POWERDOWN)
+		sv_event(sv, "W host %s: command %s", h->cfg->name, how);
+}
+
+/* Reap anything else (intermediate children, re-parented host commands). */
+void sv_reap_strays(void)
+{
+	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
+		;
+}
+
+/* Stop the rest: dnsmasq, host commands, holders. Bounded. */
+void sv_stop_others(struct sv *sv)
+{
+	long long deadline = now_ms() + 3000;
+
+	struct sv_dns *d = &sv->dns;
+
+	if (d->pidfd >= 0)
+		pidfd_kill(d->pidfd, SIGTERM);
+	while (d->pid > 0 && now_ms() < deadline) {
+		if (waitpid(d->pid, NULL, WNOHANG) == d->pid)
+			break;
+		usleep(10000);
+	}
+	if (d->pid > 0 && waitpid(d->pid, NULL, WNOHANG) == 0) {
+		pidfd_kill(d->pidfd, SIGKILL);
+		waitpid(d->pid, NULL, 0);
+	}
+	for (int i = 0; i < sv->t->n_hosts; i++) {
+		struct sv_host *h = &sv->hosts[i];
+
+		/* unshare ignores SIGTERM; SIGKILL takes the command's whole
+		 * PID namespace down (see start_host_command()). */
+		if (h->cmd_pidfd >= 0) {
+			pidfd_kill(h->cmd_pidfd, SIGKILL);
+			waitpid(h->cmd_pid, NULL, 0);
+		}
+		if (h->holder_pidfd >= 0)
+			pidfd_kill(h->holder_pidfd, SIGKILL);
+	}
+	sv_reap_strays();
+}

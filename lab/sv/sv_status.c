@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * sv_status.c - the status JSON, the answer to the control method
+ * "status" and the source of `vacmlab status`, `up`'s table, `run`'s
+ * artifacts and every client lookup. Its schema is written down once, in
+ * docs/control.md; the CLI reads it through the typed accessors of
+ * lab/cli/client_status.c.
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "lab/lib/dnsmasq.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/util.h"
+#include "lab/sv/sv.h"
+/* A JSON string of malloc'd @s, which it frees. */
+static json_t *jstr_take(char *s)
+{
+	json_t *j = json_string(s);
+
+	free(s);
+	return j;
+}
+
+static const char *ip(struct in_addr a, char *buf)
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap)
+{
+	json_t *arr = json_array();
+	char a[INET_ADDRSTRLEN], mac[18];
+
+	for (int i = 0; i < n; i++) {
+		struct nic *nic = &nics[i];
+		struct sv_lan *l = &sv->lans[nic->lan - sv->t->lans];
+		struct in_addr lease = {0};
+		bool leased = lease_lookup(l->leases, nic->mac, &lease, NULL, 0);
+		json_t *o;
+
+		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nic->mac[0],
+			 nic->mac[1], nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
+		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "ifname", nic->ifname, "guest_ifname",
+			      "", "lan", nic->lan->name, "mac", mac, "kind", tap ? "tap" : "veth",
+			      "lease", leased);
+		json_object_set_new(o, "guest_ifname", json_sprintf("eth%d", i));
+		if (nic->addr.s_addr)
+			json_object_set_new(o, "address", json_string(ip(nic->addr, a)));
+		else if (leased)
+			json_object_set_new(o, "address", json_string(ip(lease, a)));
+		else
+			json_object_set_new(o, "address", json_null());
+		json_object_set_new(o, "fixed", json_boolean(nic->addr.s_addr != 0));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static json_t *ports_json(struct sv *sv, struct sv_node *n)
+{
+	json_t *arr = json_array();
+
+	for (int i = 0; i < n->cfg->n_serial; i++) {
+		const struct serial_port *sp = &n->cfg->serial[i];
+		json_t *o = json_pack("{s:s,s:s}", "port", "", "kind", serial_kind_name(sp->kind));
+
+		json_object_set_new(o, "port", json_sprintf("ttyS%d", i));
+		json_object_set_new(o, "index", json_integer(i));
+		switch (sp->kind) {
+		case SERIAL_CONSOLE:
+			json_object_set_new(o, "socket",
+					    jstr_take(port_sock_path(n->dir, i, false)));
+			json_object_set_new(o, "socket_ro",
+					    jstr_take(port_sock_path(n->dir, i, true)));
+			json_object_set_new(
+				o, "log",
+				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
+			json_object_set_new(o, "clients", json_integer(0));
+			{
+				int c = 0;
+
+				for (struct sv_client *cl = n->ports[i].clients; cl; cl = cl->next)
+					c++;
+				json_object_set_new(o, "clients", json_integer(c));
+			}
+			json_object_set_new(o, "bytes",
+					    json_integer((json_int_t)n->ports[i].bytes_out));
+			break;
+		case SERIAL_TCP:
+			json_object_set_new(o, "tcp", json_sprintf("127.0.0.1:%d", sp->tcp_port));
+			break;
+		case SERIAL_UNIX:
+			json_object_set_new(o, "socket",
+					    jstr_take(port_sock_path(n->dir, i, false)));
+			break;
+		case SERIAL_LOG:
+			json_object_set_new(
+				o, "log",
+				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
+			break;
+		case SERIAL_LOOP:
+		case SERIAL_RINGBUF:
+		case SERIAL_NONE: break;
+		}
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+json_t *sv_status_json(struct sv *sv)
+{
+	json_t *root = json_object(), *lans = json_array(), *nodes = json_array(),
+	       *hosts = json_array();
+	long long now = now_ms();
+	char a[INET_ADDRSTRLEN];
+
+	json_object_set_new(root, "lab", json_string(sv->t->name));
+	json_object_set_new(root, "domain", json_string(sv->t->domain));
+	json_object_set_new(root, "topology", json_string(sv->topo_path));
+	json_object_set_new(root, "supervisor_pid", json_integer(getpid()));
+	json_object_set_new(root, "rundir", json_string(sv->rundir));
+	json_object_set_new(root, "statedir", json_string(sv->statedir));
+	json_object_set_new(root, "logdir", json_string(sv->logdir));
+	json_object_set_new(root, "uptime_s", json_real((double)(now - sv->t0) / 1000.0));
+	json_object_set_new(root, "no_boot", json_boolean(sv->no_boot));
+	json_object_set_new(root, "accel", json_string(sv->kvm ? "kvm" : "tcg"));
+	json_object_set_new(root, "state",
+			    json_string(sv->phase == PH_STARTING  ? "starting"
+					: sv->phase == PH_RUNNING ? "running"
+								  : "stopping"));
+	for (int i = 0; i < sv->t->n_lans; i++) {
+		struct sv_lan *l = &sv->lans[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(l->cfg->name));
+		json_object_set_new(o, "bridge", json_string(l->cfg->name));
+		json_object_set_new(o, "subnet",
+				    json_sprintf("%s/%d", ip(l->cfg->net, a), l->cfg->prefix));
+		json_object_set_new(o, "address", json_string(ip(l->cfg->addr, a)));
+		json_object_set_new(o, "dnsmasq_pid",
+				    sv->dns.pid > 0 ? json_integer(sv->dns.pid) : json_null());
+		json_object_set_new(o, "leases", json_string(l->leases));
+		json_object_set_new(o, "uplink",
+				    l->cfg->uplink ? json_string(l->cfg->uplink) : json_null());
+		json_object_set_new(o, "log", json_string(l->log));
+		json_array_append_new(lans, o);
+	}
+	for (int i = 0; i < sv->t->n_nodes; i++) {
+		struct sv_node *n = &sv->nodes[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(n->cfg->name));
+		json_object_set_new(o, "state", json_string(node_state_name(n->state)));
+		json_object_set_new(o, "pid", n->pidfd >= 0 ? json_integer(n->pid) : json_null());
+		json_object_set_new(o, "dns", json_sprintf("%s.%s", n->cfg->name, sv->t->domain));
+		json_object_set_new(o, "image", json_string(n->cfg->image));
+		json_object_set_new(o, "disk", json_string(n->disk));
+		json_object_set_new(o, "qmp", json_string(n->qmp_path));
+		json_object_set_new(o, "console",
+				    n->cfg->n_serial && n->cfg->serial[0].kind == SERIAL_CONSOLE
+					    ? jstr_take(port_sock_path(n->dir, 0, false))
+					    : json_null());
+		json_object_set_new(o, "qemu_log", json_string(n->qemu_log));
+		if (n->t_start)
+			json_object_set_new(
+				o, "uptime_s",
+				json_real((double)((n->state == NODE_EXITED ? n->t_exit : now) -
+						   n->t_start) /
+					  1000.0));
+		if (n->t_ready)
+			json_object_set_new(o, "boot_s",
+					    json_real((double)(n->t_ready - n->t_start) / 1000.0));
+		if (n->state == NODE_EXITED) {
+			if (WIFEXITED(n->status))
+				json_object_set_new(o, "exit_status",
+						    json_integer(WEXITSTATUS(n->status)));
+			else if (WIFSIGNALED(n->status))
+				json_object_set_new(o, "exit_signal",
+						    json_integer(WTERMSIG(n->status)));
+		}
+		json_object_set_new(o, "runstate",
+				    n->runstate[0] ? json_string(n->runstate) : json_null());
+		json_object_set_new(o, "vm_event",
+				    n->vm_event[0] ? json_string(n->vm_event) : json_null());
+		json_object_set_new(o, "nics", nics_json(sv, n->cfg->nics, n->cfg->n_nics, true));
+		json_object_set_new(o, "ports", ports_json(sv, n));
+		json_object_set_new(o, "forwards", sv_fwd_json(sv, n));
+		json_array_append_new(nodes, o);
+	}
+	for (int i = 0; i < sv->t->n_hosts; i++) {
+		struct sv_host *h = &sv->hosts[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "name", json_string(h->cfg->name));
+		json_object_set_new(o, "dns", json_sprintf("%s.%s", h->cfg->name, sv->t->domain));
+		json_object_set_new(o, "holder_pid", json_integer(h->holder));
+		json_object_set_new(o, "command",
+				    h->cfg->command ? json_string(h->cfg->command) : json_null());
+		json_object_set_new(o, "state",
+				    json_string(!h->cfg->command ? "ready"
+						: h->cmd_exited	 ? "exited"
+								 : "running"));
+		json_object_set_new(o, "pid",
+				    h->cmd_pidfd >= 0 ? json_integer(h->cmd_pid) : json_null());
+		json_object_set_new(o, "log", json_string(h->log));
+		json_object_set_new(o, "nics", nics_json(sv, h->cfg->nics, h->cfg->n_nics, false));
+		json_array_append_new(hosts, o);
+	}
+	json_object_set_new(root, "lans", lans);
+	json_object_set_new(root, "nodes", nodes);
+	json_object_set_new(root, "hosts", hosts);
+	return root;
+}
