@@ -150,6 +150,14 @@ json_t *ctl_status(const char *lab, char *err, size_t errlen)
 	return st;
 }
 
+int ctl_error_code(json_t *rep)
+{
+	json_t *c = json_object_get(rep, "code");
+	int v = json_is_integer(c) ? (int)json_integer_value(c) : 0;
+
+	return v > 0 && v < 126 ? v : EXIT_CHILD;
+}
+
 int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
 	    int timeout_ms, char *err, size_t errlen)
 {

@@ -47,6 +47,8 @@ static const struct verb verbs[] = {
 	{"attach", cmd_attach,
 	 "attach LAB LAN (--bridge BR | --address CIDR)  via sudo vacmlab-attach"},
 	{"doctor", cmd_doctor, "doctor [--json]              check this machine can run labs"},
+	{"node", cmd_node, "node stop|start|restart|reset|kill LAB NODE  one node's lifecycle"},
+	{"host", cmd_host, "host restart LAB HOST         restart a test-service host's command"},
 	{"graph", cmd_graph, "graph [--format dot|mermaid] TOPO|LAB  draw LANs, nodes, hosts"},
 	{"inventory", cmd_inventory,
 	 "inventory [--format ansible|ssh-config|json] LAB  node addresses for tools"},

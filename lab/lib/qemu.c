@@ -166,6 +166,12 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 		add2(&s, "-cpu", xstrdup(n->cpu));
 	add(&s, xstrdup("-nodefaults"));
 	add2(&s, "-display", xstrdup("none"));
+	/* A guest kernel with a pvpanic driver reports its panic (QMP
+	 * GUEST_PANICKED); QEMU then keeps the VM paused instead of exiting,
+	 * so the supervisor names the panic (sv_node.c) and the console
+	 * keeps the kernel's last words. */
+	add2(&s, "-device", xstrdup("pvpanic"));
+	add2(&s, "-action", xstrdup("panic=pause"));
 	add2(&s, "-m", xasprintf("%d", n->memory_mb));
 	add2(&s, "-smp", xasprintf("%d", n->cpus));
 	add_disk(&s, l);

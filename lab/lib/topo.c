@@ -36,6 +36,10 @@ void topo_free(struct topo *t)
 		free(nd->config_seed);
 		free(nd->nvlog_seed);
 		qemu_args_free(nd->qemu_args);
+		for (int j = 0; j < nd->n_after; j++)
+			free(nd->after[j]);
+		free(nd->after);
+		free(nd->after_idx);
 		free_nics(nd->nics, nd->n_nics);
 		free(nd->ready.regex);
 		for (int j = 0; j < nd->n_forwards; j++)

@@ -112,6 +112,11 @@ struct node {
 	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
 	char *config_seed;	   /* config = PATH: sda3 on first boot; absolute, or NULL */
 	char *nvlog_seed;	   /* nvlog = PATH: sda4 on first boot */
+	int retries;		   /* restarts of a node that fails to become ready, default 0 */
+	char **after;		   /* start once these nodes are ready (names) */
+	int *after_idx;		   /* ... as indices into topo.nodes (after validation) */
+	int n_after;
+	int after_line;
 	int line;
 };
 
@@ -142,8 +147,10 @@ struct topo {
 	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
 	bool accel_set;
 	int accel_line;
+	int boot_parallel; /* [lab] boot_parallel; 0: the default (see up) */
 };
 
+#define TOPO_MAX_AFTER 16  /* nodes one node may wait for */
 #define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
 #define TOPO_MSG_MAX 512
 

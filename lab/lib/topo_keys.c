@@ -114,6 +114,11 @@ static void lab_accel(struct parser *p, const char *value)
 	p->t->accel_line = p->line;
 }
 
+static void lab_boot_parallel(struct parser *p, const char *value)
+{
+	topo_value_int(p, "boot_parallel", value, 1, 1024, "nodes", &p->t->boot_parallel);
+}
+
 /* [lan NAME] */
 
 static void lan_subnet(struct parser *p, const char *value)
@@ -331,6 +336,44 @@ static void node_nvlog(struct parser *p, const char *value)
 	key_seed(p, "nvlog", value, &cur_node(p)->nvlog_seed);
 }
 
+static void node_retries(struct parser *p, const char *value)
+{
+	topo_value_int(p, "retries", value, 0, 10, "restarts", &cur_node(p)->retries);
+}
+
+/* after = NODE...: names only here; topo_check.c resolves them and refuses
+ * unknown nodes and cycles. */
+static void node_after(struct parser *p, const char *value)
+{
+	struct node *nd = cur_node(p);
+	_cleanup_free_ char *copy = xstrdup(value);
+	char *tok[TOPO_MAX_AFTER + 1];
+	int n = str_split(copy, tok, TOPO_MAX_AFTER + 1);
+
+	if (n < 1) {
+		topo_perr(p, p->line, "after needs one or more node names");
+		return;
+	}
+	if (n > TOPO_MAX_AFTER) {
+		topo_perr(p, p->line, "after: at most %d nodes", TOPO_MAX_AFTER);
+		return;
+	}
+	for (int i = 0; i < nd->n_after; i++)
+		free(nd->after[i]);
+	free(nd->after);
+	nd->after = xcalloc((size_t)n, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++)
+			if (!strcmp(tok[i], tok[j])) {
+				topo_perr(p, p->line, "after names node '%s' twice", tok[i]);
+				break;
+			}
+		nd->after[i] = xstrdup(tok[i]);
+	}
+	nd->n_after = n;
+	nd->after_line = p->line;
+}
+
 /* [host NAME] */
 
 static void host_nic(struct parser *p, const char *value)
@@ -373,6 +416,7 @@ static const struct keydef lab_keys[LABK_N] = {
 	[LABK_DISK] = {"disk", false, lab_disk},
 	[LABK_CPU] = {"cpu", false, lab_cpu},
 	[LABK_ACCEL] = {"accel", false, lab_accel},
+	[LABK_BOOT_PARALLEL] = {"boot_parallel", false, lab_boot_parallel},
 };
 static const struct keydef lan_keys[LANK_N] = {
 	[LANK_SUBNET] = {"subnet", false, lan_subnet},
@@ -397,6 +441,8 @@ static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_QEMU_ARGS] = {"qemu_args", false, node_qemu_args},
 	[NODEK_CONFIG] = {"config", false, node_config},
 	[NODEK_NVLOG] = {"nvlog", false, node_nvlog},
+	[NODEK_RETRIES] = {"retries", false, node_retries},
+	[NODEK_AFTER] = {"after", false, node_after},
 };
 static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_NIC] = {"nic", true, host_nic},

@@ -22,6 +22,7 @@ struct sv_launch {
 	bool no_boot, foreground;
 	struct accel_choice accel; /* asked, decided and why (client_up.c) */
 	bool kvm;		   /* boot under KVM: accel.kvm */
+	int boot_parallel;	   /* nodes booting at once; 0: CPUs under TCG, 4x KVM */
 	const char *loadvm;	   /* start every node from this snapshot */
 	int lock_fd;		   /* the lab's lock, held for the supervisor's life */
 	int sync_fd;		   /* progress lines and the outcome, to `up` */

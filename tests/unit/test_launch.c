@@ -118,7 +118,7 @@ static void test_machines(struct qemu_launch *l)
 		d1 = cases[i].dev1 ? arg_at(v, "-device", cases[i].dev1) : 0;
 		d2 = cases[i].dev2 ? arg_at(v, "-device", cases[i].dev2) : d1 + 1;
 		ok(d1 >= 0 && d2 > d1 &&
-			   count_opt(v, "-device") == 1 + !!cases[i].dev1 + !!cases[i].dev2,
+			   count_opt(v, "-device") == 2 + !!cases[i].dev1 + !!cases[i].dev2,
 		   "%s: disk devices %s %s", one_line(cases[i].keys),
 		   cases[i].dev1 ? cases[i].dev1 : "(none)", cases[i].dev2 ? cases[i].dev2 : "");
 		strv_free(v);
@@ -214,7 +214,9 @@ int main(void)
 	ok(has_arg(v, "-drive",
 		   "file=/s/n1.qcow2,format=qcow2,if=ide,index=0,media=disk,node-name=" DISK_NODE),
 	   "pc: the overlay where -hda puts it (PIIX IDE), format given explicitly");
-	is_int(count_opt(v, "-device"), 3, "pc + ide: no disk controller device added");
+	is_int(count_opt(v, "-device"), 4, "pc + ide: no disk controller device added");
+	ok(has_arg(v, "-device", "pvpanic") && has_arg(v, "-action", "panic=pause"),
+	   "a pvpanic device, and QEMU keeps a panicked guest paused");
 	ok(has_arg(v, "-qmp", "unix:/r/n1/qmp.sock,server=on,wait=off"), "QMP socket");
 	ok(has_arg(v, "-netdev", "tap,id=n0,fd=10") && has_arg(v, "-netdev", "tap,id=n1,fd=11"),
 	   "taps passed as fds");
@@ -249,7 +251,7 @@ int main(void)
 	   "-accel kvm only when KVM was decided (the supervisor restarts under TCG)");
 	ok(has_arg(v, "-loadvm", "base"), "--snapshot becomes -loadvm");
 	ok(has_arg(v, "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:00") ||
-		   count_opt(v, "-device") == 1,
+		   count_opt(v, "-device") == 2,
 	   "default NIC model is virtio-net-pci");
 	is_int(count_opt(v, "-serial"), 1, "default: one serial port");
 	strv_free(v);
