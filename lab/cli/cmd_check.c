@@ -152,6 +152,10 @@ static void print_text(const struct topo *t)
 
 			printf("  qemu    %s\n", qa);
 		}
+		if (nd->config_seed)
+			printf("  config  %s (sda3 on first boot)\n", nd->config_seed);
+		if (nd->nvlog_seed)
+			printf("  nvlog   %s (sda4 on first boot)\n", nd->nvlog_seed);
 		{
 			char rd[512];
 
@@ -236,6 +240,11 @@ static void print_json(const struct topo *t)
 		json_t *ser = json_array(), *fw = json_array(), *ready;
 		json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", nd->name, "image", nd->image,
 				      "memory_mb", nd->memory_mb, "cpus", nd->cpus);
+
+		if (nd->config_seed)
+			json_object_set_new(o, "config", json_string(nd->config_seed));
+		if (nd->nvlog_seed)
+			json_object_set_new(o, "nvlog", json_string(nd->nvlog_seed));
 
 		json_object_set_new(o, "machine", json_string(machine_name(nd->machine)));
 		json_object_set_new(o, "disk", json_string(disk_bus_name(nd->disk)));

@@ -33,6 +33,8 @@ void topo_free(struct topo *t)
 		free(nd->image);
 		free(nd->nic_model);
 		free(nd->cpu);
+		free(nd->config_seed);
+		free(nd->nvlog_seed);
 		qemu_args_free(nd->qemu_args);
 		for (int j = 0; j < nd->n_after; j++)
 			free(nd->after[j]);

@@ -113,6 +113,8 @@ struct node {
 	enum disk_bus disk;	   /* resolved: never DISK_AUTO after topo_load */
 	char *cpu;		   /* QEMU -cpu, or NULL for QEMU's default */
 	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
+	char *config_seed;	   /* config = PATH: sda3 on first boot; absolute, or NULL */
+	char *nvlog_seed;	   /* nvlog = PATH: sda4 on first boot */
 	int retries;		   /* restarts of a node that fails to become ready, default 0 */
 	char **after;		   /* start once these nodes are ready (names) */
 	int *after_idx;		   /* ... as indices into topo.nodes (after validation) */

@@ -7,6 +7,8 @@
  * earlier lines, and records an error for its line; topo_check.c does what
  * needs the whole file.
  */
+#include <errno.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "lab/lib/topo_int.h"
@@ -309,6 +311,31 @@ static void node_qemu_args(struct parser *p, const char *value)
 	nd->qemu_args = v;
 }
 
+/* config = PATH / nvlog = PATH: what sda3 / sda4 hold on a node's first
+ * boot (lab/lib/part.c), a directory or a tar, relative to this file. */
+static void key_seed(struct parser *p, const char *key, const char *value, char **out)
+{
+	struct stat st;
+
+	free(*out);
+	*out = topo_join_path(p->t->dir, value);
+	if (stat(*out, &st) < 0)
+		topo_perr(p, p->line, "%s '%s': %s (resolved to %s)", key, value, strerror(errno),
+			  *out);
+	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		topo_perr(p, p->line, "%s '%s' is neither a directory nor a tar file", key, value);
+}
+
+static void node_config(struct parser *p, const char *value)
+{
+	key_seed(p, "config", value, &cur_node(p)->config_seed);
+}
+
+static void node_nvlog(struct parser *p, const char *value)
+{
+	key_seed(p, "nvlog", value, &cur_node(p)->nvlog_seed);
+}
+
 static void node_retries(struct parser *p, const char *value)
 {
 	topo_value_int(p, "retries", value, 0, 10, "restarts", &cur_node(p)->retries);
@@ -412,6 +439,8 @@ static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_DISK] = {"disk", false, node_disk},
 	[NODEK_CPU] = {"cpu", false, node_cpu},
 	[NODEK_QEMU_ARGS] = {"qemu_args", false, node_qemu_args},
+	[NODEK_CONFIG] = {"config", false, node_config},
+	[NODEK_NVLOG] = {"nvlog", false, node_nvlog},
 	[NODEK_RETRIES] = {"retries", false, node_retries},
 	[NODEK_AFTER] = {"after", false, node_after},
 };
