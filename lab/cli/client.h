@@ -56,6 +56,7 @@ struct up_opts {
 	bool any_image; /* boot images that are not VACM-shaped */
 	const char *snapshot;
 	const char *state_dir;
+	const char *machine; /* --machine: this machine's part of the lab */
 	/* out */
 	const char *lab;
 	pid_t supervisor;

@@ -48,7 +48,9 @@ static void up_usage(FILE *f)
 		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
-		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n");
+		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n"
+		"  --machine NAME     bring up only the part of the lab on [machine NAME]\n"
+		"                     (a lab spread over machines: docs/multi-machine.md)\n");
 }
 
 int cmd_up(int argc, char **argv)
@@ -58,6 +60,7 @@ int cmd_up(int argc, char **argv)
 		{"fresh", no_argument, NULL, 'F'},	 {"snapshot", required_argument, NULL, 's'},
 		{"state", required_argument, NULL, 'S'}, {"name", required_argument, NULL, 'N'},
 		{"json", no_argument, NULL, 'j'},	 {"any-image", no_argument, NULL, 'A'},
+		{"machine", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},	 {0},
 	};
 	struct up_opts o = {0};
@@ -73,6 +76,7 @@ int cmd_up(int argc, char **argv)
 		case 'N': o.name = optarg; break;
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
+		case 'M': o.machine = optarg; break;
 		case 'h': up_usage(stdout); return EXIT_OK;
 		default: up_usage(stderr); return EXIT_CONFIG;
 		}

@@ -57,6 +57,16 @@ struct ready {
 	int timeout_s; /* bounded wait, default 120 */
 };
 
+/* A machine of a lab larger than one ([machine NAME]); see docs/multi-machine.md. */
+struct machine {
+	char *name;
+	struct in_addr addr; /* underlay address: peers send VXLAN here */
+	int port;	     /* VXLAN UDP port, default TOPO_VXLAN_PORT */
+	int line;
+};
+
+#define TOPO_VXLAN_PORT 4789
+
 struct lan {
 	char *name;			 /* also the bridge's interface name in the lab */
 	struct in_addr net;		 /* network address */
@@ -64,6 +74,11 @@ struct lan {
 	struct in_addr addr;		 /* lab side of the bridge: gateway, DHCP, DNS */
 	struct in_addr dhcp_lo, dhcp_hi; /* dynamic range; 0.0.0.0 if none */
 	char *uplink;			 /* NULL or "pasta" */
+	/* Machines (only with [machine] sections; else all 0/NULL). */
+	char *machine_name;		 /* [lan] machine =, as written */
+	struct machine *home;		 /* runs the LAN's DHCP; resolved */
+	uint32_t vni;			 /* [lan] vni =, else derived */
+	uint32_t machines;		 /* bit i: t->machines[i] has a member */
 	int line;
 };
 
@@ -104,6 +119,8 @@ struct node {
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
+	char *machine_name;	  /* as written */
+	struct machine *machine;  /* resolved; NULL without [machine] sections */
 	int line;
 };
 
@@ -113,6 +130,8 @@ struct host {
 	struct nic *nics;
 	int n_nics;
 	char *command; /* run with /bin/sh -c */
+	char *machine_name;
+	struct machine *machine;
 	int line;
 };
 
@@ -127,7 +146,19 @@ struct topo {
 	int n_nodes;
 	struct host *hosts;
 	int n_hosts;
+	struct machine *machines; /* at most TOPO_MACHINES_MAX */
+	int n_machines;
+	/* After topo_place(): the machine this is, and the nodes and hosts
+	 * that live elsewhere (moved out of nodes/hosts: everything that runs
+	 * things sees only this machine's part; dnsmasq sees both). */
+	struct machine *here;
+	struct node *away_nodes;
+	int n_away_nodes;
+	struct host *away_hosts;
+	int n_away_hosts;
 };
+
+#define TOPO_MACHINES_MAX 32
 
 #define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
 #define TOPO_MSG_MAX 512
@@ -179,8 +210,24 @@ struct lan *topo_find_lan(const struct topo *t, const char *name);
 struct node *topo_find_node(const struct topo *t, const char *name);
 struct host *topo_find_host(const struct topo *t, const char *name);
 
+/* Derive a LAN's VXLAN network identifier: 1..2^24-1 from lab and LAN names. */
+uint32_t topo_derive_vni(const char *lab, const char *lan);
 /* Derive the MAC of NIC @idx of @owner in lab @lab: 52:54:00 + 24 hash bits. */
 void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]);
+
+/*
+ * topo_place() - keep only @machine's part of a lab spread over machines:
+ * nodes and hosts of other machines move to away_nodes/away_hosts and
+ * t->here is set. @machine may be NULL only for a lab without [machine]
+ * sections (then nothing changes).
+ * Return: 0, or -1 with a reason in @why.
+ */
+int topo_place(struct topo *t, const char *machine, char *why, size_t len);
+/* Does LAN @l cross machines (members on two or more)? */
+bool topo_lan_crosses(const struct topo *t, const struct lan *l);
+/* Is @l served (DHCP, the bridge's address) on this machine? True without
+ * machines. */
+bool topo_lan_home_here(const struct topo *t, const struct lan *l);
 
 const char *serial_kind_name(enum serial_kind k);
 const char *ready_kind_name(enum ready_kind k);

@@ -454,6 +454,136 @@ static void check_macs(struct parser *p)
 			}
 }
 
+/* Resolve a `machine =` value written at @line; NULL (error added) if none. */
+static struct machine *find_machine(struct parser *p, const char *name, int line,
+				    const char *label)
+{
+	struct topo *t = p->t;
+	const char *names[TOPO_MACHINES_MAX];
+	const char *best;
+
+	for (int i = 0; i < t->n_machines; i++) {
+		if (!strcmp(t->machines[i].name, name))
+			return &t->machines[i];
+		names[i] = t->machines[i].name;
+	}
+	if (!t->n_machines) {
+		topo_perr(p, line, "unknown machine '%s' in %s: the file has no [machine %s] section",
+			  name, label, name);
+		return NULL;
+	}
+	best = topo_suggest(name, names, t->n_machines);
+	if (best)
+		topo_perr(p, line, "unknown machine '%s' in %s; did you mean '%s'?", name, label,
+			  best);
+	else
+		topo_perr(p, line, "unknown machine '%s' in %s", name, label);
+	return NULL;
+}
+
+static void lan_member(struct topo *t, struct nic *nics, int n, struct machine *m)
+{
+	for (int j = 0; j < n; j++)
+		nics[j].lan->machines |= 1u << (m - t->machines);
+}
+
+/*
+ * Machines: every node and host placed (default: the first [machine]),
+ * each LAN's set of machines and its home (`machine =`, else the first
+ * machine with a member), its VNI (`vni =`, else derived from the lab and
+ * LAN names), and the file:line errors: an unknown machine, a machine
+ * without or with a duplicate address, a VNI used twice.
+ */
+static void check_machines(struct parser *p)
+{
+	struct topo *t = p->t;
+	char label[64];
+
+	for (int i = 0; i < t->n_machines; i++) {
+		struct machine *m = &t->machines[i];
+
+		if (!p->mach_x[i].kl[MACHK_ADDRESS]) {
+			topo_perr(p, m->line, "missing required key 'address' in [machine %s]",
+				  m->name);
+			continue;
+		}
+		for (int j = 0; j < i; j++)
+			if (t->machines[j].addr.s_addr == m->addr.s_addr &&
+			    p->mach_x[j].kl[MACHK_ADDRESS])
+				topo_perr(p, p->mach_x[i].kl[MACHK_ADDRESS],
+					  "duplicate machine address %s: [machine %s] has it too "
+					  "(line %d)",
+					  IP(m->addr), t->machines[j].name,
+					  p->mach_x[j].kl[MACHK_ADDRESS]);
+	}
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct node *nd = &t->nodes[i];
+
+		snprintf(label, sizeof(label), "[node %s]", nd->name);
+		if (nd->machine_name)
+			nd->machine = find_machine(p, nd->machine_name,
+						   p->node_x[i].kl[NODEK_MACHINE], label);
+		else if (t->n_machines)
+			nd->machine = &t->machines[0];
+	}
+	for (int i = 0; i < t->n_hosts; i++) {
+		struct host *h = &t->hosts[i];
+
+		snprintf(label, sizeof(label), "[host %s]", h->name);
+		if (h->machine_name)
+			h->machine = find_machine(p, h->machine_name,
+						  p->host_x[i].kl[HOSTK_MACHINE], label);
+		else if (t->n_machines)
+			h->machine = &t->machines[0];
+	}
+	for (int i = 0; i < t->n_lans; i++) {
+		struct lan *l = &t->lans[i];
+
+		snprintf(label, sizeof(label), "[lan %s]", l->name);
+		if (l->machine_name)
+			l->home = find_machine(p, l->machine_name, p->lan_x[i].kl[LANK_MACHINE],
+					       label);
+	}
+	if (n_errors(p) || !t->n_machines)
+		return;
+	for (int i = 0; i < t->n_nodes; i++)
+		lan_member(t, t->nodes[i].nics, t->nodes[i].n_nics, t->nodes[i].machine);
+	for (int i = 0; i < t->n_hosts; i++)
+		lan_member(t, t->hosts[i].nics, t->hosts[i].n_nics, t->hosts[i].machine);
+	for (int i = 0; i < t->n_lans; i++) {
+		struct lan *l = &t->lans[i];
+
+		if (!l->home) {
+			int first = l->machines ? __builtin_ctz(l->machines) : 0;
+
+			l->home = &t->machines[first];
+		}
+		l->machines |= 1u << (l->home - t->machines);
+		if (!l->vni)
+			l->vni = topo_derive_vni(t->name, l->name);
+		for (int j = 0; j < i; j++)
+			if (t->lans[j].vni == l->vni) {
+				int line = p->lan_x[i].kl[LANK_VNI] ? p->lan_x[i].kl[LANK_VNI]
+								     : l->line;
+
+				topo_perr(p, line,
+					  "vni %u of [lan %s] is used twice: [lan %s] (line %d) has "
+					  "it too%s",
+					  l->vni, l->name, t->lans[j].name, t->lans[j].line,
+					  p->lan_x[i].kl[LANK_VNI] ? ""
+								   : " (derived: set vni = N)");
+			}
+		/* The LAN's VXLAN device is vx-LAN (sv_net.c). */
+		for (int j = 0; j < t->n_lans; j++)
+			if (!strncmp(t->lans[j].name, "vx-", 3) &&
+			    !strcmp(t->lans[j].name + 3, l->name) && topo_lan_crosses(t, l))
+				topo_perr(p, t->lans[j].line,
+					  "lan name '%s' is also the VXLAN device of lan %s: rename "
+					  "the lan",
+					  t->lans[j].name, l->name);
+	}
+}
+
 /*
  * The checks of the whole file, in stages: each stage runs only if the
  * ones before it found nothing, since it builds on them (NICs on LANs with
@@ -504,4 +634,7 @@ void topo_check_all(struct parser *p)
 		return;
 	check_bridge_names(p);
 	check_macs(p);
+	if (n_errors(p))
+		return;
+	check_machines(p);
 }

@@ -25,6 +25,7 @@ enum sect {
 	SECT_LAN,
 	SECT_NODE,
 	SECT_HOST,
+	SECT_MACHINE,
 };
 
 /*
@@ -43,6 +44,8 @@ enum {
 	LANK_ADDRESS,
 	LANK_DHCP,
 	LANK_UPLINK,
+	LANK_MACHINE,
+	LANK_VNI,
 	LANK_N
 };
 enum {
@@ -56,13 +59,20 @@ enum {
 	NODEK_TIMEOUT,
 	NODEK_FORWARD,
 	NODEK_IMPAIR,
+	NODEK_MACHINE,
 	NODEK_N
 };
 enum {
 	HOSTK_NIC,
 	HOSTK_COMMAND,
 	HOSTK_IMPAIR,
+	HOSTK_MACHINE,
 	HOSTK_N
+};
+enum {
+	MACHK_ADDRESS,
+	MACHK_PORT,
+	MACHK_N
 };
 
 #define KEYS_MAX 32
@@ -115,7 +125,7 @@ struct parser {
 	int lab_line;
 	int lab_kl[KEYS_MAX];
 
-	struct pextra *lan_x, *node_x, *host_x;
+	struct pextra *lan_x, *node_x, *host_x, *mach_x;
 	struct listener *lis;
 	int n_lis;
 	struct fixed *fixed;
