@@ -56,12 +56,17 @@ static void up_usage(FILE *f)
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"foreground", no_argument, NULL, 'f'},	 {"no-boot", no_argument, NULL, 'n'},
-		{"fresh", no_argument, NULL, 'F'},	 {"snapshot", required_argument, NULL, 's'},
-		{"state", required_argument, NULL, 'S'}, {"name", required_argument, NULL, 'N'},
-		{"json", no_argument, NULL, 'j'},	 {"any-image", no_argument, NULL, 'A'},
+		{"foreground", no_argument, NULL, 'f'},
+		{"no-boot", no_argument, NULL, 'n'},
+		{"fresh", no_argument, NULL, 'F'},
+		{"snapshot", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'},
+		{"name", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},
+		{"any-image", no_argument, NULL, 'A'},
 		{"machine", required_argument, NULL, 'M'},
-		{"help", no_argument, NULL, 'h'},	 {0},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	struct up_opts o = {0};
 	int c;

@@ -202,10 +202,11 @@ int topo_place(struct topo *t, const char *machine, char *why, size_t len)
 		}
 		if (t->nodes[i].ready.kind == READY_DHCP &&
 		    nics_need_dhcp_away(t, t->nodes[i].nics, t->nodes[i].n_nics)) {
-			snprintf(why, len,
-				 "%s:%d: node %s: ready = dhcp needs its LANs' DHCP here, but a LAN "
-				 "of it is served by another machine: use ready = console ...",
-				 t->path, t->nodes[i].line, t->nodes[i].name);
+			snprintf(
+				why, len,
+				"%s:%d: node %s: ready = dhcp needs its LANs' DHCP here, but a LAN "
+				"of it is served by another machine: use ready = console ...",
+				t->path, t->nodes[i].line, t->nodes[i].name);
 			return -1;
 		}
 		t->nodes[k++] = t->nodes[i];

@@ -75,10 +75,10 @@ struct lan {
 	struct in_addr dhcp_lo, dhcp_hi; /* dynamic range; 0.0.0.0 if none */
 	char *uplink;			 /* NULL or "pasta" */
 	/* Machines (only with [machine] sections; else all 0/NULL). */
-	char *machine_name;		 /* [lan] machine =, as written */
-	struct machine *home;		 /* runs the LAN's DHCP; resolved */
-	uint32_t vni;			 /* [lan] vni =, else derived */
-	uint32_t machines;		 /* bit i: t->machines[i] has a member */
+	char *machine_name;   /* [lan] machine =, as written */
+	struct machine *home; /* runs the LAN's DHCP; resolved */
+	uint32_t vni;	      /* [lan] vni =, else derived */
+	uint32_t machines;    /* bit i: t->machines[i] has a member */
 	int line;
 };
 
@@ -119,8 +119,8 @@ struct node {
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
-	char *machine_name;	  /* as written */
-	struct machine *machine;  /* resolved; NULL without [machine] sections */
+	char *machine_name;	 /* as written */
+	struct machine *machine; /* resolved; NULL without [machine] sections */
 	int line;
 };
 

@@ -455,8 +455,7 @@ static void check_macs(struct parser *p)
 }
 
 /* Resolve a `machine =` value written at @line; NULL (error added) if none. */
-static struct machine *find_machine(struct parser *p, const char *name, int line,
-				    const char *label)
+static struct machine *find_machine(struct parser *p, const char *name, int line, const char *label)
 {
 	struct topo *t = p->t;
 	const char *names[TOPO_MACHINES_MAX];
@@ -468,8 +467,9 @@ static struct machine *find_machine(struct parser *p, const char *name, int line
 		names[i] = t->machines[i].name;
 	}
 	if (!t->n_machines) {
-		topo_perr(p, line, "unknown machine '%s' in %s: the file has no [machine %s] section",
-			  name, label, name);
+		topo_perr(p, line,
+			  "unknown machine '%s' in %s: the file has no [machine %s] section", name,
+			  label, name);
 		return NULL;
 	}
 	best = topo_suggest(name, names, t->n_machines);
@@ -564,23 +564,24 @@ static void check_machines(struct parser *p)
 		for (int j = 0; j < i; j++)
 			if (t->lans[j].vni == l->vni) {
 				int line = p->lan_x[i].kl[LANK_VNI] ? p->lan_x[i].kl[LANK_VNI]
-								     : l->line;
+								    : l->line;
 
-				topo_perr(p, line,
-					  "vni %u of [lan %s] is used twice: [lan %s] (line %d) has "
-					  "it too%s",
-					  l->vni, l->name, t->lans[j].name, t->lans[j].line,
-					  p->lan_x[i].kl[LANK_VNI] ? ""
-								   : " (derived: set vni = N)");
+				topo_perr(
+					p, line,
+					"vni %u of [lan %s] is used twice: [lan %s] (line %d) has "
+					"it too%s",
+					l->vni, l->name, t->lans[j].name, t->lans[j].line,
+					p->lan_x[i].kl[LANK_VNI] ? "" : " (derived: set vni = N)");
 			}
 		/* The LAN's VXLAN device is vx-LAN (sv_net.c). */
 		for (int j = 0; j < t->n_lans; j++)
 			if (!strncmp(t->lans[j].name, "vx-", 3) &&
 			    !strcmp(t->lans[j].name + 3, l->name) && topo_lan_crosses(t, l))
-				topo_perr(p, t->lans[j].line,
-					  "lan name '%s' is also the VXLAN device of lan %s: rename "
-					  "the lan",
-					  t->lans[j].name, l->name);
+				topo_perr(
+					p, t->lans[j].line,
+					"lan name '%s' is also the VXLAN device of lan %s: rename "
+					"the lan",
+					t->lans[j].name, l->name);
 	}
 }
 

@@ -62,8 +62,7 @@ static int vxlan_build(struct sv *sv)
 		if ((r = nlx_vxlan_add(sv->nl, dev, l->vni, (uint16_t)t->here->port, 1500))) {
 			sv_fail(sv, EXIT_ENV, "creating VXLAN device %s (vni %u) for lan %s: %s%s",
 				dev, l->vni, l->name, strerror(-r),
-				r == -EOPNOTSUPP ? " (is the vxlan kernel module available?)"
-						 : "");
+				r == -EOPNOTSUPP ? " (is the vxlan kernel module available?)" : "");
 			return -1;
 		}
 		for (int m = 0; m < t->n_machines; m++) {
@@ -120,7 +119,8 @@ int sv_net_build(struct sv *sv)
 		}
 		/* Two bridges answering ARP for one gateway on one L2 would
 		 * fight: away from home the bridge has no address. */
-		if (topo_lan_home_here(t, l) && (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
+		if (topo_lan_home_here(t, l) &&
+		    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
 			sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s",
 				inet_ntoa(l->addr), l->prefix, l->name, strerror(-r));
 			return -1;

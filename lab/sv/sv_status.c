@@ -133,22 +133,26 @@ static json_t *tunnels_json(struct sv *sv)
 		sv_vxlan_name(l, dev);
 		for (int m = 0; m < t->n_machines; m++)
 			if (&t->machines[m] != t->here && (l->machines & (1u << m)))
-				json_array_append_new(
-					peers, json_pack("{s:s,s:s,s:i}", "machine",
-							 t->machines[m].name, "address",
-							 inet_ntoa(t->machines[m].addr), "port",
-							 t->machines[m].port));
+				json_array_append_new(peers,
+						      json_pack("{s:s,s:s,s:i}", "machine",
+								t->machines[m].name, "address",
+								inet_ntoa(t->machines[m].addr),
+								"port", t->machines[m].port));
 		r = sv->nl ? nlx_link_stats(sv->nl, dev, &st) : -ENODEV;
 		o = json_pack("{s:s,s:s,s:i,s:s,s:b,s:o}", "lan", l->name, "device", dev, "vni",
 			      (int)l->vni, "home", l->home->name, "home_here", l->home == t->here,
 			      "peers", peers);
 		if (r == 0) {
-			json_object_set_new(o, "rx_packets", json_integer((json_int_t)st.rx_packets));
-			json_object_set_new(o, "tx_packets", json_integer((json_int_t)st.tx_packets));
+			json_object_set_new(o, "rx_packets",
+					    json_integer((json_int_t)st.rx_packets));
+			json_object_set_new(o, "tx_packets",
+					    json_integer((json_int_t)st.tx_packets));
 			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)st.rx_bytes));
 			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)st.tx_bytes));
-			json_object_set_new(o, "rx_dropped", json_integer((json_int_t)st.rx_dropped));
-			json_object_set_new(o, "tx_dropped", json_integer((json_int_t)st.tx_dropped));
+			json_object_set_new(o, "rx_dropped",
+					    json_integer((json_int_t)st.rx_dropped));
+			json_object_set_new(o, "tx_dropped",
+					    json_integer((json_int_t)st.tx_dropped));
 			json_object_set_new(o, "tx_errors", json_integer((json_int_t)st.tx_errors));
 		} else {
 			json_object_set_new(o, "error", json_string(strerror(-r)));
@@ -261,13 +265,13 @@ json_t *sv_status_json(struct sv *sv)
 		json_t *away = json_array();
 
 		for (int i = 0; i < sv->t->n_away_nodes; i++)
-			json_array_append_new(
-				away, json_pack("{s:s,s:s}", "name", sv->t->away_nodes[i].name,
-						"machine", sv->t->away_nodes[i].machine->name));
+			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
+							      sv->t->away_nodes[i].name, "machine",
+							      sv->t->away_nodes[i].machine->name));
 		for (int i = 0; i < sv->t->n_away_hosts; i++)
-			json_array_append_new(
-				away, json_pack("{s:s,s:s}", "name", sv->t->away_hosts[i].name,
-						"machine", sv->t->away_hosts[i].machine->name));
+			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
+							      sv->t->away_hosts[i].name, "machine",
+							      sv->t->away_hosts[i].machine->name));
 		json_object_set_new(root, "machine", json_string(sv->t->here->name));
 		json_object_set_new(root, "away", away);
 		json_object_set_new(root, "tunnels", tunnels_json(sv));
