@@ -156,14 +156,6 @@ bool topo_lan_home_here(const struct topo *t, const struct lan *l)
 	return !t->here || l->home == t->here;
 }
 
-static bool nics_need_dhcp_away(const struct topo *t, const struct nic *nics, int n)
-{
-	for (int i = 0; i < n; i++)
-		if (!topo_lan_home_here(t, nics[i].lan))
-			return true;
-	return false;
-}
-
 int topo_place(struct topo *t, const char *machine, char *why, size_t len)
 {
 	struct machine *m = NULL;
@@ -196,20 +188,10 @@ int topo_place(struct topo *t, const char *machine, char *why, size_t len)
 	/* Local nodes and hosts keep their order; the others move away. */
 	t->away_nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(*t->away_nodes));
 	for (int i = 0; i < t->n_nodes; i++) {
-		if (t->nodes[i].machine != m) {
+		if (t->nodes[i].machine != m)
 			t->away_nodes[t->n_away_nodes++] = t->nodes[i];
-			continue;
-		}
-		if (t->nodes[i].ready.kind == READY_DHCP &&
-		    nics_need_dhcp_away(t, t->nodes[i].nics, t->nodes[i].n_nics)) {
-			snprintf(
-				why, len,
-				"%s:%d: node %s: ready = dhcp needs its LANs' DHCP here, but a LAN "
-				"of it is served by another machine: use ready = console ...",
-				t->path, t->nodes[i].line, t->nodes[i].name);
-			return -1;
-		}
-		t->nodes[k++] = t->nodes[i];
+		else
+			t->nodes[k++] = t->nodes[i];
 	}
 	t->n_nodes = k;
 	k = 0;

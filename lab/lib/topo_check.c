@@ -559,6 +559,23 @@ static void check_machines(struct parser *p)
 			l->home = &t->machines[first];
 		}
 		l->machines |= 1u << (l->home - t->machines);
+		/* ready = dhcp reads this machine's lease file: the LAN's
+		 * lease is in its home's. */
+		for (int j = 0; j < t->n_nodes; j++) {
+			struct node *nd = &t->nodes[j];
+
+			for (int k = 0; k < nd->n_nics; k++)
+				if (nd->nics[k].lan == l && nd->machine != l->home &&
+				    nd->ready.kind == READY_DHCP)
+					topo_perr(p, nd->nics[k].line,
+						  "node %s on machine %s has ready = dhcp, but lan "
+						  "%s "
+						  "takes its leases on machine %s: use ready = "
+						  "console "
+						  "or tcp",
+						  nd->name, nd->machine->name, l->name,
+						  l->home->name);
+		}
 		if (!l->vni)
 			l->vni = topo_derive_vni(t->name, l->name);
 		for (int j = 0; j < i; j++)
