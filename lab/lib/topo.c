@@ -4,6 +4,7 @@
  * MAC addresses, names of the kinds, and path joining. The parser that
  * builds the model is topo_load.c (see the DOC there).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lab/lib/topo_int.h"
@@ -143,6 +144,11 @@ uint32_t topo_derive_vni(const char *lab, const char *lan)
 	h ^= h >> 33;
 	v = (uint32_t)h & 0xffffff;
 	return v ? v : 1;
+}
+
+void topo_vxlan_ifname(const struct lan *l, char dev[16])
+{
+	snprintf(dev, 16, "vx-%s", l->name);
 }
 
 bool topo_lan_crosses(const struct topo *t, const struct lan *l)

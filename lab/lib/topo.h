@@ -223,6 +223,8 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
  * Return: 0, or -1 with a reason in @why.
  */
 int topo_place(struct topo *t, const char *machine, char *why, size_t len);
+/* The name of LAN @l's VXLAN device in the lab: "vx-LAN". */
+void topo_vxlan_ifname(const struct lan *l, char dev[16]);
 /* Does LAN @l cross machines (members on two or more)? */
 bool topo_lan_crosses(const struct topo *t, const struct lan *l);
 /* Is @l served (DHCP, the bridge's address) on this machine? True without

@@ -252,8 +252,6 @@ json_t *sv_status_json(struct sv *sv);
 
 /* sv_net.c */
 int sv_net_build(struct sv *sv);
-/* The name of LAN @l's VXLAN device ("vx-LAN"). */
-void sv_vxlan_name(const struct lan *l, char dev[16]);
 void sv_net_impair(struct sv *sv);
 
 /* sv_child.c */

@@ -58,7 +58,7 @@ static int vxlan_build(struct sv *sv)
 
 		if (!topo_lan_crosses(t, l) || !(l->machines & (1u << (t->here - t->machines))))
 			continue;
-		sv_vxlan_name(l, dev);
+		topo_vxlan_ifname(l, dev);
 		if ((r = nlx_vxlan_add(sv->nl, dev, l->vni, (uint16_t)t->here->port, 1500))) {
 			sv_fail(sv, EXIT_ENV, "creating VXLAN device %s (vni %u) for lan %s: %s%s",
 				dev, l->vni, l->name, strerror(-r),
@@ -83,11 +83,6 @@ static int vxlan_build(struct sv *sv)
 		}
 	}
 	return 0;
-}
-
-void sv_vxlan_name(const struct lan *l, char dev[16])
-{
-	snprintf(dev, 16, "vx-%s", l->name);
 }
 
 int sv_net_build(struct sv *sv)

@@ -130,7 +130,7 @@ static json_t *tunnels_json(struct sv *sv)
 
 		if (!topo_lan_crosses(t, l) || !(l->machines & (1u << (t->here - t->machines))))
 			continue;
-		sv_vxlan_name(l, dev);
+		topo_vxlan_ifname(l, dev);
 		for (int m = 0; m < t->n_machines; m++)
 			if (&t->machines[m] != t->here && (l->machines & (1u << m)))
 				json_array_append_new(peers,
