@@ -4,7 +4,8 @@
 # across machines over the rootless VXLAN underlay (docs/multi-machine.md).
 #
 # usage: sudo bench/vxlan.sh [MIB]     (default 256 MiB for the host pairs)
-# env:   VACMLAB (binary), IMAGE (stand-in image)
+# env:   VACMLAB (binary), IMAGE (stand-in image), UNDERLAY_MTU (default
+#        1500), GUESTS=0 (host pairs only: no TCG guests competing for CPU)
 #
 # Two "machines" are two network + mount namespaces made here with
 # `unshare --net --mount` (as tests/90-multi-machine.t does), joined by a
@@ -24,6 +25,8 @@ SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 VACMLAB=${VACMLAB:-$SRCDIR/build/vacmlab}
 IMAGE=${IMAGE:-$SRCDIR/images/image.bin}
 MIB=${1:-256}
+UNDERLAY_MTU=${UNDERLAY_MTU:-1500}
+GUESTS=${GUESTS:-1}
 X=$SRCDIR/bench/fwd-xfer.py
 GSH=$SRCDIR/tests/guest-sh.py
 [ "$(id -u)" = 0 ] || { echo "bench: needs root (unshare --net for the two machines)" >&2; exit 2; }
@@ -67,7 +70,7 @@ on m1 ip addr add "$UND.1/24" dev u1
 on m2 ip addr add "$UND.2/24" dev u2
 for i in 1 2; do
 	on m$i ip link set lo up
-	on m$i ip link set u$i up
+	on m$i ip link set u$i mtu "$UNDERLAY_MTU" up
 	on m$i ip route add default via "$UND.254" dev u$i
 done
 cat >"$T/lab.conf" <<EOF
@@ -90,7 +93,7 @@ nic = lan $SUB.6
 machine = m2
 nic = lan $SUB.7
 EOF
-for n in a1:11:m1 b1:13:m1 a2:12:m2; do
+[ "$GUESTS" = 0 ] || for n in a1:11:m1 b1:13:m1 a2:12:m2; do
 	cat >>"$T/lab.conf" <<EOF
 [node ${n%%:*}]
 machine = ${n##*:}
@@ -104,9 +107,10 @@ on m1 "$VACMLAB" up --machine m1 "$T/lab.conf" >"$T/up1" 2>&1 || { cat "$T/up1";
 on m2 "$VACMLAB" up --machine m2 "$T/lab.conf" >"$T/up2" 2>&1 || { cat "$T/up2"; exit 1; }
 R1=$T/m1/run/$LAB R2=$T/m2/run/$LAB
 # Let the guests' boot settle (DHCP, httpd) before measuring.
-python3 "$GSH" "$R2/a2/ttyS0.sock" 60 'for i in $(seq 40); do ping -c1 -W1 a1 >/dev/null && break; done' >/dev/null
-python3 "$GSH" "$R1/b1/ttyS0.sock" 60 'for i in $(seq 40); do ping -c1 -W1 a1 >/dev/null && break; done' >/dev/null
+[ "$GUESTS" = 0 ] || python3 "$GSH" "$R2/a2/ttyS0.sock" 60 'for i in $(seq 40); do ping -c1 -W1 a1 >/dev/null && break; done' >/dev/null
+[ "$GUESTS" = 0 ] || python3 "$GSH" "$R1/b1/ttyS0.sock" 60 'for i in $(seq 40); do ping -c1 -W1 a1 >/dev/null && break; done' >/dev/null
 
+echo "underlay MTU $UNDERLAY_MTU"
 printf '%-34s %12s %14s\n' "path" "rtt avg ms" "throughput"
 guest() { # guest MACHINE-RUNDIR NODE LABEL
 	local out rtt secs
@@ -126,8 +130,10 @@ host() { # host MACHINE HOST LABEL
 	printf '%-34s %12s %11s MiB/s\n' "$3" "${rtt:-?}" \
 		"$(awk -v o="$out" 'BEGIN { split(o, a, " "); if (a[2] > 0) printf "%.0f", a[1] / 1048576 / a[2]; else print "?" }')"
 }
-guest "$R1" b1 "guests, same machine (b1 -> a1)"
-guest "$R2" a2 "guests, across VXLAN (a2 -> a1)"
+if [ "$GUESTS" != 0 ]; then
+	guest "$R1" b1 "guests, same machine (b1 -> a1)"
+	guest "$R2" a2 "guests, across VXLAN (a2 -> a1)"
+fi
 host m1 c1 "hosts, same machine (c1 -> s1)"
 host m2 c2 "hosts, across VXLAN (c2 -> s1)"
 # Underlay IP fragmentation (docs/multi-machine.md, "MTU"), per machine.
