@@ -76,7 +76,7 @@ for i in 1 2; do
 	[ "$(nsenter -t "$pid" -n ip -o link | grep -vc ': lo:')" = 0 ] ||
 		{ echo "Bail out! machine m$i: not a fresh network namespace"; exit 1; }
 done
-plan 16
+plan 17
 # The underlay: a veth pair between the two machines. The default route
 # goes to an address nobody has: pasta maps its gateway to the host itself,
 # so the gateway must not be a peer (docs/multi-machine.md, "Limits").
@@ -162,9 +162,11 @@ is "$(grep -o '^[0-9a-f]\{32\}' <<<"$got")" "$(grep -o '^[0-9a-f]\{32\}' <<<"$wa
 	"and byte-identical (md5 on both guests)"
 names=$(on m2 "$VACMLAB" exec "$LAB" -- getent hosts a1 a2 2>&1)
 like "$names" "^$SUB\.11 +a1" "a1 resolves in vacmlab exec on m2"
-tx=$(on m2 "$VACMLAB" status --json "$LAB" | jq '.tunnels[0].rx_packets')
-[ "${tx:-0}" -gt 5000 ] 2>/dev/null
-ok $? "m2's tunnel counted the transfer (rx_packets $tx)"
+rx=$(on m2 "$VACMLAB" status --json "$LAB" | jq '.tunnels[0] | "\(.rx_bytes) \(.rx_packets) \(.tx_packets)"' -r)
+[ "${rx%% *}" -gt 8388608 ] 2>/dev/null
+ok $? "m2's tunnel counted the transfer (rx bytes, rx and tx packets: $rx)"
+like "$(on m2 "$VACMLAB" status "$LAB")" "tunnel vx-lan lan lan vni [0-9]+ \(home m1\): m1=$UND\.1:4789; rx [1-9]" \
+	"status on m2 shows the tunnel, its peer and its counters"
 
 # down on m1 leaves a2 running; up on m1 again re-joins.
 on m1 "$VACMLAB" down --timeout 10 "$LAB" >"$T/down1.out" 2>&1
