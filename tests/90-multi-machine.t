@@ -122,16 +122,21 @@ timeout = 120
 EOF
 
 t0=$SECONDS
-if ! on m1 "$VACMLAB" up --machine m1 "$T/lab.conf" >"$T/up1.out" 2>&1; then
-	sed 's/^/# /' "$T/up1.out"; logs
-	echo "Bail out! m1's part did not come up"; exit 1
-fi
+R1=$T/m1/run/$LAB R2=$T/m2/run/$LAB
+# Both parts boot at once; m2's starts once m1's dnsmasq runs (a2's DHCP
+# needs it; a2 asks well after its QEMU starts).
+on m1 "$VACMLAB" up --machine m1 "$T/lab.conf" >"$T/up1.out" 2>&1 &
+UP1=$!
+wait_for 30 test -s "$R1/dnsmasq.pid"
 if ! on m2 "$VACMLAB" up --machine m2 "$T/lab.conf" >"$T/up2.out" 2>&1; then
 	sed 's/^/# /' "$T/up2.out"; logs
 	echo "Bail out! m2's part did not come up"; exit 1
 fi
+if ! wait $UP1; then
+	sed 's/^/# /' "$T/up1.out"; logs
+	echo "Bail out! m1's part did not come up"; exit 1
+fi
 diag "both parts up in $((SECONDS - t0)) s"
-R1=$T/m1/run/$LAB R2=$T/m2/run/$LAB
 
 st1=$(on m1 "$VACMLAB" status --json "$LAB")
 st2=$(on m2 "$VACMLAB" status --json "$LAB")
