@@ -83,20 +83,20 @@ address = $UND.2
 [lan lan]
 subnet = $SUB.0/24
 [host s1]
-machine = m1
+on = m1
 nic = lan $SUB.5
 command = exec python3 $X serve $SUB.5 5001 $MIB
 [host c1]
-machine = m1
+on = m1
 nic = lan $SUB.6
 [host c2]
-machine = m2
+on = m2
 nic = lan $SUB.7
 EOF
 [ "$GUESTS" = 0 ] || for n in a1:11:m1 b1:13:m1 a2:12:m2; do
 	cat >>"$T/lab.conf" <<EOF
 [node ${n%%:*}]
-machine = ${n##*:}
+on = ${n##*:}
 image = $IMAGE
 nic = lan $SUB.$(cut -d: -f2 <<<"$n")
 ready = console "login:"

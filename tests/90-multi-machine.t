@@ -105,7 +105,7 @@ subnet = $SUB.0/24
 dhcp   = $SUB.100-$SUB.150
 
 [node a1]
-machine = m1
+on = m1
 image   = $IMAGE
 nic     = lan $SUB.11
 serial  = console
@@ -113,7 +113,7 @@ ready   = console "login:"
 timeout = 120
 
 [node a2]
-machine = m2
+on = m2
 image   = $IMAGE
 nic     = lan $SUB.12
 serial  = console

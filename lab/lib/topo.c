@@ -24,19 +24,25 @@ static void free_node(struct node *nd)
 	free(nd->name);
 	free(nd->image);
 	free(nd->nic_model);
+	free(nd->cpu);
+	qemu_args_free(nd->qemu_args);
+	for (int j = 0; j < nd->n_after; j++)
+		free(nd->after[j]);
+	free(nd->after);
+	free(nd->after_idx);
 	free_nics(nd->nics, nd->n_nics);
 	free(nd->ready.regex);
 	for (int j = 0; j < nd->n_forwards; j++)
 		free(nd->forwards[j].host_addr);
 	free(nd->forwards);
-	free(nd->machine_name);
+	free(nd->on_name);
 }
 
 static void free_host(struct host *h)
 {
 	free(h->name);
 	free(h->command);
-	free(h->machine_name);
+	free(h->on_name);
 	free_nics(h->nics, h->n_nics);
 }
 
@@ -56,7 +62,7 @@ void topo_free(struct topo *t)
 	for (int i = 0; i < t->n_lans; i++) {
 		free(t->lans[i].name);
 		free(t->lans[i].uplink);
-		free(t->lans[i].machine_name);
+		free(t->lans[i].home_name);
 	}
 	for (int i = 0; i < t->n_nodes; i++)
 		free_node(&t->nodes[i]);
@@ -69,6 +75,7 @@ void topo_free(struct topo *t)
 	free(t->dir);
 	free(t->name);
 	free(t->domain);
+	free(t->cpu);
 	free(t);
 }
 
@@ -193,17 +200,36 @@ int topo_place(struct topo *t, const char *machine, char *why, size_t len)
 	t->here = m;
 	/* Local nodes and hosts keep their order; the others move away. */
 	t->away_nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(*t->away_nodes));
+	_cleanup_free_ int *idx = xcalloc((size_t)t->n_nodes + 1, sizeof(int));
+
 	for (int i = 0; i < t->n_nodes; i++) {
-		if (t->nodes[i].machine != m)
+		idx[i] = t->nodes[i].on == m ? k : -1;
+		if (t->nodes[i].on != m)
 			t->away_nodes[t->n_away_nodes++] = t->nodes[i];
 		else
 			t->nodes[k++] = t->nodes[i];
 	}
 	t->n_nodes = k;
+	/* after = indexes nodes: renumber, and drop the nodes away (a start
+	 * order across machines is not kept; docs/multi-machine.md). */
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct node *nd = &t->nodes[i];
+		int n = 0;
+
+		for (int j = 0; j < nd->n_after; j++) {
+			if (idx[nd->after_idx[j]] < 0) {
+				free(nd->after[j]);
+				continue;
+			}
+			nd->after[n] = nd->after[j];
+			nd->after_idx[n++] = idx[nd->after_idx[j]];
+		}
+		nd->n_after = n;
+	}
 	k = 0;
 	t->away_hosts = xcalloc((size_t)t->n_hosts + 1, sizeof(*t->away_hosts));
 	for (int i = 0; i < t->n_hosts; i++) {
-		if (t->hosts[i].machine != m)
+		if (t->hosts[i].on != m)
 			t->away_hosts[t->n_away_hosts++] = t->hosts[i];
 		else
 			t->hosts[k++] = t->hosts[i];

@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "lab/lib/accel.h"
 #include "lab/lib/impair.h"
+#include "lab/lib/machine.h"
 
 #define TOPO_NAME_MAX 12   /* longest lab/lan/node/host name */
 #define TOPO_MAX_NICS 8	   /* per node or host: eth0..eth7 */
@@ -75,7 +77,7 @@ struct lan {
 	struct in_addr dhcp_lo, dhcp_hi; /* dynamic range; 0.0.0.0 if none */
 	char *uplink;			 /* NULL or "pasta" */
 	/* Machines (only with [machine] sections; else all 0/NULL). */
-	char *machine_name;   /* [lan] machine =, as written */
+	char *home_name;      /* [lan] home =, as written */
 	struct machine *home; /* runs the LAN's DHCP; resolved */
 	uint32_t vni;	      /* [lan] vni =, else derived */
 	uint32_t machines;    /* bit i: t->machines[i] has a member */
@@ -119,8 +121,18 @@ struct node {
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
-	char *machine_name;	 /* as written */
-	struct machine *machine; /* resolved; NULL without [machine] sections */
+	enum machine_type machine; /* default pc: what -hda boots */
+	enum disk_bus disk;	   /* resolved: never DISK_AUTO after topo_load */
+	char *cpu;		   /* QEMU -cpu, or NULL for QEMU's default */
+	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
+	int retries;		   /* restarts of a node that fails to become ready, default 0 */
+	char **after;		   /* start once these nodes are ready (names) */
+	int *after_idx;		   /* ... as indices into topo.nodes (after validation) */
+	int n_after;
+	int after_line;
+	/* A lab over machines: `on = NAME` (`machine` is the QEMU machine type). */
+	char *on_name;	    /* as written */
+	struct machine *on; /* resolved; NULL without [machine] sections */
 	int line;
 };
 
@@ -129,9 +141,9 @@ struct host {
 	char *name;
 	struct nic *nics;
 	int n_nics;
-	char *command; /* run with /bin/sh -c */
-	char *machine_name;
-	struct machine *machine;
+	char *command;	    /* run with /bin/sh -c */
+	char *on_name;	    /* on = NAME, as written */
+	struct machine *on; /* resolved; NULL without [machine] sections */
 	int line;
 };
 
@@ -146,6 +158,14 @@ struct topo {
 	int n_nodes;
 	struct host *hosts;
 	int n_hosts;
+	/* [lab] defaults of the nodes' machine model, and the accelerator */
+	enum machine_type machine;
+	enum disk_bus disk; /* DISK_AUTO: the machine's */
+	char *cpu;
+	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
+	bool accel_set;
+	int accel_line;
+	int boot_parallel;	  /* [lab] boot_parallel; 0: the default (see up) */
 	struct machine *machines; /* at most TOPO_MACHINES_MAX */
 	int n_machines;
 	/* After topo_place(): the machine this is, and the nodes and hosts
@@ -159,6 +179,7 @@ struct topo {
 };
 
 #define TOPO_MACHINES_MAX 32
+#define TOPO_MAX_AFTER 16 /* nodes one node may wait for */
 
 #define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
 #define TOPO_MSG_MAX 512
@@ -202,6 +223,11 @@ void topo_free(struct topo *t);
  * Return: NULL if @name is good, else why not ("must not end with '-'").
  */
 const char *topo_check_lab_name(const char *name);
+
+/* Call @fn for every key the parser knows, with its section's kind ("lab",
+ * "lan", "node", "host"): `vacmlab check --list-keys` and the man page test
+ * read the key tables through this. */
+void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg);
 
 /* Print each error as "FILE:LINE: message" (or "FILE: message") to stderr. */
 void topo_err_print(const struct topo_err *err);

@@ -233,6 +233,10 @@ json_t *sv_status_json(struct sv *sv)
 				json_object_set_new(o, "exit_signal",
 						    json_integer(WTERMSIG(n->status)));
 		}
+		json_object_set_new(o, "accel", json_string(n->use_kvm ? "kvm" : "tcg"));
+		json_object_set_new(o, "attempt", json_integer(n->attempt ? n->attempt : 1));
+		json_object_set_new(o, "retries", json_integer(n->cfg->retries));
+		json_object_set_new(o, "boots", json_integer(n->boots));
 		json_object_set_new(o, "runstate",
 				    n->runstate[0] ? json_string(n->runstate) : json_null());
 		json_object_set_new(o, "vm_event",
@@ -267,11 +271,11 @@ json_t *sv_status_json(struct sv *sv)
 		for (int i = 0; i < sv->t->n_away_nodes; i++)
 			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
 							      sv->t->away_nodes[i].name, "machine",
-							      sv->t->away_nodes[i].machine->name));
+							      sv->t->away_nodes[i].on->name));
 		for (int i = 0; i < sv->t->n_away_hosts; i++)
 			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
 							      sv->t->away_hosts[i].name, "machine",
-							      sv->t->away_hosts[i].machine->name));
+							      sv->t->away_hosts[i].on->name));
 		json_object_set_new(root, "machine", json_string(sv->t->here->name));
 		json_object_set_new(root, "away", away);
 		json_object_set_new(root, "tunnels", tunnels_json(sv));

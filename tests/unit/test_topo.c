@@ -115,12 +115,12 @@ static void test_machines(void)
 		return;
 	is_int(t->n_machines, 2, "two machines");
 	is_str(t->lans[0].home->name, "m1", "a LAN's home defaults to its first machine");
-	is_str(t->lans[1].home->name, "m2", "machine = sets a LAN's home");
+	is_str(t->lans[1].home->name, "m2", "home = sets a LAN's home");
 	is_int((int)t->lans[1].vni, 4242, "vni = sets the VNI");
 	is_int((int)t->lans[0].vni, (int)topo_derive_vni("spread", "lan"), "else it is derived");
 	ok(topo_lan_crosses(t, &t->lans[0]) && topo_lan_crosses(t, &t->lans[1]),
 	   "both LANs cross machines");
-	is_str(t->nodes[0].machine->name, "m1", "a node without machine = is on the first");
+	is_str(t->nodes[0].on->name, "m1", "a node without on = is on the first");
 	ok(topo_place(t, NULL, why, sizeof(why)) < 0 && strstr(why, "--machine"),
 	   "up without --machine is refused: %s", why);
 	ok(topo_place(t, "m7", why, sizeof(why)) < 0, "an unknown --machine is refused: %s", why);
