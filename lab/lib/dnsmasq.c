@@ -108,9 +108,10 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 	for (int i = 0; i < t->n_lans; i++)
 		if (topo_lan_home_here(t, &t->lans[i]))
 			appendf(&s, &len, "interface=%s\n", t->lans[i].name);
-	appendf(&s, &len, t->here ? "interface=lo\n" : "except-interface=lo\n");
+	/* Spread over machines: lo too, the names of every node for `exec`. */
+	appendf(&s, &len, "bind-interfaces\n%s",
+		t->here ? "interface=lo\n" : "except-interface=lo\n");
 	appendf(&s, &len,
-		"bind-interfaces\n"
 		"no-resolv\nno-hosts\nno-poll\nlocal=/%s/\ndomain=%s\n"
 		"dhcp-authoritative\nlog-dhcp\n"
 		"dhcp-leasefile=%s\npid-file=%s\nlog-facility=%s\n",
