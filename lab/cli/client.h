@@ -87,7 +87,8 @@ struct up_opts {
 	int parallel;	/* --parallel: nodes booting at once; 0: topology/default */
 	const char *snapshot;
 	const char *state_dir;
-	const char *accel; /* --accel, or NULL */
+	const char *machine; /* --machine: this machine's part of the lab */
+	const char *accel;   /* --accel, or NULL */
 	/* out */
 	const char *lab;
 	pid_t supervisor;

@@ -437,6 +437,15 @@ int up_lab(struct up_opts *o)
 			t->domain = xstrdup(o->name);
 		}
 	}
+	{
+		char pwhy[512];
+
+		if (topo_place(t, o->machine, pwhy, sizeof(pwhy)) < 0) {
+			msg_err("%s", pwhy);
+			topo_free(t);
+			return EXIT_CONFIG;
+		}
+	}
 	o->lab = t->name;
 	sv->t = t;
 	sv->topo_path = o->topo_path;

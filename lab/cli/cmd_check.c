@@ -125,6 +125,9 @@ static void print_text(const struct topo *t)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	printf("lab %s\n  file    %s\n  domain  %s\n", t->name, t->path, t->domain);
+	for (int i = 0; i < t->n_machines; i++)
+		printf("\nmachine %s\n  address %s\n  port    %d (VXLAN, UDP)\n",
+		       t->machines[i].name, ip(t->machines[i].addr, a), t->machines[i].port);
 	if (t->accel_set)
 		printf("  accel   %s\n", accel_mode_name(t->accel));
 	for (int i = 0; i < t->n_lans; i++) {
@@ -137,12 +140,23 @@ static void print_text(const struct topo *t)
 		else
 			printf("  dhcp    none (fixed addresses only)\n");
 		printf("  uplink  %s\n", l->uplink ? l->uplink : "none");
+		if (t->n_machines) {
+			printf("  home    %s (its DHCP)\n  on     ", l->home->name);
+			for (int m = 0; m < t->n_machines; m++)
+				if (l->machines & (1u << m))
+					printf(" %s", t->machines[m].name);
+			if (topo_lan_crosses(t, l))
+				printf(" (VXLAN vni %u, device vx-%s)", l->vni, l->name);
+			printf("\n");
+		}
 	}
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *nd = &t->nodes[i];
 
 		printf("\nnode %s\n  image   %s\n  memory  %d MiB\n  cpus    %d\n", nd->name,
 		       nd->image, nd->memory_mb, nd->cpus);
+		if (nd->on)
+			printf("  on      %s\n", nd->on->name);
 		printf("  machine %s, disk %s\n", machine_name(nd->machine),
 		       disk_bus_name(nd->disk));
 		if (nd->cpu)
@@ -181,6 +195,8 @@ static void print_text(const struct topo *t)
 		const struct host *h = &t->hosts[i];
 
 		printf("\nhost %s\n  command %s\n", h->name, h->command ? h->command : "(none)");
+		if (h->on)
+			printf("  on      %s\n", h->on->name);
 		print_nics(t, h->name, h->nics, h->n_nics);
 	}
 }

@@ -51,6 +51,8 @@ static void up_usage(FILE *f)
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
 		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n"
+		"  --machine NAME     bring up only the part of the lab on [machine NAME]\n"
+		"                     (a lab spread over machines: docs/multi-machine.md)\n"
 		"  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
 		"                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n"
 
@@ -76,6 +78,7 @@ int cmd_up(int argc, char **argv)
 		{"parallel", required_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'F' + 256},
 		{"quiet", no_argument, NULL, 'q'},
+		{"machine", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -93,6 +96,7 @@ int cmd_up(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
 		case 'U': o.upgrade = true; break;
+		case 'M': o.machine = optarg; break;
 		case 'X': o.accel = optarg; break;
 		case 'P':
 			o.parallel = parse_parallel(optarg);

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/dnsmasq.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/topo_int.h" /* topo_suggest */
 #include "lab/lib/util.h"
@@ -98,6 +99,56 @@ static char *expected_err(const char *path, const char *top)
 		free(prev);
 	}
 	return out;
+}
+
+/* A lab over machines: placement, homes, VNIs, one machine's dnsmasq. */
+static void test_machines(void)
+{
+	struct topo *t = NULL;
+	struct topo_err err;
+	struct dnsmasq_paths dp = {"c", "l", "p", "g"};
+	char why[512];
+	_cleanup_free_ char *conf = NULL;
+
+	if (!ok(topo_load("tests/topo/valid/multi-machine.conf", &t, &err) == 0,
+		"multi-machine.conf loads"))
+		return;
+	is_int(t->n_machines, 2, "two machines");
+	is_str(t->lans[0].home->name, "m1", "a LAN's home defaults to its first machine");
+	is_str(t->lans[1].home->name, "m2", "home = sets a LAN's home");
+	is_int((int)t->lans[1].vni, 4242, "vni = sets the VNI");
+	is_int((int)t->lans[0].vni, (int)topo_derive_vni("spread", "lan"), "else it is derived");
+	ok(topo_lan_crosses(t, &t->lans[0]) && topo_lan_crosses(t, &t->lans[1]),
+	   "both LANs cross machines");
+	is_str(t->nodes[0].on->name, "m1", "a node without on = is on the first");
+	ok(topo_place(t, NULL, why, sizeof(why)) < 0 && strstr(why, "--machine"),
+	   "up without --machine is refused: %s", why);
+	ok(topo_place(t, "m7", why, sizeof(why)) < 0, "an unknown --machine is refused: %s", why);
+	if (!ok(topo_place(t, "m2", why, sizeof(why)) == 0, "placing on m2"))
+		goto out;
+	ok(t->n_nodes == 1 && !strcmp(t->nodes[0].name, "a2") && t->n_away_nodes == 1 &&
+		   t->n_hosts == 1 && t->n_away_hosts == 0,
+	   "m2 runs a2 and h2; a1 is away");
+	conf = dnsmasq_config(t, &dp);
+	ok(strstr(conf, "interface=back\n") && !strstr(conf, "interface=lan\n"),
+	   "m2's dnsmasq serves back (home m2), not lan (home m1)");
+	ok(!strstr(conf, "dhcp-range=set:lan,") && strstr(conf, "dhcp-range=set:back,"),
+	   "DHCP ranges only for LANs at home here");
+	ok(strstr(conf, "host-record=a1,a1.spread,192.168.0.11") != NULL,
+	   "the away node a1 still resolves through m2's dnsmasq");
+	ok(strstr(conf, "interface=lo\n") != NULL, "and it listens on the lab's lo");
+out:
+	topo_free(t);
+	{
+		struct topo *t1 = NULL;
+
+		topo_load("tests/topo/valid/minimal-node.conf", &t1, &err);
+		ok(t1 && topo_place(t1, "m1", why, sizeof(why)) < 0,
+		   "--machine on a lab without machines is refused");
+		ok(t1 && topo_place(t1, NULL, why, sizeof(why)) == 0 && !t1->here,
+		   "without machines nothing changes");
+		topo_free(t1);
+	}
 }
 
 static void test_invalid(const char *top)
@@ -583,5 +634,6 @@ int main(int argc, char **argv)
 	test_suggest();
 	test_lab_name();
 	test_cli();
+	test_machines();
 	return done_testing();
 }
