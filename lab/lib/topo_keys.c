@@ -536,6 +536,7 @@ void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *ar
 		[SECT_LAN] = "lan",
 		[SECT_NODE] = "node",
 		[SECT_HOST] = "host",
+		[SECT_MACHINE] = "machine",
 	};
 
 	for (size_t s = 0; s < ARRAY_SIZE(sect_keys); s++)
