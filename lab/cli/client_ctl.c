@@ -260,4 +260,14 @@ void print_status_table(json_t *st, FILE *f)
 			addrs, json_string_value(json_object_get(n, "dns")), "-", lab,
 			json_string_value(json_object_get(n, "name")));
 	}
+	/* Uplinked LANs: how their guests reach the host. */
+	json_array_foreach (json_object_get(st, "lans"), i, n) {
+		const char *hn = json_string_value(json_object_get(n, "host_name"));
+
+		if (hn)
+			fprintf(f, "LAN %s: uplink %s; the host's loopback is %s (%s) from its guests\n",
+				json_string_value(json_object_get(n, "name")),
+				json_string_value(json_object_get(n, "uplink")), hn,
+				json_string_value(json_object_get(n, "host_address")));
+	}
 }

@@ -142,6 +142,11 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 		appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s\n", lan->name, lan->name,
 			t->domain, ip(lan->addr, a));
 	}
+	/* host.DOMAIN: the host behind the uplink (pasta maps its gateway
+	 * address to the host's own loopback). A node or host named "host"
+	 * keeps its name: topo_check.c has no such rule, so check here. */
+	if (p->host_addr.s_addr && !topo_find_node(t, "host") && !topo_find_host(t, "host"))
+		appendf(&s, &len, "host-record=host,host.%s,%s\n", t->domain, ip(p->host_addr, a));
 	for (int i = 0; i < t->n_nodes; i++)
 		nic_lines(&s, &len, t->nodes[i].name, t->nodes[i].nics, t->nodes[i].n_nics,
 			  t->domain);

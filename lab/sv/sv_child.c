@@ -82,7 +82,7 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 int sv_dns_start(struct sv *sv)
 {
 	struct sv_dns *d = &sv->dns;
-	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log};
+	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log, sv->uplink_gw};
 	_cleanup_free_ char *conf = dnsmasq_config(sv->t, &p);
 	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
 	char err[512];

@@ -197,6 +197,11 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "leases", json_string(l->leases));
 		json_object_set_new(o, "uplink",
 				    l->cfg->uplink ? json_string(l->cfg->uplink) : json_null());
+		/* The host, from this LAN's guests: by name and by address. */
+		if (l->cfg->uplink && sv->uplink_gw.s_addr) {
+			json_object_set_new(o, "host_address", json_string(ip(sv->uplink_gw, a)));
+			json_object_set_new(o, "host_name", json_sprintf("host.%s", sv->t->domain));
+		}
 		json_object_set_new(o, "log", json_string(l->log));
 		json_array_append_new(lans, o);
 	}

@@ -252,8 +252,9 @@ int sv_uplink_prefork(struct sv *sv)
 	return 0;
 }
 
-/* Does the lab have a default route through the uplink yet? */
-static bool uplink_routed(void)
+/* Does the lab have a default route through the uplink yet? Its gateway
+ * (pasta's: the address that reaches the host's loopback) into @gw. */
+static bool uplink_routed(struct in_addr *gw)
 {
 	_cleanup_free_ char *rt = read_file("/proc/net/route", NULL);
 	char *line, *save = NULL;
@@ -262,11 +263,14 @@ static bool uplink_routed(void)
 		return false;
 	for (line = strtok_r(rt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char ifn[IFNAMSIZ + 1];
-		unsigned dst, mask;
+		unsigned dst, via, mask;
 
-		if (sscanf(line, "%16s %x %*x %*x %*d %*d %*d %x", ifn, &dst, &mask) == 3 &&
-		    !strcmp(ifn, UPLINK_IF) && dst == 0 && mask == 0)
+		/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
+		if (sscanf(line, "%16s %x %x %*x %*d %*d %*d %x", ifn, &dst, &via, &mask) == 4 &&
+		    !strcmp(ifn, UPLINK_IF) && dst == 0 && mask == 0) {
+			gw->s_addr = via; /* already in network order */
 			return true;
+		}
 	}
 	return false;
 }
@@ -359,7 +363,7 @@ int sv_uplink_start(struct sv *sv)
 	u->started = true;
 	sv_event(sv, "uplink: pasta %d", (int)u->pid);
 	deadline = now_ms() + UPLINK_WAIT_MS;
-	while (!uplink_routed()) {
+	while (!uplink_routed(&sv->uplink_gw)) {
 		if (helper_exited(u) || now_ms() > deadline) {
 			_cleanup_free_ char *tail = tail_file(u->log, 10);
 
