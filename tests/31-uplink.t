@@ -10,7 +10,7 @@ need_image
 command -v pasta >/dev/null || skip_all "pasta not installed (Debian package passt)"
 need_cmd python3 jq sha256sum
 lab_env
-plan 11
+plan 14
 
 LAB=upl31-$$
 SUB=10.131.$(( $$ % 200 + 20 ))
