@@ -142,6 +142,9 @@ $(FUZZ)/libsv.a $(FUZZ)/liblab.a $(FUZZ)/libnetns.a:
 	@rm -f $@
 	$(AR) rcs $@ $^
 
+# The control-request target runs the supervisor's real request path.
+$(FUZZ)/fuzz_ctl: $(FUZZ)/libsv.a $(FUZZ)/libnetns.a
+
 # Archives in layer order (sv, lab, netns), whichever the target has.
 $(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/liblab.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $< \

@@ -265,7 +265,9 @@ void print_status_table(json_t *st, FILE *f)
 		const char *hn = json_string_value(json_object_get(n, "host_name"));
 
 		if (hn)
-			fprintf(f, "LAN %s: uplink %s; the host's loopback is %s (%s) from its guests\n",
+			fprintf(f,
+				"LAN %s: uplink %s; the host's loopback is %s (%s) from its "
+				"guests\n",
 				json_string_value(json_object_get(n, "name")),
 				json_string_value(json_object_get(n, "uplink")), hn,
 				json_string_value(json_object_get(n, "host_address")));

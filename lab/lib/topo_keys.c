@@ -532,11 +532,8 @@ static const struct sectkeys sect_keys[] = {
 void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg)
 {
 	static const char *const kind[] = {
-		[SECT_LAB] = "lab",
-		[SECT_LAN] = "lan",
-		[SECT_NODE] = "node",
-		[SECT_HOST] = "host",
-		[SECT_MACHINE] = "machine",
+		[SECT_LAB] = "lab",   [SECT_LAN] = "lan",	  [SECT_NODE] = "node",
+		[SECT_HOST] = "host", [SECT_MACHINE] = "machine",
 	};
 
 	for (size_t s = 0; s < ARRAY_SIZE(sect_keys); s++)

@@ -233,7 +233,7 @@ struct sv {
 	int exit_code;
 	long long t0;
 	char failure[8192];
-	void *uplink;	       /* sv_uplink.c's state */
+	void *uplink;		  /* sv_uplink.c's state */
 	struct in_addr uplink_gw; /* pasta's gateway: reaches the host's loopback */
 };
 
