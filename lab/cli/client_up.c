@@ -37,7 +37,10 @@ static volatile sig_atomic_t got_signal;
 
 struct ready_ctx {
 	const char *lab;
-	bool json;
+	bool json, quiet;
+	struct warm_up *warm; /* save the warm snapshot once ready, or NULL */
+	const struct topo *t;
+	const char *rundir, *statedir;
 };
 
 /* Bind a TCP listener in the host namespace; -errno on failure. */
@@ -278,7 +281,13 @@ static void print_ready(void *arg)
 {
 	struct ready_ctx *c = arg;
 	char err[512];
-	json_t *st = ctl_status(c->lab, err, sizeof(err));
+	json_t *st;
+
+	if (c->warm)
+		warm_up_save(c->warm, c->lab, c->t, c->rundir, c->statedir);
+	if (c->quiet)
+		return;
+	st = ctl_status(c->lab, err, sizeof(err));
 
 	if (!st) {
 		msg_warn("lab is up but status failed: %s", err);
@@ -306,6 +315,7 @@ int up_lab(struct up_opts *o)
 	pid_t pid;
 	bool ok;
 	const char *why;
+	struct warm_up warm = {0};
 
 	if (topo_load(o->topo_path, &t, &te) < 0) {
 		topo_err_print(&te);
@@ -432,7 +442,18 @@ int up_lab(struct up_opts *o)
 		msg_err("%s", err);
 		goto undo_lock;
 	}
-	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
+	if (o->warm && !o->no_boot && t->n_nodes) {
+		r = warm_up_prepare(&warm, t, sv->qemu, sv->statedir, o->quiet);
+		if (r != EXIT_OK)
+			goto undo_lock_r;
+		if (warm.hit) {
+			sv->loadvm = WARM_SNAPSHOT;
+			sv->leases = warm.leases;
+		} else {
+			o->fresh = true; /* the snapshot of a clean lab */
+		}
+	}
+	for (int i = 0; !o->no_boot && !warm.hit && i < t->n_nodes; i++) {
 		if (disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err)) < 0) {
 			msg_err("%s", err);
 			r = EXIT_STATE;
@@ -514,9 +535,18 @@ int up_lab(struct up_opts *o)
 		fprintf(stderr, "vacmlab: bringing up lab %s (%d node%s, %d LAN%s%s)\n", t->name,
 			t->n_nodes, t->n_nodes == 1 ? "" : "s", t->n_lans,
 			t->n_lans == 1 ? "" : "s", o->no_boot ? ", --no-boot" : "");
-	struct ready_ctx rc = {t->name, o->json};
+	struct ready_ctx rc = {
+		.lab = t->name,
+		.json = o->json,
+		.quiet = o->quiet,
+		.warm = o->warm && !warm.hit && !o->no_boot && t->n_nodes ? &warm : NULL,
+		.t = t,
+		.rundir = sv->rundir,
+		.statedir = sv->statedir,
+	};
 
-	r = follow_supervisor(p[0], pid, o->foreground, &ok, o->quiet ? NULL : print_ready, &rc);
+	r = follow_supervisor(p[0], pid, o->foreground, &ok,
+			      o->quiet && !rc.warm ? NULL : print_ready, &rc);
 	close(p[0]);
 	if (r == 0 && o->foreground) {
 		int st;

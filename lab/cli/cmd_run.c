@@ -53,7 +53,8 @@ static void run_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vacmlab run TOPO [--name NAME] [--keep-on-failure] [--artifacts DIR]\n"
-		"                   [--junit FILE] [--capture] [--timeout S] [--quiet] -- CMD...\n"
+		"                   [--junit FILE] [--capture] [--timeout S] [--quiet] [--warm]\n"
+		"                   -- CMD...\n"
 		"Bring a lab up under a unique name (TOPONAME-PID-RANDOM unless --name), wait\n"
 		"until every node is ready, run CMD inside the lab's namespaces, bring the\n"
 		"lab down and return CMD's exit status (128+N if killed by signal N, 124 on\n"
@@ -67,6 +68,8 @@ static void run_usage(FILE *f)
 		"  --junit FILE       write a JUnit XML report (one test case)\n"
 		"  --capture          capture every LAN into the artifacts (LAN.pcap)\n"
 		"  --timeout S        stop CMD after S seconds (SIGTERM, then SIGKILL)\n"
+		"  --warm             start from the topology's warm snapshot (the first run\n"
+		"                     boots cold and saves it; see `vacmlab up --warm`)\n"
 		"Exit status: CMD's, or 125 if the lab could not come up (or run itself\n"
 		"failed: usage, topology); the artifacts explain why.\n");
 }
@@ -146,6 +149,7 @@ static int run_up(struct run *r)
 			    .name = r->lab,
 			    .keep_domain = true,
 			    .quiet = r->quiet,
+			    .warm = r->warm,
 			    .fresh = true};
 	bool sent = false, exited = false;
 	int st = 0, p[2];
@@ -451,6 +455,7 @@ int cmd_run(int argc, char **argv)
 		{"capture", no_argument, NULL, 'c'},
 		{"timeout", required_argument, NULL, 't'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"warm", no_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -483,6 +488,7 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'q': r->quiet = true; break;
+		case 'W': r->warm = true; break;
 		case 'h': run_usage(stdout); return EXIT_OK;
 		default: run_usage(stderr); return EXIT_RUN_INFRA;
 		}

@@ -45,6 +45,8 @@ static void up_usage(FILE *f)
 		"  --no-boot          build the network and dnsmasq, boot no guest\n"
 		"  --fresh            start every node from a clean disk (config is lost)\n"
 		"  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
+		"  --warm             start from the warm snapshot of this topology; boot\n"
+		"                     cold and save it when there is none (or it is stale)\n"
 		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
@@ -54,11 +56,17 @@ static void up_usage(FILE *f)
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"foreground", no_argument, NULL, 'f'},	 {"no-boot", no_argument, NULL, 'n'},
-		{"fresh", no_argument, NULL, 'F'},	 {"snapshot", required_argument, NULL, 's'},
-		{"state", required_argument, NULL, 'S'}, {"name", required_argument, NULL, 'N'},
-		{"json", no_argument, NULL, 'j'},	 {"any-image", no_argument, NULL, 'A'},
-		{"help", no_argument, NULL, 'h'},	 {0},
+		{"foreground", no_argument, NULL, 'f'},
+		{"no-boot", no_argument, NULL, 'n'},
+		{"fresh", no_argument, NULL, 'F'},
+		{"snapshot", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'},
+		{"name", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},
+		{"any-image", no_argument, NULL, 'A'},
+		{"warm", no_argument, NULL, 'W'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	struct up_opts o = {0};
 	int c;
@@ -73,6 +81,7 @@ int cmd_up(int argc, char **argv)
 		case 'N': o.name = optarg; break;
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
+		case 'W': o.warm = true; break;
 		case 'h': up_usage(stdout); return EXIT_OK;
 		default: up_usage(stderr); return EXIT_CONFIG;
 		}
@@ -82,6 +91,12 @@ int cmd_up(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	o.topo_path = argv[optind];
+	if (o.warm && (o.snapshot || o.fresh || o.no_boot)) {
+		msg_err("--warm cannot go with %s", o.snapshot ? "--snapshot"
+						    : o.fresh  ? "--fresh"
+							       : "--no-boot");
+		return EXIT_CONFIG;
+	}
 	if (o.snapshot && (o.fresh || o.no_boot)) {
 		msg_err("--snapshot cannot go with %s",
 			o.fresh ? "--fresh (a clean disk has no snapshots)" : "--no-boot");

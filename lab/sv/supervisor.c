@@ -243,6 +243,7 @@ static struct sv *sv_from_launch(const struct sv_launch *l)
 	sv->no_boot = l->no_boot;
 	sv->foreground = l->foreground;
 	sv->loadvm = l->loadvm;
+	sv->leases = l->leases;
 	sv->lock_fd = l->lock_fd;
 	sv->sync_fd = l->sync_fd;
 	sv->fwd_listen = l->fwd_listen;

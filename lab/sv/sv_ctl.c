@@ -182,6 +182,24 @@ static void m_qmp(struct sv *sv, int fd, json_t *req, int *passed)
 	sv_qmp_send(sv, n, cmd, json_incref(args), QW_CLIENT, fd);
 }
 
+/* {"cmd":"dns-reload","leases":PATH|null}: restart the lab's dnsmasq with
+ * a saved lease file in place (`vacmlab restore`). */
+static void m_dns_reload(struct sv *sv, int fd, json_t *req, int *passed)
+{
+	const char *leases = json_string_value(json_object_get(req, "leases"));
+	char err[1024];
+
+	if (!sv->t->n_lans) {
+		sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+		return;
+	}
+	if (sv_dns_reload(sv, leases, err, sizeof(err)) < 0) {
+		sv_reply_err(sv, fd, "%s", err);
+		return;
+	}
+	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+}
+
 /*
  * The control methods, after systemd's varlink method tables: each handler
  * owns its reply (sv_reply/sv_reply_err close the client) or keeps the
@@ -196,7 +214,7 @@ struct ctl_method {
 
 static const struct ctl_method methods[] = {
 	{"status", m_status}, {"down", m_down}, {"forward", m_forward},
-	{"impair", m_impair}, {"qmp", m_qmp},
+	{"impair", m_impair}, {"qmp", m_qmp},	{"dns-reload", m_dns_reload},
 };
 
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why)
