@@ -29,5 +29,7 @@ int cmd_attach(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 
 #endif

@@ -20,7 +20,7 @@ struct verb {
 static const struct verb verbs[] = {
 	{"check", cmd_check,
 	 "check TOPO                 validate a topology, print the resolved lab"},
-	{"up", cmd_up, "up [--foreground] [--no-boot] [--fresh] [--snapshot NAME] TOPO"},
+	{"up", cmd_up, "up [--foreground] [--no-boot] [--fresh] [--snapshot NAME] [--warm] TOPO"},
 	{"down", cmd_down,
 	 "down [--timeout S] LAB         power nodes off gracefully, remove the lab"},
 	{"status", cmd_status, "status [--json] [LAB]        node states, addresses, consoles"},
@@ -37,6 +37,9 @@ static const struct verb verbs[] = {
 	{"reset", cmd_reset, "reset LAB [NODE...]          fresh disks for a lab that is down"},
 	{"rm", cmd_rm, "rm [--yes] LAB               remove a lab's state (disks, logs)"},
 	{"snapshot", cmd_snapshot, "snapshot LAB NODE save|load|list|rm [NAME]"},
+	{"restore", cmd_restore,
+	 "restore LAB [SNAPSHOT]       every node back to a snapshot (warm)"},
+	{"link", cmd_link, "link down|up LAB NODE[:ethN]  pull or plug a NIC's cable"},
 	{"run", cmd_run, "run TOPO [--artifacts DIR] [--junit F] -- CMD  up, run a test, down"},
 	{"impair", cmd_impair, "impair LAB NODE[:NIC] SPEC|clear  link impairment (netem)"},
 	{"capture", cmd_capture, "capture LAB LAN|NODE[:NIC] -w FILE|-  packet capture (pcap)"},
