@@ -44,8 +44,7 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, c
 		free(w->leases);
 		w->leases = NULL;
 	}
-	if (!quiet)
-		fprintf(stderr, "vacmlab: warm start from snapshot %.12s\n", w->key.hash);
+	fprintf(stderr, "vacmlab: warm start from snapshot %.12s\n", w->key.hash);
 	return EXIT_OK;
 }
 
