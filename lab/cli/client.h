@@ -25,6 +25,9 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 /* Status of a running lab, or NULL + message. */
 json_t *ctl_status(const char *lab, char *err, size_t errlen);
 
+/* The exit status an error reply carries ("code"), EXIT_CHILD if none. */
+int ctl_error_code(json_t *rep);
+
 /* Run QMP command @cmd (@args stolen, may be NULL) on node @node of lab
  * @lab, through its supervisor (the only QMP client QEMU has). 0 and
  * *@ret (if non-NULL; caller decrefs) holds the "return" value, or -1 with
@@ -53,6 +56,17 @@ int lab_down(const char *lab, double timeout_s, bool quiet);
 /* The host-side interface name vacmlab-attach derives for LAB/LAN. */
 void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16]);
 
+/* ---- what `up` shows while a lab comes up (client_progress.c) */
+struct topo;
+struct progress;
+struct progress *progress_new(const struct topo *t, const char *logdir, bool tty, bool quiet);
+/* One supervisor progress line; "D" lines only if @show_down. */
+void progress_event(struct progress *p, const char *line, bool show_down);
+/* Redraw if due; the ms until the next redraw (-1: none, not a terminal). */
+int progress_tick(struct progress *p);
+void progress_end(struct progress *p);
+void progress_free(struct progress *p);
+
 /* ---- bringing a lab up (client_up.c) */
 
 struct up_opts {
@@ -61,14 +75,27 @@ struct up_opts {
 	bool keep_domain;
 	bool no_boot, foreground, fresh, json, quiet;
 	bool any_image; /* boot images that are not VACM-shaped */
+	bool force;	/* boot even if guest memory exceeds MemAvailable */
+	int parallel;	/* --parallel: nodes booting at once; 0: topology/default */
 	const char *snapshot;
 	const char *state_dir;
-	bool warm; /* start from the warm cache; make it when missing */
+	bool warm;	   /* start from the warm cache; make it when missing */
+	const char *accel; /* --accel, or NULL */
 	/* out */
 	const char *lab;
 	pid_t supervisor;
 };
 
+struct accel_choice;
+struct topo;
+struct vl_err;
+/* The accelerator for @t's nodes (--accel @flag, or NULL): precedence,
+ * decision and reason (accel.h), and a node with cpu = host under TCG
+ * refused. 0 or -1 with @err. */
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err);
+/* --parallel N (1..1024): N, or -1 after a message. */
+int parse_parallel(const char *s);
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
 
@@ -85,8 +112,8 @@ struct warm_up {
 /* Look @t up in the warm cache; on a hit install the nodes' warm disks in
  * @statedir. EXIT_OK (a miss is printed: "booting cold: WHY") or an exit
  * code after a message. */
-int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, const char *statedir,
-		    bool quiet);
+int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, bool kvm,
+		    const char *statedir, bool quiet);
 /* Save the ready lab @lab into the cache. 0, or -1 after a warning (the
  * lab keeps running either way). */
 int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const char *rundir,

@@ -109,6 +109,14 @@ json_t *ctl_status(const char *lab, char *err, size_t errlen)
 	return ctl_call(lab, json_pack("{s:s}", "cmd", "status"), -1, 5000, err, errlen);
 }
 
+int ctl_error_code(json_t *rep)
+{
+	json_t *c = json_object_get(rep, "code");
+	int v = json_is_integer(c) ? (int)json_integer_value(c) : 0;
+
+	return v > 0 && v < 126 ? v : EXIT_CHILD;
+}
+
 int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
 	    int timeout_ms, char *err, size_t errlen)
 {
@@ -157,9 +165,14 @@ void print_status_table(json_t *st, FILE *f)
 	size_t i;
 	json_t *n;
 	char addrs[256], state[64];
+	bool accel = false; /* an ACCEL column once the supervisor says it per node */
 
-	fprintf(f, "%-13s %-9s %-8s %-31s %-26s %s\n", "NODE", "STATE", "UPTIME", "ADDRESSES",
-		"DNS", "CONSOLE");
+	json_array_foreach (nodes, i, n)
+		accel |= json_is_string(json_object_get(n, "accel"));
+	fprintf(f, "%-13s %-9s ", "NODE", "STATE");
+	if (accel)
+		fprintf(f, "%-5s ", "ACCEL");
+	fprintf(f, "%-8s %-31s %-26s %s\n", "UPTIME", "ADDRESSES", "DNS", "CONSOLE");
 	json_array_foreach (nodes, i, n) {
 		const char *s = json_string_value(json_object_get(n, "state"));
 		json_t *up = json_object_get(n, "uptime_s");
@@ -175,16 +188,23 @@ void print_status_table(json_t *st, FILE *f)
 				 json_integer_value(json_object_get(n, "exit_signal")));
 		if (up)
 			snprintf(upt, sizeof(upt), "%.0fs", json_number_value(up));
-		fprintf(f, "%-13s %-9s %-8s %-31s %-26s vacmlab console %s %s\n",
-			json_string_value(json_object_get(n, "name")), state, upt, addrs,
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")), state);
+		if (accel) {
+			const char *a = json_string_value(json_object_get(n, "accel"));
+
+			fprintf(f, "%-5s ", a ? a : "-");
+		}
+		fprintf(f, "%-8s %-31s %-26s vacmlab console %s %s\n", upt, addrs,
 			json_string_value(json_object_get(n, "dns")), lab,
 			json_string_value(json_object_get(n, "name")));
 	}
 	json_array_foreach (hosts, i, n) {
 		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
-		fprintf(f, "%-13s %-9s %-8s %-31s %-26s (host) vacmlab exec %s --host %s -- CMD\n",
-			json_string_value(json_object_get(n, "name")),
-			json_string_value(json_object_get(n, "state")), "-", addrs,
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")),
+			json_string_value(json_object_get(n, "state")));
+		if (accel)
+			fprintf(f, "%-5s ", "-");
+		fprintf(f, "%-8s %-31s %-26s (host) vacmlab exec %s --host %s -- CMD\n", "-", addrs,
 			json_string_value(json_object_get(n, "dns")), lab,
 			json_string_value(json_object_get(n, "name")));
 	}

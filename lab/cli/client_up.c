@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +27,7 @@
 #include <unistd.h>
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
+#include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
 #include "lab/lib/rundir.h"
@@ -177,32 +179,6 @@ static void wait_stale_processes(const char *lab, const char *rundir)
 	}
 }
 
-/* Supervisor events: "S NODE STATE SECONDS [DETAIL]", "W TEXT", "D PHASE". */
-static void print_progress(const char *line, bool tty)
-{
-	char node[64], state[32];
-	double secs;
-	int end = 0;
-
-	if (sscanf(line, "S %63s %31s %lf%n", node, state, &secs, &end) == 3) {
-		const char *detail = line + end;
-
-		while (*detail == ' ')
-			detail++;
-		if (!strcmp(state, "booting"))
-			fprintf(stderr, "  %-13s booting...\n", node);
-		else if (!strcmp(state, "ready"))
-			fprintf(stderr, "  %-13s ready in %.1f s\n", node, secs);
-		else
-			fprintf(stderr, "  %-13s %s after %.1f s%s%s\n", node, state, secs,
-				*detail ? ": " : "", detail);
-	} else if (line[0] == 'W') {
-		fprintf(stderr, "  warning: %s\n", line + 2);
-	} else if (line[0] == 'D' && tty) {
-		fprintf(stderr, "  going down: %s\n", line + 2);
-	}
-}
-
 static void on_signal(int sig)
 {
 	got_signal = sig;
@@ -212,7 +188,7 @@ static void on_signal(int sig)
  * (returns CODE, message printed). In foreground mode keep reading after
  * OK until EOF, forwarding Ctrl-C as SIGTERM. */
 static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
-			     void (*on_ready)(void *), void *arg)
+			     struct progress *prog, void (*on_ready)(void *), void *arg)
 {
 	char buf[16384];
 	size_t len = 0;
@@ -223,12 +199,17 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 	for (;;) {
 		ssize_t n;
 		char *nl;
+		struct pollfd pfd = {rfd, POLLIN, 0};
+		int wait = *ok_seen ? -1 : progress_tick(prog);
 
 		if (got_signal && !sent_term) {
 			kill(sup, SIGTERM);
 			sent_term = true;
 			fprintf(stderr, "vacmlab: stopping the lab (graceful power-off)...\n");
 		}
+		/* Redraw the progress block while nothing arrives. */
+		if (poll(&pfd, 1, wait) == 0)
+			continue;
 		n = read(rfd, buf + len, sizeof(buf) - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -254,11 +235,13 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 					rl += (size_t)n;
 				}
 				rest[rl] = '\0';
+				progress_end(prog);
 				msg_err("%s", rest);
 				return code ? code : EXIT_CHILD;
 			}
 			if (!strcmp(buf, "OK")) {
 				*ok_seen = true;
+				progress_end(prog);
 				if (on_ready)
 					on_ready(arg);
 				if (!foreground)
@@ -266,7 +249,7 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 			} else if (buf[0] == 'X') {
 				/* supervisor exit */
 			} else {
-				print_progress(buf, tty || foreground);
+				progress_event(prog, buf, tty || foreground);
 			}
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len + 1);
@@ -275,6 +258,53 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 			len = 0;
 	}
 	return *ok_seen ? 0 : -1;
+}
+
+int parse_parallel(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < 1 || v > 1024) {
+		msg_err("--parallel '%s': a number of nodes from 1 to 1024", s);
+		return -1;
+	}
+	return (int)v;
+}
+
+/* MemAvailable in MiB, or -1 if /proc/meminfo does not say. */
+static long mem_available_mib(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+	long kb;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			return kb / 1024;
+	return -1;
+}
+
+/* Guests that do not fit in memory swap the host to a crawl or meet the
+ * OOM killer half-way through a boot: refuse before anything starts. */
+static int check_memory(const struct topo *t, bool force)
+{
+	long want = 0, avail = mem_available_mib();
+
+	for (int i = 0; i < t->n_nodes; i++)
+		want += t->nodes[i].memory_mb;
+	if (avail < 0 || want <= avail)
+		return 0;
+	if (force) {
+		msg_warn("the guests need %ld MiB, more than the %ld MiB available (--force)", want,
+			 avail);
+		return 0;
+	}
+	msg_err("the lab's %d node%s need %ld MiB of guest memory, more than the %ld MiB "
+		"available (MemAvailable): lower memory = or boot fewer nodes; --force boots "
+		"anyway",
+		t->n_nodes, t->n_nodes == 1 ? "" : "s", want, avail);
+	return -1;
 }
 
 static void print_ready(void *arg)
@@ -305,6 +335,26 @@ static void print_ready(void *arg)
 	json_decref(st);
 }
 
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err)
+{
+	if (accel_request(flag, t->accel_set, t->accel, c, err) < 0 || accel_decide(c, err) < 0)
+		return -1;
+	/* The topology refuses cpu = host with accel = tcg at its line; a
+	 * TCG chosen by auto, the flag or the environment is known only now. */
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+
+		if (c->kvm || !nd->cpu || !cpu_needs_kvm(nd->cpu))
+			continue;
+		return vl_fail(err, c->asked == ACCEL_AUTO ? EXIT_ENV : EXIT_CONFIG,
+			       "node %s: cpu = %s needs KVM, but this lab runs under TCG (%s); use "
+			       "a CPU model such as max",
+			       nd->name, nd->cpu, c->reason);
+	}
+	return 0;
+}
+
 int up_lab(struct up_opts *o)
 {
 	struct topo_err te;
@@ -314,6 +364,7 @@ int up_lab(struct up_opts *o)
 	int lock, p[2], r;
 	pid_t pid;
 	bool ok;
+	struct progress *prog;
 	const char *why;
 	struct warm_up warm = {0};
 
@@ -340,6 +391,10 @@ int up_lab(struct up_opts *o)
 	sv->no_boot = o->no_boot;
 	sv->foreground = o->foreground;
 	sv->loadvm = o->snapshot;
+
+	sv->boot_parallel = o->parallel ? o->parallel : t->boot_parallel;
+	if (!o->no_boot && check_memory(t, o->force) < 0)
+		return EXIT_ENV;
 
 	/* The machine: programs, devices, images. Nothing is touched yet. */
 	if (t->n_lans &&
@@ -374,6 +429,17 @@ int up_lab(struct up_opts *o)
 		}
 		if (warn[0])
 			msg_warn("node %s: %s", t->nodes[i].name, warn);
+	}
+
+	/* The accelerator, decided once for the lab, said in one line. */
+	if (!o->no_boot && t->n_nodes) {
+		struct vl_err ae = {0};
+
+		if (up_decide_accel(t, o->accel, &sv->accel, &ae) < 0)
+			return vl_report(&ae);
+		sv->kvm = sv->accel.kvm;
+		if (!o->quiet)
+			fprintf(stderr, "vacmlab: accel %s\n", sv->accel.reason);
 	}
 
 	/* The lab's directories and its lock. */
@@ -443,7 +509,7 @@ int up_lab(struct up_opts *o)
 		goto undo_lock;
 	}
 	if (o->warm && !o->no_boot && t->n_nodes) {
-		r = warm_up_prepare(&warm, t, sv->qemu, sv->statedir, o->quiet);
+		r = warm_up_prepare(&warm, t, sv->qemu, sv->kvm, sv->statedir, o->quiet);
 		if (r != EXIT_OK)
 			goto undo_lock_r;
 		if (warm.hit) {
@@ -545,8 +611,10 @@ int up_lab(struct up_opts *o)
 		.statedir = sv->statedir,
 	};
 
-	r = follow_supervisor(p[0], pid, o->foreground, &ok,
+	prog = progress_new(t, sv->logdir, isatty(2) && !o->foreground, o->quiet);
+	r = follow_supervisor(p[0], pid, o->foreground, &ok, prog,
 			      o->quiet && !rc.warm ? NULL : print_ready, &rc);
+	progress_free(prog);
 	close(p[0]);
 	if (r == 0 && o->foreground) {
 		int st;

@@ -18,13 +18,13 @@
 #include "lab/lib/util.h"
 #include "lab/lib/warm.h"
 
-int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, const char *statedir,
-		    bool quiet)
+int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, bool kvm,
+		    const char *statedir, bool quiet)
 {
 	char err[2048];
 
 	w->hit = false;
-	if (warm_key_make(t, qemu, &w->key, err, sizeof(err)) < 0) {
+	if (warm_key_make(t, qemu, kvm, &w->key, err, sizeof(err)) < 0) {
 		msg_err("warm start: %s", err);
 		return EXIT_ENV;
 	}

@@ -50,7 +50,14 @@ static void up_usage(FILE *f)
 		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
-		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n");
+		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n"
+		"  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
+		"                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n"
+
+		"  --parallel N       boot at most N nodes at once (default: [lab] boot_parallel,\n"
+		"                     else the CPUs under TCG, 4x that under KVM)\n"
+		"  --force            boot even if the guests' memory exceeds MemAvailable\n"
+		"  --quiet            print nothing but errors\n");
 }
 
 int cmd_up(int argc, char **argv)
@@ -64,6 +71,10 @@ int cmd_up(int argc, char **argv)
 		{"name", required_argument, NULL, 'N'},
 		{"json", no_argument, NULL, 'j'},
 		{"any-image", no_argument, NULL, 'A'},
+		{"accel", required_argument, NULL, 'X'},
+		{"parallel", required_argument, NULL, 'P'},
+		{"force", no_argument, NULL, 'F' + 256},
+		{"quiet", no_argument, NULL, 'q'},
 		{"warm", no_argument, NULL, 'W'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -82,6 +93,14 @@ int cmd_up(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
 		case 'W': o.warm = true; break;
+		case 'X': o.accel = optarg; break;
+		case 'P':
+			o.parallel = parse_parallel(optarg);
+			if (o.parallel < 0)
+				return EXIT_CONFIG;
+			break;
+		case 'F' + 256: o.force = true; break;
+		case 'q': o.quiet = true; break;
 		case 'h': up_usage(stdout); return EXIT_OK;
 		default: up_usage(stderr); return EXIT_CONFIG;
 		}

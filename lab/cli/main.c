@@ -19,8 +19,9 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{"check", cmd_check,
-	 "check TOPO                 validate a topology, print the resolved lab"},
-	{"up", cmd_up, "up [--foreground] [--no-boot] [--fresh] [--snapshot NAME] [--warm] TOPO"},
+	 "check [--json|--qemu] TOPO validate a topology, print the lab or its QEMU commands"},
+	{"up", cmd_up,
+	 "up [--foreground] [--no-boot] [--fresh] [--snapshot NAME] [--accel MODE] [--warm] TOPO"},
 	{"down", cmd_down,
 	 "down [--timeout S] LAB         power nodes off gracefully, remove the lab"},
 	{"status", cmd_status, "status [--json] [LAB]        node states, addresses, consoles"},
@@ -46,6 +47,8 @@ static const struct verb verbs[] = {
 	{"attach", cmd_attach,
 	 "attach LAB LAN (--bridge BR | --address CIDR)  via sudo vacmlab-attach"},
 	{"doctor", cmd_doctor, "doctor [--json]              check this machine can run labs"},
+	{"node", cmd_node, "node stop|start|restart|reset|kill LAB NODE  one node's lifecycle"},
+	{"host", cmd_host, "host restart LAB HOST         restart a test-service host's command"},
 	{"graph", cmd_graph, "graph [--format dot|mermaid] TOPO|LAB  draw LANs, nodes, hosts"},
 	{"inventory", cmd_inventory,
 	 "inventory [--format ansible|ssh-config|json] LAB  node addresses for tools"},

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * env.c - environment checks with precise diagnostics (bubblewrap style):
- * user namespaces, /dev/net/tun, KVM, required programs; and the probes
+ * user namespaces, /dev/net/tun, required programs (KVM: accel.c); and the probes
  * `vacmlab doctor` runs (a real unshare, a real qdisc, a real KVM guest).
  */
 #include <errno.h>
@@ -96,23 +96,6 @@ int tun_check(char *msg, size_t len)
 		 (unsigned)getuid(), strerror(e), pw ? pw->pw_name : "?", gr ? gr->gr_name : "?",
 		 (unsigned)(st.st_mode & 07777));
 	return -1;
-}
-
-bool kvm_usable(void)
-{
-	const char *e = getenv("VACMLAB_ACCEL");
-	int fd;
-
-	/* KVM only on request: on the machines this was built on /dev/kvm
-	 * opens but guests die with "emulation failure" (nested virt), and
-	 * TCG boots the stand-in in seconds anyway. */
-	if (!e || strcmp(e, "kvm"))
-		return false;
-	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	close(fd);
-	return true;
 }
 
 char *need_program(const char *prog, const char *package, char *msg, size_t len)

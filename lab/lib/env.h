@@ -14,8 +14,6 @@ const char *userns_explain(int err);
 /* 0 if this user can open /dev/net/tun read-write, else -1 and a message
  * with the device's owner and mode and the one-line fix. */
 int tun_check(char *msg, size_t len);
-/* true if VACMLAB_ACCEL=kvm and /dev/kvm opens read-write here. */
-bool kvm_usable(void);
 /* Resolve a required program; NULL and a message if missing. */
 char *need_program(const char *prog, const char *package, char *msg, size_t len);
 

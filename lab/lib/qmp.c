@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * qmp.c - QMP client: line-delimited JSON over a unix socket, every read
- * bounded by a deadline.
+ * bounded by a deadline. qmp_parse_msg() is the one place a line from QEMU
+ * is interpreted (tests/fuzz/fuzz_qmp.c).
  */
 #include <errno.h>
 #include <poll.h>
@@ -20,34 +21,100 @@ struct qmp {
 	long long deadline;
 };
 
-static json_t *read_msg(struct qmp *q, char *err, size_t errlen)
+enum qmp_msg_kind qmp_parse_msg(const char *buf, size_t len, struct qmp_msg *m)
+{
+	json_error_t je;
+	json_t *v;
+
+	memset(m, 0, sizeof(*m));
+	m->root = json_loadb(buf, len, 0, &je);
+	if (!m->root) {
+		snprintf(m->text, sizeof(m->text), "bad JSON from QEMU: %s", je.text);
+		return m->kind = QMP_MSG_BAD;
+	}
+	if (!json_is_object(m->root)) {
+		snprintf(m->text, sizeof(m->text), "bad message from QEMU: not a JSON object");
+		json_decref(m->root);
+		m->root = NULL;
+		return m->kind = QMP_MSG_BAD;
+	}
+	v = json_object_get(m->root, "id");
+	if (json_is_integer(v)) {
+		m->has_id = true;
+		m->id = json_integer_value(v);
+	}
+	/* The order the supervisor dispatched in before this was shared. */
+	if (json_object_get(m->root, "QMP"))
+		return m->kind = QMP_MSG_GREETING;
+	if ((m->event = json_string_value(json_object_get(m->root, "event")))) {
+		m->value = json_object_get(m->root, "data");
+		return m->kind = QMP_MSG_EVENT;
+	}
+	if ((v = json_object_get(m->root, "return"))) {
+		m->value = v;
+		return m->kind = QMP_MSG_RETURN;
+	}
+	if ((v = json_object_get(m->root, "error"))) {
+		const char *d = json_string_value(json_object_get(v, "desc"));
+		const char *c = json_string_value(json_object_get(v, "class"));
+
+		/* Never an empty reason (fuzz_qmp found {"desc": ""}). */
+		if (!d || !d[0])
+			d = c && c[0] ? c : "QMP error without a description";
+		snprintf(m->text, sizeof(m->text), "%s", d);
+		return m->kind = QMP_MSG_ERROR;
+	}
+	return m->kind = QMP_MSG_OTHER;
+}
+
+void qmp_msg_free(struct qmp_msg *m)
+{
+	json_decref(m->root);
+	m->root = m->value = NULL;
+	m->event = NULL;
+}
+
+bool qmp_msg_is_event(const struct qmp_msg *m, const char *event, const char *key,
+		      const char *value)
+{
+	const char *v;
+
+	if (m->kind != QMP_MSG_EVENT || strcmp(m->event, event))
+		return false;
+	if (!key)
+		return true;
+	v = json_string_value(json_object_get(m->value, key));
+	return v && !strcmp(v, value);
+}
+
+/* Read one message within the deadline. 0, or -1 with the reason. */
+static int read_msg(struct qmp *q, struct qmp_msg *m, char *err, size_t errlen)
 {
 	for (;;) {
 		char *nl = memchr(q->buf, '\n', q->len);
 
 		if (nl) {
-			json_error_t je;
 			size_t n = (size_t)(nl - q->buf) + 1;
-			json_t *j = json_loadb(q->buf, n, 0, &je);
 
+			qmp_parse_msg(q->buf, n, m);
 			memmove(q->buf, q->buf + n, q->len - n);
 			q->len -= n;
-			if (!j) {
-				snprintf(err, errlen, "QMP: bad JSON from QEMU: %s", je.text);
-				return NULL;
+			if (m->kind == QMP_MSG_BAD) {
+				snprintf(err, errlen, "QMP: %s", m->text);
+				return -1;
 			}
-			return j;
+			return 0;
 		}
 		if (q->len == sizeof(q->buf)) {
 			snprintf(err, errlen, "QMP: message too long");
-			return NULL;
+			return -1;
 		}
 		long long left = q->deadline - now_ms();
 		struct pollfd p = {.fd = q->fd, .events = POLLIN};
 
 		if (left <= 0 || poll(&p, 1, (int)left) == 0) {
 			snprintf(err, errlen, "QMP: timed out waiting for QEMU");
-			return NULL;
+			return -1;
 		}
 		ssize_t r = read(q->fd, q->buf + q->len, sizeof(q->buf) - q->len);
 
@@ -55,7 +122,7 @@ static json_t *read_msg(struct qmp *q, char *err, size_t errlen)
 			continue;
 		if (r <= 0) {
 			snprintf(err, errlen, "QMP: connection closed by QEMU");
-			return NULL;
+			return -1;
 		}
 		q->len += (size_t)r;
 	}
@@ -78,8 +145,8 @@ static int send_json(struct qmp *q, json_t *msg)
 struct qmp *qmp_open(const char *path, int timeout_ms, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct qmp_msg greet;
 	struct qmp *q;
-	json_t *greet;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "QMP socket path too long: %s", path);
@@ -94,15 +161,17 @@ struct qmp *qmp_open(const char *path, int timeout_ms, char *err, size_t errlen)
 		qmp_close(q);
 		return NULL;
 	}
-	greet = read_msg(q, err, errlen);
-	if (!greet || !json_object_get(greet, "QMP")) {
-		if (greet)
-			snprintf(err, errlen, "QMP: no greeting from %s", path);
-		json_decref(greet);
+	if (read_msg(q, &greet, err, errlen) < 0) {
 		qmp_close(q);
 		return NULL;
 	}
-	json_decref(greet);
+	if (greet.kind != QMP_MSG_GREETING) {
+		snprintf(err, errlen, "QMP: no greeting from %s", path);
+		qmp_msg_free(&greet);
+		qmp_close(q);
+		return NULL;
+	}
+	qmp_msg_free(&greet);
 	if (qmp_exec(q, "qmp_capabilities", NULL, NULL, err, errlen) < 0) {
 		qmp_close(q);
 		return NULL;
@@ -135,24 +204,25 @@ int qmp_exec(struct qmp *q, const char *cmd, json_t *args, json_t **ret, char *e
 		return -1;
 	}
 	for (;;) {
-		json_t *m = read_msg(q, err, errlen), *v;
+		struct qmp_msg m;
 
-		if (!m)
+		if (read_msg(q, &m, err, errlen) < 0)
 			return -1;
-		if ((v = json_object_get(m, "return"))) {
+		switch (m.kind) {
+		case QMP_MSG_RETURN:
 			if (ret)
-				*ret = json_incref(v);
-			json_decref(m);
+				*ret = json_incref(m.value);
+			qmp_msg_free(&m);
 			return 0;
-		}
-		if ((v = json_object_get(m, "error"))) {
-			const char *d = json_string_value(json_object_get(v, "desc"));
-
-			snprintf(err, errlen, "QMP %s: %s", cmd, d ? d : "error");
-			json_decref(m);
+		case QMP_MSG_ERROR:
+			snprintf(err, errlen, "QMP %s: %s", cmd, m.text);
+			qmp_msg_free(&m);
 			return -1;
+		case QMP_MSG_BAD:
+		case QMP_MSG_GREETING:
+		case QMP_MSG_EVENT:
+		case QMP_MSG_OTHER: qmp_msg_free(&m); break; /* events: skipped */
 		}
-		json_decref(m); /* an event */
 	}
 }
 
@@ -163,23 +233,17 @@ int qmp_wait_event(struct qmp *q, const char *event, const char *key, const char
 
 	q->deadline = now_ms() + timeout_ms;
 	for (;;) {
-		json_t *m = read_msg(q, err, sizeof(err));
-		const char *ev;
-		json_t *d;
+		struct qmp_msg m;
 
-		if (!m)
+		if (read_msg(q, &m, err, sizeof(err)) < 0)
 			return -1;
-		ev = json_string_value(json_object_get(m, "event"));
-		d = json_object_get(m, "data");
-		if (ev && !strcmp(ev, event) &&
-		    (!key || (json_string_value(json_object_get(d, key)) &&
-			      !strcmp(json_string_value(json_object_get(d, key)), value)))) {
+		if (qmp_msg_is_event(&m, event, key, value)) {
 			if (data)
-				*data = json_incref(d);
-			json_decref(m);
+				*data = json_incref(m.value);
+			qmp_msg_free(&m);
 			return 0;
 		}
-		json_decref(m);
+		qmp_msg_free(&m);
 	}
 }
 

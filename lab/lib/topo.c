@@ -32,6 +32,12 @@ void topo_free(struct topo *t)
 		free(nd->name);
 		free(nd->image);
 		free(nd->nic_model);
+		free(nd->cpu);
+		qemu_args_free(nd->qemu_args);
+		for (int j = 0; j < nd->n_after; j++)
+			free(nd->after[j]);
+		free(nd->after);
+		free(nd->after_idx);
 		free_nics(nd->nics, nd->n_nics);
 		free(nd->ready.regex);
 		for (int j = 0; j < nd->n_forwards; j++)
@@ -50,6 +56,7 @@ void topo_free(struct topo *t)
 	free(t->dir);
 	free(t->name);
 	free(t->domain);
+	free(t->cpu);
 	free(t);
 }
 

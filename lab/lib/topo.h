@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "lab/lib/accel.h"
 #include "lab/lib/impair.h"
+#include "lab/lib/machine.h"
 
 #define TOPO_NAME_MAX 12   /* longest lab/lan/node/host name */
 #define TOPO_MAX_NICS 8	   /* per node or host: eth0..eth7 */
@@ -104,6 +106,15 @@ struct node {
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
+	enum machine_type machine; /* default pc: what -hda boots */
+	enum disk_bus disk;	   /* resolved: never DISK_AUTO after topo_load */
+	char *cpu;		   /* QEMU -cpu, or NULL for QEMU's default */
+	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
+	int retries;		   /* restarts of a node that fails to become ready, default 0 */
+	char **after;		   /* start once these nodes are ready (names) */
+	int *after_idx;		   /* ... as indices into topo.nodes (after validation) */
+	int n_after;
+	int after_line;
 	int line;
 };
 
@@ -127,8 +138,17 @@ struct topo {
 	int n_nodes;
 	struct host *hosts;
 	int n_hosts;
+	/* [lab] defaults of the nodes' machine model, and the accelerator */
+	enum machine_type machine;
+	enum disk_bus disk; /* DISK_AUTO: the machine's */
+	char *cpu;
+	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
+	bool accel_set;
+	int accel_line;
+	int boot_parallel; /* [lab] boot_parallel; 0: the default (see up) */
 };
 
+#define TOPO_MAX_AFTER 16  /* nodes one node may wait for */
 #define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
 #define TOPO_MSG_MAX 512
 

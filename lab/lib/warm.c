@@ -78,7 +78,7 @@ static char *topo_abs(const struct topo *t)
 	return xasprintf("%s/%s", t->dir, b ? b + 1 : t->path);
 }
 
-int warm_key_make(const struct topo *t, const char *qemu, struct warm_key *k, char *err,
+int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_key *k, char *err,
 		  size_t errlen)
 {
 	_cleanup_free_ char *abs = topo_abs(t);
@@ -106,7 +106,6 @@ int warm_key_make(const struct topo *t, const char *qemu, struct warm_key *k, ch
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];
 		struct image_id id;
-		int fds[TOPO_MAX_SERIAL + 64];
 		char what[128];
 		int r = image_identity(n->image, &id);
 
@@ -124,8 +123,6 @@ int warm_key_make(const struct topo *t, const char *qemu, struct warm_key *k, ch
 			snprintf(what, sizeof(what), "image %s", n->name);
 			add_line(&k->lines, what, s, strlen(s));
 		}
-		for (size_t j = 0; j < ARRAY_SIZE(fds); j++)
-			fds[j] = 100 + (int)j;
 		struct qemu_launch ql = {
 			.lab = "LAB",
 			.node = n,
@@ -133,8 +130,8 @@ int warm_key_make(const struct topo *t, const char *qemu, struct warm_key *k, ch
 			.qmp_path = "QMP",
 			.port_dir = "PORTS",
 			.log_dir = "LOGS",
-			.tap_fds = fds,
-			.port_fds = fds,
+			.kvm = kvm,
+			.symbolic_fds = true, /* as `check --qemu` prints it */
 		};
 		char **argv = qemu_argv(qemu, &ql);
 		_cleanup_free_ char *line = strv_join(argv);

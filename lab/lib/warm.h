@@ -25,7 +25,7 @@ struct warm_key {
 /* Compute the key of topology @t (its file's content, its images by
  * identity, the QEMU binary @qemu and every node's command line with the
  * per-lab parts left out). 0, or -1 with a message. */
-int warm_key_make(const struct topo *t, const char *qemu, struct warm_key *k, char *err,
+int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_key *k, char *err,
 		  size_t errlen);
 void warm_key_free(struct warm_key *k);
 

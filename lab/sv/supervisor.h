@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "lab/lib/accel.h"
+
 struct topo;
 
 struct sv_launch {
@@ -18,7 +20,10 @@ struct sv_launch {
 	char *rundir, *statedir, *logdir; /* made by `up` */
 	char *qemu, *dnsmasq;		  /* absolute paths, checked by `up` */
 	bool no_boot, foreground;
-	const char *loadvm; /* start every node from this snapshot */
+	struct accel_choice accel; /* asked, decided and why (client_up.c) */
+	bool kvm;		   /* boot under KVM: accel.kvm */
+	int boot_parallel;	   /* nodes booting at once; 0: CPUs under TCG, 4x KVM */
+	const char *loadvm;	   /* start every node from this snapshot */
 	/* dnsmasq leases saved with that snapshot (or NULL): put into the
 	 * lab's lease file before dnsmasq starts, so restored nodes have
 	 * their dynamic addresses at once. */

@@ -154,6 +154,54 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 	return 0;
 }
 
+int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char *err, size_t errlen)
+{
+	struct sv_port *p = &n->ports[idx];
+	int sp[2];
+
+	/* The finished attempt's log is kept under its attempt number. */
+	if (p->log_path && (p->kind == SERIAL_CONSOLE || p->kind == SERIAL_LOG)) {
+		_cleanup_free_ char *old =
+			port_attempt_log_path(sv->logdir, n->cfg->name, idx, attempt);
+
+		if (p->logfd >= 0)
+			close(p->logfd);
+		p->logfd = -1;
+		rename(p->log_path, old);
+	}
+	switch (p->kind) {
+	case SERIAL_CONSOLE:
+		/* Listeners and attached clients stay: they see the next boot. */
+		if (p->fd >= 0) {
+			loop_unwatch(&sv->loop, p->fd);
+			close(p->fd);
+		}
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			return -1;
+		}
+		p->fd = sp[0];
+		p->qemu_fd = sp[1];
+		fcntl(p->fd, F_SETFL, O_NONBLOCK);
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
+		p->logfd = open_log(p->log_path);
+		if (p->logfd < 0) {
+			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
+				 strerror(errno));
+			return -1;
+		}
+		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
+		return 0;
+	case SERIAL_TCP: return 0; /* the listener is ours and is passed again */
+	case SERIAL_LOOP:
+	case SERIAL_LOG:
+	case SERIAL_RINGBUF:
+	case SERIAL_UNIX:
+	case SERIAL_NONE: return sv_port_prepare(sv, n, idx, err, errlen);
+	}
+	return 0;
+}
+
 void sv_port_after_spawn(struct sv *sv, struct sv_port *p)
 {
 	if (p->kind == SERIAL_CONSOLE && p->qemu_fd >= 0)

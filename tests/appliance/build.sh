@@ -79,7 +79,8 @@ kconfig=$work/k/boot/config-$kver
 step "computing module dependencies for $kver"
 busybox depmod -b "$work/k" "$kver"
 moddir=$work/k/lib/modules/$kver
-want="virtio_pci virtio_net ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000"
+# pvpanic: the guest tells QEMU when its kernel panics (GUEST_PANICKED).
+want="virtio_pci virtio_net virtio_blk virtio_scsi ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000 pvpanic pvpanic-mmio"
 root=$work/root
 mkdir -p "$root/lib/modules/$kver"
 loaded=
@@ -107,6 +108,9 @@ cmdline="console=ttyS0,115200 quiet panic=5"
 if [ "${uarts:-4}" -lt 8 ]; then
 	cmdline="$cmdline 8250.nr_uarts=16"
 fi
+# Test variants: e.g. APPLIANCE_CMDLINE_EXTRA=standin.panic builds a guest
+# whose kernel panics while it boots (tests/54-vm-events.t).
+cmdline="$cmdline ${APPLIANCE_CMDLINE_EXTRA:-}"
 
 # 3. The initramfs: busybox-static, the init script and the rootfs files.
 step "building the busybox initramfs"
