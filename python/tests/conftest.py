@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 import os
+import re
 import shutil
 import subprocess
 
@@ -21,12 +22,16 @@ def sh(node, cmd, timeout=30):
     if m.group(1).startswith("login"):
         c.send("root\n")
         c.expect(r"# (?:\x1b\[6n)?$", timeout=timeout)
+    # No echo: what comes back is the output.
+    c.send("stty -echo\n")
+    c.expect(r"# (?:\x1b\[6n)?$", timeout=timeout)
     _n[0] += 1
     tag = "__PT%d" % _n[0]
-    # The shell computes the end marker: the echoed command never matches.
+    # The shell computes the end marker: an echoed command never matches.
     c.send("%s; echo %s_$((40+2))\n" % (cmd, tag))
-    m = c.expect(r"(?s)\n(.*?)%s_42" % tag, timeout=timeout)
-    return m.group(1).replace(cmd, "", 1).strip() if cmd in m.group(1) else m.group(1).strip()
+    m = c.expect(r"(?s)(.*?)%s_42" % tag, timeout=timeout)
+    lines = [ln for ln in m.group(1).split("\n") if tag not in ln and not re.search(r"# ?$", ln)]
+    return "\n".join(lines).strip()
 
 
 @pytest.fixture
