@@ -4,8 +4,9 @@
 # generated topology (default 200 LANs, 125 nodes x 8 NICs = 1000 taps)
 # against shell scripts that build the same network inside `unshare -Urn`:
 # one `ip` per object, and one `ip -batch` file. Each script also runs in a
-# variant that starts one dnsmasq per LAN with vacmlab's own generated
-# configs ("whole thing"). All variants run interleaved, REPS times each;
+# variant that starts one dnsmasq per LAN ("whole thing"; the configs are
+# vacmlab's own, split per LAN: see below). vacmlab itself runs one dnsmasq
+# for the whole lab. All variants run interleaved, REPS times each;
 # medians are printed as a table. Results and logs go to bench/out/netbuild/.
 #
 # usage: bench/netbuild.sh [REPS [LANS NODES NICS]]
@@ -59,7 +60,27 @@ sed 's/^/ip /' "$OUT/net.batch" >"$OUT/net-ip.sh"
 # dnsmasq configs: exactly what vacmlab generates (captured from a first
 # up, which also warms caches), with the file paths moved to $OUT/s.
 "$VACMLAB" up --no-boot "$OUT/topo.conf" >"$OUT/warmup.log" 2>&1
-cp "$VACMLAB_RUNTIME_DIR/$LAB"/dnsmasq.conf "$OUT/dns/"
+# The baseline keeps the design vacmlab had before one dnsmasq served the
+# whole lab: one dnsmasq per LAN, each bound to its own bridge with its own
+# range and options, every one carrying all the lab's names. Split the lab's
+# one config (its "# LAN NAME" blocks) into those per-LAN configs.
+awk -v dir="$OUT/dns" '
+/^interface=/ { next }
+/^# LAN / { lan = $3; order[++n] = lan; cur = lan; next }
+/^host-record=|^dhcp-host=/ { tail = tail $0 "\n"; cur = ""; next }
+cur != "" { block[cur] = block[cur] $0 "\n"; next }
+{ head = head $0 "\n" }
+END {
+	for (i = 1; i <= n; i++) {
+		f = dir "/dnsmasq-" order[i] ".conf"
+		h = head
+		gsub(/dnsmasq\.leases/, "dnsmasq-" order[i] ".leases", h)
+		gsub(/dnsmasq\.pid/, "dnsmasq-" order[i] ".pid", h)
+		gsub(/dnsmasq\.log/, "dnsmasq-" order[i] ".log", h)
+		printf "interface=%s\n%s%s%s", order[i], h, block[order[i]], tail > f
+		close(f)
+	}
+}' "$VACMLAB_RUNTIME_DIR/$LAB/dnsmasq.conf"
 "$VACMLAB" down "$LAB" >>"$OUT/warmup.log" 2>&1 || true
 settle
 sed -i -e "s|^dhcp-leasefile=.*/|dhcp-leasefile=$OUT/s/|" -e "s|^pid-file=.*/|pid-file=$OUT/s/|" \

@@ -33,6 +33,10 @@
 #include <netlink/route/link.h>
 #include <netlink/route/link/bridge.h>
 #include <netlink/route/link/veth.h>
+#include <netlink/route/link/vxlan.h>
+#include <arpa/inet.h>
+#include <linux/neighbour.h>
+#include <linux/rtnetlink.h>
 #include <netlink/route/qdisc.h>
 #include <netlink/route/route.h>
 #include <netlink/route/qdisc/netem.h>
@@ -190,6 +194,74 @@ int nlx_link_down(struct nlx *nl, const char *ifname)
 		return -ENOMEM;
 	rtnl_link_unset_flags(chg, IFF_UP);
 	return link_change(nl, ifname, chg);
+}
+
+int nlx_vxlan_add(struct nlx *nl, const char *name, uint32_t vni, uint16_t port, int mtu)
+{
+	_cleanup_link_ struct rtnl_link *l = rtnl_link_vxlan_alloc();
+	int r;
+
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, name);
+	if (mtu > 0)
+		rtnl_link_set_mtu(l, (unsigned)mtu);
+	if ((r = rtnl_link_vxlan_set_id(l, vni)) < 0 ||
+	    (r = rtnl_link_vxlan_set_port(l, port)) < 0 ||
+	    (r = rtnl_link_vxlan_set_learning(l, 0)) < 0)
+		return nl_errno(r);
+	return nl_errno(rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL));
+}
+
+/* Built by hand on libnl's message API: rtnl_neigh has no NDA_PORT. */
+int nlx_fdb_append(struct nlx *nl, const char *dev, struct in_addr dst, uint16_t port)
+{
+	static const unsigned char zero[6];
+	struct ndmsg nd = {
+		.ndm_family = AF_BRIDGE,
+		.ndm_state = NUD_NOARP | NUD_PERMANENT,
+		.ndm_flags = NTF_SELF,
+	};
+	struct nl_msg *m;
+	int idx = ifindex_of(dev), r;
+	uint16_t nport = htons(port);
+
+	if (idx < 0)
+		return idx;
+	nd.ndm_ifindex = idx;
+	/* NLM_F_APPEND: several all-zeros entries, one per remote VTEP. */
+	m = nlmsg_alloc_simple(RTM_NEWNEIGH, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_APPEND);
+	if (!m)
+		return -ENOMEM;
+	if ((r = nlmsg_append(m, &nd, sizeof(nd), NLMSG_ALIGNTO)) < 0 ||
+	    (r = nla_put(m, NDA_LLADDR, sizeof(zero), zero)) < 0 ||
+	    (r = nla_put(m, NDA_DST, sizeof(dst), &dst)) < 0 ||
+	    (r = nla_put(m, NDA_PORT, sizeof(nport), &nport)) < 0) {
+		nlmsg_free(m);
+		return nl_errno(r);
+	}
+	r = nl_send_auto(nl->sk, m);
+	nlmsg_free(m);
+	if (r < 0)
+		return nl_errno(r);
+	return nl_errno(nl_wait_for_ack(nl->sk));
+}
+
+int nlx_link_stats(struct nlx *nl, const char *name, struct nlx_stats *st)
+{
+	_cleanup_link_ struct rtnl_link *l = NULL;
+	int r = rtnl_link_get_kernel(nl->sk, 0, name, &l);
+
+	if (r < 0)
+		return nl_errno(r);
+	st->rx_packets = rtnl_link_get_stat(l, RTNL_LINK_RX_PACKETS);
+	st->tx_packets = rtnl_link_get_stat(l, RTNL_LINK_TX_PACKETS);
+	st->rx_bytes = rtnl_link_get_stat(l, RTNL_LINK_RX_BYTES);
+	st->tx_bytes = rtnl_link_get_stat(l, RTNL_LINK_TX_BYTES);
+	st->rx_dropped = rtnl_link_get_stat(l, RTNL_LINK_RX_DROPPED);
+	st->tx_dropped = rtnl_link_get_stat(l, RTNL_LINK_TX_DROPPED);
+	st->tx_errors = rtnl_link_get_stat(l, RTNL_LINK_TX_ERRORS);
+	return 0;
 }
 
 int nlx_link_rename(struct nlx *nl, const char *ifname, const char *newname)

@@ -34,6 +34,20 @@ int nlx_route_default(struct nlx *nl, struct in_addr gw);
 /* Rename @ifname to @newname (inside the namespace it lives in). */
 int nlx_link_rename(struct nlx *nl, const char *ifname, const char *newname);
 
+/* Create a VXLAN device @name with network identifier @vni on UDP port
+ * @port (listening and default destination), no multicast group, address
+ * learning off, MTU @mtu (0: the kernel's choice). It is not enslaved. */
+int nlx_vxlan_add(struct nlx *nl, const char *name, uint32_t vni, uint16_t port, int mtu);
+/* Append an all-zeros FDB entry on VXLAN device @dev towards the VTEP at
+ * @dst:@port (`bridge fdb append 00:00:00:00:00:00 dev DEV dst DST port P`):
+ * frames for unknown and broadcast MACs are sent to every such entry. */
+int nlx_fdb_append(struct nlx *nl, const char *dev, struct in_addr dst, uint16_t port);
+/* The link's packet and byte counters. */
+struct nlx_stats {
+	uint64_t rx_packets, tx_packets, rx_bytes, tx_bytes, rx_dropped, tx_dropped, tx_errors;
+};
+int nlx_link_stats(struct nlx *nl, const char *name, struct nlx_stats *st);
+
 /* netem on the egress of @ifname: delay/jitter in microseconds, loss in
  * percent, rate in bits per second (0 = unset). Replaces any root qdisc. */
 struct nlx_netem {

@@ -10,7 +10,7 @@ need_image
 command -v pasta >/dev/null || skip_all "pasta not installed (Debian package passt)"
 need_cmd python3 jq sha256sum
 lab_env
-plan 11
+plan 14
 
 LAB=upl31-$$
 SUB=10.131.$(( $$ % 200 + 20 ))
@@ -83,9 +83,18 @@ is "${got%% *}" "$want" "the guest fetched the host-loopback server's file, byte
 like "$(cat "$T/http.log")" '^127\.0\.0\.1 .*"GET /blob HTTP/1\.[01]" 200' \
 	"the host server saw the request on its loopback"
 
+# The host by name: host.LAB, in the lab's DNS and in status.
+st=$("$VACMLAB" status --json "$LAB")
+is "$(jq -r '.lans[] | select(.uplink != null) | .host_address' <<<"$st")" "$GW" \
+	"status names the address that reaches the host on the uplinked LAN"
+like "$("$VACMLAB" status "$LAB")" "LAN [a-z]+: uplink pasta; the host's loopback is host\.$LAB \($GW\)" \
+	"and says so on the LAN's line"
+got=$(python3 "$GSH" "$RUN/n1/ttyS0.sock" 60 "wget -q -O /tmp/blob2 http://host.$LAB:$PORT/blob && sha256sum /tmp/blob2" 2>&1)
+is "${got%% *}" "$want" "the guest fetched the same file as http://host.$LAB:$PORT/ (the lab's DNS names the host)"
+
 iso=$(python3 "$GSH" "$RUN/n2/ttyS0.sock" 30 "wget -q -T 3 -O /dev/null http://$GW:$PORT/blob; echo rc=\$?" 2>&1)
 like "$iso" "rc=[1-9]" "a guest on the LAN without an uplink cannot reach it"
-is "$(grep -c 'GET /blob' "$T/http.log")" 1 "... and the host server saw nothing from it"
+is "$(grep -c 'GET /blob' "$T/http.log")" 2 "... and the host server saw nothing from it (only n1's two fetches)"
 
 "$VACMLAB" down "$LAB" >/dev/null 2>&1
 ok "$(no_leftovers; echo $?)" "down leaves no lab process"

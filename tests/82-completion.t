@@ -52,7 +52,7 @@ is "$(complete -p vacmlab)" "complete -F _vacmlab_complete vacmlab" "sourcing re
 is "$(complete_words '')" "$("$VACMLAB" --list-verbs | sort | tr '\n' ' ' | sed 's/ $//')" \
 	"verbs: exactly the verb table (vacmlab --list-verbs)"
 is "$(complete_words d)" "doctor down" "a verb prefix"
-is "$(complete_words up --f)" "--foreground --fresh" "up's options, from up --help"
+is "$(complete_words up --f)" "--force --foreground --fresh" "up's options, from up --help"
 is "$(complete_words status '')" "cpl" "running labs (vacmlab ls --json)"
 is "$(complete_words console cpl '')" "n1 n2" "a lab's nodes (vacmlab status --json)"
 is "$(complete_words console cpl n1 '')" "ttyS0 ttyS1 ttyS2" "a node's serial ports"

@@ -117,7 +117,7 @@ _vacmlab_complete() {
 		--state | --artifacts)
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -d -- "$cur")) ;;
-		--junit | -w)
+		--junit | -w | --image | --output | -o)
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -f -- "$cur")) ;;
 		--host)
@@ -152,16 +152,25 @@ _vacmlab_complete() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
 	doctor | ls) ;;
+	config)
+		case $n in
+		0) COMPREPLY=($(compgen -W 'export import' -- "$cur")) ;;
+		1) COMPREPLY=($(compgen -W "$(_vacmlab_state_labs)" -- "$cur")) ;;
+		2) COMPREPLY=($(compgen -W "$(_vacmlab_lab_names "${pos[1]}" nodes)" -- "$cur")) ;;
+		*)
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac ;;
 	*)
 		if [ "$n" = 0 ]; then
 			case $verb in
-			reset | rm) COMPREPLY=($(compgen -W "$(_vacmlab_state_labs)" -- "$cur")) ;;
+			reset | rm | upgrade) COMPREPLY=($(compgen -W "$(_vacmlab_state_labs)" -- "$cur")) ;;
 			*) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
 			esac
 			return 0
 		fi
 		case $verb:$n in
-		console:1 | logs:1 | wait:1 | send:1 | snapshot:1 | forward:1 | impair:1 | reset:*)
+		console:1 | logs:1 | wait:1 | send:1 | snapshot:1 | forward:1 | impair:1 | reset:* | upgrade:*)
 			COMPREPLY=($(compgen -W "$(_vacmlab_lab_names "$lab" nodes)" -- "$cur")) ;;
 		capture:1)
 			COMPREPLY=($(compgen -W "$(_vacmlab_lab_names "$lab" lans) $(_vacmlab_lab_names "$lab" nodes) $(_vacmlab_lab_names "$lab" hosts)" -- "$cur")) ;;

@@ -56,6 +56,20 @@ int lab_down(const char *lab, double timeout_s, bool quiet);
 /* The host-side interface name vacmlab-attach derives for LAB/LAN. */
 void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16]);
 
+/* ---- holding a lab that is down (client_lock.c) */
+
+struct lab_hold {
+	int fd;
+	char *dir;
+	bool made; /* the runtime dir was made just for the lock */
+};
+
+/* Take the lock of lab @lab, which must be down, so no `up` opens its
+ * disks meanwhile. EXIT_OK, or an exit code after a message naming @verb
+ * (EXIT_STATE when the lab is up). Release with lab_release() either way. */
+int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h);
+void lab_release(struct lab_hold *h);
+
 /* ---- what `up` shows while a lab comes up (client_progress.c) */
 struct topo;
 struct progress;
@@ -75,12 +89,14 @@ struct up_opts {
 	bool keep_domain;
 	bool no_boot, foreground, fresh, json, quiet;
 	bool any_image; /* boot images that are not VACM-shaped */
+	bool upgrade;	/* rebuild changed nodes' disks on their new image */
 	bool force;	/* boot even if guest memory exceeds MemAvailable */
 	int parallel;	/* --parallel: nodes booting at once; 0: topology/default */
 	const char *snapshot;
 	const char *state_dir;
-	bool warm;	   /* start from the warm cache; make it when missing */
-	const char *accel; /* --accel, or NULL */
+	bool warm;	     /* start from the warm cache; make it when missing */
+	const char *machine; /* --machine: this machine's part of the lab */
+	const char *accel;   /* --accel, or NULL */
 	/* out */
 	const char *lab;
 	pid_t supervisor;

@@ -30,6 +30,7 @@
 #include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
+#include "lab/lib/part.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/supervisor.h"
@@ -335,6 +336,67 @@ static void print_ready(void *arg)
 	json_decref(st);
 }
 
+/* A node that boots for the first time gets its config = / nvlog = seeds
+ * written into sda3 / sda4 (disk_prepare()): check now, before anything
+ * starts, that those partitions hold a filesystem vacmlab can write. */
+static int up_check_seeds(const struct up_opts *o, const struct topo *t)
+{
+	_cleanup_free_ char *sd = statedir_lab(t->name, o->state_dir);
+	_cleanup_free_ char *wd = NULL;
+	int rc = EXIT_OK;
+
+	for (int i = 0; rc == EXIT_OK && i < t->n_nodes; i++) {
+		const struct node *n = &t->nodes[i];
+		const char *src[2] = {n->config_seed, n->nvlog_seed};
+		_cleanup_free_ char *ov = disk_overlay_path(sd, n->name);
+
+		if ((!src[0] && !src[1]) || (!o->fresh && access(ov, F_OK) == 0))
+			continue;
+		for (unsigned int k = 0; rc == EXIT_OK && k < 2; k++) {
+			struct vl_err e = {0};
+			struct part_loc loc;
+			struct part_fs fs;
+			const char *tmp = getenv("TMPDIR");
+
+			if (!src[k])
+				continue;
+			if (!wd && !(wd = part_workdir(tmp && tmp[0] ? tmp : "/tmp", &e))) {
+				rc = vl_report(&e);
+				break;
+			}
+			if (part_locate(n->image, PART_CONFIG + k, &loc, &e) < 0 ||
+			    part_probe(n->image, &loc, wd, &fs, &e) < 0) {
+				vl_wrap(&e, "node %s: %s = %s", n->name, k ? "nvlog" : "config",
+					src[k]);
+				rc = vl_report(&e);
+			}
+		}
+	}
+	if (wd)
+		rm_rf(wd);
+	return rc;
+}
+
+/* `up --upgrade`: a node whose base image changed gets its disk rebuilt
+ * on the new one (disk_upgrade()). 0, or -1 with *@rc set. */
+static int up_upgrade_node(const char *statedir, const struct node *n, int *rc)
+{
+	struct vl_err e = {0};
+	char what[1024];
+	long long t0 = now_ms();
+
+	if (disk_base_changed(statedir, n, what, sizeof(what)) != 1)
+		return 0; /* unchanged, new, or unreadable: disk_prepare() says */
+	fprintf(stderr, "  %-13s upgrading its disk to %s (%s)\n", n->name, n->image, what);
+	if (disk_upgrade(statedir, n->name, n->image, &e) < 0) {
+		*rc = vl_report(&e);
+		return -1;
+	}
+	fprintf(stderr, "  %-13s upgraded in %.1f s (sda3, sda4 kept)\n", n->name,
+		(double)(now_ms() - t0) / 1000.0);
+	return 0;
+}
+
 int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
 		    struct vl_err *err)
 {
@@ -385,6 +447,15 @@ int up_lab(struct up_opts *o)
 			t->domain = xstrdup(o->name);
 		}
 	}
+	{
+		char pwhy[512];
+
+		if (topo_place(t, o->machine, pwhy, sizeof(pwhy)) < 0) {
+			msg_err("%s", pwhy);
+			topo_free(t);
+			return EXIT_CONFIG;
+		}
+	}
 	o->lab = t->name;
 	sv->t = t;
 	sv->topo_path = o->topo_path;
@@ -430,6 +501,10 @@ int up_lab(struct up_opts *o)
 		if (warn[0])
 			msg_warn("node %s: %s", t->nodes[i].name, warn);
 	}
+
+	r = up_check_seeds(o, t);
+	if (r)
+		return r;
 
 	/* The accelerator, decided once for the lab, said in one line. */
 	if (!o->no_boot && t->n_nodes) {
@@ -520,9 +595,13 @@ int up_lab(struct up_opts *o)
 		}
 	}
 	for (int i = 0; !o->no_boot && !warm.hit && i < t->n_nodes; i++) {
-		if (disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err)) < 0) {
+		if (o->upgrade && up_upgrade_node(sv->statedir, &t->nodes[i], &r) < 0)
+			goto undo_lock_r;
+		int dr = disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err));
+
+		if (dr < 0) {
 			msg_err("%s", err);
-			r = EXIT_STATE;
+			r = dr == -2 ? EXIT_CONFIG : EXIT_STATE;
 			goto undo_lock_r;
 		}
 		/* Else QEMU fails later with a less helpful message. */

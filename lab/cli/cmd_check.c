@@ -125,6 +125,9 @@ static void print_text(const struct topo *t)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	printf("lab %s\n  file    %s\n  domain  %s\n", t->name, t->path, t->domain);
+	for (int i = 0; i < t->n_machines; i++)
+		printf("\nmachine %s\n  address %s\n  port    %d (VXLAN, UDP)\n",
+		       t->machines[i].name, ip(t->machines[i].addr, a), t->machines[i].port);
 	if (t->accel_set)
 		printf("  accel   %s\n", accel_mode_name(t->accel));
 	for (int i = 0; i < t->n_lans; i++) {
@@ -137,12 +140,23 @@ static void print_text(const struct topo *t)
 		else
 			printf("  dhcp    none (fixed addresses only)\n");
 		printf("  uplink  %s\n", l->uplink ? l->uplink : "none");
+		if (t->n_machines) {
+			printf("  home    %s (its DHCP)\n  on     ", l->home->name);
+			for (int m = 0; m < t->n_machines; m++)
+				if (l->machines & (1u << m))
+					printf(" %s", t->machines[m].name);
+			if (topo_lan_crosses(t, l))
+				printf(" (VXLAN vni %u, device vx-%s)", l->vni, l->name);
+			printf("\n");
+		}
 	}
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *nd = &t->nodes[i];
 
 		printf("\nnode %s\n  image   %s\n  memory  %d MiB\n  cpus    %d\n", nd->name,
 		       nd->image, nd->memory_mb, nd->cpus);
+		if (nd->on)
+			printf("  on      %s\n", nd->on->name);
 		printf("  machine %s, disk %s\n", machine_name(nd->machine),
 		       disk_bus_name(nd->disk));
 		if (nd->cpu)
@@ -152,15 +166,16 @@ static void print_text(const struct topo *t)
 
 			printf("  qemu    %s\n", qa);
 		}
-		printf("  ready   %s", ready_kind_name(nd->ready.kind));
-		if (nd->ready.kind == READY_CONSOLE) {
-			printf(" \"");
-			for (const char *c = nd->ready.regex; *c; c++)
-				printf(*c == '"' ? "\\\"" : "%c", *c);
-			printf("\"");
-		} else if (nd->ready.kind == READY_TCP)
-			printf(" %d", nd->ready.port);
-		printf(" (timeout %d s)\n  serial ", nd->ready.timeout_s);
+		if (nd->config_seed)
+			printf("  config  %s (sda3 on first boot)\n", nd->config_seed);
+		if (nd->nvlog_seed)
+			printf("  nvlog   %s (sda4 on first boot)\n", nd->nvlog_seed);
+		{
+			char rd[512];
+
+			ready_describe(&nd->ready, rd, sizeof(rd));
+			printf("  ready   %s (timeout %d s)\n  serial ", rd, nd->ready.timeout_s);
+		}
 		for (int s = 0; s < nd->n_serial; s++) {
 			printf(" ttyS%d=%s", s, serial_kind_name(nd->serial[s].kind));
 			if (nd->serial[s].kind == SERIAL_TCP)
@@ -180,6 +195,8 @@ static void print_text(const struct topo *t)
 		const struct host *h = &t->hosts[i];
 
 		printf("\nhost %s\n  command %s\n", h->name, h->command ? h->command : "(none)");
+		if (h->on)
+			printf("  on      %s\n", h->on->name);
 		print_nics(t, h->name, h->nics, h->n_nics);
 	}
 }
@@ -240,6 +257,11 @@ static void print_json(const struct topo *t)
 		json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", nd->name, "image", nd->image,
 				      "memory_mb", nd->memory_mb, "cpus", nd->cpus);
 
+		if (nd->config_seed)
+			json_object_set_new(o, "config", json_string(nd->config_seed));
+		if (nd->nvlog_seed)
+			json_object_set_new(o, "nvlog", json_string(nd->nvlog_seed));
+
 		json_object_set_new(o, "machine", json_string(machine_name(nd->machine)));
 		json_object_set_new(o, "disk", json_string(disk_bus_name(nd->disk)));
 		json_object_set_new(o, "cpu", nd->cpu ? json_string(nd->cpu) : json_null());
@@ -250,11 +272,22 @@ static void print_json(const struct topo *t)
 				json_array_append_new(qa, json_string(*w));
 			json_object_set_new(o, "qemu_args", qa);
 		}
-		ready = json_pack("{s:s, s:i}", "kind", ready_kind_name(nd->ready.kind),
-				  "timeout_s", nd->ready.timeout_s);
-		if (nd->ready.kind == READY_CONSOLE)
+		ready = json_pack("{s:[], s:i}", "conditions", "timeout_s", nd->ready.timeout_s);
+		for (int rb = 0; rb < READY_CONDS; rb++)
+			if (nd->ready.conds & (1u << rb))
+				json_array_append_new(json_object_get(ready, "conditions"),
+						      json_string(ready_cond_name(1u << rb)));
+		/* "kind": the first condition, as before combined conditions */
+		json_object_set_new(
+			ready, "kind",
+			json_string(nd->ready.none ? "none"
+				    : json_array_size(json_object_get(ready, "conditions"))
+					    ? json_string_value(json_array_get(
+						      json_object_get(ready, "conditions"), 0))
+					    : "none"));
+		if (nd->ready.conds & READY_CONSOLE)
 			json_object_set_new(ready, "regex", json_string(nd->ready.regex));
-		if (nd->ready.kind == READY_TCP)
+		if (nd->ready.conds & READY_TCP)
 			json_object_set_new(ready, "port", json_integer(nd->ready.port));
 		json_object_set_new(o, "ready", ready);
 		for (int s = 0; s < nd->n_serial; s++) {

@@ -69,6 +69,35 @@ int cmd_status(int argc, char **argv)
 		       json_string_value(json_object_get(st, "accel")),
 		       json_string_value(json_object_get(st, "rundir")));
 		print_status_table(st, stdout);
+		if (json_object_get(st, "machine")) {
+			size_t i, j;
+			json_t *n, *tn, *pe;
+
+			printf("  machine %s (this one)",
+			       json_string_value(json_object_get(st, "machine")));
+			json_array_foreach (json_object_get(st, "away"), i, n)
+				printf("%s %s on %s", i ? "," : "; elsewhere:",
+				       json_string_value(json_object_get(n, "name")),
+				       json_string_value(json_object_get(n, "machine")));
+			printf("\n");
+			json_array_foreach (json_object_get(st, "tunnels"), i, tn) {
+				printf("  tunnel %s lan %s vni %lld (home %s):",
+				       json_string_value(json_object_get(tn, "device")),
+				       json_string_value(json_object_get(tn, "lan")),
+				       json_integer_value(json_object_get(tn, "vni")),
+				       json_string_value(json_object_get(tn, "home")));
+				json_array_foreach (json_object_get(tn, "peers"), j, pe)
+					printf(" %s=%s:%lld",
+					       json_string_value(json_object_get(pe, "machine")),
+					       json_string_value(json_object_get(pe, "address")),
+					       json_integer_value(json_object_get(pe, "port")));
+				printf("; rx %lld pkts %lld B, tx %lld pkts %lld B\n",
+				       json_integer_value(json_object_get(tn, "rx_packets")),
+				       json_integer_value(json_object_get(tn, "rx_bytes")),
+				       json_integer_value(json_object_get(tn, "tx_packets")),
+				       json_integer_value(json_object_get(tn, "tx_bytes")));
+			}
+		}
 		{
 			size_t i, j;
 			json_t *n, *f;

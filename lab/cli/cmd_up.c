@@ -44,6 +44,8 @@ static void up_usage(FILE *f)
 		"  --foreground       stay attached, print state changes, tear down on Ctrl-C\n"
 		"  --no-boot          build the network and dnsmasq, boot no guest\n"
 		"  --fresh            start every node from a clean disk (config is lost)\n"
+		"  --upgrade          a node whose image changed gets its disk rebuilt on the\n"
+		"                     new image, keeping its /etc/config and nvlog\n"
 		"  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
 		"  --warm             start from the warm snapshot of this topology; boot\n"
 		"                     cold and save it when there is none (or it is stale)\n"
@@ -51,6 +53,8 @@ static void up_usage(FILE *f)
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
 		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n"
+		"  --machine NAME     bring up only the part of the lab on [machine NAME]\n"
+		"                     (a lab spread over machines: docs/multi-machine.md)\n"
 		"  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
 		"                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n"
 
@@ -71,11 +75,13 @@ int cmd_up(int argc, char **argv)
 		{"name", required_argument, NULL, 'N'},
 		{"json", no_argument, NULL, 'j'},
 		{"any-image", no_argument, NULL, 'A'},
+		{"upgrade", no_argument, NULL, 'U'},
 		{"accel", required_argument, NULL, 'X'},
 		{"parallel", required_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'F' + 256},
 		{"quiet", no_argument, NULL, 'q'},
 		{"warm", no_argument, NULL, 'W'},
+		{"machine", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -93,6 +99,8 @@ int cmd_up(int argc, char **argv)
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
 		case 'W': o.warm = true; break;
+		case 'U': o.upgrade = true; break;
+		case 'M': o.machine = optarg; break;
 		case 'X': o.accel = optarg; break;
 		case 'P':
 			o.parallel = parse_parallel(optarg);
@@ -110,10 +118,18 @@ int cmd_up(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	o.topo_path = argv[optind];
-	if (o.warm && (o.snapshot || o.fresh || o.no_boot)) {
-		msg_err("--warm cannot go with %s", o.snapshot ? "--snapshot"
-						    : o.fresh  ? "--fresh"
-							       : "--no-boot");
+	if (o.warm && (o.snapshot || o.fresh || o.no_boot || o.upgrade)) {
+		msg_err("--warm cannot go with %s", o.upgrade	 ? "--upgrade"
+						    : o.snapshot ? "--snapshot"
+						    : o.fresh	 ? "--fresh"
+								 : "--no-boot");
+		return EXIT_CONFIG;
+	}
+	if (o.upgrade && (o.fresh || o.no_boot || o.snapshot)) {
+		msg_err("--upgrade cannot go with %s",
+			o.fresh	    ? "--fresh (which throws the config away)"
+			: o.no_boot ? "--no-boot"
+				    : "--snapshot (snapshots belong to the old image)");
 		return EXIT_CONFIG;
 	}
 	if (o.snapshot && (o.fresh || o.no_boot)) {

@@ -26,6 +26,8 @@ int cmd_run(int argc, char **argv);
 int cmd_impair(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);

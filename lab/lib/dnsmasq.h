@@ -17,6 +17,9 @@ struct dnsmasq_paths {
 	const char *leases; /* lease file (runtime dir) */
 	const char *pidfile;
 	const char *log; /* log file (state dir: survives down) */
+	/* With an uplink: the address that reaches the host, named host.DOMAIN
+	 * (0.0.0.0: no uplink). */
+	struct in_addr host_addr;
 };
 
 char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p);

@@ -4,6 +4,7 @@
  * MAC addresses, names of the kinds, and path joining. The parser that
  * builds the model is topo_load.c (see the DOC there).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "lab/lib/topo_int.h"
@@ -18,37 +19,57 @@ static void free_nics(struct nic *nics, int n)
 	free(nics);
 }
 
+static void free_node(struct node *nd)
+{
+	free(nd->name);
+	free(nd->image);
+	free(nd->nic_model);
+	free(nd->cpu);
+	free(nd->config_seed);
+	free(nd->nvlog_seed);
+	qemu_args_free(nd->qemu_args);
+	for (int j = 0; j < nd->n_after; j++)
+		free(nd->after[j]);
+	free(nd->after);
+	free(nd->after_idx);
+	free_nics(nd->nics, nd->n_nics);
+	free(nd->ready.regex);
+	for (int j = 0; j < nd->n_forwards; j++)
+		free(nd->forwards[j].host_addr);
+	free(nd->forwards);
+	free(nd->on_name);
+}
+
+static void free_host(struct host *h)
+{
+	free(h->name);
+	free(h->command);
+	free(h->on_name);
+	free_nics(h->nics, h->n_nics);
+}
+
 void topo_free(struct topo *t)
 {
 	if (!t)
 		return;
+	for (int i = 0; i < t->n_away_nodes; i++)
+		free_node(&t->away_nodes[i]);
+	for (int i = 0; i < t->n_away_hosts; i++)
+		free_host(&t->away_hosts[i]);
+	free(t->away_nodes);
+	free(t->away_hosts);
+	for (int i = 0; i < t->n_machines; i++)
+		free(t->machines[i].name);
+	free(t->machines);
 	for (int i = 0; i < t->n_lans; i++) {
 		free(t->lans[i].name);
 		free(t->lans[i].uplink);
+		free(t->lans[i].home_name);
 	}
-	for (int i = 0; i < t->n_nodes; i++) {
-		struct node *nd = &t->nodes[i];
-
-		free(nd->name);
-		free(nd->image);
-		free(nd->nic_model);
-		free(nd->cpu);
-		qemu_args_free(nd->qemu_args);
-		for (int j = 0; j < nd->n_after; j++)
-			free(nd->after[j]);
-		free(nd->after);
-		free(nd->after_idx);
-		free_nics(nd->nics, nd->n_nics);
-		free(nd->ready.regex);
-		for (int j = 0; j < nd->n_forwards; j++)
-			free(nd->forwards[j].host_addr);
-		free(nd->forwards);
-	}
-	for (int i = 0; i < t->n_hosts; i++) {
-		free(t->hosts[i].name);
-		free(t->hosts[i].command);
-		free_nics(t->hosts[i].nics, t->hosts[i].n_nics);
-	}
+	for (int i = 0; i < t->n_nodes; i++)
+		free_node(&t->nodes[i]);
+	for (int i = 0; i < t->n_hosts; i++)
+		free_host(&t->hosts[i]);
 	free(t->lans);
 	free(t->nodes);
 	free(t->hosts);
@@ -119,6 +140,106 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
 	mac[5] = (uint8_t)h;
 }
 
+uint32_t topo_derive_vni(const char *lab, const char *lan)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t v;
+
+	h = fnv1a(h, "vni", 4);
+	h = fnv1a(h, lab, strlen(lab) + 1);
+	h = fnv1a(h, lan, strlen(lan) + 1);
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	v = (uint32_t)h & 0xffffff;
+	return v ? v : 1;
+}
+
+void topo_vxlan_ifname(const struct lan *l, char dev[16])
+{
+	snprintf(dev, 16, "vx-%s", l->name);
+}
+
+bool topo_lan_crosses(const struct topo *t, const struct lan *l)
+{
+	(void)t;
+	return __builtin_popcount(l->machines) >= 2;
+}
+
+bool topo_lan_home_here(const struct topo *t, const struct lan *l)
+{
+	return !t->here || l->home == t->here;
+}
+
+int topo_place(struct topo *t, const char *machine, char *why, size_t len)
+{
+	struct machine *m = NULL;
+	int k = 0;
+
+	if (!t->n_machines) {
+		if (machine) {
+			snprintf(why, len, "--machine %s: the topology has no [machine] sections",
+				 machine);
+			return -1;
+		}
+		return 0;
+	}
+	if (!machine) {
+		snprintf(why, len,
+			 "the lab spreads over %d machines: say which one this is with --machine "
+			 "NAME (e.g. --machine %s)",
+			 t->n_machines, t->machines[0].name);
+		return -1;
+	}
+	for (int i = 0; i < t->n_machines; i++)
+		if (!strcmp(t->machines[i].name, machine))
+			m = &t->machines[i];
+	if (!m) {
+		snprintf(why, len, "--machine %s: no [machine %s] in the topology", machine,
+			 machine);
+		return -1;
+	}
+	t->here = m;
+	/* Local nodes and hosts keep their order; the others move away. */
+	t->away_nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(*t->away_nodes));
+	_cleanup_free_ int *idx = xcalloc((size_t)t->n_nodes + 1, sizeof(int));
+
+	for (int i = 0; i < t->n_nodes; i++) {
+		idx[i] = t->nodes[i].on == m ? k : -1;
+		if (t->nodes[i].on != m)
+			t->away_nodes[t->n_away_nodes++] = t->nodes[i];
+		else
+			t->nodes[k++] = t->nodes[i];
+	}
+	t->n_nodes = k;
+	/* after = indexes nodes: renumber, and drop the nodes away (a start
+	 * order across machines is not kept; docs/multi-machine.md). */
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct node *nd = &t->nodes[i];
+		int n = 0;
+
+		for (int j = 0; j < nd->n_after; j++) {
+			if (idx[nd->after_idx[j]] < 0) {
+				free(nd->after[j]);
+				continue;
+			}
+			nd->after[n] = nd->after[j];
+			nd->after_idx[n++] = idx[nd->after_idx[j]];
+		}
+		nd->n_after = n;
+	}
+	k = 0;
+	t->away_hosts = xcalloc((size_t)t->n_hosts + 1, sizeof(*t->away_hosts));
+	for (int i = 0; i < t->n_hosts; i++) {
+		if (t->hosts[i].on != m)
+			t->away_hosts[t->n_away_hosts++] = t->hosts[i];
+		else
+			t->hosts[k++] = t->hosts[i];
+	}
+	t->n_hosts = k;
+	return 0;
+}
+
 const char *serial_kind_name(enum serial_kind k)
 {
 	switch (k) {
@@ -133,15 +254,40 @@ const char *serial_kind_name(enum serial_kind k)
 	return "?";
 }
 
-const char *ready_kind_name(enum ready_kind k)
+const char *ready_cond_name(enum ready_cond c)
 {
-	switch (k) {
+	switch (c) {
 	case READY_DHCP: return "dhcp";
 	case READY_CONSOLE: return "console";
 	case READY_TCP: return "tcp";
-	case READY_NONE: return "none";
 	}
 	return "?";
+}
+
+void ready_describe(const struct ready *r, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (r->none || !r->conds) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	if (r->conds & READY_DHCP)
+		o += (size_t)snprintf(buf + o, len - o, "dhcp");
+	if ((r->conds & READY_CONSOLE) && o < len) {
+		o += (size_t)snprintf(buf + o, len - o, "%sconsole \"", o ? " " : "");
+		for (const char *c = r->regex; c && *c && o + 3 < len; c++) {
+			if (*c == '"')
+				buf[o++] = '\\';
+			buf[o++] = *c;
+		}
+		if (o + 1 < len)
+			buf[o++] = '"';
+		buf[o < len ? o : len - 1] = '\0';
+	}
+	if ((r->conds & READY_TCP) && o < len)
+		snprintf(buf + o, len - o, "%stcp %d", o ? " " : "", r->port);
 }
 
 /* Join @dir and @rel, and drop "." and ".." lexically (@dir is a realpath,

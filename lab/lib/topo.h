@@ -45,19 +45,32 @@ struct serial_port {
 	int line;     /* of the serial = key */
 };
 
-enum ready_kind {
-	READY_DHCP,    /* every NIC with a LAN has a lease */
-	READY_CONSOLE, /* regex seen on the console port */
-	READY_TCP,     /* TCP port open on the node's first address */
-	READY_NONE,    /* ready as soon as QEMU runs */
+/* Readiness conditions: a node is ready when every one it lists holds, in
+ * any order (ready = dhcp console "login:"); none: as soon as QEMU runs. */
+enum ready_cond {
+	READY_DHCP = 1,	   /* every NIC has its lease and its address answers */
+	READY_CONSOLE = 2, /* regex seen on the console port */
+	READY_TCP = 4,	   /* TCP port open on the node's first address */
 };
+#define READY_CONDS 3
 
 struct ready {
-	enum ready_kind kind;
+	unsigned conds; /* enum ready_cond bits; 0 with none */
+	bool none;
 	char *regex;   /* READY_CONSOLE: POSIX extended regex */
 	int port;      /* READY_TCP */
 	int timeout_s; /* bounded wait, default 120 */
 };
+
+/* A machine of a lab larger than one ([machine NAME]); see docs/multi-machine.md. */
+struct machine {
+	char *name;
+	struct in_addr addr; /* underlay address: peers send VXLAN here */
+	int port;	     /* VXLAN UDP port, default TOPO_VXLAN_PORT */
+	int line;
+};
+
+#define TOPO_VXLAN_PORT 4789
 
 struct lan {
 	char *name;			 /* also the bridge's interface name in the lab */
@@ -66,6 +79,11 @@ struct lan {
 	struct in_addr addr;		 /* lab side of the bridge: gateway, DHCP, DNS */
 	struct in_addr dhcp_lo, dhcp_hi; /* dynamic range; 0.0.0.0 if none */
 	char *uplink;			 /* NULL or "pasta" */
+	/* Machines (only with [machine] sections; else all 0/NULL). */
+	char *home_name;      /* [lan] home =, as written */
+	struct machine *home; /* runs the LAN's DHCP; resolved */
+	uint32_t vni;	      /* [lan] vni =, else derived */
+	uint32_t machines;    /* bit i: t->machines[i] has a member */
 	int line;
 };
 
@@ -110,11 +128,16 @@ struct node {
 	enum disk_bus disk;	   /* resolved: never DISK_AUTO after topo_load */
 	char *cpu;		   /* QEMU -cpu, or NULL for QEMU's default */
 	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
+	char *config_seed;	   /* config = PATH: sda3 on first boot; absolute, or NULL */
+	char *nvlog_seed;	   /* nvlog = PATH: sda4 on first boot */
 	int retries;		   /* restarts of a node that fails to become ready, default 0 */
 	char **after;		   /* start once these nodes are ready (names) */
 	int *after_idx;		   /* ... as indices into topo.nodes (after validation) */
 	int n_after;
 	int after_line;
+	/* A lab over machines: `on = NAME` (`machine` is the QEMU machine type). */
+	char *on_name;	    /* as written */
+	struct machine *on; /* resolved; NULL without [machine] sections */
 	int line;
 };
 
@@ -123,7 +146,9 @@ struct host {
 	char *name;
 	struct nic *nics;
 	int n_nics;
-	char *command; /* run with /bin/sh -c */
+	char *command;	    /* run with /bin/sh -c */
+	char *on_name;	    /* on = NAME, as written */
+	struct machine *on; /* resolved; NULL without [machine] sections */
 	int line;
 };
 
@@ -145,10 +170,22 @@ struct topo {
 	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
 	bool accel_set;
 	int accel_line;
-	int boot_parallel; /* [lab] boot_parallel; 0: the default (see up) */
+	int boot_parallel;	  /* [lab] boot_parallel; 0: the default (see up) */
+	struct machine *machines; /* at most TOPO_MACHINES_MAX */
+	int n_machines;
+	/* After topo_place(): the machine this is, and the nodes and hosts
+	 * that live elsewhere (moved out of nodes/hosts: everything that runs
+	 * things sees only this machine's part; dnsmasq sees both). */
+	struct machine *here;
+	struct node *away_nodes;
+	int n_away_nodes;
+	struct host *away_hosts;
+	int n_away_hosts;
 };
 
-#define TOPO_MAX_AFTER 16  /* nodes one node may wait for */
+#define TOPO_MACHINES_MAX 32
+#define TOPO_MAX_AFTER 16 /* nodes one node may wait for */
+
 #define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
 #define TOPO_MSG_MAX 512
 
@@ -204,10 +241,30 @@ struct lan *topo_find_lan(const struct topo *t, const char *name);
 struct node *topo_find_node(const struct topo *t, const char *name);
 struct host *topo_find_host(const struct topo *t, const char *name);
 
+/* Derive a LAN's VXLAN network identifier: 1..2^24-1 from lab and LAN names. */
+uint32_t topo_derive_vni(const char *lab, const char *lan);
 /* Derive the MAC of NIC @idx of @owner in lab @lab: 52:54:00 + 24 hash bits. */
 void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]);
 
+/*
+ * topo_place() - keep only @machine's part of a lab spread over machines:
+ * nodes and hosts of other machines move to away_nodes/away_hosts and
+ * t->here is set. @machine may be NULL only for a lab without [machine]
+ * sections (then nothing changes).
+ * Return: 0, or -1 with a reason in @why.
+ */
+int topo_place(struct topo *t, const char *machine, char *why, size_t len);
+/* The name of LAN @l's VXLAN device in the lab: "vx-LAN". */
+void topo_vxlan_ifname(const struct lan *l, char dev[16]);
+/* Does LAN @l cross machines (members on two or more)? */
+bool topo_lan_crosses(const struct topo *t, const struct lan *l);
+/* Is @l served (DHCP, the bridge's address) on this machine? True without
+ * machines. */
+bool topo_lan_home_here(const struct topo *t, const struct lan *l);
+
 const char *serial_kind_name(enum serial_kind k);
-const char *ready_kind_name(enum ready_kind k);
+const char *ready_cond_name(enum ready_cond c);
+/* The conditions as a topology would write them: dhcp console "login:" */
+void ready_describe(const struct ready *r, char *buf, size_t len);
 
 #endif

@@ -25,6 +25,7 @@ enum sect {
 	SECT_LAN,
 	SECT_NODE,
 	SECT_HOST,
+	SECT_MACHINE,
 };
 
 /*
@@ -48,6 +49,8 @@ enum {
 	LANK_ADDRESS,
 	LANK_DHCP,
 	LANK_UPLINK,
+	LANK_HOME,
+	LANK_VNI,
 	LANK_N
 };
 enum {
@@ -65,15 +68,24 @@ enum {
 	NODEK_DISK,
 	NODEK_CPU,
 	NODEK_QEMU_ARGS,
+	NODEK_CONFIG,
+	NODEK_NVLOG,
 	NODEK_RETRIES,
 	NODEK_AFTER,
+	NODEK_ON,
 	NODEK_N
 };
 enum {
 	HOSTK_NIC,
 	HOSTK_COMMAND,
 	HOSTK_IMPAIR,
+	HOSTK_ON,
 	HOSTK_N
+};
+enum {
+	MACHK_ADDRESS,
+	MACHK_PORT,
+	MACHK_N
 };
 
 #define KEYS_MAX 32
@@ -126,7 +138,7 @@ struct parser {
 	int lab_line;
 	int lab_kl[KEYS_MAX];
 
-	struct pextra *lan_x, *node_x, *host_x;
+	struct pextra *lan_x, *node_x, *host_x, *mach_x;
 	struct listener *lis;
 	int n_lis;
 	struct fixed *fixed;

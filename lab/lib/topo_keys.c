@@ -7,6 +7,8 @@
  * earlier lines, and records an error for its line; topo_check.c does what
  * needs the whole file.
  */
+#include <errno.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "lab/lib/topo_int.h"
@@ -206,6 +208,51 @@ static void lan_uplink(struct parser *p, const char *value)
 	lan->uplink = xstrdup(value);
 }
 
+static void lan_home(struct parser *p, const char *value)
+{
+	free(cur_lan(p)->home_name);
+	cur_lan(p)->home_name = xstrdup(value);
+}
+
+static void lan_vni(struct parser *p, const char *value)
+{
+	int v = 0;
+
+	topo_value_int(p, "vni", value, 1, 16777215, "", &v);
+	cur_lan(p)->vni = (uint32_t)v;
+}
+
+/* [machine NAME] */
+
+static struct machine *cur_machine(struct parser *p)
+{
+	return &p->t->machines[p->cur];
+}
+
+static void machine_address(struct parser *p, const char *value)
+{
+	struct machine *m = cur_machine(p);
+	uint32_t a;
+
+	if (!parse_ip(value, &m->addr)) {
+		topo_perr(p, p->line, "bad address '%s': expected an IPv4 address", value);
+		return;
+	}
+	a = h32(m->addr);
+	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 24) >= 224) {
+		topo_perr(p, p->line,
+			  "machine address '%s' cannot carry VXLAN: 0.0.0.0/8, 127.0.0.0/8 and "
+			  "224.0.0.0/3 are not unicast addresses of a machine",
+			  value);
+		return;
+	}
+}
+
+static void machine_port(struct parser *p, const char *value)
+{
+	topo_value_int(p, "port", value, 1, 65535, "", &cur_machine(p)->port);
+}
+
 /* [node NAME] */
 
 void topo_node_defaults(struct node *nd)
@@ -309,6 +356,31 @@ static void node_qemu_args(struct parser *p, const char *value)
 	nd->qemu_args = v;
 }
 
+/* config = PATH / nvlog = PATH: what sda3 / sda4 hold on a node's first
+ * boot (lab/lib/part.c), a directory or a tar, relative to this file. */
+static void key_seed(struct parser *p, const char *key, const char *value, char **out)
+{
+	struct stat st;
+
+	free(*out);
+	*out = topo_join_path(p->t->dir, value);
+	if (stat(*out, &st) < 0)
+		topo_perr(p, p->line, "%s '%s': %s (resolved to %s)", key, value, strerror(errno),
+			  *out);
+	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		topo_perr(p, p->line, "%s '%s' is neither a directory nor a tar file", key, value);
+}
+
+static void node_config(struct parser *p, const char *value)
+{
+	key_seed(p, "config", value, &cur_node(p)->config_seed);
+}
+
+static void node_nvlog(struct parser *p, const char *value)
+{
+	key_seed(p, "nvlog", value, &cur_node(p)->nvlog_seed);
+}
+
 static void node_retries(struct parser *p, const char *value)
 {
 	topo_value_int(p, "retries", value, 0, 10, "restarts", &cur_node(p)->retries);
@@ -347,6 +419,12 @@ static void node_after(struct parser *p, const char *value)
 	nd->after_line = p->line;
 }
 
+static void node_on(struct parser *p, const char *value)
+{
+	free(cur_node(p)->on_name);
+	cur_node(p)->on_name = xstrdup(value);
+}
+
 /* [host NAME] */
 
 static void host_nic(struct parser *p, const char *value)
@@ -367,6 +445,12 @@ static void host_command(struct parser *p, const char *value)
 static void host_impair(struct parser *p, const char *value)
 {
 	topo_value_impair(p, &p->host_x[p->cur], value);
+}
+
+static void host_on(struct parser *p, const char *value)
+{
+	free(cur_host(p)->on_name);
+	cur_host(p)->on_name = xstrdup(value);
 }
 
 /*
@@ -396,6 +480,8 @@ static const struct keydef lan_keys[LANK_N] = {
 	[LANK_ADDRESS] = {"address", false, lan_address},
 	[LANK_DHCP] = {"dhcp", false, lan_dhcp},
 	[LANK_UPLINK] = {"uplink", false, lan_uplink},
+	[LANK_HOME] = {"home", false, lan_home},
+	[LANK_VNI] = {"vni", false, lan_vni},
 };
 static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_IMAGE] = {"image", false, node_image},
@@ -412,13 +498,21 @@ static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_DISK] = {"disk", false, node_disk},
 	[NODEK_CPU] = {"cpu", false, node_cpu},
 	[NODEK_QEMU_ARGS] = {"qemu_args", false, node_qemu_args},
+	[NODEK_CONFIG] = {"config", false, node_config},
+	[NODEK_NVLOG] = {"nvlog", false, node_nvlog},
 	[NODEK_RETRIES] = {"retries", false, node_retries},
 	[NODEK_AFTER] = {"after", false, node_after},
+	[NODEK_ON] = {"on", false, node_on},
 };
 static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_NIC] = {"nic", true, host_nic},
 	[HOSTK_COMMAND] = {"command", false, host_command},
 	[HOSTK_IMPAIR] = {"impair", true, host_impair},
+	[HOSTK_ON] = {"on", false, host_on},
+};
+static const struct keydef machine_keys[MACHK_N] = {
+	[MACHK_ADDRESS] = {"address", false, machine_address},
+	[MACHK_PORT] = {"port", false, machine_port},
 };
 
 struct sectkeys {
@@ -432,6 +526,7 @@ static const struct sectkeys sect_keys[] = {
 	[SECT_LAN] = {"[lan NAME]", lan_keys, LANK_N},
 	[SECT_NODE] = {"[node NAME]", node_keys, NODEK_N},
 	[SECT_HOST] = {"[host NAME]", host_keys, HOSTK_N},
+	[SECT_MACHINE] = {"[machine NAME]", machine_keys, MACHK_N},
 };
 
 void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg)
@@ -441,6 +536,7 @@ void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *ar
 		[SECT_LAN] = "lan",
 		[SECT_NODE] = "node",
 		[SECT_HOST] = "host",
+		[SECT_MACHINE] = "machine",
 	};
 
 	for (size_t s = 0; s < ARRAY_SIZE(sect_keys); s++)
@@ -449,7 +545,7 @@ void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *ar
 }
 
 _Static_assert(LABK_N <= KEYS_MAX && LANK_N <= KEYS_MAX && NODEK_N <= KEYS_MAX &&
-		       HOSTK_N <= KEYS_MAX,
+		       HOSTK_N <= KEYS_MAX && MACHK_N <= KEYS_MAX,
 	       "KEYS_MAX too small");
 
 /* "unknown key": with the closest key of the section, or the section the
@@ -497,6 +593,7 @@ int topo_key(void *user, const char *section, const char *name, const char *valu
 	case SECT_LAN: kl = p->lan_x[p->cur].kl; break;
 	case SECT_NODE: kl = p->node_x[p->cur].kl; break;
 	case SECT_HOST: kl = p->host_x[p->cur].kl; break;
+	case SECT_MACHINE: kl = p->mach_x[p->cur].kl; break;
 	}
 	sk = &sect_keys[p->sect];
 	for (k = 0; k < sk->n; k++)

@@ -47,7 +47,7 @@
 #define TOPO_FILE_MAX (1 << 20) /* refuse bigger files: not a topology */
 
 /* The section words, for did-you-mean: lab takes no name, the others one. */
-static const char *const sect_words[] = {"lab", "lan", "node", "host"};
+static const char *const sect_words[] = {"lab", "lan", "node", "host", "machine"};
 
 static void add_section(struct parser *p, const char *word, const char *name)
 {
@@ -75,6 +75,16 @@ static void add_section(struct parser *p, const char *word, const char *name)
 		topo_node_defaults(nd);
 		p->cur = t->n_nodes++;
 		p->sect = SECT_NODE;
+	} else if (!strcmp(word, "machine")) {
+		t->machines = xrealloc(t->machines, (t->n_machines + 1) * sizeof(*t->machines));
+		p->mach_x = xrealloc(p->mach_x, (t->n_machines + 1) * sizeof(*p->mach_x));
+		memset(&t->machines[t->n_machines], 0, sizeof(*t->machines));
+		memset(&p->mach_x[t->n_machines], 0, sizeof(*p->mach_x));
+		t->machines[t->n_machines].name = xstrdup(name);
+		t->machines[t->n_machines].line = p->line;
+		t->machines[t->n_machines].port = TOPO_VXLAN_PORT;
+		p->cur = t->n_machines++;
+		p->sect = SECT_MACHINE;
 	} else {
 		t->hosts = xrealloc(t->hosts, (t->n_hosts + 1) * sizeof(*t->hosts));
 		p->host_x = xrealloc(p->host_x, (t->n_hosts + 1) * sizeof(*p->host_x));
@@ -137,8 +147,25 @@ static void begin_section(struct parser *p, const char *text, size_t len)
 		snprintf(p->label, sizeof(p->label), "[lab]");
 		return;
 	}
-	if (n >= 1 &&
-	    (!strcmp(tok[0], "lan") || !strcmp(tok[0], "node") || !strcmp(tok[0], "host"))) {
+	if (n == 2 && !strcmp(tok[0], "machine")) {
+		for (int i = 0; i < t->n_machines; i++)
+			if (!strcmp(t->machines[i].name, tok[1])) {
+				topo_perr(p, p->line, "duplicate [machine %s] (first at line %d)",
+					  tok[1], t->machines[i].line);
+				return;
+			}
+		if (t->n_machines >= TOPO_MACHINES_MAX) {
+			topo_perr(p, p->line, "too many machines: at most %d", TOPO_MACHINES_MAX);
+			return;
+		}
+		if (topo_check_name(p, tok[1]) < 0)
+			return;
+		snprintf(p->label, sizeof(p->label), "[machine %s]", tok[1]);
+		add_section(p, tok[0], tok[1]);
+		return;
+	}
+	if (n >= 1 && (!strcmp(tok[0], "lan") || !strcmp(tok[0], "node") ||
+		       !strcmp(tok[0], "host") || !strcmp(tok[0], "machine"))) {
 		if (n != 2) {
 			topo_perr(p, p->line, "section %s needs exactly one name: [%s NAME]",
 				  p->label, tok[0]);
@@ -283,6 +310,7 @@ static int topo_parse(const char *buf, size_t len, const char *path, struct topo
 	free(p.lan_x);
 	free(p.node_x);
 	free(p.host_x);
+	free(p.mach_x);
 	free(p.lis);
 	free(p.fixed);
 

@@ -227,7 +227,9 @@ static void write_resolv(struct sv *sv)
 		return;
 	txt = xasprintf(
 		"# vacmlab lab %s\nsearch %s\nnameserver %s\noptions timeout:1 attempts:2\n",
-		sv->t->name, sv->t->domain, inet_ntoa(sv->t->lans[0].addr));
+		sv->t->name, sv->t->domain,
+		/* Spread over machines: this machine's dnsmasq on lo knows every name. */
+		sv->t->here ? "127.0.0.1" : inet_ntoa(sv->t->lans[0].addr));
 	write_file(p, txt);
 }
 

@@ -163,6 +163,7 @@ struct sv_node {
 	long long kill_at;     /* SIGKILL then, if QEMU has not exited */
 	char restart_why[320];
 	bool vm_status_seen;	/* a query-status reply arrived */
+	unsigned ready_met;	/* enum ready_cond bits that hold this boot */
 	unsigned nics_answered; /* ready = dhcp: NICs whose address answered a ping */
 	long long next_ping;
 };
@@ -233,7 +234,8 @@ struct sv {
 	int exit_code;
 	long long t0;
 	char failure[8192];
-	void *uplink; /* sv_uplink.c's state */
+	void *uplink;	       /* sv_uplink.c's state */
+	struct in_addr uplink_gw; /* pasta's gateway: reaches the host's loopback */
 };
 
 /* sv_base.c */
@@ -242,6 +244,9 @@ void sv_fail(struct sv *sv, int code, const char *fmt, ...) __attribute__((forma
 const char *node_state_name(enum node_state s);
 struct in_addr sv_node_addr(struct sv *sv, struct sv_node *n);
 void sv_node_set_ready(struct sv *sv, struct sv_node *n);
+/* Readiness conditions @conds (enum ready_cond) of @n now hold; ready
+ * once all of the node's do. */
+void sv_node_cond_met(struct sv *sv, struct sv_node *n, unsigned conds);
 /* Fail the lab for node @n: @what, its last console lines, QEMU's stderr. */
 void sv_node_fail(struct sv *sv, struct sv_node *n, int code, const char *what);
 void sv_describe_status(int st, char *buf, size_t len);

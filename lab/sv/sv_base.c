@@ -92,6 +92,15 @@ void sv_fail(struct sv *sv, int code, const char *fmt, ...)
 	fprintf(stderr, "failure: %s\n", sv->failure);
 }
 
+void sv_node_cond_met(struct sv *sv, struct sv_node *n, unsigned conds)
+{
+	if (n->state != NODE_BOOTING)
+		return;
+	n->ready_met |= conds & n->cfg->ready.conds;
+	if ((n->ready_met & n->cfg->ready.conds) == n->cfg->ready.conds)
+		sv_node_set_ready(sv, n);
+}
+
 void sv_node_set_ready(struct sv *sv, struct sv_node *n)
 {
 	if (n->state != NODE_BOOTING)

@@ -128,7 +128,7 @@ static int dns_preload(struct sv_dns *d, const char *src)
 int sv_dns_start(struct sv *sv)
 {
 	struct sv_dns *d = &sv->dns;
-	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log};
+	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log, sv->uplink_gw};
 	_cleanup_free_ char *conf = dnsmasq_config(sv->t, &p);
 	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
 	char err[512];

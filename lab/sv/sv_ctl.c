@@ -316,6 +316,7 @@ static void m_node(struct sv *sv, int fd, json_t *req, int *passed)
 		n->t_start = now_ms();
 		n->t_ready = 0;
 		n->nics_answered = 0;
+		n->ready_met = 0;
 		n->resets = 0;
 		line_matcher_free(&n->ready_lm);
 		sv_event(sv, "S %s booting 0.0 (reset button)", n->cfg->name);

@@ -11,6 +11,11 @@
  * short-lived child that joins it, so the supervisor itself never leaves
  * the lab namespace. No link is ever deleted one by one: the kernel removes
  * them all with the namespace.
+ *
+ * A LAN that crosses machines (docs/multi-machine.md) also gets a VXLAN
+ * device vx-LAN on its bridge, with one all-zeros FDB entry per other
+ * machine of the LAN (a unicast full mesh, no multicast), and its bridge
+ * has the LAN's address only on the LAN's home machine.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +37,54 @@
 #include "netns/ns.h"
 
 static int hostns_configure(struct sv *sv, struct sv_host *h);
+
+/*
+ * The VXLAN devices of the LANs that cross machines and have this one among
+ * theirs. MTU 1500, so the bridge (whose MTU is its smallest port's) keeps
+ * the guests' 1500: the 50 bytes of encapsulation go into the datagram that
+ * pasta sends from a host socket, and the host kernel fragments it where
+ * the underlay's MTU is smaller (docs/multi-machine.md, "MTU").
+ */
+static int vxlan_build(struct sv *sv)
+{
+	struct topo *t = sv->t;
+	int r;
+
+	if (!t->here)
+		return 0;
+	for (int i = 0; i < t->n_lans; i++) {
+		struct lan *l = &t->lans[i];
+		char dev[16];
+
+		if (!topo_lan_crosses(t, l) || !(l->machines & (1u << (t->here - t->machines))))
+			continue;
+		topo_vxlan_ifname(l, dev);
+		if ((r = nlx_vxlan_add(sv->nl, dev, l->vni, (uint16_t)t->here->port, 1500))) {
+			sv_fail(sv, EXIT_ENV, "creating VXLAN device %s (vni %u) for lan %s: %s%s",
+				dev, l->vni, l->name, strerror(-r),
+				r == -EOPNOTSUPP ? " (is the vxlan kernel module available?)" : "");
+			return -1;
+		}
+		for (int m = 0; m < t->n_machines; m++) {
+			struct machine *mc = &t->machines[m];
+
+			if (mc == t->here || !(l->machines & (1u << m)))
+				continue;
+			if ((r = nlx_fdb_append(sv->nl, dev, mc->addr, (uint16_t)mc->port))) {
+				sv_fail(sv, EXIT_ENV, "adding peer %s (machine %s) to %s: %s",
+					inet_ntoa(mc->addr), mc->name, dev, strerror(-r));
+				return -1;
+			}
+		}
+		if ((r = nlx_link_up(sv->nl, dev, l->name))) {
+			sv_fail(sv, EXIT_ENV, "enslaving %s to bridge %s: %s", dev, l->name,
+				strerror(-r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int sv_net_build(struct sv *sv)
 {
 	struct topo *t = sv->t;
@@ -43,7 +96,9 @@ int sv_net_build(struct sv *sv)
 		return -1;
 	}
 	/* ping(8) as the lab's root without raw sockets; harmless if absent. */
-	ns_sysctl("net/ipv4/ping_group_range", "0 2147483647");
+	/* Only gid 0 is mapped in the lab's user namespace: a wider range
+	 * is refused (EIO) and would leave ping sockets closed. */
+	ns_sysctl("net/ipv4/ping_group_range", "0 0");
 	/* The lab is IPv4: no IPv6 link-local set-up on every bridge and tap
 	 * (measured: 15% of the time to build 1200 links). */
 	ns_sysctl("net/ipv6/conf/default/disable_ipv6", "1");
@@ -59,7 +114,10 @@ int sv_net_build(struct sv *sv)
 			sv_fail(sv, EXIT_ENV, "creating bridge %s: %s", l->name, strerror(-r));
 			return -1;
 		}
-		if ((r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
+		/* Two bridges answering ARP for one gateway on one L2 would
+		 * fight: away from home the bridge has no address. */
+		if (topo_lan_home_here(t, l) &&
+		    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
 			sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s",
 				inet_ntoa(l->addr), l->prefix, l->name, strerror(-r));
 			return -1;
@@ -69,6 +127,8 @@ int sv_net_build(struct sv *sv)
 			return -1;
 		}
 	}
+	if (vxlan_build(sv) < 0)
+		return -1;
 	for (int i = 0; i < t->n_nodes; i++) {
 		struct sv_node *n = &sv->nodes[i];
 

@@ -105,6 +105,7 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 	n->killed = false;
 	n->stop = SP_NONE;
 	n->nics_answered = 0;
+	n->ready_met = 0;
 	n->next_ping = 0;
 	n->kill_at = 0;
 	line_matcher_free(&n->ready_lm);

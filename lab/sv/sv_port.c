@@ -101,7 +101,7 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		loop_watch(&sv->loop, p->lfd_rw, EPOLLIN, EV_PORT_LISTEN_RW, p);
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
-		if (n->cfg->ready.kind == READY_CONSOLE && idx == 0) {
+		if ((n->cfg->ready.conds & READY_CONSOLE) && idx == 0) {
 			struct vl_err e = {0};
 
 			if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", &e) < 0) {
@@ -275,10 +275,10 @@ static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_
 {
 	struct sv_node *n = p->node;
 
-	if (!n->have_re || n->state != NODE_BOOTING)
+	if (!n->have_re || n->state != NODE_BOOTING || (n->ready_met & READY_CONSOLE))
 		return;
 	if (line_matcher_feed(&n->ready_lm, buf, len, &n->re, NULL) == 1)
-		sv_node_set_ready(sv, n);
+		sv_node_cond_met(sv, n, READY_CONSOLE);
 }
 
 void sv_port_readable(struct sv *sv, struct sv_port *p)

@@ -28,11 +28,15 @@
  */
 static int ping_fd(struct sv *sv)
 {
-	if (sv->ping_fd > 0)
+	if (sv->ping_fd)
 		return sv->ping_fd;
 	sv->ping_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_ICMP);
 	if (sv->ping_fd < 0) {
-		sv->ping_fd = 0;
+		sv->ping_fd = -1;
+		sv_event(sv,
+			 "W no ICMP ping socket in the lab (%s): ready = dhcp trusts the "
+			 "leases alone",
+			 strerror(errno));
 		return -1;
 	}
 	loop_watch(&sv->loop, sv->ping_fd, EPOLLIN, EV_PING, NULL);
@@ -109,8 +113,10 @@ static void probe_dhcp(struct sv *sv, struct sv_node *n, long long now)
 	}
 	if (!n->cfg->n_nics || have < n->cfg->n_nics)
 		return;
-	if ((n->nics_answered & all) == all) {
-		sv_node_set_ready(sv, n);
+	if ((n->nics_answered & all) == all || ping_fd(sv) < 0) {
+		/* No ping socket (it should not happen: see sv_net.c): the
+		 * leases are all that can be checked. */
+		sv_node_cond_met(sv, n, READY_DHCP);
 		return;
 	}
 	if (now < n->next_ping)
@@ -135,7 +141,7 @@ static void probe_tcp_start(struct sv *sv, struct sv_node *n)
 		return;
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0) {
 		close(fd);
-		sv_node_set_ready(sv, n);
+		sv_node_cond_met(sv, n, READY_TCP);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -156,14 +162,14 @@ void sv_ready_probe_done(struct sv *sv, struct sv_node *n)
 	close(n->probe_fd);
 	n->probe_fd = -1;
 	if (e == 0)
-		sv_node_set_ready(sv, n);
+		sv_node_cond_met(sv, n, READY_TCP);
 }
 
 /* A node started with -loadvm resumes exactly where it was saved (and
  * `vacmlab snapshot save` only saves a ready node), but it prints nothing
  * new on its console and sends no DHCP request (its lease lives in its
  * restored RAM; this run's dnsmasq has none on file). So for console and
- * dhcp readiness a restored node is ready once QEMU has loaded the
+ * dhcp conditions a restored node is ready once QEMU has loaded the
  * snapshot and runs it: query-status says "running" only after -loadvm
  * completed and the VM started. tcp probes are kept as they are: they test
  * the guest itself. The query goes through the node's QMP connection, so
@@ -171,7 +177,7 @@ void sv_ready_probe_done(struct sv *sv, struct sv_node *n)
 static void probe_loadvm(struct sv *sv, struct sv_node *n, long long now)
 {
 	if (n->vm_status_seen && n->vm_running) {
-		sv_node_set_ready(sv, n);
+		sv_node_cond_met(sv, n, READY_DHCP | READY_CONSOLE);
 		return;
 	}
 	if (now < n->next_probe)
@@ -186,29 +192,34 @@ void sv_ready_check(struct sv *sv)
 
 	for (int i = 0; i < sv->t->n_nodes; i++) {
 		struct sv_node *n = &sv->nodes[i];
+		const struct ready *r = &n->cfg->ready;
 
 		if (n->state != NODE_BOOTING || n->restart_pending)
 			continue;
-		if (sv->loadvm &&
-		    (n->cfg->ready.kind == READY_DHCP || n->cfg->ready.kind == READY_CONSOLE))
-			probe_loadvm(sv, n, now);
-		switch (n->cfg->ready.kind) {
-		case READY_DHCP: probe_dhcp(sv, n, now); break;
-		case READY_TCP:
-			if (n->probe_fd < 0 && now >= n->next_probe) {
-				n->next_probe = now + 500;
-				probe_tcp_start(sv, n);
-			}
-			break;
-		case READY_CONSOLE: /* matched as output arrives (sv_port.c) */ break;
-		case READY_NONE: sv_node_set_ready(sv, n); break;
+		if (r->none || !r->conds) {
+			sv_node_set_ready(sv, n);
+			continue;
 		}
-		if (n->state == NODE_BOOTING &&
-		    now - n->t_start > (long long)n->cfg->ready.timeout_s * 1000) {
-			char what[128];
+		if (sv->loadvm && (r->conds & (READY_DHCP | READY_CONSOLE)))
+			probe_loadvm(sv, n, now);
+		/* console: matched as output arrives (sv_port.c) */
+		if ((r->conds & READY_DHCP) && !(n->ready_met & READY_DHCP))
+			probe_dhcp(sv, n, now);
+		if ((r->conds & READY_TCP) && !(n->ready_met & READY_TCP) && n->probe_fd < 0 &&
+		    now >= n->next_probe) {
+			n->next_probe = now + 500;
+			probe_tcp_start(sv, n);
+		}
+		if (n->state == NODE_BOOTING && now - n->t_start > (long long)r->timeout_s * 1000) {
+			char what[600], missing[512];
+			struct ready m = *r;
 
-			snprintf(what, sizeof(what), "not ready after %d s (ready = %s)",
-				 n->cfg->ready.timeout_s, ready_kind_name(n->cfg->ready.kind));
+			/* Name what is still missing, as a topology says it. */
+			m.conds = r->conds & ~n->ready_met;
+			ready_describe(&m, missing, sizeof(missing));
+			snprintf(what, sizeof(what), "not ready after %d s: still waiting for %s%s",
+				 r->timeout_s, missing,
+				 r->conds & n->ready_met ? " (the other conditions hold)" : "");
 			sv_node_failed(sv, n, EXIT_TIMEOUT, what);
 		}
 	}

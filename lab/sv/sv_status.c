@@ -7,6 +7,7 @@
  * lab/cli/client_status.c.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
+#include "netns/nl.h"
 /* A JSON string of malloc'd @s, which it frees. */
 static json_t *jstr_take(char *s)
 {
@@ -112,6 +114,54 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 	return arr;
 }
 
+/* A lab spread over machines: each VXLAN device, its peers, its counters
+ * (the link's netlink stats). */
+static json_t *tunnels_json(struct sv *sv)
+{
+	struct topo *t = sv->t;
+	json_t *a = json_array();
+
+	for (int i = 0; i < t->n_lans; i++) {
+		struct lan *l = &t->lans[i];
+		struct nlx_stats st = {0};
+		json_t *o, *peers = json_array();
+		char dev[16];
+		int r;
+
+		if (!topo_lan_crosses(t, l) || !(l->machines & (1u << (t->here - t->machines))))
+			continue;
+		topo_vxlan_ifname(l, dev);
+		for (int m = 0; m < t->n_machines; m++)
+			if (&t->machines[m] != t->here && (l->machines & (1u << m)))
+				json_array_append_new(peers,
+						      json_pack("{s:s,s:s,s:i}", "machine",
+								t->machines[m].name, "address",
+								inet_ntoa(t->machines[m].addr),
+								"port", t->machines[m].port));
+		r = sv->nl ? nlx_link_stats(sv->nl, dev, &st) : -ENODEV;
+		o = json_pack("{s:s,s:s,s:i,s:s,s:b,s:o}", "lan", l->name, "device", dev, "vni",
+			      (int)l->vni, "home", l->home->name, "home_here", l->home == t->here,
+			      "peers", peers);
+		if (r == 0) {
+			json_object_set_new(o, "rx_packets",
+					    json_integer((json_int_t)st.rx_packets));
+			json_object_set_new(o, "tx_packets",
+					    json_integer((json_int_t)st.tx_packets));
+			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)st.rx_bytes));
+			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)st.tx_bytes));
+			json_object_set_new(o, "rx_dropped",
+					    json_integer((json_int_t)st.rx_dropped));
+			json_object_set_new(o, "tx_dropped",
+					    json_integer((json_int_t)st.tx_dropped));
+			json_object_set_new(o, "tx_errors", json_integer((json_int_t)st.tx_errors));
+		} else {
+			json_object_set_new(o, "error", json_string(strerror(-r)));
+		}
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
 json_t *sv_status_json(struct sv *sv)
 {
 	json_t *root = json_object(), *lans = json_array(), *nodes = json_array(),
@@ -147,6 +197,11 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "leases", json_string(l->leases));
 		json_object_set_new(o, "uplink",
 				    l->cfg->uplink ? json_string(l->cfg->uplink) : json_null());
+		/* The host, from this LAN's guests: by name and by address. */
+		if (l->cfg->uplink && sv->uplink_gw.s_addr) {
+			json_object_set_new(o, "host_address", json_string(ip(sv->uplink_gw, a)));
+			json_object_set_new(o, "host_name", json_sprintf("host.%s", sv->t->domain));
+		}
 		json_object_set_new(o, "log", json_string(l->log));
 		json_array_append_new(lans, o);
 	}
@@ -187,6 +242,16 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "attempt", json_integer(n->attempt ? n->attempt : 1));
 		json_object_set_new(o, "retries", json_integer(n->cfg->retries));
 		json_object_set_new(o, "boots", json_integer(n->boots));
+		{
+			json_t *rd = json_object();
+
+			for (int b = 0; b < READY_CONDS; b++)
+				if (n->cfg->ready.conds & (1u << b))
+					json_object_set_new(rd, ready_cond_name(1u << b),
+							    json_boolean(n->ready_met & (1u << b) ||
+									 n->state == NODE_READY));
+			json_object_set_new(o, "ready", rd);
+		}
 		json_object_set_new(o, "runstate",
 				    n->runstate[0] ? json_string(n->runstate) : json_null());
 		json_object_set_new(o, "vm_event",
@@ -214,6 +279,21 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "log", json_string(h->log));
 		json_object_set_new(o, "nics", nics_json(sv, h->cfg->nics, h->cfg->n_nics, false));
 		json_array_append_new(hosts, o);
+	}
+	if (sv->t->here) {
+		json_t *away = json_array();
+
+		for (int i = 0; i < sv->t->n_away_nodes; i++)
+			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
+							      sv->t->away_nodes[i].name, "machine",
+							      sv->t->away_nodes[i].on->name));
+		for (int i = 0; i < sv->t->n_away_hosts; i++)
+			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
+							      sv->t->away_hosts[i].name, "machine",
+							      sv->t->away_hosts[i].on->name));
+		json_object_set_new(root, "machine", json_string(sv->t->here->name));
+		json_object_set_new(root, "away", away);
+		json_object_set_new(root, "tunnels", tunnels_json(sv));
 	}
 	json_object_set_new(root, "lans", lans);
 	json_object_set_new(root, "nodes", nodes);

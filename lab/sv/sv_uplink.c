@@ -58,6 +58,15 @@
  * DNS: the LAN's dnsmasq stays `no-resolv` (it answers the lab's names and
  * nothing else); guests that need outside names can be given the host's
  * resolver explicitly. One pasta serves every uplink LAN of a lab.
+ *
+ * The VXLAN underlay (docs/multi-machine.md): a lab spread over machines
+ * whose LANs cross to other machines needs pasta too, uplink or not. Then
+ * `-u PORT` (this machine's VXLAN port) replaces `-u none`: pasta binds
+ * that UDP port on the host and forwards what arrives to the same port in
+ * the lab, where the VXLAN devices listen; outbound, the VXLAN devices'
+ * datagrams to a peer's underlay address leave by vl-pasta (the default
+ * route --config-net made) and pasta sends them from a host UDP socket.
+ * Forwarding and NAT are set up only for LANs with an uplink, as before.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -96,6 +105,18 @@ static bool lab_has_uplink(struct sv *sv)
 {
 	for (int i = 0; i < sv->t->n_lans; i++)
 		if (sv->t->lans[i].uplink)
+			return true;
+	return false;
+}
+
+/* Does a LAN cross from this machine to another (the VXLAN underlay)? */
+static bool lab_has_vxlan(struct sv *sv)
+{
+	struct topo *t = sv->t;
+
+	for (int i = 0; t->here && i < t->n_lans; i++)
+		if (topo_lan_crosses(t, &t->lans[i]) &&
+		    (t->lans[i].machines & (1u << (t->here - t->machines))))
 			return true;
 	return false;
 }
@@ -147,12 +168,15 @@ int sv_uplink_prefork(struct sv *sv)
 {
 	_cleanup_free_ char *pasta = NULL;
 	struct uplink *u;
-	char users[32] = "", ns_user[64], ns_net[64];
+	char users[32] = "", ns_user[64], ns_net[64], udp[16] = "none";
 	int go[2];
 	pid_t parent = getpid();
+	const char *what = lab_has_uplink(sv) ? "uplink = pasta" : "the VXLAN underlay";
 
-	if (!lab_has_uplink(sv))
+	if (!lab_has_uplink(sv) && !lab_has_vxlan(sv))
 		return 0;
+	if (lab_has_vxlan(sv))
+		snprintf(udp, sizeof(udp), "%d", sv->t->here->port);
 	for (int i = 0; i < sv->t->n_lans; i++)
 		if (!strcmp(sv->t->lans[i].name, UPLINK_IF)) {
 			sv_fail(sv, EXIT_CONFIG,
@@ -161,8 +185,7 @@ int sv_uplink_prefork(struct sv *sv)
 		}
 	pasta = find_program("pasta");
 	if (!pasta) {
-		sv_fail(sv, EXIT_ENV,
-			"uplink = pasta: pasta not found in PATH (Debian package passt)");
+		sv_fail(sv, EXIT_ENV, "%s: pasta not found in PATH (Debian package passt)", what);
 		return -1;
 	}
 	u = xcalloc(1, sizeof(*u));
@@ -170,8 +193,7 @@ int sv_uplink_prefork(struct sv *sv)
 	u->nft = find_program("nft");
 	if (!u->nft) {
 		free(u);
-		sv_fail(sv, EXIT_ENV,
-			"uplink = pasta: nft not found in PATH (Debian package nftables)");
+		sv_fail(sv, EXIT_ENV, "%s: nft not found in PATH (Debian package nftables)", what);
 		return -1;
 	}
 	u->log = path_in(sv->logdir, LF_PASTA_LOG);
@@ -181,18 +203,30 @@ int sv_uplink_prefork(struct sv *sv)
 	if (getuid() == 0)
 		snprintf(users, sizeof(users), "%u:%u", getuid(), getgid());
 	const char *argv[] = {
-		pasta,		"-f",
-		"-q",		"-4",
-		"-l",		u->log,
-		"--config-net", "-I",
-		UPLINK_IF,	"-t",
-		"none",		"-u",
-		"none",		"-T",
-		"none",		"-U",
-		"none",		"--userns",
-		ns_user,	"--netns",
-		ns_net,		users[0] ? "--runas" : NULL,
-		users,		NULL,
+		pasta,
+		"-f",
+		"-q",
+		"-4",
+		"-l",
+		u->log,
+		"--config-net",
+		"-I",
+		UPLINK_IF,
+		"-t",
+		"none",
+		"-u",
+		udp,
+		"-T",
+		"none",
+		"-U",
+		"none",
+		"--userns",
+		ns_user,
+		"--netns",
+		ns_net,
+		users[0] ? "--runas" : NULL,
+		users,
+		NULL,
 	};
 
 	unlink(u->log); /* pasta appends; this run's log only */
@@ -218,8 +252,9 @@ int sv_uplink_prefork(struct sv *sv)
 	return 0;
 }
 
-/* Does the lab have a default route through the uplink yet? */
-static bool uplink_routed(void)
+/* Does the lab have a default route through the uplink yet? Its gateway
+ * (pasta's: the address that reaches the host's loopback) into @gw. */
+static bool uplink_routed(struct in_addr *gw)
 {
 	_cleanup_free_ char *rt = read_file("/proc/net/route", NULL);
 	char *line, *save = NULL;
@@ -228,11 +263,14 @@ static bool uplink_routed(void)
 		return false;
 	for (line = strtok_r(rt, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char ifn[IFNAMSIZ + 1];
-		unsigned dst, mask;
+		unsigned dst, via, mask;
 
-		if (sscanf(line, "%16s %x %*x %*x %*d %*d %*d %x", ifn, &dst, &mask) == 3 &&
-		    !strcmp(ifn, UPLINK_IF) && dst == 0 && mask == 0)
+		/* Iface Destination Gateway Flags RefCnt Use Metric Mask ... */
+		if (sscanf(line, "%16s %x %x %*x %*d %*d %*d %x", ifn, &dst, &via, &mask) == 4 &&
+		    !strcmp(ifn, UPLINK_IF) && dst == 0 && mask == 0) {
+			gw->s_addr = via; /* already in network order */
 			return true;
+		}
 	}
 	return false;
 }
@@ -325,7 +363,7 @@ int sv_uplink_start(struct sv *sv)
 	u->started = true;
 	sv_event(sv, "uplink: pasta %d", (int)u->pid);
 	deadline = now_ms() + UPLINK_WAIT_MS;
-	while (!uplink_routed()) {
+	while (!uplink_routed(&sv->uplink_gw)) {
 		if (helper_exited(u) || now_ms() > deadline) {
 			_cleanup_free_ char *tail = tail_file(u->log, 10);
 
@@ -337,6 +375,8 @@ int sv_uplink_start(struct sv *sv)
 		}
 		usleep(20000);
 	}
+	if (!lab_has_uplink(sv))
+		return 0; /* the VXLAN underlay only: no forwarding, no NAT */
 	/* Forwarding on everywhere, then off again on LANs without an uplink
 	 * (per input device; see DOC). */
 	r = ns_sysctl("net/ipv4/ip_forward", "1");

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the stand-in VACM appliance image (QCOW2) from Debian packages,
 # rootless: no mount, no loop device, no root. Usage: build.sh OUTPUT.
+# APPLIANCE_VERSION=V (letters, digits, '.', '_', '-') stamps "version=V"
+# into the firmware blob on sda2; the guest reads it from there and shows
+# it (ready line, /etc/issue, web page). Unset: no version, as before.
 # The layout (MBR + 4 partitions) mimics the real image.bin; see
 # docs/appliance.md for what the guest does and why each step is as it is.
 set -euo pipefail
@@ -24,6 +27,10 @@ cache=${APPLIANCE_CACHE:-$outdir/cache}
 # guest would not see its own disk. The generic flavour has ahci, ata_piix and
 # e1000 as modules, so the image works on q35 and on the default pc machine.
 flavour=${APPLIANCE_KERNEL_FLAVOUR:-amd64}
+version=${APPLIANCE_VERSION:-}
+case $version in
+*[!A-Za-z0-9._-]*) die "APPLIANCE_VERSION must be letters, digits, '.', '_' or '-'" ;;
+esac
 mbr_bin=${SYSLINUX_MBR:-/usr/lib/syslinux/mbr/mbr.bin}
 
 # Elapsed time in tenths of a second, from bash's EPOCHREALTIME (no bc).
@@ -180,7 +187,11 @@ dd if="$boot" of="$disk" bs=512 seek="$(part_start 1)" conv=notrunc status=none
 
 step "p2: firmware blob"
 {
-	printf 'VACM-STANDIN-FIRMWARE kernel=%s\n' "$kver"
+	if [ -n "$version" ]; then
+		printf 'VACM-STANDIN-FIRMWARE version=%s kernel=%s\n' "$version" "$kver"
+	else
+		printf 'VACM-STANDIN-FIRMWARE kernel=%s\n' "$kver"
+	fi
 	head -c 65536 /dev/zero | tr '\0' '\377'
 } > "$work/p2.img"
 dd if="$work/p2.img" of="$disk" bs=512 seek="$(part_start 2)" conv=notrunc status=none

@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/dnsmasq.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/topo_int.h" /* topo_suggest */
 #include "lab/lib/util.h"
@@ -98,6 +99,56 @@ static char *expected_err(const char *path, const char *top)
 		free(prev);
 	}
 	return out;
+}
+
+/* A lab over machines: placement, homes, VNIs, one machine's dnsmasq. */
+static void test_machines(void)
+{
+	struct topo *t = NULL;
+	struct topo_err err;
+	struct dnsmasq_paths dp = {"c", "l", "p", "g"};
+	char why[512];
+	_cleanup_free_ char *conf = NULL;
+
+	if (!ok(topo_load("tests/topo/valid/multi-machine.conf", &t, &err) == 0,
+		"multi-machine.conf loads"))
+		return;
+	is_int(t->n_machines, 2, "two machines");
+	is_str(t->lans[0].home->name, "m1", "a LAN's home defaults to its first machine");
+	is_str(t->lans[1].home->name, "m2", "home = sets a LAN's home");
+	is_int((int)t->lans[1].vni, 4242, "vni = sets the VNI");
+	is_int((int)t->lans[0].vni, (int)topo_derive_vni("spread", "lan"), "else it is derived");
+	ok(topo_lan_crosses(t, &t->lans[0]) && topo_lan_crosses(t, &t->lans[1]),
+	   "both LANs cross machines");
+	is_str(t->nodes[0].on->name, "m1", "a node without on = is on the first");
+	ok(topo_place(t, NULL, why, sizeof(why)) < 0 && strstr(why, "--machine"),
+	   "up without --machine is refused: %s", why);
+	ok(topo_place(t, "m7", why, sizeof(why)) < 0, "an unknown --machine is refused: %s", why);
+	if (!ok(topo_place(t, "m2", why, sizeof(why)) == 0, "placing on m2"))
+		goto out;
+	ok(t->n_nodes == 1 && !strcmp(t->nodes[0].name, "a2") && t->n_away_nodes == 1 &&
+		   t->n_hosts == 1 && t->n_away_hosts == 0,
+	   "m2 runs a2 and h2; a1 is away");
+	conf = dnsmasq_config(t, &dp);
+	ok(strstr(conf, "interface=back\n") && !strstr(conf, "interface=lan\n"),
+	   "m2's dnsmasq serves back (home m2), not lan (home m1)");
+	ok(!strstr(conf, "dhcp-range=set:lan,") && strstr(conf, "dhcp-range=set:back,"),
+	   "DHCP ranges only for LANs at home here");
+	ok(strstr(conf, "host-record=a1,a1.spread,192.168.0.11") != NULL,
+	   "the away node a1 still resolves through m2's dnsmasq");
+	ok(strstr(conf, "interface=lo\n") != NULL, "and it listens on the lab's lo");
+out:
+	topo_free(t);
+	{
+		struct topo *t1 = NULL;
+
+		topo_load("tests/topo/valid/minimal-node.conf", &t1, &err);
+		ok(t1 && topo_place(t1, "m1", why, sizeof(why)) < 0,
+		   "--machine on a lab without machines is refused");
+		ok(t1 && topo_place(t1, NULL, why, sizeof(why)) == 0 && !t1->here,
+		   "without machines nothing changes");
+		topo_free(t1);
+	}
 }
 
 static void test_invalid(const char *top)
@@ -210,7 +261,9 @@ static void test_defaults(const char *top)
 		is_str(nd->nic_model, "virtio-net-pci", "nic_model default");
 		is_int(nd->n_serial, 1, "one serial port by default");
 		ok(nd->serial[0].kind == SERIAL_CONSOLE, "ttyS0 is the console by default");
-		ok(nd->ready.kind == READY_DHCP, "ready defaults to dhcp with a NIC");
+		ok(nd->ready.conds == (READY_DHCP | READY_CONSOLE) && nd->ready.regex &&
+			   !strcmp(nd->ready.regex, "login:"),
+		   "ready defaults to dhcp + console \"login:\" with a NIC and a console");
 		is_int(nd->ready.timeout_s, 120, "timeout defaults to 120");
 		is_int(nd->n_nics, 2, "two NICs");
 		is_str(nd->nics[0].ifname, "vacm1-0", "ifname of NIC 0");
@@ -223,13 +276,53 @@ static void test_defaults(const char *top)
 	}
 	nd = topo_find_node(t, "bare");
 	if (ok(nd != NULL, "second node")) {
-		ok(nd->ready.kind == READY_CONSOLE && nd->ready.regex &&
+		ok(nd->ready.conds == READY_CONSOLE && nd->ready.regex &&
 			   !strcmp(nd->ready.regex, "login:"),
 		   "ready defaults to console \"login:\" without a NIC");
 	}
 	ok(topo_find_lan(t, "net") && !topo_find_lan(t, "vacm1") && !topo_find_host(t, "net"),
 	   "topo_find_* look in their own kind only");
 	topo_free(t);
+
+	{
+		static const struct {
+			const char *ready;
+			unsigned conds;
+			const char *regex;
+			int port;
+		} rc[] = {
+			{"dhcp console \"login:\"", READY_DHCP | READY_CONSOLE, "login:", 0},
+			{"tcp 22 console login:", READY_TCP | READY_CONSOLE, "login:", 22},
+			/* unquoted, the regex runs to the end of the line, as before */
+			{"console login: dhcp", READY_CONSOLE, "login: dhcp", 0},
+			{"tcp 22 dhcp", READY_DHCP | READY_TCP, NULL, 22},
+			{"console \"a b\" tcp 80", READY_CONSOLE | READY_TCP, "a b", 80},
+			{"dhcp", READY_DHCP, NULL, 0},
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(rc); i++) {
+			char *txt = NULL;
+			struct topo *rt;
+
+			if (asprintf(&txt,
+				     "[lan l]\nsubnet = 10.0.0.0/24\ndhcp = 10.0.0.100-10.0.0.110\n"
+				     "[node a]\nimage = /bin/sh\n"
+				     "nic = l\nready = %s\n",
+				     rc[i].ready) < 0)
+				abort();
+			rt = load_str(txt, "r.conf", &err);
+			if (ok(rt != NULL, "ready = %s parses", rc[i].ready)) {
+				const struct ready *r = &rt->nodes[0].ready;
+
+				ok(r->conds == rc[i].conds &&
+					   (!rc[i].regex ||
+					    (r->regex && !strcmp(r->regex, rc[i].regex))) &&
+					   r->port == rc[i].port,
+				   "ready = %s: every condition, in any order", rc[i].ready);
+				topo_free(rt);
+			}
+			free(txt);
+		}
+	}
 
 	t = load_str("[node a]\nimage = /bin/sh\n", "x.conf", &err);
 	if (ok(t != NULL, "absolute image path"))
@@ -541,5 +634,6 @@ int main(int argc, char **argv)
 	test_suggest();
 	test_lab_name();
 	test_cli();
+	test_machines();
 	return done_testing();
 }
