@@ -168,7 +168,8 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	busybox-static syslinux syslinux-common mtools fdisk dosfstools \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
 	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
-	clang-format scdoc graphviz debhelper lintian bash-completion ansible-core time
+	clang-format scdoc graphviz debhelper lintian bash-completion ansible-core time \
+	python3-venv python3-pytest python3-setuptools
 
 deps:
 	apt-get update

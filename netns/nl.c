@@ -186,6 +186,16 @@ int nlx_link_up(struct nlx *nl, const char *ifname, const char *master)
 	return link_change(nl, ifname, chg);
 }
 
+int nlx_link_down(struct nlx *nl, const char *ifname)
+{
+	_cleanup_link_ struct rtnl_link *chg = rtnl_link_alloc();
+
+	if (!chg)
+		return -ENOMEM;
+	rtnl_link_unset_flags(chg, IFF_UP);
+	return link_change(nl, ifname, chg);
+}
+
 int nlx_vxlan_add(struct nlx *nl, const char *name, uint32_t vni, uint16_t port, int mtu)
 {
 	_cleanup_link_ struct rtnl_link *l = rtnl_link_vxlan_alloc();

@@ -26,6 +26,8 @@ int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int pr
 int nlx_link_up(struct nlx *nl, const char *ifname, const char *master);
 /* Create a veth pair @name <-> @peer; the peer goes into the network
  * namespace of @peer_pid when it is > 0. */
+/* Set @ifname administratively down (a veth's peer then has no carrier). */
+int nlx_link_down(struct nlx *nl, const char *ifname);
 int nlx_veth_add(struct nlx *nl, const char *name, const char *peer, pid_t peer_pid);
 /* Add a default route via @gw. */
 int nlx_route_default(struct nlx *nl, struct in_addr gw);

@@ -35,6 +35,13 @@ int ctl_error_code(json_t *rep);
 int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
 	    int timeout_ms, char *err, size_t errlen);
 
+/* Run QMP snapshot job @cmd (snapshot-save, snapshot-load, snapshot-delete)
+ * with tag @tag on nodes @nodes[0..n) of lab @lab, all at once, and wait
+ * for every one to conclude (client_snap.c). 0, or an exit code after a
+ * message naming the node; @what says what is done ("saving ..."). */
+int snap_jobs(const char *lab, const char *const *nodes, int n, const char *cmd, const char *tag,
+	      const char *what, int timeout_ms);
+
 /* Print the node table (used by up and status). */
 void print_status_table(json_t *st, FILE *f);
 
@@ -87,6 +94,7 @@ struct up_opts {
 	int parallel;	/* --parallel: nodes booting at once; 0: topology/default */
 	const char *snapshot;
 	const char *state_dir;
+	bool warm;	     /* start from the warm cache; make it when missing */
 	const char *machine; /* --machine: this machine's part of the lab */
 	const char *accel;   /* --accel, or NULL */
 	/* out */
@@ -106,5 +114,25 @@ int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice 
 int parse_parallel(const char *s);
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
+
+/* ---- warm starts (client_warm.c, used by up_lab) */
+
+#include "lab/lib/warm.h"
+
+struct warm_up {
+	struct warm_key key;
+	bool hit;     /* nodes start from the cached snapshot */
+	char *leases; /* STATEDIR/warm.leases on a hit, if any */
+};
+
+/* Look @t up in the warm cache; on a hit install the nodes' warm disks in
+ * @statedir. EXIT_OK (a miss is printed: "booting cold: WHY") or an exit
+ * code after a message. */
+int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, bool kvm,
+		    const char *statedir, bool quiet);
+/* Save the ready lab @lab into the cache. 0, or -1 after a warning (the
+ * lab keeps running either way). */
+int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const char *rundir,
+		 const char *statedir);
 
 #endif

@@ -40,7 +40,10 @@ static volatile sig_atomic_t got_signal;
 
 struct ready_ctx {
 	const char *lab;
-	bool json;
+	bool json, quiet;
+	struct warm_up *warm; /* save the warm snapshot once ready, or NULL */
+	const struct topo *t;
+	const char *rundir, *statedir;
 };
 
 /* Bind a TCP listener in the host namespace; -errno on failure. */
@@ -309,7 +312,13 @@ static void print_ready(void *arg)
 {
 	struct ready_ctx *c = arg;
 	char err[512];
-	json_t *st = ctl_status(c->lab, err, sizeof(err));
+	json_t *st;
+
+	if (c->warm)
+		warm_up_save(c->warm, c->lab, c->t, c->rundir, c->statedir);
+	if (c->quiet)
+		return;
+	st = ctl_status(c->lab, err, sizeof(err));
 
 	if (!st) {
 		msg_warn("lab is up but status failed: %s", err);
@@ -419,6 +428,7 @@ int up_lab(struct up_opts *o)
 	bool ok;
 	struct progress *prog;
 	const char *why;
+	struct warm_up warm = {0};
 
 	if (topo_load(o->topo_path, &t, &te) < 0) {
 		topo_err_print(&te);
@@ -573,7 +583,18 @@ int up_lab(struct up_opts *o)
 		msg_err("%s", err);
 		goto undo_lock;
 	}
-	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
+	if (o->warm && !o->no_boot && t->n_nodes) {
+		r = warm_up_prepare(&warm, t, sv->qemu, sv->kvm, sv->statedir, o->quiet);
+		if (r != EXIT_OK)
+			goto undo_lock_r;
+		if (warm.hit) {
+			sv->loadvm = WARM_SNAPSHOT;
+			sv->leases = warm.leases;
+		} else {
+			o->fresh = true; /* the snapshot of a clean lab */
+		}
+	}
+	for (int i = 0; !o->no_boot && !warm.hit && i < t->n_nodes; i++) {
 		if (o->upgrade && up_upgrade_node(sv->statedir, &t->nodes[i], &r) < 0)
 			goto undo_lock_r;
 		int dr = disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err));
@@ -659,11 +680,19 @@ int up_lab(struct up_opts *o)
 		fprintf(stderr, "vacmlab: bringing up lab %s (%d node%s, %d LAN%s%s)\n", t->name,
 			t->n_nodes, t->n_nodes == 1 ? "" : "s", t->n_lans,
 			t->n_lans == 1 ? "" : "s", o->no_boot ? ", --no-boot" : "");
-	struct ready_ctx rc = {t->name, o->json};
+	struct ready_ctx rc = {
+		.lab = t->name,
+		.json = o->json,
+		.quiet = o->quiet,
+		.warm = o->warm && !warm.hit && !o->no_boot && t->n_nodes ? &warm : NULL,
+		.t = t,
+		.rundir = sv->rundir,
+		.statedir = sv->statedir,
+	};
 
 	prog = progress_new(t, sv->logdir, isatty(2) && !o->foreground, o->quiet);
-	r = follow_supervisor(p[0], pid, o->foreground, &ok, prog, o->quiet ? NULL : print_ready,
-			      &rc);
+	r = follow_supervisor(p[0], pid, o->foreground, &ok, prog,
+			      o->quiet && !rc.warm ? NULL : print_ready, &rc);
 	progress_free(prog);
 	close(p[0]);
 	if (r == 0 && o->foreground) {

@@ -22,6 +22,7 @@
 #include "lab/lib/rundir.h"
 #include "lab/cli/client.h"
 #include "lab/lib/util.h"
+#include "lab/lib/warm.h"
 
 struct held_lock {
 	int fd;
@@ -133,6 +134,8 @@ int cmd_reset(int argc, char **argv)
 	}
 	if (!have[0])
 		msg_info("lab '%s' has no node disks in %s: nothing to reset", lab, dir);
+	/* The warm snapshot covers every node: resetting any drops it. */
+	warm_forget(dir);
 	for (char **p = have; *p && rc == EXIT_OK; p++) {
 		bool named = optind == argc;
 
@@ -250,6 +253,7 @@ int cmd_rm(int argc, char **argv)
 			goto out_unlock;
 		}
 	}
+	warm_forget(dir);
 	r = rm_rf(dir);
 	if (r) {
 		msg_err("removing %s: %s", dir, strerror(-r));

@@ -53,7 +53,7 @@ static void run_usage(FILE *f)
 {
 	fprintf(f, "usage: vacmlab run TOPO [--name NAME] [--keep-on-failure] [--artifacts DIR]\n"
 		   "                   [--junit FILE] [--capture] [--timeout S] [--quiet]\n"
-		   "                   [--accel auto|kvm|tcg] -- CMD...\n"
+		   "                   [--accel auto|kvm|tcg] [--warm] -- CMD...\n"
 		   "Bring a lab up under a unique name (TOPONAME-PID-RANDOM unless --name), wait\n"
 		   "until every node is ready, run CMD inside the lab's namespaces, bring the\n"
 		   "lab down and return CMD's exit status (128+N if killed by signal N, 124 on\n"
@@ -69,6 +69,8 @@ static void run_usage(FILE *f)
 		   "  --timeout S        stop CMD after S seconds (SIGTERM, then SIGKILL)\n"
 		   "  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
 		   "                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n"
+		   "  --warm             start from the topology's warm snapshot (the first run\n"
+		   "                     boots cold and saves it; see `vacmlab up --warm`)\n"
 		   "Exit status: CMD's, or 125 if the lab could not come up (or run itself\n"
 		   "failed: usage, topology); the artifacts explain why.\n");
 }
@@ -148,6 +150,7 @@ static int run_up(struct run *r)
 			    .name = r->lab,
 			    .keep_domain = true,
 			    .quiet = r->quiet,
+			    .warm = r->warm,
 			    .accel = r->accel,
 			    .fresh = true};
 	bool sent = false, exited = false;
@@ -454,6 +457,7 @@ int cmd_run(int argc, char **argv)
 		{"capture", no_argument, NULL, 'c'},
 		{"timeout", required_argument, NULL, 't'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"warm", no_argument, NULL, 'W'},
 		{"accel", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -487,6 +491,7 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'q': r->quiet = true; break;
+		case 'W': r->warm = true; break;
 		case 'X': r->accel = optarg; break;
 		case 'h': run_usage(stdout); return EXIT_OK;
 		default: run_usage(stderr); return EXIT_RUN_INFRA;
@@ -627,6 +632,20 @@ down:
 			"  vacmlab down %s                # when done\n",
 			status, r->lab, base, r->lab, r->lab, r->lab, r->lab);
 	} else {
+		/* A throwaway warm lab's disks are deleted below, and its next
+		 * run starts from the snapshot: no need to wait for a graceful
+		 * power-off. QEMU quits at once (its reply may never come). */
+		if (r->warm && generated) {
+			json_t *st = ctl_status(r->lab, err, sizeof(err)), *o;
+			size_t i;
+
+			json_array_foreach (json_object_get(st, "nodes"), i, o)
+				if (json_is_integer(json_object_get(o, "pid")))
+					ctl_qmp(r->lab,
+						json_string_value(json_object_get(o, "name")),
+						"quit", NULL, NULL, 2000, err, sizeof(err));
+			json_decref(st);
+		}
 		if (lab_down(r->lab, 20, true) != EXIT_OK)
 			msg_warn("bringing lab %s down failed", r->lab);
 		if (adir)

@@ -5,16 +5,11 @@
  * overlay, taken and restored through QMP while the node runs.
  *
  * DOC: Theory of operation
- * QEMU 7.2's snapshot-save / snapshot-load / snapshot-delete are jobs: the
- * command returns at once and the work runs in the main loop (the guest is
- * stopped meanwhile; save and load resume it if it was running). We poll
- * query-jobs for our job id rather than wait for JOB_STATUS_CHANGE events:
- * the job often concludes before the command's own reply reaches us.
- * query-jobs is the authority anyway: a concluded
- * job carries its "error", and must be dismissed (job-dismiss) or it stays
- * in QEMU's job list. The vmstate goes into the same overlay as the disk
- * snapshot (node name DISK_NODE, set on QEMU's -drive line): the image is
- * never written, and `vacmlab reset` discards snapshots with the disk.
+ * The jobs (snapshot-save/-load/-delete, polled through query-jobs) are
+ * client_snap.c's snap_jobs(). The vmstate goes into the same overlay as
+ * the disk snapshot (node name DISK_NODE, set on QEMU's -drive line): the
+ * image is never written, and `vacmlab reset` discards snapshots with the
+ * disk.
  *
  * The base image is read-only and shared, so it is not part of the
  * snapshot: a snapshot is only meaningful on top of the same base, which
@@ -79,79 +74,6 @@ static int qmp_exec_via(struct qmp_via *q, const char *cmd, json_t *args, json_t
 			size_t errlen)
 {
 	return ctl_qmp(q->lab, q->node, cmd, args, ret, 30000, err, errlen);
-}
-
-/* Run QMP job command @cmd (@args stolen; "job-id" is added) and wait for
- * it to conclude, showing elapsed time on a terminal. 0, or an exit code
- * after a message. */
-static int run_job(struct qmp_via *q, const char *cmd, json_t *args, const char *what,
-		   int timeout_ms)
-{
-	_cleanup_free_ char *id = xasprintf("vacmlab-%s-%d", cmd, (int)getpid());
-	long long t0 = now_ms(), deadline = t0 + timeout_ms;
-	bool tty = isatty(2), shown = false;
-	char err[1024];
-	int rc = -1;
-
-	json_object_set_new(args, "job-id", json_string(id));
-	if (qmp_exec_via(q, cmd, args, NULL, err, sizeof(err)) < 0) {
-		msg_err("%s: %s", what, err);
-		return EXIT_CHILD;
-	}
-	while (rc < 0) {
-		json_t *jobs = NULL, *j, *mine = NULL;
-		size_t i;
-
-		if (qmp_exec_via(q, "query-jobs", NULL, &jobs, err, sizeof(err)) < 0) {
-			/* QEMU's main loop is busy with the job (a big
-			 * vmstate): the reply comes later. */
-			if (now_ms() < deadline && strstr(err, "no answer"))
-				continue;
-			msg_err("%s: %s", what, err);
-			rc = EXIT_CHILD;
-			break;
-		}
-		json_array_foreach (jobs, i, j)
-			if (!strcmp(json_string_value(json_object_get(j, "id")) ?: "", id))
-				mine = j;
-		if (!mine) {
-			msg_err("%s: job %s vanished from QEMU's job list", what, id);
-			rc = EXIT_CHILD;
-		} else if (!strcmp(json_string_value(json_object_get(mine, "status")) ?: "",
-				   "concluded")) {
-			const char *e = json_string_value(json_object_get(mine, "error"));
-
-			if (e) {
-				if (shown)
-					fputc('\n', stderr);
-				msg_err("%s: %s", what, e);
-				rc = EXIT_CHILD;
-			} else {
-				rc = 0;
-			}
-			if (qmp_exec_via(q, "job-dismiss", json_pack("{s:s}", "id", id), NULL, err,
-					 sizeof(err)) < 0)
-				msg_warn("dismissing QEMU job %s: %s", id, err);
-		} else if (now_ms() > deadline) {
-			if (shown)
-				fputc('\n', stderr);
-			msg_err("%s: not done after %d s (job %s is %s); it may still finish", what,
-				timeout_ms / 1000, id,
-				json_string_value(json_object_get(mine, "status")));
-			rc = EXIT_TIMEOUT;
-		}
-		json_decref(jobs);
-		if (rc >= 0)
-			break;
-		if (tty && now_ms() - t0 > 500) {
-			fprintf(stderr, "\r%s... %.1f s", what, (double)(now_ms() - t0) / 1000.0);
-			shown = true;
-		}
-		usleep(100000);
-	}
-	if (shown && rc == 0)
-		fprintf(stderr, "\r%s... done      \n", what);
-	return rc;
 }
 
 /* Snapshots of a running node, from QEMU (the overlay is locked by it). */
@@ -379,10 +301,7 @@ int cmd_snapshot(int argc, char **argv)
 			break;
 		}
 		snprintf(what, sizeof(what), "saving snapshot %s of node %s", name, node);
-		rc = run_job(q, "snapshot-save",
-			     json_pack("{s:s,s:s,s:[s]}", "tag", name, "vmstate", DISK_NODE,
-				       "devices", DISK_NODE),
-			     what, (int)(timeout * 1000));
+		rc = snap_jobs(lab, &node, 1, "snapshot-save", name, what, (int)(timeout * 1000));
 		break;
 	case OP_LOAD:
 	case OP_RM:
@@ -394,12 +313,8 @@ int cmd_snapshot(int argc, char **argv)
 		}
 		snprintf(what, sizeof(what), "%s snapshot %s of node %s",
 			 op == OP_LOAD ? "loading" : "deleting", name, node);
-		rc = run_job(q, op == OP_LOAD ? "snapshot-load" : "snapshot-delete",
-			     op == OP_LOAD
-				     ? json_pack("{s:s,s:s,s:[s]}", "tag", name, "vmstate",
-						 DISK_NODE, "devices", DISK_NODE)
-				     : json_pack("{s:s,s:[s]}", "tag", name, "devices", DISK_NODE),
-			     what, (int)(timeout * 1000));
+		rc = snap_jobs(lab, &node, 1, op == OP_LOAD ? "snapshot-load" : "snapshot-delete",
+			       name, what, (int)(timeout * 1000));
 		break;
 	}
 	json_decref(snaps);

@@ -47,6 +47,8 @@ static void up_usage(FILE *f)
 		"  --upgrade          a node whose image changed gets its disk rebuilt on the\n"
 		"                     new image, keeping its /etc/config and nvlog\n"
 		"  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
+		"  --warm             start from the warm snapshot of this topology; boot\n"
+		"                     cold and save it when there is none (or it is stale)\n"
 		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
@@ -78,6 +80,7 @@ int cmd_up(int argc, char **argv)
 		{"parallel", required_argument, NULL, 'P'},
 		{"force", no_argument, NULL, 'F' + 256},
 		{"quiet", no_argument, NULL, 'q'},
+		{"warm", no_argument, NULL, 'W'},
 		{"machine", required_argument, NULL, 'M'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -95,6 +98,7 @@ int cmd_up(int argc, char **argv)
 		case 'N': o.name = optarg; break;
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
+		case 'W': o.warm = true; break;
 		case 'U': o.upgrade = true; break;
 		case 'M': o.machine = optarg; break;
 		case 'X': o.accel = optarg; break;
@@ -114,6 +118,13 @@ int cmd_up(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	o.topo_path = argv[optind];
+	if (o.warm && (o.snapshot || o.fresh || o.no_boot || o.upgrade)) {
+		msg_err("--warm cannot go with %s", o.upgrade	 ? "--upgrade"
+						    : o.snapshot ? "--snapshot"
+						    : o.fresh	 ? "--fresh"
+								 : "--no-boot");
+		return EXIT_CONFIG;
+	}
 	if (o.upgrade && (o.fresh || o.no_boot || o.snapshot)) {
 		msg_err("--upgrade cannot go with %s",
 			o.fresh	    ? "--fresh (which throws the config away)"

@@ -31,6 +31,8 @@ int cmd_upgrade(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_graph(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
+int cmd_restore(int argc, char **argv);
+int cmd_link(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 

@@ -18,7 +18,7 @@
 
 struct run {
 	const char *topo_path, *name_opt, *artifacts_opt, *junit, *accel;
-	bool keep_on_failure, capture, quiet;
+	bool keep_on_failure, capture, quiet, warm;
 	double timeout_s;
 	char **cmd;
 	char *lab, *toponame, *cmdline, *rundir, *statedir, *logdir;

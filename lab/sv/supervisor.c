@@ -250,6 +250,7 @@ static struct sv *sv_from_launch(const struct sv_launch *l)
 	sv->boot_parallel = l->boot_parallel;
 	sv->foreground = l->foreground;
 	sv->loadvm = l->loadvm;
+	sv->leases = l->leases;
 	sv->lock_fd = l->lock_fd;
 	sv->sync_fd = l->sync_fd;
 	sv->fwd_listen = l->fwd_listen;

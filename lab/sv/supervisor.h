@@ -24,8 +24,12 @@ struct sv_launch {
 	bool kvm;		   /* boot under KVM: accel.kvm */
 	int boot_parallel;	   /* nodes booting at once; 0: CPUs under TCG, 4x KVM */
 	const char *loadvm;	   /* start every node from this snapshot */
-	int lock_fd;		   /* the lab's lock, held for the supervisor's life */
-	int sync_fd;		   /* progress lines and the outcome, to `up` */
+	/* dnsmasq leases saved with that snapshot (or NULL): put into the
+	 * lab's lease file before dnsmasq starts, so restored nodes have
+	 * their dynamic addresses at once. */
+	const char *leases;
+	int lock_fd; /* the lab's lock, held for the supervisor's life */
+	int sync_fd; /* progress lines and the outcome, to `up` */
 	/* Host-namespace sockets made by `up` before the fork: one listener
 	 * per topology forward (in order), and [node][port] tcp: serial
 	 * listeners (-1 where none). */

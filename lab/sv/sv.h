@@ -210,6 +210,7 @@ struct sv {
 	struct accel_choice accel; /* asked, decided and why (client_up.c) */
 	int boot_parallel;	   /* nodes booting at once */
 	const char *loadvm;
+	const char *leases; /* to preload into the lease file, or NULL */
 	int lock_fd;
 	int sync_fd; /* to `up`; -1 once released (unless foreground) */
 	int *fwd_listen;
@@ -305,6 +306,9 @@ void sv_net_impair(struct sv *sv);
 
 /* sv_child.c */
 int sv_dns_start(struct sv *sv);
+/* Stop the lab's dnsmasq, put @leases (a saved lease file) in place and
+ * start it again (restore). 0, or -1 with a message in @err. */
+int sv_dns_reload(struct sv *sv, const char *leases, char *err, size_t errlen);
 void sv_dns_exited(struct sv *sv);
 int sv_host_start(struct sv *sv, struct sv_host *h);
 void sv_host_exited(struct sv *sv, struct sv_host *h);

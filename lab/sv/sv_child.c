@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -79,6 +81,50 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 	return 0;
 }
 
+/*
+ * Copy a saved lease file @src to the lab's lease file: dnsmasq reads it
+ * when it starts, so the addresses restored guests believe they hold are
+ * theirs again at once (and status shows them). Each lease keeps the time
+ * it had left when saved (its expiry minus the file's mtime): a lease
+ * that had expired by then would be dropped by dnsmasq anyway.
+ */
+static int dns_preload(struct sv_dns *d, const char *src)
+{
+	FILE *in = fopen(src, "re"), *out;
+	struct stat st;
+	char line[1024];
+	time_t now = time(NULL);
+
+	if (!in)
+		return -errno;
+	if (fstat(fileno(in), &st) < 0) {
+		fclose(in);
+		return -errno;
+	}
+	out = fopen(d->leases, "we");
+	if (!out) {
+		int e = -errno;
+
+		fclose(in);
+		return e;
+	}
+	while (fgets(line, sizeof(line), in)) {
+		char *rest = NULL;
+		long long exp = strtoll(line, &rest, 10);
+
+		if (rest == line || exp <= 0) {
+			fputs(line, out); /* "duid ..." lines, infinite leases */
+			continue;
+		}
+		exp -= (long long)st.st_mtime;
+		if (exp <= 0)
+			continue;
+		fprintf(out, "%lld%s", (long long)now + exp, rest);
+	}
+	fclose(in);
+	return fclose(out) ? -errno : 0;
+}
+
 int sv_dns_start(struct sv *sv)
 {
 	struct sv_dns *d = &sv->dns;
@@ -103,6 +149,8 @@ int sv_dns_start(struct sv *sv)
 		strv_free(argv);
 		return -1;
 	}
+	if (sv->leases && (r = dns_preload(d, sv->leases)))
+		sv_event(sv, "W restoring the saved DHCP leases %s: %s", sv->leases, strerror(-r));
 	d->pid = spawn(&o, &d->pidfd, err, sizeof(err));
 	strv_free(argv);
 	if (d->pid < 0) {
@@ -110,6 +158,44 @@ int sv_dns_start(struct sv *sv)
 		return -1;
 	}
 	loop_watch(&sv->loop, d->pidfd, EPOLLIN, EV_DNS_PIDFD, NULL);
+	return 0;
+}
+
+int sv_dns_reload(struct sv *sv, const char *leases, char *err, size_t errlen)
+{
+	struct sv_dns *d = &sv->dns;
+	long long deadline = now_ms() + 3000;
+	int r;
+
+	if (d->pidfd >= 0) {
+		/* Stopped on purpose: not an exit to report (sv_dns_exited). */
+		loop_unwatch(&sv->loop, d->pidfd);
+		pidfd_kill(d->pidfd, SIGTERM);
+		while (now_ms() < deadline && waitpid(d->pid, NULL, WNOHANG) == 0)
+			usleep(5000);
+		if (waitpid(d->pid, NULL, WNOHANG) == 0) {
+			pidfd_kill(d->pidfd, SIGKILL);
+			waitpid(d->pid, NULL, 0);
+		}
+		close(d->pidfd);
+		d->pidfd = -1;
+		d->pid = 0;
+	}
+	if (leases && (r = dns_preload(d, leases))) {
+		snprintf(err, errlen, "restoring leases %s: %s", leases, strerror(-r));
+		return -1;
+	}
+	{
+		const char *keep = sv->leases;
+
+		sv->leases = NULL; /* in place already */
+		r = sv_dns_start(sv);
+		sv->leases = keep;
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "restarting dnsmasq: %s", sv->failure);
+		return -1;
+	}
 	return 0;
 }
 

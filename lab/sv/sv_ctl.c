@@ -186,6 +186,56 @@ static void m_qmp(struct sv *sv, int fd, json_t *req, int *passed)
 	sv_qmp_send(sv, n, cmd, json_incref(args), QW_CLIENT, fd);
 }
 
+/* {"cmd":"link","node":HOST,"nic":N,"up":BOOL}: a [host]'s cable. The lab
+ * end of the host's veth goes down or up; the host's end then loses or
+ * regains its carrier. (A node's cable is QEMU's set_link, over QMP.) */
+static void m_link(struct sv *sv, int fd, json_t *req, int *passed)
+{
+	const char *owner = json_string_value(json_object_get(req, "node"));
+	int idx = (int)json_integer_value(json_object_get(req, "nic"));
+	bool up = json_is_true(json_object_get(req, "up"));
+	struct host *h = owner ? topo_find_host(sv->t, owner) : NULL;
+	const char *e = NULL;
+	struct nic *nic;
+	int r;
+
+	if (!h) {
+		sv_reply_err(sv, fd, "no such host '%s'", owner ? owner : "");
+		return;
+	}
+	nic = find_nic(sv, owner, idx, &e);
+	if (!nic) {
+		sv_reply_err(sv, fd, "%s:eth%d: %s", owner, idx, e);
+		return;
+	}
+	/* The bridge keeps the port enslaved while it is down. */
+	r = up ? nlx_link_up(sv->nl, nic->ifname, NULL) : nlx_link_down(sv->nl, nic->ifname);
+	if (r) {
+		sv_reply_err(sv, fd, "setting %s %s: %s", nic->ifname, up ? "up" : "down",
+			     strerror(-r));
+		return;
+	}
+	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+}
+
+/* {"cmd":"dns-reload","leases":PATH|null}: restart the lab's dnsmasq with
+ * a saved lease file in place (`vacmlab restore`). */
+static void m_dns_reload(struct sv *sv, int fd, json_t *req, int *passed)
+{
+	const char *leases = json_string_value(json_object_get(req, "leases"));
+	char err[1024];
+
+	if (!sv->t->n_lans) {
+		sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+		return;
+	}
+	if (sv_dns_reload(sv, leases, err, sizeof(err)) < 0) {
+		sv_reply_err(sv, fd, "%s", err);
+		return;
+	}
+	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+}
+
 /* A node op's client waits (no send timeout): the reply comes when the
  * node is stopped, ready, or has failed. */
 static void keep_client(struct sv_node *n, int fd, enum node_op op)
@@ -322,8 +372,11 @@ struct ctl_method {
 };
 
 static const struct ctl_method methods[] = {
-	{"status", m_status}, {"down", m_down}, {"forward", m_forward}, {"impair", m_impair},
-	{"qmp", m_qmp},	      {"node", m_node}, {"host", m_host},
+	{"status", m_status},	{"down", m_down},
+	{"forward", m_forward}, {"impair", m_impair},
+	{"qmp", m_qmp},		{"node", m_node},
+	{"host", m_host},	{"dns-reload", m_dns_reload},
+	{"link", m_link},
 };
 
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why)

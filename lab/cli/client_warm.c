@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * client_warm.c - warm starts for `up --warm` and `run --warm` (the cache
+ * itself: lab/lib/warm.c). Before the fork: look the lab up in the cache
+ * and, on a hit, give every node a copy of its warm disk and start it
+ * from the snapshot; on a miss, say in one line why and boot cold from
+ * clean disks. Once a cold lab is ready: save the snapshot on every node
+ * at once, pause them, copy the overlays and leases into the cache, run
+ * them again.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab/cli/client.h"
+#include "lab/lib/disk.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/util.h"
+#include "lab/lib/warm.h"
+
+int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, bool kvm,
+		    const char *statedir, bool quiet)
+{
+	char err[2048];
+
+	w->hit = false;
+	if (warm_key_make(t, qemu, kvm, &w->key, err, sizeof(err)) < 0) {
+		msg_err("warm start: %s", err);
+		return EXIT_ENV;
+	}
+	if (!warm_have(&w->key)) {
+		_cleanup_free_ char *why = warm_why_cold(&w->key, t);
+
+		fprintf(stderr, "vacmlab: booting cold: %s\n", why);
+		return EXIT_OK;
+	}
+	if (warm_install(&w->key, t, statedir, err, sizeof(err)) < 0) {
+		msg_warn("warm start: %s; booting cold", err);
+		return EXIT_OK;
+	}
+	w->hit = true;
+	w->leases = xasprintf("%s/warm.leases", statedir);
+	if (access(w->leases, R_OK) < 0) {
+		free(w->leases);
+		w->leases = NULL;
+	}
+	fprintf(stderr, "vacmlab: warm start from snapshot %.12s\n", w->key.hash);
+	return EXIT_OK;
+}
+
+int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const char *rundir,
+		 const char *statedir)
+{
+	const char **nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(char *));
+	_cleanup_free_ char *lsrc = path_dns(rundir, "leases");
+	_cleanup_free_ char *ldst = NULL;
+	char err[2048];
+	char *tmp = NULL;
+	int lock = -1, rc;
+	long long t0 = now_ms();
+
+	for (int i = 0; i < t->n_nodes; i++)
+		nodes[i] = t->nodes[i].name;
+	if (warm_store_begin(&w->key, &tmp, &lock, err, sizeof(err)) < 0) {
+		free(nodes);
+		if (err[0]) {
+			msg_warn("saving the warm snapshot: %s", err);
+			return -1;
+		}
+		msg_info("another lab is saving this warm snapshot; not saving it twice");
+		return 0;
+	}
+	rc = snap_jobs(lab, nodes, t->n_nodes, "snapshot-save", WARM_SNAPSHOT,
+		       "saving the warm snapshot", 600000);
+	if (rc) {
+		warm_store_abort(tmp, lock);
+		free(nodes);
+		return -1;
+	}
+	/* QMP stop drains and flushes every disk: the overlays are
+	 * consistent files until cont. */
+	for (int i = 0; i < t->n_nodes && !rc; i++)
+		if (ctl_qmp(lab, nodes[i], "stop", NULL, NULL, 30000, err, sizeof(err)) < 0) {
+			msg_warn("saving the warm snapshot: pausing node %s: %s", nodes[i], err);
+			rc = -1;
+		}
+	for (int i = 0; i < t->n_nodes && !rc; i++) {
+		_cleanup_free_ char *src = disk_overlay_path(statedir, nodes[i]);
+		_cleanup_free_ char *dst = xasprintf("%s/%s.qcow2", tmp, nodes[i]);
+		int r = warm_copy(src, dst);
+
+		if (r) {
+			msg_warn("saving the warm snapshot: copying %s: %s", src, strerror(-r));
+			rc = -1;
+		}
+	}
+	if (!rc) {
+		_cleanup_free_ char *d = xasprintf("%s/leases", tmp);
+
+		warm_copy(lsrc, d); /* no LAN, no leases */
+	}
+	for (int i = 0; i < t->n_nodes; i++)
+		if (ctl_qmp(lab, nodes[i], "cont", NULL, NULL, 30000, err, sizeof(err)) < 0)
+			msg_warn("resuming node %s: %s", nodes[i], err);
+	free(nodes);
+	if (rc) {
+		warm_store_abort(tmp, lock);
+		return -1;
+	}
+	if (warm_store_commit(&w->key, t, tmp, lock, err, sizeof(err)) < 0) {
+		msg_warn("saving the warm snapshot: %s", err);
+		return -1;
+	}
+	/* This lab can be restored to it too (`vacmlab restore`). */
+	ldst = xasprintf("%s/warm.leases", statedir);
+	warm_copy(lsrc, ldst);
+	{
+		_cleanup_free_ char *wp = xasprintf("%s/warm", statedir);
+		_cleanup_free_ char *wt = xasprintf("%s\n", w->key.hash);
+
+		write_file(wp, wt);
+	}
+	fprintf(stderr, "vacmlab: saved the warm snapshot %.12s in %.1f s\n", w->key.hash,
+		(double)(now_ms() - t0) / 1000.0);
+	return 0;
+}

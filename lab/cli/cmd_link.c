@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_link.c - `vacmlab link down|up LAB NODE[:ethN]`: pull and plug a
+ * cable. A node's NIC: QEMU's set_link on the NIC's netdev (id nN, see
+ * lib/qemu.c), which sets the link of the netdev and of the guest's NIC:
+ * the guest sees carrier 0 and no frame passes either way. A [host]'s NIC:
+ * the lab end of its veth goes down (control method "link"), so the host's
+ * end loses its carrier. Without :ethN every NIC of the node or host.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "lab/cli/cmds.h"
+#include "lab/cli/client.h"
+#include "lab/lib/util.h"
+
+static void link_usage(FILE *f)
+{
+	fprintf(f, "usage: vacmlab link down|up LAB NODE[:ethN]\n"
+		   "Pull (down) or plug (up) the cable of a node's or host's NIC (every NIC\n"
+		   "without :ethN): the guest sees its carrier go and traffic stops.\n");
+}
+
+/* The number of NICs of @owner in status @st; *@host if a [host]. -1 if
+ * there is no such node or host. */
+static int nic_count(json_t *st, const char *owner, bool *host)
+{
+	static const char *const kinds[] = {"nodes", "hosts"};
+
+	for (int k = 0; k < 2; k++) {
+		size_t i;
+		json_t *o;
+
+		json_array_foreach (json_object_get(st, kinds[k]), i, o) {
+			if (strcmp(json_string_value(json_object_get(o, "name")) ?: "", owner))
+				continue;
+			*host = k == 1;
+			return (int)json_array_size(json_object_get(o, "nics"));
+		}
+	}
+	return -1;
+}
+
+int cmd_link(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *lab, *target, *colon;
+	_cleanup_free_ char *owner = NULL;
+	char err[1024];
+	bool up, host = false;
+	int c, nic = -1, n;
+	json_t *st;
+
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'h': link_usage(stdout); return EXIT_OK;
+		default: link_usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (argc - optind != 3 || (strcmp(argv[optind], "down") && strcmp(argv[optind], "up"))) {
+		link_usage(stderr);
+		return EXIT_CONFIG;
+	}
+	up = !strcmp(argv[optind], "up");
+	lab = argv[optind + 1];
+	target = argv[optind + 2];
+	colon = strchr(target, ':');
+	if (colon) {
+		char *end;
+		const char *x = colon + 1;
+		long v;
+
+		if (!strncmp(x, "eth", 3))
+			x += 3;
+		v = strtol(x, &end, 10);
+		if (!*x || *end || v < 0 || v >= TOPO_MAX_NICS) {
+			msg_err("bad target '%s': expected NODE or NODE:ethN", target);
+			return EXIT_CONFIG;
+		}
+		nic = (int)v;
+		owner = xasprintf("%.*s", (int)(colon - target), target);
+	} else {
+		owner = xstrdup(target);
+	}
+	st = ctl_status(lab, err, sizeof(err));
+	if (!st) {
+		msg_err("%s", err);
+		return EXIT_STATE;
+	}
+	n = nic_count(st, owner, &host);
+	json_decref(st);
+	if (n < 0) {
+		msg_err("lab '%s' has no node or host '%s'", lab, owner);
+		return EXIT_CONFIG;
+	}
+	if (nic >= n) {
+		msg_err("%s has no eth%d (it has %d NIC%s)", owner, nic, n, n == 1 ? "" : "s");
+		return EXIT_CONFIG;
+	}
+	for (int i = nic >= 0 ? nic : 0; i < (nic >= 0 ? nic + 1 : n); i++) {
+		if (host) {
+			json_t *req = json_pack("{s:s,s:s,s:i,s:b}", "cmd", "link", "node", owner,
+						"nic", i, "up", up);
+			json_t *rep = ctl_call(lab, req, -1, 10000, err, sizeof(err));
+
+			if (!rep) {
+				msg_err("%s", err);
+				return EXIT_STATE;
+			}
+			if (!json_is_true(json_object_get(rep, "ok"))) {
+				msg_err("lab '%s': %s", lab,
+					json_string_value(json_object_get(rep, "error"))
+						?: "link failed");
+				json_decref(rep);
+				return EXIT_CHILD;
+			}
+			json_decref(rep);
+		} else {
+			_cleanup_free_ char *id = xasprintf("n%d", i);
+
+			if (ctl_qmp(lab, owner, "set_link",
+				    json_pack("{s:s,s:b}", "name", id, "up", up), NULL, 10000, err,
+				    sizeof(err)) < 0) {
+				msg_err("%s:eth%d: set_link: %s", owner, i, err);
+				return EXIT_CHILD;
+			}
+		}
+		msg_info("%s:eth%d: cable %s", owner, i, up ? "plugged in" : "pulled");
+	}
+	return EXIT_OK;
+}

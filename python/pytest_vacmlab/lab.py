@@ -1,0 +1,231 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""The lab objects of pytest-vacmlab.
+
+Everything goes through the `vacmlab` command line and its --json output
+(`up --warm --json`, `status --json`, `exec`, `send`, `restore`, `node`,
+`link`, `logs`, `down`); the only thing read directly is a console's
+read-only socket, whose path `status --json` gives, for Console.expect().
+"""
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import time
+
+
+class VacmlabError(RuntimeError):
+    """A vacmlab command failed; the message holds its stderr."""
+
+
+def _binary():
+    b = os.environ.get("VACMLAB") or shutil.which("vacmlab")
+    if not b:
+        raise VacmlabError("vacmlab not found: put it in PATH or set VACMLAB")
+    return b
+
+
+def run(args, check=True, timeout=600, **kw):
+    """Run `vacmlab ARGS...`; a CompletedProcess (text)."""
+    p = subprocess.run([_binary(), *args], capture_output=True, text=True, timeout=timeout, **kw)
+    if check and p.returncode != 0:
+        raise VacmlabError(
+            "vacmlab %s: exit %d\n%s" % (" ".join(args), p.returncode, p.stderr.strip())
+        )
+    return p
+
+
+class Console:
+    """A node's serial console (ttyS0): send text, expect output."""
+
+    def __init__(self, lab, node):
+        self._lab, self._node = lab, node
+        self._sock = None
+        self._buf = ""
+
+    def _connect(self):
+        path = self._lab._port(self._node)["socket_ro"]
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        s.connect(path)
+        # The supervisor first replays recent output: that is the past.
+        end = time.monotonic() + 0.3
+        while time.monotonic() < end:
+            s.settimeout(max(0.01, end - time.monotonic()))
+            try:
+                if not s.recv(65536):
+                    break
+            except socket.timeout:
+                break
+        self._sock, self._buf = s, ""
+
+    def reset(self):
+        """Forget the output seen so far (after a restore or a restart)."""
+        if self._sock:
+            self._sock.close()
+        self._sock = None
+
+    def send(self, text):
+        """Write @text to the console as is (no escapes, no newline added)."""
+        if not self._sock:
+            self._connect()
+        run(["send", "--raw", self._lab.name, self._node, text])
+
+    def expect(self, regex, timeout=30):
+        """Wait until @regex matches output that arrived after the previous
+        match (or since the console was first used); return the re.Match.
+        Raises TimeoutError with the output seen."""
+        if not self._sock:
+            self._connect()
+        rx = re.compile(regex, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            m = rx.search(self._buf)
+            if m:
+                self._buf = self._buf[m.end():]
+                return m
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(
+                    "console of %s: no match for %r in %g s; output:\n%s"
+                    % (self._node, regex, timeout, self._buf[-2000:])
+                )
+            self._sock.settimeout(min(left, 0.5))
+            try:
+                d = self._sock.recv(65536)
+            except socket.timeout:
+                continue
+            if not d:  # the node went away (stop, restart): reconnect
+                self._sock = None
+                time.sleep(0.2)
+                self._connect()
+                continue
+            self._buf += d.decode(errors="replace").replace("\r", "")
+
+
+class Node:
+    """One node of a running lab."""
+
+    def __init__(self, lab, name):
+        self.lab, self.name = lab, name
+        self.console = Console(lab, name)
+
+    def _status(self):
+        for n in self.lab.status()["nodes"]:
+            if n["name"] == self.name:
+                return n
+        raise VacmlabError("lab %s has no node %s" % (self.lab.name, self.name))
+
+    @property
+    def addr(self):
+        """The node's first address (fixed, or its DHCP lease), or None."""
+        for nic in self._status().get("nics", []):
+            if nic.get("address"):
+                return nic["address"]
+        return None
+
+    @property
+    def state(self):
+        return self._status()["state"]
+
+    def _node(self, op, timeout):
+        run(["node", "--timeout", str(timeout), op, self.lab.name, self.name],
+            timeout=timeout + 60)
+        self.console.reset()
+
+    def stop(self, timeout=20):
+        """Graceful power-off (`vacmlab node stop`)."""
+        self._node("stop", timeout)
+
+    def start(self, timeout=300):
+        """Boot again on the same disk; returns when ready."""
+        self._node("start", timeout)
+
+    def restart(self, timeout=300):
+        self._node("restart", timeout)
+
+    def link_down(self, nic="eth0"):
+        """Pull the cable of @nic: the guest sees carrier 0."""
+        run(["link", "down", self.lab.name, "%s:%s" % (self.name, nic)])
+
+    def link_up(self, nic="eth0"):
+        run(["link", "up", self.lab.name, "%s:%s" % (self.name, nic)])
+
+    def log(self):
+        """The console log of this run of the lab."""
+        return run(["logs", self.lab.name, self.name], check=False).stdout
+
+
+class Lab:
+    """A running lab."""
+
+    def __init__(self, name, topo):
+        self.name, self.topo = name, topo
+        self._nodes = {}
+
+    def status(self):
+        return json.loads(run(["status", "--json", self.name]).stdout)
+
+    def _port(self, node, idx=0):
+        for n in self.status()["nodes"]:
+            if n["name"] == node:
+                return n["ports"][idx]
+        raise VacmlabError("lab %s has no node %s" % (self.name, node))
+
+    def node(self, name):
+        if name not in self._nodes:
+            self._nodes[name] = Node(self, name)
+            self._nodes[name]._status()  # fail early on a bad name
+        return self._nodes[name]
+
+    @property
+    def nodes(self):
+        return [self.node(n["name"]) for n in self.status()["nodes"]]
+
+    def exec(self, cmd, check=False, timeout=120, host=None):
+        """Run @cmd (a list) inside the lab's namespaces; CompletedProcess."""
+        args = [_binary(), "exec", self.name]
+        if host:
+            args += ["--host", host]
+        return subprocess.run(args + ["--", *cmd], capture_output=True, text=True,
+                              timeout=timeout, check=check)
+
+    def restore(self, snapshot=None):
+        """Every node back to @snapshot (default: the warm one)."""
+        run(["restore", self.name] + ([snapshot] if snapshot else []))
+        for n in self._nodes.values():
+            n.console.reset()
+
+    def down(self):
+        run(["down", self.name], check=False)
+
+
+class Vacmlab:
+    """The labs of a test session: each topology is brought up once, warm
+    (`vacmlab up --warm`), and restored when a later test asks for it."""
+
+    def __init__(self, prefix=None):
+        self._labs = {}
+        self._prefix = prefix
+        self.used = []  # labs the current test asked for
+
+    def up(self, topo, name=None):
+        key = os.path.realpath(topo)
+        lab = self._labs.get(key)
+        if lab is None:
+            args = ["up", "--warm", "--json"]
+            if name or self._prefix:
+                args += ["--name", name or "%s%d" % (self._prefix, len(self._labs))]
+            st = json.loads(run(args + [topo]).stdout)
+            lab = Lab(st["lab"], topo)
+            self._labs[key] = lab
+        elif lab not in self.used:
+            lab.restore()
+        if lab not in self.used:
+            self.used.append(lab)
+        return lab
+
+    def close(self):
+        for lab in self._labs.values():
+            lab.down()
+        self._labs.clear()

@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# 91-pytest.t - pytest-vacmlab: it installs offline into a venv (Debian's
+# pytest and setuptools, no index, no build isolation), loads through its
+# pytest11 entry point, and its own suite (python/tests) passes against real
+# guests; a failing test's report carries the nodes' console logs.
+. "$(dirname "$0")/lib.sh"
+need_image
+PY=/usr/bin/python3
+[ -x $PY ] || skip_all "no /usr/bin/python3"
+$PY -c 'import venv, ensurepip' 2>/dev/null || skip_all "python3-venv not installed"
+$PY -c 'import pytest, setuptools' 2>/dev/null || skip_all "python3-pytest or python3-setuptools not installed"
+lab_env
+plan 7
+
+V=$TMPDIR_TEST/venv
+$PY -m venv --system-site-packages "$V" >"$TMPDIR_TEST/venv.out" 2>&1
+ok $? "venv --system-site-packages"
+"$V/bin/pip" install -q --no-build-isolation --no-index "$SRCDIR/python" >"$TMPDIR_TEST/pip.out" 2>&1
+r=$?; ok $r "pip install --no-build-isolation --no-index ./python (offline)"
+[ $r = 0 ] || sed 's/^/#   /' "$TMPDIR_TEST/pip.out"
+like "$(cd "$TMPDIR_TEST" && "$V/bin/python" -m pytest --trace-config --co -q 2>&1)" \
+	"pytest_vacmlab" "pytest loads the plugin through its entry point"
+
+L=pt$$
+L=${L:0:20}
+T=$TMPDIR_TEST/pt.conf
+sed -e "s/^name = .*/name = $L/" -e "s#^image *= .*#image = $IMAGE#" \
+	-e 's/192\.168\.0\./10.91.0./g' "$SRCDIR/topo/two-node.conf" >"$T"
+export VACMLAB_TEST_TOPO=$T VACMLAB="$VACMLAB"
+_t_labs+=("$L")
+(cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider -v tests/test_plugin.py) \
+	>"$TMPDIR_TEST/pytest.out" 2>&1
+r=$?
+ok $r "python/tests pass against real guests"
+sed 's/^/#   /' "$TMPDIR_TEST/pytest.out" | grep -E "PASS|FAIL|SKIP|ERROR|passed|failed|Error|assert" | head -40
+like "$(cat "$TMPDIR_TEST/pytest.out")" "test_link_down_up PASSED" "... including the cable test"
+ok_cmd "the session took its lab down" wait_for 20 sh -c "! \"$VACMLAB\" status $L"
+
+(cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider tests/failing/fail_case.py) \
+	>"$TMPDIR_TEST/fail.out" 2>&1
+like "$(cat "$TMPDIR_TEST/fail.out")" "vacmlab console $L/vacm1.*" \
+	"a failing test's report carries the console logs"
+done_testing
