@@ -96,7 +96,7 @@ images/image.bin:
 # The parser's files: the topo*.c group and the small modules it uses.
 FUZZ_SECONDS ?= 60
 FUZZ_TOPO_SRCS := $(sort $(wildcard lab/lib/topo*.c)) lab/lib/impair.c lab/lib/rx.c \
-	lab/lib/error.c lab/lib/util.c
+	lab/lib/error.c lab/lib/util.c lab/lib/logfile.c
 fuzz:
 	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/seeds
 	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \

@@ -28,7 +28,9 @@
 #include "lab/lib/disk.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
+#include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/sdnotify.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/supervisor.h"
 #include "lab/lib/util.h"
@@ -200,6 +202,76 @@ static void print_progress(const char *line, bool tty)
 	}
 }
 
+/*
+ * systemd (Type=notify, contrib/systemd/vacmlab@.service): `up
+ * --foreground` is the service's main process, so it is the one that
+ * speaks sd_notify, from the supervisor's progress events: STATUS= as
+ * nodes change state, READY=1 once every node is ready ("OK"), STOPPING=1
+ * as soon as the lab starts going down (SIGTERM from systemd, `vacmlab
+ * down` from elsewhere, its runtime dir gone).
+ */
+struct notify {
+	bool on;
+	bool stopping;
+	const struct topo *t;
+	char (*state)[32]; /* per node, as the events said */
+};
+
+static void notify_init(struct notify *nt, const struct topo *t, bool foreground)
+{
+	nt->on = foreground && getenv("NOTIFY_SOCKET");
+	nt->stopping = false;
+	nt->t = t;
+	nt->state = xcalloc((size_t)t->n_nodes + 1, sizeof(*nt->state));
+	for (int i = 0; i < t->n_nodes; i++)
+		snprintf(nt->state[i], sizeof(nt->state[i]), "pending");
+}
+
+static void notify_send(struct notify *nt, const char *head, const char *what)
+{
+	char buf[1024];
+	int ready = 0, len;
+
+	if (!nt->on)
+		return;
+	for (int i = 0; i < nt->t->n_nodes; i++)
+		ready += !strcmp(nt->state[i], "ready");
+	len = snprintf(buf, sizeof(buf), "%sSTATUS=lab %s: %d/%d nodes ready", head, nt->t->name,
+		       ready, nt->t->n_nodes);
+	if (what && len < (int)sizeof(buf))
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "; %s", what);
+	if ((len = sd_notify_send(buf)) < 0) {
+		msg_warn("NOTIFY_SOCKET=%s: cannot notify: %s", getenv("NOTIFY_SOCKET"),
+			 strerror(-len));
+		nt->on = false;
+	}
+}
+
+/* A progress line, as systemd should see it. */
+static void notify_event(struct notify *nt, const char *line)
+{
+	char node[64], state[32], what[256];
+	double secs;
+
+	if (!nt->on)
+		return;
+	if (sscanf(line, "S %63s %31s %lf", node, state, &secs) == 3) {
+		for (int i = 0; i < nt->t->n_nodes; i++)
+			if (!strcmp(nt->t->nodes[i].name, node))
+				snprintf(nt->state[i], sizeof(nt->state[i]), "%s", state);
+		snprintf(what, sizeof(what), "%s %s", node, state);
+		notify_send(nt, "", what);
+	} else if (!strcmp(line, "OK")) {
+		notify_send(nt, "READY=1\n", "up");
+	} else if (line[0] == 'D' && !nt->stopping) {
+		nt->stopping = true;
+		notify_send(nt, "STOPPING=1\n", "going down");
+	} else if (line[0] == 'W') {
+		snprintf(what, sizeof(what), "warning: %.200s", line + 2);
+		notify_send(nt, "", what);
+	}
+}
+
 static void on_signal(int sig)
 {
 	got_signal = sig;
@@ -209,7 +281,7 @@ static void on_signal(int sig)
  * (returns CODE, message printed). In foreground mode keep reading after
  * OK until EOF, forwarding Ctrl-C as SIGTERM. */
 static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
-			     void (*on_ready)(void *), void *arg)
+			     void (*on_ready)(void *), void *arg, struct notify *nt)
 {
 	char buf[16384];
 	size_t len = 0;
@@ -222,6 +294,10 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 		char *nl;
 
 		if (got_signal && !sent_term) {
+			if (!nt->stopping) {
+				nt->stopping = true;
+				notify_send(nt, "STOPPING=1\n", "stopping (signal)");
+			}
 			kill(sup, SIGTERM);
 			sent_term = true;
 			fprintf(stderr, "vacmlab: stopping the lab (graceful power-off)...\n");
@@ -235,6 +311,7 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 		buf[len] = '\0';
 		while ((nl = strchr(buf, '\n'))) {
 			*nl = '\0';
+			notify_event(nt, buf);
 			if (!strncmp(buf, "E ", 2)) {
 				int code = atoi(buf + 2);
 				char rest[16384];
@@ -380,6 +457,8 @@ int up_lab(struct up_opts *o)
 		msg_err("%s", err);
 		return EXIT_ENV;
 	}
+	if (linger_warning(sv->rundir, warn, sizeof(warn)))
+		msg_warn("%s", warn);
 	lock = lab_lock(sv->rundir);
 	if (lock == -EWOULDBLOCK) {
 		char e2[256];
@@ -471,15 +550,14 @@ int up_lab(struct up_opts *o)
 	}
 	if (pid == 0) {
 		_cleanup_free_ char *logp = path_in(sv->logdir, LF_SUPERVISOR_LOG);
-		_cleanup_free_ char *old = xasprintf("%s.1", logp);
 		_cleanup_free_ char *pidp = path_in(sv->rundir, LF_PID);
 		_cleanup_free_ char *pidtxt = xasprintf("%d\n", (int)getpid());
 		int fd;
 
 		close(p[0]);
 		setsid();
-		rename(logp, old);
-		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		/* The last run's log becomes supervisor.log.prev (lib/logfile.h). */
+		fd = logfile_open_run(logp);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -516,7 +594,12 @@ int up_lab(struct up_opts *o)
 			t->n_lans == 1 ? "" : "s", o->no_boot ? ", --no-boot" : "");
 	struct ready_ctx rc = {t->name, o->json};
 
-	r = follow_supervisor(p[0], pid, o->foreground, &ok, o->quiet ? NULL : print_ready, &rc);
+	struct notify nt;
+
+	notify_init(&nt, t, o->foreground);
+	r = follow_supervisor(p[0], pid, o->foreground, &ok, o->quiet ? NULL : print_ready, &rc,
+			      &nt);
+	free(nt.state);
 	close(p[0]);
 	if (r == 0 && o->foreground) {
 		int st;

@@ -19,4 +19,10 @@ bool kvm_usable(void);
 /* Resolve a required program; NULL and a message if missing. */
 char *need_program(const char *prog, const char *package, char *msg, size_t len);
 
+/* 1 and a warning in @msg if @rundir lies in a logind-managed
+ * /run/user/UID (its own mount, or logind's /run/systemd/users/UID) and
+ * lingering is off for this user (no /var/lib/systemd/linger/USER):
+ * logind removes the dir at the last logout, and the lab with it. */
+int linger_warning(const char *rundir, char *msg, size_t len);
+
 #endif

@@ -36,6 +36,7 @@ enum sect {
 enum {
 	LABK_NAME,
 	LABK_DOMAIN,
+	LABK_LOG_MAX,
 	LABK_N
 };
 enum {
