@@ -9,7 +9,7 @@
 need_image
 need_cmd jq python3
 lab_env
-plan 14
+plan 19
 RUN=$VACMLAB_RUNTIME_DIR
 cat > "$TMPDIR_TEST/logs.conf" <<EOT
 [lab]
@@ -62,4 +62,29 @@ ok "$(grep -q newest-line-42 "$L.prev" && [ ! -e "$L.1" ]; echo $?)" \
 	"the previous run's log is .prev, this run has no .1 yet"
 ok "$("$VACMLAB" logs --previous logs n1 | grep -q newest-line-42; echo $?)" "logs --previous prints it"
 "$VACMLAB" down logs >/dev/null 2>&1
+
+# dnsmasq writes its own log: renamed, then SIGUSR2 makes it reopen. A
+# host with 32 DHCP clients in a loop makes it chatty (no guest needed).
+cat > "$TMPDIR_TEST/dns.conf" <<'EOT'
+[lab]
+name = dnslog
+log_max = 64K
+[lan lan]
+subnet = 192.168.76.0/24
+[host h1]
+nic = lan 192.168.76.20
+command = for i in $(seq 32); do (while :; do busybox udhcpc -i eth0 -n -q -f -s /bin/true -t 1 -T 1; done) & done; wait
+EOT
+D=$VACMLAB_STATE_DIR/dnslog/logs
+out=$(lab_up "$TMPDIR_TEST/dns.conf" 2>&1); is "$?" 0 "up a lab whose dnsmasq is chatty, log_max = 64K"
+dpid=$(pgrep -f -- "$RUN/dnslog/dnsmasq" | head -1)
+ok "$(wait_for 60 test -s "$D/dnsmasq.log.1"; echo $?)" "dnsmasq.log rotated to dnsmasq.log.1"
+sleep 2
+ok "$([ -n "$dpid" ] && kill -0 "$dpid"; echo $?)" "dnsmasq lives on after the rotation (SIGUSR2, pid $dpid)"
+ok "$(grep -q DHCPDISCOVER "$D/dnsmasq.log" && [ "$(stat -c %i "$D/dnsmasq.log")" != "$(stat -c %i "$D/dnsmasq.log.1")" ]; echo $?)" \
+	"and writes on in a new dnsmasq.log"
+s1=$(stat -c %s "$D/dnsmasq.log.1")
+ok "$([ "$s1" -le $((2 * 65536)) ]; echo $?)" "the rotated part is bounded ($s1 bytes: log_max plus at most a second of writing)"
+diag "$(grep rotated "$D/supervisor.log" | head -3)"
+"$VACMLAB" down dnslog >/dev/null 2>&1
 done_testing
