@@ -5,6 +5,10 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+DATADIR ?= $(PREFIX)/share/vacmlab
 SYSCONFDIR ?= /etc
 # systemd user units (contrib/systemd): $(PREFIX)/lib/systemd/user is on
 # systemd's user unit path for /usr and /usr/local alike.
@@ -22,7 +26,7 @@ CFLAGS ?= -O2 -g
 # ATTACH_CONF is the allow file of the privileged helper: fixed at build time
 # so that nothing the invoking user controls can point it elsewhere.
 ATTACH_CONF ?= $(SYSCONFDIR)/vacmlab/attach.conf
-ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CFLAGS) \
+ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
 	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' \
 	-DVACMLAB_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
@@ -44,7 +48,18 @@ ATTACH_SRCS := $(sort $(wildcard attach/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-all: $(BUILD)/vacmlab $(BUILD)/vacmlab-attach vacmlab vacmlab-attach
+# Man pages: scdoc sources in docs/man/NAME.SECTION.scd.
+MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
+MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
+
+all: programs vacmlab vacmlab-attach
+# What `make install` installs (no convenience symlinks in the tree).
+programs: $(BUILD)/vacmlab $(BUILD)/vacmlab-attach $(MAN_PAGES)
+man: $(MAN_PAGES)
+
+$(BUILD)/man/%: docs/man/%.scd
+	@mkdir -p $(dir $@)
+	scdoc < $< > $@.tmp && mv $@.tmp $@
 
 vacmlab: $(BUILD)/vacmlab
 	ln -sf $< $@
@@ -95,22 +110,57 @@ appliance: images/image.bin
 images/image.bin:
 	tests/appliance/build.sh $@
 
-# Bounded fuzzing of the topology parser under ASan/UBSan (clang libFuzzer).
-# The parser's files: the topo*.c group and the small modules it uses.
+# Fuzzing (clang libFuzzer under ASan/UBSan): every tests/fuzz/fuzz_NAME.c
+# is a target, run for FUZZ_SECONDS each by `make fuzz` (or alone by `make
+# fuzz-NAME`). Its inputs: tests/fuzz/corpus/NAME/ (seeds, committed),
+# tests/fuzz/regress/NAME/ (inputs that once failed: replayed first, so a
+# regression fails at once), $(FUZZ)/seeds/NAME/ (made at run time by
+# FUZZ_SEEDS_NAME, a shell command, if set); new inputs go to
+# $(FUZZ)/work/NAME/. Any crash, leak, UB, timeout or OOM stops `make fuzz`
+# with a non-zero status and leaves the input in $(FUZZ)/crash-NAME-*: fix
+# the parser, then keep that file under tests/fuzz/regress/NAME/.
+# A target links the library built for fuzzing ($(FUZZ)/liblab.a); one that
+# needs more layers adds them as prerequisites, e.g. for a control-request
+# target in lab/sv:
+#   $(FUZZ)/fuzz_ctl: $(FUZZ)/libsv.a $(FUZZ)/libnetns.a
 FUZZ_SECONDS ?= 60
-FUZZ_TOPO_SRCS := $(sort $(wildcard lab/lib/topo*.c)) lab/lib/impair.c lab/lib/rx.c \
-	lab/lib/error.c lab/lib/util.c lab/lib/logfile.c
-fuzz:
-	@mkdir -p $(BUILD)/fuzz/work $(BUILD)/fuzz/seeds
-	clang -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-		$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
-		-o $(BUILD)/fuzz/fuzz_topo tests/fuzz/fuzz_topo.c $(FUZZ_TOPO_SRCS) \
-		$(shell $(PKG_CONFIG) --libs inih)
-	cp topo/*.conf tests/topo/invalid/*.conf tests/topo/valid/*.conf $(BUILD)/fuzz/seeds/
-	# New inputs go to the scratch dir (first), crashes into $(BUILD)/fuzz/.
-	$(BUILD)/fuzz/fuzz_topo -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
-		-artifact_prefix=$(BUILD)/fuzz/ $(BUILD)/fuzz/work tests/fuzz/corpus \
-		tests/fuzz/regress $(BUILD)/fuzz/seeds
+FUZZ_CC ?= clang
+FUZZ := $(BUILD)/fuzz
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I.
+FUZZ_TARGETS := $(patsubst tests/fuzz/fuzz_%.c,%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_RUN_FLAGS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_SEEDS_topo = cp topo/*.conf tests/topo/invalid/*.conf tests/topo/valid/*.conf $(FUZZ)/seeds/topo/
+FUZZ_SEEDS_image = tests/fuzz/make-image-seeds.sh $(FUZZ)/seeds/image
+FUZZ_FLAGS_image := -max_len=262144
+
+$(FUZZ)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c -o $@ $<
+$(FUZZ)/libsv.a: $(patsubst %.c,$(FUZZ)/obj/%.o,$(SV_SRCS))
+$(FUZZ)/liblab.a: $(patsubst %.c,$(FUZZ)/obj/%.o,$(LIB_SRCS))
+$(FUZZ)/libnetns.a: $(patsubst %.c,$(FUZZ)/obj/%.o,$(NETNS_SRCS))
+$(FUZZ)/libsv.a $(FUZZ)/liblab.a $(FUZZ)/libnetns.a:
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# Archives in layer order (sv, lab, netns), whichever the target has.
+$(FUZZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ)/liblab.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -MF $@.d -o $@ $< \
+		$(filter %/libsv.a,$^) $(filter %/liblab.a,$^) $(filter %/libnetns.a,$^) \
+		$(LDFLAGS) $(LIBS)
+
+$(addprefix fuzz-,$(FUZZ_TARGETS)): fuzz-%: $(FUZZ)/fuzz_%
+	@rm -rf $(FUZZ)/seeds/$*
+	@mkdir -p $(FUZZ)/work/$* $(FUZZ)/seeds/$* tests/fuzz/corpus/$* tests/fuzz/regress/$*
+	$(FUZZ_SEEDS_$*)
+	@echo "== fuzz_$*: $(FUZZ_SECONDS) s"
+	$< -max_total_time=$(FUZZ_SECONDS) $(FUZZ_RUN_FLAGS) $(FUZZ_FLAGS_$*) \
+		-artifact_prefix=$(FUZZ)/crash-$*- $(FUZZ)/work/$* \
+		tests/fuzz/corpus/$* tests/fuzz/regress/$* $(FUZZ)/seeds/$*
+
+fuzz: $(addprefix fuzz-,$(FUZZ_TARGETS))
 
 DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	libnl-3-dev libnl-route-3-dev libmnl-dev libinih-dev libjansson-dev \
@@ -118,15 +168,22 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	busybox-static syslinux syslinux-common mtools fdisk dosfstools \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
 	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
-	clang-format
+	clang-format scdoc graphviz debhelper lintian bash-completion ansible-core time
 
 deps:
 	apt-get update
 	DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(DEBIAN_DEPS)
 
-install: all
+# The helper is installed 0755, never setuid: it is meant for sudo only.
+install: programs
 	install -D -m 0755 $(BUILD)/vacmlab $(DESTDIR)$(BINDIR)/vacmlab
 	install -D -m 0755 $(BUILD)/vacmlab-attach $(DESTDIR)$(BINDIR)/vacmlab-attach
+	for p in $(MAN_PAGES); do \
+		install -D -m 0644 $$p $(DESTDIR)$(MANDIR)/man$${p##*.}/$${p##*/} || exit 1; done
+	install -D -m 0644 contrib/completion/vacmlab.bash $(DESTDIR)$(BASHCOMPDIR)/vacmlab
+	install -D -m 0644 contrib/completion/_vacmlab $(DESTDIR)$(ZSHCOMPDIR)/_vacmlab
+	install -D -m 0644 contrib/ansible/connection_plugins/vacmlab.py \
+		$(DESTDIR)$(DATADIR)/ansible/connection_plugins/vacmlab.py
 	@if [ -e $(DESTDIR)$(ATTACH_CONF) ]; then echo "keeping $(DESTDIR)$(ATTACH_CONF)"; \
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
 	install -d $(DESTDIR)$(USERUNITDIR)
@@ -140,7 +197,8 @@ format-check:
 clean:
 	rm -rf $(BUILD) build-* vacmlab vacmlab-attach
 
-.PHONY: all unit check check-unit appliance fuzz deps install clean format-check
+.PHONY: all programs man unit check check-unit appliance fuzz $(addprefix fuzz-,$(FUZZ_TARGETS)) \
+	deps install clean format-check
 
 # The README's first command: build everything and bring up the two-node
 # lab on the stand-in appliance (or on a real images/image.bin).

@@ -2,8 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # 05-image-info.t - `vacmlab image info [--json]` on real images made by
 # tests/images/make-fixtures.sh (a VACM-shaped stand-in and each way an image
-# can be wrong) and on images/image.bin when it has been built: exit codes,
-# the exact messages, and the JSON read back with jq.
+# can be wrong, and crafted ones: absurd header fields, tables beyond the
+# end, backing loops and deep chains, a FIFO, /dev/zero) and on
+# images/image.bin when it has been built: exit codes, the exact messages,
+# and the JSON read back with jq.
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,9 +28,10 @@ trap 'rm -rf "$dir"' EXIT
 "$top/tests/images/make-fixtures.sh" "$dir" >&2
 ok $? "fixtures made in $dir"
 
-# run ARGS...: sets rc, out, err.
+# run ARGS...: sets rc, out, err. Bounded: a crafted image (or a FIFO) that
+# made vacmlab hang would end as rc 124 and fail the case.
 run() {
-	out=$("$VACMLAB" "$@" 2>"$dir/stderr")
+	out=$(timeout 20 "$VACMLAB" "$@" 2>"$dir/stderr")
 	rc=$?
 	err=$(cat "$dir/stderr")
 }
@@ -108,6 +111,24 @@ expect_error l1-absurd.qcow2 'corrupt L1 table: 4294967295 entries is absurd'
 expect_error overlay-missing.qcow2 "backing file $dir/gone.qcow2: cannot open: No such file or directory"
 expect_error nonexistent.qcow2 'cannot open: No such file or directory'
 
+# Crafted images: refused at once, each with a message naming the problem.
+expect_error cluster-bits.qcow2 'corrupt QCOW2 header: cluster_bits 255 (must be 9 to 21)'
+expect_error cluster-bits-64.qcow2 'corrupt QCOW2 header: cluster_bits 64 (must be 9 to 21)'
+expect_error l1-huge.qcow2 'truncated QCOW2: the L1 table (0x30000-0x430000) runs beyond the end of the file'
+expect_error l2-beyond.qcow2 'corrupt L1 table: the L2 table for guest bytes 0x0-0x20000000 lies at 0x100000000000, beyond the end of the file'
+expect_error refcount-beyond.qcow2 'corrupt refcount table offset: the refcount table (0x100000000000-0x100000010000) runs beyond the end of the file'
+expect_error snapshot-beyond.qcow2 'corrupt snapshot table: offset 0x100000000000 is beyond the end of the file'
+expect_error snapshots-absurd.qcow2 "corrupt QCOW2 header: 4294967295 snapshots (QEMU's limit is 65536)"
+expect_error backing-name-beyond.qcow2 'corrupt QCOW2 header: the backing file name at byte 17592186044416 lies beyond the end of the file'
+expect_error loop.qcow2 "backing file $dir/loop.qcow2: the backing chain loops: this is $dir/loop.qcow2 again"
+expect_error self.qcow2 "backing file $dir/self.qcow2: the backing chain loops: this is $dir/self.qcow2 again"
+expect_error chain9.qcow2 "backing file $dir/chain0.qcow2: the backing chain is more than 8 files deep"
+expect_error fifo.img 'is a FIFO, not a disk image (a regular file or block device)'
+expect_error zero.img 'is a character device, not a disk image (a regular file or block device)'
+expect_error adir.qcow2 'is a directory, not a disk image'
+run image info "$dir/l1-huge-sparse.qcow2"
+expect_rc 0 "image info l1-huge-sparse.qcow2 (4194304 L1 entries inside the file: valid)"
+
 # Readable but not VACM-shaped: exit 2, every difference listed.
 expect_problem() { # FILE PROBLEM
 	run image info "$dir/$1"
@@ -160,6 +181,13 @@ up_refuses truncated.qcow2 'truncated QCOW2: the cluster for guest offset 0x'
 up_refuses l1-beyond.qcow2 'corrupt L1 table offset'
 up_refuses two-partitions.qcow2 'not VACM-shaped: only 2 partitions: sda3 (/etc/config) and sda4 (nvlog) missing'
 up_refuses no-signature.qcow2 'no MBR: bytes 510-511 are 00 00, not the 55 AA boot signature'
+# A FIFO is refused by the topology check already (stat, no open).
+k=$((k + 1))
+printf '[lab]\nname = img%d\n[node n1]\nimage = %s\nready = none\n' "$k" "$dir/fifo.img" >"$dir/up$k.conf"
+run up "$dir/up$k.conf"
+expect_rc 2 "up with fifo.img"
+has "$err" "image '$dir/fifo.img' is not a regular file" "up with fifo.img: refused, without blocking"
+up_refuses chain9.qcow2 "backing file $dir/chain0.qcow2: the backing chain is more than 8 files deep"
 
 # The real stand-in (or a real image.bin), when built.
 if [ -e "$top/images/image.bin" ]; then

@@ -25,6 +25,9 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 /* Status of a running lab, or NULL + message. */
 json_t *ctl_status(const char *lab, char *err, size_t errlen);
 
+/* The exit status an error reply carries ("code"), EXIT_CHILD if none. */
+int ctl_error_code(json_t *rep);
+
 /* Run QMP command @cmd (@args stolen, may be NULL) on node @node of lab
  * @lab, through its supervisor (the only QMP client QEMU has). 0 and
  * *@ret (if non-NULL; caller decrefs) holds the "return" value, or -1 with
@@ -46,6 +49,31 @@ int lab_down(const char *lab, double timeout_s, bool quiet);
 /* The host-side interface name vacmlab-attach derives for LAB/LAN. */
 void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16]);
 
+/* ---- holding a lab that is down (client_lock.c) */
+
+struct lab_hold {
+	int fd;
+	char *dir;
+	bool made; /* the runtime dir was made just for the lock */
+};
+
+/* Take the lock of lab @lab, which must be down, so no `up` opens its
+ * disks meanwhile. EXIT_OK, or an exit code after a message naming @verb
+ * (EXIT_STATE when the lab is up). Release with lab_release() either way. */
+int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h);
+void lab_release(struct lab_hold *h);
+
+/* ---- what `up` shows while a lab comes up (client_progress.c) */
+struct topo;
+struct progress;
+struct progress *progress_new(const struct topo *t, const char *logdir, bool tty, bool quiet);
+/* One supervisor progress line; "D" lines only if @show_down. */
+void progress_event(struct progress *p, const char *line, bool show_down);
+/* Redraw if due; the ms until the next redraw (-1: none, not a terminal). */
+int progress_tick(struct progress *p);
+void progress_end(struct progress *p);
+void progress_free(struct progress *p);
+
 /* ---- bringing a lab up (client_up.c) */
 
 struct up_opts {
@@ -54,13 +82,27 @@ struct up_opts {
 	bool keep_domain;
 	bool no_boot, foreground, fresh, json, quiet;
 	bool any_image; /* boot images that are not VACM-shaped */
+	bool upgrade;	/* rebuild changed nodes' disks on their new image */
+	bool force;	/* boot even if guest memory exceeds MemAvailable */
+	int parallel;	/* --parallel: nodes booting at once; 0: topology/default */
 	const char *snapshot;
 	const char *state_dir;
+	const char *accel; /* --accel, or NULL */
 	/* out */
 	const char *lab;
 	pid_t supervisor;
 };
 
+struct accel_choice;
+struct topo;
+struct vl_err;
+/* The accelerator for @t's nodes (--accel @flag, or NULL): precedence,
+ * decision and reason (accel.h), and a node with cpu = host under TCG
+ * refused. 0 or -1 with @err. */
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err);
+/* --parallel N (1..1024): N, or -1 after a message. */
+int parse_parallel(const char *s);
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
 

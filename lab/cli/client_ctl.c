@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/lib/disk.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 
@@ -104,9 +105,57 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 	return rep;
 }
 
+/* Each node's firmware, as recorded in the state dir when its disk was
+ * made or upgraded (NODE.firmware, lib/disk.c): {"version", "sha256",
+ * "image"}. The supervisor does not know it; the status reader adds it. */
+static void add_firmware(json_t *st)
+{
+	const char *sd = json_string_value(json_object_get(st, "statedir"));
+	size_t i;
+	json_t *n;
+
+	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+		const char *name = json_string_value(json_object_get(n, "name"));
+		_cleanup_free_ char *path = NULL, *text = NULL;
+		json_t *fw;
+		size_t len;
+
+		if (!sd || !name)
+			continue;
+		path = disk_firmware_path(sd, name);
+		text = read_file(path, &len);
+		if (!text)
+			continue;
+		fw = json_object();
+		for (char *l = strtok(text, "\n"); l; l = strtok(NULL, "\n")) {
+			char *eq = strchr(l, '=');
+
+			if (!eq)
+				continue;
+			*eq = '\0';
+			if (!strcmp(l, "version") || !strcmp(l, "sha256") || !strcmp(l, "image"))
+				json_object_set_new(fw, l,
+						    eq[1] ? json_string(eq + 1) : json_null());
+		}
+		json_object_set_new(n, "firmware", fw);
+	}
+}
+
 json_t *ctl_status(const char *lab, char *err, size_t errlen)
 {
-	return ctl_call(lab, json_pack("{s:s}", "cmd", "status"), -1, 5000, err, errlen);
+	json_t *st = ctl_call(lab, json_pack("{s:s}", "cmd", "status"), -1, 5000, err, errlen);
+
+	if (st)
+		add_firmware(st);
+	return st;
+}
+
+int ctl_error_code(json_t *rep)
+{
+	json_t *c = json_object_get(rep, "code");
+	int v = json_is_integer(c) ? (int)json_integer_value(c) : 0;
+
+	return v > 0 && v < 126 ? v : EXIT_CHILD;
 }
 
 int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
@@ -157,9 +206,15 @@ void print_status_table(json_t *st, FILE *f)
 	size_t i;
 	json_t *n;
 	char addrs[256], state[64];
+	bool accel = false; /* an ACCEL column once the supervisor says it per node */
 
-	fprintf(f, "%-13s %-9s %-8s %-31s %-26s %s\n", "NODE", "STATE", "UPTIME", "ADDRESSES",
-		"DNS", "CONSOLE");
+	json_array_foreach (nodes, i, n)
+		accel |= json_is_string(json_object_get(n, "accel"));
+	fprintf(f, "%-13s %-9s ", "NODE", "STATE");
+	if (accel)
+		fprintf(f, "%-5s ", "ACCEL");
+	fprintf(f, "%-8s %-31s %-26s %-12s %s\n", "UPTIME", "ADDRESSES", "DNS", "FIRMWARE",
+		"CONSOLE");
 	json_array_foreach (nodes, i, n) {
 		const char *s = json_string_value(json_object_get(n, "state"));
 		json_t *up = json_object_get(n, "uptime_s");
@@ -173,19 +228,36 @@ void print_status_table(json_t *st, FILE *f)
 		else if (json_object_get(n, "exit_signal"))
 			snprintf(state, sizeof(state), "killed(%lld)",
 				 json_integer_value(json_object_get(n, "exit_signal")));
+		json_t *fwj = json_object_get(n, "firmware");
+		const char *fwv = json_string_value(json_object_get(fwj, "version"));
+		const char *fws = json_string_value(json_object_get(fwj, "sha256"));
+		char fw[32] = "-";
+
 		if (up)
 			snprintf(upt, sizeof(upt), "%.0fs", json_number_value(up));
-		fprintf(f, "%-13s %-9s %-8s %-31s %-26s vacmlab console %s %s\n",
-			json_string_value(json_object_get(n, "name")), state, upt, addrs,
-			json_string_value(json_object_get(n, "dns")), lab,
+		/* The version string of sda2, else the start of its sha256. */
+		if (fwv)
+			snprintf(fw, sizeof(fw), "v%s", fwv);
+		else if (fws)
+			snprintf(fw, sizeof(fw), "%.8s", fws);
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")), state);
+		if (accel) {
+			const char *a = json_string_value(json_object_get(n, "accel"));
+
+			fprintf(f, "%-5s ", a ? a : "-");
+		}
+		fprintf(f, "%-8s %-31s %-26s %-12s vacmlab console %s %s\n", upt, addrs,
+			json_string_value(json_object_get(n, "dns")), fw, lab,
 			json_string_value(json_object_get(n, "name")));
 	}
 	json_array_foreach (hosts, i, n) {
 		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
-		fprintf(f, "%-13s %-9s %-8s %-31s %-26s (host) vacmlab exec %s --host %s -- CMD\n",
-			json_string_value(json_object_get(n, "name")),
-			json_string_value(json_object_get(n, "state")), "-", addrs,
-			json_string_value(json_object_get(n, "dns")), lab,
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")),
+			json_string_value(json_object_get(n, "state")));
+		if (accel)
+			fprintf(f, "%-5s ", "-");
+		fprintf(f, "%-8s %-31s %-26s %-12s (host) vacmlab exec %s --host %s -- CMD\n", "-",
+			addrs, json_string_value(json_object_get(n, "dns")), "-", lab,
 			json_string_value(json_object_get(n, "name")));
 	}
 }

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,9 +27,11 @@
 #include <unistd.h>
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
+#include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
 #include "lab/lib/logfile.h"
+#include "lab/lib/part.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/sdnotify.h"
 #include "lab/lib/spawn.h"
@@ -176,32 +179,6 @@ static void wait_stale_processes(const char *lab, const char *rundir)
 	}
 }
 
-/* Supervisor events: "S NODE STATE SECONDS [DETAIL]", "W TEXT", "D PHASE". */
-static void print_progress(const char *line, bool tty)
-{
-	char node[64], state[32];
-	double secs;
-	int end = 0;
-
-	if (sscanf(line, "S %63s %31s %lf%n", node, state, &secs, &end) == 3) {
-		const char *detail = line + end;
-
-		while (*detail == ' ')
-			detail++;
-		if (!strcmp(state, "booting"))
-			fprintf(stderr, "  %-13s booting...\n", node);
-		else if (!strcmp(state, "ready"))
-			fprintf(stderr, "  %-13s ready in %.1f s\n", node, secs);
-		else
-			fprintf(stderr, "  %-13s %s after %.1f s%s%s\n", node, state, secs,
-				*detail ? ": " : "", detail);
-	} else if (line[0] == 'W') {
-		fprintf(stderr, "  warning: %s\n", line + 2);
-	} else if (line[0] == 'D' && tty) {
-		fprintf(stderr, "  going down: %s\n", line + 2);
-	}
-}
-
 /*
  * systemd (Type=notify, contrib/systemd/vacmlab@.service): `up
  * --foreground` is the service's main process, so it is the one that
@@ -281,7 +258,8 @@ static void on_signal(int sig)
  * (returns CODE, message printed). In foreground mode keep reading after
  * OK until EOF, forwarding Ctrl-C as SIGTERM. */
 static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
-			     void (*on_ready)(void *), void *arg, struct notify *nt)
+			     struct progress *prog, void (*on_ready)(void *), void *arg,
+			     struct notify *nt)
 {
 	char buf[16384];
 	size_t len = 0;
@@ -292,6 +270,8 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 	for (;;) {
 		ssize_t n;
 		char *nl;
+		struct pollfd pfd = {rfd, POLLIN, 0};
+		int wait = *ok_seen ? -1 : progress_tick(prog);
 
 		if (got_signal && !sent_term) {
 			if (!nt->stopping) {
@@ -302,6 +282,9 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 			sent_term = true;
 			fprintf(stderr, "vacmlab: stopping the lab (graceful power-off)...\n");
 		}
+		/* Redraw the progress block while nothing arrives. */
+		if (poll(&pfd, 1, wait) == 0)
+			continue;
 		n = read(rfd, buf + len, sizeof(buf) - 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -328,11 +311,13 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 					rl += (size_t)n;
 				}
 				rest[rl] = '\0';
+				progress_end(prog);
 				msg_err("%s", rest);
 				return code ? code : EXIT_CHILD;
 			}
 			if (!strcmp(buf, "OK")) {
 				*ok_seen = true;
+				progress_end(prog);
 				if (on_ready)
 					on_ready(arg);
 				if (!foreground)
@@ -340,7 +325,7 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 			} else if (buf[0] == 'X') {
 				/* supervisor exit */
 			} else {
-				print_progress(buf, tty || foreground);
+				progress_event(prog, buf, tty || foreground);
 			}
 			len -= (size_t)(nl + 1 - buf);
 			memmove(buf, nl + 1, len + 1);
@@ -349,6 +334,53 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 			len = 0;
 	}
 	return *ok_seen ? 0 : -1;
+}
+
+int parse_parallel(const char *s)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (end == s || *end || v < 1 || v > 1024) {
+		msg_err("--parallel '%s': a number of nodes from 1 to 1024", s);
+		return -1;
+	}
+	return (int)v;
+}
+
+/* MemAvailable in MiB, or -1 if /proc/meminfo does not say. */
+static long mem_available_mib(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
+	char line[256];
+	long kb;
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
+			return kb / 1024;
+	return -1;
+}
+
+/* Guests that do not fit in memory swap the host to a crawl or meet the
+ * OOM killer half-way through a boot: refuse before anything starts. */
+static int check_memory(const struct topo *t, bool force)
+{
+	long want = 0, avail = mem_available_mib();
+
+	for (int i = 0; i < t->n_nodes; i++)
+		want += t->nodes[i].memory_mb;
+	if (avail < 0 || want <= avail)
+		return 0;
+	if (force) {
+		msg_warn("the guests need %ld MiB, more than the %ld MiB available (--force)", want,
+			 avail);
+		return 0;
+	}
+	msg_err("the lab's %d node%s need %ld MiB of guest memory, more than the %ld MiB "
+		"available (MemAvailable): lower memory = or boot fewer nodes; --force boots "
+		"anyway",
+		t->n_nodes, t->n_nodes == 1 ? "" : "s", want, avail);
+	return -1;
 }
 
 static void print_ready(void *arg)
@@ -373,6 +405,87 @@ static void print_ready(void *arg)
 	json_decref(st);
 }
 
+/* A node that boots for the first time gets its config = / nvlog = seeds
+ * written into sda3 / sda4 (disk_prepare()): check now, before anything
+ * starts, that those partitions hold a filesystem vacmlab can write. */
+static int up_check_seeds(const struct up_opts *o, const struct topo *t)
+{
+	_cleanup_free_ char *sd = statedir_lab(t->name, o->state_dir);
+	_cleanup_free_ char *wd = NULL;
+	int rc = EXIT_OK;
+
+	for (int i = 0; rc == EXIT_OK && i < t->n_nodes; i++) {
+		const struct node *n = &t->nodes[i];
+		const char *src[2] = {n->config_seed, n->nvlog_seed};
+		_cleanup_free_ char *ov = disk_overlay_path(sd, n->name);
+
+		if ((!src[0] && !src[1]) || (!o->fresh && access(ov, F_OK) == 0))
+			continue;
+		for (unsigned int k = 0; rc == EXIT_OK && k < 2; k++) {
+			struct vl_err e = {0};
+			struct part_loc loc;
+			struct part_fs fs;
+			const char *tmp = getenv("TMPDIR");
+
+			if (!src[k])
+				continue;
+			if (!wd && !(wd = part_workdir(tmp && tmp[0] ? tmp : "/tmp", &e))) {
+				rc = vl_report(&e);
+				break;
+			}
+			if (part_locate(n->image, PART_CONFIG + k, &loc, &e) < 0 ||
+			    part_probe(n->image, &loc, wd, &fs, &e) < 0) {
+				vl_wrap(&e, "node %s: %s = %s", n->name, k ? "nvlog" : "config",
+					src[k]);
+				rc = vl_report(&e);
+			}
+		}
+	}
+	if (wd)
+		rm_rf(wd);
+	return rc;
+}
+
+/* `up --upgrade`: a node whose base image changed gets its disk rebuilt
+ * on the new one (disk_upgrade()). 0, or -1 with *@rc set. */
+static int up_upgrade_node(const char *statedir, const struct node *n, int *rc)
+{
+	struct vl_err e = {0};
+	char what[1024];
+	long long t0 = now_ms();
+
+	if (disk_base_changed(statedir, n, what, sizeof(what)) != 1)
+		return 0; /* unchanged, new, or unreadable: disk_prepare() says */
+	fprintf(stderr, "  %-13s upgrading its disk to %s (%s)\n", n->name, n->image, what);
+	if (disk_upgrade(statedir, n->name, n->image, &e) < 0) {
+		*rc = vl_report(&e);
+		return -1;
+	}
+	fprintf(stderr, "  %-13s upgraded in %.1f s (sda3, sda4 kept)\n", n->name,
+		(double)(now_ms() - t0) / 1000.0);
+	return 0;
+}
+
+int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice *c,
+		    struct vl_err *err)
+{
+	if (accel_request(flag, t->accel_set, t->accel, c, err) < 0 || accel_decide(c, err) < 0)
+		return -1;
+	/* The topology refuses cpu = host with accel = tcg at its line; a
+	 * TCG chosen by auto, the flag or the environment is known only now. */
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+
+		if (c->kvm || !nd->cpu || !cpu_needs_kvm(nd->cpu))
+			continue;
+		return vl_fail(err, c->asked == ACCEL_AUTO ? EXIT_ENV : EXIT_CONFIG,
+			       "node %s: cpu = %s needs KVM, but this lab runs under TCG (%s); use "
+			       "a CPU model such as max",
+			       nd->name, nd->cpu, c->reason);
+	}
+	return 0;
+}
+
 int up_lab(struct up_opts *o)
 {
 	struct topo_err te;
@@ -382,6 +495,7 @@ int up_lab(struct up_opts *o)
 	int lock, p[2], r;
 	pid_t pid;
 	bool ok;
+	struct progress *prog;
 	const char *why;
 
 	if (topo_load(o->topo_path, &t, &te) < 0) {
@@ -407,6 +521,10 @@ int up_lab(struct up_opts *o)
 	sv->no_boot = o->no_boot;
 	sv->foreground = o->foreground;
 	sv->loadvm = o->snapshot;
+
+	sv->boot_parallel = o->parallel ? o->parallel : t->boot_parallel;
+	if (!o->no_boot && check_memory(t, o->force) < 0)
+		return EXIT_ENV;
 
 	/* The machine: programs, devices, images. Nothing is touched yet. */
 	if (t->n_lans &&
@@ -441,6 +559,21 @@ int up_lab(struct up_opts *o)
 		}
 		if (warn[0])
 			msg_warn("node %s: %s", t->nodes[i].name, warn);
+	}
+
+	r = up_check_seeds(o, t);
+	if (r)
+		return r;
+
+	/* The accelerator, decided once for the lab, said in one line. */
+	if (!o->no_boot && t->n_nodes) {
+		struct vl_err ae = {0};
+
+		if (up_decide_accel(t, o->accel, &sv->accel, &ae) < 0)
+			return vl_report(&ae);
+		sv->kvm = sv->accel.kvm;
+		if (!o->quiet)
+			fprintf(stderr, "vacmlab: accel %s\n", sv->accel.reason);
 	}
 
 	/* The lab's directories and its lock. */
@@ -512,9 +645,13 @@ int up_lab(struct up_opts *o)
 		goto undo_lock;
 	}
 	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
-		if (disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err)) < 0) {
+		if (o->upgrade && up_upgrade_node(sv->statedir, &t->nodes[i], &r) < 0)
+			goto undo_lock_r;
+		int dr = disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err));
+
+		if (dr < 0) {
 			msg_err("%s", err);
-			r = EXIT_STATE;
+			r = dr == -2 ? EXIT_CONFIG : EXIT_STATE;
 			goto undo_lock_r;
 		}
 		/* Else QEMU fails later with a less helpful message. */
@@ -597,8 +734,10 @@ int up_lab(struct up_opts *o)
 	struct notify nt;
 
 	notify_init(&nt, t, o->foreground);
-	r = follow_supervisor(p[0], pid, o->foreground, &ok, o->quiet ? NULL : print_ready, &rc,
-			      &nt);
+	prog = progress_new(t, sv->logdir, isatty(2) && !o->foreground, o->quiet);
+	r = follow_supervisor(p[0], pid, o->foreground, &ok, prog, o->quiet ? NULL : print_ready,
+			      &rc, &nt);
+	progress_free(prog);
 	free(nt.state);
 	close(p[0]);
 	if (r == 0 && o->foreground) {

@@ -9,13 +9,19 @@
 #include <jansson.h>
 #include <string.h>
 
+#include "lab/cli/client.h"
 #include "lab/cli/cmds.h"
+#include "lab/lib/disk.h"
+#include "lab/lib/error.h"
+#include "lab/lib/qemu.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/spawn.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: vacmlab check [--json] TOPO\n"
+	fprintf(f, "usage: vacmlab check [--json | --qemu [--accel MODE]] TOPO\n"
 		   "\n"
 		   "Validate the topology file TOPO without starting anything. On success\n"
 		   "print the resolved lab (LANs, nodes, hosts, NICs with derived interface\n"
@@ -23,6 +29,11 @@ static void usage(FILE *f)
 		   "FILE:LINE: message and exit 1. See docs/topology.md for the syntax.\n"
 		   "\n"
 		   "  --json    print the resolved lab as JSON\n"
+		   "  --qemu    print each node's exact QEMU command line instead, as `up`\n"
+		   "            would run it (after the accelerator decision; file\n"
+		   "            descriptors vacmlab passes are shown as fd=<tap:NODE:N>,\n"
+		   "            fd=<console:NODE:ttySN>, fd=<tcp:NODE:ttySN>)\n"
+		   "  --accel MODE  with --qemu: auto, kvm or tcg, as `up --accel`\n"
 		   "  --help    this text\n");
 }
 
@@ -114,6 +125,8 @@ static void print_text(const struct topo *t)
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	printf("lab %s\n  file    %s\n  domain  %s\n", t->name, t->path, t->domain);
+	if (t->accel_set)
+		printf("  accel   %s\n", accel_mode_name(t->accel));
 	for (int i = 0; i < t->n_lans; i++) {
 		const struct lan *l = &t->lans[i];
 
@@ -130,15 +143,25 @@ static void print_text(const struct topo *t)
 
 		printf("\nnode %s\n  image   %s\n  memory  %d MiB\n  cpus    %d\n", nd->name,
 		       nd->image, nd->memory_mb, nd->cpus);
-		printf("  ready   %s", ready_kind_name(nd->ready.kind));
-		if (nd->ready.kind == READY_CONSOLE) {
-			printf(" \"");
-			for (const char *c = nd->ready.regex; *c; c++)
-				printf(*c == '"' ? "\\\"" : "%c", *c);
-			printf("\"");
-		} else if (nd->ready.kind == READY_TCP)
-			printf(" %d", nd->ready.port);
-		printf(" (timeout %d s)\n  serial ", nd->ready.timeout_s);
+		printf("  machine %s, disk %s\n", machine_name(nd->machine),
+		       disk_bus_name(nd->disk));
+		if (nd->cpu)
+			printf("  cpu     %s\n", nd->cpu);
+		if (nd->qemu_args) {
+			_cleanup_free_ char *qa = strv_join(nd->qemu_args);
+
+			printf("  qemu    %s\n", qa);
+		}
+		if (nd->config_seed)
+			printf("  config  %s (sda3 on first boot)\n", nd->config_seed);
+		if (nd->nvlog_seed)
+			printf("  nvlog   %s (sda4 on first boot)\n", nd->nvlog_seed);
+		{
+			char rd[512];
+
+			ready_describe(&nd->ready, rd, sizeof(rd));
+			printf("  ready   %s (timeout %d s)\n  serial ", rd, nd->ready.timeout_s);
+		}
 		for (int s = 0; s < nd->n_serial; s++) {
 			printf(" ttyS%d=%s", s, serial_kind_name(nd->serial[s].kind));
 			if (nd->serial[s].kind == SERIAL_TCP)
@@ -192,8 +215,8 @@ static json_t *json_nics(const struct topo *t, const char *owner, const struct n
 
 static void print_json(const struct topo *t)
 {
-	json_t *root =
-		json_pack("{s:s, s:s, s:s}", "name", t->name, "domain", t->domain, "file", t->path);
+	json_t *root = json_pack("{s:s, s:s, s:s, s:s}", "name", t->name, "domain", t->domain,
+				 "file", t->path, "accel", accel_mode_name(t->accel));
 	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
@@ -218,11 +241,37 @@ static void print_json(const struct topo *t)
 		json_t *o = json_pack("{s:s, s:s, s:i, s:i}", "name", nd->name, "image", nd->image,
 				      "memory_mb", nd->memory_mb, "cpus", nd->cpus);
 
-		ready = json_pack("{s:s, s:i}", "kind", ready_kind_name(nd->ready.kind),
-				  "timeout_s", nd->ready.timeout_s);
-		if (nd->ready.kind == READY_CONSOLE)
+		if (nd->config_seed)
+			json_object_set_new(o, "config", json_string(nd->config_seed));
+		if (nd->nvlog_seed)
+			json_object_set_new(o, "nvlog", json_string(nd->nvlog_seed));
+
+		json_object_set_new(o, "machine", json_string(machine_name(nd->machine)));
+		json_object_set_new(o, "disk", json_string(disk_bus_name(nd->disk)));
+		json_object_set_new(o, "cpu", nd->cpu ? json_string(nd->cpu) : json_null());
+		{
+			json_t *qa = json_array();
+
+			for (char **w = nd->qemu_args; w && *w; w++)
+				json_array_append_new(qa, json_string(*w));
+			json_object_set_new(o, "qemu_args", qa);
+		}
+		ready = json_pack("{s:[], s:i}", "conditions", "timeout_s", nd->ready.timeout_s);
+		for (int rb = 0; rb < READY_CONDS; rb++)
+			if (nd->ready.conds & (1u << rb))
+				json_array_append_new(json_object_get(ready, "conditions"),
+						      json_string(ready_cond_name(1u << rb)));
+		/* "kind": the first condition, as before combined conditions */
+		json_object_set_new(
+			ready, "kind",
+			json_string(nd->ready.none ? "none"
+				    : json_array_size(json_object_get(ready, "conditions"))
+					    ? json_string_value(json_array_get(
+						      json_object_get(ready, "conditions"), 0))
+					    : "none"));
+		if (nd->ready.conds & READY_CONSOLE)
 			json_object_set_new(ready, "regex", json_string(nd->ready.regex));
-		if (nd->ready.kind == READY_TCP)
+		if (nd->ready.conds & READY_TCP)
 			json_object_set_new(ready, "port", json_integer(nd->ready.port));
 		json_object_set_new(o, "ready", ready);
 		for (int s = 0; s < nd->n_serial; s++) {
@@ -267,27 +316,80 @@ static void print_json(const struct topo *t)
 	json_decref(root);
 }
 
+static void print_key(const char *section, const char *key, void *arg)
+{
+	(void)arg;
+	printf("%s %s\n", section, key);
+}
+
+/* What `up` would run for each node, with symbolic fds (see usage). */
+static int print_qemu(const struct topo *t, const char *accel)
+{
+	struct accel_choice ac;
+	struct vl_err e = {0};
+	_cleanup_free_ char *qemu = find_program("qemu-system-x86_64");
+	_cleanup_free_ char *rundir = rundir_lab(t->name);
+	_cleanup_free_ char *statedir = statedir_lab(t->name, NULL);
+	_cleanup_free_ char *logdir = xasprintf("%s/logs", statedir);
+
+	if (t->n_nodes && up_decide_accel(t, accel, &ac, &e) < 0)
+		return vl_report(&e);
+	if (t->n_nodes)
+		printf("# accel %s\n", ac.reason);
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+		_cleanup_free_ char *dir = xasprintf("%s/%s", rundir, nd->name);
+		_cleanup_free_ char *qmp = xasprintf("%s/qmp.sock", dir);
+		_cleanup_free_ char *disk = disk_overlay_path(statedir, nd->name);
+		struct qemu_launch l = {
+			.lab = t->name,
+			.node = nd,
+			.disk = disk,
+			.qmp_path = qmp,
+			.port_dir = dir,
+			.log_dir = logdir,
+			.kvm = ac.kvm,
+			.symbolic_fds = true,
+		};
+		char **v = qemu_argv(qemu ? qemu : "qemu-system-x86_64", &l);
+		_cleanup_free_ char *line = strv_join(v);
+
+		printf("# node %s (machine %s, disk %s; overlay of %s)\n%s\n", nd->name,
+		       machine_name(nd->machine), disk_bus_name(nd->disk), nd->image, line);
+		strv_free(v);
+	}
+	return EXIT_OK;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"qemu", no_argument, NULL, 'q'},
+		{"accel", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
+		/* hidden: SECTION KEY per line, from the parser's tables */
+		{"list-keys", no_argument, NULL, 'K'},
 		{NULL, 0, NULL, 0},
 	};
 	struct topo *t;
 	struct topo_err err;
-	bool json = false;
-	int c;
+	bool json = false, qemu = false;
+	const char *accel = NULL;
+	int c, r;
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
+		case 'q': qemu = true; break;
+		case 'X': accel = optarg; break;
 		case 'h': usage(stdout); return EXIT_OK;
+		case 'K': topo_keys_foreach(print_key, NULL); return EXIT_OK;
 		default: usage(stderr); return EXIT_CONFIG;
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind != 1 || (json && qemu) || (accel && !qemu)) {
 		usage(stderr);
 		return EXIT_CONFIG;
 	}
@@ -295,10 +397,13 @@ int cmd_check(int argc, char **argv)
 		topo_err_print(&err);
 		return err.env ? EXIT_ENV : EXIT_CONFIG;
 	}
-	if (json)
+	r = EXIT_OK;
+	if (qemu)
+		r = print_qemu(t, accel);
+	else if (json)
 		print_json(t);
 	else
 		print_text(t);
 	topo_free(t);
-	return fflush(stdout) == 0 ? EXIT_OK : EXIT_CONFIG;
+	return fflush(stdout) == 0 ? r : EXIT_CONFIG;
 }

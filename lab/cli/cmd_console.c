@@ -143,13 +143,16 @@ int cmd_console(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	tty = isatty(STDIN_FILENO);
 	stdin_open = tty || !ro;
-	if (!quiet)
-		fprintf(stderr, "Connected to %s ttyS%d%s; escape is Ctrl-]\n", node, port,
-			ro ? " (read-only)" : "");
+	/* Raw mode first, then the banner: a script (or a person) that types
+	 * as soon as it sees the banner must not have its bytes flushed by
+	 * tcsetattr(TCSAFLUSH). */
 	if (tty && tty_raw() < 0) {
 		msg_warn("cannot put the terminal in raw mode: %s", strerror(errno));
 		tty = false;
 	}
+	if (!quiet)
+		fprintf(stderr, "Connected to %s ttyS%d%s; escape is Ctrl-]%s", node, port,
+			ro ? " (read-only)" : "", tty ? "\r\n" : "\n");
 	if (timeout > 0)
 		deadline = now_ms() + (long long)(timeout * 1000);
 	code = EXIT_OK;

@@ -12,6 +12,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/lib/image.h"
+#include "lab/lib/part.h"
 #include "lab/lib/util.h"
 
 static void image_usage(FILE *f)
@@ -215,6 +216,30 @@ static int print_json(json_t *o)
 	return 0;
 }
 
+/* The firmware identity of sda2 (lab/lib/part.c), read through qemu-img
+ * into a temp file: NULL + message in @why when it cannot be read. */
+static bool firmware(const char *path, const struct image_info *in, struct part_firmware *fw,
+		     char *why, size_t whylen)
+{
+	const char *tmp = getenv("TMPDIR");
+	struct vl_err e = {0};
+	char *wd;
+	bool ok;
+
+	if (!in->mbr_signature || !in->part[PART_FIRMWARE - 1].present) {
+		snprintf(why, whylen, "no sda2");
+		return false;
+	}
+	wd = part_workdir(tmp && tmp[0] ? tmp : "/tmp", &e);
+	ok = wd && part_firmware_id(path, wd, fw, &e) == 0;
+	if (wd)
+		rm_rf(wd);
+	free(wd);
+	if (!ok)
+		snprintf(why, whylen, "%.1000s", e.msg);
+	return ok;
+}
+
 static int image_info_cmd(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -257,12 +282,30 @@ static int image_info_cmd(int argc, char **argv)
 		msg_err("%s: %s", path, err);
 		return EXIT_ENV;
 	}
+	struct part_firmware fw;
+	char why[1024];
+	bool have_fw = firmware(path, info, &fw, why, sizeof(why));
+
 	if (json) {
-		ret = print_json(info_json(path, info));
+		json_t *o = info_json(path, info);
+
+		json_object_set_new(
+			o, "firmware",
+			have_fw ? json_pack("{s:s,s:I,s:s,s:o}", "device", "sda2", "size",
+					    (json_int_t)fw.size, "sha256", fw.sha256, "version",
+					    fw.version[0] ? json_string(fw.version) : json_null())
+				: json_pack("{s:s}", "error", why));
+		ret = print_json(o);
 		if (ret == 0 && !info->vacm_shaped)
 			ret = EXIT_ENV;
 	} else {
 		print_human(path, info);
+		if (have_fw)
+			printf("Firmware (sda2): %" PRIu64 " bytes, sha256 %s, %s%s\n", fw.size,
+			       fw.sha256, fw.version[0] ? "version " : "no version string found",
+			       fw.version);
+		else
+			printf("Firmware (sda2): unreadable: %s\n", why);
 		ret = info->vacm_shaped ? EXIT_OK : EXIT_ENV;
 	}
 	free(info);

@@ -51,24 +51,26 @@ static void run_on_signal(int sig)
 
 static void run_usage(FILE *f)
 {
-	fprintf(f,
-		"usage: vacmlab run TOPO [--name NAME] [--keep-on-failure] [--artifacts DIR]\n"
-		"                   [--junit FILE] [--capture] [--timeout S] [--quiet] -- CMD...\n"
-		"Bring a lab up under a unique name (TOPONAME-PID-RANDOM unless --name), wait\n"
-		"until every node is ready, run CMD inside the lab's namespaces, bring the\n"
-		"lab down and return CMD's exit status (128+N if killed by signal N, 124 on\n"
-		"--timeout). CMD's environment: VACMLAB_LAB, VACMLAB_DOMAIN, VACMLAB_TOPOLOGY,\n"
-		"VACMLAB_RUNTIME_DIR (base dir, so nested `vacmlab` calls find the lab),\n"
-		"VACMLAB_LAB_DIR (the lab's runtime dir), VACMLAB_NODES, VACMLAB_HOSTS and\n"
-		"VACMLAB_NODE_<name>_ADDR for every node and host ('-' becomes '_').\n"
-		"  --artifacts DIR    always copy the logs there (default on failure:\n"
-		"                     ./vacmlab-artifacts/LAB)\n"
-		"  --keep-on-failure  leave the lab up when CMD fails, and say how to reach it\n"
-		"  --junit FILE       write a JUnit XML report (one test case)\n"
-		"  --capture          capture every LAN into the artifacts (LAN.pcap)\n"
-		"  --timeout S        stop CMD after S seconds (SIGTERM, then SIGKILL)\n"
-		"Exit status: CMD's, or 125 if the lab could not come up (or run itself\n"
-		"failed: usage, topology); the artifacts explain why.\n");
+	fprintf(f, "usage: vacmlab run TOPO [--name NAME] [--keep-on-failure] [--artifacts DIR]\n"
+		   "                   [--junit FILE] [--capture] [--timeout S] [--quiet]\n"
+		   "                   [--accel auto|kvm|tcg] -- CMD...\n"
+		   "Bring a lab up under a unique name (TOPONAME-PID-RANDOM unless --name), wait\n"
+		   "until every node is ready, run CMD inside the lab's namespaces, bring the\n"
+		   "lab down and return CMD's exit status (128+N if killed by signal N, 124 on\n"
+		   "--timeout). CMD's environment: VACMLAB_LAB, VACMLAB_DOMAIN, VACMLAB_TOPOLOGY,\n"
+		   "VACMLAB_RUNTIME_DIR (base dir, so nested `vacmlab` calls find the lab),\n"
+		   "VACMLAB_LAB_DIR (the lab's runtime dir), VACMLAB_NODES, VACMLAB_HOSTS and\n"
+		   "VACMLAB_NODE_<name>_ADDR for every node and host ('-' becomes '_').\n"
+		   "  --artifacts DIR    always copy the logs there (default on failure:\n"
+		   "                     ./vacmlab-artifacts/LAB)\n"
+		   "  --keep-on-failure  leave the lab up when CMD fails, and say how to reach it\n"
+		   "  --junit FILE       write a JUnit XML report (one test case)\n"
+		   "  --capture          capture every LAN into the artifacts (LAN.pcap)\n"
+		   "  --timeout S        stop CMD after S seconds (SIGTERM, then SIGKILL)\n"
+		   "  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
+		   "                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n"
+		   "Exit status: CMD's, or 125 if the lab could not come up (or run itself\n"
+		   "failed: usage, topology); the artifacts explain why.\n");
 }
 
 /* ---- small file helpers ------------------------------------------------- */
@@ -146,6 +148,7 @@ static int run_up(struct run *r)
 			    .name = r->lab,
 			    .keep_domain = true,
 			    .quiet = r->quiet,
+			    .accel = r->accel,
 			    .fresh = true};
 	bool sent = false, exited = false;
 	int st = 0, p[2];
@@ -451,6 +454,7 @@ int cmd_run(int argc, char **argv)
 		{"capture", no_argument, NULL, 'c'},
 		{"timeout", required_argument, NULL, 't'},
 		{"quiet", no_argument, NULL, 'q'},
+		{"accel", required_argument, NULL, 'X'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -483,6 +487,7 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'q': r->quiet = true; break;
+		case 'X': r->accel = optarg; break;
 		case 'h': run_usage(stdout); return EXIT_OK;
 		default: run_usage(stderr); return EXIT_RUN_INFRA;
 		}

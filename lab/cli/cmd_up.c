@@ -44,21 +44,40 @@ static void up_usage(FILE *f)
 		"  --foreground       stay attached, print state changes, tear down on Ctrl-C\n"
 		"  --no-boot          build the network and dnsmasq, boot no guest\n"
 		"  --fresh            start every node from a clean disk (config is lost)\n"
+		"  --upgrade          a node whose image changed gets its disk rebuilt on the\n"
+		"                     new image, keeping its /etc/config and nvlog\n"
 		"  --snapshot NAME    start nodes from a saved snapshot (vacmlab snapshot)\n"
 		"  --state DIR        keep disks and logs in DIR (default: see README)\n"
 		"  --name NAME        override the lab name of the topology\n"
 		"  --json             print the final status as JSON instead of a table\n"
-		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n");
+		"  --any-image        boot an image that is not VACM-shaped (another appliance)\n"
+		"  --accel MODE       auto (default: KVM if usable, else TCG), kvm or tcg;\n"
+		"                     overrides VACMLAB_ACCEL and the topology's [lab] accel\n"
+
+		"  --parallel N       boot at most N nodes at once (default: [lab] boot_parallel,\n"
+		"                     else the CPUs under TCG, 4x that under KVM)\n"
+		"  --force            boot even if the guests' memory exceeds MemAvailable\n"
+		"  --quiet            print nothing but errors\n");
 }
 
 int cmd_up(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"foreground", no_argument, NULL, 'f'},	 {"no-boot", no_argument, NULL, 'n'},
-		{"fresh", no_argument, NULL, 'F'},	 {"snapshot", required_argument, NULL, 's'},
-		{"state", required_argument, NULL, 'S'}, {"name", required_argument, NULL, 'N'},
-		{"json", no_argument, NULL, 'j'},	 {"any-image", no_argument, NULL, 'A'},
-		{"help", no_argument, NULL, 'h'},	 {0},
+		{"foreground", no_argument, NULL, 'f'},
+		{"no-boot", no_argument, NULL, 'n'},
+		{"fresh", no_argument, NULL, 'F'},
+		{"snapshot", required_argument, NULL, 's'},
+		{"state", required_argument, NULL, 'S'},
+		{"name", required_argument, NULL, 'N'},
+		{"json", no_argument, NULL, 'j'},
+		{"any-image", no_argument, NULL, 'A'},
+		{"upgrade", no_argument, NULL, 'U'},
+		{"accel", required_argument, NULL, 'X'},
+		{"parallel", required_argument, NULL, 'P'},
+		{"force", no_argument, NULL, 'F' + 256},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
 	};
 	struct up_opts o = {0};
 	int c;
@@ -73,6 +92,15 @@ int cmd_up(int argc, char **argv)
 		case 'N': o.name = optarg; break;
 		case 'j': o.json = true; break;
 		case 'A': o.any_image = true; break;
+		case 'U': o.upgrade = true; break;
+		case 'X': o.accel = optarg; break;
+		case 'P':
+			o.parallel = parse_parallel(optarg);
+			if (o.parallel < 0)
+				return EXIT_CONFIG;
+			break;
+		case 'F' + 256: o.force = true; break;
+		case 'q': o.quiet = true; break;
 		case 'h': up_usage(stdout); return EXIT_OK;
 		default: up_usage(stderr); return EXIT_CONFIG;
 		}
@@ -82,6 +110,13 @@ int cmd_up(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	o.topo_path = argv[optind];
+	if (o.upgrade && (o.fresh || o.no_boot || o.snapshot)) {
+		msg_err("--upgrade cannot go with %s",
+			o.fresh	    ? "--fresh (which throws the config away)"
+			: o.no_boot ? "--no-boot"
+				    : "--snapshot (snapshots belong to the old image)");
+		return EXIT_CONFIG;
+	}
 	if (o.snapshot && (o.fresh || o.no_boot)) {
 		msg_err("--snapshot cannot go with %s",
 			o.fresh ? "--fresh (a clean disk has no snapshots)" : "--no-boot");

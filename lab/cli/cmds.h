@@ -26,5 +26,12 @@ int cmd_run(int argc, char **argv);
 int cmd_impair(int argc, char **argv);
 int cmd_capture(int argc, char **argv);
 int cmd_attach(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_upgrade(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_graph(int argc, char **argv);
+int cmd_inventory(int argc, char **argv);
+int cmd_node(int argc, char **argv);
+int cmd_host(int argc, char **argv);
 
 #endif

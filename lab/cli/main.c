@@ -19,8 +19,9 @@ struct verb {
 
 static const struct verb verbs[] = {
 	{"check", cmd_check,
-	 "check TOPO                 validate a topology, print the resolved lab"},
-	{"up", cmd_up, "up [--foreground] [--no-boot] [--fresh] [--snapshot NAME] TOPO"},
+	 "check [--json|--qemu] TOPO validate a topology, print the lab or its QEMU commands"},
+	{"up", cmd_up,
+	 "up [--foreground] [--no-boot] [--fresh|--upgrade] [--snapshot NAME] [--accel MODE] TOPO"},
 	{"down", cmd_down,
 	 "down [--timeout S] LAB         power nodes off gracefully, remove the lab"},
 	{"status", cmd_status, "status [--json] [LAB]        node states, addresses, consoles"},
@@ -37,11 +38,20 @@ static const struct verb verbs[] = {
 	{"reset", cmd_reset, "reset LAB [NODE...]          fresh disks for a lab that is down"},
 	{"rm", cmd_rm, "rm [--yes] LAB               remove a lab's state (disks, logs)"},
 	{"snapshot", cmd_snapshot, "snapshot LAB NODE save|load|list|rm [NAME]"},
+	{"config", cmd_config,
+	 "config export|import LAB NODE [-o OUT|PATH]  a node's /etc/config or nvlog"},
+	{"upgrade", cmd_upgrade, "upgrade LAB NODE... --image NEW.bin  new firmware, same config"},
 	{"run", cmd_run, "run TOPO [--artifacts DIR] [--junit F] -- CMD  up, run a test, down"},
 	{"impair", cmd_impair, "impair LAB NODE[:NIC] SPEC|clear  link impairment (netem)"},
 	{"capture", cmd_capture, "capture LAB LAN|NODE[:NIC] -w FILE|-  packet capture (pcap)"},
 	{"attach", cmd_attach,
 	 "attach LAB LAN (--bridge BR | --address CIDR)  via sudo vacmlab-attach"},
+	{"doctor", cmd_doctor, "doctor [--json]              check this machine can run labs"},
+	{"node", cmd_node, "node stop|start|restart|reset|kill LAB NODE  one node's lifecycle"},
+	{"host", cmd_host, "host restart LAB HOST         restart a test-service host's command"},
+	{"graph", cmd_graph, "graph [--format dot|mermaid] TOPO|LAB  draw LANs, nodes, hosts"},
+	{"inventory", cmd_inventory,
+	 "inventory [--format ansible|ssh-config|json] LAB  node addresses for tools"},
 };
 
 static void usage(FILE *f)
@@ -70,6 +80,12 @@ int main(int argc, char **argv)
 			verbose++;
 		} else if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
 			usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--list-verbs")) {
+			/* Hidden: one verb a line, for shell completion and the
+			 * test that every verb has its man page section. */
+			for (size_t v = 0; v < ARRAY_SIZE(verbs); v++)
+				printf("%s\n", verbs[v].name);
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--version")) {
 			printf("vacmlab %s\n", VACMLAB_VERSION);

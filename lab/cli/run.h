@@ -17,7 +17,7 @@
 #define RUN_UPLOG 65536	       /* what `up` said, kept for the artifacts */
 
 struct run {
-	const char *topo_path, *name_opt, *artifacts_opt, *junit;
+	const char *topo_path, *name_opt, *artifacts_opt, *junit, *accel;
 	bool keep_on_failure, capture, quiet;
 	double timeout_s;
 	char **cmd;

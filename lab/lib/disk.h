@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/topo.h"
 
 /* QEMU's node name for the overlay (-drive node-name=): QMP snapshot
@@ -22,9 +23,33 @@ char *disk_overlay_path(const char *statedir, const char *node);
 char *disk_base_id_path(const char *statedir, const char *node);
 
 /* Make sure @node's overlay exists and matches its base image. With
- * @fresh, start from a clean overlay. Returns 0, or -1 with a message. */
+ * @fresh, start from a clean overlay. A new overlay gets the node's
+ * config = / nvlog = seeds. Returns 0, or -1 with a message (-2 when a
+ * seed is at fault: bad input, not the machine). */
 int disk_prepare(const char *statedir, const struct node *node, bool fresh, char *err,
 		 size_t errlen);
+/* Finish or undo an upgrade or overlay creation that a crash interrupted
+ * (see disk.c). 0 or -errno. */
+int disk_recover(const char *statedir, const char *node);
+/* Write @n's config = / nvlog = seeds into partitions of @disk (a new
+ * overlay nothing uses yet). 0 (also when there are none), or -1 (-2: the
+ * seed is at fault) with a message. */
+int disk_seed(const char *statedir, const char *disk, const struct node *n, char *err,
+	      size_t errlen);
+/* 1 if @n has a disk whose base image is no longer @n->image (sentence in
+ * @what), 0 if not (or no disk), -1 on error (in @what). */
+int disk_base_changed(const char *statedir, const struct node *n, char *what, size_t whatlen);
+/**
+ * disk_upgrade() - rebuild @node's overlay on @image, keeping its sda3 and
+ * sda4 (the new image's must be at least as large) and taking everything
+ * else from @image. Built aside and renamed into place; the old overlay is
+ * untouched until the new one is complete. Internal snapshots of the old
+ * overlay (states of the old firmware) are not carried over.
+ */
+int disk_upgrade(const char *statedir, const char *node, const char *image, struct vl_err *e);
+/* NODE.firmware: the firmware identity recorded when the disk was made. */
+char *disk_firmware_path(const char *statedir, const char *node);
+
 /* Remove @node's overlay and identity. 0 or -1 with a message. */
 int disk_reset(const char *statedir, const char *node, char *err, size_t errlen);
 

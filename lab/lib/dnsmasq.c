@@ -16,8 +16,13 @@
  * (-k) so the supervisor reaps it. Every fixed address gets a dhcp-host line
  * (MAC -> address, name) and a host-record, so lab names resolve from the
  * start, before any lease exists.
+ *
+ * The lease file is read back (lease_lookup) for `status` and the
+ * supervisor's readiness and address lookups: dnsmasq writes it, but from what DHCP clients (the appliances under
+ * test) send, so lease_parse_line() takes nothing on trust and is fuzzed.
  */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <stdio.h>
@@ -143,31 +148,118 @@ char **dnsmasq_argv(const char *dnsmasq_path, const struct dnsmasq_paths *p)
 	return v;
 }
 
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* "52:54:00:12:34:56" exactly (either case). */
+static bool parse_mac(const char *s, size_t n, uint8_t mac[6])
+{
+	if (n != 17)
+		return false;
+	for (int i = 0; i < 6; i++) {
+		int hi = hexval(s[3 * i]), lo = hexval(s[3 * i + 1]);
+
+		if (hi < 0 || lo < 0 || (i < 5 && s[3 * i + 2] != ':'))
+			return false;
+		mac[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return true;
+}
+
+/* The next space-separated field of *@p: its start and length (0 at end). */
+static size_t field(const char **p, const char **start)
+{
+	const char *s = *p;
+	size_t n;
+
+	s += strspn(s, " \t");
+	n = strcspn(s, " \t\r\n");
+	*start = s;
+	*p = s + n;
+	return n;
+}
+
+int lease_parse_line(const char *line, struct lease *l)
+{
+	const char *p = line, *f[4];
+	size_t n[4];
+	char num[24], addr[INET_ADDRSTRLEN];
+	char *end;
+
+	memset(l, 0, sizeof(*l));
+	for (int i = 0; i < 4; i++)
+		n[i] = field(&p, &f[i]);
+	/* EXPIRY: decimal seconds (0 for infinite leases). */
+	if (!n[0] || n[0] >= sizeof(num) || strspn(f[0], "0123456789") != n[0])
+		return 0;
+	memcpy(num, f[0], n[0]);
+	num[n[0]] = 0;
+	errno = 0;
+	l->expiry = strtoll(num, &end, 10);
+	if (errno)
+		return 0;
+	if (!parse_mac(f[1], n[1], l->mac))
+		return 0;
+	if (!n[2] || n[2] >= sizeof(addr))
+		return 0;
+	memcpy(addr, f[2], n[2]);
+	addr[n[2]] = 0;
+	if (inet_pton(AF_INET, addr, &l->addr) != 1)
+		return 0;
+	/* HOSTNAME: "*" for none; dnsmasq writes at most a DNS label. */
+	if (n[3] && !(n[3] == 1 && f[3][0] == '*')) {
+		size_t k = n[3] < sizeof(l->hostname) ? n[3] : sizeof(l->hostname) - 1;
+
+		memcpy(l->hostname, f[3], k);
+		l->hostname[k] = 0;
+	}
+	return 1;
+}
+
+int lease_lookup_stream(FILE *f, const uint8_t mac[6], struct in_addr *addr, char *hostname,
+			size_t hlen)
+{
+	char line[1024];
+	bool continued = false;
+	int found = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		bool whole = strchr(line, '\n') || feof(f);
+		struct lease l;
+
+		/* The rest of a line longer than the buffer is not a line of
+		 * its own: a long client-id must not read as a lease. */
+		if (continued || !whole) {
+			continued = !whole;
+			continue;
+		}
+		if (!lease_parse_line(line, &l) || memcmp(l.mac, mac, 6))
+			continue;
+		*addr = l.addr;
+		if (hostname)
+			snprintf(hostname, hlen, "%s", l.hostname);
+		found = 1;
+	}
+	return found;
+}
+
 int lease_lookup(const char *leases_path, const uint8_t mac[6], struct in_addr *addr,
 		 char *hostname, size_t hlen)
 {
 	FILE *f = fopen(leases_path, "re");
-	char line[512], want[18];
-	int found = 0;
+	int found;
 
 	if (!f)
 		return 0;
-	snprintf(want, sizeof(want), "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2],
-		 mac[3], mac[4], mac[5]);
-	/* "expiry mac address hostname client-id" */
-	while (fgets(line, sizeof(line), f)) {
-		char emac[32], eaddr[64], ehost[256];
-
-		if (sscanf(line, "%*s %31s %63s %255s", emac, eaddr, ehost) < 2)
-			continue;
-		if (strcasecmp(emac, want))
-			continue;
-		if (inet_pton(AF_INET, eaddr, addr) != 1)
-			continue;
-		if (hostname)
-			snprintf(hostname, hlen, "%s", strcmp(ehost, "*") ? ehost : "");
-		found = 1;
-	}
+	found = lease_lookup_stream(f, mac, addr, hostname, hlen);
 	fclose(f);
 	return found;
 }

@@ -13,7 +13,6 @@
 
 #define IMAGE_MAX_PROBLEMS 16
 #define IMAGE_PROBLEM_LEN 200
-#define IMAGE_MAX_BACKING_DEPTH 8
 
 /* One primary MBR partition entry (index 1..4 = sda1..sda4). */
 struct image_part {
@@ -85,6 +84,10 @@ struct image_info {
  * truncated or corrupt, with the reason in @err (no path prefix).
  */
 int image_inspect(const char *path, struct image_info *info, char *err, size_t errlen);
+/* The same for an image held in memory (the fuzzer's entry point): a backing
+ * file is named but not followed, an external data file is refused. */
+int image_inspect_mem(const void *buf, size_t len, struct image_info *info, char *err,
+		      size_t errlen);
 
 /**
  * image_check() - the check `up` runs on every image before starting

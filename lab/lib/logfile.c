@@ -40,8 +40,8 @@ void logfile_new_run(const char *path)
 	/* The last run's .1 is older than its last part: it goes, so a
 	 * port never holds more than three files. */
 	unlink(older);
-	if (rename(path, prev) < 0 && errno == ENOENT)
-		unlink(prev); /* no last run: a stale .prev would mislead */
+	/* No LOG (a node restarted within a run moved it aside): keep .prev. */
+	rename(path, prev);
 }
 
 int logfile_open_run(const char *path)

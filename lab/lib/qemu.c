@@ -75,16 +75,27 @@ char *strv_join(char *const *v)
 	return out;
 }
 
+/* "fd=N", or for `check --qemu` a name saying what the fd will be. */
+static char *fdarg(const struct qemu_launch *l, const char *what, int idx, int fd)
+{
+	if (l->symbolic_fds)
+		return xasprintf("fd=<%s:%s:%s%d>", what, l->node->name,
+				 strcmp(what, "tap") ? "ttyS" : "", idx);
+	return xasprintf("fd=%d", fd);
+}
+
 static char *chardev(const struct qemu_launch *l, int i)
 {
 	const struct serial_port *p = &l->node->serial[i];
-	_cleanup_free_ char *path = NULL;
+	_cleanup_free_ char *path = NULL, *fd = NULL;
 
 	switch (p->kind) {
-	case SERIAL_CONSOLE: return xasprintf("socket,id=s%d,fd=%d,server=off", i, l->port_fds[i]);
+	case SERIAL_CONSOLE:
+		fd = fdarg(l, "console", i, l->port_fds ? l->port_fds[i] : -1);
+		return xasprintf("socket,id=s%d,%s,server=off", i, fd);
 	case SERIAL_TCP:
-		return xasprintf("socket,id=s%d,fd=%d,server=on,wait=off,telnet=on", i,
-				 l->port_fds[i]);
+		fd = fdarg(l, "tcp", i, l->port_fds ? l->port_fds[i] : -1);
+		return xasprintf("socket,id=s%d,%s,server=on,wait=off,telnet=on", i, fd);
 	case SERIAL_LOOP:
 		path = port_fifo_path(l->port_dir, i);
 		return xasprintf("pipe,id=s%d,path=%s", i, path);
@@ -100,6 +111,48 @@ static char *chardev(const struct qemu_launch *l, int i)
 	return NULL;
 }
 
+/*
+ * The boot disk, named DISK_NODE so QMP snapshot commands can address it
+ * (cmd_snapshot.c). On the machine's own bus (ide on pc, ahci on q35) it
+ * is exactly what -hda gives: if=ide,index=0. Other buses get an explicit
+ * controller and device; bootindex makes SeaBIOS boot from it first.
+ */
+static void add_disk(struct strv *s, const struct qemu_launch *l)
+{
+	const struct node *n = l->node;
+	const char *file = l->disk;
+
+	if (n->disk == disk_bus_default(n->machine) || n->disk == DISK_AUTO) {
+		add2(s, "-drive",
+		     xasprintf("file=%s,format=qcow2,if=ide,index=0,media=disk,node-name=%s", file,
+			       DISK_NODE));
+		return;
+	}
+	add2(s, "-drive",
+	     xasprintf("file=%s,format=qcow2,if=none,id=hd0,media=disk,node-name=%s", file,
+		       DISK_NODE));
+	switch (n->disk) {
+	case DISK_AUTO:
+	case DISK_IDE:
+		/* Only reached on pc with a non-default bus: unreachable today
+		 * (topo refuses ide on q35), kept for completeness. */
+		add2(s, "-device", xstrdup("ide-hd,drive=hd0,bus=ide.0,bootindex=0"));
+		break;
+	case DISK_AHCI:
+		/* pc has no AHCI: add an ICH9 AHCI controller, disk on port 0. */
+		add2(s, "-device", xstrdup("ahci,id=ahci0"));
+		add2(s, "-device", xstrdup("ide-hd,drive=hd0,bus=ahci0.0,bootindex=0"));
+		break;
+	case DISK_VIRTIO:
+		add2(s, "-device", xstrdup("virtio-blk-pci,drive=hd0,bootindex=0"));
+		break;
+	case DISK_SCSI:
+		add2(s, "-device", xstrdup("virtio-scsi-pci,id=scsi0"));
+		add2(s, "-device", xstrdup("scsi-hd,drive=hd0,bus=scsi0.0,bootindex=0"));
+		break;
+	}
+}
+
 char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 {
 	const struct node *n = l->node;
@@ -107,19 +160,21 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 
 	add(&s, xstrdup(qemu_path));
 	add2(&s, "-name", xasprintf("guest=%s,process=vacmlab:%s:%s", n->name, l->lab, n->name));
-	add2(&s, "-machine", xstrdup("q35"));
-	if (l->kvm)
-		add2(&s, "-accel", xstrdup("kvm"));
-	add2(&s, "-accel", xstrdup("tcg"));
+	add2(&s, "-machine", xstrdup(machine_name(n->machine)));
+	add2(&s, "-accel", xstrdup(l->kvm ? "kvm" : "tcg"));
+	if (n->cpu)
+		add2(&s, "-cpu", xstrdup(n->cpu));
 	add(&s, xstrdup("-nodefaults"));
 	add2(&s, "-display", xstrdup("none"));
+	/* A guest kernel with a pvpanic driver reports its panic (QMP
+	 * GUEST_PANICKED); QEMU then keeps the VM paused instead of exiting,
+	 * so the supervisor names the panic (sv_node.c) and the console
+	 * keeps the kernel's last words. */
+	add2(&s, "-device", xstrdup("pvpanic"));
+	add2(&s, "-action", xstrdup("panic=pause"));
 	add2(&s, "-m", xasprintf("%d", n->memory_mb));
 	add2(&s, "-smp", xasprintf("%d", n->cpus));
-	/* Equivalent of -hda on q35 (AHCI port 0), on the node's overlay;
-	 * named so QMP snapshot commands can address it (cmd_snapshot.c). */
-	add2(&s, "-drive",
-	     xasprintf("file=%s,format=qcow2,if=ide,index=0,media=disk,node-name=%s", l->disk,
-		       DISK_NODE));
+	add_disk(&s, l);
 	add2(&s, "-qmp", xasprintf("unix:%s,server=on,wait=off", l->qmp_path));
 
 	for (int i = 0; i < n->n_serial; i++)
@@ -140,8 +195,9 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	for (int i = 0; i < n->n_nics; i++) {
 		const struct nic *nic = &n->nics[i];
 		const uint8_t *m = nic->mac;
+		_cleanup_free_ char *fd = fdarg(l, "tap", i, l->tap_fds ? l->tap_fds[i] : -1);
 
-		add2(&s, "-netdev", xasprintf("tap,id=n%d,fd=%d", i, l->tap_fds[i]));
+		add2(&s, "-netdev", xasprintf("tap,id=n%d,%s", i, fd));
 		add2(&s, "-device",
 		     xasprintf("%s,netdev=n%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
 			       nic->model ? nic->model : n->nic_model, i, m[0], m[1], m[2], m[3],
@@ -149,5 +205,7 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	}
 	if (l->loadvm)
 		add2(&s, "-loadvm", xstrdup(l->loadvm));
+	for (char **a = n->qemu_args; a && *a; a++)
+		add(&s, xstrdup(*a));
 	return s.v;
 }

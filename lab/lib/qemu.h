@@ -19,11 +19,13 @@ struct qemu_launch {
 	const int *tap_fds;   /* one per NIC */
 	const int *port_fds;  /* one per serial port: console socketpair end,
 				 * tcp listening socket, or -1 */
-	bool kvm;	      /* try KVM first, fall back to TCG */
+	bool kvm;	      /* -accel kvm, else -accel tcg */
 	const char *loadvm;   /* snapshot to start from, or NULL */
+	bool symbolic_fds;    /* `check --qemu`: fds as <tap:NODE:N>, <console:NODE:ttySn> */
 };
 
-/* NULL-terminated, malloc'd; free with strv_free(). */
+/* NULL-terminated, malloc'd; free with strv_free(). The node's own
+ * qemu_args come last, so they can add to what vacmlab builds. */
 char **qemu_argv(const char *qemu_path, const struct qemu_launch *l);
 void strv_free(char **v);
 /* Join for logs and messages: "a b 'c d'". */

@@ -191,6 +191,11 @@ char *port_log_path(const char *log_dir, const char *node, int idx)
 	return xasprintf("%s/%s.ttyS%d.log", log_dir, node, idx);
 }
 
+char *port_attempt_log_path(const char *log_dir, const char *node, int idx, int attempt)
+{
+	return xasprintf("%s/%s.ttyS%d.attempt%d.log", log_dir, node, idx, attempt);
+}
+
 char *port_sock_path(const char *node_dir, int idx, bool ro)
 {
 	return xasprintf("%s/ttyS%d%s.sock", node_dir, idx, ro ? ".ro" : "");

@@ -61,6 +61,9 @@ char *port_fifo_path(const char *port_dir, int idx);
 char *port_unix_path(const char *port_dir, int idx);
 char *port_sock_path(const char *node_dir, int idx, bool ro);
 char *port_log_path(const char *log_dir, const char *node, int idx);
+/* LOGDIR/NODE.ttySN.attemptK.log: attempt K's log of a node that was
+ * restarted before it became ready (retries =, the TCG fallback). */
+char *port_attempt_log_path(const char *log_dir, const char *node, int idx, int attempt);
 /* RUNDIR/dnsmasq.WHAT (conf, leases, pid): the lab's one dnsmasq. */
 char *path_dns(const char *rundir, const char *what);
 /* LOGDIR/NAME.qemu.log (kind "qemu"), else LOGDIR/KIND-NAME.log (host),

@@ -32,6 +32,14 @@ void topo_free(struct topo *t)
 		free(nd->name);
 		free(nd->image);
 		free(nd->nic_model);
+		free(nd->cpu);
+		free(nd->config_seed);
+		free(nd->nvlog_seed);
+		qemu_args_free(nd->qemu_args);
+		for (int j = 0; j < nd->n_after; j++)
+			free(nd->after[j]);
+		free(nd->after);
+		free(nd->after_idx);
 		free_nics(nd->nics, nd->n_nics);
 		free(nd->ready.regex);
 		for (int j = 0; j < nd->n_forwards; j++)
@@ -50,6 +58,7 @@ void topo_free(struct topo *t)
 	free(t->dir);
 	free(t->name);
 	free(t->domain);
+	free(t->cpu);
 	free(t);
 }
 
@@ -126,15 +135,40 @@ const char *serial_kind_name(enum serial_kind k)
 	return "?";
 }
 
-const char *ready_kind_name(enum ready_kind k)
+const char *ready_cond_name(enum ready_cond c)
 {
-	switch (k) {
+	switch (c) {
 	case READY_DHCP: return "dhcp";
 	case READY_CONSOLE: return "console";
 	case READY_TCP: return "tcp";
-	case READY_NONE: return "none";
 	}
 	return "?";
+}
+
+void ready_describe(const struct ready *r, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = '\0';
+	if (r->none || !r->conds) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	if (r->conds & READY_DHCP)
+		o += (size_t)snprintf(buf + o, len - o, "dhcp");
+	if ((r->conds & READY_CONSOLE) && o < len) {
+		o += (size_t)snprintf(buf + o, len - o, "%sconsole \"", o ? " " : "");
+		for (const char *c = r->regex; c && *c && o + 3 < len; c++) {
+			if (*c == '"')
+				buf[o++] = '\\';
+			buf[o++] = *c;
+		}
+		if (o + 1 < len)
+			buf[o++] = '"';
+		buf[o < len ? o : len - 1] = '\0';
+	}
+	if ((r->conds & READY_TCP) && o < len)
+		snprintf(buf + o, len - o, "%stcp %d", o ? " " : "", r->port);
 }
 
 /* Join @dir and @rel, and drop "." and ".." lexically (@dir is a realpath,

@@ -19,7 +19,9 @@
 #include <stdint.h>
 #include <netinet/in.h>
 
+#include "lab/lib/accel.h"
 #include "lab/lib/impair.h"
+#include "lab/lib/machine.h"
 
 #define TOPO_NAME_MAX 12   /* longest lab/lan/node/host name */
 #define TOPO_MAX_NICS 8	   /* per node or host: eth0..eth7 */
@@ -43,15 +45,18 @@ struct serial_port {
 	int line;     /* of the serial = key */
 };
 
-enum ready_kind {
-	READY_DHCP,    /* every NIC with a LAN has a lease */
-	READY_CONSOLE, /* regex seen on the console port */
-	READY_TCP,     /* TCP port open on the node's first address */
-	READY_NONE,    /* ready as soon as QEMU runs */
+/* Readiness conditions: a node is ready when every one it lists holds, in
+ * any order (ready = dhcp console "login:"); none: as soon as QEMU runs. */
+enum ready_cond {
+	READY_DHCP = 1,	   /* every NIC has its lease and its address answers */
+	READY_CONSOLE = 2, /* regex seen on the console port */
+	READY_TCP = 4,	   /* TCP port open on the node's first address */
 };
+#define READY_CONDS 3
 
 struct ready {
-	enum ready_kind kind;
+	unsigned conds; /* enum ready_cond bits; 0 with none */
+	bool none;
 	char *regex;   /* READY_CONSOLE: POSIX extended regex */
 	int port;      /* READY_TCP */
 	int timeout_s; /* bounded wait, default 120 */
@@ -104,6 +109,17 @@ struct node {
 	struct ready ready;
 	struct forward *forwards;
 	int n_forwards;
+	enum machine_type machine; /* default pc: what -hda boots */
+	enum disk_bus disk;	   /* resolved: never DISK_AUTO after topo_load */
+	char *cpu;		   /* QEMU -cpu, or NULL for QEMU's default */
+	char **qemu_args;	   /* extra QEMU words (NULL-terminated), or NULL */
+	char *config_seed;	   /* config = PATH: sda3 on first boot; absolute, or NULL */
+	char *nvlog_seed;	   /* nvlog = PATH: sda4 on first boot */
+	int retries;		   /* restarts of a node that fails to become ready, default 0 */
+	char **after;		   /* start once these nodes are ready (names) */
+	int *after_idx;		   /* ... as indices into topo.nodes (after validation) */
+	int n_after;
+	int after_line;
 	int line;
 };
 
@@ -128,8 +144,17 @@ struct topo {
 	int n_nodes;
 	struct host *hosts;
 	int n_hosts;
+	/* [lab] defaults of the nodes' machine model, and the accelerator */
+	enum machine_type machine;
+	enum disk_bus disk; /* DISK_AUTO: the machine's */
+	char *cpu;
+	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
+	bool accel_set;
+	int accel_line;
+	int boot_parallel; /* [lab] boot_parallel; 0: the default (see up) */
 };
 
+#define TOPO_MAX_AFTER 16  /* nodes one node may wait for */
 #define TOPO_ERRORS_MAX 20 /* errors kept per file; more are only counted */
 #define TOPO_MSG_MAX 512
 
@@ -173,6 +198,11 @@ void topo_free(struct topo *t);
  */
 const char *topo_check_lab_name(const char *name);
 
+/* Call @fn for every key the parser knows, with its section's kind ("lab",
+ * "lan", "node", "host"): `vacmlab check --list-keys` and the man page test
+ * read the key tables through this. */
+void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg);
+
 /* Print each error as "FILE:LINE: message" (or "FILE: message") to stderr. */
 void topo_err_print(const struct topo_err *err);
 
@@ -184,6 +214,8 @@ struct host *topo_find_host(const struct topo *t, const char *name);
 void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]);
 
 const char *serial_kind_name(enum serial_kind k);
-const char *ready_kind_name(enum ready_kind k);
+const char *ready_cond_name(enum ready_cond c);
+/* The conditions as a topology would write them: dhcp console "login:" */
+void ready_describe(const struct ready *r, char *buf, size_t len);
 
 #endif

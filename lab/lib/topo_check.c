@@ -357,48 +357,76 @@ static void check_image(struct parser *p, struct node *nd, struct pextra *x)
 			      nd->image, strerror(errno));
 }
 
+/* Defaults: a node with a NIC and a console is ready when it has its
+ * addresses AND offers a login (so the first thing a script does, log in on
+ * the console, works); a NIC alone: dhcp; a console alone: "login:". */
 static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 {
 	int rl = x->kl[NODEK_READY];
+	bool cons = nd->serial[0].kind == SERIAL_CONSOLE;
 
 	if (!rl) {
-		if (nd->n_nics > 0) {
-			nd->ready.kind = READY_DHCP;
-		} else if (nd->serial[0].kind == SERIAL_CONSOLE) {
-			nd->ready.kind = READY_CONSOLE;
+		if (nd->n_nics > 0)
+			nd->ready.conds |= READY_DHCP;
+		if (cons) {
+			nd->ready.conds |= READY_CONSOLE;
 			nd->ready.regex = xstrdup("login:");
-		} else {
+		}
+		if (!nd->ready.conds)
 			topo_perr(p, nd->line,
 				  "node %s has no nic and ttyS0 is not a console: say how to tell "
 				  "it is up with ready = ...",
 				  nd->name);
-			return;
-		}
+		return;
 	}
-	switch (nd->ready.kind) {
-	case READY_CONSOLE:
-		if (nd->serial[0].kind != SERIAL_CONSOLE)
-			topo_perr(p, rl,
-				  "ready = console needs ttyS0 to be a console, but it is %s (line "
-				  "%d)",
-				  serial_kind_name(nd->serial[0].kind), x->kl[NODEK_SERIAL]);
-		break;
-	case READY_DHCP:
-		if (!nd->n_nics)
-			topo_perr(p, rl, "ready = dhcp needs a nic, but node %s has none",
-				  nd->name);
-		break;
-	case READY_TCP:
-		if (!nd->n_nics)
-			topo_perr(p, rl, "ready = tcp needs a nic, but node %s has none", nd->name);
-		break;
-	case READY_NONE: break;
+	if ((nd->ready.conds & READY_CONSOLE) && !cons)
+		topo_perr(p, rl,
+			  "ready = console needs ttyS0 to be a console, but it is %s (line %d)",
+			  serial_kind_name(nd->serial[0].kind), x->kl[NODEK_SERIAL]);
+	if ((nd->ready.conds & READY_DHCP) && !nd->n_nics)
+		topo_perr(p, rl, "ready = dhcp needs a nic, but node %s has none", nd->name);
+	if ((nd->ready.conds & READY_TCP) && !nd->n_nics)
+		topo_perr(p, rl, "ready = tcp needs a nic, but node %s has none", nd->name);
+}
+
+/*
+ * The node's machine model from its own keys, else [lab]'s, else the
+ * defaults (pc; the disk bus -hda gives on the machine). Errors point at
+ * the line that made the choice.
+ */
+static void check_machine(struct parser *p, struct node *nd, struct pextra *x)
+{
+	const struct topo *t = p->t;
+	int ml = x->kl[NODEK_MACHINE] ? x->kl[NODEK_MACHINE] : p->lab_kl[LABK_MACHINE];
+	int dl = x->kl[NODEK_DISK] ? x->kl[NODEK_DISK] : p->lab_kl[LABK_DISK];
+	int cl = x->kl[NODEK_CPU] ? x->kl[NODEK_CPU] : p->lab_kl[LABK_CPU];
+	const char *why;
+
+	if (!x->kl[NODEK_MACHINE])
+		nd->machine = t->machine;
+	if (!x->kl[NODEK_DISK])
+		nd->disk = t->disk;
+	if (nd->disk == DISK_AUTO)
+		nd->disk = disk_bus_default(nd->machine);
+	if (!x->kl[NODEK_CPU] && t->cpu)
+		nd->cpu = xstrdup(t->cpu);
+	why = disk_bus_problem(nd->machine, nd->disk);
+	if (why) {
+		topo_perr(p, dl ? dl : ml, "node %s: disk = %s on machine = %s: %s", nd->name,
+			  disk_bus_name(nd->disk), machine_name(nd->machine), why);
+		return;
 	}
+	if (nd->cpu && cpu_needs_kvm(nd->cpu) && t->accel == ACCEL_TCG)
+		topo_perr(p, cl,
+			  "node %s: cpu = %s needs KVM, but the lab runs under TCG (accel = tcg at "
+			  "line %d): use a CPU model such as max",
+			  nd->name, nd->cpu, t->accel_line);
 }
 
 static void check_node(struct parser *p, struct node *nd, struct pextra *x)
 {
 	check_image(p, nd, x);
+	check_machine(p, nd, x);
 	check_nics(p, "node", nd->name, nd->nics, nd->n_nics, x, nd->nic_model);
 	check_ready(p, nd, x);
 	if (nd->n_forwards && !nd->n_nics)
@@ -454,6 +482,70 @@ static void check_macs(struct parser *p)
 			}
 }
 
+/* after = NODE...: every name a node, none the node itself, no cycle. */
+static void check_after(struct parser *p)
+{
+	struct topo *t = p->t;
+	_cleanup_free_ int *mark = xcalloc((size_t)t->n_nodes + 1, sizeof(int));
+	_cleanup_free_ int *stack = xcalloc((size_t)t->n_nodes + 1, sizeof(int));
+
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct node *nd = &t->nodes[i];
+
+		if (!nd->n_after)
+			continue;
+		nd->after_idx = xcalloc((size_t)nd->n_after, sizeof(int));
+		for (int j = 0; j < nd->n_after; j++) {
+			struct node *dep = topo_find_node(t, nd->after[j]);
+
+			if (!dep)
+				topo_perr(p, nd->after_line, "after: no node '%s' in this lab",
+					  nd->after[j]);
+			else if (dep == nd)
+				topo_perr(p, nd->after_line, "node %s cannot start after itself",
+					  nd->name);
+			nd->after_idx[j] = dep ? (int)(dep - t->nodes) : -1;
+		}
+	}
+	if (n_errors(p))
+		return;
+	/* Depth-first walk; mark 1 = on the current path, 2 = done. */
+	for (int s = 0; s < t->n_nodes; s++) {
+		int depth = 0;
+
+		if (mark[s])
+			continue;
+		stack[depth++] = s;
+		mark[s] = 1;
+		while (depth) {
+			int v = stack[depth - 1], next = -1;
+			struct node *nd = &t->nodes[v];
+
+			for (int j = 0; j < nd->n_after && next < 0; j++) {
+				int w = nd->after_idx[j];
+
+				if (mark[w] == 1) {
+					topo_perr(
+						p, nd->after_line,
+						"after: node %s waits for %s, which waits (through "
+						"after) for %s: a cycle",
+						nd->name, t->nodes[w].name, nd->name);
+					return;
+				}
+				if (!mark[w])
+					next = w;
+			}
+			if (next >= 0) {
+				mark[next] = 1;
+				stack[depth++] = next;
+			} else {
+				mark[v] = 2;
+				depth--;
+			}
+		}
+	}
+}
+
 /*
  * The checks of the whole file, in stages: each stage runs only if the
  * ones before it found nothing, since it builds on them (NICs on LANs with
@@ -504,4 +596,5 @@ void topo_check_all(struct parser *p)
 		return;
 	check_bridge_names(p);
 	check_macs(p);
+	check_after(p);
 }

@@ -7,6 +7,8 @@
  * earlier lines, and records an error for its line; topo_check.c does what
  * needs the whole file.
  */
+#include <errno.h>
+#include <sys/stat.h>
 #include <string.h>
 
 #include "lab/lib/logfile.h"
@@ -71,6 +73,68 @@ static void lab_log_max(struct parser *p, const char *value)
 		return;
 	}
 	p->t->log_max = v;
+}
+
+/* ------------------------------------------- machine model and accel */
+
+static void key_machine(struct parser *p, const char *value, enum machine_type *out)
+{
+	char msg[256];
+
+	if (machine_parse(value, out, msg, sizeof(msg)) < 0)
+		topo_perr(p, p->line, "%s", msg);
+}
+
+static void key_disk(struct parser *p, const char *value, enum disk_bus *out)
+{
+	char msg[256];
+
+	if (disk_bus_parse(value, out, msg, sizeof(msg)) < 0)
+		topo_perr(p, p->line, "%s", msg);
+}
+
+static void key_cpu(struct parser *p, const char *value, char **out)
+{
+	char msg[256];
+
+	if (cpu_model_check(value, msg, sizeof(msg)) < 0) {
+		topo_perr(p, p->line, "%s", msg);
+		return;
+	}
+	free(*out);
+	*out = xstrdup(value);
+}
+
+static void lab_machine(struct parser *p, const char *value)
+{
+	key_machine(p, value, &p->t->machine);
+}
+
+static void lab_disk(struct parser *p, const char *value)
+{
+	key_disk(p, value, &p->t->disk);
+}
+
+static void lab_cpu(struct parser *p, const char *value)
+{
+	key_cpu(p, value, &p->t->cpu);
+}
+
+static void lab_accel(struct parser *p, const char *value)
+{
+	char msg[256];
+
+	if (accel_parse(value, &p->t->accel, msg, sizeof(msg)) < 0) {
+		topo_perr(p, p->line, "%s", msg);
+		return;
+	}
+	p->t->accel_set = true;
+	p->t->accel_line = p->line;
+}
+
+static void lab_boot_parallel(struct parser *p, const char *value)
+{
+	topo_value_int(p, "boot_parallel", value, 1, 1024, "nodes", &p->t->boot_parallel);
 }
 
 /* [lan NAME] */
@@ -231,6 +295,103 @@ static void node_impair(struct parser *p, const char *value)
 	topo_value_impair(p, &p->node_x[p->cur], value);
 }
 
+static void node_machine(struct parser *p, const char *value)
+{
+	key_machine(p, value, &cur_node(p)->machine);
+}
+
+static void node_disk(struct parser *p, const char *value)
+{
+	key_disk(p, value, &cur_node(p)->disk);
+}
+
+static void node_cpu(struct parser *p, const char *value)
+{
+	key_cpu(p, value, &cur_node(p)->cpu);
+}
+
+static void node_qemu_args(struct parser *p, const char *value)
+{
+	struct node *nd = cur_node(p);
+	char msg[256];
+	char **v = qemu_args_split(value, msg, sizeof(msg));
+
+	if (!v) {
+		topo_perr(p, p->line, "%s", msg);
+		return;
+	}
+	if (qemu_args_owned(v, msg, sizeof(msg))) {
+		topo_perr(p, p->line, "%s", msg);
+		qemu_args_free(v);
+		return;
+	}
+	qemu_args_free(nd->qemu_args);
+	nd->qemu_args = v;
+}
+
+/* config = PATH / nvlog = PATH: what sda3 / sda4 hold on a node's first
+ * boot (lab/lib/part.c), a directory or a tar, relative to this file. */
+static void key_seed(struct parser *p, const char *key, const char *value, char **out)
+{
+	struct stat st;
+
+	free(*out);
+	*out = topo_join_path(p->t->dir, value);
+	if (stat(*out, &st) < 0)
+		topo_perr(p, p->line, "%s '%s': %s (resolved to %s)", key, value, strerror(errno),
+			  *out);
+	else if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+		topo_perr(p, p->line, "%s '%s' is neither a directory nor a tar file", key, value);
+}
+
+static void node_config(struct parser *p, const char *value)
+{
+	key_seed(p, "config", value, &cur_node(p)->config_seed);
+}
+
+static void node_nvlog(struct parser *p, const char *value)
+{
+	key_seed(p, "nvlog", value, &cur_node(p)->nvlog_seed);
+}
+
+static void node_retries(struct parser *p, const char *value)
+{
+	topo_value_int(p, "retries", value, 0, 10, "restarts", &cur_node(p)->retries);
+}
+
+/* after = NODE...: names only here; topo_check.c resolves them and refuses
+ * unknown nodes and cycles. */
+static void node_after(struct parser *p, const char *value)
+{
+	struct node *nd = cur_node(p);
+	_cleanup_free_ char *copy = xstrdup(value);
+	char *tok[TOPO_MAX_AFTER + 1];
+	int n = str_split(copy, tok, TOPO_MAX_AFTER + 1);
+
+	if (n < 1) {
+		topo_perr(p, p->line, "after needs one or more node names");
+		return;
+	}
+	if (n > TOPO_MAX_AFTER) {
+		topo_perr(p, p->line, "after: at most %d nodes", TOPO_MAX_AFTER);
+		return;
+	}
+	for (int i = 0; i < nd->n_after; i++)
+		free(nd->after[i]);
+	free(nd->after);
+	nd->after = xcalloc((size_t)n, sizeof(char *));
+	for (int i = 0; i < n; i++) {
+		for (int j = 0; j < i; j++)
+			if (!strcmp(tok[i], tok[j])) {
+				topo_perr(p, p->line, "after names node '%s' twice", tok[i]);
+				break;
+			}
+		nd->after[i] = xstrdup(tok[i]);
+	}
+	nd->n_after = n;
+	nd->after_line = p->line;
+}
+
 /* [host NAME] */
 
 static void host_nic(struct parser *p, const char *value)
@@ -270,6 +431,11 @@ static const struct keydef lab_keys[LABK_N] = {
 	[LABK_NAME] = {"name", false, lab_name},
 	[LABK_DOMAIN] = {"domain", false, lab_domain},
 	[LABK_LOG_MAX] = {"log_max", false, lab_log_max},
+	[LABK_MACHINE] = {"machine", false, lab_machine},
+	[LABK_DISK] = {"disk", false, lab_disk},
+	[LABK_CPU] = {"cpu", false, lab_cpu},
+	[LABK_ACCEL] = {"accel", false, lab_accel},
+	[LABK_BOOT_PARALLEL] = {"boot_parallel", false, lab_boot_parallel},
 };
 static const struct keydef lan_keys[LANK_N] = {
 	[LANK_SUBNET] = {"subnet", false, lan_subnet},
@@ -288,6 +454,14 @@ static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_TIMEOUT] = {"timeout", false, node_timeout},
 	[NODEK_FORWARD] = {"forward", true, node_forward},
 	[NODEK_IMPAIR] = {"impair", true, node_impair},
+	[NODEK_MACHINE] = {"machine", false, node_machine},
+	[NODEK_DISK] = {"disk", false, node_disk},
+	[NODEK_CPU] = {"cpu", false, node_cpu},
+	[NODEK_QEMU_ARGS] = {"qemu_args", false, node_qemu_args},
+	[NODEK_CONFIG] = {"config", false, node_config},
+	[NODEK_NVLOG] = {"nvlog", false, node_nvlog},
+	[NODEK_RETRIES] = {"retries", false, node_retries},
+	[NODEK_AFTER] = {"after", false, node_after},
 };
 static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_NIC] = {"nic", true, host_nic},
@@ -307,6 +481,20 @@ static const struct sectkeys sect_keys[] = {
 	[SECT_NODE] = {"[node NAME]", node_keys, NODEK_N},
 	[SECT_HOST] = {"[host NAME]", host_keys, HOSTK_N},
 };
+
+void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg)
+{
+	static const char *const kind[] = {
+		[SECT_LAB] = "lab",
+		[SECT_LAN] = "lan",
+		[SECT_NODE] = "node",
+		[SECT_HOST] = "host",
+	};
+
+	for (size_t s = 0; s < ARRAY_SIZE(sect_keys); s++)
+		for (int k = 0; sect_keys[s].keys && k < sect_keys[s].n; k++)
+			fn(kind[s], sect_keys[s].keys[k].name, arg);
+}
 
 _Static_assert(LABK_N <= KEYS_MAX && LANK_N <= KEYS_MAX && NODEK_N <= KEYS_MAX &&
 		       HOSTK_N <= KEYS_MAX,

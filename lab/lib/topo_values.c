@@ -258,70 +258,117 @@ void topo_value_impair(struct parser *p, struct pextra *x, const char *value)
 }
 
 /* ready = dhcp | console "REGEX" | console REGEX | tcp PORT | none */
+/*
+ * ready = COND...: dhcp, console REGEX ("quoted", \" for a quote; unquoted
+ * it runs to the end of the line), tcp PORT, or none alone. Every condition listed must hold, in any
+ * order; each may be given once.
+ */
 void topo_value_ready(struct parser *p, struct node *nd, const char *value)
 {
-	const char *arg;
+	const char *c = value;
+	struct ready r = {.timeout_s = nd->ready.timeout_s};
 	struct vl_err e = {0};
-	int r;
+	_cleanup_free_ char *rx = NULL;
 
-	if (!strcmp(value, "dhcp")) {
-		nd->ready.kind = READY_DHCP;
-		return;
-	}
-	if (!strcmp(value, "none")) {
-		nd->ready.kind = READY_NONE;
-		return;
-	}
-	if (!strncmp(value, "tcp", 3) && (!value[3] || isspace((unsigned char)value[3]))) {
-		long port;
+	while (*c) {
+		char word[64];
+		size_t n = 0;
+		unsigned bit;
 
-		arg = value + 3;
-		while (isspace((unsigned char)*arg))
-			arg++;
-		r = topo_parse_int(arg, 1, 65535, &port);
-		if (r == -2) {
-			topo_perr(p, p->line, "ready tcp port '%s' out of range: 1..65535", arg);
+		while (isspace((unsigned char)*c))
+			c++;
+		if (!*c)
+			break;
+		while (*c && !isspace((unsigned char)*c) && n + 1 < sizeof(word))
+			word[n++] = *c++;
+		word[n] = '\0';
+		if (!strcmp(word, "none")) {
+			if (r.conds || r.none) {
+				topo_perr(p, p->line,
+					  "bad ready '%s': none cannot go with another condition",
+					  value);
+				return;
+			}
+			r.none = true;
+			continue;
+		}
+		bit = !strcmp(word, "dhcp")	 ? READY_DHCP
+		      : !strcmp(word, "console") ? READY_CONSOLE
+		      : !strcmp(word, "tcp")	 ? READY_TCP
+						 : 0;
+		if (!bit) {
+			topo_perr(
+				p, p->line,
+				"bad ready '%s': unknown condition '%s' (dhcp, console \"REGEX\", "
+				"tcp PORT or none)",
+				value, word);
 			return;
 		}
-		if (r < 0) {
-			topo_perr(p, p->line, "bad ready '%s': expected tcp PORT", value);
+		if (r.none) {
+			topo_perr(p, p->line,
+				  "bad ready '%s': none cannot go with another condition", value);
 			return;
 		}
-		nd->ready.kind = READY_TCP;
-		nd->ready.port = (int)port;
-		return;
-	}
-	if (!strncmp(value, "console", 7) && (!value[7] || isspace((unsigned char)value[7]))) {
-		_cleanup_free_ char *rx = NULL;
+		if (r.conds & bit) {
+			topo_perr(p, p->line, "bad ready '%s': %s given twice", value, word);
+			return;
+		}
+		r.conds |= bit;
+		if (bit == READY_DHCP)
+			continue;
+		while (isspace((unsigned char)*c))
+			c++;
+		if (bit == READY_TCP) {
+			char arg[32];
+			long port;
+			int rr;
 
-		arg = value + 7;
-		while (isspace((unsigned char)*arg))
-			arg++;
-		if (*arg == '"') {
-			/* Quoted: \" is a quote, everything else is kept as is. */
-			size_t n = strlen(arg), o = 0;
-			const char *c;
-
-			rx = xmalloc(n + 1);
-			for (c = arg + 1; *c && *c != '"'; c++) {
+			n = 0;
+			while (*c && !isspace((unsigned char)*c) && n + 1 < sizeof(arg))
+				arg[n++] = *c++;
+			arg[n] = '\0';
+			rr = topo_parse_int(arg, 1, 65535, &port);
+			if (rr == -2) {
+				topo_perr(p, p->line, "ready tcp port '%s' out of range: 1..65535",
+					  arg);
+				return;
+			}
+			if (rr < 0) {
+				topo_perr(p, p->line, "bad ready '%s': expected tcp PORT", value);
+				return;
+			}
+			r.port = (int)port;
+			continue;
+		}
+		/* console REGEX */
+		rx = xmalloc(strlen(c) + 1);
+		n = 0;
+		if (*c == '"') {
+			for (c++; *c && *c != '"'; c++) {
 				if (c[0] == '\\' && c[1] == '"')
 					c++;
-				rx[o++] = *c;
+				rx[n++] = *c;
 			}
-			rx[o] = '\0';
 			if (*c != '"') {
 				topo_perr(p, p->line, "bad ready '%s': unterminated quote", value);
 				return;
 			}
-			if (c[1]) {
+			c++;
+			if (*c && !isspace((unsigned char)*c)) {
 				topo_perr(p, p->line,
 					  "bad ready '%s': text after the closing quote", value);
 				return;
 			}
 		} else {
-			rx = xstrdup(arg);
+			/* Unquoted, it runs to the end of the line (as it always
+			 * did): console goes last, or its regex is quoted. */
+			while (*c)
+				rx[n++] = *c++;
+			while (n && isspace((unsigned char)rx[n - 1]))
+				n--;
 		}
-		if (!*rx) {
+		rx[n] = '\0';
+		if (!n) {
 			topo_perr(p, p->line, "bad ready '%s': expected console \"REGEX\"", value);
 			return;
 		}
@@ -329,14 +376,16 @@ void topo_value_ready(struct parser *p, struct node *nd, const char *value)
 			topo_perr(p, p->line, "%s", e.msg);
 			return;
 		}
-		free(nd->ready.regex);
-		nd->ready.kind = READY_CONSOLE;
-		nd->ready.regex = rx;
-		rx = NULL;
+	}
+	if (!r.conds && !r.none) {
+		topo_perr(p, p->line,
+			  "bad ready '': expected dhcp, console \"REGEX\", tcp PORT or none");
 		return;
 	}
-	topo_perr(p, p->line, "bad ready '%s': expected dhcp, console \"REGEX\", tcp PORT or none",
-		  value);
+	free(nd->ready.regex);
+	r.regex = rx;
+	rx = NULL;
+	nd->ready = r;
 }
 
 /* forward = tcp|udp [ADDR:]HOSTPORT GUESTPORT */

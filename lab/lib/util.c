@@ -113,6 +113,27 @@ char *xasprintf(const char *fmt, ...)
 	return s;
 }
 
+int pread_full(int fd, void *buf, size_t len, unsigned long long off)
+{
+	char *p = buf;
+
+	while (len) {
+		ssize_t n = pread(fd, p, len, (off_t)off);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+		off += (unsigned long long)n;
+	}
+	return 0;
+}
+
 int write_all(int fd, const void *buf, size_t len)
 {
 	const char *p = buf;

@@ -40,6 +40,9 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Write all of @buf or return -errno. */
 int write_all(int fd, const void *buf, size_t len);
+/* pread exactly @len bytes at @off. 0, or -errno (-EIO when the file ends
+ * first). */
+int pread_full(int fd, void *buf, size_t len, unsigned long long off);
 /* Write @text to @path (O_CREAT|O_TRUNC, mode 0600). Returns 0 or -errno. */
 int write_file(const char *path, const char *text);
 /* Read a whole small file; NULL with errno set on failure. */

@@ -28,6 +28,7 @@ enum ev_type {
 	EV_PROBE,	   /* sv_ready.c: a tcp readiness probe */
 	EV_FWD_LISTEN,	   /* sv_fwd.c: a forward's listener */
 	EV_FWD_CONN,	   /* sv_fwd.c: a forwarded connection */
+	EV_PING,	   /* sv_ready.c: ICMP echo replies (ready = dhcp) */
 	EV_RUNDIR,	   /* supervisor.c: inotify on the runtime dir */
 };
 

@@ -217,6 +217,7 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_PROBE: sv_ready_probe_done(sv, ev->ptr); break;
 	case EV_FWD_LISTEN: sv_fwd_accept(sv, ev->ptr); break;
 	case EV_FWD_CONN: sv_fwd_io(sv, ev->ptr, ev->fd, ev->events); break;
+	case EV_PING: sv_ready_ping_reply(sv); break;
 	case EV_RUNDIR: rundir_event(sv); break;
 	}
 }
@@ -323,6 +324,7 @@ static int setup_fs(struct sv *sv)
 
 		n->pidfd = -1;
 		n->probe_fd = -1;
+		n->op_client = -1;
 		n->dir = path_node_dir(sv->rundir, n->cfg->name);
 		n->qmp.fd = -1;
 		n->qmp_path = path_qmp(n->dir);
@@ -367,6 +369,9 @@ static struct sv *sv_from_launch(const struct sv_launch *l)
 	sv->qemu = l->qemu;
 	sv->dnsmasq = l->dnsmasq;
 	sv->no_boot = l->no_boot;
+	sv->kvm = l->kvm;
+	sv->accel = l->accel;
+	sv->boot_parallel = l->boot_parallel;
 	sv->foreground = l->foreground;
 	sv->loadvm = l->loadvm;
 	sv->lock_fd = l->lock_fd;
@@ -428,7 +433,6 @@ void supervisor_run(const struct sv_launch *l)
 			sv_fail(sv, EXIT_ENV, "user namespace: writing %s: %s", step, strerror(-r));
 		teardown_and_exit(sv);
 	}
-	sv->kvm = kvm_usable();
 	{
 		long long t1 = now_ms();
 		int links = sv->t->n_lans;
@@ -477,10 +481,23 @@ void supervisor_run(const struct sv_launch *l)
 				   c->forwards[j].proto == FORWARD_UDP, desc);
 		}
 	}
+	/* Nodes queue for a boot slot; sv_node_tick() starts them. */
 	if (!sv->no_boot) {
+		if (sv->boot_parallel <= 0) {
+			long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+			sv->boot_parallel = (int)(cpus > 0 ? cpus : 1) * (sv->kvm ? 4 : 1);
+		}
+		for (int i = 0; i < sv->t->n_nodes; i++) {
+			sv->nodes[i].use_kvm = sv->kvm;
+			sv->nodes[i].state = NODE_QUEUED;
+		}
+		sv_node_tick(sv);
+		if (sv->exit_code)
+			teardown_and_exit(sv);
 		for (int i = 0; i < sv->t->n_nodes; i++)
-			if (sv_node_start(sv, &sv->nodes[i]) < 0)
-				teardown_and_exit(sv);
+			if (sv->nodes[i].state == NODE_QUEUED)
+				sv_event(sv, "S %s queued 0.0", sv->nodes[i].cfg->name);
 	}
 
 	while (!sv->exit_code && !sv_ready_all(sv)) {
@@ -499,7 +516,10 @@ void supervisor_run(const struct sv_launch *l)
 		sv->sync_fd = -1;
 	}
 	while (sv->phase != PH_DONE) {
-		loop_once(sv, sv->phase >= PH_POWERDOWN ? 100 : 1000);
+		loop_once(sv, sv->phase >= PH_POWERDOWN ? 100 : 250);
+		/* Nodes started, reset or stopped on the running lab. */
+		sv_ready_check(sv);
+		sv_stop_advance(sv);
 		sv_down_advance(sv);
 	}
 	teardown_and_exit(sv);

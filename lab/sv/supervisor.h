@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "lab/lib/accel.h"
+
 struct topo;
 
 struct sv_launch {
@@ -18,9 +20,12 @@ struct sv_launch {
 	char *rundir, *statedir, *logdir; /* made by `up` */
 	char *qemu, *dnsmasq;		  /* absolute paths, checked by `up` */
 	bool no_boot, foreground;
-	const char *loadvm; /* start every node from this snapshot */
-	int lock_fd;	    /* the lab's lock, held for the supervisor's life */
-	int sync_fd;	    /* progress lines and the outcome, to `up` */
+	struct accel_choice accel; /* asked, decided and why (client_up.c) */
+	bool kvm;		   /* boot under KVM: accel.kvm */
+	int boot_parallel;	   /* nodes booting at once; 0: CPUs under TCG, 4x KVM */
+	const char *loadvm;	   /* start every node from this snapshot */
+	int lock_fd;		   /* the lab's lock, held for the supervisor's life */
+	int sync_fd;		   /* progress lines and the outcome, to `up` */
 	/* Host-namespace sockets made by `up` before the fork: one listener
 	 * per topology forward (in order), and [node][port] tcp: serial
 	 * listeners (-1 where none). */

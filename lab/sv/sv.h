@@ -39,8 +39,28 @@
 
 #define SV_RING 16384 /* recent console output replayed to late joiners */
 
+/* A node being stopped (sv_down.c): how far it had to go. */
+enum stop_phase {
+	SP_NONE,
+	SP_POWERDOWN, /* QMP system_powerdown, pressed every 2 s */
+	SP_QUIT,      /* QMP quit sent */
+	SP_TERM,      /* SIGTERM sent */
+	SP_KILL,      /* SIGKILL sent */
+	SP_GAVE_UP,   /* unkillable: the namespace goes when it does */
+};
+
+/* What a control client waits for on a node (`vacmlab node ...`). */
+enum node_op {
+	OP_NONE,
+	OP_STOP,    /* reply when QEMU has exited */
+	OP_START,   /* reply when the node is ready (or failed) */
+	OP_RESTART, /* stop, then start, then as OP_START */
+	OP_KILL,    /* reply when QEMU has exited */
+};
+
 enum node_state {
 	NODE_PENDING, /* not started (--no-boot, or before launch) */
+	NODE_QUEUED,  /* waiting for a boot slot (boot_parallel) or for after = */
 	NODE_BOOTING,
 	NODE_READY,
 	NODE_STOPPING,
@@ -49,6 +69,7 @@ enum node_state {
 	NODE_VM_STOPPED,
 	NODE_PANICKED,
 	NODE_INTERNAL_ERROR,
+	NODE_FAILED, /* on a running lab: did not become ready (node start) */
 };
 
 struct sv_port;
@@ -124,14 +145,29 @@ struct sv_node {
 	int probe_fd; /* READY_TCP connect in flight */
 	long long next_probe;
 	bool killed; /* had to be killed on the way down */
+	enum stop_phase stop;
+	long long stop_deadline, next_press;
+	enum node_op op; /* a control client waits in op_client */
+	int op_client;
 	char *dir, *qmp_path, *disk, *qemu_log;
 	/* The VM as its QMP events and query-status tell it. */
 	struct sv_qmp qmp;
 	bool vm_running;
-	char runstate[32];   /* query-status "status": running, internal-error, ... */
-	char vm_event[160];  /* the last event that matters, for status and failures */
-	int resets;	     /* RESET events since QEMU started */
-	bool vm_status_seen; /* a query-status reply arrived */
+	char runstate[32];  /* query-status "status": running, internal-error, ... */
+	char vm_event[160]; /* the last event that matters, for status and failures */
+	int resets;	    /* RESET events since QEMU started */
+	/* Attempts: retries = N, and the KVM -> TCG fallback under accel auto. */
+	int attempt;	       /* 1 for the first boot */
+	bool use_kvm;	       /* this attempt runs under KVM */
+	int boots;	       /* QEMU starts of this node (attempt logs are numbered so) */
+	bool restart_pending;  /* QEMU is being stopped for another attempt */
+	bool restart_is_retry; /* ... one of retries = (not the TCG fallback) */
+	long long kill_at;     /* SIGKILL then, if QEMU has not exited */
+	char restart_why[320];
+	bool vm_status_seen;	/* a query-status reply arrived */
+	unsigned ready_met;	/* enum ready_cond bits that hold this boot */
+	unsigned nics_answered; /* ready = dhcp: NICs whose address answered a ping */
+	long long next_ping;
 };
 
 struct sv_lan {
@@ -162,10 +198,7 @@ struct sv_fwd;
 enum sv_phase {
 	PH_STARTING,
 	PH_RUNNING,
-	PH_POWERDOWN, /* QMP system_powerdown sent, waiting */
-	PH_QUIT,      /* QMP quit sent */
-	PH_TERM,      /* SIGTERM sent */
-	PH_KILL,      /* SIGKILL sent */
+	PH_POWERDOWN, /* going down: every node is being stopped (sv_down.c) */
 	PH_DONE,
 };
 
@@ -176,6 +209,8 @@ struct sv {
 	char *rundir, *statedir, *logdir;
 	char *qemu, *dnsmasq;
 	bool no_boot, foreground, kvm;
+	struct accel_choice accel; /* asked, decided and why (client_up.c) */
+	int boot_parallel;	   /* nodes booting at once */
 	const char *loadvm;
 	int lock_fd;
 	int sync_fd; /* to `up`; -1 once released (unless foreground) */
@@ -187,14 +222,14 @@ struct sv {
 	int sigfd;
 	int ctl_fd;
 	struct nlx *nl;
+	int ping_fd; /* sv_ready.c's ICMP ping socket, 0 until needed */
 	struct sv_node *nodes;
 	struct sv_lan *lans;
 	struct sv_dns dns;
 	struct sv_host *hosts;
 	struct sv_fwd *fwds;
 	enum sv_phase phase;
-	long long phase_deadline;
-	long long next_press; /* next system_powerdown while powering down */
+	enum stop_phase down_shown; /* the furthest "D" event sent */
 	int down_timeout_ms;
 	int down_client; /* ctl client waiting for the end of `down` */
 	int exit_code;
@@ -218,14 +253,24 @@ void sv_fail(struct sv *sv, int code, const char *fmt, ...) __attribute__((forma
 const char *node_state_name(enum node_state s);
 struct in_addr sv_node_addr(struct sv *sv, struct sv_node *n);
 void sv_node_set_ready(struct sv *sv, struct sv_node *n);
+/* Readiness conditions @conds (enum ready_cond) of @n now hold; ready
+ * once all of the node's do. */
+void sv_node_cond_met(struct sv *sv, struct sv_node *n, unsigned conds);
 /* Fail the lab for node @n: @what, its last console lines, QEMU's stderr. */
 void sv_node_fail(struct sv *sv, struct sv_node *n, int code, const char *what);
 void sv_describe_status(int st, char *buf, size_t len);
 /* Write @j (reference stolen) as one line to control client @fd and close it. */
 void sv_reply(struct sv *sv, int fd, json_t *j);
+/* An error reply: {"ok":false,"error":TEXT,"code":EXIT_...}: the code is
+ * the exit status the client reports it with (EXIT_CHILD for _err). */
 void sv_reply_err(struct sv *sv, int fd, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+void sv_reply_errc(struct sv *sv, int fd, int code, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 struct sv_node *sv_find_node(struct sv *sv, const char *name);
+/* Remember that KVM cannot run guests on this machine (accel = auto goes
+ * straight to TCG next time; lib/accel.c). */
+void sv_accel_broken(struct sv *sv, const char *reason);
 
 /* sv_qmp.c */
 /* Queue @cmd with @args (may be NULL; stolen) on @n's QMP connection. */
@@ -239,6 +284,9 @@ void sv_qmp_close(struct sv *sv, struct sv_node *n);
 
 /* sv_port.c */
 int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen);
+/* Ports for the next attempt of a node restarted before it was ready. */
+int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char *err,
+		   size_t errlen);
 void sv_port_after_spawn(struct sv *sv, struct sv_port *p);
 void sv_port_readable(struct sv *sv, struct sv_port *p);
 void sv_port_writable(struct sv *sv, struct sv_port *p);
@@ -275,6 +323,8 @@ int sv_dns_start(struct sv *sv);
 void sv_dns_exited(struct sv *sv);
 int sv_host_start(struct sv *sv, struct sv_host *h);
 void sv_host_exited(struct sv *sv, struct sv_host *h);
+/* Kill a host's command (its whole PID namespace) and start it again. */
+int sv_host_restart(struct sv *sv, struct sv_host *h);
 /* Stop dnsmasq, host commands and holders, bounded. */
 void sv_stop_others(struct sv *sv);
 /* Reap anything else (intermediate children, re-parented host commands). */
@@ -291,15 +341,24 @@ void sv_uplink_stop(struct sv *sv);
 /* sv_node.c */
 int sv_node_start(struct sv *sv, struct sv_node *n);
 void sv_node_exited(struct sv *sv, struct sv_node *n);
-/* React to what the VMs' events said (called every loop turn). */
+/* React to what the VMs' events said, start queued nodes (boot_parallel,
+ * after =), escalate restarts (called every loop turn). */
 void sv_node_tick(struct sv *sv);
+/* Node @n will not become ready (@why): another attempt if retries are
+ * left, else the lab's failure with @code. */
+void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why);
 
 /* sv_ready.c */
 void sv_ready_check(struct sv *sv);
 bool sv_ready_all(struct sv *sv);
 void sv_ready_probe_done(struct sv *sv, struct sv_node *n);
+void sv_ready_ping_reply(struct sv *sv);
 
 /* sv_down.c */
+/* Stop @n gracefully, escalating after @timeout_ms (as `down` does). */
+void sv_node_stop_begin(struct sv *sv, struct sv_node *n, int timeout_ms);
+/* Advance every node being stopped (called every loop turn). */
+void sv_stop_advance(struct sv *sv);
 void sv_down_begin(struct sv *sv, int timeout_ms);
 void sv_down_advance(struct sv *sv);
 

@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/accel.h"
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/error.h"
 #include "lab/lib/match.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/util.h"
@@ -43,6 +45,7 @@ const char *node_state_name(enum node_state s)
 {
 	switch (s) {
 	case NODE_PENDING: return "stopped";
+	case NODE_QUEUED: return "queued";
 	case NODE_BOOTING: return "booting";
 	case NODE_READY: return "ready";
 	case NODE_STOPPING: return "stopping";
@@ -50,6 +53,7 @@ const char *node_state_name(enum node_state s)
 	case NODE_VM_STOPPED: return "stopped";
 	case NODE_PANICKED: return "panicked";
 	case NODE_INTERNAL_ERROR: return "internal-error";
+	case NODE_FAILED: return "failed";
 	}
 	return "?";
 }
@@ -88,6 +92,15 @@ void sv_fail(struct sv *sv, int code, const char *fmt, ...)
 	fprintf(stderr, "failure: %s\n", sv->failure);
 }
 
+void sv_node_cond_met(struct sv *sv, struct sv_node *n, unsigned conds)
+{
+	if (n->state != NODE_BOOTING)
+		return;
+	n->ready_met |= conds & n->cfg->ready.conds;
+	if ((n->ready_met & n->cfg->ready.conds) == n->cfg->ready.conds)
+		sv_node_set_ready(sv, n);
+}
+
 void sv_node_set_ready(struct sv *sv, struct sv_node *n)
 {
 	if (n->state != NODE_BOOTING)
@@ -95,6 +108,13 @@ void sv_node_set_ready(struct sv *sv, struct sv_node *n)
 	n->state = NODE_READY;
 	n->t_ready = now_ms();
 	sv_event(sv, "S %s ready %.1f", n->cfg->name, (double)(n->t_ready - n->t_start) / 1000.0);
+	if (n->op == OP_START && n->op_client >= 0) {
+		sv_reply(sv, n->op_client,
+			 json_pack("{s:b,s:s,s:f}", "ok", 1, "state", "ready", "boot_s",
+				   (double)(n->t_ready - n->t_start) / 1000.0));
+		n->op_client = -1;
+		n->op = OP_NONE;
+	}
 }
 
 void sv_node_fail(struct sv *sv, struct sv_node *n, int code, const char *what)
@@ -135,15 +155,38 @@ void sv_reply(struct sv *sv, int fd, json_t *j)
 	close(fd);
 }
 
-void sv_reply_err(struct sv *sv, int fd, const char *fmt, ...)
+static void reply_verr(struct sv *sv, int fd, int code, const char *fmt, va_list ap)
 {
 	char buf[1024];
+
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	sv_reply(sv, fd, json_pack("{s:b,s:s,s:i}", "ok", 0, "error", buf, "code", code));
+}
+
+void sv_reply_err(struct sv *sv, int fd, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	reply_verr(sv, fd, EXIT_CHILD, fmt, ap);
 	va_end(ap);
-	sv_reply(sv, fd, json_pack("{s:b,s:s}", "ok", 0, "error", buf));
+}
+
+void sv_reply_errc(struct sv *sv, int fd, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	reply_verr(sv, fd, code, fmt, ap);
+	va_end(ap);
+}
+
+void sv_accel_broken(struct sv *sv, const char *reason)
+{
+	struct vl_err e = {0};
+
+	if (accel_remember_broken(reason, &e) < 0)
+		sv_event(sv, "W could not remember that KVM is broken here: %s", e.msg);
 }
 
 struct sv_node *sv_find_node(struct sv *sv, const char *name)

@@ -140,6 +140,22 @@ void sv_dns_exited(struct sv *sv)
 	}
 }
 
+int sv_host_restart(struct sv *sv, struct sv_host *h)
+{
+	/* SIGKILL to unshare takes the command's whole PID namespace down
+	 * (see sv_host_start()); then a fresh one. */
+	if (h->cmd_pidfd >= 0) {
+		loop_unwatch(&sv->loop, h->cmd_pidfd);
+		pidfd_kill(h->cmd_pidfd, SIGKILL);
+		waitpid(h->cmd_pid, NULL, 0);
+		close(h->cmd_pidfd);
+		h->cmd_pidfd = -1;
+	}
+	h->cmd_exited = false;
+	sv_event(sv, "W host %s: command restarted", h->cfg->name);
+	return sv_host_start(sv, h);
+}
+
 void sv_host_exited(struct sv *sv, struct sv_host *h)
 {
 	char how[128];

@@ -22,6 +22,7 @@
 #include "lab/lib/impair.h"
 #include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
+#include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "netns/nl.h"
 
@@ -182,6 +183,129 @@ static void m_qmp(struct sv *sv, int fd, json_t *req, int *passed)
 	sv_qmp_send(sv, n, cmd, json_incref(args), QW_CLIENT, fd);
 }
 
+/* A node op's client waits (no send timeout): the reply comes when the
+ * node is stopped, ready, or has failed. */
+static void keep_client(struct sv_node *n, int fd, enum node_op op)
+{
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0}, sizeof(struct timeval));
+	n->op = op;
+	n->op_client = fd;
+}
+
+static void start_node(struct sv *sv, struct sv_node *n, int fd)
+{
+	keep_client(n, fd, OP_START);
+	n->attempt = 1;
+	if (sv_node_start(sv, n) < 0) {
+		sv_reply_err(sv, fd, "node %s: %s", n->cfg->name, sv->failure);
+		n->op = OP_NONE;
+		n->op_client = -1;
+	}
+}
+
+/*
+ * {"cmd":"node","op":"stop|start|restart|reset|kill","node":N,"timeout":S}:
+ * a node's lifecycle on a running lab. stop is `down` for one node (the
+ * power button, then quit/SIGTERM/SIGKILL after the timeout), answered
+ * when QEMU is gone; start boots it again on its overlay, taps and ports,
+ * answered when it is ready (or failed: readiness as at `up`); restart is
+ * both; reset is the reset button (QMP system_reset: the node boots again
+ * and counts as booting until ready); kill is SIGKILL, for crash tests.
+ */
+static void m_node(struct sv *sv, int fd, json_t *req, int *passed)
+{
+	const char *op = json_string_value(json_object_get(req, "op"));
+	struct sv_node *n = sv_find_node(sv, json_string_value(json_object_get(req, "node")));
+	json_t *t = json_object_get(req, "timeout");
+	int timeout_ms = t ? (int)(json_number_value(t) * 1000) : sv->down_timeout_ms;
+	bool running;
+
+	if (!n || !op) {
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s",
+			      !n ? "no such node" : "bad node request: no op");
+		return;
+	}
+	if (sv->phase != PH_RUNNING) {
+		sv_reply_errc(sv, fd, EXIT_STATE, "the lab is %s",
+			      sv->phase == PH_STARTING ? "still coming up" : "going down");
+		return;
+	}
+	if (n->op != OP_NONE || n->restart_pending || n->stop != SP_NONE) {
+		sv_reply_errc(sv, fd, EXIT_STATE, "node %s is busy (%s)", n->cfg->name,
+			      node_state_name(n->state));
+		return;
+	}
+	running = n->pidfd >= 0;
+	if (!strcmp(op, "stop") || !strcmp(op, "kill") || !strcmp(op, "reset")) {
+		if (!running) {
+			sv_reply_errc(sv, fd, EXIT_STATE, "node %s is not running (%s)",
+				      n->cfg->name, node_state_name(n->state));
+			return;
+		}
+	}
+	if (!strcmp(op, "stop")) {
+		keep_client(n, fd, OP_STOP);
+		sv_node_stop_begin(sv, n, timeout_ms);
+	} else if (!strcmp(op, "restart")) {
+		if (!running) {
+			start_node(sv, n, fd);
+			return;
+		}
+		keep_client(n, fd, OP_RESTART);
+		sv_node_stop_begin(sv, n, timeout_ms);
+	} else if (!strcmp(op, "start")) {
+		if (running) {
+			sv_reply_errc(sv, fd, EXIT_STATE, "node %s is already running (%s)",
+				      n->cfg->name, node_state_name(n->state));
+			return;
+		}
+		start_node(sv, n, fd);
+	} else if (!strcmp(op, "reset")) {
+		/* Booting again: readiness is watched as at up (console, dhcp). */
+		n->state = NODE_BOOTING;
+		n->t_start = now_ms();
+		n->t_ready = 0;
+		n->nics_answered = 0;
+		n->ready_met = 0;
+		n->resets = 0;
+		line_matcher_free(&n->ready_lm);
+		sv_event(sv, "S %s booting 0.0 (reset button)", n->cfg->name);
+		sv_qmp_send(sv, n, "system_reset", NULL, QW_CLIENT, fd);
+	} else if (!strcmp(op, "kill")) {
+		keep_client(n, fd, OP_KILL);
+		n->killed = true;
+		pidfd_kill(n->pidfd, SIGKILL);
+	} else {
+		sv_reply_errc(sv, fd, EXIT_CONFIG,
+			      "unknown node op '%s' (stop, start, restart, reset, kill)", op);
+	}
+}
+
+/* {"cmd":"host","op":"restart","host":H}: restart a [host]'s command. */
+static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
+{
+	const char *op = json_string_value(json_object_get(req, "op"));
+	const char *name = json_string_value(json_object_get(req, "host"));
+	struct sv_host *h = NULL;
+
+	for (int i = 0; name && i < sv->t->n_hosts; i++)
+		if (!strcmp(sv->hosts[i].cfg->name, name))
+			h = &sv->hosts[i];
+	if (!h || !op || strcmp(op, "restart")) {
+		sv_reply_err(sv, fd, "%s", !h ? "no such host" : "unknown host op (restart)");
+		return;
+	}
+	if (!h->cfg->command) {
+		sv_reply_err(sv, fd, "host %s has no command", h->cfg->name);
+		return;
+	}
+	if (sv_host_restart(sv, h) < 0) {
+		sv_reply_err(sv, fd, "host %s: %s", h->cfg->name, sv->failure);
+		return;
+	}
+	sv_reply(sv, fd, json_pack("{s:b,s:i}", "ok", 1, "pid", (int)h->cmd_pid));
+}
+
 /*
  * The control methods, after systemd's varlink method tables: each handler
  * owns its reply (sv_reply/sv_reply_err close the client) or keeps the
@@ -195,8 +319,8 @@ struct ctl_method {
 };
 
 static const struct ctl_method methods[] = {
-	{"status", m_status}, {"down", m_down}, {"forward", m_forward},
-	{"impair", m_impair}, {"qmp", m_qmp},
+	{"status", m_status}, {"down", m_down}, {"forward", m_forward}, {"impair", m_impair},
+	{"qmp", m_qmp},	      {"node", m_node}, {"host", m_host},
 };
 
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why)

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sv_down.c - going down, a phase machine (enum sv_phase): the ACPI power
- * button (QMP system_powerdown) to every node, pressed again every 2 s
- * until the deadline (a guest still booting misses the first press), then
- * QMP quit, then SIGTERM, then SIGKILL, each bounded; nodes that needed
- * the last three are reported as killed. QMP commands are queued on each
- * node's connection (sv_qmp.c): the loop never waits for QEMU, so consoles
- * and forwards keep flowing while nodes power off.
+ * sv_down.c - stopping nodes gracefully, one node (`vacmlab node stop`) or
+ * all of them (`down`), with one phase machine per node (enum stop_phase):
+ * the ACPI power button (QMP system_powerdown), pressed again every 2 s
+ * until the node's deadline (a guest still booting misses the first
+ * press), then QMP quit, then SIGTERM, then SIGKILL, each bounded; a node
+ * that needed any of the last three is reported as killed. QMP commands
+ * are queued on each node's connection (sv_qmp.c): the loop never waits
+ * for QEMU, so consoles and forwards keep flowing while nodes power off.
+ * The lab's own phase (enum sv_phase) only says that the lab is going down
+ * and when it is done: when no QEMU is left.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -14,37 +17,85 @@
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
-static int nodes_running(struct sv *sv)
-{
-	int n = 0;
 
-	for (int i = 0; i < sv->t->n_nodes; i++)
-		if (sv->nodes[i].pidfd >= 0)
-			n++;
-	return n;
+#define PRESS_EVERY_MS 2000
+#define QUIT_MS 3000
+#define TERM_MS 3000
+#define KILL_MS 5000
+
+static const char *const phase_names[] = {
+	[SP_NONE] = "none",    [SP_POWERDOWN] = "powerdown", [SP_QUIT] = "quit",
+	[SP_TERM] = "sigterm", [SP_KILL] = "sigkill",
+};
+
+void sv_node_stop_begin(struct sv *sv, struct sv_node *n, int timeout_ms)
+{
+	if (n->pidfd < 0 || n->stop != SP_NONE)
+		return;
+	n->state = NODE_STOPPING;
+	n->stop = SP_POWERDOWN;
+	n->stop_deadline = now_ms() + timeout_ms;
+	n->next_press = now_ms() + PRESS_EVERY_MS;
+	sv_qmp_send(sv, n, "system_powerdown", NULL, QW_IGNORE, -1);
 }
 
-static void signal_nodes(struct sv *sv, int sig, bool mark_killed)
+/* One step of @n's phase machine; true if it escalated. */
+static bool node_stop_advance(struct sv *sv, struct sv_node *n, long long now)
 {
-	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
-
-		if (n->pidfd < 0)
-			continue;
-		pidfd_kill(n->pidfd, sig);
-		if (mark_killed)
-			n->killed = true;
+	if (n->pidfd < 0 || n->stop == SP_NONE)
+		return false;
+	if (now < n->stop_deadline) {
+		if (n->stop == SP_POWERDOWN && now >= n->next_press) {
+			sv_qmp_send(sv, n, "system_powerdown", NULL, QW_IGNORE, -1);
+			n->next_press = now + PRESS_EVERY_MS;
+		}
+		return false;
 	}
+	switch (n->stop) {
+	case SP_POWERDOWN:
+		n->killed = true;
+		sv_qmp_send(sv, n, "quit", NULL, QW_IGNORE, -1);
+		n->stop = SP_QUIT;
+		n->stop_deadline = now + QUIT_MS;
+		break;
+	case SP_QUIT:
+		pidfd_kill(n->pidfd, SIGTERM);
+		n->stop = SP_TERM;
+		n->stop_deadline = now + TERM_MS;
+		break;
+	case SP_TERM:
+		pidfd_kill(n->pidfd, SIGKILL);
+		n->stop = SP_KILL;
+		n->stop_deadline = now + KILL_MS;
+		break;
+	case SP_KILL:
+		/* Unkillable (D state): give up waiting; the namespace will
+		 * go when it does. */
+		n->stop = SP_GAVE_UP;
+		break;
+	case SP_NONE:
+	case SP_GAVE_UP: return false;
+	}
+	fprintf(stderr, "node %s: stop: %s\n", n->cfg->name,
+		phase_names[n->stop < SP_GAVE_UP ? n->stop : SP_KILL]);
+	return true;
 }
 
-static void qmp_all(struct sv *sv, const char *cmd)
+void sv_stop_advance(struct sv *sv)
 {
+	long long now = now_ms();
+	enum stop_phase worst = SP_NONE;
+
 	for (int i = 0; i < sv->t->n_nodes; i++) {
 		struct sv_node *n = &sv->nodes[i];
-		if (n->pidfd < 0)
-			continue;
-		n->state = NODE_STOPPING;
-		sv_qmp_send(sv, n, cmd, NULL, QW_IGNORE, -1);
+
+		if (node_stop_advance(sv, n, now) && n->stop > worst && n->stop < SP_GAVE_UP)
+			worst = n->stop;
+	}
+	/* `down` shows how far it had to go (with --foreground). */
+	if (sv->phase >= PH_POWERDOWN && worst > sv->down_shown) {
+		sv_event(sv, "D %s", phase_names[worst]);
+		sv->down_shown = worst;
 	}
 }
 
@@ -53,64 +104,21 @@ void sv_down_begin(struct sv *sv, int timeout_ms)
 	if (sv->phase >= PH_POWERDOWN)
 		return;
 	sv->down_timeout_ms = timeout_ms;
-	if (!nodes_running(sv)) {
-		sv->phase = PH_DONE;
-		return;
-	}
-	sv_event(sv, "D powerdown");
-	qmp_all(sv, "system_powerdown");
 	sv->phase = PH_POWERDOWN;
-	sv->phase_deadline = now_ms() + timeout_ms;
-	sv->next_press = now_ms() + 2000;
+	sv->down_shown = SP_POWERDOWN;
+	sv_event(sv, "D powerdown");
+	for (int i = 0; i < sv->t->n_nodes; i++)
+		sv_node_stop_begin(sv, &sv->nodes[i], timeout_ms);
+	sv_down_advance(sv);
 }
 
 void sv_down_advance(struct sv *sv)
 {
 	if (sv->phase < PH_POWERDOWN || sv->phase == PH_DONE)
 		return;
-	if (!nodes_running(sv)) {
-		sv->phase = PH_DONE;
-		return;
-	}
-	if (now_ms() < sv->phase_deadline) {
-		/* The power button is an edge: a guest that was still booting
-		 * when it was pressed (its ACPI handler not yet running)
-		 * never sees it. Press again every 2 s until the deadline. */
-		if (sv->phase == PH_POWERDOWN && now_ms() >= sv->next_press) {
-			qmp_all(sv, "system_powerdown");
-			sv->next_press = now_ms() + 2000;
-		}
-		return;
-	}
-	switch (sv->phase) {
-	case PH_POWERDOWN:
-		sv_event(sv, "D quit");
-		for (int i = 0; i < sv->t->n_nodes; i++)
-			if (sv->nodes[i].pidfd >= 0)
-				sv->nodes[i].killed = true;
-		qmp_all(sv, "quit");
-		sv->phase = PH_QUIT;
-		sv->phase_deadline = now_ms() + 3000;
-		break;
-	case PH_QUIT:
-		sv_event(sv, "D sigterm");
-		signal_nodes(sv, SIGTERM, true);
-		sv->phase = PH_TERM;
-		sv->phase_deadline = now_ms() + 3000;
-		break;
-	case PH_TERM:
-		sv_event(sv, "D sigkill");
-		signal_nodes(sv, SIGKILL, true);
-		sv->phase = PH_KILL;
-		sv->phase_deadline = now_ms() + 5000;
-		break;
-	case PH_KILL:
-		/* Unkillable (D state): give up waiting; the namespace will
-		 * go when it does. */
-		sv->phase = PH_DONE;
-		break;
-	case PH_STARTING:
-	case PH_RUNNING:
-	case PH_DONE: break;
-	}
+	sv_stop_advance(sv);
+	for (int i = 0; i < sv->t->n_nodes; i++)
+		if (sv->nodes[i].pidfd >= 0 && sv->nodes[i].stop != SP_GAVE_UP)
+			return;
+	sv->phase = PH_DONE;
 }

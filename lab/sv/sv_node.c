@@ -35,8 +35,13 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 	int logfd;
 	char **argv;
 
+	if (!n->attempt)
+		n->attempt = 1;
+	n->boots++;
 	for (int i = 0; i < c->n_serial; i++) {
-		if (sv_port_prepare(sv, n, i, err, sizeof(err)) < 0) {
+		if ((n->boots == 1
+			     ? sv_port_prepare(sv, n, i, err, sizeof(err))
+			     : sv_port_reopen(sv, n, i, n->boots - 1, err, sizeof(err))) < 0) {
 			sv_fail(sv, EXIT_ENV, "node %s: %s", c->name, err);
 			return -1;
 		}
@@ -55,7 +60,7 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 		.log_dir = sv->logdir,
 		.tap_fds = n->tap_fds,
 		.port_fds = port_fds,
-		.kvm = sv->kvm,
+		.kvm = n->use_kvm,
 		.loadvm = sv->loadvm,
 	};
 	argv = qemu_argv(sv->qemu, &ql);
@@ -64,8 +69,10 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 
 		fprintf(stderr, "node %s: %s\n", c->name, line);
 	}
-	/* O_APPEND: sv_logs.c bounds it by copy and truncate. */
-	logfd = logfile_open_run(n->qemu_log);
+	/* O_APPEND: sv_logs.c bounds it by copy and truncate. A restart of
+	 * the node appends to this run's log; a new run starts one. */
+	logfd = n->boots == 1 ? logfile_open_run(n->qemu_log)
+			      : open(n->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
 	if (logfd < 0)
 		logfd = -1;
 	snprintf(name, sizeof(name), "QEMU for node %s", c->name);
@@ -99,12 +106,65 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 	n->vm_status_seen = false;
 	n->runstate[0] = n->vm_event[0] = '\0';
 	n->resets = 0;
+	n->restart_pending = false;
+	n->killed = false;
+	n->stop = SP_NONE;
+	n->nics_answered = 0;
+	n->ready_met = 0;
+	n->next_ping = 0;
+	n->kill_at = 0;
+	line_matcher_free(&n->ready_lm);
 	sv_qmp_tick(sv, n);
 	/* QEMU holds its own copies now. */
 	for (int i = 0; i < c->n_serial; i++)
 		sv_port_after_spawn(sv, &n->ports[i]);
-	sv_event(sv, "S %s booting 0.0", c->name);
+	if (n->attempt > 1)
+		sv_event(sv, "S %s booting 0.0 attempt %d (%s)", c->name, n->attempt,
+			 n->restart_why);
+	else
+		sv_event(sv, "S %s booting 0.0", c->name);
 	return 0;
+}
+
+/* Stop this attempt's QEMU; sv_node_exited() starts the next one. SIGTERM
+ * lets QEMU flush the overlay; SIGKILL after 3 s if it does not exit. */
+static void node_restart(struct sv *sv, struct sv_node *n, const char *why, bool retry)
+{
+	snprintf(n->restart_why, sizeof(n->restart_why), "%s", why);
+	n->restart_pending = true;
+	n->restart_is_retry = retry;
+	n->kill_at = now_ms() + 3000;
+	pidfd_kill(n->pidfd, SIGTERM);
+}
+
+void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why)
+{
+	if (n->restart_pending)
+		return;
+	if (n->attempt <= n->cfg->retries && sv->phase < PH_POWERDOWN && n->pidfd >= 0) {
+		char line[300];
+
+		snprintf(line, sizeof(line), "attempt %d failed: %.200s", n->attempt, why);
+		sv_event(sv, "W node %s: %s; retrying (retries = %d)", n->cfg->name, line,
+			 n->cfg->retries);
+		node_restart(sv, n, line, true);
+		return;
+	}
+	if (sv->phase == PH_STARTING) {
+		sv_node_fail(sv, n, code, why);
+		return;
+	}
+	/* A running lab keeps running: only this node failed (node start). */
+	n->state = NODE_FAILED;
+	sv_event(sv, "S %s failed %.1f %s", n->cfg->name, (double)(now_ms() - n->t_start) / 1000.0,
+		 why);
+	if (n->op_client >= 0) {
+		sv_reply_errc(sv, n->op_client, code, "node %s: %s", n->cfg->name, why);
+		n->op_client = -1;
+		n->op = OP_NONE;
+	}
+	if (n->pidfd >= 0)
+		pidfd_kill(n->pidfd, SIGTERM);
 }
 
 void sv_node_exited(struct sv *sv, struct sv_node *n)
@@ -118,18 +178,56 @@ void sv_node_exited(struct sv *sv, struct sv_node *n)
 	close(n->pidfd);
 	n->pidfd = -1;
 	n->t_exit = now_ms();
-	n->state = NODE_EXITED;
+	n->state = was == NODE_FAILED ? NODE_FAILED : NODE_EXITED;
 	sv_describe_status(n->status, how, sizeof(how));
 	sv_qmp_close(sv, n);
 	/* Connections forwarded to it end now, not on TCP timeouts. */
 	sv_fwd_node_exited(sv, n);
 	sv_event(sv, "S %s exited %.1f %s", n->cfg->name, (double)(n->t_exit - n->t_start) / 1000.0,
 		 how);
+	if (n->restart_pending && sv->phase < PH_POWERDOWN) {
+		if (n->restart_is_retry)
+			n->attempt++;
+		sv_node_start(sv, n);
+		return;
+	}
+	n->stop = SP_NONE;
+	switch (n->op) {
+	case OP_STOP:
+	case OP_KILL:
+		if (n->op == OP_STOP)
+			n->state = NODE_PENDING; /* "stopped": on purpose, disks flushed */
+		sv_reply(sv, n->op_client,
+			 json_pack("{s:b,s:s,s:b}", "ok", 1, "how", how, "killed", n->killed));
+		n->op_client = -1;
+		n->op = OP_NONE;
+		return;
+	case OP_RESTART:
+		if (sv->phase < PH_POWERDOWN) {
+			n->op = OP_START;
+			n->attempt = 1;
+			if (sv_node_start(sv, n) < 0 && n->op_client >= 0) {
+				sv_reply_err(sv, n->op_client, "node %s: %s", n->cfg->name,
+					     sv->failure);
+				n->op_client = -1;
+				n->op = OP_NONE;
+			}
+			return;
+		}
+		break;
+	case OP_START:
+	case OP_NONE: break;
+	}
+	if (n->op_client >= 0) {
+		sv_reply_err(sv, n->op_client, "node %s: QEMU %s", n->cfg->name, how);
+		n->op_client = -1;
+		n->op = OP_NONE;
+	}
 	if (was == NODE_BOOTING && sv->phase == PH_STARTING) {
 		char what[160];
 
 		snprintf(what, sizeof(what), "QEMU %s before the node was ready", how);
-		sv_node_fail(sv, n, EXIT_CHILD, what);
+		sv_node_failed(sv, n, EXIT_CHILD, what);
 	}
 }
 
@@ -159,8 +257,60 @@ static const char *vm_dead_reason(struct sv_node *n, char *buf, size_t len)
 	return NULL;
 }
 
+/* May queued node @n start now: every node it waits for (after =) ready? */
+static bool deps_ready(struct sv *sv, struct sv_node *n)
+{
+	for (int j = 0; j < n->cfg->n_after; j++)
+		if (sv->nodes[n->cfg->after_idx[j]].state != NODE_READY)
+			return false;
+	return true;
+}
+
+/* Start queued nodes, in topology order, while fewer than boot_parallel
+ * boot. A boot storm makes every TCG boot slower at once (CPU-bound): 24
+ * guests on 2 CPUs all missed a 120 s deadline together, where a queue
+ * brings each up in its single-boot time. Each node's readiness timeout
+ * counts from its own start. */
+static void schedule(struct sv *sv)
+{
+	int booting = 0;
+
+	if (sv->phase != PH_STARTING && sv->phase != PH_RUNNING)
+		return;
+	for (int i = 0; i < sv->t->n_nodes; i++)
+		if (sv->nodes[i].state == NODE_BOOTING)
+			booting++;
+	for (int i = 0; i < sv->t->n_nodes && booting < sv->boot_parallel; i++) {
+		struct sv_node *n = &sv->nodes[i];
+
+		if (n->state != NODE_QUEUED || !deps_ready(sv, n))
+			continue;
+		if (sv_node_start(sv, n) < 0)
+			return;
+		booting++;
+	}
+}
+
+/* Under accel = auto a KVM internal error is this machine's KVM failing
+ * (here: "emulation failure" at the first instruction): the node boots
+ * again under TCG, the lab carries on, and the machine remembers it. */
+static bool kvm_fallback(struct sv *sv, struct sv_node *n)
+{
+	if (!n->use_kvm || sv->accel.asked != ACCEL_AUTO || strcmp(n->runstate, "internal-error"))
+		return false;
+	sv_event(sv,
+		 "W node %s: KVM stopped the VM with an internal error; booting it again "
+		 "under TCG (accel = auto)",
+		 n->cfg->name);
+	sv_accel_broken(sv, "a KVM internal error stopped a guest");
+	n->use_kvm = false;
+	node_restart(sv, n, "KVM internal error: falling back to TCG", false);
+	return true;
+}
+
 void sv_node_tick(struct sv *sv)
 {
+	schedule(sv);
 	for (int i = 0; i < sv->t->n_nodes; i++) {
 		struct sv_node *n = &sv->nodes[i];
 		char why[256];
@@ -168,10 +318,24 @@ void sv_node_tick(struct sv *sv)
 		if (n->pidfd < 0)
 			continue;
 		sv_qmp_tick(sv, n);
+		if (n->restart_pending) {
+			if (n->kill_at && now_ms() > n->kill_at) {
+				pidfd_kill(n->pidfd, SIGKILL);
+				n->kill_at = 0;
+			}
+			continue;
+		}
 		if (n->state != NODE_BOOTING && n->state != NODE_READY)
 			continue;
 		if (!vm_dead_reason(n, why, sizeof(why)))
 			continue;
+		if (n->state == NODE_BOOTING && kvm_fallback(sv, n))
+			continue;
+		if (n->state == NODE_BOOTING && n->attempt <= n->cfg->retries &&
+		    sv->phase == PH_STARTING) {
+			sv_node_failed(sv, n, EXIT_CHILD, why);
+			continue;
+		}
 		n->state = !strcmp(n->runstate, "guest-panicked")   ? NODE_PANICKED
 			   : !strcmp(n->runstate, "internal-error") ? NODE_INTERNAL_ERROR
 								    : NODE_VM_STOPPED;

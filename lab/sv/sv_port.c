@@ -95,7 +95,7 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		loop_watch(&sv->loop, p->lfd_rw, EPOLLIN, EV_PORT_LISTEN_RW, p);
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
-		if (n->cfg->ready.kind == READY_CONSOLE && idx == 0) {
+		if ((n->cfg->ready.conds & READY_CONSOLE) && idx == 0) {
 			struct vl_err e = {0};
 
 			if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", &e) < 0) {
@@ -144,6 +144,62 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 	case SERIAL_RINGBUF:
 	case SERIAL_UNIX:
 	case SERIAL_NONE: return 0;
+	}
+	return 0;
+}
+
+int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char *err, size_t errlen)
+{
+	struct sv_port *p = &n->ports[idx];
+	int sp[2];
+
+	/* The finished attempt's log is kept under its attempt number. */
+	if (p->log_path && (p->kind == SERIAL_CONSOLE || p->kind == SERIAL_LOG)) {
+		_cleanup_free_ char *old =
+			port_attempt_log_path(sv->logdir, n->cfg->name, idx, attempt);
+
+		_cleanup_free_ char *older = logfile_older(p->log_path);
+		_cleanup_free_ char *old1 = logfile_older(old);
+
+		logfile_close(&p->log);
+		rename(older, old1); /* the attempt's rotated part, if any */
+		rename(p->log_path, old);
+	}
+	switch (p->kind) {
+	case SERIAL_CONSOLE:
+		/* Listeners and attached clients stay: they see the next boot. */
+		if (p->fd >= 0) {
+			loop_unwatch(&sv->loop, p->fd);
+			close(p->fd);
+		}
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			return -1;
+		}
+		p->fd = sp[0];
+		p->qemu_fd = sp[1];
+		fcntl(p->fd, F_SETFL, O_NONBLOCK);
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
+		/* A fresh log for this boot (not logfile_start: the run's
+		 * .prev is the previous run's, not the previous attempt's). */
+		p->log.path = p->log_path;
+		p->log.max = sv->t->log_max;
+		p->log.size = 0;
+		p->log.fd = open(p->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+				 0600);
+		if (p->log.fd < 0) {
+			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
+				 strerror(errno));
+			return -1;
+		}
+		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
+		return 0;
+	case SERIAL_TCP: return 0; /* the listener is ours and is passed again */
+	case SERIAL_LOOP:
+	case SERIAL_LOG:
+	case SERIAL_RINGBUF:
+	case SERIAL_UNIX:
+	case SERIAL_NONE: return sv_port_prepare(sv, n, idx, err, errlen);
 	}
 	return 0;
 }
@@ -221,10 +277,10 @@ static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_
 {
 	struct sv_node *n = p->node;
 
-	if (!n->have_re || n->state != NODE_BOOTING)
+	if (!n->have_re || n->state != NODE_BOOTING || (n->ready_met & READY_CONSOLE))
 		return;
 	if (line_matcher_feed(&n->ready_lm, buf, len, &n->re, NULL) == 1)
-		sv_node_set_ready(sv, n);
+		sv_node_cond_met(sv, n, READY_CONSOLE);
 }
 
 void sv_port_readable(struct sv *sv, struct sv_port *p)

@@ -28,6 +28,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "lab/lib/qmp.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
 
@@ -156,13 +157,11 @@ void sv_qmp_tick(struct sv *sv, struct sv_node *n)
 }
 
 /* The fields of a STOP's follow-up and of the events that matter. */
-static void qmp_event(struct sv *sv, struct sv_node *n, json_t *msg)
+static void qmp_event(struct sv *sv, struct sv_node *n, const struct qmp_msg *m)
 {
-	const char *ev = json_string_value(json_object_get(msg, "event"));
-	json_t *data = json_object_get(msg, "data");
+	const char *ev = m->event;
+	json_t *data = m->value;
 
-	if (!ev)
-		return;
 	if (!strcmp(ev, "STOP")) {
 		n->vm_running = false;
 		/* Why it stopped: the run state says (internal-error, ...). */
@@ -187,16 +186,15 @@ static void qmp_event(struct sv *sv, struct sv_node *n, json_t *msg)
 	}
 }
 
-static void qmp_reply(struct sv *sv, struct sv_node *n, json_t *msg)
+static void qmp_reply(struct sv *sv, struct sv_node *n, const struct qmp_msg *m)
 {
 	struct sv_qmp *q = &n->qmp;
-	json_t *jid = json_object_get(msg, "id");
 	struct sv_qmp_req **pp = &q->reqs, *r;
-	json_t *ret = json_object_get(msg, "return"), *err = json_object_get(msg, "error");
+	json_t *ret = m->kind == QMP_MSG_RETURN ? m->value : NULL;
 
-	if (!json_is_integer(jid))
+	if (!m->has_id)
 		return; /* the capabilities reply carries no id */
-	while (*pp && (*pp)->id != (unsigned)json_integer_value(jid))
+	while (*pp && (*pp)->id != (unsigned)m->id)
 		pp = &(*pp)->next;
 	if (!(r = *pp))
 		return;
@@ -217,8 +215,8 @@ static void qmp_reply(struct sv *sv, struct sv_node *n, json_t *msg)
 			sv_reply(sv, r->client_fd, json_pack("{s:b,s:O}", "ok", 1, "return", ret));
 		else
 			sv_reply_err(sv, r->client_fd, "%s",
-				     json_string_value(json_object_get(err, "desc"))
-					     ?: "QMP error without a description");
+				     m->kind == QMP_MSG_ERROR ? m->text
+							      : "QMP error without a description");
 		break;
 	}
 	free(r->line);
@@ -228,23 +226,23 @@ static void qmp_reply(struct sv *sv, struct sv_node *n, json_t *msg)
 static void qmp_line(struct sv *sv, struct sv_node *n, const char *line, size_t len)
 {
 	struct sv_qmp *q = &n->qmp;
-	json_t *msg = json_loadb(line, len, 0, NULL);
+	struct qmp_msg m;
 
-	if (!json_is_object(msg)) {
-		json_decref(msg);
-		return;
-	}
-	if (json_object_get(msg, "QMP")) {
+	/* One parser for what QEMU sends (lib/qmp.c, fuzzed). */
+	switch (qmp_parse_msg(line, len, &m)) {
+	case QMP_MSG_BAD: break;
+	case QMP_MSG_GREETING:
 		/* The greeting: negotiate, then everything queued may go. */
 		qmp_append(q, "{\"execute\":\"qmp_capabilities\"}\n");
 		q->ready = true;
 		qmp_flush_queue(q);
-	} else if (json_object_get(msg, "event")) {
-		qmp_event(sv, n, msg);
-	} else {
-		qmp_reply(sv, n, msg);
+		break;
+	case QMP_MSG_EVENT: qmp_event(sv, n, &m); break;
+	case QMP_MSG_RETURN:
+	case QMP_MSG_ERROR:
+	case QMP_MSG_OTHER: qmp_reply(sv, n, &m); break;
 	}
-	json_decref(msg);
+	qmp_msg_free(&m);
 }
 
 void sv_qmp_io(struct sv *sv, struct sv_node *n, uint32_t events)

@@ -183,6 +183,20 @@ json_t *sv_status_json(struct sv *sv)
 				json_object_set_new(o, "exit_signal",
 						    json_integer(WTERMSIG(n->status)));
 		}
+		json_object_set_new(o, "accel", json_string(n->use_kvm ? "kvm" : "tcg"));
+		json_object_set_new(o, "attempt", json_integer(n->attempt ? n->attempt : 1));
+		json_object_set_new(o, "retries", json_integer(n->cfg->retries));
+		json_object_set_new(o, "boots", json_integer(n->boots));
+		{
+			json_t *rd = json_object();
+
+			for (int b = 0; b < READY_CONDS; b++)
+				if (n->cfg->ready.conds & (1u << b))
+					json_object_set_new(rd, ready_cond_name(1u << b),
+							    json_boolean(n->ready_met & (1u << b) ||
+									 n->state == NODE_READY));
+			json_object_set_new(o, "ready", rd);
+		}
 		json_object_set_new(o, "runstate",
 				    n->runstate[0] ? json_string(n->runstate) : json_null());
 		json_object_set_new(o, "vm_event",

@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Builds the stand-in VACM appliance image (QCOW2) from Debian packages,
 # rootless: no mount, no loop device, no root. Usage: build.sh OUTPUT.
+# APPLIANCE_VERSION=V (letters, digits, '.', '_', '-') stamps "version=V"
+# into the firmware blob on sda2; the guest reads it from there and shows
+# it (ready line, /etc/issue, web page). Unset: no version, as before.
 # The layout (MBR + 4 partitions) mimics the real image.bin; see
 # docs/appliance.md for what the guest does and why each step is as it is.
 set -euo pipefail
@@ -24,6 +27,10 @@ cache=${APPLIANCE_CACHE:-$outdir/cache}
 # guest would not see its own disk. The generic flavour has ahci, ata_piix and
 # e1000 as modules, so the image works on q35 and on the default pc machine.
 flavour=${APPLIANCE_KERNEL_FLAVOUR:-amd64}
+version=${APPLIANCE_VERSION:-}
+case $version in
+*[!A-Za-z0-9._-]*) die "APPLIANCE_VERSION must be letters, digits, '.', '_' or '-'" ;;
+esac
 mbr_bin=${SYSLINUX_MBR:-/usr/lib/syslinux/mbr/mbr.bin}
 
 # Elapsed time in tenths of a second, from bash's EPOCHREALTIME (no bc).
@@ -79,7 +86,8 @@ kconfig=$work/k/boot/config-$kver
 step "computing module dependencies for $kver"
 busybox depmod -b "$work/k" "$kver"
 moddir=$work/k/lib/modules/$kver
-want="virtio_pci virtio_net ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000"
+# pvpanic: the guest tells QEMU when its kernel panics (GUEST_PANICKED).
+want="virtio_pci virtio_net virtio_blk virtio_scsi ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000 pvpanic pvpanic-mmio"
 root=$work/root
 mkdir -p "$root/lib/modules/$kver"
 loaded=
@@ -107,6 +115,9 @@ cmdline="console=ttyS0,115200 quiet panic=5"
 if [ "${uarts:-4}" -lt 8 ]; then
 	cmdline="$cmdline 8250.nr_uarts=16"
 fi
+# Test variants: e.g. APPLIANCE_CMDLINE_EXTRA=standin.panic builds a guest
+# whose kernel panics while it boots (tests/54-vm-events.t).
+cmdline="$cmdline ${APPLIANCE_CMDLINE_EXTRA:-}"
 
 # 3. The initramfs: busybox-static, the init script and the rootfs files.
 step "building the busybox initramfs"
@@ -176,7 +187,11 @@ dd if="$boot" of="$disk" bs=512 seek="$(part_start 1)" conv=notrunc status=none
 
 step "p2: firmware blob"
 {
-	printf 'VACM-STANDIN-FIRMWARE kernel=%s\n' "$kver"
+	if [ -n "$version" ]; then
+		printf 'VACM-STANDIN-FIRMWARE version=%s kernel=%s\n' "$version" "$kver"
+	else
+		printf 'VACM-STANDIN-FIRMWARE kernel=%s\n' "$kver"
+	fi
 	head -c 65536 /dev/zero | tr '\0' '\377'
 } > "$work/p2.img"
 dd if="$work/p2.img" of="$disk" bs=512 seek="$(part_start 2)" conv=notrunc status=none

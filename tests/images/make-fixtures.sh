@@ -102,3 +102,59 @@ cp good.qcow2 l1-beyond.qcow2
 put_bytes l1-beyond.qcow2 40 '\0\0\020\0\0\0\0\0'
 cp good.qcow2 l1-absurd.qcow2
 put_bytes l1-absurd.qcow2 36 '\377\377\377\377'
+
+# Crafted images: each must be refused at once with a message naming the
+# problem, in bounded time and memory (tests/unit/test_image.c and
+# tests/05-image-info.t run them under a deadline).
+# cluster_bits (bytes 20-23): 255 and 64, far outside QEMU's 9..21.
+cp good.qcow2 cluster-bits.qcow2
+put_bytes cluster-bits.qcow2 20 '\0\0\0\377'
+cp good.qcow2 cluster-bits-64.qcow2
+put_bytes cluster-bits-64.qcow2 20 '\0\0\0\100'
+# A huge L1 table: QEMU's maximum of entries (4194304) and a virtual size of
+# 256 TiB (bytes 24-31), so 4 MiB of L1 would be read from a 1.6 MiB file.
+cp good.qcow2 l1-huge.qcow2
+put_bytes l1-huge.qcow2 24 '\0\001\0\0\0\0\0\0'
+put_bytes l1-huge.qcow2 36 '\0\100\0\0'
+# The same L1 size in a (sparse) file big enough to hold it: the table
+# moved to the end of the file (bytes 40-47), its first entry copied,
+# virtual size 2 PiB. Valid: it must read, and quickly.
+cp good.qcow2 l1-huge-sparse.qcow2
+l1=$((($(stat -c %s good.qcow2) + 65535) / 65536 * 65536))
+put_bytes l1-huge-sparse.qcow2 24 '\0\010\0\0\0\0\0\0'
+put_bytes l1-huge-sparse.qcow2 36 '\0\100\0\0'
+put_bytes l1-huge-sparse.qcow2 40 "$(for s in 56 48 40 32 24 16 8 0; do printf '\\%03o' $((l1 >> s & 255)); done)"
+truncate -s $((l1 + 32 * 1024 * 1024)) l1-huge-sparse.qcow2
+dd if=good.qcow2 of=l1-huge-sparse.qcow2 bs=8 skip=$((0x30000 / 8)) seek=$((l1 / 8)) count=1 \
+	conv=notrunc status=none
+# L1 entry 0 (at 0x30000) pointing to an L2 table far beyond the end.
+cp good.qcow2 l2-beyond.qcow2
+put_bytes l2-beyond.qcow2 $((0x30000)) '\200\0\020\0\0\0\0\0'
+# refcount_table_offset (bytes 48-55) far beyond the end.
+cp good.qcow2 refcount-beyond.qcow2
+put_bytes refcount-beyond.qcow2 48 '\0\0\020\0\0\0\0\0'
+# One snapshot (bytes 60-63) whose table (bytes 64-71) is beyond the end;
+# and an absurd number of snapshots.
+cp good.qcow2 snapshot-beyond.qcow2
+put_bytes snapshot-beyond.qcow2 60 '\0\0\0\001\0\0\020\0\0\0\0\0'
+cp good.qcow2 snapshots-absurd.qcow2
+put_bytes snapshots-absurd.qcow2 60 '\377\377\377\377'
+# backing_file_offset (bytes 8-15) far beyond the end.
+cp overlay.qcow2 backing-name-beyond.qcow2
+put_bytes backing-name-beyond.qcow2 8 '\0\0\020\0\0\0\0\0'
+# A backing file naming itself; a chain ten files deep (the limit is 8
+# below the top image).
+to_qcow2 good.raw self.qcow2
+qemu-img create -q -f qcow2 -b good.qcow2 -F qcow2 self.qcow2
+off=$(grep -boa 'good.qcow2' self.qcow2 | head -1 | cut -d: -f1)
+put_bytes self.qcow2 "$off" 'self.qcow2'
+cp good.qcow2 chain0.qcow2
+for i in 1 2 3 4 5 6 7 8 9; do
+	qemu-img create -q -f qcow2 -b chain$((i - 1)).qcow2 -F qcow2 chain$i.qcow2
+done
+# Not files at all: a FIFO (reading it would block forever), a character
+# device that never ends, a directory.
+rm -f fifo.img zero.img
+mkfifo fifo.img
+ln -s /dev/zero zero.img
+mkdir -p adir.qcow2

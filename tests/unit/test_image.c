@@ -2,7 +2,9 @@
 /*
  * test_image.c - image_inspect(), image_check() and the base identity on
  * real images made at run time by tests/images/make-fixtures.sh (qemu-img,
- * sfdisk), each bad image with its exact message; then a bounded fuzz run
+ * sfdisk), each bad or crafted image (absurd cluster_bits, huge L1, tables
+ * beyond the end, backing loops and deep chains, a FIFO, /dev/zero) with
+ * its exact message; the memory entry point; then a bounded fuzz run
  * that corrupts the stand-in-like image at random and must never crash.
  */
 #include <errno.h>
@@ -214,6 +216,119 @@ static void test_bad(void)
 	       "image_check: truncated.qcow2 fails");
 }
 
+/* Crafted images: refused with a message naming the problem, quickly. */
+static void expect_error_timed(const char *name, const char *want)
+{
+	long long t0 = now_ms();
+
+	expect_error(name, want);
+	printf("# %s: %lld ms\n", name, now_ms() - t0);
+}
+
+static void test_crafted(void)
+{
+	char want[1024];
+	struct stat st;
+	struct image_info in;
+	char err[1024];
+	long long t0;
+
+	expect_error_timed("cluster-bits.qcow2",
+			   "corrupt QCOW2 header: cluster_bits 255 (must be 9 to 21)");
+	expect_error_timed("cluster-bits-64.qcow2",
+			   "corrupt QCOW2 header: cluster_bits 64 (must be 9 to 21)");
+	stat(fx("good.qcow2"), &st);
+	snprintf(want, sizeof(want),
+		 "truncated QCOW2: the L1 table (0x30000-0x430000) runs beyond the end of the "
+		 "file (%lld bytes)",
+		 (long long)st.st_size);
+	expect_error_timed("l1-huge.qcow2", want);
+	snprintf(want, sizeof(want),
+		 "corrupt L1 table: the L2 table for guest bytes 0x0-0x20000000 lies at "
+		 "0x100000000000, beyond the end of the file (%lld bytes)",
+		 (long long)st.st_size);
+	expect_error_timed("l2-beyond.qcow2", want);
+	snprintf(want, sizeof(want),
+		 "corrupt refcount table offset: the refcount table "
+		 "(0x100000000000-0x100000010000) runs beyond the end of the file (%lld bytes)",
+		 (long long)st.st_size);
+	expect_error_timed("refcount-beyond.qcow2", want);
+	snprintf(want, sizeof(want),
+		 "corrupt snapshot table: offset 0x100000000000 is beyond the end of the file "
+		 "(the file has %lld bytes)",
+		 (long long)st.st_size);
+	expect_error_timed("snapshot-beyond.qcow2", want);
+	expect_error_timed("snapshots-absurd.qcow2",
+			   "corrupt QCOW2 header: 4294967295 snapshots (QEMU's limit is 65536)");
+	stat(fx("overlay.qcow2"), &st);
+	snprintf(want, sizeof(want),
+		 "corrupt QCOW2 header: the backing file name at byte 17592186044416 lies "
+		 "beyond the end of the file (%lld bytes)",
+		 (long long)st.st_size);
+	expect_error_timed("backing-name-beyond.qcow2", want);
+	snprintf(want, sizeof(want),
+		 "backing file %s/self.qcow2: the backing chain loops: this is %s/self.qcow2 "
+		 "again",
+		 dir, dir);
+	expect_error_timed("self.qcow2", want);
+	snprintf(want, sizeof(want),
+		 "backing file %s/chain0.qcow2: the backing chain is more than 8 files deep", dir);
+	expect_error_timed("chain9.qcow2", want);
+	is_int(image_inspect(fx("chain8.qcow2"), &in, err, sizeof(err)), 0,
+	       "chain8.qcow2: 8 backing files is the limit, and it reads (%s)", err);
+	ok(in.backing_depth == 8 && in.vacm_shaped, "chain8.qcow2: depth 8, MBR through 8 files");
+	expect_error_timed("fifo.img",
+			   "is a FIFO, not a disk image (a regular file or block device)");
+	expect_error_timed("zero.img", "is a character device, not a disk image (a regular "
+				       "file or block device)");
+	expect_error_timed("adir.qcow2", "is a directory, not a disk image");
+
+	/* 4194304 L1 entries (32 MiB) that the file does hold: valid. */
+	t0 = now_ms();
+	is_int(image_inspect(fx("l1-huge-sparse.qcow2"), &in, err, sizeof(err)), 0,
+	       "l1-huge-sparse.qcow2: a 32 MiB L1 table inside the file reads (%s)", err);
+	ok(in.l1_size == 4194304 && in.vacm_shaped, "l1-huge-sparse.qcow2: VACM-shaped");
+	printf("# l1-huge-sparse.qcow2: %lld ms\n", now_ms() - t0);
+
+	/* `up` sees the same: a FIFO must not block image_check or the
+	 * base identity. */
+	is_int(image_check(fx("fifo.img"), err, sizeof(err)), -1, "image_check: fifo.img fails");
+	{
+		struct image_id id;
+
+		is_int(image_identity(fx("fifo.img"), &id), -EINVAL,
+		       "image_identity: a FIFO is -EINVAL, without blocking");
+	}
+}
+
+/* The memory entry point the fuzzer uses. */
+static void test_mem(void)
+{
+	struct image_info in;
+	char err[1024];
+	size_t len;
+	_cleanup_free_ char *good = read_file(fx("good.qcow2"), &len);
+	_cleanup_free_ char *ovl = NULL, *df = NULL;
+
+	if (!ok(good != NULL, "read good.qcow2 into memory"))
+		return;
+	is_int(image_inspect_mem(good, len, &in, err, sizeof(err)), 0,
+	       "image_inspect_mem: good.qcow2 reads (%s)", err);
+	ok(in.vacm_shaped && in.file_size == len, "image_inspect_mem: VACM-shaped");
+	ovl = read_file(fx("overlay.qcow2"), &len);
+	is_int(image_inspect_mem(ovl, len, &in, err, sizeof(err)), 0,
+	       "image_inspect_mem: overlay.qcow2 reads (%s)", err);
+	ok(!strcmp(in.backing_file, "good.qcow2") && in.backing_depth == 0 && !in.mbr_signature,
+	   "image_inspect_mem: backing file named, not followed (the MBR reads as zeros)");
+	df = read_file(fx("datafile.qcow2"), &len);
+	is_int(image_inspect_mem(df, len, &in, err, sizeof(err)), -1,
+	       "image_inspect_mem: datafile.qcow2 refused");
+	is_str(err, "QCOW2 image uses an external data file, not opened from memory",
+	       "image_inspect_mem: ... saying why");
+	is_int(image_inspect_mem("QFI", 3, &in, err, sizeof(err)), -1,
+	       "image_inspect_mem: 3 bytes refused");
+}
+
 static int copy_file(const char *from, const char *to)
 {
 	char cmd[1200];
@@ -379,6 +494,8 @@ int main(void)
 	char script[1024], cmd[1200];
 	int r;
 
+	/* Every case is bounded (a FIFO must not block): a hang fails. */
+	alarm(120);
 	/* make check runs from the top of the tree; SRCDIR overrides. */
 	snprintf(script, sizeof(script), "%s/tests/images/make-fixtures.sh", src ? src : ".");
 	snprintf(dir, sizeof(dir), "/tmp/vacmlab-test-image-XXXXXX");
@@ -399,6 +516,8 @@ int main(void)
 		test_good();
 		printf("# inspecting the good images took %lld ms\n", now_ms() - t0);
 		test_bad();
+		test_crafted();
+		test_mem();
 		test_identity();
 		test_fuzz();
 	}

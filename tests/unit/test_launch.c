@@ -10,6 +10,7 @@
 #include "lab/lib/dnsmasq.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/topo.h"
+#include "lab/lib/util.h"
 #include "tests/unit/tap.h"
 
 static int has_arg(char **v, const char *opt, const char *val)
@@ -27,6 +28,150 @@ static int count_opt(char **v, const char *opt)
 	for (; *v; v++)
 		n += !strcmp(*v, opt);
 	return n;
+}
+
+/* The index of option @opt with value @val, or -1. */
+static int arg_at(char **v, const char *opt, const char *val)
+{
+	for (int i = 0; v[i] && v[i + 1]; i++)
+		if (!strcmp(v[i], opt) && !strcmp(v[i + 1], val))
+			return i;
+	return -1;
+}
+
+/* "machine = q35\ndisk = ahci\n" -> "machine = q35; disk = ahci" (static). */
+static const char *one_line(const char *keys)
+{
+	static char buf[256];
+	size_t o = 0;
+
+	for (const char *c = keys; *c && o + 3 < sizeof(buf); c++) {
+		if (*c != '\n') {
+			buf[o++] = *c;
+		} else if (c[1]) {
+			buf[o++] = ';';
+			buf[o++] = ' ';
+		}
+	}
+	buf[o] = '\0';
+	return o ? buf : "defaults";
+}
+
+static char **argv_of2(const char *lab_keys, const char *node_keys, struct qemu_launch *l,
+		       struct topo **t)
+{
+	_cleanup_free_ char *text = xasprintf(
+		"[lab]\nname = m\n%s[lan lan]\nsubnet = 10.1.0.0/24\ndhcp = 10.1.0.100-10.1.0.110\n"
+		"[node n]\nimage = ../topo/fake.img\nnic = lan\n%s",
+		lab_keys, node_keys);
+	struct topo_err e;
+
+	if (topo_load_string(text, "tests/unit/machine.conf", t, &e) < 0) {
+		ok(0, "parse '%s': %s:%d: %s", node_keys, e.file, e.line, e.msg);
+		return NULL;
+	}
+	l->node = &(*t)->nodes[0];
+	return qemu_argv("/q", l);
+}
+
+static char **argv_of(const char *node_keys, struct qemu_launch *l, struct topo **t)
+{
+	return argv_of2("", node_keys, l, t);
+}
+
+#define DRIVE_IDE "file=/s/n1.qcow2,format=qcow2,if=ide,index=0,media=disk,node-name=" DISK_NODE
+#define DRIVE_NONE "file=/s/n1.qcow2,format=qcow2,if=none,id=hd0,media=disk,node-name=" DISK_NODE
+
+/* Every machine and disk combination, cpu and qemu_args. */
+static void test_machines(struct qemu_launch *l)
+{
+	static const struct {
+		const char *keys, *machine, *drive, *dev1, *dev2;
+	} cases[] = {
+		{"", "pc", DRIVE_IDE, NULL, NULL},
+		{"machine = pc\ndisk = ide\n", "pc", DRIVE_IDE, NULL, NULL},
+		{"machine = q35\n", "q35", DRIVE_IDE, NULL, NULL},
+		{"machine = q35\ndisk = ahci\n", "q35", DRIVE_IDE, NULL, NULL},
+		{"disk = ahci\n", "pc", DRIVE_NONE, "ahci,id=ahci0",
+		 "ide-hd,drive=hd0,bus=ahci0.0,bootindex=0"},
+		{"disk = virtio\n", "pc", DRIVE_NONE, "virtio-blk-pci,drive=hd0,bootindex=0", NULL},
+		{"machine = q35\ndisk = virtio\n", "q35", DRIVE_NONE,
+		 "virtio-blk-pci,drive=hd0,bootindex=0", NULL},
+		{"disk = scsi\n", "pc", DRIVE_NONE, "virtio-scsi-pci,id=scsi0",
+		 "scsi-hd,drive=hd0,bus=scsi0.0,bootindex=0"},
+		{"machine = q35\ndisk = scsi\n", "q35", DRIVE_NONE, "virtio-scsi-pci,id=scsi0",
+		 "scsi-hd,drive=hd0,bus=scsi0.0,bootindex=0"},
+	};
+	struct topo *t;
+	char **v;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int d1, d2;
+
+		v = argv_of(cases[i].keys, l, &t);
+		if (!v)
+			continue;
+		ok(has_arg(v, "-machine", cases[i].machine) && count_opt(v, "-machine") == 1 &&
+			   has_arg(v, "-drive", cases[i].drive) && count_opt(v, "-drive") == 1,
+		   "%s: -machine %s, -drive %s", one_line(cases[i].keys), cases[i].machine,
+		   cases[i].drive);
+		d1 = cases[i].dev1 ? arg_at(v, "-device", cases[i].dev1) : 0;
+		d2 = cases[i].dev2 ? arg_at(v, "-device", cases[i].dev2) : d1 + 1;
+		ok(d1 >= 0 && d2 > d1 &&
+			   count_opt(v, "-device") == 2 + !!cases[i].dev1 + !!cases[i].dev2,
+		   "%s: disk devices %s %s", one_line(cases[i].keys),
+		   cases[i].dev1 ? cases[i].dev1 : "(none)", cases[i].dev2 ? cases[i].dev2 : "");
+		strv_free(v);
+		topo_free(t);
+	}
+
+	v = argv_of("cpu = Skylake-Client,+ssse3,-avx\n", l, &t);
+	ok(v && has_arg(v, "-cpu", "Skylake-Client,+ssse3,-avx") && count_opt(v, "-cpu") == 1,
+	   "cpu = MODEL becomes -cpu MODEL");
+	strv_free(v);
+	topo_free(t);
+
+	v = argv_of("qemu_args = -device 'virtio-rng-pci,id=rng0' -smbios \"type=1,serial=A B\" "
+		    "-global kvm-pit.lost_tick_policy=discard\n",
+		    l, &t);
+	{
+		int n = 0, at;
+
+		while (v && v[n])
+			n++;
+		at = v ? arg_at(v, "-smbios", "type=1,serial=A B") : -1;
+		ok(v && has_arg(v, "-device", "virtio-rng-pci,id=rng0") && at > 0 &&
+			   !strcmp(v[n - 2], "-global") &&
+			   !strcmp(v[n - 1], "kvm-pit.lost_tick_policy=discard"),
+		   "qemu_args: split like a shell (quotes kept together), appended last");
+	}
+	strv_free(v);
+	topo_free(t);
+
+	v = argv_of2("machine = q35\ncpu = max\n", "", l, &t);
+	ok(v && has_arg(v, "-machine", "q35") && has_arg(v, "-cpu", "max") &&
+		   has_arg(v, "-drive", DRIVE_IDE),
+	   "[lab] machine and cpu are defaults for the nodes (q35: -hda's AHCI)");
+	strv_free(v);
+	topo_free(t);
+	v = argv_of2("machine = q35\ndisk = virtio\n", "machine = pc\n", l, &t);
+	ok(v && has_arg(v, "-machine", "pc") && has_arg(v, "-drive", DRIVE_NONE) &&
+		   arg_at(v, "-device", "virtio-blk-pci,drive=hd0,bootindex=0") > 0,
+	   "a node's own machine wins over [lab]'s, [lab] disk still applies");
+	strv_free(v);
+	topo_free(t);
+
+	/* check --qemu: fds named, not numbered. */
+	l->symbolic_fds = true;
+	v = argv_of("serial = console tcp:7123\n", l, &t);
+	ok(v && has_arg(v, "-netdev", "tap,id=n0,fd=<tap:n:0>") &&
+		   has_arg(v, "-chardev", "socket,id=s0,fd=<console:n:ttyS0>,server=off") &&
+		   has_arg(v, "-chardev",
+			   "socket,id=s1,fd=<tcp:n:ttyS1>,server=on,wait=off,telnet=on"),
+	   "symbolic fds: fd=<tap:NODE:N>, fd=<console:NODE:ttyS0>, fd=<tcp:NODE:ttyS1>");
+	l->symbolic_fds = false;
+	strv_free(v);
+	topo_free(t);
 }
 
 int main(void)
@@ -59,14 +204,19 @@ int main(void)
 		.port_fds = ports,
 	};
 	v = qemu_argv("/usr/bin/qemu-system-x86_64", &l);
-	ok(has_arg(v, "-machine", "q35"), "q35 machine");
+	ok(has_arg(v, "-machine", "pc"), "default machine: pc, what the seed's -hda boots");
 	ok(has_arg(v, "-m", "300") && has_arg(v, "-smp", "2"), "memory and cpus");
 	ok(count_opt(v, "-nodefaults") == 1 && has_arg(v, "-display", "none"),
 	   "-nodefaults -display none");
-	ok(has_arg(v, "-accel", "tcg") && !has_arg(v, "-accel", "kvm"), "TCG unless KVM asked for");
+	ok(has_arg(v, "-accel", "tcg") && count_opt(v, "-accel") == 1,
+	   "-accel tcg unless KVM decided");
+	ok(count_opt(v, "-cpu") == 0, "no -cpu unless cpu = is given");
 	ok(has_arg(v, "-drive",
 		   "file=/s/n1.qcow2,format=qcow2,if=ide,index=0,media=disk,node-name=" DISK_NODE),
-	   "boots from its own overlay, format given explicitly");
+	   "pc: the overlay where -hda puts it (PIIX IDE), format given explicitly");
+	is_int(count_opt(v, "-device"), 4, "pc + ide: no disk controller device added");
+	ok(has_arg(v, "-device", "pvpanic") && has_arg(v, "-action", "panic=pause"),
+	   "a pvpanic device, and QEMU keeps a panicked guest paused");
 	ok(has_arg(v, "-qmp", "unix:/r/n1/qmp.sock,server=on,wait=off"), "QMP socket");
 	ok(has_arg(v, "-netdev", "tap,id=n0,fd=10") && has_arg(v, "-netdev", "tap,id=n1,fd=11"),
 	   "taps passed as fds");
@@ -97,14 +247,16 @@ int main(void)
 	l.loadvm = "base";
 	l.kvm = true;
 	v = qemu_argv("/q", &l);
-	ok(has_arg(v, "-accel", "kvm") && has_arg(v, "-accel", "tcg"),
-	   "KVM with TCG fallback when asked");
+	ok(has_arg(v, "-accel", "kvm") && count_opt(v, "-accel") == 1,
+	   "-accel kvm only when KVM was decided (the supervisor restarts under TCG)");
 	ok(has_arg(v, "-loadvm", "base"), "--snapshot becomes -loadvm");
 	ok(has_arg(v, "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:00") ||
-		   count_opt(v, "-device") == 1,
+		   count_opt(v, "-device") == 2,
 	   "default NIC model is virtio-net-pci");
 	is_int(count_opt(v, "-serial"), 1, "default: one serial port");
 	strv_free(v);
+
+	test_machines(&l);
 
 	struct dnsmasq_paths p = {"/r/d.conf", "/r/d.leases", "/r/d.pid", "/s/d.log"};
 	char *c = dnsmasq_config(t, &p);

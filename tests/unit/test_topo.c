@@ -210,7 +210,9 @@ static void test_defaults(const char *top)
 		is_str(nd->nic_model, "virtio-net-pci", "nic_model default");
 		is_int(nd->n_serial, 1, "one serial port by default");
 		ok(nd->serial[0].kind == SERIAL_CONSOLE, "ttyS0 is the console by default");
-		ok(nd->ready.kind == READY_DHCP, "ready defaults to dhcp with a NIC");
+		ok(nd->ready.conds == (READY_DHCP | READY_CONSOLE) && nd->ready.regex &&
+			   !strcmp(nd->ready.regex, "login:"),
+		   "ready defaults to dhcp + console \"login:\" with a NIC and a console");
 		is_int(nd->ready.timeout_s, 120, "timeout defaults to 120");
 		is_int(nd->n_nics, 2, "two NICs");
 		is_str(nd->nics[0].ifname, "vacm1-0", "ifname of NIC 0");
@@ -223,13 +225,53 @@ static void test_defaults(const char *top)
 	}
 	nd = topo_find_node(t, "bare");
 	if (ok(nd != NULL, "second node")) {
-		ok(nd->ready.kind == READY_CONSOLE && nd->ready.regex &&
+		ok(nd->ready.conds == READY_CONSOLE && nd->ready.regex &&
 			   !strcmp(nd->ready.regex, "login:"),
 		   "ready defaults to console \"login:\" without a NIC");
 	}
 	ok(topo_find_lan(t, "net") && !topo_find_lan(t, "vacm1") && !topo_find_host(t, "net"),
 	   "topo_find_* look in their own kind only");
 	topo_free(t);
+
+	{
+		static const struct {
+			const char *ready;
+			unsigned conds;
+			const char *regex;
+			int port;
+		} rc[] = {
+			{"dhcp console \"login:\"", READY_DHCP | READY_CONSOLE, "login:", 0},
+			{"tcp 22 console login:", READY_TCP | READY_CONSOLE, "login:", 22},
+			/* unquoted, the regex runs to the end of the line, as before */
+			{"console login: dhcp", READY_CONSOLE, "login: dhcp", 0},
+			{"tcp 22 dhcp", READY_DHCP | READY_TCP, NULL, 22},
+			{"console \"a b\" tcp 80", READY_CONSOLE | READY_TCP, "a b", 80},
+			{"dhcp", READY_DHCP, NULL, 0},
+		};
+		for (size_t i = 0; i < ARRAY_SIZE(rc); i++) {
+			char *txt = NULL;
+			struct topo *rt;
+
+			if (asprintf(&txt,
+				     "[lan l]\nsubnet = 10.0.0.0/24\ndhcp = 10.0.0.100-10.0.0.110\n"
+				     "[node a]\nimage = /bin/sh\n"
+				     "nic = l\nready = %s\n",
+				     rc[i].ready) < 0)
+				abort();
+			rt = load_str(txt, "r.conf", &err);
+			if (ok(rt != NULL, "ready = %s parses", rc[i].ready)) {
+				const struct ready *r = &rt->nodes[0].ready;
+
+				ok(r->conds == rc[i].conds &&
+					   (!rc[i].regex ||
+					    (r->regex && !strcmp(r->regex, rc[i].regex))) &&
+					   r->port == rc[i].port,
+				   "ready = %s: every condition, in any order", rc[i].ready);
+				topo_free(rt);
+			}
+			free(txt);
+		}
+	}
 
 	t = load_str("[node a]\nimage = /bin/sh\n", "x.conf", &err);
 	if (ok(t != NULL, "absolute image path"))

@@ -1,0 +1,60 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/boot-storm.sh - N stand-ins (128 MiB, one NIC, ready = dhcp) on
+# this machine, all to ready, with the default boot queue (boot_parallel =
+# the CPUs under TCG) and with everything at once (--parallel N, the old
+# behaviour). The baseline, measured in the same run: one node's boot time
+# (median of 3) x N / CPUs, the ideal for CPU-bound TCG boots.
+# Prints a table; results in bench/out/boot-storm/.
+#
+# usage: bench/boot-storm.sh [N]      (default 48)
+set -eu
+cd "$(dirname "$0")/.."
+SRC=$PWD
+N=${1:-48}
+VACMLAB=${VACMLAB:-$SRC/build/vacmlab}
+OUT=${OUT:-$SRC/bench/out/boot-storm}
+IMAGE=$SRC/images/image.bin
+CPUS=$(nproc)
+rm -rf "$OUT"; mkdir -p "$OUT"
+export VACMLAB_RUNTIME_DIR=$OUT/run VACMLAB_STATE_DIR=$OUT/state
+now_ms() { echo $(( ${EPOCHREALTIME/./} / 1000 )); }
+median() { sort -n | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+
+topo() { # NAME NODES TIMEOUT
+	{
+		printf '[lab]\nname = %s\n[lan lan]\nsubnet = 10.200.0.0/16\ndhcp = 10.200.1.1-10.200.9.254\n' "$1"
+		for i in $(seq 1 "$2"); do
+			printf '[node s%d]\nimage = %s\nmemory = 128\nnic = lan\nready = dhcp\ntimeout = %d\n' \
+				"$i" "$IMAGE" "$3"
+		done
+	} > "$OUT/$1.conf"
+}
+
+run_up() { # NAME [up args] -> ms to all-ready, or FAIL
+	local name=$1 t0 rc; shift
+	t0=$(now_ms)
+	"$VACMLAB" up --fresh "$@" "$OUT/$name.conf" > "$OUT/$name.log" 2>&1; rc=$?
+	local t=$(( $(now_ms) - t0 ))
+	"$VACMLAB" down --timeout 30 "$name" >> "$OUT/$name.log" 2>&1 || true
+	[ $rc = 0 ] && echo "$t" || echo "FAIL($rc after $t ms)"
+}
+
+topo one 1 300
+for r in 1 2 3; do run_up one; done > "$OUT/one.ms"
+ONE=$(grep -v FAIL "$OUT/one.ms" | median)
+IDEAL=$(( ONE * N / CPUS ))
+
+topo storm "$N" 600
+QUEUED=$(run_up storm)
+ALL=$(run_up storm --parallel "$N")
+
+ratio() { case $1 in FAIL*) echo "-" ;; *) awk -v a="$1" -v b="$IDEAL" 'BEGIN {printf "%.2fx", a / b}' ;; esac; }
+{
+	echo "$N stand-ins (128 MiB, 1 NIC, ready = dhcp) on $CPUS CPUs, $(date -u +%F)"
+	printf '%-44s %12s %10s\n' "variant" "all ready" "vs ideal"
+	printf '%-44s %10s ms\n' "one node alone (median of 3)" "$ONE"
+	printf '%-44s %10s ms %10s\n' "ideal: one x $N / $CPUS CPUs" "$IDEAL" "1.00x"
+	printf '%-44s %10s ms %10s\n' "default queue (boot_parallel = $CPUS)" "$QUEUED" "$(ratio "$QUEUED")"
+	printf '%-44s %10s ms %10s\n' "all at once (--parallel $N)" "$ALL" "$(ratio "$ALL")"
+} | tee "$OUT/result.txt"

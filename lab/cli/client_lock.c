@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * client_lock.c - hold the lock of a lab that is down while a verb works
+ * on its disks (config import/export, upgrade), so that an `up` of the same
+ * lab meanwhile is refused instead of opening a disk being rewritten.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lab/cli/client.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/util.h"
+
+int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h)
+{
+	_cleanup_free_ char *base = rundir_base();
+	char err[512];
+
+	h->fd = -1;
+	h->dir = rundir_lab(lab);
+	h->made = access(h->dir, F_OK) < 0;
+	if (rundir_make(base, err, sizeof(err)) < 0 || rundir_make(h->dir, err, sizeof(err)) < 0) {
+		msg_err("%s", err);
+		return EXIT_ENV;
+	}
+	h->fd = lab_lock(h->dir);
+	if (h->fd == -EWOULDBLOCK) {
+		msg_err("lab '%s' is up: `vacmlab down %s` first, then `vacmlab %s`", lab, lab,
+			verb);
+		return EXIT_STATE;
+	}
+	if (h->fd < 0) {
+		msg_err("locking %s/lock: %s", h->dir, strerror(-h->fd));
+		return EXIT_ENV;
+	}
+	return EXIT_OK;
+}
+
+void lab_release(struct lab_hold *h)
+{
+	if (h->fd >= 0 && h->made) {
+		/* Still locked: nobody else can be using the dir. */
+		_cleanup_free_ char *l = xasprintf("%s/lock", h->dir);
+
+		unlink(l);
+		rmdir(h->dir);
+	}
+	if (h->fd >= 0)
+		close(h->fd);
+	h->fd = -1;
+	free(h->dir);
+	h->dir = NULL;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_config.c - `vacmlab config export|import`: a node's /etc/config
+ * (sda3) or nvlog (sda4) out to a directory or tar, or in from one, without
+ * a console session and without root (lab/lib/part.c says how).
+ *
+ * Export works on a lab that is down (the lab's lock is held, so no `up`
+ * opens the disk meanwhile) and on a running node: then QEMU makes a
+ * point-in-time copy of the disk (part_backup_running(), QMP
+ * blockdev-backup) and the files come from that copy, never from a
+ * filesystem the guest has mounted. Import rewrites the partition, so the
+ * node must not run; it writes into a copy of the overlay and renames it
+ * over the original when complete: a bad archive or a crash changes
+ * nothing.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "lab/cli/client.h"
+#include "lab/cli/cmds.h"
+#include "lab/lib/disk.h"
+#include "lab/lib/error.h"
+#include "lab/lib/part.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/topo.h"
+#include "lab/lib/util.h"
+
+static void config_usage(FILE *f)
+{
+	fprintf(f, "usage: vacmlab config export [OPTIONS] LAB NODE -o DIR|FILE.tar|FILE.tar.gz|-\n"
+		   "       vacmlab config import [OPTIONS] LAB NODE DIR|FILE.tar|FILE.tar.gz\n"
+		   "Copy a node's /etc/config (sda3) or nvlog (sda4) out of its disk, or replace\n"
+		   "it with the files of a directory or tar (owner root, modes from the source).\n"
+		   "Export works on a lab that is down and on a running node (from a\n"
+		   "point-in-time copy of its disk); import needs the node stopped.\n\n"
+		   "  --part config|nvlog  which partition (default config)\n"
+		   "  -o, --output OUT     export: a new or empty directory, a tar, or - (stdout)\n"
+		   "  --state DIR          the lab's state dir, if `up` was given --state DIR\n"
+		   "  --timeout SECONDS    export from a running node: wait this long (default "
+		   "120)\n");
+}
+
+/* The node's entry in a running lab's status: its QMP socket if QEMU
+ * runs. Returns 0 (found), -1 (no such node; message printed). */
+static int node_live(json_t *st, const char *lab, const char *node, const char **qmp)
+{
+	size_t i;
+	json_t *n;
+
+	*qmp = NULL;
+	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+		if (strcmp(json_string_value(json_object_get(n, "name")) ?: "", node))
+			continue;
+		if (json_is_integer(json_object_get(n, "pid")))
+			*qmp = json_string_value(json_object_get(n, "qmp"));
+		return 0;
+	}
+	msg_err("lab '%s' has no node '%s'", lab, node);
+	return -1;
+}
+
+/* QMP goes through the lab's supervisor, QEMU's only QMP client. */
+struct qmp_via {
+	const char *lab, *node;
+	int timeout_ms;
+};
+
+static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, char *err,
+			size_t errlen)
+{
+	const struct qmp_via *v = ctx;
+
+	return ctl_qmp(v->lab, v->node, cmd, args, ret, v->timeout_ms, err, errlen);
+}
+
+static int do_export(const char *lab, const char *node, unsigned int part, const char *out,
+		     const char *state, double timeout)
+{
+	_cleanup_free_ char *rd = rundir_lab(lab), *statedir = NULL, *ov = NULL, *wd = NULL;
+	struct lab_hold h = {.fd = -1};
+	struct vl_err e = {0};
+	const char *qmp = NULL;
+	json_t *st = NULL;
+	char err[1024];
+	int rc = EXIT_OK;
+
+	if (!strcmp(out, "-") && isatty(1)) {
+		msg_err("not writing a tar to a terminal: redirect stdout, or -o FILE.tar");
+		return EXIT_CONFIG;
+	}
+	if (lab_is_up(rd)) {
+		st = ctl_status(lab, err, sizeof(err));
+		if (!st) {
+			msg_err("%s", err);
+			return EXIT_STATE;
+		}
+		if (node_live(st, lab, node, &qmp) < 0) {
+			json_decref(st);
+			return EXIT_CONFIG;
+		}
+		statedir = json_object_get(st, "statedir")
+				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
+				   : statedir_lab(lab, state);
+	} else {
+		statedir = statedir_lab(lab, state);
+		rc = lab_hold_down(lab, "config export", &h);
+		if (rc) {
+			lab_release(&h);
+			return rc;
+		}
+		disk_recover(statedir, node);
+	}
+	ov = disk_overlay_path(statedir, node);
+	if (access(ov, F_OK) < 0) {
+		msg_err("node %s of lab %s has no disk in %s (never started, or reset)", node, lab,
+			statedir);
+		rc = EXIT_STATE;
+		goto out;
+	}
+	wd = part_workdir(statedir, &e);
+	if (!wd)
+		goto fail;
+	if (qmp) {
+		_cleanup_free_ char *copy = xasprintf("%s/backup.qcow2", wd);
+
+		struct qmp_via via = {lab, node, (int)(timeout * 1000)};
+		struct part_qmp t = {qmp_exec_via, &via};
+
+		if (part_backup_running(&t, DISK_NODE, copy, (int)(timeout * 1000), &e) < 0) {
+			vl_wrap(&e, "node %s: point-in-time copy of its disk", node);
+			goto fail;
+		}
+		if (part_export(copy, part, out, wd, &e) < 0)
+			goto fail;
+	} else if (part_export(ov, part, out, wd, &e) < 0) {
+		goto fail;
+	}
+	fprintf(stderr, "exported %s of node %s (lab %s%s) to %s\n", part_name(part), node, lab,
+		qmp ? ", running: point-in-time copy" : "", strcmp(out, "-") ? out : "stdout");
+	goto out;
+fail:
+	vl_wrap(&e, "exporting %s of node %s", part_name(part), node);
+	rc = vl_report(&e);
+out:
+	if (wd)
+		rm_rf(wd);
+	json_decref(st);
+	lab_release(&h);
+	return rc;
+}
+
+static int do_import(const char *lab, const char *node, unsigned int part, const char *src,
+		     const char *state)
+{
+	_cleanup_free_ char *rd = rundir_lab(lab), *statedir = NULL, *ov = NULL, *ovn = NULL;
+	_cleanup_free_ char *wd = NULL, *abs = NULL;
+	struct lab_hold h = {.fd = -1};
+	struct vl_err e = {0};
+	const char *qmp = NULL;
+	struct stat sb;
+	json_t *st;
+	char err[1024];
+	int rc = EXIT_OK;
+
+	if (stat(src, &sb) < 0) {
+		msg_err("%s: %s", src, strerror(errno));
+		return EXIT_CONFIG;
+	}
+	if (!S_ISDIR(sb.st_mode) && !S_ISREG(sb.st_mode)) {
+		msg_err("%s: neither a directory nor a tar file", src);
+		return EXIT_CONFIG;
+	}
+	abs = realpath(src, NULL);
+	if (lab_is_up(rd)) {
+		st = ctl_status(lab, err, sizeof(err));
+		if (!st) {
+			msg_err("%s", err);
+			return EXIT_STATE;
+		}
+		if (node_live(st, lab, node, &qmp) < 0) {
+			json_decref(st);
+			return EXIT_CONFIG;
+		}
+		if (qmp) {
+			msg_err("node %s of lab %s is running: import rewrites its disk, which "
+				"QEMU "
+				"has open; `vacmlab down %s` first (export works while it runs)",
+				node, lab, lab);
+			json_decref(st);
+			return EXIT_STATE;
+		}
+		statedir = json_object_get(st, "statedir")
+				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
+				   : statedir_lab(lab, state);
+		json_decref(st);
+	} else {
+		statedir = statedir_lab(lab, state);
+		rc = lab_hold_down(lab, "config import", &h);
+		if (rc) {
+			lab_release(&h);
+			return rc;
+		}
+	}
+	disk_recover(statedir, node);
+	ov = disk_overlay_path(statedir, node);
+	ovn = xasprintf("%s.new", ov);
+	if (access(ov, F_OK) < 0) {
+		msg_err("node %s of lab %s has no disk in %s yet: bring it up once, or give its "
+			"first boot the files with `%s = PATH` in its [node] section",
+			node, lab, statedir, part == PART_CONFIG ? "config" : "nvlog");
+		rc = EXIT_STATE;
+		goto out;
+	}
+	wd = part_workdir(statedir, &e);
+	/* Into a copy, renamed over the overlay only when complete. */
+	if (!wd || part_copy_file(ov, ovn, &e) < 0 || part_seed(ovn, part, abs, wd, &e) < 0) {
+		unlink(ovn);
+		vl_wrap(&e, "importing %s into %s of node %s (nothing was changed)", src,
+			part_name(part), node);
+		rc = vl_report(&e);
+		goto out;
+	}
+	if (rename(ovn, ov) < 0) {
+		msg_err("renaming %s to %s: %s", ovn, ov, strerror(errno));
+		unlink(ovn);
+		rc = EXIT_ENV;
+		goto out;
+	}
+	printf("imported %s into %s of node %s (lab %s): its next boot sees it\n", src,
+	       part_name(part), node, lab);
+out:
+	if (wd)
+		rm_rf(wd);
+	lab_release(&h);
+	return rc;
+}
+
+int cmd_config(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{"part", required_argument, NULL, 'p'},	 {"output", required_argument, NULL, 'o'},
+		{"state", required_argument, NULL, 'S'}, {"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},	 {0},
+	};
+	const char *op, *state = NULL, *out = NULL, *lab, *node;
+	unsigned int part = PART_CONFIG;
+	double timeout = 120;
+	int c;
+
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		config_usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_CONFIG : EXIT_OK;
+	}
+	op = argv[1];
+	if (strcmp(op, "export") && strcmp(op, "import")) {
+		msg_err("config: unknown operation '%s' (export or import)", op);
+		return EXIT_CONFIG;
+	}
+	argc--;
+	argv++;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (!strcmp(optarg, "config")) {
+				part = PART_CONFIG;
+			} else if (!strcmp(optarg, "nvlog")) {
+				part = PART_NVLOG;
+			} else {
+				msg_err("--part must be config or nvlog, not '%s'", optarg);
+				return EXIT_CONFIG;
+			}
+			break;
+		case 'o': out = optarg; break;
+		case 'S': state = optarg; break;
+		case 't':
+			timeout = atof(optarg);
+			if (timeout <= 0 || timeout > 3600) {
+				msg_err("--timeout must be 1..3600 seconds");
+				return EXIT_CONFIG;
+			}
+			break;
+		case 'h': config_usage(stdout); return EXIT_OK;
+		default: config_usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (argc - optind != (op[0] == 'e' ? 2 : 3) || (op[0] == 'e' && !out) ||
+	    (op[0] == 'i' && out)) {
+		config_usage(stderr);
+		return EXIT_CONFIG;
+	}
+	lab = argv[optind];
+	node = argv[optind + 1];
+	{
+		const char *why = topo_check_lab_name(lab);
+
+		if (why) {
+			msg_err("bad lab name '%s': %s", lab, why);
+			return EXIT_CONFIG;
+		}
+	}
+	if (!node[0] || strchr(node, '/') || node[0] == '.') {
+		msg_err("bad node name '%s'", node);
+		return EXIT_CONFIG;
+	}
+	if (op[0] == 'e')
+		return do_export(lab, node, part, out, state, timeout);
+	return do_import(lab, node, part, argv[optind + 2], state);
+}

@@ -1,0 +1,444 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * cmd_graph.c - `vacmlab graph [--format dot|mermaid] TOPO|LAB`: draw a lab's
+ * LANs, nodes, hosts and the NICs between them (with addresses), its pasta
+ * uplinks and, for a running lab, its vacmlab-attach links.
+ *
+ * Both sources are first turned into one small JSON model (lans, nodes,
+ * hosts, each NIC with lan and address), so the two printers know nothing
+ * of where it came from: a topology file (addresses as written, "dhcp" for
+ * dynamic ones) or a running lab's status (leased addresses too).
+ */
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <limits.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lab/cli/client.h"
+#include "lab/cli/cmds.h"
+#include "lab/lib/rundir.h"
+#include "lab/lib/topo.h"
+#include "lab/lib/util.h"
+
+static json_t *model_nics(const struct nic *nics, int n)
+{
+	json_t *arr = json_array();
+	char a[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < n; i++)
+		json_array_append_new(
+			arr,
+			json_pack("{s:s,s:s,s:s}", "if", "", "lan", nics[i].lan->name, "address",
+				  nics[i].addr.s_addr
+					  ? inet_ntop(AF_INET, &nics[i].addr, a, sizeof(a))
+					  : "dhcp"));
+	for (int i = 0; i < n; i++)
+		json_object_set_new(json_array_get(arr, (size_t)i), "if", json_sprintf("eth%d", i));
+	return arr;
+}
+
+static json_t *model_from_topo(const struct topo *t)
+{
+	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	for (int i = 0; i < t->n_lans; i++) {
+		const struct lan *l = &t->lans[i];
+
+		json_array_append_new(lans, json_pack("{s:s,s:s,s:s,s:s?}", "name", l->name,
+						      "subnet", "", "address",
+						      inet_ntop(AF_INET, &l->addr, a, sizeof(a)),
+						      "uplink", l->uplink));
+		json_object_set_new(json_array_get(lans, (size_t)i), "subnet",
+				    json_sprintf("%s/%d", inet_ntop(AF_INET, &l->net, b, sizeof(b)),
+						 l->prefix));
+	}
+	for (int i = 0; i < t->n_nodes; i++) {
+		const struct node *nd = &t->nodes[i];
+		json_t *fw = json_array();
+
+		for (int f = 0; f < nd->n_forwards; f++)
+			json_array_append_new(
+				fw,
+				json_sprintf("%s %s:%d -> %d",
+					     nd->forwards[f].proto == FORWARD_TCP ? "tcp" : "udp",
+					     nd->forwards[f].host_addr, nd->forwards[f].host_port,
+					     nd->forwards[f].guest_port));
+		json_array_append_new(nodes,
+				      json_pack("{s:s,s:o,s:o}", "name", nd->name, "nics",
+						model_nics(nd->nics, nd->n_nics), "forwards", fw));
+	}
+	for (int i = 0; i < t->n_hosts; i++)
+		json_array_append_new(hosts,
+				      json_pack("{s:s,s:o}", "name", t->hosts[i].name, "nics",
+						model_nics(t->hosts[i].nics, t->hosts[i].n_nics)));
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:[]}", "lab", t->name, "source", "topology", "lans",
+			 lans, "nodes", nodes, "hosts", hosts, "attachments");
+}
+
+/* The NICs of a running lab's status, as the model has them. */
+static json_t *model_status_nics(json_t *nics)
+{
+	json_t *arr = json_array(), *n;
+	size_t i;
+
+	json_array_foreach (nics, i, n) {
+		const char *addr = json_string_value(json_object_get(n, "address"));
+
+		json_array_append_new(
+			arr, json_pack("{s:s?,s:s?,s:s}", "if",
+				       json_string_value(json_object_get(n, "guest_ifname")), "lan",
+				       json_string_value(json_object_get(n, "lan")), "address",
+				       addr ? addr : "no lease yet"));
+	}
+	return arr;
+}
+
+/* The lab's topology as its supervisor read it: the status names the
+ * path as given to `up`, relative to the supervisor's working directory. */
+static struct topo *lab_topo(json_t *st)
+{
+	const char *path = json_string_value(json_object_get(st, "topology"));
+	json_int_t pid = json_integer_value(json_object_get(st, "supervisor_pid"));
+	_cleanup_free_ char *full = NULL;
+	struct topo *t = NULL;
+	struct topo_err err;
+
+	if (!path)
+		return NULL;
+	full = path[0] == '/' ? xstrdup(path)
+			      : xasprintf("/proc/%lld/cwd/%s", (long long)pid, path);
+	if (topo_load(full, &t, &err) < 0)
+		return NULL;
+	return t;
+}
+
+static json_t *model_from_status(const char *lab, json_t *st)
+{
+	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
+	json_t *att = json_array(), *o;
+	struct topo *t = NULL;
+	size_t i, j;
+
+	json_array_foreach (json_object_get(st, "lans"), i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		char ifn[16];
+
+		json_array_append_new(lans, json_pack("{s:s?,s:O,s:O,s:O}", "name", name, "subnet",
+						      json_object_get(o, "subnet"), "address",
+						      json_object_get(o, "address"), "uplink",
+						      json_object_get(o, "uplink")));
+		/* vacmlab-attach's host end lives in our namespace under a
+		 * name derived from uid, lab and LAN: its presence is the
+		 * attachment (the inner end is on the LAN's bridge). */
+		attach_host_ifname(getuid(), lab, name, ifn);
+		if (if_nametoindex(ifn))
+			json_array_append_new(att,
+					      json_pack("{s:s,s:s}", "lan", name, "ifname", ifn));
+	}
+	json_array_foreach (json_object_get(st, "nodes"), i, o) {
+		json_t *fw = json_array(), *f;
+
+		json_array_foreach (json_object_get(o, "forwards"), j, f)
+			json_array_append_new(
+				fw,
+				json_sprintf("%s %s -> %lld",
+					     json_string_value(json_object_get(f, "proto")),
+					     json_string_value(json_object_get(f, "listen")),
+					     json_integer_value(json_object_get(f, "guest_port"))));
+		json_array_append_new(
+			nodes,
+			json_pack("{s:O,s:o,s:o}", "name", json_object_get(o, "name"), "nics",
+				  model_status_nics(json_object_get(o, "nics")), "forwards", fw));
+	}
+	json_array_foreach (json_object_get(st, "hosts"), i, o) {
+		const char *name = json_string_value(json_object_get(o, "name"));
+		json_t *nics = json_object_get(o, "nics");
+
+		if (nics) {
+			nics = model_status_nics(nics);
+		} else {
+			/* The status has no host NICs: take them from the file. */
+			struct host *h;
+
+			if (!t)
+				t = lab_topo(st);
+			h = t && name ? topo_find_host(t, name) : NULL;
+			nics = h ? model_nics(h->nics, h->n_nics) : json_array();
+		}
+		json_array_append_new(hosts, json_pack("{s:s?,s:o}", "name", name, "nics", nics));
+	}
+	if (t)
+		topo_free(t);
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "lab", lab, "source", "running lab", "lans",
+			 lans, "nodes", nodes, "hosts", hosts, "attachments", att);
+}
+
+/* ---- printers */
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* A DOT double-quoted string body: escape " and \. */
+static void dot_q(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		putchar(*s);
+	}
+	putchar('"');
+}
+
+static void dot_nics(const char *id, json_t *nics)
+{
+	json_t *n;
+	size_t i;
+
+	json_array_foreach (nics, i, n) {
+		char label[96];
+
+		snprintf(label, sizeof(label), "%s %s", str(n, "if"), str(n, "address"));
+		printf("  \"%s\" -- \"lan:%s\" [label=", id, str(n, "lan"));
+		dot_q(label);
+		printf("];\n");
+	}
+}
+
+static void print_dot(json_t *m)
+{
+	json_t *o;
+	size_t i, j;
+
+	printf("graph ");
+	dot_q(str(m, "lab"));
+	printf(" {\n  graph [label=");
+	{
+		char l[128];
+
+		snprintf(l, sizeof(l), "lab %s (%s)", str(m, "lab"), str(m, "source"));
+		dot_q(l);
+	}
+	printf(", labelloc=t, fontname=\"sans\"];\n  node [fontname=\"sans\"];\n"
+	       "  edge [fontname=\"sans\", fontsize=10];\n");
+	json_array_foreach (json_object_get(m, "lans"), i, o) {
+		char l[160];
+
+		snprintf(l, sizeof(l), "LAN %s\\n%s\\ngateway %s", str(o, "name"), str(o, "subnet"),
+			 str(o, "address"));
+		printf("  \"lan:%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"#dde8f5\", "
+		       "label=\"",
+		       str(o, "name"));
+		/* \n must reach DOT as is: print without dot_q's escaping of \. */
+		for (const char *c = l; *c; c++)
+			printf(*c == '"' ? "\\\"" : "%c", *c);
+		printf("\"];\n");
+		if (json_string_value(json_object_get(o, "uplink"))) {
+			printf("  \"uplink:%s\" [shape=doubleoctagon, label=\"%s "
+			       "uplink\\n(outside)\"];\n",
+			       str(o, "name"), str(o, "uplink"));
+			printf("  \"lan:%s\" -- \"uplink:%s\" [style=dashed, label=\"NAT\"];\n",
+			       str(o, "name"), str(o, "name"));
+		}
+	}
+	json_array_foreach (json_object_get(m, "nodes"), i, o) {
+		char id[64];
+		json_t *f;
+
+		snprintf(id, sizeof(id), "node:%s", str(o, "name"));
+		printf("  \"%s\" [shape=box3d, label=\"node %s", id, str(o, "name"));
+		json_array_foreach (json_object_get(o, "forwards"), j, f)
+			printf("\\nforward %s", json_string_value(f));
+		printf("\"];\n");
+		dot_nics(id, json_object_get(o, "nics"));
+	}
+	json_array_foreach (json_object_get(m, "hosts"), i, o) {
+		char id[64];
+
+		snprintf(id, sizeof(id), "host:%s", str(o, "name"));
+		printf("  \"%s\" [shape=ellipse, label=\"host %s\"];\n", id, str(o, "name"));
+		dot_nics(id, json_object_get(o, "nics"));
+	}
+	json_array_foreach (json_object_get(m, "attachments"), i, o) {
+		printf("  \"attach:%s\" [shape=diamond, label=\"vacmlab-attach\\nhost %s\"];\n",
+		       str(o, "lan"), str(o, "ifname"));
+		printf("  \"lan:%s\" -- \"attach:%s\" [style=bold, label=\"veth\"];\n",
+		       str(o, "lan"), str(o, "lan"));
+	}
+	printf("}\n");
+}
+
+/* Mermaid ids: letters, digits and _ only. */
+static void mm_id(const char *kind, const char *name)
+{
+	printf("%s_", kind);
+	for (; *name; name++)
+		putchar(isalnum((unsigned char)*name) ? *name : '_');
+}
+
+/* Mermaid label text: " would end the label, use its entity. */
+static void mm_text(const char *s)
+{
+	for (; *s; s++)
+		if (*s == '"')
+			printf("#quot;");
+		else
+			putchar(*s);
+}
+
+static void mm_nics(const char *kind, const char *name, json_t *nics)
+{
+	json_t *n;
+	size_t i;
+
+	json_array_foreach (nics, i, n) {
+		printf("    ");
+		mm_id(kind, name);
+		printf(" ---|\"");
+		mm_text(str(n, "if"));
+		printf(" ");
+		mm_text(str(n, "address"));
+		printf("\"| ");
+		mm_id("lan", str(n, "lan"));
+		printf("\n");
+	}
+}
+
+static void print_mermaid(json_t *m)
+{
+	json_t *o, *f;
+	size_t i, j;
+
+	printf("graph LR\n  subgraph ");
+	mm_id("lab", str(m, "lab"));
+	printf(" [\"lab ");
+	mm_text(str(m, "lab"));
+	printf("\"]\n");
+	json_array_foreach (json_object_get(m, "lans"), i, o) {
+		printf("    ");
+		mm_id("lan", str(o, "name"));
+		printf("[(\"LAN ");
+		mm_text(str(o, "name"));
+		printf("<br/>%s<br/>gateway %s\")]\n", str(o, "subnet"), str(o, "address"));
+		if (json_string_value(json_object_get(o, "uplink"))) {
+			printf("    ");
+			mm_id("uplink", str(o, "name"));
+			printf("{{\"%s uplink\"}}\n    ", str(o, "uplink"));
+			mm_id("lan", str(o, "name"));
+			printf(" -.-|NAT| ");
+			mm_id("uplink", str(o, "name"));
+			printf("\n");
+		}
+	}
+	json_array_foreach (json_object_get(m, "nodes"), i, o) {
+		printf("    ");
+		mm_id("node", str(o, "name"));
+		printf("[\"node ");
+		mm_text(str(o, "name"));
+		json_array_foreach (json_object_get(o, "forwards"), j, f) {
+			printf("<br/>forward ");
+			mm_text(json_string_value(f));
+		}
+		printf("\"]\n");
+		mm_nics("node", str(o, "name"), json_object_get(o, "nics"));
+	}
+	json_array_foreach (json_object_get(m, "hosts"), i, o) {
+		printf("    ");
+		mm_id("host", str(o, "name"));
+		printf("([\"host ");
+		mm_text(str(o, "name"));
+		printf("\"])\n");
+		mm_nics("host", str(o, "name"), json_object_get(o, "nics"));
+	}
+	json_array_foreach (json_object_get(m, "attachments"), i, o) {
+		printf("    ");
+		mm_id("attach", str(o, "lan"));
+		printf("{\"vacmlab-attach<br/>host %s\"}\n    ", str(o, "ifname"));
+		mm_id("lan", str(o, "lan"));
+		printf(" ===|veth| ");
+		mm_id("attach", str(o, "lan"));
+		printf("\n");
+	}
+	printf("  end\n");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: vacmlab graph [--format dot|mermaid] TOPO|LAB\n"
+		"\n"
+		"Draw a lab: its LANs, nodes and hosts, the NICs between them with their\n"
+		"addresses, pasta uplinks and, for a running LAB, vacmlab-attach links.\n"
+		"TOPO is a topology file (an argument naming an existing file or ending\n"
+		"in .conf); anything else is a running lab's name.\n"
+		"\n"
+		"  --format dot       Graphviz (default): vacmlab graph LAB | dot -Tsvg >lab.svg\n"
+		"  --format mermaid   a Mermaid flowchart, for Markdown pages\n"
+		"  --help             this text\n");
+}
+
+int cmd_graph(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *format = "dot", *arg;
+	struct stat sb;
+	json_t *model;
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f': format = optarg; break;
+		case 'h': usage(stdout); return EXIT_OK;
+		default: usage(stderr); return EXIT_CONFIG;
+		}
+	}
+	if (argc - optind != 1 || (strcmp(format, "dot") && strcmp(format, "mermaid"))) {
+		if (argc - optind == 1)
+			msg_err("unknown format '%s': dot or mermaid", format);
+		usage(stderr);
+		return EXIT_CONFIG;
+	}
+	arg = argv[optind];
+	if (stat(arg, &sb) == 0 || strchr(arg, '/') ||
+	    (strlen(arg) > 5 && !strcmp(arg + strlen(arg) - 5, ".conf"))) {
+		struct topo *t;
+		struct topo_err err;
+
+		if (topo_load(arg, &t, &err) < 0) {
+			topo_err_print(&err);
+			return err.env ? EXIT_ENV : EXIT_CONFIG;
+		}
+		model = model_from_topo(t);
+		topo_free(t);
+	} else {
+		char err[512];
+		json_t *st = ctl_status(arg, err, sizeof(err));
+
+		if (!st) {
+			msg_err("%s", err);
+			return EXIT_STATE;
+		}
+		model = model_from_status(arg, st);
+		json_decref(st);
+	}
+	if (!strcmp(format, "dot"))
+		print_dot(model);
+	else
+		print_mermaid(model);
+	json_decref(model);
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_CONFIG;
+}
