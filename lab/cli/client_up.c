@@ -271,7 +271,7 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 		ssize_t n;
 		char *nl;
 		struct pollfd pfd = {rfd, POLLIN, 0};
-		int wait = *ok_seen ? -1 : progress_tick(prog);
+		int wait = *ok_seen ? -1 : progress_tick(prog), pr;
 
 		if (got_signal && !sent_term) {
 			if (!nt->stopping) {
@@ -282,8 +282,11 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 			sent_term = true;
 			fprintf(stderr, "vacmlab: stopping the lab (graceful power-off)...\n");
 		}
-		/* Redraw the progress block while nothing arrives. */
-		if (poll(&pfd, 1, wait) == 0)
+		/* Redraw the progress block while nothing arrives. A signal
+		 * (EINTR) goes round too, so that it is forwarded at once:
+		 * read() below would block until the supervisor writes. */
+		pr = poll(&pfd, 1, wait);
+		if (pr == 0 || (pr < 0 && errno == EINTR))
 			continue;
 		n = read(rfd, buf + len, sizeof(buf) - 1 - len);
 		if (n < 0 && errno == EINTR)
