@@ -10,6 +10,9 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
 DATADIR ?= $(PREFIX)/share/vacmlab
 SYSCONFDIR ?= /etc
+# systemd user units (contrib/systemd): $(PREFIX)/lib/systemd/user is on
+# systemd's user unit path for /usr and /usr/local alike.
+USERUNITDIR ?= $(PREFIX)/lib/systemd/user
 DESTDIR ?=
 BUILD ?= build
 CC ?= cc
@@ -187,6 +190,10 @@ install: programs
 		$(DESTDIR)$(DATADIR)/ansible/connection_plugins/vacmlab.py
 	@if [ -e $(DESTDIR)$(ATTACH_CONF) ]; then echo "keeping $(DESTDIR)$(ATTACH_CONF)"; \
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
+	install -d $(DESTDIR)$(USERUNITDIR)
+	sed 's|/usr/bin/vacmlab|$(BINDIR)/vacmlab|' contrib/systemd/vacmlab@.service \
+		> $(DESTDIR)$(USERUNITDIR)/vacmlab@.service
+	chmod 0644 $(DESTDIR)$(USERUNITDIR)/vacmlab@.service
 
 format-check:
 	clang-format --dry-run --Werror $(wildcard lab/*/*.[ch] netns/*.[ch] attach/*.[ch] tests/unit/*.[ch] tests/fuzz/*.c bench/*.c)

@@ -112,6 +112,9 @@ int up_decide_accel(const struct topo *t, const char *flag, struct accel_choice 
 		    struct vl_err *err);
 /* --parallel N (1..1024): N, or -1 after a message. */
 int parse_parallel(const char *s);
+/* Guest memory of @t against MemAvailable: 0, or -1 after a message
+ * (a warning only with @force). */
+int up_check_memory(const struct topo *t, bool force);
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
 

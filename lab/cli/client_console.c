@@ -23,6 +23,7 @@
 
 #include "lab/cli/console.h"
 #include "lab/cli/client.h"
+#include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
@@ -165,6 +166,36 @@ double console_parse_seconds(const char *s)
 	return v;
 }
 
+/* Whether @fd is @path's rotated part now (lib/logfile.h). */
+static bool is_older(const char *path, int fd)
+{
+	_cleanup_free_ char *older = logfile_older(path);
+	struct stat a, b;
+
+	return stat(older, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
+/* Feed LOG.1 (this run's older part) unless it is @cur itself; true on a
+ * match. */
+static bool feed_older(const char *path, int cur, struct line_matcher *l, const regex_t *re,
+		       FILE *echo)
+{
+	_cleanup_free_ char *older = logfile_older(path);
+	_cleanup_close_ int fd = open(older, O_RDONLY | O_CLOEXEC);
+	struct stat a, b;
+	char buf[65536];
+	ssize_t n;
+
+	if (fd < 0 || fstat(fd, &a) < 0 || fstat(cur, &b) < 0 ||
+	    (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		return false;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (line_matcher_feed(l, buf, (size_t)n, re, echo))
+			return true;
+	return false;
+}
+
 int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long timeout_ms,
 		   const char *lab, FILE *echo)
 {
@@ -183,6 +214,11 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 	ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (ino >= 0)
 		inotify_add_watch(ino, path, IN_MODIFY);
+	/* The whole run: its rotated part (LOG.1) comes first. */
+	if (offset == 0 && feed_older(path, fd, &l, re, echo)) {
+		r = 0;
+		goto out;
+	}
 	if (lseek(fd, offset, SEEK_SET) < 0) {
 		r = -errno;
 		goto out;
@@ -204,6 +240,28 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 				break;
 			}
 			continue;
+		}
+		/* At the end of a file that rotated to LOG.1: its writer has
+		 * moved on to a new LOG; go on there. */
+		if (is_older(path, fd)) {
+			int nfd = open(path, O_RDONLY | O_CLOEXEC);
+
+			if (nfd >= 0) {
+				n = read(fd, buf, sizeof(buf));
+				if (n > 0) {
+					close(nfd);
+					if (line_matcher_feed(&l, buf, (size_t)n, re, echo)) {
+						r = 0;
+						break;
+					}
+					continue;
+				}
+				dup3(nfd, fd, O_CLOEXEC);
+				close(nfd);
+				if (ino >= 0)
+					inotify_add_watch(ino, path, IN_MODIFY);
+				continue;
+			}
 		}
 		now = now_ms();
 		if (deadline >= 0 && now >= deadline) {

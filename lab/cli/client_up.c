@@ -30,8 +30,10 @@
 #include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
+#include "lab/lib/logfile.h"
 #include "lab/lib/part.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/sdnotify.h"
 #include "lab/lib/spawn.h"
 #include "lab/sv/supervisor.h"
 #include "lab/lib/util.h"
@@ -180,6 +182,76 @@ static void wait_stale_processes(const char *lab, const char *rundir)
 	}
 }
 
+/*
+ * systemd (Type=notify, contrib/systemd/vacmlab@.service): `up
+ * --foreground` is the service's main process, so it is the one that
+ * speaks sd_notify, from the supervisor's progress events: STATUS= as
+ * nodes change state, READY=1 once every node is ready ("OK"), STOPPING=1
+ * as soon as the lab starts going down (SIGTERM from systemd, `vacmlab
+ * down` from elsewhere, its runtime dir gone).
+ */
+struct notify {
+	bool on;
+	bool stopping;
+	const struct topo *t;
+	char (*state)[32]; /* per node, as the events said */
+};
+
+static void notify_init(struct notify *nt, const struct topo *t, bool foreground)
+{
+	nt->on = foreground && getenv("NOTIFY_SOCKET");
+	nt->stopping = false;
+	nt->t = t;
+	nt->state = xcalloc((size_t)t->n_nodes + 1, sizeof(*nt->state));
+	for (int i = 0; i < t->n_nodes; i++)
+		snprintf(nt->state[i], sizeof(nt->state[i]), "pending");
+}
+
+static void notify_send(struct notify *nt, const char *head, const char *what)
+{
+	char buf[1024];
+	int ready = 0, len;
+
+	if (!nt->on)
+		return;
+	for (int i = 0; i < nt->t->n_nodes; i++)
+		ready += !strcmp(nt->state[i], "ready");
+	len = snprintf(buf, sizeof(buf), "%sSTATUS=lab %s: %d/%d nodes ready", head, nt->t->name,
+		       ready, nt->t->n_nodes);
+	if (what && len < (int)sizeof(buf))
+		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "; %s", what);
+	if ((len = sd_notify_send(buf)) < 0) {
+		msg_warn("NOTIFY_SOCKET=%s: cannot notify: %s", getenv("NOTIFY_SOCKET"),
+			 strerror(-len));
+		nt->on = false;
+	}
+}
+
+/* A progress line, as systemd should see it. */
+static void notify_event(struct notify *nt, const char *line)
+{
+	char node[64], state[32], what[256];
+	double secs;
+
+	if (!nt->on)
+		return;
+	if (sscanf(line, "S %63s %31s %lf", node, state, &secs) == 3) {
+		for (int i = 0; i < nt->t->n_nodes; i++)
+			if (!strcmp(nt->t->nodes[i].name, node))
+				snprintf(nt->state[i], sizeof(nt->state[i]), "%s", state);
+		snprintf(what, sizeof(what), "%s %s", node, state);
+		notify_send(nt, "", what);
+	} else if (!strcmp(line, "OK")) {
+		notify_send(nt, "READY=1\n", "up");
+	} else if (line[0] == 'D' && !nt->stopping) {
+		nt->stopping = true;
+		notify_send(nt, "STOPPING=1\n", "going down");
+	} else if (line[0] == 'W') {
+		snprintf(what, sizeof(what), "warning: %.200s", line + 2);
+		notify_send(nt, "", what);
+	}
+}
+
 static void on_signal(int sig)
 {
 	got_signal = sig;
@@ -189,7 +261,8 @@ static void on_signal(int sig)
  * (returns CODE, message printed). In foreground mode keep reading after
  * OK until EOF, forwarding Ctrl-C as SIGTERM. */
 static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
-			     struct progress *prog, void (*on_ready)(void *), void *arg)
+			     struct progress *prog, void (*on_ready)(void *), void *arg,
+			     struct notify *nt)
 {
 	char buf[16384];
 	size_t len = 0;
@@ -201,15 +274,22 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 		ssize_t n;
 		char *nl;
 		struct pollfd pfd = {rfd, POLLIN, 0};
-		int wait = *ok_seen ? -1 : progress_tick(prog);
+		int wait = *ok_seen ? -1 : progress_tick(prog), pr;
 
 		if (got_signal && !sent_term) {
+			if (!nt->stopping) {
+				nt->stopping = true;
+				notify_send(nt, "STOPPING=1\n", "stopping (signal)");
+			}
 			kill(sup, SIGTERM);
 			sent_term = true;
 			fprintf(stderr, "vacmlab: stopping the lab (graceful power-off)...\n");
 		}
-		/* Redraw the progress block while nothing arrives. */
-		if (poll(&pfd, 1, wait) == 0)
+		/* Redraw the progress block while nothing arrives. A signal
+		 * (EINTR) goes round too, so that it is forwarded at once:
+		 * read() below would block until the supervisor writes. */
+		pr = poll(&pfd, 1, wait);
+		if (pr == 0 || (pr < 0 && errno == EINTR))
 			continue;
 		n = read(rfd, buf + len, sizeof(buf) - 1 - len);
 		if (n < 0 && errno == EINTR)
@@ -220,6 +300,7 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 		buf[len] = '\0';
 		while ((nl = strchr(buf, '\n'))) {
 			*nl = '\0';
+			notify_event(nt, buf);
 			if (!strncmp(buf, "E ", 2)) {
 				int code = atoi(buf + 2);
 				char rest[16384];
@@ -259,53 +340,6 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 			len = 0;
 	}
 	return *ok_seen ? 0 : -1;
-}
-
-int parse_parallel(const char *s)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (end == s || *end || v < 1 || v > 1024) {
-		msg_err("--parallel '%s': a number of nodes from 1 to 1024", s);
-		return -1;
-	}
-	return (int)v;
-}
-
-/* MemAvailable in MiB, or -1 if /proc/meminfo does not say. */
-static long mem_available_mib(void)
-{
-	_cleanup_fclose_ FILE *f = fopen("/proc/meminfo", "re");
-	char line[256];
-	long kb;
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemAvailable: %ld kB", &kb) == 1)
-			return kb / 1024;
-	return -1;
-}
-
-/* Guests that do not fit in memory swap the host to a crawl or meet the
- * OOM killer half-way through a boot: refuse before anything starts. */
-static int check_memory(const struct topo *t, bool force)
-{
-	long want = 0, avail = mem_available_mib();
-
-	for (int i = 0; i < t->n_nodes; i++)
-		want += t->nodes[i].memory_mb;
-	if (avail < 0 || want <= avail)
-		return 0;
-	if (force) {
-		msg_warn("the guests need %ld MiB, more than the %ld MiB available (--force)", want,
-			 avail);
-		return 0;
-	}
-	msg_err("the lab's %d node%s need %ld MiB of guest memory, more than the %ld MiB "
-		"available (MemAvailable): lower memory = or boot fewer nodes; --force boots "
-		"anyway",
-		t->n_nodes, t->n_nodes == 1 ? "" : "s", want, avail);
-	return -1;
 }
 
 static void print_ready(void *arg)
@@ -464,7 +498,7 @@ int up_lab(struct up_opts *o)
 	sv->loadvm = o->snapshot;
 
 	sv->boot_parallel = o->parallel ? o->parallel : t->boot_parallel;
-	if (!o->no_boot && check_memory(t, o->force) < 0)
+	if (!o->no_boot && up_check_memory(t, o->force) < 0)
 		return EXIT_ENV;
 
 	/* The machine: programs, devices, images. Nothing is touched yet. */
@@ -531,6 +565,8 @@ int up_lab(struct up_opts *o)
 		msg_err("%s", err);
 		return EXIT_ENV;
 	}
+	if (linger_warning(sv->rundir, warn, sizeof(warn)))
+		msg_warn("%s", warn);
 	lock = lab_lock(sv->rundir);
 	if (lock == -EWOULDBLOCK) {
 		char e2[256];
@@ -637,15 +673,14 @@ int up_lab(struct up_opts *o)
 	}
 	if (pid == 0) {
 		_cleanup_free_ char *logp = path_in(sv->logdir, LF_SUPERVISOR_LOG);
-		_cleanup_free_ char *old = xasprintf("%s.1", logp);
 		_cleanup_free_ char *pidp = path_in(sv->rundir, LF_PID);
 		_cleanup_free_ char *pidtxt = xasprintf("%d\n", (int)getpid());
 		int fd;
 
 		close(p[0]);
 		setsid();
-		rename(logp, old);
-		fd = open(logp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
+		/* The last run's log becomes supervisor.log.prev (lib/logfile.h). */
+		fd = logfile_open_run(logp);
 		if (fd >= 0) {
 			dup2(fd, 1);
 			dup2(fd, 2);
@@ -690,10 +725,14 @@ int up_lab(struct up_opts *o)
 		.statedir = sv->statedir,
 	};
 
+	struct notify nt;
+
+	notify_init(&nt, t, o->foreground);
 	prog = progress_new(t, sv->logdir, isatty(2) && !o->foreground, o->quiet);
 	r = follow_supervisor(p[0], pid, o->foreground, &ok, prog,
-			      o->quiet && !rc.warm ? NULL : print_ready, &rc);
+			      o->quiet && !rc.warm ? NULL : print_ready, &rc, &nt);
 	progress_free(prog);
+	free(nt.state);
 	close(p[0]);
 	if (r == 0 && o->foreground) {
 		int st;

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * cmd_logs.c - `vacmlab logs [-f] LAB NODE [PORT]`: print (or follow) a
- * serial port's log. Logs live in the lab's state dir (logs/NODE.ttySN.log,
- * the previous run's in .log.1), so they outlive `down`: a failed CI run
- * still has them. Following ends when the lab goes down.
+ * serial port's log. Logs live in the lab's state dir, so they outlive
+ * `down`: a failed CI run still has them. This run's output is
+ * NODE.ttySN.log.1 (once the log passed [lab] log_max) then NODE.ttySN.log;
+ * the previous run's last part is NODE.ttySN.log.prev (lib/logfile.h).
+ * Printing goes oldest first; following goes on across a rotation (the
+ * file it reads became .1: finish it, go on with the new LOG) and ends
+ * when the lab goes down.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +22,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/console.h"
+#include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 
@@ -25,10 +30,11 @@ static void logs_usage(FILE *f)
 {
 	fprintf(f, "usage: vacmlab logs [-f] [--previous] [--state DIR] LAB NODE [PORT]\n"
 		   "Print a serial port's log (PORT 0..15 or ttySN, default the console ttyS0):\n"
-		   "everything the guest wrote to it in this run, byte for byte. Console and\n"
-		   "log ports have logs; they are kept in the lab's state dir after `down`.\n"
+		   "everything the guest wrote to it in this run, byte for byte, up to the\n"
+		   "lab's log_max per file: the rotated part (.1) first, then the current log.\n"
+		   "Console and log ports have logs; they are kept in the state dir after `down`.\n"
 		   "  -f, --follow   keep printing new output until Ctrl-C or the lab goes down\n"
-		   "  -1, --previous the previous run's log (NODE.ttySN.log.1)\n"
+		   "  -1, --previous the previous run's log (NODE.ttySN.log.prev)\n"
 		   "  --state DIR    the lab's state dir, if `up` was given --state\n"
 		   "Other logs of the lab (QEMU, dnsmasq, supervisor) are in the same dir.\n");
 }
@@ -50,6 +56,16 @@ static int drain(int fd)
 	}
 }
 
+/* Whether the file open as @fd is now @path's rotated part (LOG.1). */
+static bool rotated_away(const char *path, int fd)
+{
+	_cleanup_free_ char *older = logfile_older(path);
+	struct stat a, b;
+
+	return stat(older, &a) == 0 && fstat(fd, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
+
 static int follow(const char *path, int fd, const char *lab)
 {
 	_cleanup_free_ char *rundir = rundir_lab(lab);
@@ -67,18 +83,25 @@ static int follow(const char *path, int fd, const char *lab)
 			drain(fd);
 			return 0;
 		}
-		/* A new `up` of the same lab moves the log to .1 and starts a
-		 * new one: follow the new run. */
+		/* LOG is another file: it rotated (ours is LOG.1 now, whose
+		 * writer has moved on: finish it, go on with LOG from its
+		 * start), or a new `up` of the lab began a new run. */
 		if (stat(path, &a) == 0 && fstat(fd, &b) == 0 && a.st_ino != b.st_ino) {
+			bool rotated = rotated_away(path, fd);
 			int nfd = open(path, O_RDONLY | O_CLOEXEC);
 
 			if (nfd >= 0) {
-				drain(fd);
+				if (drain(fd) < 0) {
+					close(nfd);
+					return 0;
+				}
 				dup3(nfd, fd, O_CLOEXEC);
 				close(nfd);
 				if (ino >= 0)
 					inotify_add_watch(ino, path, IN_MODIFY);
-				fprintf(stderr, "[vacmlab: %s: a new run started]\n", path);
+				if (!rotated)
+					fprintf(stderr, "[vacmlab: %s: a new run started]\n", path);
+				continue;
 			}
 		}
 		if (ino >= 0) {
@@ -92,6 +115,23 @@ static int follow(const char *path, int fd, const char *lab)
 			usleep(100000);
 		}
 	}
+}
+
+/* Print this run's rotated part, if any, before LOG is read. Opened
+ * after LOG: if LOG rotated in between, that .1 is the file already open
+ * as @cur, and printing it here would print it twice. */
+static int print_older(const char *path, int cur)
+{
+	_cleanup_free_ char *older = logfile_older(path);
+	_cleanup_close_ int fd = open(older, O_RDONLY | O_CLOEXEC);
+	struct stat a, b;
+
+	if (fd < 0)
+		return 0;
+	if (fstat(fd, &a) == 0 && fstat(cur, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return 0;
+	return drain(fd);
 }
 
 int cmd_logs(int argc, char **argv)
@@ -140,14 +180,14 @@ int cmd_logs(int argc, char **argv)
 			port_info_free(&pi);
 			return EXIT_CONFIG;
 		}
-		path = prev ? xasprintf("%s.1", pi.log) : xstrdup(pi.log);
+		path = prev ? logfile_prev(pi.log) : xstrdup(pi.log);
 		port_info_free(&pi);
 	} else {
 		_cleanup_free_ char *sd = statedir_lab(lab, state);
 		_cleanup_free_ char *ld = path_in(sd, LF_LOGS);
 		_cleanup_free_ char *cur = port_log_path(ld, node, port);
 
-		path = prev ? xasprintf("%s.1", cur) : xstrdup(cur);
+		path = prev ? logfile_prev(cur) : xstrdup(cur);
 	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -156,6 +196,8 @@ int cmd_logs(int argc, char **argv)
 		return EXIT_STATE;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	if (!prev && print_older(path, fd) < 0)
+		return EXIT_OK;
 	if (drain(fd) < 0)
 		return EXIT_OK;
 	if (fol && !prev)

@@ -109,6 +109,37 @@ char *need_program(const char *prog, const char *package, char *msg, size_t len)
 	return p;
 }
 
+int linger_warning(const char *rundir, char *msg, size_t len)
+{
+	char base[64], users[64], linger[320];
+	struct passwd *pw = getpwuid(getuid());
+	struct stat a, b;
+	size_t bl;
+
+	snprintf(base, sizeof(base), "/run/user/%u", (unsigned)getuid());
+	bl = strlen(base);
+	if (strncmp(rundir, base, bl) || (rundir[bl] && rundir[bl] != '/'))
+		return 0;
+	/* logind's: it mounts a tmpfs of its own there and keeps state on
+	 * the user in /run/systemd/users/UID. */
+	snprintf(users, sizeof(users), "/run/systemd/users/%u", (unsigned)getuid());
+	if (stat(base, &a) < 0 || stat("/run/user", &b) < 0)
+		return 0;
+	if (a.st_dev == b.st_dev && access(users, F_OK) < 0)
+		return 0;
+	if (!pw)
+		return 0;
+	snprintf(linger, sizeof(linger), "/var/lib/systemd/linger/%s", pw->pw_name);
+	if (access(linger, F_OK) == 0)
+		return 0;
+	snprintf(msg, len,
+		 "the lab's runtime dir is in %s, which systemd-logind removes at %s's last "
+		 "logout (lingering is off: no %s); the lab then shuts itself down. To keep "
+		 "it running after you log out: `loginctl enable-linger %s`",
+		 base, pw->pw_name, linger, pw->pw_name);
+	return 1;
+}
+
 /*
  * Probes for `vacmlab doctor`. Each runs the real thing in a short-lived
  * child (so the caller never sits in a foreign namespace and a hung ioctl

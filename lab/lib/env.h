@@ -28,4 +28,10 @@ int qdisc_probe(int *netem, int *tbf, char *msg, size_t len);
  * the reason (no /dev/kvm, an internal error such as emulation failure). */
 int kvm_probe(char *msg, size_t len);
 
+/* 1 and a warning in @msg if @rundir lies in a logind-managed
+ * /run/user/UID (its own mount, or logind's /run/systemd/users/UID) and
+ * lingering is off for this user (no /var/lib/systemd/linger/USER):
+ * logind removes the dir at the last logout, and the lab with it. */
+int linger_warning(const char *rundir, char *msg, size_t len);
+
 #endif

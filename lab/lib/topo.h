@@ -153,10 +153,11 @@ struct host {
 };
 
 struct topo {
-	char *path;   /* as given */
-	char *dir;    /* absolute directory of the file */
-	char *name;   /* [lab] name, default: file basename sans .conf */
-	char *domain; /* DNS domain, default: lab name */
+	char *path;	   /* as given */
+	char *dir;	   /* absolute directory of the file */
+	char *name;	   /* [lab] name, default: file basename sans .conf */
+	char *domain;	   /* DNS domain, default: lab name */
+	long long log_max; /* bytes per log file before it rotates; 0: no limit */
 	struct lan *lans;
 	int n_lans;
 	struct node *nodes;

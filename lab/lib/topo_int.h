@@ -42,6 +42,7 @@ enum {
 	LABK_CPU,
 	LABK_ACCEL,
 	LABK_BOOT_PARALLEL,
+	LABK_LOG_MAX,
 	LABK_N
 };
 enum {

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "lab/lib/logfile.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
 
@@ -55,6 +56,23 @@ static void lab_domain(struct parser *p, const char *value)
 	}
 	free(p->t->domain);
 	p->t->domain = xstrdup(value);
+}
+
+static void lab_log_max(struct parser *p, const char *value)
+{
+	long long v;
+
+	if (logfile_parse_size(value, &v) < 0) {
+		topo_perr(p, p->line, "bad log_max '%s': expected a size such as 16M, 512K or 1G",
+			  value);
+		return;
+	}
+	if (v && v < LOG_MAX_MIN) {
+		topo_perr(p, p->line, "log_max '%s' is too small: at least 64K (or 0 for no limit)",
+			  value);
+		return;
+	}
+	p->t->log_max = v;
 }
 
 /* ------------------------------------------- machine model and accel */
@@ -469,6 +487,7 @@ struct keydef {
 static const struct keydef lab_keys[LABK_N] = {
 	[LABK_NAME] = {"name", false, lab_name},
 	[LABK_DOMAIN] = {"domain", false, lab_domain},
+	[LABK_LOG_MAX] = {"log_max", false, lab_log_max},
 	[LABK_MACHINE] = {"machine", false, lab_machine},
 	[LABK_DISK] = {"disk", false, lab_disk},
 	[LABK_CPU] = {"cpu", false, lab_cpu},

@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lab/lib/logfile.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
 
@@ -277,6 +278,7 @@ static int topo_parse(const char *buf, size_t len, const char *path, struct topo
 
 	t->path = xstrdup(path);
 	t->dir = topo_dir(path);
+	t->log_max = LOG_MAX_DEFAULT;
 	p.t = t;
 	p.err = err;
 	p.buf = buf;

@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -75,6 +76,122 @@ static void handle_signal(struct sv *sv)
 	}
 }
 
+/*
+ * The runtime dir is how everything finds the lab: `ls`, `down`, `status`,
+ * consoles, the lock. When it is gone (logind removes /run/user/UID at the
+ * last logout when lingering is off; a tmp cleaner; rm -rf) the lab is
+ * alive but unreachable, an orphan only a kill by PID ends. So the
+ * supervisor watches it: inotify on the dir (deleted, moved, its file
+ * system unmounted; or one of the files that make it findable deleted),
+ * and, as a fallback for what inotify cannot see (a parent renamed), a
+ * stat once a second. Either way the lab goes down gracefully (disks
+ * flushed) and the supervisor's log in the state dir says why.
+ */
+static bool rundir_key_file(const char *name)
+{
+	static const enum lab_file keys[] = {LF_LOCK, LF_PID, LF_CTL};
+
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+		_cleanup_free_ char *p = path_in("", keys[i]);
+
+		if (!strcmp(name, p + 1))
+			return true;
+	}
+	return false;
+}
+
+static void rundir_lost(struct sv *sv, const char *why)
+{
+	if (sv->rundir_gone)
+		return;
+	sv->rundir_gone = true;
+	if (sv->rundir_ino_fd >= 0) {
+		loop_unwatch(&sv->loop, sv->rundir_ino_fd);
+		close(sv->rundir_ino_fd);
+		sv->rundir_ino_fd = -1;
+	}
+	fprintf(stderr,
+		"runtime dir %s %s: the lab can no longer be found (ls, status, down, "
+		"consoles); shutting it down gracefully\n",
+		sv->rundir, why);
+	sv_event(sv, "W runtime dir %s %s: shutting the lab down", sv->rundir, why);
+	if (sv->phase == PH_STARTING)
+		sv_fail(sv, EXIT_ENV, "runtime dir %s %s while the lab was coming up", sv->rundir,
+			why);
+	else
+		sv_down_begin(sv, sv->down_timeout_ms);
+}
+
+static void rundir_remember(struct sv *sv)
+{
+	struct stat st;
+
+	if (stat(sv->rundir, &st) == 0) {
+		sv->rundir_dev = st.st_dev;
+		sv->rundir_ino = st.st_ino;
+	}
+}
+
+static void rundir_watch(struct sv *sv)
+{
+	sv->rundir_ino_fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (sv->rundir_ino_fd < 0)
+		return; /* the stat in the loop still sees it go */
+	if (inotify_add_watch(sv->rundir_ino_fd, sv->rundir,
+			      IN_DELETE_SELF | IN_MOVE_SELF | IN_UNMOUNT | IN_DELETE |
+				      IN_MOVED_FROM | IN_ONLYDIR) < 0) {
+		close(sv->rundir_ino_fd);
+		sv->rundir_ino_fd = -1;
+		return;
+	}
+	loop_watch(&sv->loop, sv->rundir_ino_fd, EPOLLIN, EV_RUNDIR, NULL);
+}
+
+static void rundir_event(struct sv *sv)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	ssize_t n;
+
+	while ((n = read(sv->rundir_ino_fd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			const struct inotify_event *e = (const struct inotify_event *)p;
+
+			p += sizeof(*e) + e->len;
+			if (e->mask & IN_UNMOUNT)
+				return rundir_lost(sv, "was unmounted");
+			if (e->mask & (IN_DELETE_SELF | IN_IGNORED))
+				return rundir_lost(sv, "was removed");
+			if (e->mask & IN_MOVE_SELF)
+				return rundir_lost(sv, "was moved away");
+			if ((e->mask & (IN_DELETE | IN_MOVED_FROM)) && e->len &&
+			    rundir_key_file(e->name)) {
+				char why[300];
+
+				snprintf(why, sizeof(why), "lost its %s", e->name);
+				return rundir_lost(sv, why);
+			}
+		}
+	}
+}
+
+/* The fallback, once a second: the same dir still at its path. */
+static void rundir_check(struct sv *sv)
+{
+	_cleanup_free_ char *lock = NULL;
+	struct stat st;
+
+	if (sv->rundir_gone || !sv->rundir_ino || now_ms() < sv->next_rundir_check)
+		return;
+	sv->next_rundir_check = now_ms() + 1000;
+	if (stat(sv->rundir, &st) < 0)
+		return rundir_lost(sv, "was removed");
+	if (st.st_dev != sv->rundir_dev || st.st_ino != sv->rundir_ino)
+		return rundir_lost(sv, "was replaced by another directory");
+	lock = path_in(sv->rundir, LF_LOCK);
+	if (access(lock, F_OK) < 0)
+		return rundir_lost(sv, "lost its lock");
+}
+
 /* The one place that switches on an fd's type (passt's model): each case
  * calls the handler of the module that registered the fd. */
 static void dispatch(struct sv *sv, const struct loop_event *ev)
@@ -101,7 +218,7 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_FWD_LISTEN: sv_fwd_accept(sv, ev->ptr); break;
 	case EV_FWD_CONN: sv_fwd_io(sv, ev->ptr, ev->fd, ev->events); break;
 	case EV_PING: sv_ready_ping_reply(sv); break;
-	case EV_RUNDIR: break;
+	case EV_RUNDIR: rundir_event(sv); break;
 	}
 }
 
@@ -116,6 +233,8 @@ static void loop_once(struct sv *sv, int timeout)
 			dispatch(sv, &evs[i]);
 	sv_reap_strays();
 	sv_node_tick(sv);
+	rundir_check(sv);
+	sv_logs_tick(sv);
 }
 
 static void report_failure(struct sv *sv)
@@ -166,8 +285,15 @@ static void teardown_and_exit(struct sv *sv)
 	sv_event(sv, "X %d", sv->exit_code);
 	fprintf(stderr, "supervisor exiting (%d)\n", sv->exit_code);
 	/* Remove the runtime dir while still holding the lock, so the next
-	 * `up` never sees a half-removed dir as a running lab. */
-	rm_rf(sv->rundir);
+	 * `up` never sees a half-removed dir as a running lab. Only our own:
+	 * after ours went away, a new `up` of the lab may have made another. */
+	{
+		struct stat st;
+
+		if (!sv->rundir_ino || (stat(sv->rundir, &st) == 0 && st.st_dev == sv->rundir_dev &&
+					st.st_ino == sv->rundir_ino))
+			rm_rf(sv->rundir);
+	}
 	_exit(sv->exit_code);
 }
 
@@ -211,7 +337,7 @@ static int setup_fs(struct sv *sv)
 		}
 		for (int j = 0; j < TOPO_MAX_SERIAL; j++) {
 			n->ports[j].fd = n->ports[j].qemu_fd = -1;
-			n->ports[j].lfd_rw = n->ports[j].lfd_ro = n->ports[j].logfd = -1;
+			n->ports[j].lfd_rw = n->ports[j].lfd_ro = n->ports[j].log.fd = -1;
 		}
 	}
 	return 0;
@@ -271,6 +397,8 @@ void supervisor_run(const struct sv_launch *l)
 	sv->t0 = now_ms();
 	sv->phase = PH_STARTING;
 	sv->down_client = -1;
+	sv->rundir_ino_fd = -1;
+	rundir_remember(sv);
 	if (!sv->down_timeout_ms)
 		sv->down_timeout_ms = 20000;
 	prog_name = "vacmlab-supervisor";
@@ -331,6 +459,7 @@ void supervisor_run(const struct sv_launch *l)
 		sv_fail(sv, EXIT_ENV, "%s", err);
 		teardown_and_exit(sv);
 	}
+	rundir_watch(sv);
 	{
 		long long t1 = now_ms();
 

@@ -19,6 +19,7 @@
  *   sv_ready.c    readiness probes (dhcp, tcp) and timeouts
  *   sv_down.c     the shutdown phase machine
  *   sv_ctl.c      the control socket: the method table and its handlers
+ *   sv_logs.c     bounds on the logs other programs write, and its own
  *   supervisor.c  supervisor_run(): the stages, the loop's dispatch, teardown
  */
 #ifndef VACMLAB_SV_H
@@ -30,6 +31,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "lab/lib/logfile.h"
 #include "lab/lib/match.h"
 #include "lab/lib/topo.h"
 #include "lab/sv/loop.h"
@@ -90,7 +92,7 @@ struct sv_port {
 	int fd;		    /* console: our end of the socketpair */
 	int qemu_fd;	    /* console: QEMU's end; tcp: the listener */
 	int lfd_rw, lfd_ro; /* console: listening sockets in the run dir */
-	int logfd;
+	struct logfile log; /* console: the port's log (sv_port.c) */
 	char ring[SV_RING];
 	size_t ring_len, ring_head;
 	struct sv_client *clients;
@@ -236,6 +238,15 @@ struct sv {
 	char failure[8192];
 	void *uplink;		  /* sv_uplink.c's state */
 	struct in_addr uplink_gw; /* pasta's gateway: reaches the host's loopback */
+	/* The runtime dir as it was at start (supervisor.c): a lab whose dir
+	 * is gone is unreachable and shuts itself down. */
+	int rundir_ino_fd; /* inotify on it, -1 if none */
+	dev_t rundir_dev;
+	ino_t rundir_ino;
+	bool rundir_gone;
+	long long next_rundir_check;
+	/* Bounded logs (sv_logs.c): when the logs are next measured. */
+	long long next_log_check;
 };
 
 /* sv_base.c */
@@ -286,6 +297,11 @@ void sv_port_client_io(struct sv *sv, struct sv_client *c, uint32_t events);
 void sv_port_close(struct sv *sv, struct sv_port *p);
 /* The last @n lines of a node's console log, malloc'd. */
 char *sv_port_tail(struct sv_node *n, int lines);
+
+/* sv_logs.c: the logs other programs write (QEMU's stderr and `log`
+ * ports, dnsmasq's, host commands') and the supervisor's own, measured at
+ * most once a second and rotated past [lab] log_max (lib/logfile.h). */
+void sv_logs_tick(struct sv *sv);
 
 /* sv_fwd.c */
 int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, bool udp,

@@ -54,7 +54,9 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 			strerror(errno));
 		return -1;
 	}
-	logfd = open(h->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	logfd = logfile_open_run(h->log); /* O_APPEND: sv_logs.c bounds it */
+	if (logfd < 0)
+		logfd = -1;
 	snprintf(name, sizeof(name), "command of host %s", h->cfg->name);
 	/* unshare is our direct child (so PDEATHSIG ties it to us) and joins
 	 * the host's network namespace between fork and exec. */
@@ -149,6 +151,9 @@ int sv_dns_start(struct sv *sv)
 		strv_free(argv);
 		return -1;
 	}
+	/* dnsmasq opens its log-facility file itself, appending; the last
+	 * run's becomes .prev. sv_logs.c rotates it (rename + SIGUSR2). */
+	logfile_new_run(d->log);
 	if (sv->leases && (r = dns_preload(d, sv->leases)))
 		sv_event(sv, "W restoring the saved DHCP leases %s: %s", sv->leases, strerror(-r));
 	d->pid = spawn(&o, &d->pidfd, err, sizeof(err));

@@ -69,7 +69,12 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 
 		fprintf(stderr, "node %s: %s\n", c->name, line);
 	}
-	logfd = open(n->qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	/* O_APPEND: sv_logs.c bounds it by copy and truncate. A restart of
+	 * the node appends to this run's log; a new run starts one. */
+	logfd = n->boots == 1 ? logfile_open_run(n->qemu_log)
+			      : open(n->qemu_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		logfd = -1;
 	snprintf(name, sizeof(name), "QEMU for node %s", c->name);
 	struct spawn_opts o = {
 		.name = name,

@@ -51,15 +51,9 @@ static int listen_unix(const char *path)
 	return fd;
 }
 
-/* Keep the previous run's log as .1: the current log holds this run only,
- * so `wait` never matches an old boot's output. */
-static int open_log(const char *path)
-{
-	_cleanup_free_ char *old = xasprintf("%s.1", path);
-
-	rename(path, old);
-	return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0600);
-}
+/* The previous run's log becomes LOG.prev: LOG (and LOG.1 once LOG grew
+ * past log_max) hold this run only, so `wait` never matches an old boot's
+ * output (lib/logfile.h has the names). */
 
 int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen)
 {
@@ -85,10 +79,10 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		/* A console flood must not be throttled by a small socket
 		 * buffer between QEMU and us. */
 		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
-		p->logfd = open_log(p->log_path);
-		if (p->logfd < 0) {
+		r = logfile_start(&p->log, p->log_path, sv->t->log_max);
+		if (r < 0) {
 			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
-				 strerror(errno));
+				 strerror(-r));
 			return -1;
 		}
 		p->lfd_rw = listen_unix(rw);
@@ -137,14 +131,14 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		return 0;
 	}
 	case SERIAL_LOG: {
-		int fd = open_log(p->log_path);
+		int fd = logfile_open_run(p->log_path);
 
 		if (fd < 0) {
 			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
-				 strerror(errno));
+				 strerror(-fd));
 			return -1;
 		}
-		close(fd); /* QEMU appends to it */
+		close(fd); /* QEMU appends to it (sv_logs.c bounds it) */
 		return 0;
 	}
 	case SERIAL_RINGBUF:
@@ -164,9 +158,11 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 		_cleanup_free_ char *old =
 			port_attempt_log_path(sv->logdir, n->cfg->name, idx, attempt);
 
-		if (p->logfd >= 0)
-			close(p->logfd);
-		p->logfd = -1;
+		_cleanup_free_ char *older = logfile_older(p->log_path);
+		_cleanup_free_ char *old1 = logfile_older(old);
+
+		logfile_close(&p->log);
+		rename(older, old1); /* the attempt's rotated part, if any */
 		rename(p->log_path, old);
 	}
 	switch (p->kind) {
@@ -184,8 +180,14 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 		p->qemu_fd = sp[1];
 		fcntl(p->fd, F_SETFL, O_NONBLOCK);
 		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
-		p->logfd = open_log(p->log_path);
-		if (p->logfd < 0) {
+		/* A fresh log for this boot (not logfile_start: the run's
+		 * .prev is the previous run's, not the previous attempt's). */
+		p->log.path = p->log_path;
+		p->log.max = sv->t->log_max;
+		p->log.size = 0;
+		p->log.fd = open(p->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
+				 0600);
+		if (p->log.fd < 0) {
 			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
 				 strerror(errno));
 			return -1;
@@ -284,6 +286,7 @@ static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_
 void sv_port_readable(struct sv *sv, struct sv_port *p)
 {
 	char buf[65536];
+	int r;
 
 	for (;;) {
 		ssize_t n = read(p->fd, buf, sizeof(buf));
@@ -300,8 +303,8 @@ void sv_port_readable(struct sv *sv, struct sv_port *p)
 			p->fd = -1;
 			return;
 		}
-		if (p->logfd >= 0 && write_all(p->logfd, buf, (size_t)n) < 0)
-			fprintf(stderr, "writing %s: %s\n", p->log_path, strerror(errno));
+		if (p->log.fd >= 0 && (r = logfile_write(&p->log, buf, (size_t)n)) < 0)
+			fprintf(stderr, "writing %s: %s\n", p->log_path, strerror(-r));
 		p->bytes_out += (unsigned long long)n;
 		ring_add(p, buf, (size_t)n);
 		for (struct sv_client *c = p->clients, *next; c; c = next) {
@@ -400,9 +403,7 @@ void sv_port_close(struct sv *sv, struct sv_port *p)
 		close(p->fd);
 		p->fd = -1;
 	}
-	if (p->logfd >= 0)
-		close(p->logfd);
-	p->logfd = -1;
+	logfile_close(&p->log);
 }
 
 char *sv_port_tail(struct sv_node *n, int lines)
