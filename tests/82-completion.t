@@ -72,6 +72,6 @@ is "$(complete_words inventory --format '') / $(complete_words graph --format ''
 D=$TMPDIR_TEST/dest
 make -s -C "$SRCDIR" BUILD="${BUILD:-$SRCDIR/build}" install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
 got=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
-is "$got" "./etc/vacmlab/attach.conf ./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/share/bash-completion/completions/vacmlab ./usr/share/man/man1/vacmlab.1 ./usr/share/man/man5/vacmlab.conf.5 ./usr/share/man/man8/vacmlab-attach.8 ./usr/share/vacmlab/ansible/connection_plugins/vacmlab.py ./usr/share/zsh/vendor-completions/_vacmlab " \
-	"make install DESTDIR=... PREFIX=/usr: programs, man pages, completions, allow file, Ansible plugin"
+is "$got" "./etc/vacmlab/attach.conf ./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/lib/systemd/user/vacmlab@.service ./usr/share/bash-completion/completions/vacmlab ./usr/share/man/man1/vacmlab.1 ./usr/share/man/man5/vacmlab.conf.5 ./usr/share/man/man8/vacmlab-attach.8 ./usr/share/vacmlab/ansible/connection_plugins/vacmlab.py ./usr/share/zsh/vendor-completions/_vacmlab " \
+	"make install DESTDIR=... PREFIX=/usr: programs, man pages, completions, allow file, Ansible plugin, the systemd user unit"
 done_testing
