@@ -14,6 +14,10 @@
 set -u
 SRCDIR=$(cd "$(dirname "$0")/.." && pwd)
 W=${1:-$(mktemp -d /tmp/vacmlab-deb.XXXXXX)}
+# What the tree's build dir holds now (names, sizes, times): the package
+# build must leave it exactly so.
+build_state() { (cd "$SRCDIR" && find build -printf '%P %s %T@\n' 2>/dev/null | sort | md5sum); }
+BUILD_BEFORE=$(build_state)
 n=0 failed=0
 ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else failed=$((failed + 1)); echo "not ok $n - $2"; fi; }
 diag() { sed 's/^/# /'; }
@@ -96,7 +100,7 @@ ok "$( [ $? = 0 ] && [ ! -e /usr/bin/vacmlab ] && [ ! -e /etc/vacmlab/attach.con
 if [ -n "$saved" ]; then
 	mkdir -p /etc/vacmlab && cp -a "$saved" /etc/vacmlab/attach.conf
 fi
-ok "$( [ -x "$SRCDIR/build/vacmlab" ] || [ ! -e "$SRCDIR/build" ]; echo $?)" \
+ok "$( [ "$(build_state)" = "$BUILD_BEFORE" ]; echo $?)" \
 	"the tree's build dir is untouched"
 [ -n "${1:-}" ] || rm -rf "$W"
 [ "$failed" = 0 ]
