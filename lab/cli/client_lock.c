@@ -41,7 +41,7 @@ void lab_release(struct lab_hold *h)
 {
 	if (h->fd >= 0 && h->made) {
 		/* Still locked: nobody else can be using the dir. */
-		_cleanup_free_ char *l = xasprintf("%s/lock", h->dir);
+		_cleanup_free_ char *l = path_in(h->dir, LF_LOCK);
 
 		unlink(l);
 		rmdir(h->dir);

@@ -24,52 +24,6 @@
 #include "lab/lib/util.h"
 #include "lab/lib/warm.h"
 
-struct held_lock {
-	int fd;
-	char *dir;
-	bool made; /* we created the runtime dir just for the lock */
-};
-
-/* Take @lab's lock. EXIT_OK, or an exit code after a message. */
-static int lock_down_lab(const char *lab, const char *verb, struct held_lock *h)
-{
-	_cleanup_free_ char *base = rundir_base();
-	char err[512];
-
-	h->fd = -1;
-	h->dir = rundir_lab(lab);
-	h->made = access(h->dir, F_OK) < 0;
-	if (rundir_make(base, err, sizeof(err)) < 0 || rundir_make(h->dir, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return EXIT_ENV;
-	}
-	h->fd = lab_lock(h->dir);
-	if (h->fd == -EWOULDBLOCK) {
-		msg_err("lab '%s' is up: `vacmlab down %s` first, then `vacmlab %s`", lab, lab,
-			verb);
-		return EXIT_STATE;
-	}
-	if (h->fd < 0) {
-		msg_err("locking %s/lock: %s", h->dir, strerror(-h->fd));
-		return EXIT_ENV;
-	}
-	return EXIT_OK;
-}
-
-static void unlock_lab(struct held_lock *h)
-{
-	if (h->fd >= 0 && h->made) {
-		/* Still locked: nobody else can be using the dir. */
-		_cleanup_free_ char *l = path_in(h->dir, LF_LOCK);
-
-		unlink(l);
-		rmdir(h->dir);
-	}
-	if (h->fd >= 0)
-		close(h->fd);
-	free(h->dir);
-}
-
 static void reset_usage(FILE *f)
 {
 	fprintf(f, "usage: vacmlab reset [--state DIR] LAB [NODE...]\n"
@@ -89,7 +43,7 @@ int cmd_reset(int argc, char **argv)
 	};
 	const char *state = NULL, *lab, *why;
 	_cleanup_free_ char *dir = NULL;
-	struct held_lock h;
+	struct lab_hold h;
 	char **have, err[1024];
 	int c, rc;
 
@@ -126,9 +80,9 @@ int cmd_reset(int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 	}
-	rc = lock_down_lab(lab, "reset", &h);
+	rc = lab_hold_down(lab, "reset", &h);
 	if (rc) {
-		unlock_lab(&h);
+		lab_release(&h);
 		strv_free(have);
 		return rc;
 	}
@@ -153,7 +107,7 @@ int cmd_reset(int argc, char **argv)
 			       *p, lab, dir, *p);
 		}
 	}
-	unlock_lab(&h);
+	lab_release(&h);
 	strv_free(have);
 	return rc;
 }
@@ -188,7 +142,7 @@ int cmd_rm(int argc, char **argv)
 	};
 	const char *state = NULL, *lab, *why;
 	_cleanup_free_ char *dir = NULL;
-	struct held_lock h;
+	struct lab_hold h;
 	struct stat st;
 	bool yes = false;
 	char **nodes;
@@ -228,7 +182,7 @@ int cmd_rm(int argc, char **argv)
 		strv_free(nodes);
 		return EXIT_STATE;
 	}
-	rc = lock_down_lab(lab, "rm", &h);
+	rc = lab_hold_down(lab, "rm", &h);
 	if (rc)
 		goto out_unlock;
 	if (!yes) {
@@ -262,7 +216,7 @@ int cmd_rm(int argc, char **argv)
 		printf("removed lab %s's state %s\n", lab, dir);
 	}
 out_unlock:
-	unlock_lab(&h);
+	lab_release(&h);
 	strv_free(nodes);
 	return rc;
 }
