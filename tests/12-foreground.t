@@ -23,7 +23,7 @@ log=$TMPDIR_TEST/fg.log
 up=$!
 ok "$(wait_for 90 grep -q 'n1 .*ready in' "$log"; echo $?)" "--foreground prints the node's progress up to ready"
 like "$(cat "$log")" "n1 +booting" "it printed booting first"
-like "$(cat "$log")" "n1 +ready +[0-9]+s +192\.168\.68\.11" "then the status table"
+like "$(cat "$log")" "n1 +ready +([a-z]+ +)?[0-9]+s +192\.168\.68\.11" "then the status table"
 ok "$(kill -0 "$up" 2>/dev/null; echo $?)" "and stays attached after the lab is up"
 is "$("$VACMLAB" status --json fg | jq -r '.nodes[0].state')" ready "the lab is usable meanwhile (status: ready)"
 

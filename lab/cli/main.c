@@ -52,6 +52,7 @@ static const struct verb verbs[] = {
 	 "attach LAB LAN (--bridge BR | --address CIDR)  via sudo vacmlab-attach"},
 	{"doctor", cmd_doctor, "doctor [--json]              check this machine can run labs"},
 	{"node", cmd_node, "node stop|start|restart|reset|kill LAB NODE  one node's lifecycle"},
+	{"qmp", cmd_qmp, "qmp LAB NODE COMMAND [JSON]    one QMP command through the supervisor"},
 	{"host", cmd_host, "host restart LAB HOST         restart a test-service host's command"},
 	{"graph", cmd_graph, "graph [--format dot|mermaid] TOPO|LAB  draw LANs, nodes, hosts"},
 	{"inventory", cmd_inventory,
