@@ -29,11 +29,12 @@ L=$VACMLAB_STATE_DIR/logs/logs/n1.ttyS0.log
 "$VACMLAB" logs -f logs n1 >"$TMPDIR_TEST/follow.out" 2>"$TMPDIR_TEST/follow.err" &
 fpid=$!
 t0=$SECONDS
-# 3 MB of 46-byte lines (3000000 bytes), then a marker line. Sent with
+# 3 MB of 46-byte lines (65218 whole lines, 3000028 bytes: no partial
+# line that a rotation could leave at the start of a file), then a marker line. Sent with
 # `vacmlab send` and awaited with `vacmlab wait`: nothing reads the flood
 # but the supervisor (and logs -f).
 python3 "$SRCDIR/tests/guest-sh.py" "$RUN/logs/n1/ttyS0.sock" 60 true >/dev/null 2>&1
-"$VACMLAB" send logs n1 'yes 0123456789abcdef0123456789abcdef0123456789abc | head -c 3000000; echo; echo newest-line-$((6*7))\n' &&
+"$VACMLAB" send logs n1 'yes 0123456789abcdef0123456789abcdef0123456789abc | head -n 65218; echo newest-line-$((6*7))\n' &&
 	"$VACMLAB" wait logs n1 --new --timeout 240 --console '^newest-line-42' >/dev/null
 ok $? "the guest wrote 3 MB to its console ($((SECONDS - t0)) s)"
 wait_for 20 grep -q newest-line-42 "$L"
