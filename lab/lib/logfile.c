@@ -76,17 +76,30 @@ void logfile_close(struct logfile *lf)
 	lf->fd = -1;
 }
 
-/* How much of @buf goes into a file with @room bytes left: all of it if
- * it fits, else up to the last line end that fits; a line that does not
- * fit starts the next file, unless it is longer than a whole file. */
-static size_t fit(const char *buf, size_t len, size_t room, bool empty)
+/*
+ * How much of @buf goes into a file of @size bytes capped at @max. Lines
+ * stay whole across a rotation: once the file passes a soft limit (4 KiB
+ * below the cap) it ends at the first line end, so a line begun in this
+ * file is finished here (a chunk read from a console often ends mid-line).
+ * Only a line longer than that slack is split, at the cap itself.
+ */
+static size_t fit(const char *buf, size_t len, long long size, long long max)
 {
-	if (len <= room)
+	long long soft = max > 8192 ? max - 4096 : max;
+	size_t room = size < max ? (size_t)(max - size) : 0;
+	size_t from = size < soft ? (size_t)(soft - size) : 0;
+
+	if (size + (long long)len <= soft)
 		return len;
+	for (size_t i = from; i < len && i < room; i++)
+		if (buf[i] == '\n')
+			return i + 1;
+	if (len <= room)
+		return len; /* no line end yet, and it fits: the next chunk ends it */
 	for (size_t i = room; i > 0; i--)
 		if (buf[i - 1] == '\n')
 			return i;
-	return empty ? room : 0;
+	return size == 0 ? room : 0;
 }
 
 int logfile_write(struct logfile *lf, const void *data, size_t len)
@@ -94,14 +107,13 @@ int logfile_write(struct logfile *lf, const void *data, size_t len)
 	const char *buf = data;
 
 	while (len && lf->fd >= 0) {
-		size_t room, n;
+		size_t n;
 		int r;
 
 		if (!lf->max) {
 			n = len;
 		} else {
-			room = lf->size < lf->max ? (size_t)(lf->max - lf->size) : 0;
-			n = fit(buf, len, room, lf->size == 0);
+			n = fit(buf, len, lf->size, lf->max);
 		}
 		if (n) {
 			r = write_all(lf->fd, buf, n);
