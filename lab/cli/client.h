@@ -68,6 +68,9 @@ struct lab_hold {
  * disks meanwhile. EXIT_OK, or an exit code after a message naming @verb
  * (EXIT_STATE when the lab is up). Release with lab_release() either way. */
 int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h);
+/* Every one of @names (@n) is in @have (disk_nodes() of state dir @dir):
+ * EXIT_OK, or EXIT_CONFIG after a message naming the first missing one. */
+int lab_nodes_have_disks(const char *lab, const char *dir, char **have, char **names, int n);
 void lab_release(struct lab_hold *h);
 
 /* ---- what `up` shows while a lab comes up (client_progress.c) */

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 
@@ -51,4 +52,22 @@ void lab_release(struct lab_hold *h)
 	h->fd = -1;
 	free(h->dir);
 	h->dir = NULL;
+}
+
+int lab_nodes_have_disks(const char *lab, const char *dir, char **have, char **names, int n)
+{
+	for (int i = 0; i < n; i++) {
+		bool found = false;
+
+		for (char **p = have; *p; p++)
+			found |= !strcmp(*p, names[i]);
+		if (!found) {
+			_cleanup_free_ char *list = strv_join(have);
+
+			msg_err("lab '%s' has no disk for node '%s' in %s (nodes with a disk: %s)",
+				lab, names[i], dir, *have ? list : "none");
+			return EXIT_CONFIG;
+		}
+	}
+	return EXIT_OK;
 }

@@ -66,19 +66,9 @@ int cmd_reset(int argc, char **argv)
 	dir = statedir_lab(lab, state);
 	have = disk_nodes(dir);
 	/* Check every name first: a typo must not reset half the nodes. */
-	for (int i = optind; i < argc; i++) {
-		bool found = false;
-
-		for (char **p = have; *p; p++)
-			found |= !strcmp(*p, argv[i]);
-		if (!found) {
-			_cleanup_free_ char *list = strv_join(have);
-
-			msg_err("lab '%s' has no disk for node '%s' in %s (nodes with a disk: %s)",
-				lab, argv[i], dir, *have ? list : "none");
-			strv_free(have);
-			return EXIT_CONFIG;
-		}
+	if (lab_nodes_have_disks(lab, dir, have, argv + optind, argc - optind) != EXIT_OK) {
+		strv_free(have);
+		return EXIT_CONFIG;
 	}
 	rc = lab_hold_down(lab, "reset", &h);
 	if (rc) {

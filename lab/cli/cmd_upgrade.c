@@ -80,19 +80,9 @@ int cmd_upgrade(int argc, char **argv)
 	dir = statedir_lab(lab, state);
 	have = disk_nodes(dir);
 	/* Every name first: a typo must not upgrade half the nodes. */
-	for (int i = first; i < argc; i++) {
-		bool found = false;
-
-		for (char **p = have; *p; p++)
-			found |= !strcmp(*p, argv[i]);
-		if (!found) {
-			_cleanup_free_ char *list = strv_join(have);
-
-			msg_err("lab '%s' has no disk for node '%s' in %s (nodes with a disk: %s)",
-				lab, argv[i], dir, *have ? list : "none");
-			strv_free(have);
-			return EXIT_CONFIG;
-		}
+	if (lab_nodes_have_disks(lab, dir, have, argv + first, argc - first) != EXIT_OK) {
+		strv_free(have);
+		return EXIT_CONFIG;
 	}
 	strv_free(have);
 	rc = lab_hold_down(lab, "upgrade", &h);
