@@ -151,6 +151,29 @@ class Node:
     def link_up(self, nic="eth0"):
         run(["link", "up", self.lab.name, "%s:%s" % (self.name, nic)])
 
+    _seq = 0
+
+    def sh(self, cmd, timeout=30):
+        """Run the shell command @cmd on the node's console (logging in as
+        root first if the console shows a login prompt); its output, with
+        surrounding white space stripped.
+
+        The output is what comes between two markers the shell itself
+        prints, so neither a stale prompt, nor the echo of the command line
+        (which holds the markers unexpanded), nor a prompt printed late is
+        taken for output."""
+        c = self.console
+        c.send("\n")
+        m = c.expect(r"(login: ?$|# (?:\x1b\[6n)?$)", timeout=timeout)
+        if m.group(1).startswith("login"):
+            c.send("root\n")
+            c.expect(r"# (?:\x1b\[6n)?$", timeout=timeout)
+        Node._seq += 1
+        tag = "__VL%d_%d" % (os.getpid(), Node._seq)
+        c.send("echo %s_$((0+1))B; %s; echo %s_$((1+1))E\n" % (tag, cmd, tag))
+        m = c.expect(r"(?s)%s_1B\n(.*?)%s_2E" % (tag, tag), timeout=timeout)
+        return m.group(1).strip()
+
     def log(self):
         """The console log of this run of the lab."""
         return run(["logs", self.lab.name, self.name], check=False).stdout
