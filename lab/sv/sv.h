@@ -319,6 +319,13 @@ json_t *sv_status_json(struct sv *sv);
 /* sv_net.c */
 int sv_net_build(struct sv *sv);
 void sv_net_impair(struct sv *sv);
+/*
+ * sv_net_impair_nic() - set the impairment @im on @ifname (a tap or a
+ * host's lab-side veth) in the directions it names, and clear it in the
+ * others; @im NULL clears both. Return: 0 or -errno (see impair_hint()).
+ */
+struct impair;
+int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im);
 
 /* sv_child.c */
 int sv_dns_start(struct sv *sv);
