@@ -10,6 +10,7 @@
  * supervisor writes: SYSLINUX, "Linux version ...", "login:"). Warnings
  * are printed above the block. Not on a terminal the same events are plain
  * lines, one per change, never redrawn. --quiet shows nothing but errors.
+ * tests/17-progress-tty.t checks all three on a real pseudo-terminal.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -135,9 +136,15 @@ static void last_console_line(const char *path, char *out, size_t len)
 	while (*s == ' ' || *s == '\t')
 		s++;
 	snprintf(out, len, "%s", s);
+	/* What a guest wrote reaches the user's terminal: no control byte
+	 * of any kind (C0, DEL, and bytes >= 0x80, which a terminal in an
+	 * 8-bit locale reads as C1 controls such as CSI), and one byte is
+	 * one column, so the width cut in draw_block() holds. */
 	for (char *c = out; *c; c++)
 		if ((unsigned char)*c < 0x20 || (unsigned char)*c == 0x7f)
 			*c = ' ';
+		else if ((unsigned char)*c >= 0x80)
+			*c = '?';
 }
 
 static void erase_block(struct progress *p)
