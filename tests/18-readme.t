@@ -95,5 +95,7 @@ is "$(rc $S_DOWN2):$(out $S_DOWN2)" "0:vacmlab: lab uplink is down" "vacmlab dow
 ok "$([ "$(rc $S_KILL)" = 0 ] && wait_for 10 sh -c "! kill -0 $(cat "$T/bg" 2>/dev/null || echo 0)"; echo $?)" \
 	"kill %1 ends the server (pid $(cat "$T/bg" 2>/dev/null))"
 
-ok "$(no_leftovers && test -z "$(ls -A "$RUN" 2>/dev/null)" && ! ss -ltnH 'sport = :8000' | grep -q .; echo $?)" \
-	"nothing is left: no process, no runtime dir, nothing on 127.0.0.1:8000"
+# pasta's command line names the state dir (its log), not the runtime dir
+ok "$(no_leftovers && ! pgrep -f "$VACMLAB_STATE_DIR/" >/dev/null && test -z "$(ls -A "$RUN" 2>/dev/null)" &&
+	! ss -ltnH 'sport = :8000' | grep -q .; echo $?)" \
+	"nothing is left: no QEMU, dnsmasq or pasta, no runtime dir, nothing on 127.0.0.1:8000"
