@@ -13,11 +13,12 @@
 # screens are printed as diagnostics and kept in build/17-progress-*.screen.
 #
 # The one timing bound here is the feature itself: the issue asks for a
-# redraw at least once a second; a gap of over 1.5 s between two redraws
-# read from the pty fails. The client redraws every 0.5 s from a poll()
-# timeout, so the second of slack is for the scheduler on a loaded
-# machine, not for the guests' speed (at a 1 s period, a load of 16 on two
-# CPUs gave a 1.6 s gap).
+# redraw at least once a second. The client redraws every 0.5 s from a
+# poll() timeout; read from the pty, 9 gaps in 10 must be at most 1 s (a
+# client that redraws once a second or slower fails that) and none over
+# 2.5 s (a stall, or output held in a buffer). A single late wake-up on a
+# loaded machine is the scheduler's, not the program's: at a load of 13
+# on two CPUs one gap was 1.7 s while the others were 0.5 s.
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd python3 jq
@@ -106,6 +107,9 @@ for n in nodes:
     print("updates_%s" % n, len(u))
     print("mono_%s" % n, int(all(b > a for a, b in zip(el, el[1:]))))
     print("maxgap_%s" % n, "%.2f" % max(gaps) if gaps else "none")
+    print("p90gap_%s" % n, "%.2f" % sorted(gaps)[int(len(gaps) * 0.9)] if gaps else "none")
+    egaps = [b - a for a, b in zip(el, el[1:])]
+    print("maxegap_%s" % n, "%.2f" % max(egaps) if egaps else "none")
     print("lastel_%s" % n, el[-1] if el else "none")
     print("tail_%s" % n, tails[n] or "none")
     print("ready_%s" % n, int(n in ready_at))
@@ -123,8 +127,8 @@ is "$(fact unknown)" none "the output holds no control or escape sequence but CR
 for n in vacm1 vacm2; do
 	like "$(fact updates_$n)" '^([3-9]|[1-9][0-9]+)$' "$n's booting line was redrawn with a new elapsed time $(fact updates_$n) times"
 	is "$(fact mono_$n)" 1 "$n's elapsed time only grows (last shown $(fact lastel_$n) s)"
-	ok "$(awk -v g="$(fact maxgap_$n)" 'BEGIN { exit !(g != "none" && g <= 1.5) }'; echo $?)" \
-		"$n's line changed at least every 1.5 s while booting, up to ready (largest gap $(fact maxgap_$n) s)"
+	ok "$(awk -v g="$(fact p90gap_$n)" -v m="$(fact maxgap_$n)" 'BEGIN { exit !(g != "none" && g <= 1.0 && m <= 2.5) }'; echo $?)" \
+		"$n's line changed at least once a second while booting, up to ready (9 gaps in 10 <= $(fact p90gap_$n) s, largest $(fact maxgap_$n) s as read, $(fact maxegap_$n) s in the times it showed)"
 	like "$(fact tail_$n)" '^(SYSLINUX|Linux version|vacm-standin|VACM stand-in|.*login:)' \
 		"$n's line shows its console's last line: '$(fact tail_$n)'"
 	is "$(fact ready_$n)" 1 "$n's line turns to 'ready in'"
@@ -151,6 +155,7 @@ is "$(grep -c '^  vacm[12] ' "$T/screen")" 2 "the final screen holds one progres
 } | sed 's/^/# /'
 cp "$T/tty.log.snap" "$SRCDIR/build/17-progress-boot.screen" 2>/dev/null
 cp "$T/screen" "$SRCDIR/build/17-progress-final.screen" 2>/dev/null
+cp "$T/tty.log" "$SRCDIR/build/17-progress-tty.log" 2>/dev/null
 
 # --- not on a terminal
 is "$rcB" 0 "up with stderr to a file succeeds"
