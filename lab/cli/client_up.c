@@ -554,6 +554,17 @@ int up_lab(struct up_opts *o)
 	/* The lab's directories and its lock. */
 	sv->rundir = rundir_lab(t->name);
 	{
+		struct vl_err se = {0};
+
+		/* A socket path too long for bind() is refused now, not cut. */
+		if (rundir_check_socks(sv->rundir, NULL, 0, &se) < 0)
+			return vl_report(&se);
+		for (int i = 0; i < t->n_nodes; i++)
+			if (rundir_check_socks(sv->rundir, t->nodes[i].name, t->nodes[i].n_serial,
+					       &se) < 0)
+				return vl_report(&se);
+	}
+	{
 		_cleanup_free_ char *base = rundir_base();
 
 		if (rundir_make(base, err, sizeof(err)) < 0) {

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 
@@ -245,4 +247,53 @@ char *path_log(const char *logdir, const char *kind, const char *name)
 char *path_disk(const char *statedir, const char *node, const char *ext)
 {
 	return xasprintf("%s/%s.%s", statedir, node, ext);
+}
+
+int path_sockaddr(struct sockaddr_un *sa, const char *path, struct vl_err *e)
+{
+	size_t len = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (len > (size_t)PATH_SOCK_MAX)
+		return vl_fail(e, EXIT_ENV,
+			       "socket path %s is %zu bytes, longer than the %d a unix socket "
+			       "allows",
+			       path, len, PATH_SOCK_MAX);
+	memcpy(sa->sun_path, path, len + 1);
+	return 0;
+}
+
+/* Keep the longest of the lab's socket paths in *@worst. */
+static void keep_longest(char **worst, char *p)
+{
+	if (!*worst || strlen(p) > strlen(*worst)) {
+		free(*worst);
+		*worst = p;
+	} else {
+		free(p);
+	}
+}
+
+int rundir_check_socks(const char *rundir, const char *node, int n_ports, struct vl_err *e)
+{
+	_cleanup_free_ char *worst = path_in(rundir, LF_CTL);
+	struct sockaddr_un sa;
+
+	if (node) {
+		_cleanup_free_ char *nd = path_node_dir(rundir, node);
+
+		keep_longest(&worst, path_qmp(nd));
+		if (n_ports > 0) {
+			keep_longest(&worst, port_unix_path(nd, n_ports - 1));
+			keep_longest(&worst, port_sock_path(nd, n_ports - 1, true));
+		}
+	}
+	if (path_sockaddr(&sa, worst, e) < 0)
+		return vl_wrap(e,
+			       "the lab's runtime dir %s is too deep for its sockets (set "
+			       "VACMLAB_RUNTIME_DIR to a shorter directory, or shorten the "
+			       "lab or node name)",
+			       rundir);
+	return 0;
 }

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/error.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
@@ -31,11 +32,14 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_free_ char *path = path_in(sv->rundir, LF_CTL);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
-		return -1;
+	{
+		struct vl_err pe = {0};
+
+		if (path_sockaddr(&sa, path, &pe) < 0) {
+			snprintf(err, errlen, "control socket: %s", pe.msg);
+			return -1;
+		}
 	}
-	strcpy(sa.sun_path, path);
 	unlink(path);
 	sv->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sv->ctl_fd < 0 || bind(sv->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
