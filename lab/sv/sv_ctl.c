@@ -70,7 +70,7 @@ static struct nic *find_nic(struct sv *sv, const char *owner, int idx, const cha
 	struct nic *nics = n ? n->nics : h ? h->nics : NULL;
 	int cnt = n ? n->n_nics : h ? h->n_nics : 0;
 
-	if (!nics) {
+	if (!n && !h) {
 		*err = "no such node or host";
 		return NULL;
 	}
@@ -430,11 +430,13 @@ void sv_ctl_client(struct sv *sv, int fd)
 	buf[n] = '\0';
 	req = json_loadb(buf, (size_t)n, JSON_DISABLE_EOF_CHECK, &je);
 	m = req ? sv_ctl_method(req, &why) : NULL;
+	/* A request this supervisor cannot read is a usage error (a client of
+	 * another version, say): EXIT_CONFIG, nothing was done. */
 	if (!req)
-		sv_reply_err(sv, fd, "bad request: %s", je.text);
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad request: %s", je.text);
 	else if (!m)
-		sv_reply_err(sv, fd, "%s '%s'", why,
-			     json_string_value(json_object_get(req, "cmd")) ?: "");
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s '%s'", why,
+			      json_string_value(json_object_get(req, "cmd")) ?: "");
 	else
 		m->fn(sv, fd, req, &passed);
 	if (passed >= 0)
