@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
@@ -38,8 +39,9 @@ void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16
 int lab_down(const char *lab, double timeout_s, bool quiet)
 {
 	char err[512];
+	struct vl_err e = {0};
 	_cleanup_free_ char *dir = rundir_lab(lab);
-	pid_t sup = lab_supervisor(lab, err, sizeof(err));
+	pid_t sup = lab_supervisor(lab, &e);
 	int pidfd = -1, rc = EXIT_OK;
 	json_t *rep, *killed;
 
@@ -52,8 +54,7 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 					 lab, dir);
 			return EXIT_OK;
 		}
-		msg_err("%s", err);
-		return EXIT_STATE;
+		return vl_report(&e); /* EXIT_STATE */
 	}
 	/* LAN names, to check afterwards that no vacmlab-attach link is left. */
 	json_t *st = ctl_status(lab, err, sizeof(err));

@@ -13,19 +13,23 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "netns/ns.h"
 
 int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
 {
-	pid_t sup = lab_supervisor(lab, err, errlen), net = 0;
+	struct vl_err e = {0};
+	pid_t sup = lab_supervisor(lab, &e), net = 0;
 	_cleanup_free_ char *dir = rundir_lab(lab);
 	_cleanup_free_ char *resolv = path_in(dir, LF_RESOLV);
 	int r;
 
-	if (sup < 0)
+	if (sup < 0) {
+		snprintf(err, errlen, "%s", e.msg);
 		return -1;
+	}
 	if (host) {
 		json_t *st = ctl_status(lab, err, errlen), *h;
 		size_t i;

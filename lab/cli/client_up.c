@@ -567,21 +567,22 @@ int up_lab(struct up_opts *o)
 	{
 		_cleanup_free_ char *base = rundir_base();
 
-		if (rundir_make(base, err, sizeof(err)) < 0) {
-			msg_err("%s", err);
-			return EXIT_ENV;
-		}
+		struct vl_err e = {0};
+
+		if (rundir_make(base, &e) < 0)
+			return vl_report(&e); /* EXIT_ENV */
 	}
-	if (rundir_make(sv->rundir, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return EXIT_ENV;
+	{
+		struct vl_err e = {0};
+
+		if (rundir_make(sv->rundir, &e) < 0)
+			return vl_report(&e); /* EXIT_ENV */
 	}
 	if (linger_warning(sv->rundir, warn, sizeof(warn)))
 		msg_warn("%s", warn);
 	lock = lab_lock(sv->rundir);
 	if (lock == -EWOULDBLOCK) {
-		char e2[256];
-		pid_t sp = lab_supervisor(t->name, e2, sizeof(e2));
+		pid_t sp = lab_supervisor(t->name, NULL);
 
 		msg_err("lab '%s' is already up (supervisor pid %d, %s); `vacmlab down %s` first, "
 			"or give this one another name with --name",
@@ -625,10 +626,13 @@ int up_lab(struct up_opts *o)
 	}
 	sv->statedir = statedir_lab(t->name, o->state_dir);
 	sv->logdir = path_in(sv->statedir, LF_LOGS);
-	if (rundir_make(sv->statedir, err, sizeof(err)) < 0 ||
-	    rundir_make(sv->logdir, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		goto undo_lock;
+	{
+		struct vl_err e = {0};
+
+		if (rundir_make(sv->statedir, &e) < 0 || rundir_make(sv->logdir, &e) < 0) {
+			msg_err("%s", e.msg);
+			goto undo_lock;
+		}
 	}
 	if (o->warm && !o->no_boot && t->n_nodes) {
 		r = warm_up_prepare(&warm, t, sv->qemu, sv->kvm, sv->statedir, o->quiet);

@@ -76,25 +76,19 @@ char *statedir_lab(const char *lab, const char *override)
 	return xasprintf("%s/%s", base, lab);
 }
 
-int rundir_make(const char *dir, char *err, size_t errlen)
+int rundir_make(const char *dir, struct vl_err *e)
 {
 	struct stat st;
 	int r = mkdir_p(dir, 0700);
 
-	if (r) {
-		snprintf(err, errlen, "creating %s: %s", dir, strerror(-r));
-		return r;
-	}
-	if (lstat(dir, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
-		snprintf(err, errlen,
-			 "%s is not a directory owned by uid %u (symlink or another user's?)", dir,
-			 (unsigned)getuid());
-		return -EPERM;
-	}
+	if (r)
+		return vl_fail_errno(e, EXIT_ENV, r, "creating %s", dir);
+	if (lstat(dir, &st) < 0)
+		return vl_fail_errno(e, EXIT_ENV, errno, "%s", dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return vl_fail(e, EXIT_ENV,
+			       "%s is not a directory owned by uid %u (symlink or another user's?)",
+			       dir, (unsigned)getuid());
 	if (st.st_mode & 077)
 		chmod(dir, 0700);
 	return 0;
@@ -130,22 +124,19 @@ bool lab_is_up(const char *dir)
 	return up;
 }
 
-pid_t lab_supervisor(const char *lab, char *err, size_t errlen)
+pid_t lab_supervisor(const char *lab, struct vl_err *e)
 {
 	_cleanup_free_ char *dir = rundir_lab(lab);
 	_cleanup_free_ char *pf = path_in(dir, LF_PID);
 	_cleanup_free_ char *txt = NULL;
 	long pid;
 
-	if (!lab_is_up(dir)) {
-		snprintf(err, errlen, "lab '%s' is not up (no supervisor holds %s/lock)", lab, dir);
-		return -1;
-	}
+	if (!lab_is_up(dir))
+		return vl_fail(e, EXIT_STATE, "lab '%s' is not up (no supervisor holds %s/lock)",
+			       lab, dir);
 	txt = read_file(pf, NULL);
-	if (!txt || (pid = strtol(txt, NULL, 10)) <= 1) {
-		snprintf(err, errlen, "lab '%s': cannot read %s", lab, pf);
-		return -1;
-	}
+	if (!txt || (pid = strtol(txt, NULL, 10)) <= 1)
+		return vl_fail(e, EXIT_STATE, "lab '%s': cannot read %s", lab, pf);
 	return (pid_t)pid;
 }
 

@@ -26,8 +26,9 @@ char *rundir_lab(const char *lab);
 char *statedir_base(void);
 char *statedir_lab(const char *lab, const char *override);
 
-/* Make @dir (and parents) 0700 and check it is ours and not a symlink. */
-int rundir_make(const char *dir, char *err, size_t errlen);
+/* Make @dir (and parents) 0700 and check it is ours and not a symlink.
+ * 0, or -1 with @e set (EXIT_ENV). */
+int rundir_make(const char *dir, struct vl_err *e);
 
 /* Take the lab's lock (flock on DIR/lock), non-blocking. Returns the fd,
  * -EWOULDBLOCK if the lab is up, or another -errno. */
@@ -36,8 +37,8 @@ int lab_lock(const char *dir);
 bool lab_is_up(const char *dir);
 
 /* The supervisor of a running lab: reads DIR/supervisor.pid, checks the
- * lock is held. Returns the pid or -1 with a message in err. */
-pid_t lab_supervisor(const char *lab, char *err, size_t errlen);
+ * lock is held. Returns the pid or -1 with @e set (EXIT_STATE). */
+pid_t lab_supervisor(const char *lab, struct vl_err *e);
 
 /* The fixed files of a runtime dir (LF_LOCK .. LF_UPLINK_NFT) or of a
  * state dir (LF_LOGS) or its logs dir (LF_SUPERVISOR_LOG, LF_PASTA_LOG),

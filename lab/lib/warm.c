@@ -335,8 +335,14 @@ int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, char *e
 	*tmp = NULL;
 	*lock_fd = -1;
 	err[0] = '\0';
-	if (rundir_make(d, err, errlen) < 0)
-		return -1;
+	{
+		struct vl_err re = {0};
+
+		if (rundir_make(d, &re) < 0) {
+			snprintf(err, errlen, "%s", re.msg);
+			return -1;
+		}
+	}
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", lp, strerror(errno));

@@ -155,22 +155,23 @@ static void test_lock(const char *tmp)
 {
 	_cleanup_free_ char *dir = xasprintf("%s/lab/sub", tmp);
 	_cleanup_free_ char *pidf = path_in(dir, LF_PID);
-	char err[512] = "";
+	struct vl_err e = {0};
 	struct stat st;
 	int fd, fd2;
 
-	is_int(rundir_make(dir, err, sizeof(err)), 0, "rundir_make makes the parents too");
+	is_int(rundir_make(dir, &e), 0, "rundir_make makes the parents too");
 	ok(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700, "0700");
 	chmod(dir, 0755);
-	is_int(rundir_make(dir, err, sizeof(err)), 0, "again on an existing dir");
+	is_int(rundir_make(dir, &e), 0, "again on an existing dir");
 	ok(stat(dir, &st) == 0 && (st.st_mode & 0777) == 0700,
 	   "a dir opened to others is made 0700");
 	{
 		_cleanup_free_ char *ln = xasprintf("%s/link", tmp);
 
 		ok(symlink(dir, ln) == 0, "a symlink to it");
-		ok(rundir_make(ln, err, sizeof(err)) < 0 && strstr(err, ln),
-		   "rundir_make refuses a symlink: %s", err);
+		ok(rundir_make(ln, &e) < 0 && strstr(e.msg, ln) && e.code == EXIT_ENV,
+		   "rundir_make refuses a symlink, EXIT_ENV: %s", e.msg);
+		vl_clear(&e);
 		unlink(ln);
 	}
 	ok(!lab_is_up(dir), "no lock file: not up");
