@@ -648,17 +648,16 @@ int up_lab(struct up_opts *o)
 	for (int i = 0; !o->no_boot && !warm.hit && i < t->n_nodes; i++) {
 		if (o->upgrade && up_upgrade_node(sv->statedir, &t->nodes[i], &r) < 0)
 			goto undo_lock_r;
-		int dr = disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err));
+		struct vl_err de = {0};
 
-		if (dr < 0) {
-			msg_err("%s", err);
-			r = dr == -2 ? EXIT_CONFIG : EXIT_STATE;
+		if (disk_prepare(sv->statedir, &t->nodes[i], o->fresh, &de) < 0) {
+			r = de.code == EXIT_CONFIG ? EXIT_CONFIG : EXIT_STATE;
+			msg_err("%s", de.msg);
 			goto undo_lock_r;
 		}
 		/* Else QEMU fails later with a less helpful message. */
 		if (o->snapshot) {
-			json_t *sn =
-				disk_snapshots(sv->statedir, t->nodes[i].name, err, sizeof(err));
+			json_t *sn = disk_snapshots(sv->statedir, t->nodes[i].name, &de);
 			bool has = sn && snapshot_list_has(sn, o->snapshot);
 
 			json_decref(sn);
@@ -669,7 +668,7 @@ int up_lab(struct up_opts *o)
 						t->nodes[i].name, o->snapshot, t->name,
 						t->nodes[i].name);
 				else
-					msg_err("%s", err);
+					msg_err("%s", de.msg);
 				r = EXIT_STATE;
 				goto undo_lock_r;
 			}
