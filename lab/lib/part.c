@@ -605,7 +605,7 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 					.stdin_fd = -1,
 					.stdout_fd = to_stdout ? 1 : 2,
 					.stderr_fd = 2};
-		char err[512];
+		struct vl_err se = {0};
 		pid_t pid;
 		int status;
 
@@ -614,9 +614,9 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 			goto out;
 		}
 		fflush(stdout);
-		pid = spawn(&so, NULL, err, sizeof(err));
+		pid = spawn(&so, NULL, &se);
 		if (pid < 0) {
-			r = vl_fail(e, EXIT_ENV, "%s", err);
+			r = vl_fail(e, EXIT_ENV, "%s", se.msg);
 			goto out;
 		}
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
