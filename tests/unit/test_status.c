@@ -167,7 +167,10 @@ static void test_malformed(void)
 			       "\"nics\":{},\"ports\":[3]}],\"hosts\":{}}",
 			       0, NULL);
 
-	ok(!st_lab_get(NULL, &l) && !st_lab_get(json_array(), &l), "not an object: false");
+	json_t *arr = json_array();
+
+	ok(!st_lab_get(NULL, &l) && !st_lab_get(arr, &l), "not an object: false");
+	json_decref(arr);
 	ok(st_lab_get(j, &l), "an object reads");
 	ok(l.lab == NULL && l.n_nodes == 3 && l.n_hosts == 0, "a number for a string: NULL");
 	ok(!st_node(&l, 0, &o) && o.pid == 0, "a node without a name is not a node");
