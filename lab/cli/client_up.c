@@ -520,9 +520,11 @@ int up_lab(struct up_opts *o)
 	}
 	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
 		warn[0] = '\0';
-		if (image_check_warn(t->nodes[i].image, err, sizeof(err), warn, sizeof(warn)) < 0) {
-			msg_err("node %s: %s", t->nodes[i].name, err);
-			return EXIT_ENV;
+		struct vl_err ie = {0};
+
+		if (image_check_warn(t->nodes[i].image, &ie, warn, sizeof(warn)) < 0) {
+			vl_wrap(&ie, "node %s", t->nodes[i].name);
+			return vl_report(&ie); /* EXIT_ENV */
 		}
 		/* vacmlab is for VACM appliances: an image of another shape is
 		 * almost always the wrong file. --any-image boots it anyway. */

@@ -291,8 +291,8 @@ int disk_upgrade(const char *statedir, const char *node, const char *image, stru
 	r = image_identity(image, &cur);
 	if (r)
 		return vl_fail_errno(e, EXIT_ENV, r, "node %s: reading image %s", node, image);
-	if (image_check(image, out, sizeof(out)) < 0)
-		return vl_fail(e, EXIT_ENV, "node %s: %s", node, out);
+	if (image_check(image, e) < 0)
+		return vl_wrap(e, "node %s", node);
 	/* The partition tables first: nothing is built for a layout that
 	 * cannot take the old sda3/sda4. */
 	for (unsigned int i = PART_CONFIG; i <= PART_NVLOG; i++) {

@@ -159,7 +159,6 @@ char *part_workdir(const char *parent, struct vl_err *e)
 int part_locate(const char *disk, unsigned int index, struct part_loc *loc, struct vl_err *e)
 {
 	struct image_info *info = xmalloc(sizeof(*info));
-	char why[512];
 	const struct image_part *p;
 	int ret = -1;
 
@@ -167,8 +166,8 @@ int part_locate(const char *disk, unsigned int index, struct part_loc *loc, stru
 		free(info);
 		return vl_fail(e, EXIT_CONFIG, "no partition %u", index);
 	}
-	if (image_inspect(disk, info, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_ENV, "%s: %s", disk, why);
+	if (image_inspect(disk, info, e) < 0) {
+		vl_wrap(e, "%s", disk);
 		goto out;
 	}
 	if (!info->mbr_signature) {
