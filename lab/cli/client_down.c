@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
@@ -94,12 +95,13 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 	/* The kernel removes an attached veth pair when the lab's namespace
 	 * dies, asynchronously: check (bounded) that the host end went too. */
 	if (st) {
-		size_t i;
-		json_t *l;
+		struct st_lab sl;
+		struct st_lan ln;
 
-		json_array_foreach (json_object_get(st, "lans"), i, l) {
+		st_lab_get(st, &sl);
+		for (size_t i = 0; st_lan(&sl, i, &ln); i++) {
 			char ifn[16];
-			const char *lan = json_string_value(json_object_get(l, "name"));
+			const char *lan = ln.name;
 
 			attach_host_ifname(getuid(), lab, lan, ifn);
 			for (int k = 0; k < 100 && if_nametoindex(ifn); k++)
