@@ -202,7 +202,7 @@ static void test_half_close(bool client_first)
 	is_int(n, 0, "%s half-close: then EOF on the other end", who);
 	is_int(stat_int("active"), 1, "%s half-close: the connection stays", who);
 	for (int i = 0; i < 3; i++) {
-		char msg[16];
+		char msg[32];
 
 		snprintf(msg, sizeof(msg), "reply%d", i);
 		ok(write(b, msg, strlen(msg)) == (ssize_t)strlen(msg),
