@@ -45,6 +45,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
@@ -320,7 +321,7 @@ static int setup_fs(struct sv *sv)
 	}
 	for (int i = 0; i < sv->t->n_nodes; i++) {
 		struct sv_node *n = &sv->nodes[i];
-		char err[256];
+		struct vl_err e = {0};
 
 		n->pidfd = -1;
 		n->probe_fd = -1;
@@ -331,8 +332,8 @@ static int setup_fs(struct sv *sv)
 		n->qemu_log = path_log(sv->logdir, "qemu", n->cfg->name);
 		if (!n->disk)
 			n->disk = path_disk(sv->statedir, n->cfg->name, "qcow2");
-		if (rundir_make(n->dir, err, sizeof(err)) < 0) {
-			sv_fail(sv, EXIT_ENV, "%s", err);
+		if (rundir_make(n->dir, &e) < 0) {
+			sv_fail(sv, e.code, "%s", e.msg);
 			return -1;
 		}
 		for (int j = 0; j < TOPO_MAX_SERIAL; j++) {

@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/dnsmasq.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/match.h"
@@ -33,7 +34,8 @@
  */
 int sv_host_start(struct sv *sv, struct sv_host *h)
 {
-	char err[512], path[64], name[64];
+	char path[64], name[64];
+	struct vl_err se = {0};
 	_cleanup_free_ char *unshare = find_program("unshare");
 	char *argv[] = {
 		unshare,	   (char *)"--pid", (char *)"--fork", (char *)"--kill-child",
@@ -71,12 +73,12 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 		.cwd = sv->statedir,
 		.netns_fd = nsfd,
 	};
-	h->cmd_pid = spawn(&o, &h->cmd_pidfd, err, sizeof(err));
+	h->cmd_pid = spawn(&o, &h->cmd_pidfd, &se);
 	close(nsfd);
 	if (logfd >= 0)
 		close(logfd);
 	if (h->cmd_pid < 0) {
-		sv_fail(sv, EXIT_CHILD, "%s", err);
+		sv_fail(sv, se.code, "%s", se.msg);
 		return -1;
 	}
 	loop_watch(&sv->loop, h->cmd_pidfd, EPOLLIN, EV_HOST_PIDFD, h);
@@ -133,7 +135,7 @@ int sv_dns_start(struct sv *sv)
 	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log, sv->uplink_gw};
 	_cleanup_free_ char *conf = dnsmasq_config(sv->t, &p);
 	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
-	char err[512];
+	struct vl_err se = {0};
 	int r = write_file(d->conf, conf);
 	struct spawn_opts o = {
 		.name = "dnsmasq",
@@ -156,10 +158,10 @@ int sv_dns_start(struct sv *sv)
 	logfile_new_run(d->log);
 	if (sv->leases && (r = dns_preload(d, sv->leases)))
 		sv_event(sv, "W restoring the saved DHCP leases %s: %s", sv->leases, strerror(-r));
-	d->pid = spawn(&o, &d->pidfd, err, sizeof(err));
+	d->pid = spawn(&o, &d->pidfd, &se);
 	strv_free(argv);
 	if (d->pid < 0) {
-		sv_fail(sv, EXIT_CHILD, "%s", err);
+		sv_fail(sv, se.code, "%s", se.msg);
 		return -1;
 	}
 	loop_watch(&sv->loop, d->pidfd, EPOLLIN, EV_DNS_PIDFD, NULL);

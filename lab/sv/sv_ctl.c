@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/error.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
@@ -31,11 +32,14 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_free_ char *path = path_in(sv->rundir, LF_CTL);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
-		return -1;
+	{
+		struct vl_err pe = {0};
+
+		if (path_sockaddr(&sa, path, &pe) < 0) {
+			snprintf(err, errlen, "control socket: %s", pe.msg);
+			return -1;
+		}
 	}
-	strcpy(sa.sun_path, path);
 	unlink(path);
 	sv->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sv->ctl_fd < 0 || bind(sv->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -66,7 +70,7 @@ static struct nic *find_nic(struct sv *sv, const char *owner, int idx, const cha
 	struct nic *nics = n ? n->nics : h ? h->nics : NULL;
 	int cnt = n ? n->n_nics : h ? h->n_nics : 0;
 
-	if (!nics) {
+	if (!n && !h) {
 		*err = "no such node or host";
 		return NULL;
 	}
@@ -425,11 +429,13 @@ void sv_ctl_client(struct sv *sv, int fd)
 	buf[n] = '\0';
 	req = json_loadb(buf, (size_t)n, JSON_DISABLE_EOF_CHECK, &je);
 	m = req ? sv_ctl_method(req, &why) : NULL;
+	/* A request this supervisor cannot read is a usage error (a client of
+	 * another version, say): EXIT_CONFIG, nothing was done. */
 	if (!req)
-		sv_reply_err(sv, fd, "bad request: %s", je.text);
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad request: %s", je.text);
 	else if (!m)
-		sv_reply_err(sv, fd, "%s '%s'", why,
-			     json_string_value(json_object_get(req, "cmd")) ?: "");
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s '%s'", why,
+			      json_string_value(json_object_get(req, "cmd")) ?: "");
 	else
 		m->fn(sv, fd, req, &passed);
 	if (passed >= 0)

@@ -20,6 +20,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
@@ -32,6 +33,7 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 	struct node *c = n->cfg;
 	int port_fds[TOPO_MAX_SERIAL], keep[TOPO_MAX_SERIAL + TOPO_MAX_NICS], nkeep = 0;
 	char err[512], name[64];
+	struct vl_err se = {0};
 	int logfd;
 	char **argv;
 
@@ -88,12 +90,12 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 		.pdeathsig = SIGTERM,
 		.cwd = n->dir,
 	};
-	n->pid = spawn(&o, &n->pidfd, err, sizeof(err));
+	n->pid = spawn(&o, &n->pidfd, &se);
 	strv_free(argv);
 	if (logfd >= 0)
 		close(logfd);
 	if (n->pid < 0) {
-		sv_fail(sv, EXIT_CHILD, "%s", err);
+		sv_fail(sv, se.code, "%s", se.msg);
 		return -1;
 	}
 	n->t_start = now_ms();

@@ -24,6 +24,7 @@
 
 #include "lab/lib/match.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/rx.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
@@ -35,9 +36,8 @@ static int listen_unix(const char *path)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (path_sockaddr(&sa, path, NULL) < 0)
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
