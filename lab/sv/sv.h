@@ -132,6 +132,7 @@ struct sv_qmp {
 
 struct sv_node {
 	struct node *cfg;
+	int launch_idx; /* index in the topology `up` launched; -1: added by apply */
 	enum node_state state;
 	pid_t pid;
 	int pidfd;
@@ -224,10 +225,10 @@ struct sv {
 	int ctl_fd;
 	struct nlx *nl;
 	int ping_fd; /* sv_ready.c's ICMP ping socket, 0 until needed */
-	struct sv_node *nodes;
+	struct sv_node **nodes; /* [i] runs t->nodes[i] */
 	struct sv_lan *lans;
 	struct sv_dns dns;
-	struct sv_host *hosts;
+	struct sv_host **hosts; /* [i] runs t->hosts[i] */
 	struct sv_fwd *fwds;
 	enum sv_phase phase;
 	enum stop_phase down_shown; /* the furthest "D" event sent */
@@ -319,6 +320,14 @@ json_t *sv_status_json(struct sv *sv);
 /* sv_net.c */
 int sv_net_build(struct sv *sv);
 void sv_net_impair(struct sv *sv);
+/* The parts of sv_net_build() that `apply` also uses on a running lab:
+ * a LAN's bridge, a node's taps (and closing them, which removes them),
+ * a node's impairments, a host's namespace and veths. */
+int sv_net_lan_add(struct sv *sv, struct lan *l);
+int sv_net_node_taps(struct sv *sv, struct sv_node *n);
+void sv_net_node_untap(struct sv_node *n);
+void sv_net_node_impair(struct sv *sv, struct node *n);
+int sv_net_host_add(struct sv *sv, struct sv_host *h);
 
 /* sv_child.c */
 int sv_dns_start(struct sv *sv);
@@ -326,6 +335,7 @@ int sv_dns_start(struct sv *sv);
  * start it again (restore). 0, or -1 with a message in @err. */
 int sv_dns_reload(struct sv *sv, const char *leases, char *err, size_t errlen);
 void sv_dns_exited(struct sv *sv);
+void sv_host_init(struct sv *sv, struct sv_host *h, struct host *cfg);
 int sv_host_start(struct sv *sv, struct sv_host *h);
 void sv_host_exited(struct sv *sv, struct sv_host *h);
 /* Kill a host's command (its whole PID namespace) and start it again. */
@@ -344,6 +354,8 @@ int sv_uplink_start(struct sv *sv);
 void sv_uplink_stop(struct sv *sv);
 
 /* sv_node.c */
+/* Set up @n to run @cfg: paths, run dir, no fds. 0, or -1 with @err. */
+int sv_node_init(struct sv *sv, struct sv_node *n, struct node *cfg, char *err, size_t errlen);
 int sv_node_start(struct sv *sv, struct sv_node *n);
 void sv_node_exited(struct sv *sv, struct sv_node *n);
 /* React to what the VMs' events said, start queued nodes (boot_parallel,

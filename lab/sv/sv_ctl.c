@@ -342,8 +342,8 @@ static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
 	struct sv_host *h = NULL;
 
 	for (int i = 0; name && i < sv->t->n_hosts; i++)
-		if (!strcmp(sv->hosts[i].cfg->name, name))
-			h = &sv->hosts[i];
+		if (!strcmp(sv->hosts[i]->cfg->name, name))
+			h = sv->hosts[i];
 	if (!h || !op || strcmp(op, "restart")) {
 		sv_reply_err(sv, fd, "%s", !h ? "no such host" : "unknown host op (restart)");
 		return;

@@ -107,7 +107,9 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		return 0;
 	}
 	case SERIAL_TCP:
-		p->qemu_fd = sv->tcp_serial_fds ? sv->tcp_serial_fds[n - sv->nodes][idx] : -1;
+		p->qemu_fd = sv->tcp_serial_fds && n->launch_idx >= 0
+				     ? sv->tcp_serial_fds[n->launch_idx][idx]
+				     : -1;
 		if (p->qemu_fd < 0) {
 			snprintf(err, errlen, "ttyS%d: no listening socket for tcp:%d", idx,
 				 n->cfg->serial[idx].tcp_port);
