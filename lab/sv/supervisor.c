@@ -23,7 +23,8 @@
  *  5. sv_uplink_start(), write_resolv(), sv_ctl_listen()
  *  6. sv_dns_start() per LAN, sv_host_start() per host, topology forwards
  *  7. sv_node_start() per node, then the loop until sv_ready_all()
- *  8. "OK" to `up`; the loop until `down` or a signal
+ *  8. "OK" to `up`; the loop until `down` or a signal (`apply` changes
+ *     the lab in between: sv_apply.c)
  *  9. teardown_and_exit(): sv_down_*() phase machine, sv_stop_others()
  * Every part is listed in sv.h; going down is sv_down.c's phase machine.
  */
@@ -506,6 +507,7 @@ void supervisor_run(const struct sv_launch *l)
 		sv_ready_check(sv);
 		sv_stop_advance(sv);
 		sv_down_advance(sv);
+		sv_apply_tick(sv);
 	}
 	teardown_and_exit(sv);
 }

@@ -18,6 +18,7 @@
  *   sv_node.c     QEMU per node: start, exit, what its VM events mean
  *   sv_ready.c    readiness probes (dhcp, tcp) and timeouts
  *   sv_down.c     the shutdown phase machine
+ *   sv_apply.c    a new topology for the running lab (`vacmlab apply`)
  *   sv_ctl.c      the control socket: the method table and its handlers
  *   sv_logs.c     bounds on the logs other programs write, and its own
  *   supervisor.c  supervisor_run(): the stages, the loop's dispatch, teardown
@@ -224,7 +225,7 @@ struct sv {
 	int sigfd;
 	int ctl_fd;
 	struct nlx *nl;
-	int ping_fd; /* sv_ready.c's ICMP ping socket, 0 until needed */
+	int ping_fd;		/* sv_ready.c's ICMP ping socket, 0 until needed */
 	struct sv_node **nodes; /* [i] runs t->nodes[i] */
 	struct sv_lan *lans;
 	struct sv_dns dns;
@@ -296,6 +297,9 @@ void sv_port_writable(struct sv *sv, struct sv_port *p);
 void sv_port_accept(struct sv *sv, struct sv_port *p, bool ro);
 void sv_port_client_io(struct sv *sv, struct sv_client *c, uint32_t events);
 void sv_port_close(struct sv *sv, struct sv_port *p);
+/* Close everything of @p (listeners too, clients dropped): a node that
+ * `apply` removes, or restarts with other serial ports. */
+void sv_port_release(struct sv *sv, struct sv_port *p);
 /* The last @n lines of a node's console log, malloc'd. */
 char *sv_port_tail(struct sv_node *n, int lines);
 
@@ -313,6 +317,8 @@ json_t *sv_fwd_json(struct sv *sv, struct sv_node *n);
 void sv_fwd_close_all(struct sv *sv);
 /* Reset every forwarded connection to @n (its QEMU exited). */
 void sv_fwd_node_exited(struct sv *sv, struct sv_node *n);
+/* Close the forwards to @n (removed by apply). */
+void sv_fwd_node_removed(struct sv *sv, struct sv_node *n);
 
 /* sv_status.c */
 json_t *sv_status_json(struct sv *sv);
@@ -378,6 +384,14 @@ void sv_node_stop_begin(struct sv *sv, struct sv_node *n, int timeout_ms);
 void sv_stop_advance(struct sv *sv);
 void sv_down_begin(struct sv *sv, int timeout_ms);
 void sv_down_advance(struct sv *sv);
+
+/* sv_apply.c: `vacmlab apply`, a new topology for the running lab.
+ * Begin: load @path, plan, refuse or (unless @dry_run) start the change;
+ * the reply to @fd comes from sv_apply_tick() (every loop turn) once the
+ * new nodes are ready. */
+void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, bool dry_run,
+		    int timeout_ms);
+void sv_apply_tick(struct sv *sv);
 
 /* sv_ctl.c */
 int sv_ctl_listen(struct sv *sv, char *err, size_t errlen);

@@ -36,7 +36,6 @@
 #include "netns/nl.h"
 #include "netns/ns.h"
 
-
 /*
  * The VXLAN devices of the LANs that cross machines and have this one among
  * theirs. MTU 1500, so the bridge (whose MTU is its smallest port's) keeps
@@ -94,7 +93,8 @@ int sv_net_lan_add(struct sv *sv, struct lan *l)
 	}
 	/* Two bridges answering ARP for one gateway on one L2 would
 	 * fight: away from home the bridge has no address. */
-	if (topo_lan_home_here(sv->t, l) && (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
+	if (topo_lan_home_here(sv->t, l) &&
+	    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
 		sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s", inet_ntoa(l->addr),
 			l->prefix, l->name, strerror(-r));
 		return -1;

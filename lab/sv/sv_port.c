@@ -408,6 +408,25 @@ void sv_port_close(struct sv *sv, struct sv_port *p)
 	logfile_close(&p->log);
 }
 
+void sv_port_release(struct sv *sv, struct sv_port *p)
+{
+	sv_port_close(sv, p);
+	if (p->lfd_rw >= 0 || p->lfd_ro >= 0) {
+		loop_unwatch(&sv->loop, p->lfd_rw);
+		loop_unwatch(&sv->loop, p->lfd_ro);
+		close(p->lfd_rw);
+		close(p->lfd_ro);
+	}
+	if (p->kind == SERIAL_CONSOLE && p->qemu_fd >= 0)
+		close(p->qemu_fd);
+	p->lfd_rw = p->lfd_ro = p->qemu_fd = -1;
+	free(p->in);
+	p->in = NULL;
+	p->in_len = p->ring_len = p->ring_head = 0;
+	free(p->log_path);
+	p->log_path = NULL;
+}
+
 char *sv_port_tail(struct sv_node *n, int lines)
 {
 	if (!n->ports[0].log_path)
