@@ -401,11 +401,15 @@ void supervisor_run(const struct sv_launch *l)
 	loop_init(&sv->loop);
 	loop_watch(&sv->loop, sv->sigfd, EPOLLIN, EV_SIGNAL, NULL);
 
+	/* Arrays of pointers: a node or host keeps its address (the loop, its
+	 * ports and forwards point at it) when `apply` changes the topology. */
 	sv->nodes = xcalloc((size_t)sv->t->n_nodes + 1, sizeof(*sv->nodes));
 	sv->lans = xcalloc((size_t)sv->t->n_lans + 1, sizeof(*sv->lans));
 	sv->hosts = xcalloc((size_t)sv->t->n_hosts + 1, sizeof(*sv->hosts));
 	for (int i = 0; i < sv->t->n_nodes; i++)
-		sv->nodes[i]->cfg = &sv->t->nodes[i];
+		sv->nodes[i] = xcalloc(1, sizeof(struct sv_node));
+	for (int i = 0; i < sv->t->n_hosts; i++)
+		sv->hosts[i] = xcalloc(1, sizeof(struct sv_host));
 	if (setup_fs(sv) < 0)
 		teardown_and_exit(sv);
 
