@@ -7,13 +7,14 @@
 # of them keeps working; the new node is ready, reachable on the new LAN
 # and known to the lab's DNS. --dry-run prints the plan and changes
 # nothing; a changed subnet is refused with the reason and changes
-# nothing; going back removes the node (gracefully) and the host; `up` of
-# a running lab points at apply; nothing is left after down.
+# nothing; going back removes the node (gracefully) and the host and
+# restarts a node whose memory changed; `up` of a running lab points at
+# apply; nothing is left after down.
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd qemu-system-x86_64 dnsmasq jq curl python3
 lab_env
-plan 27
+plan 29
 
 LAB=apply73-$$
 N=$(($$ % 200 + 20))
@@ -43,6 +44,9 @@ nic     = lan2 $SUB2.50
 command = sleep 1000
 EOF
 sed -e "s/$SUB\./10.175.$N./g" "$T/three.conf" > "$T/subnet.conf"
+# Back to two nodes, vacm2 with more memory: a changed definition.
+awk '/^\[node vacm2\]/ { n2 = 1 } n2 && /^memory/ { $0 = "memory  = 288"; n2 = 0 } 1' \
+	"$T/two.conf" > "$T/two-b.conf"
 
 read -r PF < <(python3 -c '
 import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -88,10 +92,13 @@ like "$("$VACMLAB" exec "$LAB" -- getent hosts "vacm3.$LAB")" "^$SUB.13 " \
 	"the lab's DNS knows vacm3 (dnsmasq has the new config)"
 is "$(st '.hosts[0].name') $(st '.hosts[0].state')" "svc running" "the new host runs its command"
 
-# --- back to two nodes: vacm3 and the host go, gracefully ------------------
+# --- back to two nodes: vacm3 and the host go, gracefully; vacm2 restarts --
 pid3=$(st '.nodes[2].pid') hpid=$(st '.hosts[0].pid')
-out=$("$VACMLAB" apply "$T/two.conf" 2>&1); rc=$?
-is "$rc" 0 "apply removes vacm3, lan2 and svc" || echo "$out" | sed 's/^/# /'
+out=$("$VACMLAB" apply "$T/two-b.conf" 2>&1); rc=$?
+is "$rc" 0 "apply removes vacm3, lan2 and svc, restarts vacm2" || echo "$out" | sed 's/^/# /'
+like "$out" "restart +node +vacm2 \(memory changed\)" "saying why vacm2 restarts"
+is "$(st '.nodes[1].state') $(st '.nodes[1].pid' | grep -vx "$pid2" | grep -c .)" "ready 1" \
+	"vacm2 runs a new QEMU and is ready"
 is "$(st '[.nodes[].name] | join(" ")') $(st '.hosts | length') $(st '[.lans[].name] | join(" ")')" \
 	"vacm1 vacm2 0 lan" "status: two nodes, no host, one LAN"
 like "$(grep "S vacm3 exited" "$VACMLAB_STATE_DIR/$LAB/logs/supervisor.log")" "exited with status 0" \

@@ -22,7 +22,8 @@
  *     path of `up` (sv_node_tick(), boot_parallel, after =).
  *  4. sv_apply_tick(): the reply once every started node is ready, or
  *     has failed (the lab keeps running; the reply says which).
- * Topologies are never freed: a retired node may still point into one.
+ * A topology once applied is never freed: a retired node may still point
+ * into it (a dry run's or a refused one is).
  */
 #include <arpa/inet.h>
 #include <signal.h>
@@ -57,6 +58,7 @@ struct apply {
 	bool *host_restart;
 	int *lan_from; /* index into the old lans, or -1 */
 	json_t *plan;
+	int changes; /* plan entries other than keep */
 	long long t0;
 };
 
@@ -184,9 +186,12 @@ static bool lan_same(const struct lan *a, const struct lan *b)
 	       a->dhcp_hi.s_addr == b->dhcp_hi.s_addr && str_eq(a->uplink, b->uplink);
 }
 
-static void plan_add(json_t *plan, const char *kind, const char *name, const char *action,
+static void plan_add(struct apply *a, const char *kind, const char *name, const char *action,
 		     const char *why)
 {
+	json_t *plan = a->plan;
+
+	a->changes += strcmp(action, "keep") != 0;
 	json_t *o = json_pack("{s:s,s:s,s:s}", "kind", kind, "name", name, "action", action);
 
 	if (why)
@@ -254,7 +259,7 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 			       "%s:%d: new lan %s has an uplink: uplinks start only at up",
 			       nt->path, l->line, l->name);
 		}
-		plan_add(a->plan, "lan", l->name, o ? "keep" : "add", NULL);
+		plan_add(a, "lan", l->name, o ? "keep" : "add", NULL);
 	}
 	for (int i = 0; i < ot->n_lans; i++) {
 		if (topo_find_lan(nt, ot->lans[i].name))
@@ -262,7 +267,7 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 		if (ot->lans[i].uplink)
 			refuse(why, len, "lan %s has an uplink: it goes only at down",
 			       ot->lans[i].name);
-		plan_add(a->plan, "lan", ot->lans[i].name, "remove", NULL);
+		plan_add(a, "lan", ot->lans[i].name, "remove", NULL);
 	}
 	a->node_from = xcalloc((size_t)nt->n_nodes + 1, sizeof(*a->node_from));
 	a->node_restart = xcalloc((size_t)nt->n_nodes + 1, sizeof(bool));
@@ -283,11 +288,11 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 			       "%s:%d: node %s would %s with a tcp: serial port, whose "
 			       "listener only up makes",
 			       nt->path, c->line, c->name, o ? "restart" : "start");
-		plan_add(a->plan, "node", c->name, !o ? "add" : d ? "restart" : "keep", d);
+		plan_add(a, "node", c->name, !o ? "add" : d ? "restart" : "keep", d);
 	}
 	for (int i = 0; i < ot->n_nodes; i++)
 		if (!topo_find_node(nt, ot->nodes[i].name))
-			plan_add(a->plan, "node", ot->nodes[i].name, "remove", NULL);
+			plan_add(a, "node", ot->nodes[i].name, "remove", NULL);
 	a->host_from = xcalloc((size_t)nt->n_hosts + 1, sizeof(*a->host_from));
 	a->host_restart = xcalloc((size_t)nt->n_hosts + 1, sizeof(bool));
 	for (int i = 0; i < nt->n_hosts; i++) {
@@ -300,15 +305,11 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 				d = host_diff(sv->hosts[j]->cfg, c);
 			}
 		a->host_restart[i] = a->host_from[i] && d;
-		plan_add(a->plan, "host", c->name,
-			 !a->host_from[i] ? "add"
-			 : d		  ? "restart"
-					  : "keep",
-			 d);
+		plan_add(a, "host", c->name, !a->host_from[i] ? "add" : d ? "restart" : "keep", d);
 	}
 	for (int i = 0; i < ot->n_hosts; i++)
 		if (!topo_find_host(nt, ot->hosts[i].name))
-			plan_add(a->plan, "host", ot->hosts[i].name, "remove", NULL);
+			plan_add(a, "host", ot->hosts[i].name, "remove", NULL);
 }
 
 /* Is node @n of the running lab gone or restarted in the new topology? */
@@ -320,8 +321,10 @@ static bool node_goes(struct apply *a, struct sv_node *n)
 	return true;
 }
 
-static bool node_started(struct apply *a, struct sv_node *n)
+static bool node_started(struct sv *sv, struct apply *a, struct sv_node *n)
 {
+	if (sv->no_boot)
+		return false;
 	for (int i = 0; i < a->nt->n_nodes; i++)
 		if (a->node_from[i] == n || (!a->node_from[i] && n->cfg == &a->nt->nodes[i]))
 			return !a->node_from[i] || a->node_restart[i];
@@ -442,6 +445,8 @@ static int apply_switch(struct sv *sv, struct apply *a, char *err, size_t errlen
 		if (sv_net_node_taps(sv, n) < 0)
 			goto failed;
 		sv_net_node_impair(sv, n->cfg);
+		if (sv->no_boot)
+			continue; /* `up --no-boot`: nodes are started by `node start` */
 		n->state = NODE_QUEUED;
 		n->use_kvm = sv->kvm;
 		n->t_start = now_ms();
@@ -454,7 +459,7 @@ static int apply_switch(struct sv *sv, struct apply *a, char *err, size_t errlen
 		if (sv_net_host_add(sv, hosts[i]) < 0 || sv_host_start(sv, hosts[i]) < 0)
 			goto failed;
 	}
-	if (nt->n_lans && sv_dns_reload(sv, NULL, err, errlen) < 0)
+	if (nt->n_lans && a->changes && sv_dns_reload(sv, NULL, err, errlen) < 0)
 		return -1;
 	if (sv->exit_code)
 		goto failed;
@@ -466,6 +471,22 @@ failed:
 
 static struct apply *cur; /* the one apply in progress */
 
+/* Free @a; its topology too when nothing runs from it (a dry run, a
+ * refusal). */
+static void apply_free(struct apply *a, bool with_topo)
+{
+	free(a->lan_from);
+	free(a->node_from);
+	free(a->node_restart);
+	free(a->host_from);
+	free(a->host_restart);
+	if (with_topo) {
+		topo_free(a->nt);
+		free((char *)a->path);
+	}
+	free(a);
+}
+
 static void apply_done(struct sv *sv, bool ok, int code, const char *msg)
 {
 	struct apply *a = cur;
@@ -476,7 +497,7 @@ static void apply_done(struct sv *sv, bool ok, int code, const char *msg)
 		for (int i = 0; i < sv->t->n_nodes; i++) {
 			struct sv_node *n = sv->nodes[i];
 
-			if (node_started(a, n) && n->state != NODE_READY)
+			if (node_started(sv, a, n) && n->state != NODE_READY)
 				json_array_append_new(failed, json_pack("{s:s,s:s}", "node",
 									n->cfg->name, "state",
 									node_state_name(n->state)));
@@ -507,7 +528,7 @@ static void apply_done(struct sv *sv, bool ok, int code, const char *msg)
 	sv->exit_code = 0;
 	sv->failure[0] = '\0';
 	json_decref(a->plan);
-	free(a);
+	apply_free(a, false);
 }
 
 void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, bool dry_run,
@@ -517,6 +538,7 @@ void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, b
 	struct apply *a;
 	char why[2048];
 	bool stopping = false;
+	int code = EXIT_CONFIG;
 
 	if (cur || sv->phase != PH_RUNNING) {
 		sv_reply_errc(sv, fd, EXIT_STATE, "the lab is %s",
@@ -537,6 +559,8 @@ void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, b
 		return;
 	}
 	if (name) {
+		free(a->nt->name);
+		free(a->nt->domain);
 		a->nt->name = xstrdup(name);
 		a->nt->domain = xstrdup(name);
 	}
@@ -546,18 +570,20 @@ void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, b
 		struct sv_node *n = sv->nodes[i];
 
 		if (node_goes(a, n) &&
-		    (n->op != OP_NONE || n->restart_pending || n->stop != SP_NONE))
+		    (n->op != OP_NONE || n->restart_pending || n->stop != SP_NONE)) {
 			snprintf(why, sizeof(why), "node %s is busy (%s)", n->cfg->name,
 				 node_state_name(n->state));
+			code = EXIT_STATE;
+		}
 	}
 	if (why[0] || dry_run) {
 		json_t *rep =
-			why[0] ? json_pack("{s:b,s:s,s:i,s:o}", "ok", 0, "error", why, "code",
-					   EXIT_CONFIG, "plan", a->plan)
+			why[0] ? json_pack("{s:b,s:s,s:i,s:o}", "ok", 0, "error", why, "code", code,
+					   "plan", a->plan)
 			       : json_pack("{s:b,s:b,s:o}", "ok", 1, "dry_run", 1, "plan", a->plan);
 
 		sv_reply(sv, fd, rep);
-		free(a); /* the loaded topology is never freed (see above) */
+		apply_free(a, true);
 		return;
 	}
 	a->client = fd;
@@ -608,7 +634,7 @@ void sv_apply_tick(struct sv *sv)
 		for (int i = 0; i < sv->t->n_nodes; i++) {
 			struct sv_node *n = sv->nodes[i];
 
-			if (node_started(a, n) &&
+			if (node_started(sv, a, n) &&
 			    (n->state == NODE_QUEUED || n->state == NODE_BOOTING))
 				return;
 		}
