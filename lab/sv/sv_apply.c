@@ -334,7 +334,11 @@ static bool node_started(struct sv *sv, struct apply *a, struct sv_node *n)
 static void host_stop(struct sv *sv, struct sv_host *h)
 {
 	/* SIGKILL to unshare takes the command's PID namespace (sv_child.c);
-	 * the holder's end takes the namespace and the veths' inner ends. */
+	 * the holder's end takes its network namespace. The veths go first,
+	 * from the lab's end: a namespace is dismantled asynchronously, and a
+	 * host restarted at once makes veths of the same names. */
+	for (int j = 0; j < h->cfg->n_nics; j++)
+		nlx_link_del(sv->nl, h->cfg->nics[j].ifname);
 	if (h->cmd_pidfd >= 0) {
 		loop_unwatch(&sv->loop, h->cmd_pidfd);
 		pidfd_kill(h->cmd_pidfd, SIGKILL);
