@@ -102,7 +102,7 @@ check-unit: all unit
 	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f $(UNIT_BINS)
 
 check: all unit appliance
-	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f $(UNIT_BINS) $(sort $(wildcard tests/*.t))
+	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f --timer $(UNIT_BINS) $(sort $(wildcard tests/*.t))
 
 # The stand-in appliance. Never overwrites an existing image: it may be a
 # user's real image.bin.

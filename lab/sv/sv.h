@@ -334,6 +334,13 @@ int sv_net_node_taps(struct sv *sv, struct sv_node *n);
 void sv_net_node_untap(struct sv_node *n);
 void sv_net_node_impair(struct sv *sv, struct node *n);
 int sv_net_host_add(struct sv *sv, struct sv_host *h);
+/*
+ * sv_net_impair_nic() - set the impairment @im on @ifname (a tap or a
+ * host's lab-side veth) in the directions it names, and clear it in the
+ * others; @im NULL clears both. Return: 0 or -errno (see impair_hint()).
+ */
+struct impair;
+int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im);
 
 /* sv_child.c */
 int sv_dns_start(struct sv *sv);

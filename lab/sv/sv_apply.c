@@ -75,6 +75,16 @@ static bool strv_eq(char **a, char **b)
 	return (!a || !*a) == (!b || !*b);
 }
 
+static bool impair_eq(const struct impair *a, const struct impair *b)
+{
+	if (!a->set || !b->set)
+		return a->set == b->set;
+	return a->dir == b->dir && a->delay_us == b->delay_us && a->jitter_us == b->jitter_us &&
+	       a->loss_pct == b->loss_pct && a->duplicate_pct == b->duplicate_pct &&
+	       a->corrupt_pct == b->corrupt_pct && a->reorder_pct == b->reorder_pct &&
+	       a->rate_bps == b->rate_bps;
+}
+
 static const char *nic_diff(const struct nic *a, const struct nic *b)
 {
 	if (!str_eq(a->lan_name, b->lan_name))
@@ -85,11 +95,7 @@ static const char *nic_diff(const struct nic *a, const struct nic *b)
 		return "mac";
 	if (!str_eq(a->model, b->model))
 		return "model";
-	if (a->impair.set != b->impair.set ||
-	    (a->impair.set && (a->impair.delay_us != b->impair.delay_us ||
-			       a->impair.jitter_us != b->impair.jitter_us ||
-			       a->impair.loss_pct != b->impair.loss_pct ||
-			       a->impair.rate_bps != b->impair.rate_bps)))
+	if (!impair_eq(&a->impair, &b->impair))
 		return "impair";
 	return NULL;
 }

@@ -103,13 +103,12 @@ static void m_impair(struct sv *sv, int fd, json_t *req, int *passed)
 			return;
 		}
 		if (!strcmp(spec, "clear")) {
-			r = nlx_qdisc_clear(sv->nl, nic->ifname);
+			r = sv_net_impair_nic(sv, nic->ifname, NULL);
 			nic->impair.set = false;
 		} else {
-			struct nlx_netem ne = impair_netem(&im);
-
-			r = nlx_netem_set(sv->nl, nic->ifname, &ne);
+			r = sv_net_impair_nic(sv, nic->ifname, &im);
 			nic->impair = im;
+			nic->impair.set = r == 0;
 		}
 		if (r) {
 			sv_reply_err(sv, fd, "impairing %s: %s%s", nic->ifname, strerror(-r),

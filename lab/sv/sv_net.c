@@ -179,16 +179,38 @@ int sv_net_build(struct sv *sv)
 	return 0;
 }
 
+int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im)
+{
+	struct nlx_netem ne = im ? impair_netem(im) : (struct nlx_netem){0};
+	int r = 0;
+
+	/* Each direction either gets its qdisc or loses it. */
+	if (im && (im->dir & IMPAIR_TO))
+		r = nlx_netem_set(sv->nl, ifname, &ne);
+	else
+		r = nlx_qdisc_clear(sv->nl, ifname);
+	if (!r && im && (im->dir & IMPAIR_FROM))
+		r = nlx_ingress_netem_set(sv->nl, ifname, &ne);
+	else if (!r)
+		r = nlx_ingress_clear(sv->nl, ifname);
+	/* All or nothing: a half-applied impairment (to set, from refused)
+	 * would shape traffic the user was told is not shaped. */
+	if (r && im) {
+		nlx_qdisc_clear(sv->nl, ifname);
+		nlx_ingress_clear(sv->nl, ifname);
+	}
+	return r;
+}
+
 void sv_net_node_impair(struct sv *sv, struct node *n)
 {
 	for (int j = 0; j < n->n_nics; j++) {
 		struct impair *im = &n->nics[j].impair;
-		struct nlx_netem ne = impair_netem(im);
 		int r;
 
 		if (!im->set)
 			continue;
-		r = nlx_netem_set(sv->nl, n->nics[j].ifname, &ne);
+		r = sv_net_impair_nic(sv, n->nics[j].ifname, im);
 		if (r)
 			sv_fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s", sv->topo_path,
 				n->nics[j].line, n->nics[j].ifname, n->name, strerror(-r),
@@ -334,9 +356,8 @@ int sv_net_host_add(struct sv *sv, struct sv_host *h)
 	}
 	for (int j = 0; j < h->cfg->n_nics; j++) {
 		struct impair *im = &h->cfg->nics[j].impair;
-		struct nlx_netem ne = impair_netem(im);
 
-		if (im->set && (r = nlx_netem_set(sv->nl, h->cfg->nics[j].ifname, &ne))) {
+		if (im->set && (r = sv_net_impair_nic(sv, h->cfg->nics[j].ifname, im))) {
 			sv_fail(sv, EXIT_ENV, "impairing %s of host %s: %s%s",
 				h->cfg->nics[j].ifname, h->cfg->name, strerror(-r), impair_hint(r));
 			return -1;
