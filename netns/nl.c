@@ -189,6 +189,16 @@ int nlx_link_down(struct nlx *nl, const char *ifname)
 	return link_change(nl, ifname, chg);
 }
 
+int nlx_link_del(struct nlx *nl, const char *ifname)
+{
+	_cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
+
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, ifname);
+	return nl_errno(rtnl_link_delete(nl->sk, l));
+}
+
 int nlx_vxlan_add(struct nlx *nl, const char *name, uint32_t vni, uint16_t port, int mtu)
 {
 	_cleanup_link_ struct rtnl_link *l = rtnl_link_vxlan_alloc();

@@ -28,6 +28,8 @@ int nlx_link_up(struct nlx *nl, const char *ifname, const char *master);
  * namespace of @peer_pid when it is > 0. */
 /* Set @ifname administratively down (a veth's peer then has no carrier). */
 int nlx_link_down(struct nlx *nl, const char *ifname);
+/* Delete link @ifname (a bridge: its ports are released). */
+int nlx_link_del(struct nlx *nl, const char *ifname);
 int nlx_veth_add(struct nlx *nl, const char *name, const char *peer, pid_t peer_pid);
 /* Add a default route via @gw. */
 int nlx_route_default(struct nlx *nl, struct in_addr gw);

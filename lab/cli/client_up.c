@@ -586,9 +586,10 @@ int up_lab(struct up_opts *o)
 	if (lock == -EWOULDBLOCK) {
 		pid_t sp = lab_supervisor(t->name, NULL);
 
-		msg_err("lab '%s' is already up (supervisor pid %d, %s); `vacmlab down %s` first, "
-			"or give this one another name with --name",
-			t->name, (int)sp, sv->rundir, t->name);
+		msg_err("lab '%s' is already up (supervisor pid %d, %s); `vacmlab apply %s` "
+			"changes it live, `vacmlab down %s` first, or give this one another "
+			"name with --name",
+			t->name, (int)sp, sv->rundir, o->topo_path, t->name);
 		return EXIT_STATE;
 	}
 	if (lock < 0) {

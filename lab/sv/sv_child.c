@@ -19,6 +19,7 @@
 #include "lab/lib/error.h"
 #include "lab/lib/dnsmasq.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/match.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
@@ -32,6 +33,13 @@
  * init, gets SIGKILL, and the kernel then kills every process of that
  * namespace. Nothing a host started can outlive the lab.
  */
+void sv_host_init(struct sv *sv, struct sv_host *h, struct host *cfg)
+{
+	h->cfg = cfg;
+	h->holder_pidfd = h->cmd_pidfd = -1;
+	h->log = path_log(sv->logdir, "host", cfg->name);
+}
+
 int sv_host_start(struct sv *sv, struct sv_host *h)
 {
 	char path[64], name[64];
@@ -284,7 +292,7 @@ void sv_stop_others(struct sv *sv)
 		waitpid(d->pid, NULL, 0);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++) {
-		struct sv_host *h = &sv->hosts[i];
+		struct sv_host *h = sv->hosts[i];
 
 		/* unshare ignores SIGTERM; SIGKILL takes the command's whole
 		 * PID namespace down (see start_host_command()). */

@@ -345,8 +345,8 @@ static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
 	struct sv_host *h = NULL;
 
 	for (int i = 0; name && i < sv->t->n_hosts; i++)
-		if (!strcmp(sv->hosts[i].cfg->name, name))
-			h = &sv->hosts[i];
+		if (!strcmp(sv->hosts[i]->cfg->name, name))
+			h = sv->hosts[i];
 	if (!h || !op || strcmp(op, "restart")) {
 		sv_reply_err(sv, fd, "%s", !h ? "no such host" : "unknown host op (restart)");
 		return;
@@ -360,6 +360,22 @@ static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
 		return;
 	}
 	sv_reply(sv, fd, json_pack("{s:b,s:i}", "ok", 1, "pid", (int)h->cmd_pid));
+}
+
+/* {"cmd":"apply","topo":PATH,"name":LAB|null,"dry_run":B,"timeout":S}:
+ * change the running lab to the topology at PATH (sv_apply.c). */
+static void m_apply(struct sv *sv, int fd, json_t *req, int *passed)
+{
+	const char *path = json_string_value(json_object_get(req, "topo"));
+	const char *name = json_string_value(json_object_get(req, "name"));
+	json_t *t = json_object_get(req, "timeout");
+
+	if (!path) {
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad apply request: no topo");
+		return;
+	}
+	sv_apply_begin(sv, fd, path, name, json_is_true(json_object_get(req, "dry_run")),
+		       t ? (int)(json_number_value(t) * 1000) : sv->down_timeout_ms);
 }
 
 /*
@@ -379,7 +395,7 @@ static const struct ctl_method methods[] = {
 	{"forward", m_forward}, {"impair", m_impair},
 	{"qmp", m_qmp},		{"node", m_node},
 	{"host", m_host},	{"dns-reload", m_dns_reload},
-	{"link", m_link},
+	{"link", m_link},	{"apply", m_apply},
 };
 
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why)

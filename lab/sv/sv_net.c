@@ -36,8 +36,6 @@
 #include "netns/nl.h"
 #include "netns/ns.h"
 
-static int hostns_configure(struct sv *sv, struct sv_host *h);
-
 /*
  * The VXLAN devices of the LANs that cross machines and have this one among
  * theirs. MTU 1500, so the bridge (whose MTU is its smallest port's) keeps
@@ -85,6 +83,66 @@ static int vxlan_build(struct sv *sv)
 	return 0;
 }
 
+int sv_net_lan_add(struct sv *sv, struct lan *l)
+{
+	int r;
+
+	if ((r = nlx_bridge_add(sv->nl, l->name))) {
+		sv_fail(sv, EXIT_ENV, "creating bridge %s: %s", l->name, strerror(-r));
+		return -1;
+	}
+	/* Two bridges answering ARP for one gateway on one L2 would
+	 * fight: away from home the bridge has no address. */
+	if (topo_lan_home_here(sv->t, l) &&
+	    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
+		sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s", inet_ntoa(l->addr),
+			l->prefix, l->name, strerror(-r));
+		return -1;
+	}
+	if ((r = nlx_link_up(sv->nl, l->name, NULL))) {
+		sv_fail(sv, EXIT_ENV, "bringing up bridge %s: %s", l->name, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+int sv_net_node_taps(struct sv *sv, struct sv_node *n)
+{
+	int r;
+
+	n->tap_fds = xcalloc((size_t)n->cfg->n_nics + 1, sizeof(int));
+	for (int j = 0; j < n->cfg->n_nics; j++) {
+		struct nic *nic = &n->cfg->nics[j];
+		int fd = tap_open(nic->ifname);
+
+		if (fd < 0) {
+			sv_fail(sv, EXIT_ENV, "creating tap %s on bridge %s: %s%s", nic->ifname,
+				nic->lan->name, strerror(-fd),
+				fd == -EACCES || fd == -EPERM
+					? " (is /dev/net/tun accessible? see README)"
+					: "");
+			return -1;
+		}
+		n->tap_fds[j] = fd;
+		if ((r = nlx_link_up(sv->nl, nic->ifname, nic->lan->name))) {
+			sv_fail(sv, EXIT_ENV, "enslaving tap %s to bridge %s: %s", nic->ifname,
+				nic->lan->name, strerror(-r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Closing a tap's last fd removes it: a node's taps go with their fds. */
+void sv_net_node_untap(struct sv_node *n)
+{
+	for (int j = 0; n->tap_fds && j < n->cfg->n_nics; j++)
+		if (n->tap_fds[j] >= 0)
+			close(n->tap_fds[j]);
+	free(n->tap_fds);
+	n->tap_fds = NULL;
+}
+
 int sv_net_build(struct sv *sv)
 {
 	struct topo *t = sv->t;
@@ -107,54 +165,16 @@ int sv_net_build(struct sv *sv)
 		sv_fail(sv, EXIT_ENV, "opening netlink in the lab: %s", strerror(-r));
 		return -1;
 	}
-	for (int i = 0; i < t->n_lans; i++) {
-		struct lan *l = &t->lans[i];
-
-		if ((r = nlx_bridge_add(sv->nl, l->name))) {
-			sv_fail(sv, EXIT_ENV, "creating bridge %s: %s", l->name, strerror(-r));
+	for (int i = 0; i < t->n_lans; i++)
+		if (sv_net_lan_add(sv, &t->lans[i]) < 0)
 			return -1;
-		}
-		/* Two bridges answering ARP for one gateway on one L2 would
-		 * fight: away from home the bridge has no address. */
-		if (topo_lan_home_here(t, l) &&
-		    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
-			sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s",
-				inet_ntoa(l->addr), l->prefix, l->name, strerror(-r));
-			return -1;
-		}
-		if ((r = nlx_link_up(sv->nl, l->name, NULL))) {
-			sv_fail(sv, EXIT_ENV, "bringing up bridge %s: %s", l->name, strerror(-r));
-			return -1;
-		}
-	}
 	if (vxlan_build(sv) < 0)
 		return -1;
-	for (int i = 0; i < t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
-
-		n->tap_fds = xcalloc((size_t)n->cfg->n_nics + 1, sizeof(int));
-		for (int j = 0; j < n->cfg->n_nics; j++) {
-			struct nic *nic = &n->cfg->nics[j];
-			int fd = tap_open(nic->ifname);
-
-			if (fd < 0) {
-				sv_fail(sv, EXIT_ENV, "creating tap %s on bridge %s: %s%s",
-					nic->ifname, nic->lan->name, strerror(-fd),
-					fd == -EACCES || fd == -EPERM
-						? " (is /dev/net/tun accessible? see README)"
-						: "");
-				return -1;
-			}
-			n->tap_fds[j] = fd;
-			if ((r = nlx_link_up(sv->nl, nic->ifname, nic->lan->name))) {
-				sv_fail(sv, EXIT_ENV, "enslaving tap %s to bridge %s: %s",
-					nic->ifname, nic->lan->name, strerror(-r));
-				return -1;
-			}
-		}
-	}
+	for (int i = 0; i < t->n_nodes; i++)
+		if (sv_net_node_taps(sv, sv->nodes[i]) < 0)
+			return -1;
 	for (int i = 0; i < t->n_hosts; i++)
-		if (hostns_configure(sv, &sv->hosts[i]) < 0)
+		if (sv_net_host_add(sv, sv->hosts[i]) < 0)
 			return -1;
 	return 0;
 }
@@ -182,24 +202,26 @@ int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im
 	return r;
 }
 
+void sv_net_node_impair(struct sv *sv, struct node *n)
+{
+	for (int j = 0; j < n->n_nics; j++) {
+		struct impair *im = &n->nics[j].impair;
+		int r;
+
+		if (!im->set)
+			continue;
+		r = sv_net_impair_nic(sv, n->nics[j].ifname, im);
+		if (r)
+			sv_fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s", sv->topo_path,
+				n->nics[j].line, n->nics[j].ifname, n->name, strerror(-r),
+				impair_hint(r));
+	}
+}
+
 void sv_net_impair(struct sv *sv)
 {
-	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct node *n = &sv->t->nodes[i];
-
-		for (int j = 0; j < n->n_nics; j++) {
-			struct impair *im = &n->nics[j].impair;
-			int r;
-
-			if (!im->set)
-				continue;
-			r = sv_net_impair_nic(sv, n->nics[j].ifname, im);
-			if (r)
-				sv_fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s",
-					sv->topo_path, n->nics[j].line, n->nics[j].ifname, n->name,
-					strerror(-r), impair_hint(r));
-		}
-	}
+	for (int i = 0; i < sv->t->n_nodes; i++)
+		sv_net_node_impair(sv, &sv->t->nodes[i]);
 }
 
 /*
@@ -279,7 +301,7 @@ static int host_inside(struct sv_host *h, char *err, size_t errlen)
 	return 0;
 }
 
-static int hostns_configure(struct sv *sv, struct sv_host *h)
+int sv_net_host_add(struct sv *sv, struct sv_host *h)
 {
 	int r, st, p[2];
 	pid_t pid;

@@ -24,7 +24,7 @@
 
 static struct topo topo = {.name = (char *)"tl", .domain = (char *)"tl", .path = (char *)"t"};
 static struct node node_cfg = {.name = (char *)"n1"};
-static struct sv_node node;
+static struct sv_node node, *node_p = &node;
 static struct sv sv;
 
 static void sv_setup(void)
@@ -40,7 +40,7 @@ static void sv_setup(void)
 	node.qmp.fd = -1;
 	node.state = NODE_EXITED;
 	sv.t = &topo;
-	sv.nodes = &node;
+	sv.nodes = &node_p;
 	sv.topo_path = "t.conf";
 	sv.rundir = sv.statedir = sv.logdir = (char *)"/nonexistent";
 	sv.down_client = -1;

@@ -30,7 +30,7 @@
 static struct topo topo = {.name = (char *)"tf", .domain = (char *)"tf", .path = (char *)"t"};
 static struct nic nic;
 static struct node node_cfg = {.name = (char *)"n1"};
-static struct sv_node node;
+static struct sv_node node, *node_p = &node;
 static struct sv sv;
 static int guest_lfd, guest_port, fwd_port;
 static long dispatched;
@@ -148,7 +148,7 @@ static void setup(void)
 	node.state = NODE_READY;
 	node.pidfd = -1;
 	sv.t = &topo;
-	sv.nodes = &node;
+	sv.nodes = &node_p;
 	sv.down_client = -1;
 	if (loop_init(&sv.loop) < 0)
 		exit(2);

@@ -23,9 +23,9 @@ static void test_round_trip(void)
 	static struct node node = {.name = (char *)"vacm1", .image = (char *)"/img/image.bin"};
 	static struct host host = {.name = (char *)"web", .command = (char *)"httpd -f"};
 	static struct topo t = {.name = (char *)"st", .domain = (char *)"st.test"};
-	static struct sv_node sn;
+	static struct sv_node sn, *sn_p = &sn;
 	static struct sv_lan sl;
-	static struct sv_host sh;
+	static struct sv_host sh, *sh_p = &sh;
 	struct sv sv = {0};
 	struct st_lab l;
 	struct st_owner o;
@@ -73,9 +73,9 @@ static void test_round_trip(void)
 	sh.cmd_pidfd = 98;
 	sh.log = (char *)"/state/st/logs/host-web.log";
 	sv.t = &t;
-	sv.nodes = &sn;
+	sv.nodes = &sn_p;
 	sv.lans = &sl;
-	sv.hosts = &sh;
+	sv.hosts = &sh_p;
 	sv.topo_path = "st.conf";
 	sv.rundir = (char *)"/run/st";
 	sv.statedir = (char *)"/state/st";
