@@ -43,7 +43,7 @@ static void udp_line(json_t *n, json_t *f)
 	       json_string_value(json_object_get(f, "listen")),
 	       json_string_value(json_object_get(n, "name")), jint(f, "guest_port"),
 	       jint(f, "active"), jint(f, "datagrams_to_guest"), jint(f, "datagrams_from_guest"),
-	       jint(f, "dropped"));
+	       jint(f, "dropped_to_guest") + jint(f, "dropped_from_guest"));
 }
 
 int cmd_status(int argc, char **argv)

@@ -27,8 +27,8 @@
  * Nothing is queued: a datagram the next socket cannot take at once is
  * dropped and counted, as a router would drop it. Every socket has
  * SO_RXQ_OVFL on, so datagrams the kernel dropped because the relay was
- * slow to read are counted too (`dropped`): status accounts for every
- * datagram that reached the forward. A guest port that answers with ICMP
+ * slow to read are counted too (`dropped_to_guest`, `dropped_from_guest`):
+ * status accounts for every datagram that reached the forward. A guest port that answers with ICMP
  * port unreachable counts as `refused`.
  */
 #include <arpa/inet.h>
@@ -58,7 +58,7 @@ struct sv_udp {
 	uint32_t ovfl; /* SO_RXQ_OVFL of lfd last seen */
 	unsigned long long clients, expired;
 	unsigned long long to_guest, from_guest, bytes_to_guest, bytes_from_guest;
-	unsigned long long dropped, refused;
+	unsigned long long dropped_to_guest, dropped_from_guest, refused;
 	int active;
 	bool capped;		 /* said so in the log; again once below the cap */
 	struct udp_client *list; /* most recently used first */
@@ -240,7 +240,7 @@ void sv_udp_host_io(struct sv *sv, struct sv_udp *u)
 	for (int i = 0; i < UDP_BATCH; i++) {
 		struct sockaddr_in from;
 		struct udp_client *c;
-		ssize_t n = udp_recv(u->lfd, &from, &u->ovfl, &u->dropped);
+		ssize_t n = udp_recv(u->lfd, &from, &u->ovfl, &u->dropped_to_guest);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -249,12 +249,12 @@ void sv_udp_host_io(struct sv *sv, struct sv_udp *u)
 		}
 		c = client_get(sv, u, &from);
 		if (!c) {
-			u->dropped++;
+			u->dropped_to_guest++;
 			continue;
 		}
 		c->last_ms = now;
 		if (send_guest(c, (size_t)n) < 0) {
-			u->dropped++;
+			u->dropped_to_guest++;
 			continue;
 		}
 		u->to_guest++;
@@ -267,7 +267,7 @@ void sv_udp_guest_io(struct sv *sv, struct udp_client *c)
 	struct sv_udp *u = c->u;
 
 	for (int i = 0; i < UDP_BATCH; i++) {
-		ssize_t n = udp_recv(c->fd, NULL, &c->ovfl, &u->dropped);
+		ssize_t n = udp_recv(c->fd, NULL, &c->ovfl, &u->dropped_from_guest);
 
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
@@ -279,7 +279,7 @@ void sv_udp_guest_io(struct sv *sv, struct udp_client *c)
 		c->last_ms = now_ms();
 		if (sendto(u->lfd, udp_buf, (size_t)n, MSG_DONTWAIT, (struct sockaddr *)&c->peer,
 			   sizeof(c->peer)) < 0) {
-			u->dropped++;
+			u->dropped_from_guest++;
 			continue;
 		}
 		u->from_guest++;
@@ -331,7 +331,10 @@ void sv_udp_json(struct sv *sv, struct sv_node *n, json_t *arr)
 				    json_integer((json_int_t)u->bytes_to_guest));
 		json_object_set_new(o, "bytes_from_guest",
 				    json_integer((json_int_t)u->bytes_from_guest));
-		json_object_set_new(o, "dropped", json_integer((json_int_t)u->dropped));
+		json_object_set_new(o, "dropped_to_guest",
+				    json_integer((json_int_t)u->dropped_to_guest));
+		json_object_set_new(o, "dropped_from_guest",
+				    json_integer((json_int_t)u->dropped_from_guest));
 		json_object_set_new(o, "refused", json_integer((json_int_t)u->refused));
 		json_object_set_new(o, "expired", json_integer((json_int_t)u->expired));
 		json_array_append_new(arr, o);
