@@ -66,7 +66,7 @@ import socket, time
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind(('127.0.0.1', $PBUSY)); print('ready', flush=True); time.sleep(60)" > "$T/busy.out" &
 BUSY=$!
-wait_for 5 grep -q ready "$T/busy.out"
+wait_for 30 grep -q ready "$T/busy.out" || { echo "Bail out! the port holder did not start"; exit 1; }
 topo "$T/busy.conf" "forward = udp 127.0.0.1:$PBUSY 7"
 out=$("$VACMLAB" up "$T/busy.conf" 2>&1); rc=$?
 is "$rc" 1 "up with a udp forward on a taken port exits 1"
@@ -104,9 +104,12 @@ read -r _ sent _ recvd _ dup _ ovfl <<<"$b"
 d() { echo $(( $(jq -r ".$1" <<<"$s1") - $(jq -r ".$1" <<<"$s0") )); }
 to=$(d datagrams_to_guest) from=$(d datagrams_from_guest)
 dto=$(d dropped_to_guest) dfrom=$(d dropped_from_guest)
+# The guest's own count of datagrams its echo socket had no room for.
+rcvbuf=$(python3 "$SRCDIR/tests/guest-sh.py" "$VACMLAB_RUNTIME_DIR/$LAB/n1/ttyS0.sock" 30 \
+	"awk '/^Udp: [0-9]/ { print \"rcvbuf=\" \$6 }' /proc/net/snmp" 2>/dev/null | sed -n 's/.*rcvbuf=\([0-9][0-9]*\).*/\1/p' | tail -n1)
 diag "burst: sent $sent, received $recvd, duplicates $dup, client overflow $ovfl;" \
 	"relay: $to to the guest, $from back, dropped $dto on the way in and $dfrom on the way out;" \
-	"lost in the lab or the guest: $(( to - from - dfrom ))"
+	"lost in the lab or the guest: $(( to - from - dfrom )) (guest Udp RcvbufErrors: ${rcvbuf:-?})"
 ok "$( [ "${recvd:-0}" -ge 950 ]; echo $?)" "at least 95% of the burst comes back ($recvd of 1000)"
 is "$dup" 0 "no duplicates"
 is "$(( to + dto ))" 1000 "every datagram sent is counted: to the guest + dropped on the way = 1000"
