@@ -5,13 +5,14 @@
 # --udp` from the host's loopback; two clients at once each get their own
 # replies; a paced burst of 1000 datagrams with the loss counted, reported,
 # and accounted for exactly by the counters in status; clients closed after
-# the idle time; a datagram to a stopped guest dropped and counted; bad
-# input is a FILE:LINE error before anything starts; down frees the port.
+# the idle time; the 256-client cap; a datagram to a stopped guest dropped
+# and counted; bad input is a FILE:LINE error before anything starts; down
+# frees the ports.
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd python3 jq
 lab_env
-plan 31
+plan 33
 
 LAB=udp32-$$
 SUB=10.132.$(( $$ % 200 + 20 ))
@@ -19,9 +20,9 @@ T=$TMPDIR_TEST
 PROBE="python3 $SRCDIR/tests/udp-probe.py"
 
 # Free UDP ports on 127.0.0.1 (bind to 0, read, close).
-read -r P1 P2 PBUSY < <(python3 - <<'EOF'
+read -r P1 P2 P3 PBUSY < <(python3 - <<'EOF'
 import socket
-ss = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(3)]
+ss = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])
@@ -142,6 +143,35 @@ is "$(jq -r .expired <<<"$s2")" 4 "all 4 clients of the topology forward expired
 is "$($PROBE 127.0.0.1 "$P1" echo "again-$$")" "again-$$" "a client after that gets a fresh socket and its reply"
 is "$(st "$P1" | jq -r '"\(.active) \(.connections)"')" "1 5" "... counted as a new client"
 
+# --- the client cap: 256 per forward, the 257th dropped and logged -----------
+# (a forward with an idle time long enough that none of them expires)
+"$VACMLAB" forward --udp --idle 60 "$LAB" n1 "127.0.0.1:$P3" 7 >/dev/null
+cap=$(python3 - "$P3" <<'PY'
+import socket, sys, time
+ss = []
+for i in range(257):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.connect(("127.0.0.1", int(sys.argv[1])))
+    s.send(b"c%d" % i)
+    ss.append(s)
+    time.sleep(0.001)
+got, end = 0, time.monotonic() + 5
+for s in ss:
+    s.settimeout(max(0.05, end - time.monotonic()))
+    try:
+        got += s.recv(100) == b"c%d" % ss.index(s)
+    except OSError:
+        pass
+print(got)
+PY
+)
+s5=$(st "$P3")
+is "$cap $(jq -r '"\(.active) \(.connections) \(.dropped_to_guest)"' <<<"$s5")" \
+	"256 256 256 1" "257 clients at once: 256 get a socket and their reply, the 257th is dropped and counted"
+like "$(cat "$VACMLAB_STATE_DIR/$LAB"/logs/supervisor.log 2>/dev/null)" \
+	"forward udp 127\.0\.0\.1:$P3 -> n1:7: 256 clients, the most one forward serves" \
+	"the supervisor's log says the cap was hit"
+
 # --- a stopped guest: dropped, counted, no hang ---------------------------------
 "$VACMLAB" node stop "$LAB" n1 >/dev/null 2>&1
 s3=$(st "$P1")
@@ -154,7 +184,7 @@ is "$(( $(st "$P1" | jq .dropped_to_guest) - $(jq .dropped_to_guest <<<"$s3") ))
 ok "$(no_leftovers; echo $?)" "down leaves no process"
 ok "$(python3 -c "
 import socket
-for p in ($P1, $P2):
+for p in ($P1, $P2, $P3):
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(('127.0.0.1', p))" 2>/dev/null; echo $?)" \
-	"both UDP ports are free after down"
+	"all three UDP ports are free after down"
 done_testing
