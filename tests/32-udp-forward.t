@@ -12,7 +12,7 @@
 need_image
 need_cmd python3 jq
 lab_env
-plan 33
+plan 34
 
 LAB=udp32-$$
 SUB=10.132.$(( $$ % 200 + 20 ))
@@ -20,9 +20,9 @@ T=$TMPDIR_TEST
 PROBE="python3 $SRCDIR/tests/udp-probe.py"
 
 # Free UDP ports on 127.0.0.1 (bind to 0, read, close).
-read -r P1 P2 P3 PBUSY < <(python3 - <<'EOF'
+read -r P1 P2 P3 P4 PBUSY < <(python3 - <<'EOF'
 import socket
-ss = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(4)]
+ss = [socket.socket(socket.AF_INET, socket.SOCK_DGRAM) for _ in range(5)]
 for s in ss:
     s.bind(("127.0.0.1", 0))
 print(*[s.getsockname()[1] for s in ss])
@@ -172,6 +172,17 @@ like "$(cat "$VACMLAB_STATE_DIR/$LAB"/logs/supervisor.log 2>/dev/null)" \
 	"forward udp 127\.0\.0\.1:$P3 -> n1:7: 256 clients, the most one forward serves" \
 	"the supervisor's log says the cap was hit"
 
+# --- a guest port nothing listens on: the guest's ICMP counts as refused -------
+"$VACMLAB" forward --udp "$LAB" n1 "127.0.0.1:$P4" 9 >/dev/null
+python3 -c "
+import socket, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.sendto(b'anyone?', ('127.0.0.1', $P4)); time.sleep(0.5)"
+refused_once() { [ "$(st "$P4" | jq .refused)" = 1 ]; }
+wait_for 10 refused_once
+is "$(st "$P4" | jq -r '"\(.datagrams_to_guest) \(.datagrams_from_guest) \(.refused)"')" "1 0 1" \
+	"a datagram to guest port 9 (closed) is sent, nothing comes back, the refusal is counted"
+
 # --- a stopped guest: dropped, counted, no hang ---------------------------------
 "$VACMLAB" node stop "$LAB" n1 >/dev/null 2>&1
 s3=$(st "$P1")
@@ -184,7 +195,7 @@ is "$(( $(st "$P1" | jq .dropped_to_guest) - $(jq .dropped_to_guest <<<"$s3") ))
 ok "$(no_leftovers; echo $?)" "down leaves no process"
 ok "$(python3 -c "
 import socket
-for p in ($P1, $P2, $P3):
+for p in ($P1, $P2, $P3, $P4):
     socket.socket(socket.AF_INET, socket.SOCK_DGRAM).bind(('127.0.0.1', p))" 2>/dev/null; echo $?)" \
-	"all three UDP ports are free after down"
+	"all four UDP ports are free after down"
 done_testing
