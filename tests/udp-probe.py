@@ -13,10 +13,12 @@
 #                                          dup D overflow O"
 #   udp-probe.py HOST PORT rtt N           N round trips one after another;
 #                                          print "rtt_us median M p90 P lost L"
+#                                          (gives up after 5 lost in a row)
 #   udp-probe.py HOST PORT tput SECONDS SIZE WINDOW
 #                                          keep WINDOW datagrams of SIZE bytes
 #                                          in flight for SECONDS; print
-#                                          "tput pps P MBps B lost L"
+#                                          "tput pps P MBps B lost L" (gives up
+#                                          after 5 s without a reply)
 # A reply that does not come within 2 s counts as lost. Exit 0 unless the
 # arguments are wrong.
 import socket
@@ -121,7 +123,7 @@ def main(a):
     if mode == "rtt":
         n = int(a[3])
         s = sock(host, port)
-        ts, lost, ovfl = [], 0, [0]
+        ts, lost, ovfl, run = [], 0, [0], 0
         for i in range(n):
             t = time.perf_counter()
             s.send(pkt(i))
@@ -129,25 +131,34 @@ def main(a):
                 r = recv_seq(s, 2, ovfl)
                 if r is None:
                     lost += 1
+                    run += 1
                     break
                 if r[0] == i:
                     ts.append((time.perf_counter() - t) * 1e6)
+                    run = 0
                     break
+            if run >= 5:
+                break  # the far end has stopped answering: say so, do not wait 2 s x N
         ts.sort()
         med = ts[len(ts) // 2] if ts else 0
         p90 = ts[int(len(ts) * 0.9)] if ts else 0
-        print("rtt_us median %.0f p90 %.0f lost %d" % (med, p90, lost))
+        print("rtt_us median %.0f p90 %.0f lost %d%s" % (med, p90, lost,
+              " (gave up: 5 lost in a row)" if run >= 5 else ""))
         return 0
     if mode == "tput":
         secs, size, win = float(a[3]), int(a[4]), int(a[5])
         s = sock(host, port)
         ovfl = [0]
-        seq, got, lost = 0, 0, 0
+        seq, got, lost, last = 0, 0, 0, 0.0
         out = {}
         t0 = time.monotonic()
         while time.monotonic() - t0 < secs:
             while len(out) < win:
-                s.send(pkt(seq, size))
+                try:
+                    s.send(pkt(seq, size))
+                except ConnectionRefusedError:
+                    pass  # an ICMP error for an earlier datagram; this one was not sent
+
                 out[seq] = time.monotonic()
                 seq += 1
             r = recv_seq(s, 0.2, ovfl)
@@ -155,6 +166,9 @@ def main(a):
             if r is not None and r[0] in out:
                 del out[r[0]]
                 got += 1
+                last = now
+            if now - max(last, t0) > 5:
+                break  # nothing back for 5 s: the far end has stopped answering
             # forget what is overdue: lost
             for q in [q for q, t in out.items() if now - t > 2]:
                 del out[q]
