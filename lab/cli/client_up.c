@@ -48,19 +48,21 @@ struct ready_ctx {
 	const char *rundir, *statedir;
 };
 
-/* Bind a TCP listener in the host namespace; -errno on failure. */
-static int listen_tcp(const char *addr, int port)
+/* Bind a TCP listener (or a UDP socket) in the host namespace; -errno on
+ * failure. */
+static int listen_host(const char *addr, int port, bool udp)
 {
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
 	int fd;
 
 	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
 		return -EINVAL;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
+	if (!udp)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 64) < 0)) {
 		int e = -errno;
 
 		close(fd);
@@ -85,17 +87,13 @@ static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 			struct forward *f = &n->forwards[j];
 			int fd;
 
-			if (f->proto == FORWARD_UDP) {
-				fprintf(stderr, "%s:%d: UDP forwards are not supported yet\n",
-					topo_path, f->line);
-				return -1;
-			}
-			fd = listen_tcp(f->host_addr, f->host_port);
+			fd = listen_host(f->host_addr, f->host_port, f->proto == FORWARD_UDP);
 			if (fd < 0) {
 				fprintf(stderr,
-					"%s:%d: forward %s:%d -> %s:%d: cannot listen: %s\n",
-					topo_path, f->line, f->host_addr, f->host_port, n->name,
-					f->guest_port, strerror(-fd));
+					"%s:%d: forward %s%s:%d -> %s:%d: cannot listen: %s\n",
+					topo_path, f->line, f->proto == FORWARD_UDP ? "udp " : "",
+					f->host_addr, f->host_port, n->name, f->guest_port,
+					strerror(-fd));
 				return -1;
 			}
 			sv->fwd_listen[k++] = fd;
@@ -108,7 +106,7 @@ static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 
 			if (n->serial[j].kind != SERIAL_TCP)
 				continue;
-			fd = listen_tcp("127.0.0.1", n->serial[j].tcp_port);
+			fd = listen_host("127.0.0.1", n->serial[j].tcp_port, false);
 			if (fd < 0) {
 				fprintf(stderr,
 					"%s:%d: serial port ttyS%d of node %s: tcp:%d: cannot "

@@ -132,9 +132,12 @@ static void print_text(const struct topo *t)
 		for (int f = 0; f < nd->n_forwards; f++) {
 			const struct forward *fw = &nd->forwards[f];
 
-			printf("  forward %s %s:%d -> %s:%d\n",
+			printf("  forward %s %s:%d -> %s:%d",
 			       fw->proto == FORWARD_TCP ? "tcp" : "udp", fw->host_addr,
 			       fw->host_port, nd->name, fw->guest_port);
+			if (fw->proto == FORWARD_UDP)
+				printf(" (idle %d s)", fw->idle_s);
+			printf("\n");
 		}
 		print_nics(t, nd->name, nd->nics, nd->n_nics);
 	}
@@ -264,6 +267,9 @@ static void print_json(const struct topo *t)
 							x->proto == FORWARD_TCP ? "tcp" : "udp",
 							"host_addr", x->host_addr, "host_port",
 							x->host_port, "guest_port", x->guest_port));
+			if (x->proto == FORWARD_UDP)
+				json_object_set_new(json_array_get(fw, json_array_size(fw) - 1),
+						    "idle_s", json_integer(x->idle_s));
 		}
 		json_object_set_new(o, "forwards", fw);
 		json_object_set_new(o, "nics", json_nics(t, nd->name, nd->nics, nd->n_nics));

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd_forward.c - `vacmlab forward LAB NODE [ADDR:]HOSTPORT GUESTPORT`: add a
- * rootless TCP port forward to a running lab, and `vacmlab forward LAB --list`.
+ * cmd_forward.c - `vacmlab forward [--udp] LAB NODE [ADDR:]HOSTPORT GUESTPORT`:
+ * add a rootless TCP (or UDP) port forward to a running lab, and `vacmlab
+ * forward LAB --list`.
  *
  * The CLI runs in the host's network namespace, so it binds the listening
  * socket here (a taken port is reported by us, with nothing changed in the
  * lab) and hands it to the supervisor over the control socket (SCM_RIGHTS).
- * The supervisor, inside the lab, accepts on it and splices (sv_fwd.c).
+ * The supervisor, inside the lab, accepts on it and splices (sv_fwd.c), or
+ * relays datagrams per client (sv_udp.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -20,16 +22,19 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
 static const char forward_usage[] =
-	"usage: vacmlab forward [--udp] LAB NODE [ADDR:]HOSTPORT GUESTPORT\n"
+	"usage: vacmlab forward [--udp [--idle SECONDS]] LAB NODE [ADDR:]HOSTPORT GUESTPORT\n"
 	"       vacmlab forward [--json] LAB --list\n"
 	"Listen on ADDR:HOSTPORT in the host's network namespace (ADDR defaults to\n"
 	"127.0.0.1; any address you may bind) and carry each TCP connection to\n"
 	"GUESTPORT on NODE's first address inside the lab. No root, no extra\n"
 	"process: the lab's supervisor splices the connections. The forward lasts\n"
-	"as long as the lab. --list prints the lab's forwards (also in `status`).\n";
+	"as long as the lab. --list prints the lab's forwards (also in `status`).\n"
+	"--udp relays datagrams instead, both ways, with one socket in the lab per\n"
+	"client address, closed after --idle SECONDS (default 60) without traffic.\n";
 
 /* "[ADDR:]PORT" -> @addr (dotted quad, default 127.0.0.1) and @port. */
 static int parse_hostport(const char *s, char *addr, size_t addrlen, int *port)
@@ -141,30 +146,43 @@ static int host_listen(const char *addr, int port, bool udp)
 int cmd_forward(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"list", no_argument, NULL, 'l'},
-		{"json", no_argument, NULL, 'j'},
-		{"udp", no_argument, NULL, 'u'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"list", no_argument, NULL, 'l'}, {"json", no_argument, NULL, 'j'},
+		{"udp", no_argument, NULL, 'u'},  {"idle", required_argument, NULL, 'i'},
+		{"help", no_argument, NULL, 'h'}, {0},
 	};
 	bool list = false, json = false, udp = false;
 	char addr[INET_ADDRSTRLEN + 1], err[512], desc[64];
-	const char *lab, *node;
-	int c, hport, gport, fd;
+	const char *lab, *node, *proto_word;
+	int c, hport, gport, fd, idle = 0;
 	json_t *rep;
 
 	/* Permute so `forward LAB --list` works as well as `--list LAB`. */
-	while ((c = getopt_long(argc, argv, "hlju", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hljui:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'l': list = true; break;
 		case 'j': json = true; break;
 		case 'u': udp = true; break;
+		case 'i': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (!*optarg || *end || errno || v < 1 || v > FORWARD_UDP_IDLE_MAX) {
+				msg_err("bad --idle '%s': expected 1..%d seconds", optarg,
+					FORWARD_UDP_IDLE_MAX);
+				return EXIT_CONFIG;
+			}
+			idle = (int)v;
+			break;
+		}
 		case 'h': printf("%s", forward_usage); return EXIT_OK;
 		default: fprintf(stderr, "%s", forward_usage); return EXIT_CONFIG;
 		}
 	}
 	argc -= optind;
 	argv += optind;
+	proto_word = udp ? "udp " : "";
 	if (list) {
 		if (argc != 1) {
 			fprintf(stderr, "%s", forward_usage);
@@ -189,19 +207,21 @@ int cmd_forward(int argc, char **argv)
 		msg_err("bad guest port '%s': expected 1..65535", argv[3]);
 		return EXIT_CONFIG;
 	}
-	if (udp) {
-		msg_err("UDP forwards are not supported yet");
+	if (idle && !udp) {
+		msg_err("--idle is for UDP forwards (--udp) only");
 		return EXIT_CONFIG;
 	}
 	snprintf(desc, sizeof(desc), "%s:%d", addr, hport);
 	fd = host_listen(addr, hport, udp);
 	if (fd < 0) {
-		msg_err("forward %s -> %s:%d: cannot listen: %s", desc, node, gport, strerror(-fd));
+		msg_err("forward %s%s -> %s:%d: cannot listen: %s", proto_word, desc, node, gport,
+			strerror(-fd));
 		return EXIT_CONFIG;
 	}
 	rep = ctl_call(lab,
-		       json_pack("{s:s,s:s,s:i,s:s,s:s}", "cmd", "forward", "node", node,
-				 "guest_port", gport, "listen", desc, "proto", "tcp"),
+		       json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "cmd", "forward", "node", node,
+				 "guest_port", gport, "listen", desc, "proto", udp ? "udp" : "tcp",
+				 "idle", idle ? idle : FORWARD_UDP_IDLE_DEFAULT),
 		       fd, 5000, err, sizeof(err));
 	/* The supervisor has its own copy now (or none, on failure). */
 	close(fd);
@@ -212,11 +232,12 @@ int cmd_forward(int argc, char **argv)
 	if (!json_is_true(json_object_get(rep, "ok"))) {
 		const char *e = json_string_value(json_object_get(rep, "error"));
 
-		msg_err("forward %s -> %s:%d: %s", desc, node, gport, e ? e : "refused");
+		msg_err("forward %s%s -> %s:%d: %s", proto_word, desc, node, gport,
+			e ? e : "refused");
 		json_decref(rep);
 		return EXIT_CONFIG;
 	}
 	json_decref(rep);
-	printf("forward %s -> %s:%d (lab %s)\n", desc, node, gport, lab);
+	printf("forward %s%s -> %s:%d (lab %s)\n", proto_word, desc, node, gport, lab);
 	return EXIT_OK;
 }

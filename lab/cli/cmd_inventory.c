@@ -48,9 +48,10 @@ static void node_of(json_t *n, struct inv_node *o)
 	json_array_foreach (json_object_get(n, "forwards"), i, x) {
 		const char *listen = json_string_value(json_object_get(x, "listen"));
 		const char *colon = listen ? strrchr(listen, ':') : NULL;
+		const char *proto = json_string_value(json_object_get(x, "proto"));
 
 		if (json_integer_value(json_object_get(x, "guest_port")) != 22 || !colon ||
-		    o->fwd_port)
+		    o->fwd_port || (proto && strcmp(proto, "tcp")))
 			continue;
 		snprintf(o->fwd_host, sizeof(o->fwd_host), "%.*s", (int)(colon - listen), listen);
 		o->fwd_port = atoi(colon + 1);

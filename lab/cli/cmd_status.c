@@ -30,6 +30,22 @@ static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
 	return 0;
 }
 
+static long long jint(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
+/* A UDP forward: clients now and datagrams each way (sv_udp.c). */
+static void udp_line(json_t *n, json_t *f)
+{
+	printf("  forward udp %s -> %s:%lld (%lld clients, %lld datagrams to the guest, %lld "
+	       "back, %lld dropped)\n",
+	       json_string_value(json_object_get(f, "listen")),
+	       json_string_value(json_object_get(n, "name")), jint(f, "guest_port"),
+	       jint(f, "active"), jint(f, "datagrams_to_guest"), jint(f, "datagrams_from_guest"),
+	       jint(f, "dropped_to_guest") + jint(f, "dropped_from_guest"));
+}
+
 int cmd_status(int argc, char **argv)
 {
 	const char *usage = "usage: vacmlab status [--json] [LAB]\n"
@@ -104,6 +120,13 @@ int cmd_status(int argc, char **argv)
 
 			json_array_foreach (json_object_get(st, "nodes"), i, n) {
 				json_array_foreach (json_object_get(n, "forwards"), j, f) {
+					const char *pr =
+						json_string_value(json_object_get(f, "proto"));
+
+					if (pr && !strcmp(pr, "udp")) {
+						udp_line(n, f);
+						continue;
+					}
 					printf("  forward %s -> %s:%lld (%lld connections)\n",
 					       json_string_value(json_object_get(f, "listen")),
 					       json_string_value(json_object_get(n, "name")),

@@ -103,11 +103,17 @@ enum forward_proto {
 	FORWARD_UDP,
 };
 
+/* A UDP forward closes a client's socket after this many idle seconds
+ * (`idle=SECONDS`, `vacmlab forward --idle`). */
+#define FORWARD_UDP_IDLE_DEFAULT 60
+#define FORWARD_UDP_IDLE_MAX 86400
+
 struct forward {
 	enum forward_proto proto;
 	char *host_addr; /* "127.0.0.1" by default */
 	int host_port;
 	int guest_port;
+	int idle_s; /* udp: idle timeout per client, FORWARD_UDP_IDLE_DEFAULT */
 	int line;
 };
 

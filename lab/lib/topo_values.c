@@ -2,7 +2,7 @@
 /*
  * topo_values.c - the grammars of the structured values of [node] and
  * [host] keys: nic = LAN [ADDR] [model=M], serial = KIND..., ready = ...,
- * forward = PROTO [ADDR:]HOSTPORT GUESTPORT, impair = [ethN] SPEC, and
+ * forward = PROTO [ADDR:]HOSTPORT GUESTPORT [idle=S], impair = [ethN] SPEC, and
  * whole numbers in a range; with the lab-wide registries of fixed
  * addresses and host-side listeners they are checked against. The key
  * tables that call them are in topo_keys.c.
@@ -388,18 +388,45 @@ void topo_value_ready(struct parser *p, struct node *nd, const char *value)
 	nd->ready = r;
 }
 
-/* forward = tcp|udp [ADDR:]HOSTPORT GUESTPORT */
+/* A UDP forward's `idle=SECONDS`; 0 or -1 (error added). */
+static int forward_idle(struct parser *p, struct forward *f, const char *tok)
+{
+	long v;
+	int r;
+
+	if (strncmp(tok, "idle=", 5)) {
+		topo_perr(p, p->line, "bad forward option '%s': expected idle=SECONDS (udp only)",
+			  tok);
+		return -1;
+	}
+	if (f->proto != FORWARD_UDP) {
+		topo_perr(p, p->line, "forward option '%s' is for udp forwards only", tok);
+		return -1;
+	}
+	r = topo_parse_int(tok + 5, 1, FORWARD_UDP_IDLE_MAX, &v);
+	if (r < 0) {
+		topo_perr(p, p->line,
+			  r == -2 ? "forward idle time '%s' out of range: 1..%d seconds"
+				  : "bad forward idle time '%s': expected seconds",
+			  tok + 5, FORWARD_UDP_IDLE_MAX);
+		return -1;
+	}
+	f->idle_s = (int)v;
+	return 0;
+}
+
+/* forward = tcp|udp [ADDR:]HOSTPORT GUESTPORT, udp: [idle=SECONDS] */
 void topo_value_forward(struct parser *p, struct node *nd, const char *value)
 {
 	_cleanup_free_ char *buf = xstrdup(value);
-	char *tok[4], *colon, *hp;
-	int n = str_split(buf, tok, 3);
-	struct forward f = {0};
+	char *tok[5], *colon, *hp;
+	int n = str_split(buf, tok, 4);
+	struct forward f = {.idle_s = FORWARD_UDP_IDLE_DEFAULT};
 	struct in_addr a = {.s_addr = htonl(INADDR_LOOPBACK)};
 	long port;
 	int r;
 
-	if (n != 3) {
+	if (n != 3 && n != 4) {
 		topo_perr(p, p->line,
 			  "bad forward '%s': expected tcp|udp [ADDR:]HOSTPORT GUESTPORT", value);
 		return;
@@ -441,6 +468,8 @@ void topo_value_forward(struct parser *p, struct node *nd, const char *value)
 		return;
 	}
 	f.guest_port = (int)port;
+	if (n == 4 && forward_idle(p, &f, tok[3]) < 0)
+		return;
 	if (nd->n_forwards >= TOPO_MAX_FORWARDS) {
 		topo_perr(p, p->line, "too many forwards in %s: at most %d", p->label,
 			  TOPO_MAX_FORWARDS);

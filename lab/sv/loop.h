@@ -28,6 +28,8 @@ enum ev_type {
 	EV_PROBE,	   /* sv_ready.c: a tcp readiness probe */
 	EV_FWD_LISTEN,	   /* sv_fwd.c: a forward's listener */
 	EV_FWD_CONN,	   /* sv_fwd.c: a forwarded connection */
+	EV_UDP_HOST,	   /* sv_udp.c: a UDP forward's host-side socket */
+	EV_UDP_GUEST,	   /* sv_udp.c: a UDP forward's socket for one client */
 	EV_PING,	   /* sv_ready.c: ICMP echo replies (ready = dhcp) */
 	EV_RUNDIR,	   /* supervisor.c: inotify on the runtime dir */
 };

@@ -219,6 +219,8 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_PROBE: sv_ready_probe_done(sv, ev->ptr); break;
 	case EV_FWD_LISTEN: sv_fwd_accept(sv, ev->ptr); break;
 	case EV_FWD_CONN: sv_fwd_io(sv, ev->ptr, ev->fd, ev->events); break;
+	case EV_UDP_HOST: sv_udp_host_io(sv, ev->ptr); break;
+	case EV_UDP_GUEST: sv_udp_guest_io(sv, ev->ptr); break;
 	case EV_PING: sv_ready_ping_reply(sv); break;
 	case EV_RUNDIR: rundir_event(sv); break;
 	}
@@ -237,6 +239,7 @@ static void loop_once(struct sv *sv, int timeout)
 	sv_node_tick(sv);
 	rundir_check(sv);
 	sv_logs_tick(sv);
+	sv_udp_tick(sv);
 }
 
 static void report_failure(struct sv *sv)
@@ -268,6 +271,7 @@ static void teardown_and_exit(struct sv *sv)
 	sv_stop_others(sv);
 	sv_uplink_stop(sv);
 	sv_fwd_close_all(sv);
+	sv_udp_close_all(sv);
 	if (sv->exit_code)
 		report_failure(sv);
 	if (sv->down_client >= 0) {
@@ -466,10 +470,15 @@ void supervisor_run(const struct sv_launch *l)
 		for (int j = 0; j < c->n_forwards && k < sv->n_fwd_listen; j++, k++) {
 			char desc[128];
 
-			snprintf(desc, sizeof(desc), "%s:%d", c->forwards[j].host_addr,
-				 c->forwards[j].host_port);
-			sv_fwd_add(sv, sv->fwd_listen[k], sv->nodes[i], c->forwards[j].guest_port,
-				   c->forwards[j].proto == FORWARD_UDP, desc);
+			const struct forward *fw = &c->forwards[j];
+
+			snprintf(desc, sizeof(desc), "%s:%d", fw->host_addr, fw->host_port);
+			if (fw->proto == FORWARD_UDP)
+				sv_udp_add(sv, sv->fwd_listen[k], sv->nodes[i], fw->guest_port,
+					   fw->idle_s, desc);
+			else
+				sv_fwd_add(sv, sv->fwd_listen[k], sv->nodes[i], fw->guest_port,
+					   desc);
 		}
 	}
 	/* Nodes queue for a boot slot; sv_node_tick() starts them. */

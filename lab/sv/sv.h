@@ -11,6 +11,7 @@
  *   sv_port.c     serial ports: console fan-out, logs, ring buffer, the
  *                 `ready = console` matcher
  *   sv_fwd.c      rootless port forwards (host loopback -> guest port)
+ *   sv_udp.c      rootless UDP forwards: a datagram relay per client
  *   sv_status.c   the status JSON (schema: docs/control.md)
  *   sv_net.c      bridges, taps, impairments, test-service host namespaces
  *   sv_child.c    dnsmasq and host commands: start, exit, stop
@@ -196,6 +197,8 @@ struct sv_host {
 };
 
 struct sv_fwd;
+struct sv_udp;
+struct udp_client;
 
 enum sv_phase {
 	PH_STARTING,
@@ -231,6 +234,7 @@ struct sv {
 	struct sv_dns dns;
 	struct sv_host **hosts; /* [i] runs t->hosts[i] */
 	struct sv_fwd *fwds;
+	struct sv_udp *udps;
 	enum sv_phase phase;
 	enum stop_phase down_shown; /* the furthest "D" event sent */
 	int down_timeout_ms;
@@ -309,8 +313,7 @@ char *sv_port_tail(struct sv_node *n, int lines);
 void sv_logs_tick(struct sv *sv);
 
 /* sv_fwd.c */
-int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, bool udp,
-	       const char *desc);
+int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, const char *desc);
 void sv_fwd_accept(struct sv *sv, struct sv_fwd *f);
 void sv_fwd_io(struct sv *sv, void *conn, int fd, uint32_t events);
 json_t *sv_fwd_json(struct sv *sv, struct sv_node *n);
@@ -319,6 +322,20 @@ void sv_fwd_close_all(struct sv *sv);
 void sv_fwd_node_exited(struct sv *sv, struct sv_node *n);
 /* Close the forwards to @n (removed by apply). */
 void sv_fwd_node_removed(struct sv *sv, struct sv_node *n);
+
+/* sv_udp.c: UDP forwards. sv_udp_add() takes @host_fd, a bound UDP
+ * socket; @idle_s <= 0 means FORWARD_UDP_IDLE_DEFAULT. */
+int sv_udp_add(struct sv *sv, int host_fd, struct sv_node *n, int guest_port, int idle_s,
+	       const char *desc);
+void sv_udp_host_io(struct sv *sv, struct sv_udp *u);
+void sv_udp_guest_io(struct sv *sv, struct udp_client *c);
+/* Closes clients idle too long; cheap to call every turn of the loop. */
+void sv_udp_tick(struct sv *sv);
+/* Appends @n's UDP forwards to @arr (the status' forwards[]). */
+void sv_udp_json(struct sv *sv, struct sv_node *n, json_t *arr);
+void sv_udp_close_all(struct sv *sv);
+/* Closes every client socket to @n (its QEMU exited). */
+void sv_udp_node_exited(struct sv *sv, struct sv_node *n);
 
 /* sv_status.c */
 json_t *sv_status_json(struct sv *sv);

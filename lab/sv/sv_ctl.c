@@ -131,6 +131,8 @@ static void m_forward(struct sv *sv, int fd, json_t *req, int *passed)
 	int gport = (int)json_integer_value(json_object_get(req, "guest_port"));
 	const char *desc = json_string_value(json_object_get(req, "listen"));
 	const char *proto = json_string_value(json_object_get(req, "proto"));
+	bool udp = proto && !strcmp(proto, "udp");
+	int type = 0;
 
 	*passed = -1; /* ours now */
 	if (!n || passed_fd < 0 || gport < 1 || gport > 65535) {
@@ -142,11 +144,18 @@ static void m_forward(struct sv *sv, int fd, json_t *req, int *passed)
 					     : "guest port out of range");
 		return;
 	}
-	if (sv_fwd_add(sv, passed_fd, n, gport, proto && !strcmp(proto, "udp"), desc ? desc : "?") <
-	    0) {
-		sv_reply_err(sv, fd, "adding the forward failed");
+	if (getsockopt(passed_fd, SOL_SOCKET, SO_TYPE, &type, &(socklen_t){sizeof(type)}) < 0 ||
+	    type != (udp ? SOCK_DGRAM : SOCK_STREAM)) {
+		close(passed_fd);
+		sv_reply_err(sv, fd, "the passed socket is not a %s socket", udp ? "UDP" : "TCP");
 		return;
 	}
+	if (udp)
+		sv_udp_add(sv, passed_fd, n, gport,
+			   (int)json_integer_value(json_object_get(req, "idle")),
+			   desc ? desc : "?");
+	else
+		sv_fwd_add(sv, passed_fd, n, gport, desc ? desc : "?");
 	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
 }
 

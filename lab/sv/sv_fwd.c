@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * sv_fwd.c - rootless TCP port forwards.
+ * sv_fwd.c - rootless TCP port forwards (UDP: sv_udp.c).
  *
  * DOC: Theory of operation
  * A process can hold sockets in two network namespaces at once. The
@@ -55,17 +55,10 @@ struct fwd_conn {
 	struct fwd_conn *prev, *next;
 };
 
-int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, bool udp,
-	       const char *desc)
+int sv_fwd_add(struct sv *sv, int listen_fd, struct sv_node *n, int guest_port, const char *desc)
 {
-	struct sv_fwd *f;
+	struct sv_fwd *f = xcalloc(1, sizeof(*f));
 
-	if (udp) {
-		fprintf(stderr, "forward %s: UDP is not supported, ignored\n", desc);
-		close(listen_fd);
-		return -1;
-	}
-	f = xcalloc(1, sizeof(*f));
 	f->lfd = listen_fd;
 	f->node = n;
 	f->guest_port = guest_port;

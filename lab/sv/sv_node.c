@@ -209,6 +209,7 @@ void sv_node_exited(struct sv *sv, struct sv_node *n)
 	sv_qmp_close(sv, n);
 	/* Connections forwarded to it end now, not on TCP timeouts. */
 	sv_fwd_node_exited(sv, n);
+	sv_udp_node_exited(sv, n);
 	sv_event(sv, "S %s exited %.1f %s", n->cfg->name, (double)(n->t_exit - n->t_start) / 1000.0,
 		 how);
 	if (n->restart_pending && sv->phase < PH_POWERDOWN) {

@@ -258,7 +258,12 @@ json_t *sv_status_json(struct sv *sv)
 				    n->vm_event[0] ? json_string(n->vm_event) : json_null());
 		json_object_set_new(o, "nics", nics_json(sv, n->cfg->nics, n->cfg->n_nics, true));
 		json_object_set_new(o, "ports", ports_json(sv, n));
-		json_object_set_new(o, "forwards", sv_fwd_json(sv, n));
+		{
+			json_t *fw = sv_fwd_json(sv, n);
+
+			sv_udp_json(sv, n, fw);
+			json_object_set_new(o, "forwards", fw);
+		}
 		json_array_append_new(nodes, o);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++) {

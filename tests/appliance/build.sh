@@ -42,7 +42,7 @@ step() {
 }
 
 for tool in apt-get dpkg busybox cpio gzip sfdisk mkfs.fat mcopy syslinux \
-	    mke2fs qemu-img dd; do
+	    mke2fs qemu-img dd "${CC:-cc}"; do
 	command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
 busybox --list | grep -qx udhcpc || die "busybox lacks udhcpc: install busybox-static"
@@ -129,6 +129,9 @@ for applet in $(busybox --list-full); do
 done
 cp -a "$here/rootfs/." "$root/"
 cp "$here/init" "$root/init"
+# UDP echo on port 7 (busybox has no UDP server): a static C program.
+"${CC:-cc}" -static -Os -s -o "$root/sbin/standin-udp-echo" "$here/src/udp-echo.c" ||
+	die "cannot build src/udp-echo.c (needs a C compiler and libc6-dev's libc.a)"
 chmod 0755 "$root/init" "$root/usr/share/udhcpc/default.script" \
 	"$root/sbin/standin-powerbtn" "$root/etc/rc.shutdown"
 echo "$kver" > "$root/etc/standin-kernel"

@@ -155,7 +155,7 @@ static void setup(void)
 	guest_lfd = tcp_listen(&guest_port);
 	lfd = tcp_listen(&fwd_port);
 	fcntl(lfd, F_SETFL, O_NONBLOCK);
-	ok(sv_fwd_add(&sv, lfd, &node, guest_port, false, "127.0.0.1:fwd") == 0, "sv_fwd_add");
+	ok(sv_fwd_add(&sv, lfd, &node, guest_port, "127.0.0.1:fwd") == 0, "sv_fwd_add");
 }
 
 static void test_both_ways(void)
@@ -305,7 +305,7 @@ static void test_resets(void)
 		lfd = tcp_listen(&p2);
 		fcntl(lfd, F_SETFL, O_NONBLOCK);
 		sv.fwds = NULL;
-		sv_fwd_add(&sv, lfd, &node, port, false, "refused");
+		sv_fwd_add(&sv, lfd, &node, port, "refused");
 		int save = fwd_port;
 
 		fwd_port = p2;

@@ -101,6 +101,27 @@ static char *expected_err(const char *path, const char *top)
 	return out;
 }
 
+/* forward = udp ...: the protocol, the idle time and its default. */
+static void test_forward_udp(void)
+{
+	struct topo *t = NULL;
+	struct topo_err err;
+
+	if (!ok(topo_load("tests/topo/valid/forward-udp.conf", &t, &err) == 0,
+		"forward-udp.conf loads"))
+		return;
+	is_int(t->nodes[0].n_forwards, 3, "three forwards");
+	ok(t->nodes[0].forwards[0].proto == FORWARD_UDP &&
+		   t->nodes[0].forwards[0].idle_s == FORWARD_UDP_IDLE_DEFAULT,
+	   "udp without idle= gets the default idle time (%d s)", FORWARD_UDP_IDLE_DEFAULT);
+	ok(t->nodes[0].forwards[1].idle_s == 5 &&
+		   !strcmp(t->nodes[0].forwards[1].host_addr, "0.0.0.0") &&
+		   t->nodes[0].forwards[1].guest_port == 7,
+	   "idle=5 is read, beside the address and ports");
+	ok(t->nodes[0].forwards[2].proto == FORWARD_TCP, "tcp on the same port number is allowed");
+	topo_free(t);
+}
+
 /* A lab over machines: placement, homes, VNIs, one machine's dnsmasq. */
 static void test_machines(void)
 {
@@ -660,6 +681,7 @@ int main(int argc, char **argv)
 	}
 	(void)argc;
 	test_invalid(top);
+	test_forward_udp();
 	test_valid();
 	test_examples();
 	test_defaults(top);
