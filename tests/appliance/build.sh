@@ -129,6 +129,10 @@ for applet in $(busybox --list-full); do
 done
 cp -a "$here/rootfs/." "$root/"
 cp "$here/init" "$root/init"
+# The DHCPv6 client (busybox-static has no udhcpc6): a small static C
+# program of its own, see standin-dhcp6.c and docs/appliance.md.
+${CC:-cc} -static -Os -s -o "$root/sbin/standin-dhcp6" "$here/standin-dhcp6.c" ||
+	die "cannot build standin-dhcp6 (a C compiler and static libc, package libc6-dev)"
 chmod 0755 "$root/init" "$root/usr/share/udhcpc/default.script" \
 	"$root/sbin/standin-powerbtn" "$root/etc/rc.shutdown"
 echo "$kver" > "$root/etc/standin-kernel"
