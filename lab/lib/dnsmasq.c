@@ -333,3 +333,106 @@ int lease_lookup(const char *leases_path, const uint8_t mac[6], struct in_addr *
 	fclose(f);
 	return found;
 }
+
+/* "hh:hh:...": up to @max bytes into @out; the count, or -1. */
+static int parse_hex_colons(const char *s, size_t n, uint8_t *out, int max)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < n; k++) {
+		int hi, lo;
+
+		if (k == max || i + 2 > n || (hi = hexval(s[i])) < 0 || (lo = hexval(s[i + 1])) < 0)
+			return -1;
+		out[k] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+		if (i < n && s[i++] != ':')
+			return -1;
+		if (i == n && s[n - 1] == ':')
+			return -1;
+	}
+	return k;
+}
+
+int lease6_parse_line(const char *line, struct lease6 *l)
+{
+	const char *p = line, *f[5];
+	size_t n[5];
+	char num[24], addr[INET6_ADDRSTRLEN];
+	uint8_t duid[130];
+	const char *iaid;
+	size_t iaid_n;
+	int dn;
+
+	memset(l, 0, sizeof(*l));
+	for (int i = 0; i < 5; i++)
+		n[i] = field(&p, &f[i]);
+	if (!n[0] || n[0] >= sizeof(num) || strspn(f[0], "0123456789") != n[0])
+		return 0;
+	memcpy(num, f[0], n[0]);
+	num[n[0]] = 0;
+	errno = 0;
+	l->expiry = strtoll(num, NULL, 10);
+	if (errno)
+		return 0;
+	/* IAID: decimal, "T" first for a temporary address. */
+	iaid = f[1], iaid_n = n[1];
+	if (iaid_n && *iaid == 'T')
+		iaid++, iaid_n--;
+	if (!iaid_n || iaid_n > 10 || strspn(iaid, "0123456789") != iaid_n)
+		return 0;
+	if (!n[2] || n[2] >= sizeof(addr))
+		return 0;
+	memcpy(addr, f[2], n[2]);
+	addr[n[2]] = 0;
+	if (inet_pton(AF_INET6, addr, &l->addr) != 1)
+		return 0;
+	if (n[3] && !(n[3] == 1 && f[3][0] == '*')) {
+		size_t k = n[3] < sizeof(l->hostname) ? n[3] : sizeof(l->hostname) - 1;
+
+		memcpy(l->hostname, f[3], k);
+		l->hostname[k] = 0;
+	}
+	/* DUID-LLT (1) and DUID-LL (3) of hardware type 1 end in the MAC. */
+	dn = parse_hex_colons(f[4], n[4], duid, (int)sizeof(duid));
+	if ((dn == 10 && !memcmp(duid, "\0\3\0\1", 4)) ||
+	    (dn == 14 && !memcmp(duid, "\0\1\0\1", 4))) {
+		memcpy(l->mac, duid + dn - 6, 6);
+		l->has_mac = true;
+	}
+	return 1;
+}
+
+int lease6_lookup_stream(FILE *f, const uint8_t mac[6], struct in6_addr *addr)
+{
+	char line[1024];
+	bool continued = false;
+	int found = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		bool whole = strchr(line, '\n') || feof(f);
+		struct lease6 l;
+
+		if (continued || !whole) {
+			continued = !whole;
+			continue;
+		}
+		if (!lease6_parse_line(line, &l) || !l.has_mac || memcmp(l.mac, mac, 6))
+			continue;
+		*addr = l.addr;
+		found = 1;
+	}
+	return found;
+}
+
+int lease6_lookup(const char *leases_path, const uint8_t mac[6], struct in6_addr *addr)
+{
+	FILE *f = fopen(leases_path, "re");
+	int found;
+
+	if (!f)
+		return 0;
+	found = lease6_lookup_stream(f, mac, addr);
+	fclose(f);
+	return found;
+}
