@@ -131,8 +131,8 @@ int nlx_bridge_add(struct nlx *nl, const char *name)
 	return nl_errno(rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL));
 }
 
-static int addr_add(struct nlx *nl, const char *ifname, int family, const void *addr,
-		    size_t alen, int prefix, int flags)
+static int addr_add(struct nlx *nl, const char *ifname, int family, const void *addr, size_t alen,
+		    int prefix, int flags)
 {
 	struct rtnl_addr *a;
 	struct nl_addr *local;

@@ -180,8 +180,8 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 			appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s,%s\n", lan->name,
 				lan->name, t->domain, ip(lan->addr, a), a6);
 		} else {
-			appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s\n", lan->name,
-				lan->name, t->domain, ip(lan->addr, a));
+			appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s\n", lan->name, lan->name,
+				t->domain, ip(lan->addr, a));
 		}
 	}
 	/* host.DOMAIN: the host behind the uplink (pasta maps its gateway

@@ -98,12 +98,12 @@ struct lan {
 
 struct nic {
 	char *lan_name;
-	struct lan *lan;     /* resolved */
-	struct in_addr addr; /* fixed address; 0.0.0.0 if dynamic */
+	struct lan *lan;       /* resolved */
+	struct in_addr addr;   /* fixed address; 0.0.0.0 if dynamic */
 	struct in6_addr addr6; /* fixed IPv6 address; :: if none */
-	uint8_t mac[6];	     /* derived from lab, owner and index */
-	char ifname[16];     /* lab-side tap/veth name, e.g. "vacm1-0" */
-	char *model;	     /* QEMU NIC model (nodes only) */
+	uint8_t mac[6];	       /* derived from lab, owner and index */
+	char ifname[16];       /* lab-side tap/veth name, e.g. "vacm1-0" */
+	char *model;	       /* QEMU NIC model (nodes only) */
 	struct impair impair;
 	int line;
 };

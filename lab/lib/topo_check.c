@@ -271,7 +271,8 @@ static void check_nic6(struct parser *p, const struct nic *nic, const struct lan
 		topo_perr(p, nic->line, "address %s is outside lan '%s' (%s/64)", IP6(&nic->addr6),
 			  lan->name, IP6(&lan->net6));
 	else if (!memcmp(&nic->addr6, &lan->net6, sizeof(lan->net6)))
-		topo_perr(p, nic->line, "address %s is the subnet-router anycast address of lan '%s'",
+		topo_perr(p, nic->line,
+			  "address %s is the subnet-router anycast address of lan '%s'",
 			  IP6(&nic->addr6), lan->name);
 	else if (!memcmp(&nic->addr6, &lan->addr6, sizeof(lan->addr6)))
 		topo_perr(p, nic->line, "address %s is the address of lan '%s' itself (line %d)",

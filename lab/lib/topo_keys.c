@@ -197,15 +197,16 @@ static void lan_subnet6(struct parser *p, const char *value)
 	if (slash)
 		*slash = '\0';
 	if (!slash || !parse_ip6(buf, &a) || topo_parse_int(slash + 1, 0, 128, &prefix) < 0) {
-		topo_perr(p, p->line, "bad subnet6 '%s': expected an IPv6 prefix such as fd00:1::/64",
-			  value);
+		topo_perr(p, p->line,
+			  "bad subnet6 '%s': expected an IPv6 prefix such as fd00:1::/64", value);
 		return;
 	}
 	if (prefix != 64) {
-		topo_perr(p, p->line,
-			  "subnet6 '%s': prefix /%ld is not /64 (SLAAC and the lab's addresses need "
-			  "a /64)",
-			  value, prefix);
+		topo_perr(
+			p, p->line,
+			"subnet6 '%s': prefix /%ld is not /64 (SLAAC and the lab's addresses need "
+			"a /64)",
+			value, prefix);
 		return;
 	}
 	net = a;
@@ -217,8 +218,8 @@ static void lan_subnet6(struct parser *p, const char *value)
 	}
 	/* fe80::/10 is every link's own, ff00::/8 multicast; a prefix of
 	 * zeros is ::, ::1 or an IPv4-mapped range. */
-	if ((net.s6_addr[0] == 0xfe && (net.s6_addr[1] & 0xc0) == 0x80) ||
-	    net.s6_addr[0] == 0xff || !memcmp(net.s6_addr, zero, 8)) {
+	if ((net.s6_addr[0] == 0xfe && (net.s6_addr[1] & 0xc0) == 0x80) || net.s6_addr[0] == 0xff ||
+	    !memcmp(net.s6_addr, zero, 8)) {
 		topo_perr(p, p->line,
 			  "subnet6 '%s' is not usable for a lan: link-local fe80::/10, multicast "
 			  "ff00::/8 and ::/64 are reserved",

@@ -63,8 +63,7 @@ static int add_fixed6(struct parser *p, const struct in6_addr *a, const char *ki
 		if (memcmp(&p->fixed6[i].addr, a, sizeof(*a)))
 			continue;
 		return topo_perr(p, p->line, "address %s is already used by %s %s (line %d)",
-				 IP6(a), p->fixed6[i].kind, p->fixed6[i].owner,
-				 p->fixed6[i].line);
+				 IP6(a), p->fixed6[i].kind, p->fixed6[i].owner, p->fixed6[i].line);
 	}
 	p->fixed6 = xrealloc(p->fixed6, (p->n_fixed6 + 1) * sizeof(*p->fixed6));
 	p->fixed6[p->n_fixed6++] = (struct fixed6){*a, kind, owner, p->line};

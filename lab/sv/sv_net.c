@@ -283,7 +283,8 @@ static int host_inside(struct sv_host *h, char *err, size_t errlen)
 		host_peer_name(j, peer);
 		if ((r = nlx_link_rename(nl, peer, in)) ||
 		    (nic->addr.s_addr && (r = nlx_addr_add(nl, in, nic->addr, nic->lan->prefix))) ||
-		    (!topo_addr6_unset(&nic->addr6) && (r = nlx_addr6_add(nl, in, &nic->addr6, 64))) ||
+		    (!topo_addr6_unset(&nic->addr6) &&
+		     (r = nlx_addr6_add(nl, in, &nic->addr6, 64))) ||
 		    (r = nlx_link_up(nl, in, NULL))) {
 			snprintf(err, errlen, "configuring %s of host %s: %s", in, h->cfg->name,
 				 strerror(-r));

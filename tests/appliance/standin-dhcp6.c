@@ -29,9 +29,23 @@
 #include <time.h>
 #include <unistd.h>
 
-enum { SOLICIT = 1, ADVERTISE = 2, REQUEST = 3, REPLY = 7 };
-enum { O_CLIENTID = 1, O_SERVERID = 2, O_IA_NA = 3, O_IAADDR = 5, O_ORO = 6, O_ELAPSED = 8,
-       O_STATUS = 13, O_RAPID = 14, O_DNS = 23 };
+enum {
+	SOLICIT = 1,
+	ADVERTISE = 2,
+	REQUEST = 3,
+	REPLY = 7
+};
+enum {
+	O_CLIENTID = 1,
+	O_SERVERID = 2,
+	O_IA_NA = 3,
+	O_IAADDR = 5,
+	O_ORO = 6,
+	O_ELAPSED = 8,
+	O_STATUS = 13,
+	O_RAPID = 14,
+	O_DNS = 23
+};
 
 static const char *ifc;
 static unsigned ifindex;
@@ -132,8 +146,8 @@ static ssize_t exchange(int s, int type, const uint8_t *opts, size_t olen, uint8
 			size_t rlen, int ms)
 {
 	uint8_t b[512];
-	struct sockaddr_in6 srv = {.sin6_family = AF_INET6, .sin6_port = htons(547),
-				   .sin6_scope_id = ifindex};
+	struct sockaddr_in6 srv = {
+		.sin6_family = AF_INET6, .sin6_port = htons(547), .sin6_scope_id = ifindex};
 	uint32_t xid = (uint32_t)random() & 0xffffff;
 	struct timespec t0, t;
 
@@ -150,7 +164,8 @@ static ssize_t exchange(int s, int type, const uint8_t *opts, size_t olen, uint8
 		int left;
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
-		left = ms - (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
+		left = ms -
+		       (int)((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (left <= 0 || poll(&pfd, 1, left) <= 0)
 			return 0;
 		n = recv(s, reply, rlen, 0);
@@ -163,8 +178,8 @@ static ssize_t exchange(int s, int type, const uint8_t *opts, size_t olen, uint8
 /* The client's options: client id, elapsed time, ORO (DNS), an IA_NA
  * (@ia, or an empty one), rapid commit on a SOLICIT, server id on a
  * REQUEST. */
-static size_t client_opts(uint8_t *o, int type, const uint8_t *ia, size_t ialen,
-			  const uint8_t *sid, size_t sidlen)
+static size_t client_opts(uint8_t *o, int type, const uint8_t *ia, size_t ialen, const uint8_t *sid,
+			  size_t sidlen)
 {
 	uint8_t elapsed[2] = {0}, oro[2] = {0, O_DNS}, empty_ia[12] = {0};
 	size_t n = 0;
