@@ -253,7 +253,6 @@ static void check_lans(struct parser *p)
 	}
 }
 
-/* One NIC of a node or host: its LAN, name, MAC, model and address. */
 /* A fixed IPv6 address of a NIC: inside its LAN's /64, not the bridge's,
  * not the subnet-router anycast PREFIX::, not in the DHCPv6 pool. */
 static void check_nic6(struct parser *p, const struct nic *nic, const struct lan *lan)
@@ -283,6 +282,7 @@ static void check_nic6(struct parser *p, const struct nic *nic, const struct lan
 			  IP6(&nic->addr6), IP6(&lo), IP6(&hi), lan->name);
 }
 
+/* One NIC of a node or host: its LAN, name, MAC, model and address. */
 static void check_nic(struct parser *p, struct nic *nic, const char *owner, int idx,
 		      const char *model)
 {
