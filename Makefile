@@ -88,9 +88,12 @@ $(BUILD)/%.o: %.c
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 # Test binaries keep their dependency files apart: `prove $(BUILD)/tests/*`.
+# A test of a CLI module (the CLI is no archive) names its objects below.
 $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 	@mkdir -p $(dir $@) $(BUILD)/tests-deps
-	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(BUILD)/tests-deps/$*.d -o $@ $< $(ARCHIVES) $(LDFLAGS) $(LIBS)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(BUILD)/tests-deps/$*.d -o $@ $< $(filter %.o,$^) \
+		$(ARCHIVES) $(LDFLAGS) $(LIBS)
+$(BUILD)/tests/test_status: $(BUILD)/lab/cli/client_status.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -102,7 +105,7 @@ check-unit: all unit
 	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f $(UNIT_BINS)
 
 check: all unit appliance
-	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f $(UNIT_BINS) $(sort $(wildcard tests/*.t))
+	VACMLAB=$(CURDIR)/$(BUILD)/vacmlab BUILD=$(CURDIR)/$(BUILD) prove -f --timer $(UNIT_BINS) $(sort $(wildcard tests/*.t))
 
 # The stand-in appliance. Never overwrites an existing image: it may be a
 # user's real image.bin.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * nl.c - libnl-route-3 wrapper for bridges, veths, addresses, netem, and
+ * nl.c - libnl-route-3 wrapper for bridges, veths, addresses, and
  * tap creation on /dev/net/tun.
  *
  * DOC: Theory of operation
@@ -37,20 +37,13 @@
 #include <arpa/inet.h>
 #include <linux/neighbour.h>
 #include <linux/rtnetlink.h>
-#include <netlink/route/qdisc.h>
 #include <netlink/route/route.h>
-#include <netlink/route/qdisc/netem.h>
-#include <netlink/route/qdisc/tbf.h>
-#include <netlink/route/tc.h>
 
 #include "netns/nl.h"
-
-struct nlx {
-	struct nl_sock *sk;
-};
+#include "netns/nl_priv.h"
 
 /* The one place where libnl's error space becomes errno. */
-static int nl_errno(int nle)
+int nl_errno(int nle)
 {
 	if (nle >= 0)
 		return 0;
@@ -114,7 +107,7 @@ static void link_putp(struct rtnl_link **l)
 }
 #define _cleanup_link_ __attribute__((cleanup(link_putp)))
 
-static int ifindex_of(const char *name)
+int ifindex_of(const char *name)
 {
 	unsigned int idx = if_nametoindex(name);
 
@@ -207,6 +200,16 @@ int nlx_link_down(struct nlx *nl, const char *ifname)
 		return -ENOMEM;
 	rtnl_link_unset_flags(chg, IFF_UP);
 	return link_change(nl, ifname, chg);
+}
+
+int nlx_link_del(struct nlx *nl, const char *ifname)
+{
+	_cleanup_link_ struct rtnl_link *l = rtnl_link_alloc();
+
+	if (!l)
+		return -ENOMEM;
+	rtnl_link_set_name(l, ifname);
+	return nl_errno(rtnl_link_delete(nl->sk, l));
 }
 
 int nlx_vxlan_add(struct nlx *nl, const char *name, uint32_t vni, uint16_t port, int mtu)
@@ -329,90 +332,6 @@ int nlx_route_default(struct nlx *nl, struct in_addr gw)
 	nl_addr_put(via);
 	rtnl_route_put(rt);
 	return nl_errno(r);
-}
-
-static void qdisc_putp(struct rtnl_qdisc **q)
-{
-	if (*q)
-		rtnl_qdisc_put(*q);
-}
-#define _cleanup_qdisc_ __attribute__((cleanup(qdisc_putp)))
-
-/* A token bucket at @parent: rate in bits per second. */
-static int tbf_add(struct nlx *nl, int idx, uint32_t parent, uint32_t handle, uint64_t rate_bps)
-{
-	_cleanup_qdisc_ struct rtnl_qdisc *t = rtnl_qdisc_alloc();
-	uint64_t Bps = rate_bps / 8;
-	int bucket, r;
-
-	if (!t)
-		return -ENOMEM;
-	if (Bps > UINT32_MAX)
-		Bps = UINT32_MAX;
-	bucket = (int)(Bps / 100 > 3200 ? Bps / 100 : 3200);
-	rtnl_tc_set_ifindex(TC_CAST(t), idx);
-	rtnl_tc_set_parent(TC_CAST(t), parent);
-	rtnl_tc_set_handle(TC_CAST(t), handle);
-	r = rtnl_tc_set_kind(TC_CAST(t), "tbf");
-	if (r < 0)
-		return nl_errno(r);
-	rtnl_qdisc_tbf_set_rate(t, (int)Bps, bucket, 0);
-	rtnl_qdisc_tbf_set_limit(t, bucket * 4 > 65536 ? bucket * 4 : 65536);
-	return nl_errno(rtnl_qdisc_add(nl->sk, t, NLM_F_CREATE | NLM_F_REPLACE));
-}
-
-int nlx_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne)
-{
-	_cleanup_qdisc_ struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	int idx = ifindex_of(ifname), r;
-
-	if (idx < 0)
-		return idx;
-	if (!q)
-		return -ENOMEM;
-	/* A rate alone needs no netem (which some kernels lack): tbf at root. */
-	if (!ne->delay_us && !ne->jitter_us && ne->loss_pct <= 0)
-		return tbf_add(nl, idx, TC_H_ROOT, TC_HANDLE(1, 0), ne->rate_bps);
-	rtnl_tc_set_ifindex(TC_CAST(q), idx);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	rtnl_tc_set_handle(TC_CAST(q), TC_HANDLE(1, 0));
-	r = rtnl_tc_set_kind(TC_CAST(q), "netem");
-	if (r < 0)
-		return nl_errno(r);
-	/* libnl takes netem times in microseconds and converts to ticks. */
-	if (ne->delay_us)
-		rtnl_netem_set_delay(q, (int)ne->delay_us);
-	if (ne->jitter_us)
-		rtnl_netem_set_jitter(q, (int)ne->jitter_us);
-	if (ne->loss_pct > 0) {
-		/* netem loss is a 32-bit probability: 100% == UINT32_MAX. */
-		double p = ne->loss_pct / 100.0 * 4294967295.0;
-
-		rtnl_netem_set_loss(q, (int)(uint32_t)p);
-	}
-	/* A long enough queue that delay at line rate does not drop packets. */
-	rtnl_netem_set_limit(q, 10000);
-	r = rtnl_qdisc_add(nl->sk, q, NLM_F_CREATE | NLM_F_REPLACE);
-	if (r < 0 || !ne->rate_bps)
-		return nl_errno(r);
-	/* Rate below netem (netem's own rate is not exposed by libnl 3.7). */
-	return tbf_add(nl, idx, TC_HANDLE(1, 0), TC_HANDLE(2, 0), ne->rate_bps);
-}
-
-int nlx_qdisc_clear(struct nlx *nl, const char *ifname)
-{
-	_cleanup_qdisc_ struct rtnl_qdisc *q = rtnl_qdisc_alloc();
-	int idx = ifindex_of(ifname), r;
-
-	if (idx < 0)
-		return idx;
-	if (!q)
-		return -ENOMEM;
-	rtnl_tc_set_ifindex(TC_CAST(q), idx);
-	rtnl_tc_set_parent(TC_CAST(q), TC_H_ROOT);
-	r = nl_errno(rtnl_qdisc_delete(nl->sk, q));
-	/* No root qdisc to delete: already clear. */
-	return r == -ENOENT || r == -EINVAL ? 0 : r;
 }
 
 int tap_open(const char *name)

@@ -31,6 +31,8 @@ int nlx_link_up(struct nlx *nl, const char *ifname, const char *master);
  * namespace of @peer_pid when it is > 0. */
 /* Set @ifname administratively down (a veth's peer then has no carrier). */
 int nlx_link_down(struct nlx *nl, const char *ifname);
+/* Delete link @ifname (a bridge: its ports are released). */
+int nlx_link_del(struct nlx *nl, const char *ifname);
 int nlx_veth_add(struct nlx *nl, const char *name, const char *peer, pid_t peer_pid);
 /* Add a default route via @gw. */
 int nlx_route_default(struct nlx *nl, struct in_addr gw);
@@ -51,16 +53,24 @@ struct nlx_stats {
 };
 int nlx_link_stats(struct nlx *nl, const char *name, struct nlx_stats *st);
 
-/* netem on the egress of @ifname: delay/jitter in microseconds, loss in
- * percent, rate in bits per second (0 = unset). Replaces any root qdisc. */
+/* Traffic control (netns/tc.c). netem on the egress of @ifname: delay and
+ * jitter in microseconds, loss/duplicate/corrupt/reorder in percent, rate
+ * in bits per second (0 = unset; a rate alone is a tbf, no netem needed).
+ * Replaces any root qdisc. */
 struct nlx_netem {
 	uint32_t delay_us, jitter_us;
-	double loss_pct;
+	double loss_pct, duplicate_pct, corrupt_pct, reorder_pct;
 	uint64_t rate_bps;
 };
 int nlx_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne);
 /* Remove the root qdisc of @ifname (back to the default). */
 int nlx_qdisc_clear(struct nlx *nl, const char *ifname);
+/* The same impairment on what arrives on @ifname (for a tap: what its
+ * guest sends), through an IFB device the ingress is redirected to.
+ * Replaces an earlier one. */
+int nlx_ingress_netem_set(struct nlx *nl, const char *ifname, const struct nlx_netem *ne);
+/* Remove the ingress impairment of @ifname (none: 0). */
+int nlx_ingress_clear(struct nlx *nl, const char *ifname);
 
 /* Open a tap on /dev/net/tun named @name with IFF_TAP|IFF_NO_PI|IFF_VNET_HDR.
  * The tap is persistent: it outlives the fd and goes away with its network

@@ -10,7 +10,7 @@ need_image
 command -v pasta >/dev/null || skip_all "pasta not installed (Debian package passt)"
 need_cmd python3 jq sha256sum
 lab_env
-plan 14
+plan 15
 
 LAB=upl31-$$
 SUB=10.131.$(( $$ % 200 + 20 ))
@@ -67,6 +67,8 @@ fi
 RUN=$VACMLAB_RUNTIME_DIR/$LAB
 PASTA=$(pgrep -f "$VACMLAB_STATE_DIR/$LAB/logs/pasta.log" | head -1)
 ok "$( [ -n "$PASTA" ]; echo $?)" "pasta runs for the lab (pid ${PASTA:-none})"
+like "$(tr '\0' ' ' < /proc/$PASTA/cmdline 2>/dev/null)" "--log-size 16777216 " \
+	"pasta bounds its own log at the lab's log_max (16M by default)"
 
 GW=$("$VACMLAB" exec "$LAB" -- ip -4 route show default | awk '/^default via .* dev vl-pasta/ { print $3 }')
 like "$GW" '^[0-9]+\.[0-9]+\.[0-9]+\.[0-9]+$' "the lab's default route goes out through pasta (gateway $GW)"

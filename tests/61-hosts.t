@@ -3,12 +3,13 @@
 # 61-hosts.t - test-service hosts: a [host] running a tiny HTTP server
 # serves a file that a guest fetches by DNS name (driven over the guest's
 # serial console socket, out of band); `exec --host`; the host's log; the
-# validator's FILE:LINE errors for bad [host] and impair specs.
+# validator's FILE:LINE errors for bad [host] and impair specs; a host's
+# cable (link down/up).
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd python3 busybox
 lab_env
-plan 13
+plan 18
 
 T=$TMPDIR_TEST
 LAB=hosts61
@@ -94,6 +95,20 @@ like "$(cat "$VACMLAB_STATE_DIR/$LAB/logs/host-fw.log" 2>/dev/null)" 'httpd star
 	"the host command's output is logged (host-fw.log)"
 like "$(cat "$VACMLAB_STATE_DIR/$LAB/logs/host-fw.log" 2>/dev/null)" '10\.61\.0\.11' \
 	"the host's log shows the guest's (10.61.0.11) requests"
+
+# A host's cable: link down takes the host's carrier away (its eth0 says
+# NO-CARRIER) and the guest cannot reach it; link up plugs it back.
+"$VACMLAB" link down $LAB fw > "$T/link.out" 2>&1
+ok $? "link down fw (a host's NIC)" || sed 's/^/# /' "$T/link.out"
+like "$("$VACMLAB" exec $LAB --host fw -- ip -o link show eth0 2>&1)" 'NO-CARRIER' \
+	"inside the host, eth0 has no carrier"
+out=$(console "ping -c1 -W2 10.61.0.5" 2>&1)
+like "$out" "RC=1" "the guest's ping of the unplugged host fails"
+"$VACMLAB" link up $LAB fw:eth0 > /dev/null 2>&1
+ok $? "link up fw:eth0"
+wait_for 10 "$VACMLAB" exec $LAB --host fw -- ping -c1 -W1 10.61.0.11
+out=$(console "ping -c1 -W2 10.61.0.5" 2>&1)
+like "$out" "RC=0" "after link up the guest reaches the host again"
 
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"

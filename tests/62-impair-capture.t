@@ -7,11 +7,13 @@
 # by tcpdump/tshark reading the file (never by our own writer).
 # The delay checks need the kernel's netem qdisc (sch_netem); where the
 # kernel lacks it they are skipped, and the error message is checked instead.
+# Direction: `from rate 8mbit` (an IFB on the tap's ingress) caps a download
+# from the guest; `to rate 8mbit` does not; `clear` removes both.
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd tcpdump python3
 lab_env
-plan 20
+plan 36
 
 T=$TMPDIR_TEST
 LAB=imp62
@@ -110,6 +112,65 @@ ok $? "impair vacm1 clear (rate)"
 bigback=$(rtt_median 6 8000)
 ok $(python3 -c "import sys; sys.exit(0 if $bigback < $bigbase + 30 else 1)"; echo $?) \
 	"clear restores the RTT (${bigback} ms, baseline ${bigbase} ms)"
+
+# --- direction: what the node sends (from), through an IFB ---------------
+# A download from the stand-in's web server (www/big.bin, 8 MiB) is traffic
+# the node sends. `from rate 8mbit` caps it near 1 MB/s (3 s: about 3 MB);
+# `to rate 8mbit` shapes only the ACKs going to the node and leaves it alone.
+dl_bytes() {
+	"$VACMLAB" exec $LAB -- curl -s -o /dev/null -w '%{size_download}' --max-time 3 \
+		http://10.62.0.11/big.bin 2>/dev/null
+}
+tcq() { "$VACMLAB" exec $LAB -- tc "$@" 2>&1; }
+free=$(dl_bytes)
+"$VACMLAB" impair $LAB vacm1 from rate 8mbit > "$T/from.out" 2>&1
+ok $? "impair vacm1 from rate 8mbit" || sed 's/^/# /' "$T/from.out"
+q=$(tcq qdisc show; tcq filter show dev vacm1-0 ingress)
+ifb=$(printf '%s\n' "$q" | sed -n 's/.*qdisc tbf 1: dev \(vlifb[0-9]*\) root.*rate 8Mbit.*/\1/p')
+ok $([ -n "$ifb" ] && printf '%s\n' "$q" | grep -q "qdisc ingress ffff: dev vacm1-0" &&
+	printf '%s\n' "$q" | grep -q "mirred (Egress Redirect to device $ifb)"; echo $?) \
+	"from: the tap's ingress is redirected to an IFB (${ifb:-none}) that carries the tbf" ||
+	printf '%s\n' "$q" | sed 's/^/#   /'
+from=$(dl_bytes)
+ok $([ "${from:-0}" -gt 0 ] && [ "$from" -le 4500000 ] && [ "$free" -ge $((from * 3 / 2)) ]; echo $?) \
+	"from rate 8mbit: a 3 s download from the guest gets $from bytes (unimpaired: $free; at most 4.5 MB expected)"
+"$VACMLAB" impair $LAB vacm1 to rate 8mbit > /dev/null 2>&1
+ok $? "impair vacm1 to rate 8mbit"
+unlike "$(tcq qdisc show dev vacm1-0)" "ingress" "to: replacing from removes the ingress redirect"
+to=$(dl_bytes)
+ok $([ "${to:-0}" -ge $((from * 3 / 2)) ]; echo $?) \
+	"to rate 8mbit leaves the download alone: $to bytes (from-limited: $from)"
+"$VACMLAB" impair $LAB vacm1 both rate 8mbit > /dev/null 2>&1
+ok $? "impair vacm1 both rate 8mbit"
+both=$(dl_bytes)
+ok $([ "${both:-0}" -gt 0 ] && [ "$both" -le 4500000 ]; echo $?) \
+	"both rate 8mbit caps the download too: $both bytes"
+"$VACMLAB" impair $LAB vacm1 clear > /dev/null 2>&1
+ok $? "impair vacm1 clear (both directions)"
+q=$(tcq qdisc show)
+unlike "$q" "ingress|tbf" "clear leaves no ingress qdisc and no tbf"
+back=$(dl_bytes)
+ok $([ "${back:-0}" -ge $((from * 3 / 2)) ]; echo $?) "after clear the download is fast again: $back bytes"
+
+# --- duplicate, corrupt, reorder (netem) -----------------------------------
+if have_netem; then
+	"$VACMLAB" impair $LAB vacm1 duplicate 100% > /dev/null 2>&1
+	ok $? "impair vacm1 duplicate 100%"
+	like "$("$VACMLAB" exec $LAB -- ping -n -c 3 -i 0.3 -W 2 10.62.0.11 2>&1)" "DUP!" \
+		"duplicate 100%: ping sees duplicate replies"
+	"$VACMLAB" impair $LAB vacm1 both delay 20ms reorder 50% corrupt 1% > /dev/null 2>&1
+	ok $? "impair vacm1 both delay 20ms reorder 50% corrupt 1%"
+	like "$(tcq qdisc show dev vacm1-0)" "netem.*reorder 50%.*corrupt 1%" "the netem qdisc has reorder and corrupt"
+	"$VACMLAB" impair $LAB vacm1 clear > /dev/null 2>&1
+else
+	out=$("$VACMLAB" impair $LAB vacm1 duplicate 100% 2>&1)
+	like "$?:$out" "^3:.*netem" "without netem, duplicate fails naming netem ($out)"
+	skip_one "the kernel has no netem qdisc (CONFIG_NET_SCH_NETEM): duplicate not measurable"
+	out=$("$VACMLAB" impair $LAB vacm1 from delay 20ms reorder 50% corrupt 1% 2>&1)
+	like "$out" "netem" "without netem, from reorder/corrupt fails naming netem"
+	skip_one "the kernel has no netem qdisc: reorder and corrupt not measurable"
+fi
+unlike "$(tcq qdisc show)" "ingress|tbf|netem" "a failed or cleared impairment leaves no qdisc behind"
 
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $(no_leftovers; echo $?) "nothing left after down (captures and lab)"

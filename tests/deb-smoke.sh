@@ -23,7 +23,7 @@ ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else failed=$((fai
 diag() { sed 's/^/# /'; }
 [ "$(id -u)" = 0 ] || { echo "1..0 # SKIP needs root (installs a package)"; exit 0; }
 [ -f "$SRCDIR/images/image.bin" ] || { echo "1..0 # SKIP no images/image.bin (make appliance)"; exit 0; }
-echo "1..14"
+echo "1..15"
 
 # An allow file of the user's is kept: the package's purge would remove it.
 saved=
@@ -55,10 +55,16 @@ fi
 
 contents=$(dpkg -c "$deb")
 echo "$contents" | awk '{ print $1, $NF }' | diag
-want="./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/share/man/man1/vacmlab.1.gz ./usr/share/man/man5/vacmlab.conf.5.gz ./usr/share/man/man8/vacmlab-attach.8.gz ./usr/share/bash-completion/completions/vacmlab ./usr/share/zsh/vendor-completions/_vacmlab ./usr/share/vacmlab/ansible/connection_plugins/vacmlab.py ./etc/vacmlab/attach.conf"
+want="./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/share/man/man1/vacmlab.1.gz ./usr/share/man/man5/vacmlab.conf.5.gz ./usr/share/man/man8/vacmlab-attach.8.gz ./usr/share/bash-completion/completions/vacmlab ./usr/share/zsh/vendor-completions/_vacmlab ./usr/share/vacmlab/ansible/connection_plugins/vacmlab.py ./usr/lib/systemd/user/vacmlab@.service ./etc/vacmlab/attach.conf"
 miss=
 for f in $want; do grep -q " $f\$" <<<"$contents" || miss="$miss $f"; done
 ok $((${#miss} == 0 ? 0 : 1)) "the package carries the binaries, man pages, completions and allow file${miss:+ (missing:$miss)}"
+# The docs a desk user needs offline (dh_installdocs; big ones gzipped).
+miss=
+for f in README.md desk.md attach.md suites.md harness.md; do
+	grep -qE " ./usr/share/doc/vacmlab/$f(\.gz)?\$" <<<"$contents" || miss="$miss $f"
+done
+ok $((${#miss} == 0 ? 0 : 1)) "the package carries the docs (desk.md, attach.md, ...) in /usr/share/doc/vacmlab${miss:+ (missing:$miss)}"
 ok "$(dpkg-deb -e "$deb" "$W/ctrl" && grep -qx /etc/vacmlab/attach.conf "$W/ctrl/conffiles"; echo $?)" \
 	"/etc/vacmlab/attach.conf is a conffile"
 

@@ -29,6 +29,7 @@ ok() {
 	else
 		_t_failed=$((_t_failed + 1))
 		echo "not ok $_t_n - $*"
+		return 1
 	fi
 }
 # run a command; ok if it exits 0
@@ -44,6 +45,13 @@ like() {
 	if printf '%s' "$1" | grep -Eq -- "$2"; then echo "ok $_t_n - $3"; else
 		_t_failed=$((_t_failed + 1)); echo "not ok $_t_n - $3"
 		printf '%s\n' "$1" | tail -n 15 | sed 's/^/#   got: /'; printf '#   want match: %s\n' "$2"; fi
+}
+# unlike GOT REGEX DESC: no line of GOT matches REGEX (grep -E).
+unlike() {
+	_t_n=$((_t_n + 1))
+	if ! printf '%s' "$1" | grep -Eq -- "$2"; then echo "ok $_t_n - $3"; else
+		_t_failed=$((_t_failed + 1)); echo "not ok $_t_n - $3"
+		printf '%s\n' "$1" | grep -E -- "$2" | head -n 5 | sed 's/^/#   matched: /'; fi
 }
 
 need_image() { [ -f "$IMAGE" ] || skip_all "no images/image.bin (run make appliance)"; }

@@ -23,6 +23,7 @@
 
 #include "lab/cli/console.h"
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
@@ -46,18 +47,18 @@ int console_port_parse(const char *s)
 	return (int)v;
 }
 
-static char *jdup(json_t *o, const char *key)
+static char *sdup(const char *s)
 {
-	const char *s = json_string_value(json_object_get(o, key));
-
 	return s && *s ? xstrdup(s) : NULL;
 }
 
 int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi, int *code,
 		   char *err, size_t errlen)
 {
-	json_t *st = ctl_status(lab, err, errlen), *n = NULL, *ports, *p;
-	size_t i;
+	json_t *st = ctl_status(lab, err, errlen);
+	struct st_lab l;
+	struct st_owner n;
+	struct st_port p;
 
 	memset(pi, 0, sizeof(*pi));
 	pi->idx = idx;
@@ -65,35 +66,26 @@ int console_lookup(const char *lab, const char *node, int idx, struct port_info 
 		*code = EXIT_STATE;
 		return -1;
 	}
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
-		const char *name = json_string_value(json_object_get(n, "name"));
-
-		if (name && !strcmp(name, node))
-			break;
-	}
-	if (i == json_array_size(json_object_get(st, "nodes"))) {
+	st_lab_get(st, &l);
+	if (!st_find_node(&l, node, &n)) {
 		snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
 		json_decref(st);
 		*code = EXIT_CONFIG;
 		return -1;
 	}
-	ports = json_object_get(n, "ports");
-	if ((size_t)idx >= json_array_size(ports)) {
+	if (idx < 0 || !st_port(&n, (size_t)idx, &p)) {
 		snprintf(err, errlen,
 			 "node %s has no ttyS%d (it has %zu serial port%s: ttyS0..ttyS%zu)", node,
-			 idx, json_array_size(ports), json_array_size(ports) == 1 ? "" : "s",
-			 json_array_size(ports) ? json_array_size(ports) - 1 : 0);
+			 idx, n.n_ports, n.n_ports == 1 ? "" : "s", n.n_ports ? n.n_ports - 1 : 0);
 		json_decref(st);
 		*code = EXIT_CONFIG;
 		return -1;
 	}
-	p = json_array_get(ports, (size_t)idx);
-	snprintf(pi->kind, sizeof(pi->kind), "%s",
-		 json_string_value(json_object_get(p, "kind")) ?: "?");
-	pi->socket = jdup(p, "socket");
-	pi->socket_ro = jdup(p, "socket_ro");
-	pi->log = jdup(p, "log");
-	pi->tcp = jdup(p, "tcp");
+	snprintf(pi->kind, sizeof(pi->kind), "%s", p.kind ?: "?");
+	pi->socket = sdup(p.socket);
+	pi->socket_ro = sdup(p.socket_ro);
+	pi->log = sdup(p.log);
+	pi->tcp = sdup(p.tcp);
 	json_decref(st);
 	return 0;
 }
@@ -139,9 +131,8 @@ int console_connect(const char *path)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (path_sockaddr(&sa, path, NULL) < 0)
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;

@@ -12,6 +12,7 @@
 
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
+#include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 
@@ -36,11 +37,14 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 		snprintf(err, errlen, "lab '%s' is not up (`vacmlab ls` lists running labs)", lab);
 		return NULL;
 	}
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "socket path too long: %s", path);
-		return NULL;
+	{
+		struct vl_err pe = {0};
+
+		if (path_sockaddr(&sa, path, &pe) < 0) {
+			snprintf(err, errlen, "%s", pe.msg);
+			return NULL;
+		}
 	}
-	strcpy(sa.sun_path, path);
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		snprintf(err, errlen, "lab '%s': connecting to %s: %s", lab, path, strerror(errno));

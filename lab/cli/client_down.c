@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
+#include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
@@ -38,8 +40,9 @@ void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16
 int lab_down(const char *lab, double timeout_s, bool quiet)
 {
 	char err[512];
+	struct vl_err e = {0};
 	_cleanup_free_ char *dir = rundir_lab(lab);
-	pid_t sup = lab_supervisor(lab, err, sizeof(err));
+	pid_t sup = lab_supervisor(lab, &e);
 	int pidfd = -1, rc = EXIT_OK;
 	json_t *rep, *killed;
 
@@ -52,8 +55,7 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 					 lab, dir);
 			return EXIT_OK;
 		}
-		msg_err("%s", err);
-		return EXIT_STATE;
+		return vl_report(&e); /* EXIT_STATE */
 	}
 	/* LAN names, to check afterwards that no vacmlab-attach link is left. */
 	json_t *st = ctl_status(lab, err, sizeof(err));
@@ -93,12 +95,13 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 	/* The kernel removes an attached veth pair when the lab's namespace
 	 * dies, asynchronously: check (bounded) that the host end went too. */
 	if (st) {
-		size_t i;
-		json_t *l;
+		struct st_lab sl;
+		struct st_lan ln;
 
-		json_array_foreach (json_object_get(st, "lans"), i, l) {
+		st_lab_get(st, &sl);
+		for (size_t i = 0; st_lan(&sl, i, &ln); i++) {
 			char ifn[16];
-			const char *lan = json_string_value(json_object_get(l, "name"));
+			const char *lan = ln.name;
 
 			attach_host_ifname(getuid(), lab, lan, ifn);
 			for (int k = 0; k < 100 && if_nametoindex(ifn); k++)

@@ -13,29 +13,33 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
+#include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "netns/ns.h"
 
 int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
 {
-	pid_t sup = lab_supervisor(lab, err, errlen), net = 0;
+	struct vl_err e = {0};
+	pid_t sup = lab_supervisor(lab, &e), net = 0;
 	_cleanup_free_ char *dir = rundir_lab(lab);
 	_cleanup_free_ char *resolv = path_in(dir, LF_RESOLV);
 	int r;
 
-	if (sup < 0)
+	if (sup < 0) {
+		snprintf(err, errlen, "%s", e.msg);
 		return -1;
+	}
 	if (host) {
-		json_t *st = ctl_status(lab, err, errlen), *h;
-		size_t i;
+		json_t *st = ctl_status(lab, err, errlen);
+		struct st_lab l;
+		struct st_owner h;
 
 		if (!st)
 			return -1;
-		json_array_foreach (json_object_get(st, "hosts"), i, h) {
-			if (!strcmp(json_string_value(json_object_get(h, "name")), host))
-				net = (pid_t)json_integer_value(json_object_get(h, "holder_pid"));
-		}
+		if (st_lab_get(st, &l) && st_find_host(&l, host, &h))
+			net = (pid_t)h.holder_pid;
 		json_decref(st);
 		if (!net) {
 			snprintf(err, errlen, "lab '%s' has no host '%s'", lab, host);

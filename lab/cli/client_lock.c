@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
@@ -16,15 +17,13 @@
 int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h)
 {
 	_cleanup_free_ char *base = rundir_base();
-	char err[512];
+	struct vl_err e = {0};
 
 	h->fd = -1;
 	h->dir = rundir_lab(lab);
 	h->made = access(h->dir, F_OK) < 0;
-	if (rundir_make(base, err, sizeof(err)) < 0 || rundir_make(h->dir, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return EXIT_ENV;
-	}
+	if (rundir_make(base, &e) < 0 || rundir_make(h->dir, &e) < 0)
+		return vl_report(&e); /* EXIT_ENV */
 	h->fd = lab_lock(h->dir);
 	if (h->fd == -EWOULDBLOCK) {
 		msg_err("lab '%s' is up: `vacmlab down %s` first, then `vacmlab %s`", lab, lab,

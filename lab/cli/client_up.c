@@ -520,9 +520,11 @@ int up_lab(struct up_opts *o)
 	}
 	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
 		warn[0] = '\0';
-		if (image_check_warn(t->nodes[i].image, err, sizeof(err), warn, sizeof(warn)) < 0) {
-			msg_err("node %s: %s", t->nodes[i].name, err);
-			return EXIT_ENV;
+		struct vl_err ie = {0};
+
+		if (image_check_warn(t->nodes[i].image, &ie, warn, sizeof(warn)) < 0) {
+			vl_wrap(&ie, "node %s", t->nodes[i].name);
+			return vl_report(&ie); /* EXIT_ENV */
 		}
 		/* vacmlab is for VACM appliances: an image of another shape is
 		 * almost always the wrong file. --any-image boots it anyway. */
@@ -554,27 +556,40 @@ int up_lab(struct up_opts *o)
 	/* The lab's directories and its lock. */
 	sv->rundir = rundir_lab(t->name);
 	{
+		struct vl_err se = {0};
+
+		/* A socket path too long for bind() is refused now, not cut. */
+		if (rundir_check_socks(sv->rundir, NULL, 0, &se) < 0)
+			return vl_report(&se);
+		for (int i = 0; i < t->n_nodes; i++)
+			if (rundir_check_socks(sv->rundir, t->nodes[i].name, t->nodes[i].n_serial,
+					       &se) < 0)
+				return vl_report(&se);
+	}
+	{
 		_cleanup_free_ char *base = rundir_base();
 
-		if (rundir_make(base, err, sizeof(err)) < 0) {
-			msg_err("%s", err);
-			return EXIT_ENV;
-		}
+		struct vl_err e = {0};
+
+		if (rundir_make(base, &e) < 0)
+			return vl_report(&e); /* EXIT_ENV */
 	}
-	if (rundir_make(sv->rundir, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return EXIT_ENV;
+	{
+		struct vl_err e = {0};
+
+		if (rundir_make(sv->rundir, &e) < 0)
+			return vl_report(&e); /* EXIT_ENV */
 	}
 	if (linger_warning(sv->rundir, warn, sizeof(warn)))
 		msg_warn("%s", warn);
 	lock = lab_lock(sv->rundir);
 	if (lock == -EWOULDBLOCK) {
-		char e2[256];
-		pid_t sp = lab_supervisor(t->name, e2, sizeof(e2));
+		pid_t sp = lab_supervisor(t->name, NULL);
 
-		msg_err("lab '%s' is already up (supervisor pid %d, %s); `vacmlab down %s` first, "
-			"or give this one another name with --name",
-			t->name, (int)sp, sv->rundir, t->name);
+		msg_err("lab '%s' is already up (supervisor pid %d, %s); `vacmlab apply %s` "
+			"changes it live, `vacmlab down %s` first, or give this one another "
+			"name with --name",
+			t->name, (int)sp, sv->rundir, o->topo_path, t->name);
 		return EXIT_STATE;
 	}
 	if (lock < 0) {
@@ -614,10 +629,13 @@ int up_lab(struct up_opts *o)
 	}
 	sv->statedir = statedir_lab(t->name, o->state_dir);
 	sv->logdir = path_in(sv->statedir, LF_LOGS);
-	if (rundir_make(sv->statedir, err, sizeof(err)) < 0 ||
-	    rundir_make(sv->logdir, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		goto undo_lock;
+	{
+		struct vl_err e = {0};
+
+		if (rundir_make(sv->statedir, &e) < 0 || rundir_make(sv->logdir, &e) < 0) {
+			msg_err("%s", e.msg);
+			goto undo_lock;
+		}
 	}
 	if (o->warm && !o->no_boot && t->n_nodes) {
 		r = warm_up_prepare(&warm, t, sv->qemu, sv->kvm, sv->statedir, o->quiet);
@@ -633,17 +651,16 @@ int up_lab(struct up_opts *o)
 	for (int i = 0; !o->no_boot && !warm.hit && i < t->n_nodes; i++) {
 		if (o->upgrade && up_upgrade_node(sv->statedir, &t->nodes[i], &r) < 0)
 			goto undo_lock_r;
-		int dr = disk_prepare(sv->statedir, &t->nodes[i], o->fresh, err, sizeof(err));
+		struct vl_err de = {0};
 
-		if (dr < 0) {
-			msg_err("%s", err);
-			r = dr == -2 ? EXIT_CONFIG : EXIT_STATE;
+		if (disk_prepare(sv->statedir, &t->nodes[i], o->fresh, &de) < 0) {
+			r = de.code == EXIT_CONFIG ? EXIT_CONFIG : EXIT_STATE;
+			msg_err("%s", de.msg);
 			goto undo_lock_r;
 		}
 		/* Else QEMU fails later with a less helpful message. */
 		if (o->snapshot) {
-			json_t *sn =
-				disk_snapshots(sv->statedir, t->nodes[i].name, err, sizeof(err));
+			json_t *sn = disk_snapshots(sv->statedir, t->nodes[i].name, &de);
 			bool has = sn && snapshot_list_has(sn, o->snapshot);
 
 			json_decref(sn);
@@ -654,7 +671,7 @@ int up_lab(struct up_opts *o)
 						t->nodes[i].name, o->snapshot, t->name,
 						t->nodes[i].name);
 				else
-					msg_err("%s", err);
+					msg_err("%s", de.msg);
 				r = EXIT_STATE;
 				goto undo_lock_r;
 			}

@@ -21,12 +21,12 @@
 int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, bool kvm,
 		    const char *statedir, bool quiet)
 {
-	char err[2048];
+	struct vl_err e = {0};
 
 	w->hit = false;
-	if (warm_key_make(t, qemu, kvm, &w->key, err, sizeof(err)) < 0) {
-		msg_err("warm start: %s", err);
-		return EXIT_ENV;
+	if (warm_key_make(t, qemu, kvm, &w->key, &e) < 0) {
+		vl_wrap(&e, "warm start");
+		return vl_report(&e); /* EXIT_ENV */
 	}
 	if (!warm_have(&w->key)) {
 		_cleanup_free_ char *why = warm_why_cold(&w->key, t);
@@ -34,8 +34,8 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
 		fprintf(stderr, "vacmlab: booting cold: %s\n", why);
 		return EXIT_OK;
 	}
-	if (warm_install(&w->key, t, statedir, err, sizeof(err)) < 0) {
-		msg_warn("warm start: %s; booting cold", err);
+	if (warm_install(&w->key, t, statedir, &e) < 0) {
+		msg_warn("warm start: %s; booting cold", e.msg);
 		return EXIT_OK;
 	}
 	w->hit = true;
@@ -54,6 +54,7 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 	const char **nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(char *));
 	_cleanup_free_ char *lsrc = path_dns(rundir, "leases");
 	_cleanup_free_ char *ldst = NULL;
+	struct vl_err e = {0};
 	char err[2048];
 	char *tmp = NULL;
 	int lock = -1, rc;
@@ -61,10 +62,10 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 
 	for (int i = 0; i < t->n_nodes; i++)
 		nodes[i] = t->nodes[i].name;
-	if (warm_store_begin(&w->key, &tmp, &lock, err, sizeof(err)) < 0) {
+	if (warm_store_begin(&w->key, &tmp, &lock, &e) < 0) {
 		free(nodes);
-		if (err[0]) {
-			msg_warn("saving the warm snapshot: %s", err);
+		if (vl_failed(&e)) {
+			msg_warn("saving the warm snapshot: %s", e.msg);
 			return -1;
 		}
 		msg_info("another lab is saving this warm snapshot; not saving it twice");
@@ -107,8 +108,8 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 		warm_store_abort(tmp, lock);
 		return -1;
 	}
-	if (warm_store_commit(&w->key, t, tmp, lock, err, sizeof(err)) < 0) {
-		msg_warn("saving the warm snapshot: %s", err);
+	if (warm_store_commit(&w->key, t, tmp, lock, &e) < 0) {
+		msg_warn("saving the warm snapshot: %s", e.msg);
 		return -1;
 	}
 	/* This lab can be restored to it too (`vacmlab restore`). */

@@ -19,6 +19,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/lib/util.h"
 
 static volatile sig_atomic_t stop_sig;
@@ -49,11 +50,13 @@ static void capture_usage(FILE *f)
 static int resolve_target(const char *lab, const char *target, char *ifname, size_t len, char *err,
 			  size_t errlen)
 {
-	json_t *st = ctl_status(lab, err, errlen), *o;
+	json_t *st = ctl_status(lab, err, errlen);
 	_cleanup_free_ char *owner = xstrdup(target);
 	char *colon = strchr(owner, ':'), *end;
+	struct st_lab l;
+	struct st_owner o;
+	struct st_lan lan;
 	long nic = 0;
-	size_t i;
 	int r = -1;
 
 	if (!st)
@@ -68,31 +71,23 @@ static int resolve_target(const char *lab, const char *target, char *ifname, siz
 			goto out;
 		}
 	}
-	json_array_foreach (json_object_get(st, "lans"), i, o) {
-		if (!colon && !strcmp(json_string_value(json_object_get(o, "name")), owner)) {
-			snprintf(ifname, len, "%s",
-				 json_string_value(json_object_get(o, "bridge")));
-			r = 0;
-			goto out;
-		}
+	st_lab_get(st, &l);
+	if (!colon && st_find_lan(&l, owner, &lan) && lan.bridge) {
+		snprintf(ifname, len, "%s", lan.bridge);
+		r = 0;
+		goto out;
 	}
-	for (int k = 0; k < 2; k++) {
-		json_array_foreach (json_object_get(st, k ? "hosts" : "nodes"), i, o) {
-			json_t *nics = json_object_get(o, "nics"), *n;
+	if (st_find_node(&l, owner, &o) || st_find_host(&l, owner, &o)) {
+		struct st_nic n;
 
-			if (strcmp(json_string_value(json_object_get(o, "name")), owner))
-				continue;
-			n = json_array_get(nics, (size_t)nic);
-			if (!n) {
-				snprintf(err, errlen, "%s %s has no NIC eth%ld (it has %zu)",
-					 k ? "host" : "node", owner, nic, json_array_size(nics));
-				goto out;
-			}
-			snprintf(ifname, len, "%s",
-				 json_string_value(json_object_get(n, "ifname")));
-			r = 0;
+		if (!st_nic(&o, (size_t)nic, &n) || !n.ifname) {
+			snprintf(err, errlen, "%s %s has no NIC eth%ld (it has %zu)",
+				 o.is_host ? "host" : "node", owner, nic, o.n_nics);
 			goto out;
 		}
+		snprintf(ifname, len, "%s", n.ifname);
+		r = 0;
+		goto out;
 	}
 	snprintf(err, errlen, "lab '%s' has no LAN, node or host named '%s'", lab, owner);
 out:

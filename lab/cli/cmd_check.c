@@ -13,6 +13,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/error.h"
+#include "lab/lib/impair.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
@@ -47,60 +48,6 @@ static void mac_str(const uint8_t m[6], char buf[18])
 	snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
 }
 
-/* Largest unit that divides @v exactly: 1500us -> "1500us", 2000000us -> "2s". */
-static int fmt_unit(char *buf, size_t len, uint64_t v, const char *const units[],
-		    const uint64_t mult[], int n)
-{
-	int u = 0;
-
-	for (int i = 1; i < n; i++)
-		if (v % mult[i] == 0)
-			u = i;
-	return snprintf(buf, len, "%llu%s", (unsigned long long)(v / mult[u]), units[u]);
-}
-
-static int fmt_time(char *buf, size_t len, uint64_t us)
-{
-	static const char *const units[] = {"us", "ms", "s"};
-	static const uint64_t mult[] = {1, 1000, 1000000};
-
-	return fmt_unit(buf, len, us, units, mult, 3);
-}
-
-static int fmt_rate(char *buf, size_t len, uint64_t bps)
-{
-	static const char *const units[] = {"bit", "kbit", "mbit", "gbit"};
-	static const uint64_t mult[] = {1, 1000, 1000000, 1000000000};
-
-	return fmt_unit(buf, len, bps, units, mult, 4);
-}
-
-/* The impairment as the topology would write it, or "" if not set. */
-static void impair_str(const struct impair *im, char *buf, size_t len)
-{
-	char v[32];
-	size_t o = 0;
-
-	buf[0] = '\0';
-	if (!im->set)
-		return;
-	if (im->delay_us || (!im->loss_pct && !im->rate_bps)) {
-		fmt_time(v, sizeof(v), im->delay_us);
-		o += (size_t)snprintf(buf + o, len - o, " delay %s", v);
-	}
-	if (im->jitter_us && o < len) {
-		fmt_time(v, sizeof(v), im->jitter_us);
-		o += (size_t)snprintf(buf + o, len - o, " jitter %s", v);
-	}
-	if (im->loss_pct > 0 && o < len)
-		o += (size_t)snprintf(buf + o, len - o, " loss %g%%", im->loss_pct);
-	if (im->rate_bps && o < len) {
-		fmt_rate(v, sizeof(v), im->rate_bps);
-		snprintf(buf + o, len - o, " rate %s", v);
-	}
-	memmove(buf, buf + 1, strlen(buf)); /* drop the leading space */
-}
-
 static void print_nics(const struct topo *t, const char *owner, const struct nic *nics, int n)
 {
 	char a[INET_ADDRSTRLEN], m[18], im[160];
@@ -109,7 +56,7 @@ static void print_nics(const struct topo *t, const char *owner, const struct nic
 		const struct nic *nic = &nics[i];
 
 		mac_str(nic->mac, m);
-		impair_str(&nic->impair, im, sizeof(im));
+		impair_format(&nic->impair, im, sizeof(im));
 		printf("  eth%d    %s on lan %s, mac %s, %s, %s.%s", i, nic->ifname, nic->lan->name,
 		       m, nic->addr.s_addr ? ip(nic->addr, a) : "dhcp", owner, t->domain);
 		if (nic->model)
@@ -218,12 +165,19 @@ static json_t *json_nics(const struct topo *t, const char *owner, const struct n
 		if (nic->model)
 			json_object_set_new(o, "model", json_string(nic->model));
 		if (nic->impair.set)
-			json_object_set_new(o, "impair",
-					    json_pack("{s:I, s:I, s:f, s:I}", "delay_us",
-						      (json_int_t)nic->impair.delay_us, "jitter_us",
-						      (json_int_t)nic->impair.jitter_us, "loss_pct",
-						      nic->impair.loss_pct, "rate_bps",
-						      (json_int_t)nic->impair.rate_bps));
+			json_object_set_new(
+				o, "impair",
+				json_pack("{s:s, s:I, s:I, s:f, s:f, s:f, s:f, s:I}", "direction",
+					  nic->impair.dir == IMPAIR_BOTH   ? "both"
+					  : nic->impair.dir == IMPAIR_FROM ? "from"
+									   : "to",
+					  "delay_us", (json_int_t)nic->impair.delay_us, "jitter_us",
+					  (json_int_t)nic->impair.jitter_us, "loss_pct",
+					  nic->impair.loss_pct, "duplicate_pct",
+					  nic->impair.duplicate_pct, "corrupt_pct",
+					  nic->impair.corrupt_pct, "reorder_pct",
+					  nic->impair.reorder_pct, "rate_bps",
+					  (json_int_t)nic->impair.rate_bps));
 		json_array_append_new(arr, o);
 	}
 	return arr;

@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "lab/cli/cmds.h"
+#include "lab/lib/error.h"
 #include "lab/lib/image.h"
 #include "lab/lib/part.h"
 #include "lab/lib/util.h"
@@ -250,7 +251,7 @@ static int image_info_cmd(int argc, char **argv)
 	struct image_info *info;
 	bool json = false;
 	const char *path;
-	char err[1024];
+	struct vl_err e = {0};
 	int c, ret;
 
 	optind = 1;
@@ -272,15 +273,15 @@ static int image_info_cmd(int argc, char **argv)
 	}
 	path = argv[optind];
 	info = xmalloc(sizeof(*info));
-	if (image_inspect(path, info, err, sizeof(err)) < 0) {
+	if (image_inspect(path, info, &e) < 0) {
 		free(info);
 		if (json) {
-			ret = print_json(json_pack("{s:s,s:s,s:b}", "path", path, "error", err,
+			ret = print_json(json_pack("{s:s,s:s,s:b}", "path", path, "error", e.msg,
 						   "vacm_shaped", 0));
 			return ret ? ret : EXIT_ENV;
 		}
-		msg_err("%s: %s", path, err);
-		return EXIT_ENV;
+		vl_wrap(&e, "%s", path);
+		return vl_report(&e); /* EXIT_ENV */
 	}
 	struct part_firmware fw;
 	char why[1024];

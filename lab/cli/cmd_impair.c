@@ -22,12 +22,14 @@ static void impair_usage(FILE *f)
 		   "       vacmlab impair LAB NODE[:NIC] clear\n"
 		   "Set (replace) or clear the impairment of a node's or host's NIC(s) in a\n"
 		   "running lab. NIC is ethN or N; without it every NIC of NODE is changed.\n"
-		   "SPEC: [delay TIME [jitter TIME]] [loss PCT%%] [rate RATE], e.g.\n"
+		   "SPEC: [to|from|both] [delay TIME [jitter TIME]] [loss PCT%%]\n"
+		   "      [duplicate PCT%%] [corrupt PCT%%] [reorder PCT%% (needs delay)]\n"
+		   "      [rate RATE], e.g.\n"
 		   "  vacmlab impair two-node vacm1:eth0 delay 100ms jitter 10ms loss 1%%\n"
-		   "Direction: the qdisc sits on the egress of the lab-side interface of the\n"
-		   "NIC (the tap or veth end on the LAN bridge), so it shapes traffic going\n"
-		   "TO the node or host only. To shape both directions, impair both ends of\n"
-		   "the path (e.g. the node and the host it talks to). See docs/harness.md.\n");
+		   "  vacmlab impair two-node vacm1 from rate 8mbit\n"
+		   "Direction: to (the default) shapes what reaches the node or host, from\n"
+		   "what it sends, both both. clear removes both. A rate alone needs only\n"
+		   "tbf; the rest needs the kernel's netem. See docs/harness.md.\n");
 }
 
 /* "vacm1", "vacm1:eth1", "vacm1:1" -> owner, nic index (-1: all). */

@@ -13,6 +13,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/lib/util.h"
 
 static void link_usage(FILE *f)
@@ -26,20 +27,15 @@ static void link_usage(FILE *f)
  * there is no such node or host. */
 static int nic_count(json_t *st, const char *owner, bool *host)
 {
-	static const char *const kinds[] = {"nodes", "hosts"};
+	struct st_lab l;
+	struct st_owner o;
 
-	for (int k = 0; k < 2; k++) {
-		size_t i;
-		json_t *o;
-
-		json_array_foreach (json_object_get(st, kinds[k]), i, o) {
-			if (strcmp(json_string_value(json_object_get(o, "name")) ?: "", owner))
-				continue;
-			*host = k == 1;
-			return (int)json_array_size(json_object_get(o, "nics"));
-		}
-	}
-	return -1;
+	if (!st_lab_get(st, &l))
+		return -1;
+	if (!st_find_node(&l, owner, &o) && !st_find_host(&l, owner, &o))
+		return -1;
+	*host = o.is_host;
+	return (int)o.n_nics;
 }
 
 int cmd_link(int argc, char **argv)

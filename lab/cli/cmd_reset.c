@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lab/cli/cmds.h"
+#include "lab/lib/error.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
@@ -44,7 +45,7 @@ int cmd_reset(int argc, char **argv)
 	const char *state = NULL, *lab, *why;
 	_cleanup_free_ char *dir = NULL;
 	struct lab_hold h;
-	char **have, err[1024];
+	char **have;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
@@ -87,9 +88,10 @@ int cmd_reset(int argc, char **argv)
 			named |= !strcmp(*p, argv[i]);
 		if (!named)
 			continue;
-		if (disk_reset(dir, *p, err, sizeof(err)) < 0) {
-			msg_err("%s", err);
-			rc = EXIT_ENV;
+		struct vl_err e = {0};
+
+		if (disk_reset(dir, *p, &e) < 0) {
+			rc = vl_report(&e); /* EXIT_ENV */
 		} else {
 			printf("reset node %s of lab %s (its disk %s/%s.qcow2 is gone; the next "
 			       "`up` "

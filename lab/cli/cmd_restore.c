@@ -17,6 +17,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/lib/util.h"
 #include "lab/lib/warm.h"
 
@@ -39,8 +40,9 @@ int cmd_restore(int argc, char **argv)
 	const char **nodes;
 	char err[1024], what[256];
 	double timeout = 300;
-	json_t *st, *o, *rep;
-	size_t i;
+	json_t *st, *rep;
+	struct st_lab l;
+	struct st_owner o;
 	int c, n = 0, rc;
 	long long t0 = now_ms();
 	_cleanup_free_ char *leases = NULL;
@@ -70,17 +72,18 @@ int cmd_restore(int argc, char **argv)
 		msg_err("%s", err);
 		return EXIT_STATE;
 	}
-	statedir = json_string_value(json_object_get(st, "statedir"));
-	nodes = xcalloc(json_array_size(json_object_get(st, "nodes")) + 1, sizeof(char *));
-	json_array_foreach (json_object_get(st, "nodes"), i, o) {
-		if (!json_is_integer(json_object_get(o, "pid"))) {
-			msg_err("node %s of lab %s is not running (state %s)",
-				json_string_value(json_object_get(o, "name")), lab,
-				json_string_value(json_object_get(o, "state")));
+	st_lab_get(st, &l);
+	statedir = l.statedir;
+	nodes = xcalloc(l.n_nodes + 1, sizeof(char *));
+	for (size_t i = 0; st_node(&l, i, &o); i++) {
+		if (!o.pid) {
+			msg_err("node %s of lab %s is not running (state %s)", o.name, lab,
+				o.state ?: "?");
+			free(nodes);
 			json_decref(st);
 			return EXIT_STATE;
 		}
-		nodes[n++] = json_string_value(json_object_get(o, "name"));
+		nodes[n++] = o.name;
 	}
 	if (statedir) {
 		leases = !strcmp(snap, WARM_SNAPSHOT) ? xasprintf("%s/warm.leases", statedir)

@@ -545,7 +545,7 @@ int cmd_run(int argc, char **argv)
 	if (up != EXIT_OK || run_sig) {
 		/* The lab is not (or no longer) up; the state dir has the logs.
 		 * A signal in a narrow window may still have left it up. */
-		if (lab_supervisor(r->lab, err, sizeof(err)) > 0)
+		if (lab_supervisor(r->lab, NULL) > 0)
 			lab_down(r->lab, 5, true);
 		if (run_sig) {
 			fprintf(stderr,

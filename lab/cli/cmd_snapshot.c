@@ -29,6 +29,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
@@ -141,7 +142,7 @@ static int offline(const char *lab, const char *node, enum snap_op op, const cha
 		   const char *state, bool json)
 {
 	_cleanup_free_ char *dir = statedir_lab(lab, state);
-	char err[2048];
+	struct vl_err e = {0};
 	json_t *snaps;
 	int rc = EXIT_OK;
 
@@ -155,19 +156,16 @@ static int offline(const char *lab, const char *node, enum snap_op op, const cha
 	case OP_LIST:
 	case OP_RM: break;
 	}
-	snaps = disk_snapshots(dir, node, err, sizeof(err));
-	if (!snaps) {
-		msg_err("%s", err);
-		return EXIT_STATE;
-	}
+	snaps = disk_snapshots(dir, node, &e);
+	if (!snaps)
+		return vl_report(&e); /* EXIT_STATE */
 	if (op == OP_LIST) {
 		print_list(snaps, node, json);
 	} else if (!snapshot_list_has(snaps, name)) {
 		msg_err("node %s has no snapshot '%s'", node, name);
 		rc = EXIT_STATE;
-	} else if (disk_snapshot_delete(dir, node, name, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		rc = EXIT_CHILD;
+	} else if (disk_snapshot_delete(dir, node, name, &e) < 0) {
+		rc = vl_report(&e); /* EXIT_CHILD */
 	} else {
 		printf("deleted snapshot %s of node %s\n", name, node);
 	}

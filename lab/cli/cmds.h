@@ -10,6 +10,7 @@
 int cmd_check(int argc, char **argv);
 int cmd_up(int argc, char **argv);
 int cmd_down(int argc, char **argv);
+int cmd_apply(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_ls(int argc, char **argv);
 int cmd_exec(int argc, char **argv);

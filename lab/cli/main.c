@@ -23,6 +23,7 @@ static const struct verb verbs[] = {
 	{"up", cmd_up,
 	 "up [--foreground] [--no-boot] [--fresh|--upgrade] [--snapshot NAME] [--accel MODE] "
 	 "[--warm] TOPO"},
+	{"apply", cmd_apply, "apply [--dry-run] TOPO       change a running lab to TOPO"},
 	{"down", cmd_down,
 	 "down [--timeout S] LAB         power nodes off gracefully, remove the lab"},
 	{"status", cmd_status, "status [--json] [LAB]        node states, addresses, consoles"},

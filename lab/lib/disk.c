@@ -129,7 +129,7 @@ static void firmware_record(const char *statedir, const char *node, const char *
 	write_file(path, text);
 }
 
-int disk_reset(const char *statedir, const char *node, char *err, size_t errlen)
+int disk_reset(const char *statedir, const char *node, struct vl_err *e)
 {
 	_cleanup_free_ char *ov = disk_overlay_path(statedir, node);
 	_cleanup_free_ char *id = disk_base_id_path(statedir, node);
@@ -137,11 +137,9 @@ int disk_reset(const char *statedir, const char *node, char *err, size_t errlen)
 
 	disk_recover(statedir, node);
 	unlink(fwp);
-	if ((unlink(ov) < 0 && errno != ENOENT) || (unlink(id) < 0 && errno != ENOENT)) {
-		snprintf(err, errlen, "removing the disk of node %s (%s): %s", node, ov,
-			 strerror(errno));
-		return -1;
-	}
+	if ((unlink(ov) < 0 && errno != ENOENT) || (unlink(id) < 0 && errno != ENOENT))
+		return vl_fail_errno(e, EXIT_ENV, errno, "removing the disk of node %s (%s)", node,
+				     ov);
 	return 0;
 }
 
@@ -158,7 +156,7 @@ static char *reset_hint(const char *statedir, const char *node)
 	return xasprintf("vacmlab reset --state %s LAB %s", statedir, node);
 }
 
-int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *err, size_t errlen)
+int disk_prepare(const char *statedir, const struct node *n, bool fresh, struct vl_err *e)
 {
 	_cleanup_free_ char *ov = disk_overlay_path(statedir, n->name);
 	_cleanup_free_ char *idp = disk_base_id_path(statedir, n->name);
@@ -168,12 +166,12 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 	int r;
 
 	disk_recover(statedir, n->name);
-	if (fresh && disk_reset(statedir, n->name, err, errlen) < 0)
+	if (fresh && disk_reset(statedir, n->name, e) < 0)
 		return -1;
 	r = image_identity(n->image, &cur);
 	if (r) {
-		snprintf(err, errlen, "node %s: reading image %s: %s", n->name, n->image,
-			 strerror(-r));
+		vl_fail(e, EXIT_STATE, "node %s: reading image %s: %s", n->name, n->image,
+			strerror(-r));
 		return -1;
 	}
 	if (access(ov, F_OK) == 0) {
@@ -181,30 +179,30 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 
 		r = image_id_load(idp, &rec);
 		if (r) {
-			snprintf(err, errlen,
-				 "node %s: its disk %s has no readable record of its base image "
-				 "(%s): "
-				 "run `%s` or `vacmlab up --fresh`",
-				 n->name, ov, idp, reset_cmd);
+			vl_fail(e, EXIT_STATE,
+				"node %s: its disk %s has no readable record of its base image "
+				"(%s): "
+				"run `%s` or `vacmlab up --fresh`",
+				n->name, ov, idp, reset_cmd);
 			return -1;
 		}
 		if (image_id_compare(&rec, &cur, what, sizeof(what))) {
-			snprintf(err, errlen,
-				 "node %s: base image %s changed since the node's disk was made "
-				 "(%s); "
-				 "its overlay %s would read as a corrupt mix of old and new data.\n"
-				 "  Keep its /etc/config and nvlog on the new image: "
-				 "`vacmlab up --upgrade TOPO`;\n"
-				 "  or start the node afresh (its /etc/config and nvlog are lost): "
-				 "`%s` or `vacmlab up --fresh TOPO`",
-				 n->name, n->image, what, ov, reset_cmd);
+			vl_fail(e, EXIT_STATE,
+				"node %s: base image %s changed since the node's disk was made "
+				"(%s); "
+				"its overlay %s would read as a corrupt mix of old and new data.\n"
+				"  Keep its /etc/config and nvlog on the new image: "
+				"`vacmlab up --upgrade TOPO`;\n"
+				"  or start the node afresh (its /etc/config and nvlog are lost): "
+				"`%s` or `vacmlab up --fresh TOPO`",
+				n->name, n->image, what, ov, reset_cmd);
 			return -1;
 		}
 		return 0;
 	}
 	qemu_img = find_program("qemu-img");
 	if (!qemu_img) {
-		snprintf(err, errlen, "qemu-img not found: install the Debian package qemu-utils");
+		vl_fail(e, EXIT_STATE, "qemu-img not found: install the Debian package qemu-utils");
 		return -1;
 	}
 	_cleanup_free_ char *b = xasprintf("backing_file=%s,backing_fmt=qcow2", n->image);
@@ -221,24 +219,24 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 	unlink(ovn);
 	r = run_capture("qemu-img", argv, out, sizeof(out));
 	if (r != 0) {
-		snprintf(err, errlen, "node %s: creating its disk %s: %s", n->name, ov, out);
+		vl_fail(e, EXIT_STATE, "node %s: creating its disk %s: %s", n->name, ov, out);
 		unlink(ovn);
 		return -1;
 	}
 	/* First boot: sda3/sda4 from the topology's config = / nvlog =. */
-	r = disk_seed(statedir, ovn, n, err, errlen);
+	r = disk_seed(statedir, ovn, n, e);
 	if (r < 0) {
 		unlink(ovn);
 		return r;
 	}
 	r = image_id_save(idp, &cur);
 	if (r) {
-		snprintf(err, errlen, "node %s: writing %s: %s", n->name, idp, strerror(-r));
+		vl_fail(e, EXIT_STATE, "node %s: writing %s: %s", n->name, idp, strerror(-r));
 		unlink(ovn);
 		return -1;
 	}
 	if (rename(ovn, ov) < 0) {
-		snprintf(err, errlen, "node %s: renaming %s: %s", n->name, ovn, strerror(errno));
+		vl_fail(e, EXIT_STATE, "node %s: renaming %s: %s", n->name, ovn, strerror(errno));
 		unlink(ovn);
 		return -1;
 	}
@@ -246,29 +244,22 @@ int disk_prepare(const char *statedir, const struct node *n, bool fresh, char *e
 	return 0;
 }
 
-int disk_seed(const char *statedir, const char *disk, const struct node *n, char *err,
-	      size_t errlen)
+int disk_seed(const char *statedir, const char *disk, const struct node *n, struct vl_err *e)
 {
 	const char *src[2] = {n->config_seed, n->nvlog_seed};
 	const unsigned int idx[2] = {PART_CONFIG, PART_NVLOG};
 	_cleanup_free_ char *wd = NULL;
-	struct vl_err e = {0};
 	int r = 0;
 
 	if (!src[0] && !src[1])
 		return 0;
-	wd = part_workdir(statedir, &e);
+	wd = part_workdir(statedir, e);
 	for (int i = 0; wd && r == 0 && i < 2; i++)
-		if (src[i] && part_seed(disk, idx[i], src[i], wd, &e) < 0)
-			r = vl_wrap(&e, "node %s: %s = %s", n->name, i ? "nvlog" : "config",
-				    src[i]);
+		if (src[i] && part_seed(disk, idx[i], src[i], wd, e) < 0)
+			r = vl_wrap(e, "node %s: %s = %s", n->name, i ? "nvlog" : "config", src[i]);
 	if (wd)
 		rm_rf(wd);
-	if (!wd || r < 0) {
-		snprintf(err, errlen, "%s", e.msg);
-		return e.code == EXIT_CONFIG ? -2 : -1;
-	}
-	return 0;
+	return !wd || r < 0 ? -1 : 0;
 }
 
 int disk_base_changed(const char *statedir, const struct node *n, char *what, size_t whatlen)
@@ -300,8 +291,8 @@ int disk_upgrade(const char *statedir, const char *node, const char *image, stru
 	r = image_identity(image, &cur);
 	if (r)
 		return vl_fail_errno(e, EXIT_ENV, r, "node %s: reading image %s", node, image);
-	if (image_check(image, out, sizeof(out)) < 0)
-		return vl_fail(e, EXIT_ENV, "node %s: %s", node, out);
+	if (image_check(image, e) < 0)
+		return vl_wrap(e, "node %s", node);
 	/* The partition tables first: nothing is built for a layout that
 	 * cannot take the old sda3/sda4. */
 	for (unsigned int i = PART_CONFIG; i <= PART_NVLOG; i++) {
@@ -410,7 +401,7 @@ char **disk_nodes(const char *statedir)
 
 /* qemu-img with -U (force-share): reading the snapshot table of an overlay
  * that no QEMU holds is safe; if one does (the lab is up), use QMP. */
-json_t *disk_snapshots(const char *statedir, const char *node, char *err, size_t errlen)
+json_t *disk_snapshots(const char *statedir, const char *node, struct vl_err *e)
 {
 	_cleanup_free_ char *ov = disk_overlay_path(statedir, node);
 	_cleanup_free_ char *qemu_img = find_program("qemu-img");
@@ -420,24 +411,25 @@ json_t *disk_snapshots(const char *statedir, const char *node, char *err, size_t
 	int r;
 
 	if (!qemu_img) {
-		snprintf(err, errlen, "qemu-img not found: install the Debian package qemu-utils");
+		vl_fail(e, EXIT_STATE, "qemu-img not found: install the Debian package qemu-utils");
 		return NULL;
 	}
 	if (access(ov, F_OK) < 0) {
-		snprintf(err, errlen, "node %s has no disk in %s (never started, or reset)", node,
-			 statedir);
+		vl_fail(e, EXIT_STATE, "node %s has no disk in %s (never started, or reset)", node,
+			statedir);
 		return NULL;
 	}
 	char *argv[] = {qemu_img,     (char *)"info",  (char *)"-U", (char *)"--output=json",
 			(char *)"-f", (char *)"qcow2", ov,	     NULL};
 	r = run_capture("qemu-img", argv, out, 1 << 16);
 	if (r != 0) {
-		snprintf(err, errlen, "node %s: reading %s: %s", node, ov, out);
+		vl_fail(e, EXIT_STATE, "node %s: reading %s: %s", node, ov, out);
 		return NULL;
 	}
 	info = json_loads(out, 0, &je);
 	if (!info) {
-		snprintf(err, errlen, "node %s: qemu-img info %s: bad JSON: %s", node, ov, je.text);
+		vl_fail(e, EXIT_STATE, "node %s: qemu-img info %s: bad JSON: %s", node, ov,
+			je.text);
 		return NULL;
 	}
 	snaps = json_object_get(info, "snapshots");
@@ -446,22 +438,21 @@ json_t *disk_snapshots(const char *statedir, const char *node, char *err, size_t
 	return snaps;
 }
 
-int disk_snapshot_delete(const char *statedir, const char *node, const char *name, char *err,
-			 size_t errlen)
+int disk_snapshot_delete(const char *statedir, const char *node, const char *name, struct vl_err *e)
 {
 	_cleanup_free_ char *ov = disk_overlay_path(statedir, node);
 	_cleanup_free_ char *qemu_img = find_program("qemu-img");
 	char out[2048];
 
 	if (!qemu_img) {
-		snprintf(err, errlen, "qemu-img not found: install the Debian package qemu-utils");
+		vl_fail(e, EXIT_CHILD, "qemu-img not found: install the Debian package qemu-utils");
 		return -1;
 	}
 	char *argv[] = {qemu_img, (char *)"snapshot", (char *)"-q", (char *)"-d", (char *)name, ov,
 			NULL};
 	if (run_capture("qemu-img", argv, out, sizeof(out)) != 0) {
-		snprintf(err, errlen, "node %s: deleting snapshot '%s' from %s: %s", node, name, ov,
-			 out);
+		vl_fail(e, EXIT_CHILD, "node %s: deleting snapshot '%s' from %s: %s", node, name,
+			ov, out);
 		return -1;
 	}
 	return 0;

@@ -19,6 +19,7 @@
 
 #include <nettle/sha2.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/image.h"
 #include "lab/lib/qcow2.h"
 #include "lab/lib/util.h"
@@ -265,33 +266,42 @@ out:
 	return ret;
 }
 
-int image_inspect(const char *path, struct image_info *info, char *err, size_t errlen)
+/* The QCOW2 reader's message becomes the error (EXIT_ENV). */
+static int verdict(int r, const char *err, struct vl_err *e)
 {
-	memset(info, 0, sizeof(*info));
-	return inspect(qcow2_open(path, err, errlen), info, err, errlen);
+	return r < 0 ? vl_fail(e, EXIT_ENV, "%s", err) : 0;
 }
 
-int image_inspect_mem(const void *buf, size_t len, struct image_info *info, char *err,
-		      size_t errlen)
+int image_inspect(const char *path, struct image_info *info, struct vl_err *e)
 {
+	char err[2048] = "";
+
 	memset(info, 0, sizeof(*info));
-	return inspect(qcow2_open_mem(buf, len, err, errlen), info, err, errlen);
+	return verdict(inspect(qcow2_open(path, err, sizeof(err)), info, err, sizeof(err)), err, e);
 }
 
-int image_check_warn(const char *path, char *err, size_t errlen, char *warn, size_t warnlen)
+int image_inspect_mem(const void *buf, size_t len, struct image_info *info, struct vl_err *e)
+{
+	char err[2048] = "";
+
+	memset(info, 0, sizeof(*info));
+	return verdict(inspect(qcow2_open_mem(buf, len, err, sizeof(err)), info, err, sizeof(err)),
+		       err, e);
+}
+
+int image_check_warn(const char *path, struct vl_err *e, char *warn, size_t warnlen)
 {
 	struct image_info *info = xmalloc(sizeof(*info));
-	char why[512];
 	int ret = -1;
 
 	seterr(warn, warnlen, "%s", "");
-	if (image_inspect(path, info, why, sizeof(why)) < 0) {
-		seterr(err, errlen, "%s: %s", path, why);
+	if (image_inspect(path, info, e) < 0) {
+		vl_wrap(e, "%s", path);
 		goto out;
 	}
 	/* judge_mbr() puts the MBR's fatal problems first. */
 	if (!info->mbr_signature || !info->boot_code) {
-		seterr(err, errlen, "%s: %s", path, info->problems[0]);
+		vl_fail(e, EXIT_ENV, "%s: %s", path, info->problems[0]);
 		goto out;
 	}
 	if (!info->vacm_shaped && warn && warnlen) {
@@ -307,9 +317,9 @@ out:
 	return ret;
 }
 
-int image_check(const char *path, char *err, size_t errlen)
+int image_check(const char *path, struct vl_err *e)
 {
-	return image_check_warn(path, err, errlen, NULL, 0);
+	return image_check_warn(path, e, NULL, 0);
 }
 
 /* ---- base image identity ---- */

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct vl_err;
+
 #define IMAGE_MAX_PROBLEMS 16
 #define IMAGE_PROBLEM_LEN 200
 
@@ -76,31 +78,30 @@ struct image_info {
  * image_inspect() - read an image's QCOW2 header, L1/L2 tables and MBR
  * @path:	the image file
  * @info:	filled in (zeroed first)
- * @err, @errlen: a specific message when the image cannot be read
+ * @e:		a specific message (EXIT_ENV) when the image cannot be read
  *
  * Returns 0 when the QCOW2 structure was read: the verdict is in
  * @info->vacm_shaped and every difference from a VACM image is one line in
  * @info->problems. Returns -1 when the file is missing, empty, not QCOW2,
  * truncated or corrupt, with the reason in @err (no path prefix).
  */
-int image_inspect(const char *path, struct image_info *info, char *err, size_t errlen);
+int image_inspect(const char *path, struct image_info *info, struct vl_err *e);
 /* The same for an image held in memory (the fuzzer's entry point): a backing
  * file is named but not followed, an external data file is refused. */
-int image_inspect_mem(const void *buf, size_t len, struct image_info *info, char *err,
-		      size_t errlen);
+int image_inspect_mem(const void *buf, size_t len, struct image_info *info, struct vl_err *e);
 
 /**
  * image_check() - the check `up` runs on every image before starting
  * @path:	the image file
- * @err, @errlen: "PATH: message" when the check fails
+ * @e:		"PATH: message" (EXIT_ENV) when the check fails
  *
  * Returns 0 if the image looks bootable (a readable QCOW2 whose MBR has the
  * 55AA signature and boot code), -1 otherwise. A bootable image that is not
  * VACM-shaped passes; image_check_warn() also returns why it is not.
  */
-int image_check(const char *path, char *err, size_t errlen);
+int image_check(const char *path, struct vl_err *e);
 /* As image_check(); @warn gets "PATH: not VACM-shaped: ..." or "". */
-int image_check_warn(const char *path, char *err, size_t errlen, char *warn, size_t warnlen);
+int image_check_warn(const char *path, struct vl_err *e, char *warn, size_t warnlen);
 
 /* Identity of a base image, recorded next to each per-node overlay. */
 struct image_id {

@@ -65,45 +65,125 @@ static int parse_time_us(const char *s, double *us)
 	return 0;
 }
 
+/* A percentage "1%" or "0.5%" in 0..100; -1 with a message for @k. */
+static int parse_pct(const char *k, const char *v, double *out, char *msg, size_t msglen)
+{
+	double x;
+	const char *e = parse_decimal(v, &x);
+
+	if (!e || strcmp(e, "%")) {
+		snprintf(msg, msglen, "bad %s '%s': expected a percentage such as 1%%", k, v);
+		return -1;
+	}
+	if (x > 100) {
+		snprintf(msg, msglen, "%s '%s' out of range: 0%%..100%%", k, v);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+static int parse_rate(const char *v, uint64_t *out, char *msg, size_t msglen)
+{
+	static const char *const units[] = {"bit", "kbit", "mbit", "gbit"};
+	static const double mult[] = {1, 1e3, 1e6, 1e9};
+	double x;
+	const char *e = parse_decimal(v, &x);
+	int u = -1;
+
+	for (int i = 0; e && i < 4; i++)
+		if (!strcmp(e, units[i]))
+			u = i;
+	if (u < 0) {
+		snprintf(msg, msglen,
+			 "bad rate '%s': expected a rate such as 10mbit (units bit, kbit, mbit, "
+			 "gbit)",
+			 v);
+		return -1;
+	}
+	x *= mult[u];
+	if (x > IMPAIR_RATE_MAX_BPS) {
+		snprintf(msg, msglen, "rate '%s' out of range: at most 100gbit", v);
+		return -1;
+	}
+	if (round_u64(x) < 1) {
+		snprintf(msg, msglen, "rate '%s' must be greater than 0", v);
+		return -1;
+	}
+	*out = round_u64(x);
+	return 0;
+}
+
+/* The items of a spec, each given at most once. */
+enum item {
+	I_DELAY,
+	I_JITTER,
+	I_LOSS,
+	I_DUPLICATE,
+	I_CORRUPT,
+	I_REORDER,
+	I_RATE,
+	I_N
+};
+static const char *const item_names[I_N] = {"delay",   "jitter",  "loss", "duplicate",
+					    "corrupt", "reorder", "rate"};
+
 int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 {
 	_cleanup_free_ char *buf = xstrdup(spec ? spec : "");
-	char *tok[9];
-	int n = str_split(buf, tok, 8);
-	bool seen_delay = false, seen_jitter = false, seen_loss = false, seen_rate = false;
+	char *tok[2 * I_N + 2];
+	int n = str_split(buf, tok, 2 * I_N + 1), i = 0;
+	bool seen[I_N] = {0};
 
 	memset(out, 0, sizeof(*out));
-	if (n == 0) {
-		snprintf(msg, msglen,
-			 "empty impairment: expected delay TIME, jitter TIME, loss PCT%% or rate "
-			 "RATE");
+	out->dir = IMPAIR_TO;
+	if (n > 0 &&
+	    (!strcmp(tok[0], "to") || !strcmp(tok[0], "from") || !strcmp(tok[0], "both"))) {
+		out->dir = tok[0][0] == 't'   ? IMPAIR_TO
+			   : tok[0][0] == 'f' ? IMPAIR_FROM
+					      : IMPAIR_BOTH;
+		i = 1;
+	}
+	if (n == i) {
+		snprintf(
+			msg, msglen,
+			"empty impairment: expected delay TIME, jitter TIME, loss PCT%%, duplicate "
+			"PCT%%, corrupt PCT%%, reorder PCT%% or rate RATE");
 		return -1;
 	}
-	if (n > 8) {
+	if (n > 2 * I_N + 1) {
 		snprintf(msg, msglen, "too many words in impairment '%s'", spec);
 		return -1;
 	}
-	for (int i = 0; i < n; i += 2) {
+	for (; i < n; i += 2) {
 		const char *k = tok[i], *v = i + 1 < n ? tok[i + 1] : NULL;
+		int it = -1;
 		double x;
 
-		if (strcmp(k, "delay") && strcmp(k, "jitter") && strcmp(k, "loss") &&
-		    strcmp(k, "rate")) {
-			snprintf(msg, msglen,
-				 "unknown impairment '%s': expected delay, jitter, loss or rate",
-				 k);
+		for (int j = 0; j < I_N; j++)
+			if (!strcmp(k, item_names[j]))
+				it = j;
+		if (it < 0) {
+			snprintf(
+				msg, msglen,
+				"unknown impairment '%s': expected delay, jitter, loss, duplicate, "
+				"corrupt, reorder or rate (a direction, to, from or both, comes "
+				"first)",
+				k);
 			return -1;
 		}
 		if (!v) {
 			snprintf(msg, msglen, "impairment '%s' needs a value", k);
 			return -1;
 		}
-		if (!strcmp(k, "delay") || !strcmp(k, "jitter")) {
-			bool *seen = k[0] == 'd' ? &seen_delay : &seen_jitter;
-
-			if (*seen)
-				goto twice;
-			*seen = true;
+		if (seen[it]) {
+			snprintf(msg, msglen, "impairment '%s' given twice", k);
+			return -1;
+		}
+		seen[it] = true;
+		switch (it) {
+		case I_DELAY:
+		case I_JITTER:
 			if (parse_time_us(v, &x) < 0) {
 				snprintf(msg, msglen,
 					 "bad %s '%s': expected a time such as 50ms (units us, ms, "
@@ -115,68 +195,38 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 				snprintf(msg, msglen, "%s '%s' out of range: at most 3600s", k, v);
 				return -1;
 			}
-			if (k[0] == 'd')
-				out->delay_us = (uint32_t)round_u64(x);
-			else
-				out->jitter_us = (uint32_t)round_u64(x);
-		} else if (!strcmp(k, "loss")) {
-			const char *e;
-
-			if (seen_loss)
-				goto twice;
-			seen_loss = true;
-			e = parse_decimal(v, &x);
-			if (!e || strcmp(e, "%")) {
-				snprintf(msg, msglen,
-					 "bad loss '%s': expected a percentage such as 1%%", v);
+			*(it == I_DELAY ? &out->delay_us : &out->jitter_us) =
+				(uint32_t)round_u64(x);
+			break;
+		case I_LOSS:
+			if (parse_pct(k, v, &out->loss_pct, msg, msglen))
 				return -1;
-			}
-			if (x > 100) {
-				snprintf(msg, msglen, "loss '%s' out of range: 0%%..100%%", v);
+			break;
+		case I_DUPLICATE:
+			if (parse_pct(k, v, &out->duplicate_pct, msg, msglen))
 				return -1;
-			}
-			out->loss_pct = x;
-		} else {
-			const char *e;
-			double mult;
-
-			if (seen_rate)
-				goto twice;
-			seen_rate = true;
-			e = parse_decimal(v, &x);
-			if (e && !strcmp(e, "bit"))
-				mult = 1;
-			else if (e && !strcmp(e, "kbit"))
-				mult = 1e3;
-			else if (e && !strcmp(e, "mbit"))
-				mult = 1e6;
-			else if (e && !strcmp(e, "gbit"))
-				mult = 1e9;
-			else {
-				snprintf(msg, msglen,
-					 "bad rate '%s': expected a rate such as 10mbit (units "
-					 "bit, kbit, mbit, gbit)",
-					 v);
+			break;
+		case I_CORRUPT:
+			if (parse_pct(k, v, &out->corrupt_pct, msg, msglen))
 				return -1;
-			}
-			x *= mult;
-			if (x > IMPAIR_RATE_MAX_BPS) {
-				snprintf(msg, msglen, "rate '%s' out of range: at most 100gbit", v);
+			break;
+		case I_REORDER:
+			if (parse_pct(k, v, &out->reorder_pct, msg, msglen))
 				return -1;
-			}
-			if (round_u64(x) < 1) {
-				snprintf(msg, msglen, "rate '%s' must be greater than 0", v);
+			break;
+		default:
+			if (parse_rate(v, &out->rate_bps, msg, msglen))
 				return -1;
-			}
-			out->rate_bps = (uint64_t)round_u64(x);
 		}
-		continue;
-	twice:
-		snprintf(msg, msglen, "impairment '%s' given twice", k);
+	}
+	if (seen[I_JITTER] && out->delay_us == 0) {
+		snprintf(msg, msglen, "jitter needs a delay greater than 0");
 		return -1;
 	}
-	if (seen_jitter && out->delay_us == 0) {
-		snprintf(msg, msglen, "jitter needs a delay greater than 0");
+	if (seen[I_REORDER] && out->delay_us == 0) {
+		snprintf(msg, msglen,
+			 "reorder needs a delay greater than 0 (packets that are not "
+			 "reordered are delayed)");
 		return -1;
 	}
 	out->set = true;
@@ -189,6 +239,9 @@ struct nlx_netem impair_netem(const struct impair *im)
 		.delay_us = im->delay_us,
 		.jitter_us = im->jitter_us,
 		.loss_pct = im->loss_pct,
+		.duplicate_pct = im->duplicate_pct,
+		.corrupt_pct = im->corrupt_pct,
+		.reorder_pct = im->reorder_pct,
 		.rate_bps = im->rate_bps,
 	};
 
@@ -201,4 +254,60 @@ const char *impair_hint(int r)
 	return r == -ENOENT ? " (does the kernel have the netem qdisc? CONFIG_NET_SCH_NETEM, "
 			      "module sch_netem)"
 			    : "";
+}
+
+/* Largest unit that divides @v exactly: 1500us -> "1500us", 2000000us -> "2s". */
+static void fmt_unit(char *buf, size_t len, uint64_t v, const char *const units[],
+		     const uint64_t mult[], int n)
+{
+	int u = 0;
+
+	for (int i = 1; i < n; i++)
+		if (v % mult[i] == 0)
+			u = i;
+	snprintf(buf, len, "%llu%s", (unsigned long long)(v / mult[u]), units[u]);
+}
+
+void impair_format(const struct impair *im, char *buf, size_t len)
+{
+	static const char *const tu[] = {"us", "ms", "s"}, *const ru[] = {"bit", "kbit", "mbit",
+									  "gbit"};
+	static const uint64_t tm[] = {1, 1000, 1000000}, rm[] = {1, 1000, 1000000, 1000000000};
+	const double pct[] = {im->loss_pct, im->duplicate_pct, im->corrupt_pct, im->reorder_pct};
+	static const char *const pname[] = {"loss", "duplicate", "corrupt", "reorder"};
+	char v[32];
+	size_t o = 0;
+
+#define PUT(...)                                                                                   \
+	do {                                                                                       \
+		if (o < len)                                                                       \
+			o += (size_t)snprintf(buf + o, len - o, __VA_ARGS__);                      \
+	} while (0)
+	buf[0] = '\0';
+	if (!im->set || !len)
+		return;
+	if (im->dir == IMPAIR_FROM)
+		PUT(" from");
+	else if (im->dir == IMPAIR_BOTH)
+		PUT(" both");
+	if (im->delay_us ||
+	    (!im->loss_pct && !im->duplicate_pct && !im->corrupt_pct && !im->rate_bps)) {
+		fmt_unit(v, sizeof(v), im->delay_us, tu, tm, 3);
+		PUT(" delay %s", v);
+	}
+	if (im->jitter_us) {
+		fmt_unit(v, sizeof(v), im->jitter_us, tu, tm, 3);
+		PUT(" jitter %s", v);
+	}
+	for (int i = 0; i < 4; i++)
+		if (pct[i] > 0)
+			PUT(" %s %g%%", pname[i], pct[i]);
+	if (im->rate_bps) {
+		fmt_unit(v, sizeof(v), im->rate_bps, ru, rm, 4);
+		PUT(" rate %s", v);
+	}
+#undef PUT
+	if (o >= len)
+		o = len - 1;
+	memmove(buf, buf + 1, strlen(buf)); /* drop the leading space */
 }

@@ -4,7 +4,8 @@
  * escape sequences, and matches a regex against each line and against a
  * partial last line (prompts such as "login: " end without a newline).
  * `wait`, `send --expect`, `ready = console` and `run` all use it; and
- * tail_file(), the last lines of a log for failure reports.
+ * tail_file(), the last lines of a log for failure reports (across a
+ * rotation: LOG.1 then LOG).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lab/lib/logfile.h"
 #include "lab/lib/match.h"
 #include "lab/lib/util.h"
 
@@ -42,13 +44,15 @@ static void line_add(struct line_matcher *l, char ch)
  * Terminal control sequences are not text: busybox's line editor, for
  * one, follows its "# " prompt with ESC [ 6 n (a cursor position query),
  * which would defeat a '# $' regex. Drop CSI (ESC [ ... final), OSC
- * (ESC ] ... BEL) and two-byte ESC sequences.
+ * (ESC ] ... BEL), ESC with intermediates (ESC ( B, the charset reset
+ * that tput sgr0 emits) and two-byte ESC sequences.
  */
 enum {
 	ESC_NONE,
 	ESC_START,
 	ESC_CSI,
-	ESC_OSC
+	ESC_OSC,
+	ESC_INTER, /* ESC, intermediates 0x20-0x2f, a final: ESC ( B */
 };
 
 static bool esc_filter(struct line_matcher *l, unsigned char ch)
@@ -60,7 +64,17 @@ static bool esc_filter(struct line_matcher *l, unsigned char ch)
 		return false;
 	}
 	switch (l->esc) {
-	case ESC_START: l->esc = ch == '[' ? ESC_CSI : ch == ']' ? ESC_OSC : ESC_NONE; return true;
+	case ESC_START:
+		l->esc = ch == '['		    ? ESC_CSI
+			 : ch == ']'		    ? ESC_OSC
+			 : ch >= 0x20 && ch <= 0x2f ? ESC_INTER
+						    : ESC_NONE;
+		return true;
+	case ESC_INTER:
+		if (ch >= 0x20 && ch <= 0x2f)
+			return true;
+		l->esc = ESC_NONE;
+		return ch >= 0x30 && ch <= 0x7e;
 	case ESC_CSI:
 		if (ch >= 0x20 && ch <= 0x3f)
 			return true;
@@ -137,6 +151,15 @@ void line_matcher_free(struct line_matcher *l)
 	memset(l, 0, sizeof(*l));
 }
 
+static int count_lines(const char *s, size_t len)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += s[i] == '\n';
+	return n + (len && s[len - 1] != '\n');
+}
+
 char *tail_file(const char *path, int lines)
 {
 	size_t len;
@@ -145,6 +168,22 @@ char *tail_file(const char *path, int lines)
 
 	if (!txt)
 		return NULL;
+	/* A log that has just rotated holds a line or two: the rest of this
+	 * run's output is in LOG.1 (logfile.h), which comes first. */
+	if (count_lines(txt, len) < lines) {
+		_cleanup_free_ char *op = logfile_older(path);
+		size_t olen;
+		char *old = read_file(op, &olen);
+
+		if (old) {
+			old = xrealloc(old, olen + len + 1);
+			memcpy(old + olen, txt, len);
+			old[olen + len] = '\0';
+			free(txt);
+			txt = old;
+			len += olen;
+		}
+	}
 	s = txt + len;
 	if (s > txt && s[-1] == '\n')
 		s--;

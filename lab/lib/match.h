@@ -28,7 +28,9 @@ void line_matcher_free(struct line_matcher *l);
 /* Remove terminal escape sequences from @s in place, as the matcher does. */
 void text_strip_escapes(char *s);
 
-/* The last @lines lines of the file at @path, malloc'd; NULL if unreadable. */
+/* The last @lines lines of the log at @path, malloc'd; NULL if unreadable.
+ * If the log rotated and holds fewer lines, they are taken from this run's
+ * output: PATH.1 then PATH (never PATH.prev, the last run's). */
 char *tail_file(const char *path, int lines);
 
 #endif

@@ -159,7 +159,6 @@ char *part_workdir(const char *parent, struct vl_err *e)
 int part_locate(const char *disk, unsigned int index, struct part_loc *loc, struct vl_err *e)
 {
 	struct image_info *info = xmalloc(sizeof(*info));
-	char why[512];
 	const struct image_part *p;
 	int ret = -1;
 
@@ -167,8 +166,8 @@ int part_locate(const char *disk, unsigned int index, struct part_loc *loc, stru
 		free(info);
 		return vl_fail(e, EXIT_CONFIG, "no partition %u", index);
 	}
-	if (image_inspect(disk, info, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_ENV, "%s: %s", disk, why);
+	if (image_inspect(disk, info, e) < 0) {
+		vl_wrap(e, "%s", disk);
 		goto out;
 	}
 	if (!info->mbr_signature) {
@@ -605,7 +604,7 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 					.stdin_fd = -1,
 					.stdout_fd = to_stdout ? 1 : 2,
 					.stderr_fd = 2};
-		char err[512];
+		struct vl_err se = {0};
 		pid_t pid;
 		int status;
 
@@ -614,9 +613,9 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 			goto out;
 		}
 		fflush(stdout);
-		pid = spawn(&so, NULL, err, sizeof(err));
+		pid = spawn(&so, NULL, &se);
 		if (pid < 0) {
-			r = vl_fail(e, EXIT_ENV, "%s", err);
+			r = vl_fail(e, EXIT_ENV, "%s", se.msg);
 			goto out;
 		}
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 
@@ -74,25 +76,19 @@ char *statedir_lab(const char *lab, const char *override)
 	return xasprintf("%s/%s", base, lab);
 }
 
-int rundir_make(const char *dir, char *err, size_t errlen)
+int rundir_make(const char *dir, struct vl_err *e)
 {
 	struct stat st;
 	int r = mkdir_p(dir, 0700);
 
-	if (r) {
-		snprintf(err, errlen, "creating %s: %s", dir, strerror(-r));
-		return r;
-	}
-	if (lstat(dir, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", dir, strerror(errno));
-		return -errno;
-	}
-	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid()) {
-		snprintf(err, errlen,
-			 "%s is not a directory owned by uid %u (symlink or another user's?)", dir,
-			 (unsigned)getuid());
-		return -EPERM;
-	}
+	if (r)
+		return vl_fail_errno(e, EXIT_ENV, r, "creating %s", dir);
+	if (lstat(dir, &st) < 0)
+		return vl_fail_errno(e, EXIT_ENV, errno, "%s", dir);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != getuid())
+		return vl_fail(e, EXIT_ENV,
+			       "%s is not a directory owned by uid %u (symlink or another user's?)",
+			       dir, (unsigned)getuid());
 	if (st.st_mode & 077)
 		chmod(dir, 0700);
 	return 0;
@@ -128,22 +124,19 @@ bool lab_is_up(const char *dir)
 	return up;
 }
 
-pid_t lab_supervisor(const char *lab, char *err, size_t errlen)
+pid_t lab_supervisor(const char *lab, struct vl_err *e)
 {
 	_cleanup_free_ char *dir = rundir_lab(lab);
 	_cleanup_free_ char *pf = path_in(dir, LF_PID);
 	_cleanup_free_ char *txt = NULL;
 	long pid;
 
-	if (!lab_is_up(dir)) {
-		snprintf(err, errlen, "lab '%s' is not up (no supervisor holds %s/lock)", lab, dir);
-		return -1;
-	}
+	if (!lab_is_up(dir))
+		return vl_fail(e, EXIT_STATE, "lab '%s' is not up (no supervisor holds %s/lock)",
+			       lab, dir);
 	txt = read_file(pf, NULL);
-	if (!txt || (pid = strtol(txt, NULL, 10)) <= 1) {
-		snprintf(err, errlen, "lab '%s': cannot read %s", lab, pf);
-		return -1;
-	}
+	if (!txt || (pid = strtol(txt, NULL, 10)) <= 1)
+		return vl_fail(e, EXIT_STATE, "lab '%s': cannot read %s", lab, pf);
 	return (pid_t)pid;
 }
 
@@ -245,4 +238,53 @@ char *path_log(const char *logdir, const char *kind, const char *name)
 char *path_disk(const char *statedir, const char *node, const char *ext)
 {
 	return xasprintf("%s/%s.%s", statedir, node, ext);
+}
+
+int path_sockaddr(struct sockaddr_un *sa, const char *path, struct vl_err *e)
+{
+	size_t len = strlen(path);
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sun_family = AF_UNIX;
+	if (len > (size_t)PATH_SOCK_MAX)
+		return vl_fail(e, EXIT_ENV,
+			       "socket path %s is %zu bytes, longer than the %d a unix socket "
+			       "allows",
+			       path, len, PATH_SOCK_MAX);
+	memcpy(sa->sun_path, path, len + 1);
+	return 0;
+}
+
+/* Keep the longest of the lab's socket paths in *@worst. */
+static void keep_longest(char **worst, char *p)
+{
+	if (!*worst || strlen(p) > strlen(*worst)) {
+		free(*worst);
+		*worst = p;
+	} else {
+		free(p);
+	}
+}
+
+int rundir_check_socks(const char *rundir, const char *node, int n_ports, struct vl_err *e)
+{
+	_cleanup_free_ char *worst = path_in(rundir, LF_CTL);
+	struct sockaddr_un sa;
+
+	if (node) {
+		_cleanup_free_ char *nd = path_node_dir(rundir, node);
+
+		keep_longest(&worst, path_qmp(nd));
+		if (n_ports > 0) {
+			keep_longest(&worst, port_unix_path(nd, n_ports - 1));
+			keep_longest(&worst, port_sock_path(nd, n_ports - 1, true));
+		}
+	}
+	if (path_sockaddr(&sa, worst, e) < 0)
+		return vl_wrap(e,
+			       "the lab's runtime dir %s is too deep for its sockets (set "
+			       "VACMLAB_RUNTIME_DIR to a shorter directory, or shorten the "
+			       "lab or node name)",
+			       rundir);
+	return 0;
 }

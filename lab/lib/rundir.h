@@ -17,14 +17,18 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
+#include <sys/un.h>
+
+struct vl_err;
 
 char *rundir_base(void);
 char *rundir_lab(const char *lab);
 char *statedir_base(void);
 char *statedir_lab(const char *lab, const char *override);
 
-/* Make @dir (and parents) 0700 and check it is ours and not a symlink. */
-int rundir_make(const char *dir, char *err, size_t errlen);
+/* Make @dir (and parents) 0700 and check it is ours and not a symlink.
+ * 0, or -1 with @e set (EXIT_ENV). */
+int rundir_make(const char *dir, struct vl_err *e);
 
 /* Take the lab's lock (flock on DIR/lock), non-blocking. Returns the fd,
  * -EWOULDBLOCK if the lab is up, or another -errno. */
@@ -33,8 +37,8 @@ int lab_lock(const char *dir);
 bool lab_is_up(const char *dir);
 
 /* The supervisor of a running lab: reads DIR/supervisor.pid, checks the
- * lock is held. Returns the pid or -1 with a message in err. */
-pid_t lab_supervisor(const char *lab, char *err, size_t errlen);
+ * lock is held. Returns the pid or -1 with @e set (EXIT_STATE). */
+pid_t lab_supervisor(const char *lab, struct vl_err *e);
 
 /* The fixed files of a runtime dir (LF_LOCK .. LF_UPLINK_NFT) or of a
  * state dir (LF_LOGS) or its logs dir (LF_SUPERVISOR_LOG, LF_PASTA_LOG),
@@ -71,6 +75,17 @@ char *path_dns(const char *rundir, const char *what);
 char *path_log(const char *logdir, const char *kind, const char *name);
 /* STATEDIR/NODE.EXT: the overlay (qcow2), its base identity (base). */
 char *path_disk(const char *statedir, const char *node, const char *ext);
+
+/* The longest path a unix socket can have (sun_path, less its NUL). */
+#define PATH_SOCK_MAX ((int)sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+/* @sa for bind()/connect() at @path; a path too long is refused, never
+ * cut (a cut path is another file). 0, or -1 with @e set (EXIT_ENV). */
+int path_sockaddr(struct sockaddr_un *sa, const char *path, struct vl_err *e);
+/* Before anything is made: every unix socket of a lab in @rundir fits:
+ * ctl.sock, and if @node, its qmp.sock and its @n_ports ports (ttySN.sock,
+ * ttySN.ro.sock). 0, or -1 with @e naming the longest path and how to
+ * shorten it. */
+int rundir_check_socks(const char *rundir, const char *node, int n_ports, struct vl_err *e);
 
 /* Names of the labs under rundir_base(), NULL-terminated, malloc'd. */
 char **lab_list(void);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <linux/close_range.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 
@@ -102,7 +103,7 @@ pid_t fork_child(int pdeathsig)
 	return 0;
 }
 
-pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen)
+pid_t spawn(const struct spawn_opts *o, int *pidfd, struct vl_err *err)
 {
 	int pfd[2];
 	pid_t parent = getpid(), pid;
@@ -110,12 +111,11 @@ pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen)
 	ssize_t n;
 
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "starting %s: pipe: %s", o->name, strerror(errno));
-		return -1;
+		return vl_fail_errno(err, EXIT_CHILD, errno, "starting %s: pipe", o->name);
 	}
 	pid = fork();
 	if (pid < 0) {
-		snprintf(err, errlen, "starting %s: fork: %s", o->name, strerror(errno));
+		vl_fail_errno(err, EXIT_CHILD, errno, "starting %s: fork", o->name);
 		close(pfd[0]);
 		close(pfd[1]);
 		return -1;
@@ -181,8 +181,8 @@ pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen)
 		const char *what = strchr(buf, ' ');
 
 		buf[n] = '\0';
-		snprintf(err, errlen, "starting %s: %s: %s", o->name, what ? what + 1 : "?",
-			 strerror(e));
+		vl_fail(err, EXIT_CHILD, "starting %s: %s: %s", o->name, what ? what + 1 : "?",
+			strerror(e));
 		waitpid(pid, NULL, 0);
 		if (pidfd && *pidfd >= 0) {
 			close(*pidfd);
@@ -199,6 +199,7 @@ int run_capture(const char *name, char *const *argv, char *out, size_t outlen)
 	size_t len = 0;
 	pid_t pid;
 	struct spawn_opts o = {.name = name, .path = argv[0], .argv = argv, .stdin_fd = -1};
+	struct vl_err se = {0};
 
 	out[0] = '\0';
 	if (pipe2(p, O_CLOEXEC) < 0) {
@@ -206,9 +207,10 @@ int run_capture(const char *name, char *const *argv, char *out, size_t outlen)
 		return -1;
 	}
 	o.stdout_fd = o.stderr_fd = p[1];
-	pid = spawn(&o, NULL, out, outlen);
+	pid = spawn(&o, NULL, &se);
 	close(p[1]);
 	if (pid < 0) {
+		snprintf(out, outlen, "%s", se.msg);
 		close(p[0]);
 		return -1;
 	}

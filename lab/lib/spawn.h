@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct vl_err;
+
 struct spawn_opts {
 	const char *name; /* for messages: "dnsmasq for lan" */
 	const char *path; /* absolute */
@@ -27,8 +29,8 @@ struct spawn_opts {
 };
 
 /* Start a child. Returns its pid (and a pidfd in *pidfd if non-NULL), or
- * -1 with a message naming the child in @err. */
-pid_t spawn(const struct spawn_opts *o, int *pidfd, char *err, size_t errlen);
+ * -1 with @e set (EXIT_CHILD), its message naming the child. */
+pid_t spawn(const struct spawn_opts *o, int *pidfd, struct vl_err *e);
 
 /*
  * fork_child() - fork() for children that do not exec at once (namespace

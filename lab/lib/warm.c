@@ -78,8 +78,8 @@ static char *topo_abs(const struct topo *t)
 	return xasprintf("%s/%s", t->dir, b ? b + 1 : t->path);
 }
 
-int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_key *k, char *err,
-		  size_t errlen)
+int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_key *k,
+		  struct vl_err *err)
 {
 	_cleanup_free_ char *abs = topo_abs(t);
 	_cleanup_free_ char *text = NULL;
@@ -89,12 +89,12 @@ int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_
 	memset(k, 0, sizeof(*k));
 	text = read_file(abs, &len);
 	if (!text) {
-		snprintf(err, errlen, "reading %s: %s", abs, strerror(errno));
+		vl_fail(err, EXIT_ENV, "reading %s: %s", abs, strerror(errno));
 		return -1;
 	}
 	add_line(&k->lines, "topology", text, len);
 	if (stat(qemu, &st) < 0) {
-		snprintf(err, errlen, "%s: %s", qemu, strerror(errno));
+		vl_fail(err, EXIT_ENV, "%s: %s", qemu, strerror(errno));
 		return -1;
 	}
 	{
@@ -110,8 +110,8 @@ int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_
 		int r = image_identity(n->image, &id);
 
 		if (r) {
-			snprintf(err, errlen, "node %s: reading image %s: %s", n->name, n->image,
-				 strerror(-r));
+			vl_fail(err, EXIT_ENV, "node %s: reading image %s: %s", n->name, n->image,
+				strerror(-r));
 			return -1;
 		}
 		{
@@ -289,8 +289,8 @@ out:
 	return e;
 }
 
-int warm_install(const struct warm_key *k, const struct topo *t, const char *statedir, char *err,
-		 size_t errlen)
+int warm_install(const struct warm_key *k, const struct topo *t, const char *statedir,
+		 struct vl_err *err)
 {
 	_cleanup_free_ char *e = warm_entry_dir(k->hash);
 	_cleanup_free_ char *ls = xasprintf("%s/leases", e);
@@ -312,21 +312,21 @@ int warm_install(const struct warm_key *k, const struct topo *t, const char *sta
 		if (!r)
 			r = image_id_save(idp, &id);
 		if (r) {
-			snprintf(err, errlen, "node %s: copying its warm disk %s to %s: %s",
-				 n->name, src, dst, strerror(-r));
+			vl_fail(err, EXIT_ENV, "node %s: copying its warm disk %s to %s: %s",
+				n->name, src, dst, strerror(-r));
 			return -1;
 		}
 	}
 	r = warm_copy(ls, ld);
 	if (r && r != -ENOENT) {
-		snprintf(err, errlen, "copying %s: %s", ls, strerror(-r));
+		vl_fail(err, EXIT_ENV, "copying %s: %s", ls, strerror(-r));
 		return -1;
 	}
 	write_file(wp, wt);
 	return 0;
 }
 
-int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, char *err, size_t errlen)
+int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, struct vl_err *err)
 {
 	_cleanup_free_ char *d = warm_cache_dir();
 	_cleanup_free_ char *lp = xasprintf("%s/%s.lock", d, k->hash);
@@ -334,12 +334,11 @@ int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, char *e
 
 	*tmp = NULL;
 	*lock_fd = -1;
-	err[0] = '\0';
-	if (rundir_make(d, err, errlen) < 0)
+	if (rundir_make(d, err) < 0)
 		return -1;
 	fd = open(lp, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (fd < 0) {
-		snprintf(err, errlen, "%s: %s", lp, strerror(errno));
+		vl_fail(err, EXIT_ENV, "%s: %s", lp, strerror(errno));
 		return -1;
 	}
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -353,7 +352,7 @@ int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, char *e
 	*tmp = xasprintf("%s/.tmp-%s-%d", d, k->hash, (int)getpid());
 	rm_rf(*tmp);
 	if (mkdir(*tmp, 0700) < 0) {
-		snprintf(err, errlen, "%s: %s", *tmp, strerror(errno));
+		vl_fail(err, EXIT_ENV, "%s: %s", *tmp, strerror(errno));
 		free(*tmp);
 		*tmp = NULL;
 		close(fd);
@@ -373,7 +372,7 @@ void warm_store_abort(char *tmp, int lock_fd)
 }
 
 int warm_store_commit(const struct warm_key *k, const struct topo *t, char *tmp, int lock_fd,
-		      char *err, size_t errlen)
+		      struct vl_err *err)
 {
 	_cleanup_free_ char *e = warm_entry_dir(k->hash);
 	_cleanup_free_ char *key = xasprintf("%s/key", tmp);
@@ -381,12 +380,12 @@ int warm_store_commit(const struct warm_key *k, const struct topo *t, char *tmp,
 	int r = write_file(key, k->lines);
 
 	if (r) {
-		snprintf(err, errlen, "writing %s: %s", key, strerror(-r));
+		vl_fail(err, EXIT_ENV, "writing %s: %s", key, strerror(-r));
 		warm_store_abort(tmp, lock_fd);
 		return -1;
 	}
 	if (rename(tmp, e) < 0 && errno != ENOTEMPTY && errno != EEXIST) {
-		snprintf(err, errlen, "renaming %s to %s: %s", tmp, e, strerror(errno));
+		vl_fail(err, EXIT_ENV, "renaming %s to %s: %s", tmp, e, strerror(errno));
 		warm_store_abort(tmp, lock_fd);
 		return -1;
 	}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/topo.h"
 
 /* The snapshot tag warm nodes are saved under and restored from. */
@@ -24,9 +25,9 @@ struct warm_key {
 
 /* Compute the key of topology @t (its file's content, its images by
  * identity, the QEMU binary @qemu and every node's command line with the
- * per-lab parts left out). 0, or -1 with a message. */
-int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_key *k, char *err,
-		  size_t errlen);
+ * per-lab parts left out). 0, or -1 with @err set. */
+int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_key *k,
+		  struct vl_err *err);
 void warm_key_free(struct warm_key *k);
 
 /* STATEBASE/.warm, STATEBASE/.warm/HASH (malloc'd). */
@@ -40,18 +41,18 @@ char *warm_why_cold(const struct warm_key *k, const struct topo *t);
 
 /* Copy the entry's NODE.qcow2 of every node of @t into @statedir (the
  * nodes' overlays) and its leases to STATEDIR/warm.leases; records the
- * hash in STATEDIR/warm. 0, or -1 with a message. */
-int warm_install(const struct warm_key *k, const struct topo *t, const char *statedir, char *err,
-		 size_t errlen);
+ * hash in STATEDIR/warm. 0, or -1 with @err set. */
+int warm_install(const struct warm_key *k, const struct topo *t, const char *statedir,
+		 struct vl_err *err);
 
-/* Saving an entry: warm_store_begin() takes the entry's lock (-1 with an
- * empty @err when another lab is saving it right now: nothing to do) and
+/* Saving an entry: warm_store_begin() takes the entry's lock (-1 with @err
+ * unset when another lab is saving it right now: nothing to do) and
  * makes a private temporary dir, returned in *@tmp. The caller copies the
  * files into it (warm_copy), then warm_store_commit() renames it into
  * place atomically (a lost race is not an error) and drops the lock. */
-int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, char *err, size_t errlen);
+int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, struct vl_err *err);
 int warm_store_commit(const struct warm_key *k, const struct topo *t, char *tmp, int lock_fd,
-		      char *err, size_t errlen);
+		      struct vl_err *err);
 void warm_store_abort(char *tmp, int lock_fd);
 
 /* Copy file @src to @dst through a temporary file and rename: @dst is

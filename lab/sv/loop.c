@@ -5,7 +5,9 @@
  * The epoll data is the fd; the type and pointer live in a table indexed by
  * fd, so an fd unwatched by one handler in the middle of a batch of events
  * (a client that closed while another event for it was pending) is skipped
- * instead of dispatched to freed memory.
+ * instead of dispatched to freed memory; a generation per slot, bumped by
+ * each unwatch, keeps a stale event from reaching a new fd that reuses
+ * the number.
  */
 #include <errno.h>
 #include <string.h>
@@ -46,8 +48,10 @@ void loop_unwatch(struct loop *l, int fd)
 	if (fd < 0)
 		return;
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-	if (fd < l->n_slots)
+	if (fd < l->n_slots) {
 		l->slots[fd].type = EV_NONE;
+		l->slots[fd].gen++;
+	}
 }
 
 int loop_wait(struct loop *l, struct loop_event *evs, int max, int timeout_ms)
@@ -67,6 +71,7 @@ int loop_wait(struct loop *l, struct loop_event *evs, int max, int timeout_ms)
 		evs[k].ptr = l->slots[fd].ptr;
 		evs[k].fd = fd;
 		evs[k].events = ee[i].events;
+		evs[k].gen = l->slots[fd].gen;
 		k++;
 	}
 	return k;
@@ -75,5 +80,5 @@ int loop_wait(struct loop *l, struct loop_event *evs, int max, int timeout_ms)
 bool loop_live(const struct loop *l, const struct loop_event *ev)
 {
 	return ev->fd < l->n_slots && l->slots[ev->fd].type == ev->type &&
-	       l->slots[ev->fd].ptr == ev->ptr;
+	       l->slots[ev->fd].ptr == ev->ptr && l->slots[ev->fd].gen == ev->gen;
 }

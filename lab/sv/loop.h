@@ -35,6 +35,7 @@ enum ev_type {
 struct loop_slot {
 	enum ev_type type;
 	void *ptr;
+	unsigned gen; /* bumped by each unwatch: tells a reused fd number apart */
 };
 
 struct loop {
@@ -48,6 +49,7 @@ struct loop_event {
 	void *ptr;
 	int fd;
 	uint32_t events;
+	unsigned gen;
 };
 
 /* 0 or -errno. */
@@ -59,7 +61,10 @@ void loop_unwatch(struct loop *l, int fd);
  * Returns how many (0 on timeout or EINTR). */
 int loop_wait(struct loop *l, struct loop_event *evs, int max, int timeout_ms);
 /* Whether the fd of @ev is still watched as it was when the batch was
- * read: a handler earlier in the same batch may have closed it. */
+ * read: a handler earlier in the same batch may have closed it, and even
+ * registered a new fd that got the same number with the same type and
+ * pointer (a connection freed and another accepted into the same memory):
+ * an event read before an unwatch is never live after it. */
 bool loop_live(const struct loop *l, const struct loop_event *ev);
 
 #endif

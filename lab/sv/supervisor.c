@@ -23,7 +23,8 @@
  *  5. sv_uplink_start(), write_resolv(), sv_ctl_listen()
  *  6. sv_dns_start() per LAN, sv_host_start() per host, topology forwards
  *  7. sv_node_start() per node, then the loop until sv_ready_all()
- *  8. "OK" to `up`; the loop until `down` or a signal
+ *  8. "OK" to `up`; the loop until `down` or a signal (`apply` changes
+ *     the lab in between: sv_apply.c)
  *  9. teardown_and_exit(): sv_down_*() phase machine, sv_stop_others()
  * Every part is listed in sv.h; going down is sv_down.c's phase machine.
  */
@@ -45,6 +46,7 @@
 #include <sys/wait.h>
 #include <netinet/in.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/env.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
@@ -272,8 +274,8 @@ static void teardown_and_exit(struct sv *sv)
 		json_t *killed = json_array();
 
 		for (int i = 0; i < sv->t->n_nodes; i++)
-			if (sv->nodes[i].killed)
-				json_array_append_new(killed, json_string(sv->nodes[i].cfg->name));
+			if (sv->nodes[i]->killed)
+				json_array_append_new(killed, json_string(sv->nodes[i]->cfg->name));
 		reply = json_pack("{s:b,s:o}", "ok", 1, "killed", killed);
 		char *s = json_dumps(reply, JSON_COMPACT);
 
@@ -311,34 +313,16 @@ static int setup_fs(struct sv *sv)
 		l->leases = sv->dns.leases;
 		l->log = sv->dns.log;
 	}
-	for (int i = 0; i < sv->t->n_hosts; i++) {
-		struct sv_host *h = &sv->hosts[i];
-
-		h->cfg = &sv->t->hosts[i];
-		h->holder_pidfd = h->cmd_pidfd = -1;
-		h->log = path_log(sv->logdir, "host", h->cfg->name);
-	}
+	for (int i = 0; i < sv->t->n_hosts; i++)
+		sv_host_init(sv, sv->hosts[i], &sv->t->hosts[i]);
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
-		char err[256];
+		struct vl_err e = {0};
 
-		n->pidfd = -1;
-		n->probe_fd = -1;
-		n->op_client = -1;
-		n->dir = path_node_dir(sv->rundir, n->cfg->name);
-		n->qmp.fd = -1;
-		n->qmp_path = path_qmp(n->dir);
-		n->qemu_log = path_log(sv->logdir, "qemu", n->cfg->name);
-		if (!n->disk)
-			n->disk = path_disk(sv->statedir, n->cfg->name, "qcow2");
-		if (rundir_make(n->dir, err, sizeof(err)) < 0) {
-			sv_fail(sv, EXIT_ENV, "%s", err);
+		if (sv_node_init(sv, sv->nodes[i], &sv->t->nodes[i], &e) < 0) {
+			sv_fail(sv, e.code, "%s", e.msg);
 			return -1;
 		}
-		for (int j = 0; j < TOPO_MAX_SERIAL; j++) {
-			n->ports[j].fd = n->ports[j].qemu_fd = -1;
-			n->ports[j].lfd_rw = n->ports[j].lfd_ro = n->ports[j].log.fd = -1;
-		}
+		sv->nodes[i]->launch_idx = i;
 	}
 	return 0;
 }
@@ -418,11 +402,15 @@ void supervisor_run(const struct sv_launch *l)
 	loop_init(&sv->loop);
 	loop_watch(&sv->loop, sv->sigfd, EPOLLIN, EV_SIGNAL, NULL);
 
+	/* Arrays of pointers: a node or host keeps its address (the loop, its
+	 * ports and forwards point at it) when `apply` changes the topology. */
 	sv->nodes = xcalloc((size_t)sv->t->n_nodes + 1, sizeof(*sv->nodes));
 	sv->lans = xcalloc((size_t)sv->t->n_lans + 1, sizeof(*sv->lans));
 	sv->hosts = xcalloc((size_t)sv->t->n_hosts + 1, sizeof(*sv->hosts));
 	for (int i = 0; i < sv->t->n_nodes; i++)
-		sv->nodes[i].cfg = &sv->t->nodes[i];
+		sv->nodes[i] = xcalloc(1, sizeof(struct sv_node));
+	for (int i = 0; i < sv->t->n_hosts; i++)
+		sv->hosts[i] = xcalloc(1, sizeof(struct sv_host));
 	if (setup_fs(sv) < 0)
 		teardown_and_exit(sv);
 
@@ -469,7 +457,7 @@ void supervisor_run(const struct sv_launch *l)
 			sv->t->n_lans);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++)
-		if (sv_host_start(sv, &sv->hosts[i]) < 0)
+		if (sv_host_start(sv, sv->hosts[i]) < 0)
 			teardown_and_exit(sv);
 	/* Forwards declared in the topology: listeners made by `up`. */
 	for (int i = 0, k = 0; i < sv->t->n_nodes; i++) {
@@ -480,7 +468,7 @@ void supervisor_run(const struct sv_launch *l)
 
 			snprintf(desc, sizeof(desc), "%s:%d", c->forwards[j].host_addr,
 				 c->forwards[j].host_port);
-			sv_fwd_add(sv, sv->fwd_listen[k], &sv->nodes[i], c->forwards[j].guest_port,
+			sv_fwd_add(sv, sv->fwd_listen[k], sv->nodes[i], c->forwards[j].guest_port,
 				   c->forwards[j].proto == FORWARD_UDP, desc);
 		}
 	}
@@ -492,15 +480,15 @@ void supervisor_run(const struct sv_launch *l)
 			sv->boot_parallel = (int)(cpus > 0 ? cpus : 1) * (sv->kvm ? 4 : 1);
 		}
 		for (int i = 0; i < sv->t->n_nodes; i++) {
-			sv->nodes[i].use_kvm = sv->kvm;
-			sv->nodes[i].state = NODE_QUEUED;
+			sv->nodes[i]->use_kvm = sv->kvm;
+			sv->nodes[i]->state = NODE_QUEUED;
 		}
 		sv_node_tick(sv);
 		if (sv->exit_code)
 			teardown_and_exit(sv);
 		for (int i = 0; i < sv->t->n_nodes; i++)
-			if (sv->nodes[i].state == NODE_QUEUED)
-				sv_event(sv, "S %s queued 0.0", sv->nodes[i].cfg->name);
+			if (sv->nodes[i]->state == NODE_QUEUED)
+				sv_event(sv, "S %s queued 0.0", sv->nodes[i]->cfg->name);
 	}
 
 	while (!sv->exit_code && !sv_ready_all(sv)) {
@@ -524,6 +512,7 @@ void supervisor_run(const struct sv_launch *l)
 		sv_ready_check(sv);
 		sv_stop_advance(sv);
 		sv_down_advance(sv);
+		sv_apply_tick(sv);
 	}
 	teardown_and_exit(sv);
 }

@@ -18,6 +18,7 @@
  *   sv_node.c     QEMU per node: start, exit, what its VM events mean
  *   sv_ready.c    readiness probes (dhcp, tcp) and timeouts
  *   sv_down.c     the shutdown phase machine
+ *   sv_apply.c    a new topology for the running lab (`vacmlab apply`)
  *   sv_ctl.c      the control socket: the method table and its handlers
  *   sv_logs.c     bounds on the logs other programs write, and its own
  *   supervisor.c  supervisor_run(): the stages, the loop's dispatch, teardown
@@ -132,6 +133,7 @@ struct sv_qmp {
 
 struct sv_node {
 	struct node *cfg;
+	int launch_idx; /* index in the topology `up` launched; -1: added by apply */
 	enum node_state state;
 	pid_t pid;
 	int pidfd;
@@ -223,11 +225,11 @@ struct sv {
 	int sigfd;
 	int ctl_fd;
 	struct nlx *nl;
-	int ping_fd; /* sv_ready.c's ICMP ping socket, 0 until needed */
-	struct sv_node *nodes;
+	int ping_fd;		/* sv_ready.c's ICMP ping socket, 0 until needed */
+	struct sv_node **nodes; /* [i] runs t->nodes[i] */
 	struct sv_lan *lans;
 	struct sv_dns dns;
-	struct sv_host *hosts;
+	struct sv_host **hosts; /* [i] runs t->hosts[i] */
 	struct sv_fwd *fwds;
 	enum sv_phase phase;
 	enum stop_phase down_shown; /* the furthest "D" event sent */
@@ -295,6 +297,9 @@ void sv_port_writable(struct sv *sv, struct sv_port *p);
 void sv_port_accept(struct sv *sv, struct sv_port *p, bool ro);
 void sv_port_client_io(struct sv *sv, struct sv_client *c, uint32_t events);
 void sv_port_close(struct sv *sv, struct sv_port *p);
+/* Close everything of @p (listeners too, clients dropped): a node that
+ * `apply` removes, or restarts with other serial ports. */
+void sv_port_release(struct sv *sv, struct sv_port *p);
 /* The last @n lines of a node's console log, malloc'd. */
 char *sv_port_tail(struct sv_node *n, int lines);
 
@@ -312,6 +317,8 @@ json_t *sv_fwd_json(struct sv *sv, struct sv_node *n);
 void sv_fwd_close_all(struct sv *sv);
 /* Reset every forwarded connection to @n (its QEMU exited). */
 void sv_fwd_node_exited(struct sv *sv, struct sv_node *n);
+/* Close the forwards to @n (removed by apply). */
+void sv_fwd_node_removed(struct sv *sv, struct sv_node *n);
 
 /* sv_status.c */
 json_t *sv_status_json(struct sv *sv);
@@ -319,6 +326,21 @@ json_t *sv_status_json(struct sv *sv);
 /* sv_net.c */
 int sv_net_build(struct sv *sv);
 void sv_net_impair(struct sv *sv);
+/* The parts of sv_net_build() that `apply` also uses on a running lab:
+ * a LAN's bridge, a node's taps (and closing them, which removes them),
+ * a node's impairments, a host's namespace and veths. */
+int sv_net_lan_add(struct sv *sv, struct lan *l);
+int sv_net_node_taps(struct sv *sv, struct sv_node *n);
+void sv_net_node_untap(struct sv_node *n);
+void sv_net_node_impair(struct sv *sv, struct node *n);
+int sv_net_host_add(struct sv *sv, struct sv_host *h);
+/*
+ * sv_net_impair_nic() - set the impairment @im on @ifname (a tap or a
+ * host's lab-side veth) in the directions it names, and clear it in the
+ * others; @im NULL clears both. Return: 0 or -errno (see impair_hint()).
+ */
+struct impair;
+int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im);
 
 /* sv_child.c */
 int sv_dns_start(struct sv *sv);
@@ -326,6 +348,7 @@ int sv_dns_start(struct sv *sv);
  * start it again (restore). 0, or -1 with a message in @err. */
 int sv_dns_reload(struct sv *sv, const char *leases, char *err, size_t errlen);
 void sv_dns_exited(struct sv *sv);
+void sv_host_init(struct sv *sv, struct sv_host *h, struct host *cfg);
 int sv_host_start(struct sv *sv, struct sv_host *h);
 void sv_host_exited(struct sv *sv, struct sv_host *h);
 /* Kill a host's command (its whole PID namespace) and start it again. */
@@ -344,6 +367,9 @@ int sv_uplink_start(struct sv *sv);
 void sv_uplink_stop(struct sv *sv);
 
 /* sv_node.c */
+/* Set up @n to run @cfg: paths, run dir, no fds. 0, or -1 with @err. */
+struct vl_err;
+int sv_node_init(struct sv *sv, struct sv_node *n, struct node *cfg, struct vl_err *e);
 int sv_node_start(struct sv *sv, struct sv_node *n);
 void sv_node_exited(struct sv *sv, struct sv_node *n);
 /* React to what the VMs' events said, start queued nodes (boot_parallel,
@@ -366,6 +392,14 @@ void sv_node_stop_begin(struct sv *sv, struct sv_node *n, int timeout_ms);
 void sv_stop_advance(struct sv *sv);
 void sv_down_begin(struct sv *sv, int timeout_ms);
 void sv_down_advance(struct sv *sv);
+
+/* sv_apply.c: `vacmlab apply`, a new topology for the running lab.
+ * Begin: load @path, plan, refuse or (unless @dry_run) start the change;
+ * the reply to @fd comes from sv_apply_tick() (every loop turn) once the
+ * new nodes are ready. */
+void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, bool dry_run,
+		    int timeout_ms);
+void sv_apply_tick(struct sv *sv);
 
 /* sv_ctl.c */
 int sv_ctl_listen(struct sv *sv, char *err, size_t errlen);

@@ -192,7 +192,7 @@ void sv_accel_broken(struct sv *sv, const char *reason)
 struct sv_node *sv_find_node(struct sv *sv, const char *name)
 {
 	for (int i = 0; name && i < sv->t->n_nodes; i++)
-		if (!strcmp(sv->nodes[i].cfg->name, name))
-			return &sv->nodes[i];
+		if (!strcmp(sv->nodes[i]->cfg->name, name))
+			return sv->nodes[i];
 	return NULL;
 }

@@ -16,8 +16,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/dnsmasq.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/match.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
@@ -31,9 +33,17 @@
  * init, gets SIGKILL, and the kernel then kills every process of that
  * namespace. Nothing a host started can outlive the lab.
  */
+void sv_host_init(struct sv *sv, struct sv_host *h, struct host *cfg)
+{
+	h->cfg = cfg;
+	h->holder_pidfd = h->cmd_pidfd = -1;
+	h->log = path_log(sv->logdir, "host", cfg->name);
+}
+
 int sv_host_start(struct sv *sv, struct sv_host *h)
 {
-	char err[512], path[64], name[64];
+	char path[64], name[64];
+	struct vl_err se = {0};
 	_cleanup_free_ char *unshare = find_program("unshare");
 	char *argv[] = {
 		unshare,	   (char *)"--pid", (char *)"--fork", (char *)"--kill-child",
@@ -71,12 +81,12 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 		.cwd = sv->statedir,
 		.netns_fd = nsfd,
 	};
-	h->cmd_pid = spawn(&o, &h->cmd_pidfd, err, sizeof(err));
+	h->cmd_pid = spawn(&o, &h->cmd_pidfd, &se);
 	close(nsfd);
 	if (logfd >= 0)
 		close(logfd);
 	if (h->cmd_pid < 0) {
-		sv_fail(sv, EXIT_CHILD, "%s", err);
+		sv_fail(sv, se.code, "%s", se.msg);
 		return -1;
 	}
 	loop_watch(&sv->loop, h->cmd_pidfd, EPOLLIN, EV_HOST_PIDFD, h);
@@ -133,7 +143,7 @@ int sv_dns_start(struct sv *sv)
 	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log, sv->uplink_gw};
 	_cleanup_free_ char *conf = dnsmasq_config(sv->t, &p);
 	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
-	char err[512];
+	struct vl_err se = {0};
 	int r = write_file(d->conf, conf);
 	struct spawn_opts o = {
 		.name = "dnsmasq",
@@ -156,10 +166,10 @@ int sv_dns_start(struct sv *sv)
 	logfile_new_run(d->log);
 	if (sv->leases && (r = dns_preload(d, sv->leases)))
 		sv_event(sv, "W restoring the saved DHCP leases %s: %s", sv->leases, strerror(-r));
-	d->pid = spawn(&o, &d->pidfd, err, sizeof(err));
+	d->pid = spawn(&o, &d->pidfd, &se);
 	strv_free(argv);
 	if (d->pid < 0) {
-		sv_fail(sv, EXIT_CHILD, "%s", err);
+		sv_fail(sv, se.code, "%s", se.msg);
 		return -1;
 	}
 	loop_watch(&sv->loop, d->pidfd, EPOLLIN, EV_DNS_PIDFD, NULL);
@@ -282,7 +292,7 @@ void sv_stop_others(struct sv *sv)
 		waitpid(d->pid, NULL, 0);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++) {
-		struct sv_host *h = &sv->hosts[i];
+		struct sv_host *h = sv->hosts[i];
 
 		/* unshare ignores SIGTERM; SIGKILL takes the command's whole
 		 * PID namespace down (see start_host_command()). */

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/error.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/rundir.h"
 #include "lab/sv/sv.h"
@@ -31,11 +32,14 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_free_ char *path = path_in(sv->rundir, LF_CTL);
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
-		snprintf(err, errlen, "control socket path too long: %s", path);
-		return -1;
+	{
+		struct vl_err pe = {0};
+
+		if (path_sockaddr(&sa, path, &pe) < 0) {
+			snprintf(err, errlen, "control socket: %s", pe.msg);
+			return -1;
+		}
 	}
-	strcpy(sa.sun_path, path);
 	unlink(path);
 	sv->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sv->ctl_fd < 0 || bind(sv->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
@@ -66,7 +70,7 @@ static struct nic *find_nic(struct sv *sv, const char *owner, int idx, const cha
 	struct nic *nics = n ? n->nics : h ? h->nics : NULL;
 	int cnt = n ? n->n_nics : h ? h->n_nics : 0;
 
-	if (!nics) {
+	if (!n && !h) {
 		*err = "no such node or host";
 		return NULL;
 	}
@@ -103,13 +107,12 @@ static void m_impair(struct sv *sv, int fd, json_t *req, int *passed)
 			return;
 		}
 		if (!strcmp(spec, "clear")) {
-			r = nlx_qdisc_clear(sv->nl, nic->ifname);
+			r = sv_net_impair_nic(sv, nic->ifname, NULL);
 			nic->impair.set = false;
 		} else {
-			struct nlx_netem ne = impair_netem(&im);
-
-			r = nlx_netem_set(sv->nl, nic->ifname, &ne);
+			r = sv_net_impair_nic(sv, nic->ifname, &im);
 			nic->impair = im;
+			nic->impair.set = r == 0;
 		}
 		if (r) {
 			sv_reply_err(sv, fd, "impairing %s: %s%s", nic->ifname, strerror(-r),
@@ -342,8 +345,8 @@ static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
 	struct sv_host *h = NULL;
 
 	for (int i = 0; name && i < sv->t->n_hosts; i++)
-		if (!strcmp(sv->hosts[i].cfg->name, name))
-			h = &sv->hosts[i];
+		if (!strcmp(sv->hosts[i]->cfg->name, name))
+			h = sv->hosts[i];
 	if (!h || !op || strcmp(op, "restart")) {
 		sv_reply_err(sv, fd, "%s", !h ? "no such host" : "unknown host op (restart)");
 		return;
@@ -357,6 +360,22 @@ static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
 		return;
 	}
 	sv_reply(sv, fd, json_pack("{s:b,s:i}", "ok", 1, "pid", (int)h->cmd_pid));
+}
+
+/* {"cmd":"apply","topo":PATH,"name":LAB|null,"dry_run":B,"timeout":S}:
+ * change the running lab to the topology at PATH (sv_apply.c). */
+static void m_apply(struct sv *sv, int fd, json_t *req, int *passed)
+{
+	const char *path = json_string_value(json_object_get(req, "topo"));
+	const char *name = json_string_value(json_object_get(req, "name"));
+	json_t *t = json_object_get(req, "timeout");
+
+	if (!path) {
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad apply request: no topo");
+		return;
+	}
+	sv_apply_begin(sv, fd, path, name, json_is_true(json_object_get(req, "dry_run")),
+		       t ? (int)(json_number_value(t) * 1000) : sv->down_timeout_ms);
 }
 
 /*
@@ -376,7 +395,7 @@ static const struct ctl_method methods[] = {
 	{"forward", m_forward}, {"impair", m_impair},
 	{"qmp", m_qmp},		{"node", m_node},
 	{"host", m_host},	{"dns-reload", m_dns_reload},
-	{"link", m_link},
+	{"link", m_link},	{"apply", m_apply},
 };
 
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why)
@@ -426,11 +445,13 @@ void sv_ctl_client(struct sv *sv, int fd)
 	buf[n] = '\0';
 	req = json_loadb(buf, (size_t)n, JSON_DISABLE_EOF_CHECK, &je);
 	m = req ? sv_ctl_method(req, &why) : NULL;
+	/* A request this supervisor cannot read is a usage error (a client of
+	 * another version, say): EXIT_CONFIG, nothing was done. */
 	if (!req)
-		sv_reply_err(sv, fd, "bad request: %s", je.text);
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad request: %s", je.text);
 	else if (!m)
-		sv_reply_err(sv, fd, "%s '%s'", why,
-			     json_string_value(json_object_get(req, "cmd")) ?: "");
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s '%s'", why,
+			      json_string_value(json_object_get(req, "cmd")) ?: "");
 	else
 		m->fn(sv, fd, req, &passed);
 	if (passed >= 0)

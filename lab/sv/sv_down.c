@@ -87,7 +87,7 @@ void sv_stop_advance(struct sv *sv)
 	enum stop_phase worst = SP_NONE;
 
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
+		struct sv_node *n = sv->nodes[i];
 
 		if (node_stop_advance(sv, n, now) && n->stop > worst && n->stop < SP_GAVE_UP)
 			worst = n->stop;
@@ -108,7 +108,7 @@ void sv_down_begin(struct sv *sv, int timeout_ms)
 	sv->down_shown = SP_POWERDOWN;
 	sv_event(sv, "D powerdown");
 	for (int i = 0; i < sv->t->n_nodes; i++)
-		sv_node_stop_begin(sv, &sv->nodes[i], timeout_ms);
+		sv_node_stop_begin(sv, sv->nodes[i], timeout_ms);
 	sv_down_advance(sv);
 }
 
@@ -118,7 +118,7 @@ void sv_down_advance(struct sv *sv)
 		return;
 	sv_stop_advance(sv);
 	for (int i = 0; i < sv->t->n_nodes; i++)
-		if (sv->nodes[i].pidfd >= 0 && sv->nodes[i].stop != SP_GAVE_UP)
+		if (sv->nodes[i]->pidfd >= 0 && sv->nodes[i]->stop != SP_GAVE_UP)
 			return;
 	sv->phase = PH_DONE;
 }

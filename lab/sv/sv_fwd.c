@@ -281,6 +281,24 @@ json_t *sv_fwd_json(struct sv *sv, struct sv_node *n)
 	return arr;
 }
 
+void sv_fwd_node_removed(struct sv *sv, struct sv_node *n)
+{
+	for (struct sv_fwd **pp = &sv->fwds; *pp;) {
+		struct sv_fwd *f = *pp;
+
+		if (f->node != n) {
+			pp = &f->next;
+			continue;
+		}
+		*pp = f->next;
+		while (f->list)
+			conn_free(sv, f->list, true);
+		loop_unwatch(&sv->loop, f->lfd);
+		close(f->lfd);
+		free(f);
+	}
+}
+
 void sv_fwd_close_all(struct sv *sv)
 {
 	while (sv->fwds) {

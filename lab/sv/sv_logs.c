@@ -100,7 +100,7 @@ void sv_logs_tick(struct sv *sv)
 	own_log(sv, max);
 	dns_log(sv, max);
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
+		struct sv_node *n = sv->nodes[i];
 
 		if (n->pidfd < 0)
 			continue;
@@ -111,6 +111,6 @@ void sv_logs_tick(struct sv *sv)
 				copytruncate(n->ports[j].log_path, max);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++)
-		if (sv->hosts[i].cmd_pidfd >= 0 && sv->hosts[i].log)
-			copytruncate(sv->hosts[i].log, max);
+		if (sv->hosts[i]->cmd_pidfd >= 0 && sv->hosts[i]->log)
+			copytruncate(sv->hosts[i]->log, max);
 }

@@ -36,8 +36,6 @@
 #include "netns/nl.h"
 #include "netns/ns.h"
 
-static int hostns_configure(struct sv *sv, struct sv_host *h);
-
 /*
  * IPv6 on the bridge of a LAN with subnet6 (and only there: every other
  * link of the lab is made with IPv6 off, see sv_net_build). The bridge's
@@ -123,6 +121,68 @@ static int vxlan_build(struct sv *sv)
 	return 0;
 }
 
+int sv_net_lan_add(struct sv *sv, struct lan *l)
+{
+	int r;
+
+	if ((r = nlx_bridge_add(sv->nl, l->name))) {
+		sv_fail(sv, EXIT_ENV, "creating bridge %s: %s", l->name, strerror(-r));
+		return -1;
+	}
+	/* Two bridges answering ARP for one gateway on one L2 would
+	 * fight: away from home the bridge has no address. */
+	if (topo_lan_home_here(sv->t, l) &&
+	    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
+		sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s", inet_ntoa(l->addr),
+			l->prefix, l->name, strerror(-r));
+		return -1;
+	}
+	if (l->has6 && topo_lan_home_here(sv->t, l) && bridge_v6(sv, l) < 0)
+		return -1;
+	if ((r = nlx_link_up(sv->nl, l->name, NULL))) {
+		sv_fail(sv, EXIT_ENV, "bringing up bridge %s: %s", l->name, strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+int sv_net_node_taps(struct sv *sv, struct sv_node *n)
+{
+	int r;
+
+	n->tap_fds = xcalloc((size_t)n->cfg->n_nics + 1, sizeof(int));
+	for (int j = 0; j < n->cfg->n_nics; j++) {
+		struct nic *nic = &n->cfg->nics[j];
+		int fd = tap_open(nic->ifname);
+
+		if (fd < 0) {
+			sv_fail(sv, EXIT_ENV, "creating tap %s on bridge %s: %s%s", nic->ifname,
+				nic->lan->name, strerror(-fd),
+				fd == -EACCES || fd == -EPERM
+					? " (is /dev/net/tun accessible? see README)"
+					: "");
+			return -1;
+		}
+		n->tap_fds[j] = fd;
+		if ((r = nlx_link_up(sv->nl, nic->ifname, nic->lan->name))) {
+			sv_fail(sv, EXIT_ENV, "enslaving tap %s to bridge %s: %s", nic->ifname,
+				nic->lan->name, strerror(-r));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Closing a tap's last fd removes it: a node's taps go with their fds. */
+void sv_net_node_untap(struct sv_node *n)
+{
+	for (int j = 0; n->tap_fds && j < n->cfg->n_nics; j++)
+		if (n->tap_fds[j] >= 0)
+			close(n->tap_fds[j]);
+	free(n->tap_fds);
+	n->tap_fds = NULL;
+}
+
 int sv_net_build(struct sv *sv)
 {
 	struct topo *t = sv->t;
@@ -146,79 +206,63 @@ int sv_net_build(struct sv *sv)
 		sv_fail(sv, EXIT_ENV, "opening netlink in the lab: %s", strerror(-r));
 		return -1;
 	}
-	for (int i = 0; i < t->n_lans; i++) {
-		struct lan *l = &t->lans[i];
-
-		if ((r = nlx_bridge_add(sv->nl, l->name))) {
-			sv_fail(sv, EXIT_ENV, "creating bridge %s: %s", l->name, strerror(-r));
+	for (int i = 0; i < t->n_lans; i++)
+		if (sv_net_lan_add(sv, &t->lans[i]) < 0)
 			return -1;
-		}
-		/* Two bridges answering ARP for one gateway on one L2 would
-		 * fight: away from home the bridge has no address. */
-		if (topo_lan_home_here(t, l) &&
-		    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
-			sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s",
-				inet_ntoa(l->addr), l->prefix, l->name, strerror(-r));
-			return -1;
-		}
-		if (l->has6 && topo_lan_home_here(t, l) && bridge_v6(sv, l) < 0)
-			return -1;
-		if ((r = nlx_link_up(sv->nl, l->name, NULL))) {
-			sv_fail(sv, EXIT_ENV, "bringing up bridge %s: %s", l->name, strerror(-r));
-			return -1;
-		}
-	}
 	if (vxlan_build(sv) < 0)
 		return -1;
-	for (int i = 0; i < t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
-
-		n->tap_fds = xcalloc((size_t)n->cfg->n_nics + 1, sizeof(int));
-		for (int j = 0; j < n->cfg->n_nics; j++) {
-			struct nic *nic = &n->cfg->nics[j];
-			int fd = tap_open(nic->ifname);
-
-			if (fd < 0) {
-				sv_fail(sv, EXIT_ENV, "creating tap %s on bridge %s: %s%s",
-					nic->ifname, nic->lan->name, strerror(-fd),
-					fd == -EACCES || fd == -EPERM
-						? " (is /dev/net/tun accessible? see README)"
-						: "");
-				return -1;
-			}
-			n->tap_fds[j] = fd;
-			if ((r = nlx_link_up(sv->nl, nic->ifname, nic->lan->name))) {
-				sv_fail(sv, EXIT_ENV, "enslaving tap %s to bridge %s: %s",
-					nic->ifname, nic->lan->name, strerror(-r));
-				return -1;
-			}
-		}
-	}
+	for (int i = 0; i < t->n_nodes; i++)
+		if (sv_net_node_taps(sv, sv->nodes[i]) < 0)
+			return -1;
 	for (int i = 0; i < t->n_hosts; i++)
-		if (hostns_configure(sv, &sv->hosts[i]) < 0)
+		if (sv_net_host_add(sv, sv->hosts[i]) < 0)
 			return -1;
 	return 0;
 }
 
+int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im)
+{
+	struct nlx_netem ne = im ? impair_netem(im) : (struct nlx_netem){0};
+	int r = 0;
+
+	/* Each direction either gets its qdisc or loses it. */
+	if (im && (im->dir & IMPAIR_TO))
+		r = nlx_netem_set(sv->nl, ifname, &ne);
+	else
+		r = nlx_qdisc_clear(sv->nl, ifname);
+	if (!r && im && (im->dir & IMPAIR_FROM))
+		r = nlx_ingress_netem_set(sv->nl, ifname, &ne);
+	else if (!r)
+		r = nlx_ingress_clear(sv->nl, ifname);
+	/* All or nothing: a half-applied impairment (to set, from refused)
+	 * would shape traffic the user was told is not shaped. */
+	if (r && im) {
+		nlx_qdisc_clear(sv->nl, ifname);
+		nlx_ingress_clear(sv->nl, ifname);
+	}
+	return r;
+}
+
+void sv_net_node_impair(struct sv *sv, struct node *n)
+{
+	for (int j = 0; j < n->n_nics; j++) {
+		struct impair *im = &n->nics[j].impair;
+		int r;
+
+		if (!im->set)
+			continue;
+		r = sv_net_impair_nic(sv, n->nics[j].ifname, im);
+		if (r)
+			sv_fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s", sv->topo_path,
+				n->nics[j].line, n->nics[j].ifname, n->name, strerror(-r),
+				impair_hint(r));
+	}
+}
+
 void sv_net_impair(struct sv *sv)
 {
-	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct node *n = &sv->t->nodes[i];
-
-		for (int j = 0; j < n->n_nics; j++) {
-			struct impair *im = &n->nics[j].impair;
-			struct nlx_netem ne = impair_netem(im);
-			int r;
-
-			if (!im->set)
-				continue;
-			r = nlx_netem_set(sv->nl, n->nics[j].ifname, &ne);
-			if (r)
-				sv_fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s",
-					sv->topo_path, n->nics[j].line, n->nics[j].ifname, n->name,
-					strerror(-r), impair_hint(r));
-		}
-	}
+	for (int i = 0; i < sv->t->n_nodes; i++)
+		sv_net_node_impair(sv, &sv->t->nodes[i]);
 }
 
 /*
@@ -300,7 +344,7 @@ static int host_inside(struct sv_host *h, char *err, size_t errlen)
 	return 0;
 }
 
-static int hostns_configure(struct sv *sv, struct sv_host *h)
+int sv_net_host_add(struct sv *sv, struct sv_host *h)
 {
 	int r, st, p[2];
 	pid_t pid;
@@ -355,9 +399,8 @@ static int hostns_configure(struct sv *sv, struct sv_host *h)
 	}
 	for (int j = 0; j < h->cfg->n_nics; j++) {
 		struct impair *im = &h->cfg->nics[j].impair;
-		struct nlx_netem ne = impair_netem(im);
 
-		if (im->set && (r = nlx_netem_set(sv->nl, h->cfg->nics[j].ifname, &ne))) {
+		if (im->set && (r = sv_net_impair_nic(sv, h->cfg->nics[j].ifname, im))) {
 			sv_fail(sv, EXIT_ENV, "impairing %s of host %s: %s%s",
 				h->cfg->nics[j].ifname, h->cfg->name, strerror(-r), impair_hint(r));
 			return -1;

@@ -20,18 +20,44 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
 
 /* A guest that resets this often before it is ready is in a reset loop. */
 #define BOOT_RESET_LOOP 5
+
+int sv_node_init(struct sv *sv, struct sv_node *n, struct node *cfg, struct vl_err *e)
+{
+	n->cfg = cfg;
+	n->launch_idx = -1;
+	n->pidfd = -1;
+	n->probe_fd = -1;
+	n->op_client = -1;
+	free(n->dir);
+	n->dir = path_node_dir(sv->rundir, cfg->name);
+	n->qmp.fd = -1;
+	free(n->qmp_path);
+	n->qmp_path = path_qmp(n->dir);
+	free(n->qemu_log);
+	n->qemu_log = path_log(sv->logdir, "qemu", cfg->name);
+	if (!n->disk)
+		n->disk = path_disk(sv->statedir, cfg->name, "qcow2");
+	for (int j = 0; j < TOPO_MAX_SERIAL; j++) {
+		n->ports[j].fd = n->ports[j].qemu_fd = -1;
+		n->ports[j].lfd_rw = n->ports[j].lfd_ro = n->ports[j].log.fd = -1;
+	}
+	return rundir_make(n->dir, e);
+}
 int sv_node_start(struct sv *sv, struct sv_node *n)
 {
 	struct node *c = n->cfg;
 	int port_fds[TOPO_MAX_SERIAL], keep[TOPO_MAX_SERIAL + TOPO_MAX_NICS], nkeep = 0;
 	char err[512], name[64];
+	struct vl_err se = {0};
 	int logfd;
 	char **argv;
 
@@ -61,7 +87,7 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 		.tap_fds = n->tap_fds,
 		.port_fds = port_fds,
 		.kvm = n->use_kvm,
-		.loadvm = sv->loadvm,
+		.loadvm = n->launch_idx >= 0 ? sv->loadvm : NULL, /* apply's: fresh */
 	};
 	argv = qemu_argv(sv->qemu, &ql);
 	{
@@ -88,12 +114,12 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 		.pdeathsig = SIGTERM,
 		.cwd = n->dir,
 	};
-	n->pid = spawn(&o, &n->pidfd, err, sizeof(err));
+	n->pid = spawn(&o, &n->pidfd, &se);
 	strv_free(argv);
 	if (logfd >= 0)
 		close(logfd);
 	if (n->pid < 0) {
-		sv_fail(sv, EXIT_CHILD, "%s", err);
+		sv_fail(sv, se.code, "%s", se.msg);
 		return -1;
 	}
 	n->t_start = now_ms();
@@ -261,7 +287,7 @@ static const char *vm_dead_reason(struct sv_node *n, char *buf, size_t len)
 static bool deps_ready(struct sv *sv, struct sv_node *n)
 {
 	for (int j = 0; j < n->cfg->n_after; j++)
-		if (sv->nodes[n->cfg->after_idx[j]].state != NODE_READY)
+		if (sv->nodes[n->cfg->after_idx[j]]->state != NODE_READY)
 			return false;
 	return true;
 }
@@ -278,10 +304,10 @@ static void schedule(struct sv *sv)
 	if (sv->phase != PH_STARTING && sv->phase != PH_RUNNING)
 		return;
 	for (int i = 0; i < sv->t->n_nodes; i++)
-		if (sv->nodes[i].state == NODE_BOOTING)
+		if (sv->nodes[i]->state == NODE_BOOTING)
 			booting++;
 	for (int i = 0; i < sv->t->n_nodes && booting < sv->boot_parallel; i++) {
-		struct sv_node *n = &sv->nodes[i];
+		struct sv_node *n = sv->nodes[i];
 
 		if (n->state != NODE_QUEUED || !deps_ready(sv, n))
 			continue;
@@ -312,7 +338,7 @@ void sv_node_tick(struct sv *sv)
 {
 	schedule(sv);
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
+		struct sv_node *n = sv->nodes[i];
 		char why[256];
 
 		if (n->pidfd < 0)

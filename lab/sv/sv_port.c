@@ -24,6 +24,7 @@
 
 #include "lab/lib/match.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/rx.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
@@ -35,9 +36,8 @@ static int listen_unix(const char *path)
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	int fd;
 
-	if (strlen(path) >= sizeof(sa.sun_path))
+	if (path_sockaddr(&sa, path, NULL) < 0)
 		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, path);
 	unlink(path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
@@ -107,7 +107,9 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		return 0;
 	}
 	case SERIAL_TCP:
-		p->qemu_fd = sv->tcp_serial_fds ? sv->tcp_serial_fds[n - sv->nodes][idx] : -1;
+		p->qemu_fd = sv->tcp_serial_fds && n->launch_idx >= 0
+				     ? sv->tcp_serial_fds[n->launch_idx][idx]
+				     : -1;
 		if (p->qemu_fd < 0) {
 			snprintf(err, errlen, "ttyS%d: no listening socket for tcp:%d", idx,
 				 n->cfg->serial[idx].tcp_port);
@@ -404,6 +406,25 @@ void sv_port_close(struct sv *sv, struct sv_port *p)
 		p->fd = -1;
 	}
 	logfile_close(&p->log);
+}
+
+void sv_port_release(struct sv *sv, struct sv_port *p)
+{
+	sv_port_close(sv, p);
+	if (p->lfd_rw >= 0 || p->lfd_ro >= 0) {
+		loop_unwatch(&sv->loop, p->lfd_rw);
+		loop_unwatch(&sv->loop, p->lfd_ro);
+		close(p->lfd_rw);
+		close(p->lfd_ro);
+	}
+	if (p->kind == SERIAL_CONSOLE && p->qemu_fd >= 0)
+		close(p->qemu_fd);
+	p->lfd_rw = p->lfd_ro = p->qemu_fd = -1;
+	free(p->in);
+	p->in = NULL;
+	p->in_len = p->ring_len = p->ring_head = 0;
+	free(p->log_path);
+	p->log_path = NULL;
 }
 
 char *sv_port_tail(struct sv_node *n, int lines)

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "lab/lib/qmp.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
 
@@ -136,9 +137,8 @@ void sv_qmp_tick(struct sv *sv, struct sv_node *n)
 	if (q->fd >= 0 || n->pidfd < 0 || now_ms() < q->next_connect)
 		return;
 	q->next_connect = now_ms() + 50;
-	if (strlen(n->qmp_path) >= sizeof(sa.sun_path))
-		return;
-	strcpy(sa.sun_path, n->qmp_path);
+	if (path_sockaddr(&sa, n->qmp_path, NULL) < 0)
+		return; /* refused at up (rundir_check_socks) */
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return;

@@ -85,7 +85,7 @@ void sv_ready_ping_reply(struct sv *sv)
 		if (h->type != ICMP_ECHOREPLY)
 			continue;
 		for (int i = 0; i < sv->t->n_nodes; i++) {
-			struct sv_node *n = &sv->nodes[i];
+			struct sv_node *n = sv->nodes[i];
 			int j;
 
 			if (n->state != NODE_BOOTING)
@@ -124,7 +124,7 @@ static void probe_dhcp(struct sv *sv, struct sv_node *n, long long now)
 	n->next_ping = now + 250;
 	for (int i = 0; i < n->cfg->n_nics; i++)
 		if (!(n->nics_answered & (1u << i)))
-			ping_send(sv, addr[i], (uint16_t)((n - sv->nodes) * TOPO_MAX_NICS + i));
+			ping_send(sv, addr[i], (uint16_t)(n->boots * TOPO_MAX_NICS + i)); /* any */
 }
 
 static void probe_tcp_start(struct sv *sv, struct sv_node *n)
@@ -191,7 +191,7 @@ void sv_ready_check(struct sv *sv)
 	long long now = now_ms();
 
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
+		struct sv_node *n = sv->nodes[i];
 		const struct ready *r = &n->cfg->ready;
 
 		if (n->state != NODE_BOOTING || n->restart_pending)
@@ -230,7 +230,7 @@ bool sv_ready_all(struct sv *sv)
 	if (sv->no_boot)
 		return true;
 	for (int i = 0; i < sv->t->n_nodes; i++)
-		if (sv->nodes[i].state != NODE_READY)
+		if (sv->nodes[i]->state != NODE_READY)
 			return false;
 	return true;
 }

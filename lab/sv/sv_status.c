@@ -240,7 +240,7 @@ json_t *sv_status_json(struct sv *sv)
 		json_array_append_new(lans, o);
 	}
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct sv_node *n = &sv->nodes[i];
+		struct sv_node *n = sv->nodes[i];
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(n->cfg->name));
@@ -296,7 +296,7 @@ json_t *sv_status_json(struct sv *sv)
 		json_array_append_new(nodes, o);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++) {
-		struct sv_host *h = &sv->hosts[i];
+		struct sv_host *h = sv->hosts[i];
 		json_t *o = json_object();
 
 		json_object_set_new(o, "name", json_string(h->cfg->name));

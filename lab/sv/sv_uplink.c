@@ -14,7 +14,7 @@
  * stays in the host namespaces, blocked on a CLOEXEC pipe. When the lab's
  * bridges exist, sv_uplink_start() writes one byte and the helper execs
  *
- *   pasta -f -q -4 -l LOGDIR/pasta.log --config-net -I vl-pasta
+ *   pasta -f -q -4 -l LOGDIR/pasta.log --log-size LOG_MAX --config-net -I vl-pasta
  *         -t none -u none -T none -U none
  *         --userns /proc/SUPERVISOR/ns/user --netns /proc/SUPERVISOR/ns/net
  *
@@ -168,7 +168,7 @@ int sv_uplink_prefork(struct sv *sv)
 {
 	_cleanup_free_ char *pasta = NULL;
 	struct uplink *u;
-	char users[32] = "", ns_user[64], ns_net[64], udp[16] = "none";
+	char users[32] = "", ns_user[64], ns_net[64], udp[16] = "none", logsize[24];
 	int go[2];
 	pid_t parent = getpid();
 	const char *what = lab_has_uplink(sv) ? "uplink = pasta" : "the VXLAN underlay";
@@ -202,6 +202,7 @@ int sv_uplink_prefork(struct sv *sv)
 	snprintf(ns_net, sizeof(ns_net), "/proc/%d/ns/net", (int)parent);
 	if (getuid() == 0)
 		snprintf(users, sizeof(users), "%u:%u", getuid(), getgid());
+	snprintf(logsize, sizeof(logsize), "%lld", sv->t->log_max ? sv->t->log_max : 1LL << 20);
 	const char *argv[] = {
 		pasta,
 		"-f",
@@ -224,6 +225,10 @@ int sv_uplink_prefork(struct sv *sv)
 		ns_user,
 		"--netns",
 		ns_net,
+		/* pasta bounds its own log (it drops the oldest lines in place;
+		 * default 1 MiB): the lab's log_max when one is set. */
+		"--log-size",
+		logsize,
 		users[0] ? "--runas" : NULL,
 		users,
 		NULL,

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/image.h"
 #include "lab/lib/qcow2.h"
 
@@ -51,12 +52,12 @@ static void read_around(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct image_info *info = malloc(sizeof(*info));
-	char err[1024];
+	struct vl_err e = {0};
 	int r;
 
 	if (!info)
 		return 0;
-	r = image_inspect_mem(data, size, info, err, sizeof(err));
+	r = image_inspect_mem(data, size, info, &e);
 	if (r == 0) {
 		/* A verdict must be consistent. */
 		if (info->nproblems > IMAGE_MAX_PROBLEMS ||
@@ -67,7 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    !info->problems[i][0])
 				abort();
 		read_around(data, size);
-	} else if (r != -1 || !err[0] || !memchr(err, 0, sizeof(err))) {
+	} else if (r != -1 || !e.msg[0] || !memchr(e.msg, 0, sizeof(e.msg))) {
 		abort(); /* a failure must say why */
 	}
 	free(info);

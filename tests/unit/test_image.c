@@ -17,9 +17,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/image.h"
 #include "lab/lib/util.h"
 #include "tests/unit/tap.h"
+
+/* The error of the last call: E() clears it for the next. */
+static struct vl_err e_;
+#define E_MSG e_.msg
+static struct vl_err *E(void)
+{
+	vl_clear(&e_);
+	return &e_;
+}
 
 static char dir[64];
 static char path[512];
@@ -34,22 +44,20 @@ static const char *fx(const char *name)
 static void expect_error(const char *name, const char *want)
 {
 	struct image_info info;
-	char err[1024];
-	int r = image_inspect(fx(name), &info, err, sizeof(err));
+	int r = image_inspect(fx(name), &info, E());
 
 	is_int(r, -1, "%s: image_inspect fails", name);
-	is_str(err, want, "%s: error message", name);
+	is_str(E_MSG, want, "%s: error message", name);
 }
 
 /* Inspect @name, expect rc 0, not VACM-shaped, with @want among problems. */
 static void expect_problem(const char *name, const char *want)
 {
 	struct image_info info;
-	char err[1024];
-	int r = image_inspect(fx(name), &info, err, sizeof(err));
+	int r = image_inspect(fx(name), &info, E());
 	bool found = false;
 
-	is_int(r, 0, "%s: image_inspect reads it (%s)", name, r ? err : "ok");
+	is_int(r, 0, "%s: image_inspect reads it (%s)", name, r ? E_MSG : "ok");
 	ok(!info.vacm_shaped, "%s: not VACM-shaped", name);
 	for (unsigned int i = 0; i < info.nproblems; i++)
 		found |= !strcmp(info.problems[i], want);
@@ -78,10 +86,8 @@ static void check_standin_partitions(const char *name, const struct image_info *
 static void test_good(void)
 {
 	struct image_info in;
-	char err[1024];
 
-	is_int(image_inspect(fx("good.qcow2"), &in, err, sizeof(err)), 0, "good.qcow2 reads (%s)",
-	       err);
+	is_int(image_inspect(fx("good.qcow2"), &in, E()), 0, "good.qcow2 reads (%s)", E_MSG);
 	ok(in.vacm_shaped && in.nproblems == 0, "good.qcow2: VACM-shaped");
 	is_int(in.version, 3, "good.qcow2: version 3");
 	is_int((long long)in.virtual_size, 64 << 20, "good.qcow2: virtual size 64 MiB");
@@ -91,43 +97,41 @@ static void test_good(void)
 	is_int(in.backing_depth, 0, "good.qcow2: no backing file");
 	check_standin_partitions("good.qcow2", &in);
 
-	is_int(image_inspect(fx("compressed.qcow2"), &in, err, sizeof(err)), 0,
-	       "compressed.qcow2 reads (%s)", err);
+	is_int(image_inspect(fx("compressed.qcow2"), &in, E()), 0, "compressed.qcow2 reads (%s)",
+	       E_MSG);
 	ok(in.compressed && in.mbr_compressed && in.clusters_compressed >= 4,
 	   "compressed.qcow2: %llu compressed clusters, the MBR's among them",
 	   (unsigned long long)in.clusters_compressed);
 	ok(in.vacm_shaped, "compressed.qcow2: VACM-shaped (MBR inflated)");
 	check_standin_partitions("compressed.qcow2", &in);
 
-	is_int(image_inspect(fx("v2.qcow2"), &in, err, sizeof(err)), 0, "v2.qcow2 reads (%s)", err);
+	is_int(image_inspect(fx("v2.qcow2"), &in, E()), 0, "v2.qcow2 reads (%s)", E_MSG);
 	ok(in.version == 2 && in.vacm_shaped, "v2.qcow2: version 2, VACM-shaped");
 
-	is_int(image_inspect(fx("extl2.qcow2"), &in, err, sizeof(err)), 0, "extl2.qcow2 reads (%s)",
-	       err);
+	is_int(image_inspect(fx("extl2.qcow2"), &in, E()), 0, "extl2.qcow2 reads (%s)", E_MSG);
 	ok(in.extended_l2 && in.vacm_shaped, "extl2.qcow2: extended L2 entries, VACM-shaped");
 
-	is_int(image_inspect(fx("datafile.qcow2"), &in, err, sizeof(err)), 0,
-	       "datafile.qcow2 reads (%s)", err);
+	is_int(image_inspect(fx("datafile.qcow2"), &in, E()), 0, "datafile.qcow2 reads (%s)",
+	       E_MSG);
 	ok(strstr(in.external_data_file, "datafile.data") && in.vacm_shaped,
 	   "datafile.qcow2: external data file read, VACM-shaped");
 
-	is_int(image_inspect(fx("overlay.qcow2"), &in, err, sizeof(err)), 0,
-	       "overlay.qcow2 reads (%s)", err);
+	is_int(image_inspect(fx("overlay.qcow2"), &in, E()), 0, "overlay.qcow2 reads (%s)", E_MSG);
 	is_str(in.backing_file, "good.qcow2", "overlay.qcow2: backing file named");
 	ok(in.backing_depth == 1 && !strcmp(in.backing_format, "qcow2") && in.clusters_data == 0,
 	   "overlay.qcow2: one qcow2 backing file, no data of its own");
 	ok(in.vacm_shaped, "overlay.qcow2: MBR read through the backing file");
 	check_standin_partitions("overlay.qcow2", &in);
 
-	is_int(image_inspect(fx("overlay-raw.qcow2"), &in, err, sizeof(err)), 0,
-	       "overlay-raw.qcow2 reads (%s)", err);
+	is_int(image_inspect(fx("overlay-raw.qcow2"), &in, E()), 0, "overlay-raw.qcow2 reads (%s)",
+	       E_MSG);
 	ok(in.backing_depth == 1 && !strcmp(in.backing_format, "raw") && in.vacm_shaped,
 	   "overlay-raw.qcow2: raw backing file read through, VACM-shaped");
 }
 
 static void test_bad(void)
 {
-	char err[1024], want[1024], warn[1024];
+	char want[1024], warn[1024];
 	struct stat st;
 
 	expect_error("raw.img", "not a QCOW2 image (no QFI\\xfb magic): looks like a raw disk "
@@ -137,15 +141,15 @@ static void test_bad(void)
 		     "truncated QCOW2 header: the file has 50 bytes, a header needs at least 72");
 	{
 		struct image_info in;
-		int r = image_inspect(fx("truncated.qcow2"), &in, err, sizeof(err));
+		int r = image_inspect(fx("truncated.qcow2"), &in, E());
 
 		is_int(r, -1, "truncated.qcow2: image_inspect fails");
 		stat(fx("truncated.qcow2"), &st);
 		snprintf(want, sizeof(want), "beyond the end of the file (%lld bytes)",
 			 (long long)st.st_size);
-		ok(!strncmp(err, "truncated QCOW2: the cluster for guest offset 0x", 48) &&
-			   strstr(err, want),
-		   "truncated.qcow2: '%s'", err);
+		ok(!strncmp(E_MSG, "truncated QCOW2: the cluster for guest offset 0x", 48) &&
+			   strstr(E_MSG, want),
+		   "truncated.qcow2: '%s'", E_MSG);
 	}
 	expect_error("l1-misaligned.qcow2",
 		     "corrupt L1 table: offset 0x30008 is not aligned to a cluster (65536 bytes)");
@@ -186,34 +190,33 @@ static void test_bad(void)
 		       "sda1 (sectors 2048-18431) and sda2 (sectors 4096-36863) overlap");
 
 	/* image_check(): what `up` runs. */
-	is_int(image_check_warn(fx("good.qcow2"), err, sizeof(err), warn, sizeof(warn)), 0,
+	is_int(image_check_warn(fx("good.qcow2"), E(), warn, sizeof(warn)), 0,
 	       "image_check: good.qcow2 passes");
 	is_str(warn, "", "image_check: no warning for good.qcow2");
-	is_int(image_check_warn(fx("two-partitions.qcow2"), err, sizeof(err), warn, sizeof(warn)),
-	       0, "image_check: two-partitions.qcow2 boots, so it passes");
+	is_int(image_check_warn(fx("two-partitions.qcow2"), E(), warn, sizeof(warn)), 0,
+	       "image_check: two-partitions.qcow2 boots, so it passes");
 	snprintf(want, sizeof(want),
 		 "%s/two-partitions.qcow2: not VACM-shaped: only 2 partitions: "
 		 "sda3 (/etc/config) and sda4 (nvlog) missing",
 		 dir);
 	is_str(warn, want, "image_check: ... with a warning");
-	is_int(image_check(fx("no-signature.qcow2"), err, sizeof(err)), -1,
+	is_int(image_check(fx("no-signature.qcow2"), E()), -1,
 	       "image_check: no-signature.qcow2 fails");
 	snprintf(want, sizeof(want),
 		 "%s/no-signature.qcow2: no MBR: bytes 510-511 are 00 00, not "
 		 "the 55 AA boot signature",
 		 dir);
-	is_str(err, want, "image_check: no-signature message");
-	is_int(image_check(fx("no-bootcode.qcow2"), err, sizeof(err)), -1,
+	is_str(E_MSG, want, "image_check: no-signature message");
+	is_int(image_check(fx("no-bootcode.qcow2"), E()), -1,
 	       "image_check: no-bootcode.qcow2 fails");
-	is_int(image_check(fx("raw.img"), err, sizeof(err)), -1, "image_check: raw.img fails");
+	is_int(image_check(fx("raw.img"), E()), -1, "image_check: raw.img fails");
 	snprintf(want, sizeof(want),
 		 "%s/raw.img: not a QCOW2 image (no QFI\\xfb magic): looks like "
 		 "a raw disk image; convert it with qemu-img convert -O qcow2",
 		 dir);
-	is_str(err, want, "image_check: raw.img message");
-	is_int(image_check(fx("empty.img"), err, sizeof(err)), -1, "image_check: empty.img fails");
-	is_int(image_check(fx("truncated.qcow2"), err, sizeof(err)), -1,
-	       "image_check: truncated.qcow2 fails");
+	is_str(E_MSG, want, "image_check: raw.img message");
+	is_int(image_check(fx("empty.img"), E()), -1, "image_check: empty.img fails");
+	is_int(image_check(fx("truncated.qcow2"), E()), -1, "image_check: truncated.qcow2 fails");
 }
 
 /* Crafted images: refused with a message naming the problem, quickly. */
@@ -230,7 +233,6 @@ static void test_crafted(void)
 	char want[1024];
 	struct stat st;
 	struct image_info in;
-	char err[1024];
 	long long t0;
 
 	expect_error_timed("cluster-bits.qcow2",
@@ -274,8 +276,8 @@ static void test_crafted(void)
 	snprintf(want, sizeof(want),
 		 "backing file %s/chain0.qcow2: the backing chain is more than 8 files deep", dir);
 	expect_error_timed("chain9.qcow2", want);
-	is_int(image_inspect(fx("chain8.qcow2"), &in, err, sizeof(err)), 0,
-	       "chain8.qcow2: 8 backing files is the limit, and it reads (%s)", err);
+	is_int(image_inspect(fx("chain8.qcow2"), &in, E()), 0,
+	       "chain8.qcow2: 8 backing files is the limit, and it reads (%s)", E_MSG);
 	ok(in.backing_depth == 8 && in.vacm_shaped, "chain8.qcow2: depth 8, MBR through 8 files");
 	expect_error_timed("fifo.img",
 			   "is a FIFO, not a disk image (a regular file or block device)");
@@ -285,14 +287,14 @@ static void test_crafted(void)
 
 	/* 4194304 L1 entries (32 MiB) that the file does hold: valid. */
 	t0 = now_ms();
-	is_int(image_inspect(fx("l1-huge-sparse.qcow2"), &in, err, sizeof(err)), 0,
-	       "l1-huge-sparse.qcow2: a 32 MiB L1 table inside the file reads (%s)", err);
+	is_int(image_inspect(fx("l1-huge-sparse.qcow2"), &in, E()), 0,
+	       "l1-huge-sparse.qcow2: a 32 MiB L1 table inside the file reads (%s)", E_MSG);
 	ok(in.l1_size == 4194304 && in.vacm_shaped, "l1-huge-sparse.qcow2: VACM-shaped");
 	printf("# l1-huge-sparse.qcow2: %lld ms\n", now_ms() - t0);
 
 	/* `up` sees the same: a FIFO must not block image_check or the
 	 * base identity. */
-	is_int(image_check(fx("fifo.img"), err, sizeof(err)), -1, "image_check: fifo.img fails");
+	is_int(image_check(fx("fifo.img"), E()), -1, "image_check: fifo.img fails");
 	{
 		struct image_id id;
 
@@ -305,28 +307,26 @@ static void test_crafted(void)
 static void test_mem(void)
 {
 	struct image_info in;
-	char err[1024];
 	size_t len;
 	_cleanup_free_ char *good = read_file(fx("good.qcow2"), &len);
 	_cleanup_free_ char *ovl = NULL, *df = NULL;
 
 	if (!ok(good != NULL, "read good.qcow2 into memory"))
 		return;
-	is_int(image_inspect_mem(good, len, &in, err, sizeof(err)), 0,
-	       "image_inspect_mem: good.qcow2 reads (%s)", err);
+	is_int(image_inspect_mem(good, len, &in, E()), 0,
+	       "image_inspect_mem: good.qcow2 reads (%s)", E_MSG);
 	ok(in.vacm_shaped && in.file_size == len, "image_inspect_mem: VACM-shaped");
 	ovl = read_file(fx("overlay.qcow2"), &len);
-	is_int(image_inspect_mem(ovl, len, &in, err, sizeof(err)), 0,
-	       "image_inspect_mem: overlay.qcow2 reads (%s)", err);
+	is_int(image_inspect_mem(ovl, len, &in, E()), 0,
+	       "image_inspect_mem: overlay.qcow2 reads (%s)", E_MSG);
 	ok(!strcmp(in.backing_file, "good.qcow2") && in.backing_depth == 0 && !in.mbr_signature,
 	   "image_inspect_mem: backing file named, not followed (the MBR reads as zeros)");
 	df = read_file(fx("datafile.qcow2"), &len);
-	is_int(image_inspect_mem(df, len, &in, err, sizeof(err)), -1,
+	is_int(image_inspect_mem(df, len, &in, E()), -1,
 	       "image_inspect_mem: datafile.qcow2 refused");
-	is_str(err, "QCOW2 image uses an external data file, not opened from memory",
+	is_str(E_MSG, "QCOW2 image uses an external data file, not opened from memory",
 	       "image_inspect_mem: ... saying why");
-	is_int(image_inspect_mem("QFI", 3, &in, err, sizeof(err)), -1,
-	       "image_inspect_mem: 3 bytes refused");
+	is_int(image_inspect_mem("QFI", 3, &in, E()), -1, "image_inspect_mem: 3 bytes refused");
 }
 
 static int copy_file(const char *from, const char *to)
@@ -445,7 +445,6 @@ static void test_fuzz(void)
 			size_t mlen = len;
 			unsigned int nmut = 1 + (unsigned int)(rnd() % 6);
 			struct image_info in;
-			char err[1024] = "";
 			int r, fd;
 
 			memcpy(m, orig, len);
@@ -473,11 +472,11 @@ static void test_fuzz(void)
 			}
 			close(fd);
 			/* Descriptor leaks would show as EMFILE below. */
-			r = image_inspect(target, &in, err, sizeof(err));
+			r = image_inspect(target, &in, E());
 			iters++;
 			if (r == 0)
 				reads++;
-			else if (r == -1 && err[0])
+			else if (r == -1 && E_MSG[0])
 				errors++;
 			else
 				bad++;

@@ -404,6 +404,43 @@ static void test_impair(void)
 	ok(impair_parse("delay -5ms", &im, msg, sizeof(msg)) < 0, "negative time rejected");
 	ok(impair_parse("delay 1e3ms", &im, msg, sizeof(msg)) < 0, "exponent rejected");
 	ok(impair_parse("delay 5ms loss", &im, msg, sizeof(msg)) < 0, "dangling item rejected");
+
+	/* Directions: "to" by default, one leading word otherwise. */
+	ok(impair_parse("rate 1mbit", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_TO,
+	   "no direction word: to the node");
+	ok(impair_parse("from rate 8mbit", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_FROM &&
+		   im.rate_bps == 8000000,
+	   "from: traffic the node sends");
+	ok(impair_parse("both delay 10ms", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_BOTH,
+	   "both directions");
+	ok(impair_parse("to loss 2%", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_TO,
+	   "to, spelled out");
+	ok(impair_parse("from", &im, msg, sizeof(msg)) < 0 && strstr(msg, "empty"),
+	   "a direction alone is empty");
+	ok(impair_parse("delay 5ms from", &im, msg, sizeof(msg)) < 0 && strstr(msg, "comes first"),
+	   "a direction after an item is refused, saying where it goes (%s)", msg);
+	ok(impair_parse("duplicate 1% corrupt 0.5% delay 20ms reorder 25%", &im, msg,
+			sizeof(msg)) == 0 &&
+		   im.duplicate_pct == 1 && im.corrupt_pct == 0.5 && im.reorder_pct == 25,
+	   "duplicate, corrupt and reorder");
+	ok(impair_parse("reorder 10%", &im, msg, sizeof(msg)) < 0 && strstr(msg, "needs a delay"),
+	   "reorder without a delay is refused (%s)", msg);
+	ok(impair_parse("corrupt 101%", &im, msg, sizeof(msg)) < 0 && strstr(msg, "corrupt"),
+	   "corrupt above 100%% is refused, naming the item (%s)", msg);
+	ok(impair_parse("loss 1% loss 2%", &im, msg, sizeof(msg)) < 0 && strstr(msg, "twice"),
+	   "an item given twice is refused");
+	{
+		char buf[160];
+
+		impair_parse("from delay 1500us loss 1% duplicate 2% rate 1500kbit", &im, msg,
+			     sizeof(msg));
+		impair_format(&im, buf, sizeof(buf));
+		is_str(buf, "from delay 1500us loss 1% duplicate 2% rate 1500kbit",
+		       "impair_format writes the spec back");
+		impair_parse("both rate 2mbit", &im, msg, sizeof(msg));
+		impair_format(&im, buf, sizeof(buf));
+		is_str(buf, "both rate 2mbit", "impair_format: both, rate alone");
+	}
 }
 
 static void expect_err(const char *text, const char *want, const char *what)
