@@ -4,8 +4,9 @@
 # subnet6 values are file:line errors; on a lab with one IPv6 LAN and one
 # IPv4-only LAN, `exec` pings a node by name over IPv6 (AAAA from the lab's
 # dnsmasq), a fixed `nic = LAN ADDR ADDR6` is the guest's address, a dynamic
-# NIC gets a DHCPv6 lease and a SLAAC address, guests reach each other over
-# IPv6, status shows the addresses, and IPv6 stays off on every other link.
+# NIC gets a DHCPv6 lease and a SLAAC address, a [host] takes its ADDR6,
+# guests reach each other over IPv6, status shows the addresses, and IPv6
+# stays off on every other link.
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd jq
@@ -54,6 +55,10 @@ ready = dhcp
 image = $IMAGE
 nic = six 10.63.0.12 $P::12
 ready = dhcp
+
+[host svc]
+nic = six 10.63.0.50 $P::50
+command = exec sleep 3600
 EOF
 t0=$SECONDS
 lab_up "$TMPDIR_TEST/$LAB.conf" > "$TMPDIR_TEST/up.out" 2>&1
@@ -77,6 +82,11 @@ wait_for 60 x ping -6 -c1 -W1 vacm1
 ok $? "exec: ping -6 vacm1 (dynamic) by name"
 like "$(x getent ahostsv6 vacm1)" "^$P::1[0-9a-f][0-9a-f] " \
 	"vacm1's AAAA is a DHCPv6 lease from the pool ::100-::1ff"
+
+# A test-service host's fixed ADDR6 is on its interface, named, reachable.
+like "$(x getent ahostsv6 svc)" "^$P::50 " "host svc has an AAAA (its fixed ADDR6)"
+wait_for 20 x ping -6 -c1 -W1 svc
+ok $? "exec: ping -6 svc (a [host] with ADDR6) by name"
 
 st=$("$VACMLAB" status --json $LAB)
 is "$(jq -r '.lans[] | select(.name=="six") | .subnet6 + " " + .address6' <<<"$st")" \
