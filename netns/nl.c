@@ -124,7 +124,8 @@ int nlx_bridge_add(struct nlx *nl, const char *name)
 	return nl_errno(rtnl_link_add(nl->sk, l, NLM_F_CREATE | NLM_F_EXCL));
 }
 
-int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int prefix)
+static int addr_add(struct nlx *nl, const char *ifname, int family, const void *addr, size_t alen,
+		    int prefix, int flags)
 {
 	struct rtnl_addr *a;
 	struct nl_addr *local;
@@ -133,7 +134,7 @@ int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int pr
 	if (idx < 0)
 		return idx;
 	a = rtnl_addr_alloc();
-	local = nl_addr_build(AF_INET, &addr, sizeof(addr));
+	local = nl_addr_build(family, addr, alen);
 	if (!a || !local) {
 		rtnl_addr_put(a);
 		nl_addr_put(local);
@@ -142,10 +143,22 @@ int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int pr
 	nl_addr_set_prefixlen(local, prefix);
 	rtnl_addr_set_ifindex(a, idx);
 	rtnl_addr_set_local(a, local);
+	if (flags)
+		rtnl_addr_set_flags(a, (unsigned)flags);
 	r = rtnl_addr_add(nl->sk, a, 0);
 	nl_addr_put(local);
 	rtnl_addr_put(a);
 	return nl_errno(r);
+}
+
+int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int prefix)
+{
+	return addr_add(nl, ifname, AF_INET, &addr, sizeof(addr), prefix, 0);
+}
+
+int nlx_addr6_add(struct nlx *nl, const char *ifname, const struct in6_addr *addr, int prefix)
+{
+	return addr_add(nl, ifname, AF_INET6, addr, sizeof(*addr), prefix, IFA_F_NODAD);
 }
 
 /* Apply the attributes set in @chg to the existing link @ifname. */

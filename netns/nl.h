@@ -22,6 +22,9 @@ void nlx_close(struct nlx *nl);
 int nlx_bridge_add(struct nlx *nl, const char *name);
 /* Add an IPv4 address with a prefix length to @ifname. */
 int nlx_addr_add(struct nlx *nl, const char *ifname, struct in_addr addr, int prefix);
+/* An IPv6 address, usable at once (IFA_F_NODAD: the lab's LAN is new and
+ * its address the lab's to give). */
+int nlx_addr6_add(struct nlx *nl, const char *ifname, const struct in6_addr *addr, int prefix);
 /* Bring @ifname up; with @master non-NULL enslave it first (one request). */
 int nlx_link_up(struct nlx *nl, const char *ifname, const char *master);
 /* Create a veth pair @name <-> @peer; the peer goes into the network

@@ -49,7 +49,7 @@ is "${missing# }" "" "every option in a verb's --help is in its vacmlab(1) entry
 documented=$(awk '
 	/^## \[/ { s = $2; sub(/^\[/, "", s); sub(/\]$/, "", s); next }
 	/^# / { s = "" }
-	s != "" && /^\*[a-z_\\]+\* *=/ { k = $1; gsub(/[*\\]/, "", k); print s " " k }' "$M/vacmlab.conf.5.scd")
+	s != "" && /^\*[a-z0-9_\\]+\* *=/ { k = $1; gsub(/[*\\]/, "", k); print s " " k }' "$M/vacmlab.conf.5.scd")
 missing=$(comm -23 <(sort -u <<<"$keys") <(sort -u <<<"$documented") | sed 's/ /./' | tr '\n' ' ')
 is "${missing% }" "" "every topology key is in its section of docs/man/vacmlab.conf.5.scd (missing SECTION.KEY listed)"
 extra=$(comm -13 <(sort -u <<<"$keys") <(sort -u <<<"$documented") | sed 's/ /./' | tr '\n' ' ')

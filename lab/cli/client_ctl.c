@@ -194,8 +194,11 @@ static void nic_addrs(json_t *nics, char *buf, size_t len)
 	buf[0] = '\0';
 	json_array_foreach (nics, i, nic) {
 		const char *a = json_string_value(json_object_get(nic, "address"));
+		const char *a6 = json_string_value(json_object_get(nic, "address6"));
 
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", a ? a : "-");
+		if (off < len && a6) /* IPv6 (subnet6): after the NIC's IPv4 address */
+			off += (size_t)snprintf(buf + off, len - off, ",%s", a6);
 		if (off >= len)
 			break;
 	}

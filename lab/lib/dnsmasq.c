@@ -23,6 +23,14 @@
  * VXLAN), but carries the host-records of every node and host of the lab,
  * here or away, and also listens on the lab's loopback, so `vacmlab exec`
  * resolves every name on every machine (resolv.conf points at 127.0.0.1).
+ * A LAN with subnet6 (docs/ipv6.md) also gets a DHCPv6 pool PREFIX::100 to
+ * PREFIX::1ff in ra-names mode: router advertisements (enable-ra) carry the
+ * prefix with both the M flag (ask DHCPv6) and the A flag (do SLAAC), so a
+ * guest of either kind gets an address; a SLAAC guest's AAAA name comes
+ * from its IPv4 lease's name and MAC (dnsmasq pings the EUI-64 address it
+ * derives and names it when it answers), a DHCPv6 guest's from its lease.
+ * A fixed IPv6 address is a [ADDR6] in the NIC's dhcp-host line and a
+ * second address of its host-record.
  * The lease file is read back (lease_lookup) for `status` and the
  * supervisor's readiness and address lookups: dnsmasq writes it, but from what DHCP clients (the appliances under
  * test) send, so lease_parse_line() takes nothing on trust and is fuzzed.
@@ -63,10 +71,22 @@ static void appendf(char **s, size_t *len, const char *fmt, ...)
 	free(add);
 }
 
+/* ",[ADDR6]" for a dhcp-host line, ",ADDR6" for a host-record, or "". */
+static const char *v6_suffix(const struct nic *nic, bool brackets, char *buf, size_t len)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (topo_addr6_unset(&nic->addr6))
+		return "";
+	inet_ntop(AF_INET6, &nic->addr6, a, sizeof(a));
+	snprintf(buf, len, brackets ? ",[%s]" : ",%s", a);
+	return buf;
+}
+
 static void nic_lines(char **s, size_t *len, const char *owner, const struct nic *nics, int n,
 		      const char *domain)
 {
-	char a[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN + 4];
 	bool first_named = false;
 
 	for (int i = 0; i < n; i++) {
@@ -78,23 +98,25 @@ static void nic_lines(char **s, size_t *len, const char *owner, const struct nic
 		/* The plain name resolves to the owner's first fixed address;
 		 * NAME-ethI to each of its NICs. */
 		if (!first_named) {
-			appendf(s, len, "host-record=%s,%s.%s,%s\n", owner, owner, domain,
-				ip(nic->addr, a));
+			appendf(s, len, "host-record=%s,%s.%s,%s%s\n", owner, owner, domain,
+				ip(nic->addr, a), v6_suffix(nic, false, v6, sizeof(v6)));
 			first_named = true;
 		}
-		appendf(s, len, "host-record=%s-eth%d,%s-eth%d.%s,%s\n", owner, i, owner, i, domain,
-			ip(nic->addr, a));
-		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,%s,%s\n", m[0], m[1], m[2],
-			m[3], m[4], m[5], ip(nic->addr, a), owner);
+		appendf(s, len, "host-record=%s-eth%d,%s-eth%d.%s,%s%s\n", owner, i, owner, i,
+			domain, ip(nic->addr, a), v6_suffix(nic, false, v6, sizeof(v6)));
+		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,%s%s,%s\n", m[0], m[1],
+			m[2], m[3], m[4], m[5], ip(nic->addr, a),
+			v6_suffix(nic, true, v6, sizeof(v6)), owner);
 	}
-	/* Dynamic NICs still get their name on the lease. */
+	/* Dynamic NICs still get their name on the lease (and a fixed IPv6
+	 * address, if they have one, named by their DHCPv6 lease). */
 	for (int i = 0; i < n; i++) {
 		const uint8_t *m = nics[i].mac;
 
 		if (nics[i].addr.s_addr)
 			continue;
-		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,%s\n", m[0], m[1], m[2],
-			m[3], m[4], m[5], owner);
+		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x%s,%s\n", m[0], m[1], m[2],
+			m[3], m[4], m[5], v6_suffix(&nics[i], true, v6, sizeof(v6)), owner);
 	}
 }
 
@@ -116,6 +138,11 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 		"dhcp-authoritative\nlog-dhcp\n"
 		"dhcp-leasefile=%s\npid-file=%s\nlog-facility=%s\n",
 		t->domain, t->domain, p->leases, p->pidfile, p->log);
+	for (int i = 0; i < t->n_lans; i++)
+		if (t->lans[i].has6 && topo_lan_home_here(t, &t->lans[i])) {
+			appendf(&s, &len, "enable-ra\n");
+			break;
+		}
 	for (int i = 0; i < t->n_lans; i++) {
 		const struct lan *lan = &t->lans[i];
 		struct in_addr m = {htonl(lan->prefix ? ~0U << (32 - lan->prefix) : 0)};
@@ -139,8 +166,23 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 			ip(lan->addr, a));
 		appendf(&s, &len, "dhcp-option=tag:%s,option:dns-server,%s\n", lan->name,
 			ip(lan->addr, a));
-		appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s\n", lan->name, lan->name,
-			t->domain, ip(lan->addr, a));
+		if (lan->has6) {
+			struct in6_addr lo = topo_lan6_addr(lan, TOPO_LAN6_POOL_LO);
+			struct in6_addr hi = topo_lan6_addr(lan, TOPO_LAN6_POOL_HI);
+			char a6[INET6_ADDRSTRLEN], b6[INET6_ADDRSTRLEN];
+
+			appendf(&s, &len, "dhcp-range=set:%s,%s,%s,ra-names,64,12h\n", lan->name,
+				inet_ntop(AF_INET6, &lo, a6, sizeof(a6)),
+				inet_ntop(AF_INET6, &hi, b6, sizeof(b6)));
+			inet_ntop(AF_INET6, &lan->addr6, a6, sizeof(a6));
+			appendf(&s, &len, "dhcp-option=tag:%s,option6:dns-server,[%s]\n", lan->name,
+				a6);
+			appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s,%s\n", lan->name,
+				lan->name, t->domain, ip(lan->addr, a), a6);
+		} else {
+			appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s\n", lan->name, lan->name,
+				t->domain, ip(lan->addr, a));
+		}
 	}
 	/* host.DOMAIN: the host behind the uplink (pasta maps its gateway
 	 * address to the host's own loopback). A node or host named "host"
@@ -288,6 +330,109 @@ int lease_lookup(const char *leases_path, const uint8_t mac[6], struct in_addr *
 	if (!f)
 		return 0;
 	found = lease_lookup_stream(f, mac, addr, hostname, hlen);
+	fclose(f);
+	return found;
+}
+
+/* "hh:hh:...": up to @max bytes into @out; the count, or -1. */
+static int parse_hex_colons(const char *s, size_t n, uint8_t *out, int max)
+{
+	int k = 0;
+
+	for (size_t i = 0; i < n; k++) {
+		int hi, lo;
+
+		if (k == max || i + 2 > n || (hi = hexval(s[i])) < 0 || (lo = hexval(s[i + 1])) < 0)
+			return -1;
+		out[k] = (uint8_t)(hi << 4 | lo);
+		i += 2;
+		if (i < n && s[i++] != ':')
+			return -1;
+		if (i == n && s[n - 1] == ':')
+			return -1;
+	}
+	return k;
+}
+
+int lease6_parse_line(const char *line, struct lease6 *l)
+{
+	const char *p = line, *f[5];
+	size_t n[5];
+	char num[24], addr[INET6_ADDRSTRLEN];
+	uint8_t duid[130];
+	const char *iaid;
+	size_t iaid_n;
+	int dn;
+
+	memset(l, 0, sizeof(*l));
+	for (int i = 0; i < 5; i++)
+		n[i] = field(&p, &f[i]);
+	if (!n[0] || n[0] >= sizeof(num) || strspn(f[0], "0123456789") != n[0])
+		return 0;
+	memcpy(num, f[0], n[0]);
+	num[n[0]] = 0;
+	errno = 0;
+	l->expiry = strtoll(num, NULL, 10);
+	if (errno)
+		return 0;
+	/* IAID: decimal, "T" first for a temporary address. */
+	iaid = f[1], iaid_n = n[1];
+	if (iaid_n && *iaid == 'T')
+		iaid++, iaid_n--;
+	if (!iaid_n || iaid_n > 10 || strspn(iaid, "0123456789") != iaid_n)
+		return 0;
+	if (!n[2] || n[2] >= sizeof(addr))
+		return 0;
+	memcpy(addr, f[2], n[2]);
+	addr[n[2]] = 0;
+	if (inet_pton(AF_INET6, addr, &l->addr) != 1)
+		return 0;
+	if (n[3] && !(n[3] == 1 && f[3][0] == '*')) {
+		size_t k = n[3] < sizeof(l->hostname) ? n[3] : sizeof(l->hostname) - 1;
+
+		memcpy(l->hostname, f[3], k);
+		l->hostname[k] = 0;
+	}
+	/* DUID-LLT (1) and DUID-LL (3) of hardware type 1 end in the MAC. */
+	dn = parse_hex_colons(f[4], n[4], duid, (int)sizeof(duid));
+	if ((dn == 10 && !memcmp(duid, "\0\3\0\1", 4)) ||
+	    (dn == 14 && !memcmp(duid, "\0\1\0\1", 4))) {
+		memcpy(l->mac, duid + dn - 6, 6);
+		l->has_mac = true;
+	}
+	return 1;
+}
+
+int lease6_lookup_stream(FILE *f, const uint8_t mac[6], struct in6_addr *addr)
+{
+	char line[1024];
+	bool continued = false;
+	int found = 0;
+
+	while (fgets(line, sizeof(line), f)) {
+		bool whole = strchr(line, '\n') || feof(f);
+		struct lease6 l;
+
+		if (continued || !whole) {
+			continued = !whole;
+			continue;
+		}
+		if (!lease6_parse_line(line, &l) || !l.has_mac || memcmp(l.mac, mac, 6))
+			continue;
+		*addr = l.addr;
+		found = 1;
+	}
+	return found;
+}
+
+int lease6_lookup(const char *leases_path, const uint8_t mac[6], struct in6_addr *addr)
+{
+	FILE *f = fopen(leases_path, "re");
+	int found;
+
+	if (!f)
+		return 0;
+	found = lease6_lookup_stream(f, mac, addr);
 	fclose(f);
 	return found;
 }

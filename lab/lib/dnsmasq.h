@@ -7,6 +7,7 @@
 #define VACMLAB_DNSMASQ_H
 
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -53,5 +54,29 @@ int lease_lookup(const char *leases_path, const uint8_t mac[6], struct in_addr *
 /* The same over an open stream. */
 int lease_lookup_stream(FILE *f, const uint8_t mac[6], struct in_addr *addr, char *hostname,
 			size_t hlen);
+
+/* One DHCPv6 lease: "EXPIRY IAID ADDRESS HOSTNAME CLIENT-DUID" (IAID with a
+ * "T" before it for a temporary address). The MAC is the DUID's when the
+ * DUID carries one (DUID-LL and DUID-LLT of Ethernet): how a lease is
+ * matched to a NIC, since DHCPv6 itself has no hardware address. */
+struct lease6 {
+	long long expiry;
+	struct in6_addr addr;
+	bool has_mac;
+	uint8_t mac[6];
+	char hostname[256];
+};
+
+/**
+ * lease6_parse_line() - parse one DHCPv6 line of a dnsmasq lease file (no
+ * I/O: fuzzed, as lease_parse_line())
+ * Returns 1 and fills @l for an IPv6 lease; 0 for anything else (IPv4
+ * leases, the "duid" line, garbage).
+ */
+int lease6_parse_line(const char *line, struct lease6 *l);
+/* Look up the DHCPv6 lease of the client whose DUID carries @mac; 1 and
+ * @addr filled, or 0. The last matching line wins. */
+int lease6_lookup_stream(FILE *f, const uint8_t mac[6], struct in6_addr *addr);
+int lease6_lookup(const char *leases_path, const uint8_t mac[6], struct in6_addr *addr);
 
 #endif

@@ -81,6 +81,22 @@ void topo_free(struct topo *t)
 	free(t);
 }
 
+struct in6_addr topo_lan6_addr(const struct lan *l, uint32_t iid)
+{
+	struct in6_addr a = l->net6;
+	uint32_t be = htonl(iid);
+
+	memcpy(&a.s6_addr[12], &be, 4);
+	return a;
+}
+
+bool topo_addr6_unset(const struct in6_addr *a)
+{
+	static const struct in6_addr zero;
+
+	return !memcmp(a, &zero, sizeof(zero));
+}
+
 struct lan *topo_find_lan(const struct topo *t, const char *name)
 {
 	for (int i = 0; i < t->n_lans; i++)

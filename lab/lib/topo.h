@@ -84,16 +84,26 @@ struct lan {
 	struct machine *home; /* runs the LAN's DHCP; resolved */
 	uint32_t vni;	      /* [lan] vni =, else derived */
 	uint32_t machines;    /* bit i: t->machines[i] has a member */
+	/* IPv6 (subnet6 = PREFIX/64); without it the LAN is IPv4 only. */
+	bool has6;
+	struct in6_addr net6;  /* the /64 */
+	struct in6_addr addr6; /* the bridge's: PREFIX::254 (TOPO_LAN6_HOST) */
 	int line;
 };
 
+/* IPv6 on a LAN: the bridge's interface ID, and the DHCPv6 pool's. */
+#define TOPO_LAN6_HOST 0x254
+#define TOPO_LAN6_POOL_LO 0x100
+#define TOPO_LAN6_POOL_HI 0x1ff
+
 struct nic {
 	char *lan_name;
-	struct lan *lan;     /* resolved */
-	struct in_addr addr; /* fixed address; 0.0.0.0 if dynamic */
-	uint8_t mac[6];	     /* derived from lab, owner and index */
-	char ifname[16];     /* lab-side tap/veth name, e.g. "vacm1-0" */
-	char *model;	     /* QEMU NIC model (nodes only) */
+	struct lan *lan;       /* resolved */
+	struct in_addr addr;   /* fixed address; 0.0.0.0 if dynamic */
+	struct in6_addr addr6; /* fixed IPv6 address; :: if none */
+	uint8_t mac[6];	       /* derived from lab, owner and index */
+	char ifname[16];       /* lab-side tap/veth name, e.g. "vacm1-0" */
+	char *model;	       /* QEMU NIC model (nodes only) */
 	struct impair impair;
 	int line;
 };
@@ -263,6 +273,10 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
 int topo_place(struct topo *t, const char *machine, char *why, size_t len);
 /* The name of LAN @l's VXLAN device in the lab: "vx-LAN". */
 void topo_vxlan_ifname(const struct lan *l, char dev[16]);
+/* PREFIX::@iid of LAN @l's /64 (@iid at most 32 bits). */
+struct in6_addr topo_lan6_addr(const struct lan *l, uint32_t iid);
+/* Is @a unset (::)? */
+bool topo_addr6_unset(const struct in6_addr *a);
 /* Does LAN @l cross machines (members on two or more)? */
 bool topo_lan_crosses(const struct topo *t, const struct lan *l);
 /* Is @l served (DHCP, the bridge's address) on this machine? True without

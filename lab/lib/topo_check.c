@@ -191,6 +191,16 @@ static void check_lans(struct parser *p)
 				  lan->name);
 			continue;
 		}
+		for (j = 0; lan->has6 && j < i; j++) {
+			struct lan *o = &t->lans[j];
+
+			if (o->has6 && !memcmp(&o->net6, &lan->net6, sizeof(lan->net6))) {
+				topo_perr(p, x->kl[LANK_SUBNET6],
+					  "subnet6 %s/64 is also lan '%s''s (line %d)",
+					  IP6(&lan->net6), o->name, o->line);
+				break;
+			}
+		}
 		mask = prefix_mask(lan->prefix);
 		net = h32(lan->net);
 		for (j = 0; j < i; j++) {
@@ -243,6 +253,35 @@ static void check_lans(struct parser *p)
 	}
 }
 
+/* A fixed IPv6 address of a NIC: inside its LAN's /64, not the bridge's,
+ * not the subnet-router anycast PREFIX::, not in the DHCPv6 pool. */
+static void check_nic6(struct parser *p, const struct nic *nic, const struct lan *lan)
+{
+	struct in6_addr lo = topo_lan6_addr(lan, TOPO_LAN6_POOL_LO);
+	struct in6_addr hi = topo_lan6_addr(lan, TOPO_LAN6_POOL_HI);
+
+	if (!lan->has6) {
+		topo_perr(p, nic->line,
+			  "address %s: lan '%s' has no IPv6 (set subnet6 = PREFIX/64 in [lan %s])",
+			  IP6(&nic->addr6), lan->name, lan->name);
+		return;
+	}
+	if (memcmp(&nic->addr6, &lan->net6, 8))
+		topo_perr(p, nic->line, "address %s is outside lan '%s' (%s/64)", IP6(&nic->addr6),
+			  lan->name, IP6(&lan->net6));
+	else if (!memcmp(&nic->addr6, &lan->net6, sizeof(lan->net6)))
+		topo_perr(p, nic->line,
+			  "address %s is the subnet-router anycast address of lan '%s'",
+			  IP6(&nic->addr6), lan->name);
+	else if (!memcmp(&nic->addr6, &lan->addr6, sizeof(lan->addr6)))
+		topo_perr(p, nic->line, "address %s is the address of lan '%s' itself (line %d)",
+			  IP6(&nic->addr6), lan->name, lan->line);
+	else if (memcmp(&nic->addr6, &lo, sizeof(lo)) >= 0 &&
+		 memcmp(&nic->addr6, &hi, sizeof(hi)) <= 0)
+		topo_perr(p, nic->line, "address %s is inside the DHCPv6 range %s-%s of lan '%s'",
+			  IP6(&nic->addr6), IP6(&lo), IP6(&hi), lan->name);
+}
+
 /* One NIC of a node or host: its LAN, name, MAC, model and address. */
 static void check_nic(struct parser *p, struct nic *nic, const char *owner, int idx,
 		      const char *model)
@@ -261,6 +300,8 @@ static void check_nic(struct parser *p, struct nic *nic, const char *owner, int 
 	if (is_node && !nic->model)
 		nic->model = xstrdup(model);
 	topo_derive_mac(t->name, owner, idx, nic->mac);
+	if (!topo_addr6_unset(&nic->addr6))
+		check_nic6(p, nic, lan);
 	if (!nic->addr.s_addr) {
 		if (!is_node)
 			topo_perr(p, nic->line,

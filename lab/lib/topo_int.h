@@ -52,6 +52,7 @@ enum {
 	LANK_UPLINK,
 	LANK_HOME,
 	LANK_VNI,
+	LANK_SUBNET6,
 	LANK_N
 };
 enum {
@@ -105,6 +106,7 @@ struct pextra {
 	int n_imp;
 	char *image_raw; /* as written */
 	bool addr_set, dhcp_set, subnet_set;
+	bool subnet6_set;
 };
 
 /* A host-side listener (serial tcp:PORT, forward): unique per lab. */
@@ -120,6 +122,14 @@ struct listener {
 /* A fixed address and who uses it. */
 struct fixed {
 	struct in_addr addr;
+	const char *kind;
+	const char *owner;
+	int line;
+};
+
+/* A fixed IPv6 address and who uses it. */
+struct fixed6 {
+	struct in6_addr addr;
 	const char *kind;
 	const char *owner;
 	int line;
@@ -144,6 +154,8 @@ struct parser {
 	int n_lis;
 	struct fixed *fixed;
 	int n_fixed;
+	struct fixed6 *fixed6;
+	int n_fixed6;
 };
 
 /* ---- topo_err.c: the error list */
@@ -212,6 +224,25 @@ static inline struct ipbuf ip_str(struct in_addr a)
 	return b;
 }
 #define IP(a) (ip_str(a).s)
+
+/* The same for IPv6. */
+struct ip6buf {
+	char s[INET6_ADDRSTRLEN];
+};
+
+static inline struct ip6buf ip6_str(const struct in6_addr *a)
+{
+	struct ip6buf b;
+
+	inet_ntop(AF_INET6, a, b.s, sizeof(b.s));
+	return b;
+}
+#define IP6(a) (ip6_str(a).s)
+
+static inline bool parse_ip6(const char *s, struct in6_addr *a)
+{
+	return inet_pton(AF_INET6, s, a) == 1;
+}
 
 static inline uint32_t h32(struct in_addr a)
 {

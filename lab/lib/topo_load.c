@@ -315,6 +315,7 @@ static int topo_parse(const char *buf, size_t len, const char *path, struct topo
 	free(p.mach_x);
 	free(p.lis);
 	free(p.fixed);
+	free(p.fixed6);
 
 	topo_err_finish(err);
 	if (topo_failed(&p)) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * topo_values.c - the grammars of the structured values of [node] and
- * [host] keys: nic = LAN [ADDR] [model=M], serial = KIND..., ready = ...,
+ * [host] keys: nic = LAN [ADDR] [ADDR6] [model=M], serial = KIND..., ready = ...,
  * forward = PROTO [ADDR:]HOSTPORT GUESTPORT [idle=S], impair = [ethN] SPEC, and
  * whole numbers in a range; with the lab-wide registries of fixed
  * addresses and host-side listeners they are checked against. The key
@@ -56,6 +56,20 @@ static int add_fixed(struct parser *p, struct in_addr a, const char *kind, const
 	return 0;
 }
 
+static int add_fixed6(struct parser *p, const struct in6_addr *a, const char *kind,
+		      const char *owner)
+{
+	for (int i = 0; i < p->n_fixed6; i++) {
+		if (memcmp(&p->fixed6[i].addr, a, sizeof(*a)))
+			continue;
+		return topo_perr(p, p->line, "address %s is already used by %s %s (line %d)",
+				 IP6(a), p->fixed6[i].kind, p->fixed6[i].owner, p->fixed6[i].line);
+	}
+	p->fixed6 = xrealloc(p->fixed6, (p->n_fixed6 + 1) * sizeof(*p->fixed6));
+	p->fixed6[p->n_fixed6++] = (struct fixed6){*a, kind, owner, p->line};
+	return 0;
+}
+
 static bool known_model(const char *m)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(nic_models); i++)
@@ -75,26 +89,27 @@ int topo_value_model(struct parser *p, const char *m)
 		m);
 }
 
-/* "LAN [ADDR] [model=MODEL]" (model= on nodes only). */
+/* "LAN [ADDR] [ADDR6] [model=MODEL]" (model= on nodes only; an address
+ * with a ':' is the IPv6 one). */
 void topo_value_nic(struct parser *p, const char *value, struct nic **nics, int *n_nics,
 		    const char *kind, const char *owner)
 {
 	_cleanup_free_ char *buf = xstrdup(value);
 	bool is_node = !strcmp(kind, "node");
-	char *tok[4];
-	int n = str_split(buf, tok, 3);
+	char *tok[5];
+	int n = str_split(buf, tok, 4);
 	struct nic nic = {0};
 	const char *model = NULL;
-	bool have_addr = false;
+	bool have_addr = false, have_addr6 = false;
 
 	if (*n_nics >= TOPO_MAX_NICS) {
 		topo_perr(p, p->line, "too many NICs in %s: at most %d (eth0..eth%d)", p->label,
 			  TOPO_MAX_NICS, TOPO_MAX_NICS - 1);
 		return;
 	}
-	if (n > 3) {
+	if (n > 4) {
 		topo_perr(p, p->line, "bad nic '%s': expected %s", value,
-			  is_node ? "LAN [ADDR] [model=MODEL]" : "LAN [ADDR]");
+			  is_node ? "LAN [ADDR] [ADDR6] [model=MODEL]" : "LAN [ADDR] [ADDR6]");
 		return;
 	}
 	for (int i = 1; i < n; i++) {
@@ -113,6 +128,15 @@ void topo_value_nic(struct parser *p, const char *value, struct nic **nics, int 
 				return;
 			continue;
 		}
+		if (strchr(tok[i], ':')) {
+			if (have_addr6 || !parse_ip6(tok[i], &nic.addr6)) {
+				topo_perr(p, p->line, "bad nic '%s': '%s' is not an IPv6 address%s",
+					  value, tok[i], have_addr6 ? " (one per nic)" : "");
+				return;
+			}
+			have_addr6 = true;
+			continue;
+		}
 		if (have_addr || !parse_ip(tok[i], &nic.addr)) {
 			topo_perr(p, p->line, "bad nic '%s': '%s' is not an IPv4 address%s", value,
 				  tok[i], is_node ? " or model=MODEL" : "");
@@ -124,7 +148,13 @@ void topo_value_nic(struct parser *p, const char *value, struct nic **nics, int 
 		topo_perr(p, p->line, "bad nic '%s': 0.0.0.0 is not a fixed address", value);
 		return;
 	}
+	if (have_addr6 && topo_addr6_unset(&nic.addr6)) {
+		topo_perr(p, p->line, "bad nic '%s': :: is not a fixed address", value);
+		return;
+	}
 	if (have_addr && add_fixed(p, nic.addr, kind, owner) < 0)
+		return;
+	if (have_addr6 && add_fixed6(p, &nic.addr6, kind, owner) < 0)
 		return;
 	nic.lan_name = xstrdup(tok[0]);
 	nic.model = model ? xstrdup(model) : NULL;

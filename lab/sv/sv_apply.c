@@ -92,6 +92,8 @@ static const char *nic_diff(const struct nic *a, const struct nic *b)
 		return "lan";
 	if (a->addr.s_addr != b->addr.s_addr)
 		return "address";
+	if (memcmp(&a->addr6, &b->addr6, sizeof(a->addr6)))
+		return "address6";
 	if (memcmp(a->mac, b->mac, 6) || strcmp(a->ifname, b->ifname))
 		return "mac";
 	if (!str_eq(a->model, b->model))
@@ -176,21 +178,28 @@ static const char *host_diff(const struct host *a, const struct host *b)
 
 static void lan_text(const struct lan *l, char *buf, size_t len)
 {
-	char net[16], lo[16], hi[16];
+	char net[16], lo[16], hi[16], net6[INET6_ADDRSTRLEN + 16] = "";
 
 	snprintf(net, sizeof(net), "%s", inet_ntoa(l->net));
 	snprintf(lo, sizeof(lo), "%s", inet_ntoa(l->dhcp_lo));
 	snprintf(hi, sizeof(hi), "%s", inet_ntoa(l->dhcp_hi));
-	snprintf(buf, len, "subnet %s/%d, address %s, dhcp %s-%s%s%s", net, l->prefix,
+	if (l->has6) {
+		char a6[INET6_ADDRSTRLEN];
+
+		snprintf(net6, sizeof(net6), ", subnet6 %s/64",
+			 inet_ntop(AF_INET6, &l->net6, a6, sizeof(a6)));
+	}
+	snprintf(buf, len, "subnet %s/%d, address %s, dhcp %s-%s%s%s%s", net, l->prefix,
 		 inet_ntoa(l->addr), lo, hi, l->uplink ? ", uplink " : "",
-		 l->uplink ? l->uplink : "");
+		 l->uplink ? l->uplink : "", net6);
 }
 
 static bool lan_same(const struct lan *a, const struct lan *b)
 {
 	return a->net.s_addr == b->net.s_addr && a->prefix == b->prefix &&
 	       a->addr.s_addr == b->addr.s_addr && a->dhcp_lo.s_addr == b->dhcp_lo.s_addr &&
-	       a->dhcp_hi.s_addr == b->dhcp_hi.s_addr && str_eq(a->uplink, b->uplink);
+	       a->dhcp_hi.s_addr == b->dhcp_hi.s_addr && str_eq(a->uplink, b->uplink) &&
+	       a->has6 == b->has6 && (!a->has6 || !memcmp(&a->net6, &b->net6, sizeof(a->net6)));
 }
 
 static void plan_add(struct apply *a, const char *kind, const char *name, const char *action,

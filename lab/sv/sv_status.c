@@ -33,6 +33,27 @@ static const char *ip(struct in_addr a, char *buf)
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
+static json_t *ip6_json(const struct in6_addr *a)
+{
+	char b[INET6_ADDRSTRLEN];
+
+	return json_string(inet_ntop(AF_INET6, a, b, sizeof(b)));
+}
+
+/* A NIC's IPv6 address: its fixed one, else its DHCPv6 lease's (a SLAAC
+ * address is the guest's own business: dnsmasq names it, status does not
+ * guess it); null on a LAN without subnet6. */
+static json_t *nic6_json(struct sv_lan *l, const struct nic *nic)
+{
+	struct in6_addr a;
+
+	if (!topo_addr6_unset(&nic->addr6))
+		return ip6_json(&nic->addr6);
+	if (nic->lan->has6 && lease6_lookup(l->leases, nic->mac, &a))
+		return ip6_json(&a);
+	return json_null();
+}
+
 static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap)
 {
 	json_t *arr = json_array();
@@ -58,6 +79,8 @@ static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap)
 		else
 			json_object_set_new(o, "address", json_null());
 		json_object_set_new(o, "fixed", json_boolean(nic->addr.s_addr != 0));
+		json_object_set_new(o, "address6", nic6_json(l, nic));
+		json_object_set_new(o, "fixed6", json_boolean(!topo_addr6_unset(&nic->addr6)));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -192,6 +215,17 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, "subnet",
 				    json_sprintf("%s/%d", ip(l->cfg->net, a), l->cfg->prefix));
 		json_object_set_new(o, "address", json_string(ip(l->cfg->addr, a)));
+		if (l->cfg->has6) {
+			char b6[INET6_ADDRSTRLEN];
+
+			json_object_set_new(o, "subnet6",
+					    json_sprintf("%s/64", inet_ntop(AF_INET6, &l->cfg->net6,
+									    b6, sizeof(b6))));
+			json_object_set_new(o, "address6", ip6_json(&l->cfg->addr6));
+		} else {
+			json_object_set_new(o, "subnet6", json_null());
+			json_object_set_new(o, "address6", json_null());
+		}
 		json_object_set_new(o, "dnsmasq_pid",
 				    sv->dns.pid > 0 ? json_integer(sv->dns.pid) : json_null());
 		json_object_set_new(o, "leases", json_string(l->leases));

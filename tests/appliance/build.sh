@@ -132,6 +132,10 @@ cp "$here/init" "$root/init"
 # UDP echo on port 7 (busybox has no UDP server): a static C program.
 "${CC:-cc}" -static -Os -s -o "$root/sbin/standin-udp-echo" "$here/src/udp-echo.c" ||
 	die "cannot build src/udp-echo.c (needs a C compiler and libc6-dev's libc.a)"
+# The DHCPv6 client (busybox-static has no udhcpc6): a small static C
+# program of its own, see src/standin-dhcp6.c and docs/appliance.md.
+${CC:-cc} -static -Os -s -o "$root/sbin/standin-dhcp6" "$here/src/standin-dhcp6.c" ||
+	die "cannot build standin-dhcp6 (a C compiler and static libc, package libc6-dev)"
 chmod 0755 "$root/init" "$root/usr/share/udhcpc/default.script" \
 	"$root/sbin/standin-powerbtn" "$root/etc/rc.shutdown"
 echo "$kver" > "$root/etc/standin-kernel"

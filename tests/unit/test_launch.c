@@ -174,6 +174,60 @@ static void test_machines(struct qemu_launch *l)
 	topo_free(t);
 }
 
+/* IPv6 on one LAN (subnet6): RAs, the DHCPv6 pool, fixed [ADDR6], AAAA. */
+static void test_dnsmasq6(void)
+{
+	const char *text = "[lab]\nname = t6\n"
+			   "[lan v6]\nsubnet = 10.6.0.0/24\ndhcp = 10.6.0.100-10.6.0.110\n"
+			   "subnet6 = fd06:1::/64\n"
+			   "[lan v4]\nsubnet = 10.4.0.0/24\ndhcp = 10.4.0.10-10.4.0.20\n"
+			   "[node n1]\nimage = ../topo/fake.img\nnic = v6 10.6.0.11 fd06:1::11\n"
+			   "nic = v4\n"
+			   "[node n2]\nimage = ../topo/fake.img\nnic = v6 fd06:1::12\n";
+	struct dnsmasq_paths p = {"/r/d.conf", "/r/d.leases", "/r/d.pid", "/s/d.log"};
+	struct topo *t;
+	struct topo_err e;
+	char *c, want[128];
+	const uint8_t *m;
+
+	if (topo_load_string(text, "tests/unit/launch6.conf", &t, &e) < 0) {
+		ok(0, "parse v6: %s:%d: %s", e.file, e.line, e.msg);
+		return;
+	}
+	c = dnsmasq_config(t, &p);
+	ok(strstr(c, "\nenable-ra\n") != NULL, "v6: router advertisements on");
+	ok(strstr(c, "dhcp-range=set:v6,fd06:1::100,fd06:1::1ff,ra-names,64,12h\n") != NULL,
+	   "v6: a DHCPv6 pool ::100-::1ff, SLAAC too (ra-names)");
+	ok(strstr(c, "dhcp-option=tag:v6,option6:dns-server,[fd06:1::254]\n") != NULL,
+	   "v6: DNS at the bridge's PREFIX::254");
+	ok(strstr(c, "host-record=v6-gw,v6-gw.t6,10.6.0.254,fd06:1::254\n") != NULL,
+	   "v6: the gateway's name has both addresses");
+	ok(strstr(c, "host-record=n1,n1.t6,10.6.0.11,fd06:1::11\n") != NULL,
+	   "v6: a fixed ADDR6 is an AAAA of the node's name");
+	m = t->nodes[0].nics[0].mac;
+	snprintf(want, sizeof(want),
+		 "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,10.6.0.11,[fd06:1::11],n1\n", m[0], m[1],
+		 m[2], m[3], m[4], m[5]);
+	ok(strstr(c, want) != NULL, "v6: dhcp-host MAC -> ADDR, [ADDR6], name");
+	m = t->nodes[1].nics[0].mac;
+	snprintf(want, sizeof(want), "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,[fd06:1::12],n2\n",
+		 m[0], m[1], m[2], m[3], m[4], m[5]);
+	ok(strstr(c, want) != NULL, "v6: a dynamic IPv4 NIC with a fixed ADDR6");
+	ok(!strstr(c, "set:v4,fd") && !strstr(c, "tag:v4,option6"), "v6: the IPv4 LAN gets none");
+	free(c);
+	topo_free(t);
+	/* No subnet6 anywhere: no IPv6 line at all. */
+	ok(topo_load_string("[lan a]\nsubnet = 10.0.0.0/24\n[node x]\nimage = ../topo/fake.img\n"
+			    "nic = a 10.0.0.5\n",
+			    "tests/unit/launch4.conf", &t, &e) == 0,
+	   "v4-only lab parses");
+	c = dnsmasq_config(t, &p);
+	ok(!strstr(c, "enable-ra") && !strstr(c, "option6") && !strstr(c, "ra-names"),
+	   "v4-only lab: no RA, no DHCPv6");
+	free(c);
+	topo_free(t);
+}
+
 int main(void)
 {
 	const char *text = "[lab]\nname = t\n"
@@ -287,5 +341,6 @@ int main(void)
 	   "dnsmasq: --user=root --group= (user namespace), foreground");
 	strv_free(v);
 	topo_free(t);
+	test_dnsmasq6();
 	return done_testing();
 }

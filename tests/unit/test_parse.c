@@ -91,6 +91,55 @@ static void test_lease_lookup(void)
 	       "lookup: no lease file, no lease");
 }
 
+static void test_lease6(void)
+{
+	static const char *const skipped[] = {
+		"duid 00:01:00:01:2c:5f:1a:2b:52:54:00:db:a5:91\n",
+		"1733102400 52:54:00:DB:a5:91 10.0.0.11 vacm1 01:52:54:00:db\n", /* IPv4 */
+		"1733102402 x2 fd00::5 vacm1 00:03:00:01:52:54:00:01:02:03\n",
+		"1733102402 2 fd00::g vacm1 00:03:00:01:52:54:00:01:02:03\n",
+		"1733102402 2 10.0.0.5 vacm1 00:03:00:01:52:54:00:01:02:03\n",
+		"-1 2 fd00::5 vacm1 00:03:00:01:52:54:00:01:02:03\n",
+		"",
+	};
+	const uint8_t mac[6] = {0x52, 0x54, 0x00, 0x01, 0x02, 0x03};
+	char text[512], a6[INET6_ADDRSTRLEN];
+	struct in6_addr a;
+	struct lease6 l;
+	FILE *f;
+
+	is_int(lease6_parse_line("1796211592 2 fd63:1::12 vacm2 00:03:00:01:52:54:00:01:02:03\n",
+				 &l),
+	       1, "lease6: a dnsmasq DHCPv6 line parses");
+	inet_ntop(AF_INET6, &l.addr, a6, sizeof(a6));
+	ok(l.expiry == 1796211592 && !strcmp(a6, "fd63:1::12") && !strcmp(l.hostname, "vacm2") &&
+		   l.has_mac && !memcmp(l.mac, mac, 6),
+	   "lease6: expiry, address, hostname, the MAC of a DUID-LL");
+	is_int(lease6_parse_line("5 T7 fd00::9 * 00:01:00:01:2c:5f:1a:2b:52:54:00:01:02:03", &l), 1,
+	       "lease6: a temporary address, no hostname, DUID-LLT");
+	ok(l.has_mac && !memcmp(l.mac, mac, 6) && !l.hostname[0], "lease6: ... the DUID-LLT's MAC");
+	is_int(lease6_parse_line("5 7 fd00::9 x 00:02:00:00:ab:11:01:02:03:04", &l), 1,
+	       "lease6: a DUID-EN lease parses");
+	ok(!l.has_mac, "lease6: ... and carries no MAC");
+	is_int(lease6_parse_line("5 7 fd00::9 x 00:03:00:01:52:54:00:01:02:03:", &l), 1,
+	       "lease6: a DUID with a trailing ':' still a lease");
+	ok(!l.has_mac, "lease6: ... whose DUID is not read");
+	for (size_t i = 0; i < sizeof(skipped) / sizeof(skipped[0]); i++)
+		is_int(lease6_parse_line(skipped[i], &l), 0, "lease6: skipped: %.*s",
+		       (int)strcspn(skipped[i], "\n"), skipped[i]);
+	snprintf(text, sizeof(text),
+		 "1 52:54:00:01:02:03 10.0.0.2 a *\n"
+		 "duid 00:01:00:01:2c:5f:1a:2b:52:54:00:db:a5:91\n"
+		 "2 1 fd00::7 a 00:03:00:01:52:54:00:01:02:03\n"
+		 "3 1 fd00::8 a 00:03:00:01:52:54:00:01:02:03\n"
+		 "4 1 fd00::9 b 00:03:00:01:52:54:00:01:02:04\n");
+	f = fmemopen(text, strlen(text), "r");
+	is_int(lease6_lookup_stream(f, mac, &a), 1, "lookup6: found by the DUID's MAC");
+	fclose(f);
+	is_str(inet_ntop(AF_INET6, &a, a6, sizeof(a6)), "fd00::8", "lookup6: the last lease wins");
+	is_int(lease6_lookup("/nonexistent/leases", mac, &a), 0, "lookup6: no file, no lease");
+}
+
 static void test_qmp(void)
 {
 	struct qmp_msg m;
@@ -145,6 +194,7 @@ int main(void)
 {
 	test_lease_line();
 	test_lease_lookup();
+	test_lease6();
 	test_qmp();
 	return done_testing();
 }

@@ -351,6 +351,32 @@ static void test_defaults(const char *top)
 	topo_free(t);
 }
 
+static void test_subnet6(void)
+{
+	struct topo_err err;
+	struct topo *t = load_str("[lan a]\nsubnet = 10.0.0.0/24\ndhcp = 10.0.0.100-10.0.0.199\n"
+				  "subnet6 = fd00:a:b:c::/64\n"
+				  "[lan b]\nsubnet = 10.1.0.0/24\n"
+				  "[node n]\nimage = ../fake.img\n"
+				  "nic = a 10.0.0.5 fd00:a:b:c::5 model=e1000\n"
+				  "nic = a fd00:a:b:c::6\nnic = b 10.1.0.5\n",
+				  "tests/topo/valid/v6.conf", &err);
+	char a[INET6_ADDRSTRLEN];
+
+	if (!ok(t != NULL, "subnet6: loads"))
+		return;
+	ok(t->lans[0].has6 && !t->lans[1].has6, "subnet6: IPv6 on its LAN only");
+	is_str(inet_ntop(AF_INET6, &t->lans[0].addr6, a, sizeof(a)), "fd00:a:b:c::254",
+	       "subnet6: the bridge's address is PREFIX::254");
+	is_str(inet_ntop(AF_INET6, &t->nodes[0].nics[0].addr6, a, sizeof(a)), "fd00:a:b:c::5",
+	       "nic = LAN ADDR ADDR6 model=: the IPv6 address");
+	is_str(t->nodes[0].nics[0].model, "e1000", "nic = LAN ADDR ADDR6 model=: the model");
+	ok(!t->nodes[0].nics[1].addr.s_addr && !topo_addr6_unset(&t->nodes[0].nics[1].addr6),
+	   "nic = LAN ADDR6: dynamic IPv4, fixed IPv6");
+	ok(topo_addr6_unset(&t->nodes[0].nics[2].addr6), "a NIC without ADDR6 has none");
+	topo_free(t);
+}
+
 static void test_mac(void)
 {
 	uint8_t a[6], b[6], c[6], d[6];
@@ -686,6 +712,7 @@ int main(int argc, char **argv)
 	test_examples();
 	test_defaults(top);
 	test_mac();
+	test_subnet6();
 	test_impair();
 	test_lines();
 	test_files();
