@@ -159,6 +159,22 @@ static void m_forward(struct sv *sv, int fd, json_t *req, int *passed)
 	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
 }
 
+/* A request's "timeout" in seconds as milliseconds: @dflt when absent or
+ * not a number, clamped to 0..24 h (a double past INT_MAX / 1000 would
+ * make the conversion undefined; fuzz_ctl found {"timeout":999999991}). */
+static int req_timeout_ms(json_t *req, int dflt)
+{
+	json_t *t = json_object_get(req, "timeout");
+	double s;
+
+	if (!json_is_number(t))
+		return dflt;
+	s = json_number_value(t);
+	if (!(s > 0)) /* negative, zero, NaN */
+		return 0;
+	return s > 86400 ? 86400 * 1000 : (int)(s * 1000);
+}
+
 static void m_status(struct sv *sv, int fd, json_t *req, int *passed)
 {
 	json_t *st = sv_status_json(sv);
@@ -170,13 +186,11 @@ static void m_status(struct sv *sv, int fd, json_t *req, int *passed)
 /* The reply comes at the very end, when the lab is gone (supervisor.c). */
 static void m_down(struct sv *sv, int fd, json_t *req, int *passed)
 {
-	json_t *t = json_object_get(req, "timeout");
-
 	if (sv->down_client >= 0)
 		close(sv->down_client);
 	sv->down_client = fd;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0}, sizeof(struct timeval));
-	sv_down_begin(sv, t ? (int)(json_number_value(t) * 1000) : sv->down_timeout_ms);
+	sv_down_begin(sv, req_timeout_ms(req, sv->down_timeout_ms));
 }
 
 /* One QMP command on a node's connection, answered when QEMU answers:
@@ -281,8 +295,7 @@ static void m_node(struct sv *sv, int fd, json_t *req, int *passed)
 {
 	const char *op = json_string_value(json_object_get(req, "op"));
 	struct sv_node *n = sv_find_node(sv, json_string_value(json_object_get(req, "node")));
-	json_t *t = json_object_get(req, "timeout");
-	int timeout_ms = t ? (int)(json_number_value(t) * 1000) : sv->down_timeout_ms;
+	int timeout_ms = req_timeout_ms(req, sv->down_timeout_ms);
 	bool running;
 
 	if (!n || !op) {
@@ -377,14 +390,13 @@ static void m_apply(struct sv *sv, int fd, json_t *req, int *passed)
 {
 	const char *path = json_string_value(json_object_get(req, "topo"));
 	const char *name = json_string_value(json_object_get(req, "name"));
-	json_t *t = json_object_get(req, "timeout");
 
 	if (!path) {
 		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad apply request: no topo");
 		return;
 	}
 	sv_apply_begin(sv, fd, path, name, json_is_true(json_object_get(req, "dry_run")),
-		       t ? (int)(json_number_value(t) * 1000) : sv->down_timeout_ms);
+		       req_timeout_ms(req, sv->down_timeout_ms));
 }
 
 /*
