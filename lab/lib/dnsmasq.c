@@ -257,60 +257,84 @@ static size_t field(const char **p, const char **start)
 	return n;
 }
 
+/* EXPIRY (both lease kinds): decimal seconds, 0 for infinite leases. */
+static bool field_expiry(const char *s, size_t n, long long *out)
+{
+	char num[24];
+
+	if (!n || n >= sizeof(num) || strspn(s, "0123456789") < n)
+		return false;
+	memcpy(num, s, n);
+	num[n] = 0;
+	errno = 0;
+	*out = strtoll(num, NULL, 10);
+	return errno == 0;
+}
+
+/* An address of family @af (AF_INET or AF_INET6) into @dst. */
+static bool field_addr(int af, const char *s, size_t n, void *dst)
+{
+	char addr[INET6_ADDRSTRLEN];
+
+	if (!n || n >= sizeof(addr))
+		return false;
+	memcpy(addr, s, n);
+	addr[n] = 0;
+	return inet_pton(af, addr, dst) == 1;
+}
+
+/* HOSTNAME: "*" for none; dnsmasq writes at most a DNS label. */
+static void field_hostname(const char *s, size_t n, char *buf, size_t len)
+{
+	size_t k = n < len ? n : len - 1;
+
+	if (!n || (n == 1 && s[0] == '*'))
+		return;
+	memcpy(buf, s, k);
+	buf[k] = 0;
+}
+
 int lease_parse_line(const char *line, struct lease *l)
 {
 	const char *p = line, *f[4];
 	size_t n[4];
-	char num[24], addr[INET_ADDRSTRLEN];
-	char *end;
 
 	memset(l, 0, sizeof(*l));
 	for (int i = 0; i < 4; i++)
 		n[i] = field(&p, &f[i]);
-	/* EXPIRY: decimal seconds (0 for infinite leases). */
-	if (!n[0] || n[0] >= sizeof(num) || strspn(f[0], "0123456789") != n[0])
+	if (!field_expiry(f[0], n[0], &l->expiry) || !parse_mac(f[1], n[1], l->mac) ||
+	    !field_addr(AF_INET, f[2], n[2], &l->addr))
 		return 0;
-	memcpy(num, f[0], n[0]);
-	num[n[0]] = 0;
-	errno = 0;
-	l->expiry = strtoll(num, &end, 10);
-	if (errno)
-		return 0;
-	if (!parse_mac(f[1], n[1], l->mac))
-		return 0;
-	if (!n[2] || n[2] >= sizeof(addr))
-		return 0;
-	memcpy(addr, f[2], n[2]);
-	addr[n[2]] = 0;
-	if (inet_pton(AF_INET, addr, &l->addr) != 1)
-		return 0;
-	/* HOSTNAME: "*" for none; dnsmasq writes at most a DNS label. */
-	if (n[3] && !(n[3] == 1 && f[3][0] == '*')) {
-		size_t k = n[3] < sizeof(l->hostname) ? n[3] : sizeof(l->hostname) - 1;
-
-		memcpy(l->hostname, f[3], k);
-		l->hostname[k] = 0;
-	}
+	field_hostname(f[3], n[3], l->hostname, sizeof(l->hostname));
 	return 1;
+}
+
+/* The next whole line of a lease file into @line; false at the end. The
+ * rest of a line longer than the buffer is not a line of its own (a long
+ * client-id must not read as a lease): such a line is skipped whole. */
+static bool next_line(FILE *f, char *line, int len)
+{
+	bool continued = false;
+
+	while (fgets(line, len, f)) {
+		bool whole = strchr(line, '\n') || feof(f);
+
+		if (!continued && whole)
+			return true;
+		continued = !whole;
+	}
+	return false;
 }
 
 int lease_lookup_stream(FILE *f, const uint8_t mac[6], struct in_addr *addr, char *hostname,
 			size_t hlen)
 {
 	char line[1024];
-	bool continued = false;
 	int found = 0;
 
-	while (fgets(line, sizeof(line), f)) {
-		bool whole = strchr(line, '\n') || feof(f);
+	while (next_line(f, line, sizeof(line))) {
 		struct lease l;
 
-		/* The rest of a line longer than the buffer is not a line of
-		 * its own: a long client-id must not read as a lease. */
-		if (continued || !whole) {
-			continued = !whole;
-			continue;
-		}
 		if (!lease_parse_line(line, &l) || memcmp(l.mac, mac, 6))
 			continue;
 		*addr = l.addr;
@@ -358,7 +382,6 @@ int lease6_parse_line(const char *line, struct lease6 *l)
 {
 	const char *p = line, *f[5];
 	size_t n[5];
-	char num[24], addr[INET6_ADDRSTRLEN];
 	uint8_t duid[130];
 	const char *iaid;
 	size_t iaid_n;
@@ -367,13 +390,7 @@ int lease6_parse_line(const char *line, struct lease6 *l)
 	memset(l, 0, sizeof(*l));
 	for (int i = 0; i < 5; i++)
 		n[i] = field(&p, &f[i]);
-	if (!n[0] || n[0] >= sizeof(num) || strspn(f[0], "0123456789") != n[0])
-		return 0;
-	memcpy(num, f[0], n[0]);
-	num[n[0]] = 0;
-	errno = 0;
-	l->expiry = strtoll(num, NULL, 10);
-	if (errno)
+	if (!field_expiry(f[0], n[0], &l->expiry))
 		return 0;
 	/* IAID: decimal, "T" first for a temporary address. */
 	iaid = f[1], iaid_n = n[1];
@@ -381,18 +398,9 @@ int lease6_parse_line(const char *line, struct lease6 *l)
 		iaid++, iaid_n--;
 	if (!iaid_n || iaid_n > 10 || strspn(iaid, "0123456789") != iaid_n)
 		return 0;
-	if (!n[2] || n[2] >= sizeof(addr))
+	if (!field_addr(AF_INET6, f[2], n[2], &l->addr))
 		return 0;
-	memcpy(addr, f[2], n[2]);
-	addr[n[2]] = 0;
-	if (inet_pton(AF_INET6, addr, &l->addr) != 1)
-		return 0;
-	if (n[3] && !(n[3] == 1 && f[3][0] == '*')) {
-		size_t k = n[3] < sizeof(l->hostname) ? n[3] : sizeof(l->hostname) - 1;
-
-		memcpy(l->hostname, f[3], k);
-		l->hostname[k] = 0;
-	}
+	field_hostname(f[3], n[3], l->hostname, sizeof(l->hostname));
 	/* DUID-LLT (1) and DUID-LL (3) of hardware type 1 end in the MAC. */
 	dn = parse_hex_colons(f[4], n[4], duid, (int)sizeof(duid));
 	if ((dn == 10 && !memcmp(duid, "\0\3\0\1", 4)) ||
@@ -406,17 +414,11 @@ int lease6_parse_line(const char *line, struct lease6 *l)
 int lease6_lookup_stream(FILE *f, const uint8_t mac[6], struct in6_addr *addr)
 {
 	char line[1024];
-	bool continued = false;
 	int found = 0;
 
-	while (fgets(line, sizeof(line), f)) {
-		bool whole = strchr(line, '\n') || feof(f);
+	while (next_line(f, line, sizeof(line))) {
 		struct lease6 l;
 
-		if (continued || !whole) {
-			continued = !whole;
-			continue;
-		}
 		if (!lease6_parse_line(line, &l) || !l.has_mac || memcmp(l.mac, mac, 6))
 			continue;
 		*addr = l.addr;
