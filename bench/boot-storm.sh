@@ -31,23 +31,24 @@ topo() { # NAME NODES TIMEOUT
 	} > "$OUT/$1.conf"
 }
 
-run_up() { # NAME [up args] -> ms to all-ready, or FAIL
-	local name=$1 t0 rc; shift
+run_up() { # NAME LOG [up args] -> ms to all-ready, or FAIL
+	local name=$1 log=$OUT/$2.log t0 rc; shift 2
 	t0=$(now_ms)
-	"$VACMLAB" up --fresh "$@" "$OUT/$name.conf" > "$OUT/$name.log" 2>&1; rc=$?
+	"$VACMLAB" up --fresh "$@" "$OUT/$name.conf" >> "$log" 2>&1; rc=$?
 	local t=$(( $(now_ms) - t0 ))
-	"$VACMLAB" down --timeout 30 "$name" >> "$OUT/$name.log" 2>&1 || true
+	"$VACMLAB" down --timeout 30 "$name" >> "$log" 2>&1 || true
 	[ $rc = 0 ] && echo "$t" || echo "FAIL($rc after $t ms)"
 }
 
 topo one 1 300
-for r in 1 2 3; do run_up one; done > "$OUT/one.ms"
+for r in 1 2 3; do run_up one one; done > "$OUT/one.ms"
 ONE=$(grep -v FAIL "$OUT/one.ms" | median)
 IDEAL=$(( ONE * N / CPUS ))
 
 topo storm "$N" 600
-QUEUED=$(run_up storm)
-ALL=$(run_up storm --parallel "$N")
+# Each variant keeps its own log (the second used to overwrite the first).
+QUEUED=$(run_up storm storm-queued)
+ALL=$(run_up storm storm-all --parallel "$N")
 
 ratio() { case $1 in FAIL*) echo "-" ;; *) awk -v a="$1" -v b="$IDEAL" 'BEGIN {printf "%.2fx", a / b}' ;; esac; }
 {
