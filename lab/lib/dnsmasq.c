@@ -138,6 +138,14 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 		"dhcp-authoritative\nlog-dhcp\n"
 		"dhcp-leasefile=%s\npid-file=%s\nlog-facility=%s\n",
 		t->domain, t->domain, p->leases, p->pidfile, p->log);
+	/* dnsmasq pings an address before it offers it and, single-threaded,
+	 * answers nothing else for those 3 s: every DHCP boot waited 3 s, and
+	 * the nodes of a lab waited for each other's checks in turn. A lab
+	 * LAN's addresses are all given out here or fixed in the topology;
+	 * dhcp_ping = yes keeps the check for a LAN bridged to a desk network
+	 * with a pool (docs/attach.md). */
+	if (!t->dhcp_ping)
+		appendf(&s, &len, "no-ping\n");
 	for (int i = 0; i < t->n_lans; i++)
 		if (t->lans[i].has6 && topo_lan_home_here(t, &t->lans[i])) {
 			appendf(&s, &len, "enable-ra\n");

@@ -188,6 +188,7 @@ struct topo {
 	bool accel_set;
 	int accel_line;
 	int boot_parallel;	  /* [lab] boot_parallel; 0: the default (see up) */
+	bool dhcp_ping;		  /* [lab] dhcp_ping: dnsmasq pings an address before offering it */
 	struct machine *machines; /* at most TOPO_MACHINES_MAX */
 	int n_machines;
 	/* After topo_place(): the machine this is, and the nodes and hosts

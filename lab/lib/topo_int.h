@@ -43,6 +43,7 @@ enum {
 	LABK_ACCEL,
 	LABK_BOOT_PARALLEL,
 	LABK_LOG_MAX,
+	LABK_DHCP_PING,
 	LABK_N
 };
 enum {

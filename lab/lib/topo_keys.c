@@ -137,6 +137,14 @@ static void lab_boot_parallel(struct parser *p, const char *value)
 	topo_value_int(p, "boot_parallel", value, 1, 1024, "nodes", &p->t->boot_parallel);
 }
 
+static void lab_dhcp_ping(struct parser *p, const char *value)
+{
+	if (!strcmp(value, "yes") || !strcmp(value, "no"))
+		p->t->dhcp_ping = !strcmp(value, "yes");
+	else
+		topo_perr(p, p->line, "bad dhcp_ping '%s': expected yes or no", value);
+}
+
 /* [lan NAME] */
 
 static void lan_subnet(struct parser *p, const char *value)
@@ -543,6 +551,7 @@ static const struct keydef lab_keys[LABK_N] = {
 	[LABK_CPU] = {"cpu", false, lab_cpu},
 	[LABK_ACCEL] = {"accel", false, lab_accel},
 	[LABK_BOOT_PARALLEL] = {"boot_parallel", false, lab_boot_parallel},
+	[LABK_DHCP_PING] = {"dhcp_ping", false, lab_dhcp_ping},
 };
 static const struct keydef lan_keys[LANK_N] = {
 	[LANK_SUBNET] = {"subnet", false, lan_subnet},

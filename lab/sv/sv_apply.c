@@ -258,6 +258,8 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 		refuse(why, len, "a lab spread over machines cannot be changed live");
 	if (ot->accel != nt->accel)
 		refuse(why, len, "[lab] accel would change (decided at up)");
+	if (ot->dhcp_ping != nt->dhcp_ping)
+		refuse(why, len, "[lab] dhcp_ping would change (dnsmasq's, set at up)");
 	a->lan_from = xcalloc((size_t)nt->n_lans + 1, sizeof(int));
 	for (int i = 0; i < nt->n_lans; i++) {
 		struct lan *l = &nt->lans[i], *o = topo_find_lan(ot, l->name);

@@ -335,6 +335,11 @@ int main(void)
 	   "lease, log and pid files at our paths");
 	ok(strstr(c, "dhcp-option=tag:lan,option:router,10.1.0.254\n") != NULL,
 	   "default route via the LAN's own bridge address");
+	ok(strstr(c, "\nno-ping\n") != NULL, "no ping check before an offer by default");
+	free(c);
+	t->dhcp_ping = true;
+	c = dnsmasq_config(t, &p);
+	ok(!strstr(c, "no-ping"), "dhcp_ping = yes: dnsmasq keeps its ping check");
 	free(c);
 	v = dnsmasq_argv("/usr/sbin/dnsmasq", &p);
 	ok(has_arg(v, "--user=root", "--group=") && !strcmp(v[1], "--keep-in-foreground"),

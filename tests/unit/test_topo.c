@@ -490,6 +490,8 @@ static void test_lines(void)
 	expect_err("; c\n\n[lan a]\n\n\nsubnet = 10.0.0.0/33\n",
 		   "t.conf:6: bad subnet '10.0.0.0/33': expected a CIDR such as 192.168.0.0/24",
 		   "line counting over blank lines and comments");
+	expect_err("[lab]\nname = x\ndhcp_ping = maybe\n",
+		   "t.conf:3: bad dhcp_ping 'maybe': expected yes or no", "dhcp_ping: yes or no");
 	expect_err("[lan a]\r\nsubnet = 10.0.0.0/24\r\n[lan a]\r\n",
 		   "t.conf:3: duplicate name 'a': already used by [lan a] at line 1", "CRLF lines");
 	expect_err("[lan a]\n[lan b]\n", "t.conf:1: missing required key 'subnet' in [lan a]",
