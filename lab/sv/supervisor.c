@@ -235,7 +235,7 @@ static void loop_once(struct sv *sv, int timeout)
 	for (int i = 0; i < n; i++)
 		if (loop_live(&sv->loop, &evs[i]))
 			dispatch(sv, &evs[i]);
-	sv_reap_strays();
+	sv_reap_strays(sv);
 	sv_node_tick(sv);
 	rundir_check(sv);
 	sv_logs_tick(sv);
@@ -487,6 +487,7 @@ void supervisor_run(const struct sv_launch *l)
 			long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 
 			sv->boot_parallel = (int)(cpus > 0 ? cpus : 1) * (sv->kvm ? 4 : 1);
+			sv->boot_parallel_auto = true;
 		}
 		for (int i = 0; i < sv->t->n_nodes; i++) {
 			sv->nodes[i]->use_kvm = sv->kvm;

@@ -216,6 +216,7 @@ struct sv {
 	bool no_boot, foreground, kvm;
 	struct accel_choice accel; /* asked, decided and why (client_up.c) */
 	int boot_parallel;	   /* nodes booting at once */
+	bool boot_parallel_auto;   /* the default, not asked for: it follows the accel */
 	const char *loadvm;
 	const char *leases; /* to preload into the lease file, or NULL */
 	int lock_fd;
@@ -373,7 +374,7 @@ int sv_host_restart(struct sv *sv, struct sv_host *h);
 /* Stop dnsmasq, host commands and holders, bounded. */
 void sv_stop_others(struct sv *sv);
 /* Reap anything else (intermediate children, re-parented host commands). */
-void sv_reap_strays(void);
+void sv_reap_strays(struct sv *sv);
 
 /* sv_uplink.c (rootless uplink, e.g. pasta). prefork runs before the
  * supervisor unshares (it may fork a helper that stays in the host
@@ -408,6 +409,7 @@ void sv_node_stop_begin(struct sv *sv, struct sv_node *n, int timeout_ms);
 /* Advance every node being stopped (called every loop turn). */
 void sv_stop_advance(struct sv *sv);
 void sv_down_begin(struct sv *sv, int timeout_ms);
+void sv_down_kill(struct sv *sv);
 void sv_down_advance(struct sv *sv);
 
 /* sv_apply.c: `vacmlab apply`, a new topology for the running lab.

@@ -266,11 +266,39 @@ void sv_host_exited(struct sv *sv, struct sv_host *h)
 		sv_event(sv, "W host %s: command %s", h->cfg->name, how);
 }
 
-/* Reap anything else (intermediate children, re-parented host commands). */
-void sv_reap_strays(void)
+/* A child whose own pidfd handler reaps it and reads its status. */
+static bool child_watched(const struct sv *sv, pid_t pid)
 {
-	while (waitpid(-1, NULL, WNOHANG | __WALL) > 0)
-		;
+	if (sv->dns.pidfd >= 0 && sv->dns.pid == pid)
+		return true;
+	for (int i = 0; i < sv->t->n_nodes; i++)
+		if (sv->nodes[i]->pidfd >= 0 && sv->nodes[i]->pid == pid)
+			return true;
+	for (int i = 0; i < sv->t->n_hosts; i++)
+		if (sv->hosts[i]->cmd_pidfd >= 0 && sv->hosts[i]->cmd_pid == pid)
+			return true;
+	return false;
+}
+
+/* Reap anything else (intermediate children, re-parented host commands),
+ * looking before reaping: a node's QEMU (or dnsmasq, or a host's command)
+ * that exits in the same loop turn as another child must be left to its
+ * pidfd handler. Reaped here, its handler's waitpid() found nothing, its
+ * pidfd stayed readable and its exit was never seen: on the way down that
+ * node counted as unkillable for 5 s, its exit status lost. A watched
+ * child first in line stops the sweep; its handler runs on the next turn
+ * (its pidfd is readable) and the sweep goes on after it. */
+void sv_reap_strays(struct sv *sv)
+{
+	for (;;) {
+		siginfo_t si = {0};
+
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT | __WALL) < 0 || !si.si_pid)
+			return;
+		if (child_watched(sv, si.si_pid))
+			return;
+		waitpid(si.si_pid, NULL, WNOHANG | __WALL);
+	}
 }
 
 /* Stop the rest: dnsmasq, host commands, holders. Bounded. */
@@ -303,5 +331,5 @@ void sv_stop_others(struct sv *sv)
 		if (h->holder_pidfd >= 0)
 			pidfd_kill(h->holder_pidfd, SIGKILL);
 	}
-	sv_reap_strays();
+	sv_reap_strays(sv);
 }
