@@ -52,6 +52,9 @@ void print_status_table(json_t *st, FILE *f);
 int lab_enter(const char *lab, const char *host, char *err, size_t errlen);
 /* `vacmlab down` as a function (also used by run). */
 int lab_down(const char *lab, double timeout_s, bool quiet);
+/* The same; @kill: SIGKILL every QEMU at once, no power button, no flush
+ * (a lab whose disks are deleted next). */
+int lab_down_how(const char *lab, double timeout_s, bool kill, bool quiet);
 
 /* The host-side interface name vacmlab-attach derives for LAB/LAN. */
 void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16]);
@@ -127,8 +130,10 @@ int up_lab(struct up_opts *o);
 
 struct warm_up {
 	struct warm_key key;
-	bool hit;     /* nodes start from the cached snapshot */
-	char *leases; /* STATEDIR/warm.leases on a hit, if any */
+	bool hit;	  /* nodes start from the cached snapshot */
+	char *leases;	  /* STATEDIR/warm.leases on a hit, if any */
+	const char *qemu; /* for the key again, should the accel change */
+	bool kvm;	  /* the key's accel */
 };
 
 /* Look @t up in the warm cache; on a hit install the nodes' warm disks in

@@ -39,6 +39,11 @@ void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16
 
 int lab_down(const char *lab, double timeout_s, bool quiet)
 {
+	return lab_down_how(lab, timeout_s, false, quiet);
+}
+
+int lab_down_how(const char *lab, double timeout_s, bool kill, bool quiet)
+{
 	char err[512];
 	struct vl_err e = {0};
 	_cleanup_free_ char *dir = rundir_lab(lab);
@@ -61,8 +66,9 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 	json_t *st = ctl_status(lab, err, sizeof(err));
 
 	pidfd = pidfd_open_pid(sup);
-	rep = ctl_call(lab, json_pack("{s:s,s:f}", "cmd", "down", "timeout", timeout_s), -1,
-		       (int)(timeout_s * 1000) + 30000, err, sizeof(err));
+	rep = ctl_call(
+		lab, json_pack("{s:s,s:f,s:b}", "cmd", "down", "timeout", timeout_s, "kill", kill),
+		-1, (int)(timeout_s * 1000) + 30000, err, sizeof(err));
 	if (!rep) {
 		msg_err("%s", err);
 		rc = EXIT_CHILD;

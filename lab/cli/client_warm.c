@@ -24,6 +24,8 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
 	struct vl_err e = {0};
 
 	w->hit = false;
+	w->qemu = qemu;
+	w->kvm = kvm;
 	if (warm_key_make(t, qemu, kvm, &w->key, &e) < 0) {
 		vl_wrap(&e, "warm start");
 		return vl_report(&e); /* EXIT_ENV */
@@ -48,6 +50,47 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
 	return EXIT_OK;
 }
 
+/* The key was made with the accelerator `up` decided. Under accel = auto a
+ * KVM internal error boots the nodes again under TCG, and the next `up`
+ * goes straight to TCG (the fact is remembered): the snapshot is of TCG
+ * guests, so it is keyed as TCG, or the next run would boot cold ("argv
+ * changed"). Nodes under both: saved under neither. 0 or -1 (warned). */
+static int rekey_for_accel(struct warm_up *w, const char *lab, const struct topo *t)
+{
+	char err[512];
+	json_t *st = ctl_status(lab, err, sizeof(err)), *o;
+	int n_kvm = 0, n = 0;
+	size_t i;
+	struct vl_err e = {0};
+
+	if (!st) {
+		msg_warn("saving the warm snapshot: %s", err);
+		return -1;
+	}
+	json_array_foreach (json_object_get(st, "nodes"), i, o) {
+		n++;
+		n_kvm += !strcmp(json_string_value(json_object_get(o, "accel")) ?: "", "kvm");
+	}
+	json_decref(st);
+	if (n_kvm == n && w->kvm)
+		return 0;
+	if (n_kvm == 0 && !w->kvm)
+		return 0;
+	if (n_kvm) {
+		msg_warn("not saving the warm snapshot: %d of the %d nodes run under KVM, the "
+			 "others under TCG (a KVM fallback)",
+			 n_kvm, n);
+		return -1;
+	}
+	warm_key_free(&w->key);
+	if (warm_key_make(t, w->qemu, false, &w->key, &e) < 0) {
+		msg_warn("saving the warm snapshot: %s", e.msg);
+		return -1;
+	}
+	w->kvm = false;
+	return 0;
+}
+
 int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const char *rundir,
 		 const char *statedir)
 {
@@ -62,6 +105,10 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 
 	for (int i = 0; i < t->n_nodes; i++)
 		nodes[i] = t->nodes[i].name;
+	if (rekey_for_accel(w, lab, t) < 0) {
+		free(nodes);
+		return -1;
+	}
 	if (warm_store_begin(&w->key, &tmp, &lock, &e) < 0) {
 		free(nodes);
 		if (vl_failed(&e)) {

@@ -633,20 +633,9 @@ down:
 			status, r->lab, base, r->lab, r->lab, r->lab, r->lab);
 	} else {
 		/* A throwaway warm lab's disks are deleted below, and its next
-		 * run starts from the snapshot: no need to wait for a graceful
-		 * power-off. QEMU quits at once (its reply may never come). */
-		if (r->warm && generated) {
-			json_t *st = ctl_status(r->lab, err, sizeof(err)), *o;
-			size_t i;
-
-			json_array_foreach (json_object_get(st, "nodes"), i, o)
-				if (json_is_integer(json_object_get(o, "pid")))
-					ctl_qmp(r->lab,
-						json_string_value(json_object_get(o, "name")),
-						"quit", NULL, NULL, 2000, err, sizeof(err));
-			json_decref(st);
-		}
-		if (lab_down(r->lab, 20, true) != EXIT_OK)
+		 * run starts from the snapshot: no graceful power-off, and no
+		 * flush of disks about to go (lab_down_how()). */
+		if (lab_down_how(r->lab, 20, r->warm && generated, true) != EXIT_OK)
 			msg_warn("bringing lab %s down failed", r->lab);
 		if (adir)
 			copy_dir_files(r->logdir, adir);

@@ -190,7 +190,10 @@ static void m_down(struct sv *sv, int fd, json_t *req, int *passed)
 		close(sv->down_client);
 	sv->down_client = fd;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0}, sizeof(struct timeval));
-	sv_down_begin(sv, req_timeout_ms(req, sv->down_timeout_ms));
+	if (json_is_true(json_object_get(req, "kill")))
+		sv_down_kill(sv);
+	else
+		sv_down_begin(sv, req_timeout_ms(req, sv->down_timeout_ms));
 }
 
 /* One QMP command on a node's connection, answered when QEMU answers:
