@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Guests that die are seen at once, retries, the boot queue (boot_parallel,
-# after =), the memory check, ready = dhcp means reachable, and the KVM
-# fallback where this machine has /dev/kvm. Real QEMU guests: the stand-in,
+# after =), the memory check, ready = dhcp means reachable (the KVM
+# fallback: 55-kvm.t). Real QEMU guests: the stand-in,
 # and a build variant of it whose kernel panics while it boots
 # (APPLIANCE_CMDLINE_EXTRA=standin.panic, tests/appliance/build.sh).
 . "$(dirname "$0")/lib.sh"
@@ -155,34 +155,6 @@ done
 is "$n" 4 "four dynamic addresses, one per NIC"
 is "$bad" "" "right after up, every address answers one ping with a 1 s wait"
 "$VACMLAB" down vmev-dhcp >/dev/null 2>&1
-
-# ---- KVM: forced kvm fails at once, auto falls back ------------------------------
-if [ ! -e /dev/kvm ]; then
-	for i in 1 2 3 4; do ok 0 "# SKIP no /dev/kvm on this machine: the KVM cases need one"; done
-else
-	cat > "$T/kvm.conf" <<EOF
-[lab]
-name = vmev-kvm
-[node k1]
-image = $IMAGE
-ready = console "login:"
-EOF
-	t0=$SECONDS
-	out=$(VACMLAB_STATE_DIR=$T/kvmstate lab_up --accel kvm "$T/kvm.conf" 2>&1); rc=$?
-	took=$((SECONDS - t0))
-	if printf '%s' "$out" | grep -q 'accel kvm'; then
-		ok $([ "$rc" != 0 ]; echo $?) "forced kvm on a machine where KVM cannot run the guest fails"
-		like "$out" "internal error|KVM" "naming the KVM error"
-		diag "forced kvm failed after ${took} s"
-		out=$(VACMLAB_STATE_DIR=$T/kvmstate lab_up "$T/kvm.conf" 2>&1); rc=$?
-		like "$out" "accel" "auto says which accelerator and why"
-		diag "auto: $(printf '%s\n' "$out" | grep -E 'accel|TCG' | head -3 | tr '\n' ' ')"
-		"$VACMLAB" down vmev-kvm >/dev/null 2>&1
-		is "$rc" 0 "auto reaches ready (through the TCG fallback if KVM failed)"
-	else
-		for i in 1 2 3 4; do ok 0 "# SKIP /dev/kvm is not usable by this user: $(printf '%s' "$out" | head -1)"; done
-	fi
-fi
 
 ok $(no_leftovers; echo $?) "no process of the test's labs is left"
 done_testing

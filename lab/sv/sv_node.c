@@ -331,6 +331,16 @@ static bool kvm_fallback(struct sv *sv, struct sv_node *n)
 		 n->cfg->name);
 	sv_accel_broken(sv, "a KVM internal error stopped a guest");
 	n->use_kvm = false;
+	/* The rest of the lab need not meet the same error one by one: the
+	 * nodes still queued boot under TCG, with TCG's default boot queue. */
+	if (sv->kvm) {
+		sv->kvm = false;
+		for (int i = 0; i < sv->t->n_nodes; i++)
+			if (sv->nodes[i]->state == NODE_QUEUED)
+				sv->nodes[i]->use_kvm = false;
+		if (sv->boot_parallel_auto)
+			sv->boot_parallel = sv->boot_parallel >= 8 ? sv->boot_parallel / 4 : 1;
+	}
 	node_restart(sv, n, "KVM internal error: falling back to TCG", false);
 	return true;
 }
