@@ -31,11 +31,16 @@ topo() { # NAME NODES TIMEOUT
 	} > "$OUT/$1.conf"
 }
 
-run_up() { # NAME LOG [up args] -> ms to all-ready, or FAIL
-	local name=$1 log=$OUT/$2.log t0 rc; shift 2
+# cpu_jiffies: busy and idle jiffies of the whole machine so far.
+cpu_jiffies() { awk '/^cpu / {print $2+$3+$4+$7+$8, $5+$6}' /proc/stat; }
+run_up() { # NAME LOG [up args] -> ms to all-ready, or FAIL; idle CPU share to LOG.idle
+	local name=$1 log=$OUT/$2.log t0 rc b0 i0 b1 i1; shift 2
+	read -r b0 i0 < <(cpu_jiffies)
 	t0=$(now_ms)
 	"$VACMLAB" up --fresh "$@" "$OUT/$name.conf" >> "$log" 2>&1; rc=$?
 	local t=$(( $(now_ms) - t0 ))
+	read -r b1 i1 < <(cpu_jiffies)
+	awk -v b=$((b1 - b0)) -v i=$((i1 - i0)) 'BEGIN {printf "%.0f%%\n", 100 * i / (b + i)}' > "$log.idle"
 	"$VACMLAB" down --timeout 30 "$name" >> "$log" 2>&1 || true
 	[ $rc = 0 ] && echo "$t" || echo "FAIL($rc after $t ms)"
 }
@@ -48,14 +53,17 @@ IDEAL=$(( ONE * N / CPUS ))
 topo storm "$N" 600
 # Each variant keeps its own log (the second used to overwrite the first).
 QUEUED=$(run_up storm storm-queued)
+# One more boot slot than CPUs: fills the gaps between one boot and the next?
+PLUS=$(run_up storm storm-plus1 --parallel $((CPUS + 1)))
 ALL=$(run_up storm storm-all --parallel "$N")
 
 ratio() { case $1 in FAIL*) echo "-" ;; *) awk -v a="$1" -v b="$IDEAL" 'BEGIN {printf "%.2fx", a / b}' ;; esac; }
 {
 	echo "$N stand-ins (128 MiB, 1 NIC, ready = dhcp) on $CPUS CPUs, $(date -u +%F)"
-	printf '%-44s %12s %10s\n' "variant" "all ready" "vs ideal"
-	printf '%-44s %10s ms\n' "one node alone (median of 3)" "$ONE"
+	printf '%-44s %12s %10s %9s\n' "variant" "all ready" "vs ideal" "CPU idle"
+	printf '%-44s %10s ms %10s %9s\n' "one node alone (median of 3)" "$ONE" "" "$(cat "$OUT/one.log.idle")"
 	printf '%-44s %10s ms %10s\n' "ideal: one x $N / $CPUS CPUs" "$IDEAL" "1.00x"
-	printf '%-44s %10s ms %10s\n' "default queue (boot_parallel = $CPUS)" "$QUEUED" "$(ratio "$QUEUED")"
-	printf '%-44s %10s ms %10s\n' "all at once (--parallel $N)" "$ALL" "$(ratio "$ALL")"
+	printf '%-44s %10s ms %10s %9s\n' "default queue (boot_parallel = $CPUS)" "$QUEUED" "$(ratio "$QUEUED")" "$(cat "$OUT/storm-queued.log.idle")"
+	printf '%-44s %10s ms %10s %9s\n' "--parallel $((CPUS + 1))" "$PLUS" "$(ratio "$PLUS")" "$(cat "$OUT/storm-plus1.log.idle")"
+	printf '%-44s %10s ms %10s %9s\n' "all at once (--parallel $N)" "$ALL" "$(ratio "$ALL")" "$(cat "$OUT/storm-all.log.idle")"
 } | tee "$OUT/result.txt"

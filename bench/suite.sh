@@ -20,6 +20,8 @@ N=${1:-10}
 [ -f "$IMAGE" ] || { echo "no $IMAGE: run make appliance" >&2; exit 2; }
 
 T=$(mktemp -d /tmp/vacmlab-bench.XXXXXX)
+OUT=${OUT:-$ROOT/bench/out/suite}
+rm -rf "$OUT"; mkdir -p "$OUT"
 export VACMLAB_RUNTIME_DIR=$T/run VACMLAB_STATE_DIR=$T/state
 LAB=bsuite$$
 cleanup() { "$VACMLAB" down --timeout 5 "$LAB" >/dev/null 2>&1 || true; rm -rf "$T"; }
@@ -31,40 +33,60 @@ sed -e "s/^name = .*/name = $LAB/" -e "s#^image *= .*#image = $IMAGE#" \
 cat >"$T/test.sh" <<EOF
 #!/bin/sh
 d=\${VACMLAB_LAB_DIR:-\$1}
-g() { python3 "$ROOT/tests/guest-sh.py" "\$d/vacm1/ttyS0.sock" 60 "\$@"; }
-[ "\$(g 'ls /tmp/bench-dirty 2>/dev/null | wc -l')" = 0 ] || { echo "lab not clean" >&2; exit 1; }
-g 'echo x > /tmp/bench-dirty' >/dev/null || exit 1
+# One console session: fails (exit 1) if the file is there, else writes it.
+python3 "$ROOT/tests/guest-sh.py" "\$d/vacm1/ttyS0.sock" 60 \
+	'test ! -e /tmp/bench-dirty && echo x > /tmp/bench-dirty' ||
+	{ echo "lab not clean (or no console)" >&2; exit 1; }
 ping -c1 -W5 192.168.0.12 >/dev/null
 EOF
 chmod +x "$T/test.sh"
 now() { date +%s.%N; }
 secs() { python3 -c "print('%.1f' % ($2 - $1))"; }
 fail=0
+# each WAY I CMD...: run one test, its output and time kept in $OUT.
+each() {
+	local way=$1 i=$2 t rc=0; shift 2
+	t=$(now)
+	"$@" >"$OUT/$way.$i.log" 2>&1 || rc=$?
+	echo "$way $i $(secs "$t" "$(now)") $rc" >>"$OUT/tests.txt"
+	return $rc
+}
 
 t0=$(now)
 for i in $(seq "$N"); do
-	"$VACMLAB" run --quiet "$T/two.conf" -- "$T/test.sh" >/dev/null 2>&1 || { echo "cold test $i failed" >&2; fail=1; }
+	each cold "$i" "$VACMLAB" run --quiet "$T/two.conf" -- "$T/test.sh" || { echo "cold test $i failed" >&2; fail=1; }
 done
 cold=$(secs "$t0" "$(now)")
 
-"$VACMLAB" run --warm --quiet "$T/two.conf" -- true >/dev/null 2>&1 # makes the snapshot
+"$VACMLAB" run --warm --quiet "$T/two.conf" -- true >"$OUT/warm.make.log" 2>&1 # makes the snapshot
 t0=$(now)
 for i in $(seq "$N"); do
-	"$VACMLAB" run --warm --quiet "$T/two.conf" -- "$T/test.sh" >/dev/null 2>&1 || { echo "warm test $i failed" >&2; fail=1; }
+	each warm "$i" "$VACMLAB" run --warm --quiet "$T/two.conf" -- "$T/test.sh" || { echo "warm test $i failed" >&2; fail=1; }
 done
 warm=$(secs "$t0" "$(now)")
 
 t0=$(now)
 "$VACMLAB" up --warm "$T/two.conf" >/dev/null 2>&1
 for i in $(seq "$N"); do
-	[ "$i" = 1 ] || "$VACMLAB" restore "$LAB" >/dev/null 2>&1 || { echo "restore $i failed" >&2; fail=1; }
-	"$VACMLAB" exec "$LAB" -- "$T/test.sh" "$VACMLAB_RUNTIME_DIR/$LAB" >/dev/null 2>&1 || { echo "restore test $i failed" >&2; fail=1; }
+	[ "$i" = 1 ] || each restore "$i" "$VACMLAB" restore "$LAB" || { echo "restore $i failed" >&2; fail=1; }
+	each restore-test "$i" "$VACMLAB" exec "$LAB" -- "$T/test.sh" "$VACMLAB_RUNTIME_DIR/$LAB" || { echo "restore test $i failed" >&2; fail=1; }
 done
+# Control, not timed: the test must fail on the lab it just dirtied.
+c0=$(now)
+if "$VACMLAB" exec "$LAB" -- "$T/test.sh" "$VACMLAB_RUNTIME_DIR/$LAB" >"$OUT/control.log" 2>&1; then
+	echo "control: the test passed on a dirty lab" >&2; fail=1
+fi
+c1=$(now)
 "$VACMLAB" down "$LAB" >/dev/null 2>&1
-rest=$(secs "$t0" "$(now)")
+rest=$(python3 -c "print('%.1f' % ($(now) - $t0 - ($c1 - $c0)))")
 
 printf '%-34s %8s %8s\n' "way ($N tests)" "total s" "vs cold"
 printf '%-34s %8s %8s\n' "cold: vacmlab run per test" "$cold" "1.0x"
 printf '%-34s %8s %8s\n' "warm: vacmlab run --warm per test" "$warm" "$(python3 -c "print('%.1fx' % ($cold / $warm))")"
 printf '%-34s %8s %8s\n' "one warm lab, restore per test" "$rest" "$(python3 -c "print('%.1fx' % ($cold / $rest))")"
+echo "per test (s): way min median max (each in $OUT/tests.txt, outputs beside it)"
+for w in cold warm restore restore-test; do
+	awk -v w="$w" '$1 == w {print $3}' "$OUT/tests.txt" | sort -n |
+		awk -v w="$w" '{a[NR]=$1} END {if (NR) printf "  %-13s %5.1f %5.1f %5.1f\n", w, a[1], (NR % 2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2), a[NR]}'
+done
 exit $fail
