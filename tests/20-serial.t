@@ -114,8 +114,10 @@ for i in 4 5 6 7; do
 done
 
 # tcp: a plain TCP client on the host's loopback sees the guest's output
+# tcp_hello OUT: log in on b, connect to tcp:$TCP, have the guest write to ttyS1.
+tcp_hello() {
 "$VACMLAB" send -q $LAB b --expect '# $' 'root\n' > /dev/null
-python3 - "$TCP" > "$TMPDIR_TEST/tcp.out" 2>&1 <<'EOF' &
+python3 - "$TCP" > "$1" 2>&1 <<'EOF' &
 import socket, sys, time
 s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
 print("connected", flush=True)
@@ -132,9 +134,11 @@ while b"hello-tcp-" not in data or not data.endswith(b"\n"):
 print(data.decode(errors="replace"))
 EOF
 TCPC=$!
-wait_for 10 grep -q connected "$TMPDIR_TEST/tcp.out"
+wait_for 10 grep -q connected "$1"
 "$VACMLAB" send -q $LAB b --expect '# $' 'stty -F /dev/ttyS1 raw -echo; echo hello-tcp-$((40+2)) > /dev/ttyS1\n' > /dev/null
 wait $TCPC
+}
+tcp_hello "$TMPDIR_TEST/tcp.out"
 like "$(tr -d '\0' < "$TMPDIR_TEST/tcp.out")" "hello-tcp-42" "tcp:$TCP: a plain TCP client on 127.0.0.1 gets the guest's ttyS1 output"
 
 # unix: QEMU's own socket; log: a file only
@@ -173,6 +177,14 @@ like "$(cat "$TMPDIR_TEST/w.out")" "^TWO-42" "a read-only watcher sees the outpu
 like "$(cat "$TMPDIR_TEST/w.err")" "read-only" "the watcher is told it is read-only"
 out=$("$VACMLAB" console --ro --timeout 1 -q $LAB b 2>&1)
 like "$out" "^TWO-42" "a late joiner first sees the recent output (replay)"
+
+# A QEMU started again (node restart; also the KVM -> TCG fallback) gets
+# the same tcp listener: the port keeps working.
+out=$("$VACMLAB" node restart $LAB b 2>&1)
+ok $? "node restart b (a node with a tcp: port)" || diag "$out"
+"$VACMLAB" wait $LAB b --console 'login:' --timeout 60 > /dev/null 2>&1
+tcp_hello "$TMPDIR_TEST/tcp2.out"
+like "$(tr -d '\0' < "$TMPDIR_TEST/tcp2.out")" "hello-tcp-42" "after the restart, tcp:$TCP still reaches the guest's ttyS1"
 
 # a real terminal: raw mode, input reaches the guest, Ctrl-] leaves
 out=$(timeout 20 python3 - "$VACMLAB" $LAB b <<'EOF'

@@ -196,7 +196,7 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 		}
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		return 0;
-	case SERIAL_TCP: return 0; /* the listener is ours and is passed again */
+	case SERIAL_TCP: /* the listener is ours and is passed again */
 	case SERIAL_LOOP:
 	case SERIAL_LOG:
 	case SERIAL_RINGBUF:
