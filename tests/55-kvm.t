@@ -14,6 +14,7 @@ need_cmd qemu-system-x86_64 jq
 [ -e /dev/kvm ] || skip_all "no /dev/kvm on this machine"
 { [ -r /dev/kvm ] && [ -w /dev/kvm ]; } || skip_all "/dev/kvm is not read-write for $(id -un)"
 lab_env
+unset VACMLAB_ACCEL # what this test is about
 T=$TMPDIR_TEST
 BROKEN=$VACMLAB_STATE_DIR/kvm-broken
 KEY="$(uname -r)	$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -1)"

@@ -64,6 +64,12 @@ lab_env() {
 	chmod 755 "$_t_tmp"
 	export VACMLAB_RUNTIME_DIR=$_t_tmp/run VACMLAB_STATE_DIR=$_t_tmp/state
 	export TMPDIR_TEST=$_t_tmp
+	# Each test's state dir is new, so on a machine whose /dev/kvm opens
+	# but cannot run the guest every lab would meet KVM's error and fall
+	# back to TCG, once per test. The accelerator is the business of
+	# 53-accel.t and 55-kvm.t, which unset this; the others run under
+	# TCG unless VACMLAB_TEST_ACCEL says otherwise (kvm where it works).
+	export VACMLAB_ACCEL=${VACMLAB_TEST_ACCEL:-tcg}
 	trap _t_cleanup EXIT
 }
 
