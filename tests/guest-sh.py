@@ -62,12 +62,15 @@ def read_until(pattern, what):
         seen += d
 
 
-def drain(secs):
-    """Swallow the replayed ring buffer and anything in flight."""
+def drain(secs, quiet=0.05):
+    """Swallow the replayed ring buffer and anything in flight: until the
+    console has been silent for @quiet seconds, at most @secs. (The replay
+    comes at once, from the supervisor; what matters later is found by
+    markers, so a late byte of it can do no harm.)"""
     global seen
     end = time.monotonic() + secs
     while time.monotonic() < end:
-        s.settimeout(max(0.01, end - time.monotonic()))
+        s.settimeout(max(0.01, min(quiet, end - time.monotonic())))
         try:
             d = s.recv(65536)
         except socket.timeout:
