@@ -484,9 +484,7 @@ void supervisor_run(const struct sv_launch *l)
 	/* Nodes queue for a boot slot; sv_node_tick() starts them. */
 	if (!sv->no_boot) {
 		if (sv->boot_parallel <= 0) {
-			long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-
-			sv->boot_parallel = (int)(cpus > 0 ? cpus : 1) * (sv->kvm ? 4 : 1);
+			sv->boot_parallel = sv_default_boot_parallel(sv->kvm);
 			sv->boot_parallel_auto = true;
 		}
 		for (int i = 0; i < sv->t->n_nodes; i++) {

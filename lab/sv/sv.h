@@ -279,6 +279,8 @@ void sv_reply_errc(struct sv *sv, int fd, int code, const char *fmt, ...)
 struct sv_node *sv_find_node(struct sv *sv, const char *name);
 /* Remember that KVM cannot run guests on this machine (accel = auto goes
  * straight to TCG next time; lib/accel.c). */
+/* boot_parallel's default: the host's CPUs under TCG, four times that under KVM. */
+int sv_default_boot_parallel(bool kvm);
 void sv_accel_broken(struct sv *sv, const char *reason);
 
 /* sv_qmp.c */

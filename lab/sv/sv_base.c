@@ -181,6 +181,13 @@ void sv_reply_errc(struct sv *sv, int fd, int code, const char *fmt, ...)
 	va_end(ap);
 }
 
+int sv_default_boot_parallel(bool kvm)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	return (int)(cpus > 0 ? cpus : 1) * (kvm ? 4 : 1);
+}
+
 void sv_accel_broken(struct sv *sv, const char *reason)
 {
 	struct vl_err e = {0};

@@ -339,7 +339,7 @@ static bool kvm_fallback(struct sv *sv, struct sv_node *n)
 			if (sv->nodes[i]->state == NODE_QUEUED)
 				sv->nodes[i]->use_kvm = false;
 		if (sv->boot_parallel_auto)
-			sv->boot_parallel = sv->boot_parallel >= 8 ? sv->boot_parallel / 4 : 1;
+			sv->boot_parallel = sv_default_boot_parallel(false);
 	}
 	node_restart(sv, n, "KVM internal error: falling back to TCG", false);
 	return true;
