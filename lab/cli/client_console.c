@@ -167,24 +167,25 @@ static bool is_older(const char *path, int fd)
 	       a.st_ino == b.st_ino;
 }
 
-/* Feed LOG.1 (this run's older part) unless it is @cur itself; true on a
- * match. */
-static bool feed_older(const char *path, int cur, struct line_matcher *l, const regex_t *re,
-		       FILE *echo)
+/* Feed LOG.1 (this run's older part) unless it is @cur itself; the
+ * matcher's answer to its last piece (LINE_NONE, _MATCH or _PARTIAL). */
+static int feed_older(const char *path, int cur, struct line_matcher *l, const regex_t *re,
+		      FILE *echo)
 {
 	_cleanup_free_ char *older = logfile_older(path);
 	_cleanup_close_ int fd = open(older, O_RDONLY | O_CLOEXEC);
 	struct stat a, b;
 	char buf[65536];
+	int m = LINE_NONE;
 	ssize_t n;
 
 	if (fd < 0 || fstat(fd, &a) < 0 || fstat(cur, &b) < 0 ||
 	    (a.st_dev == b.st_dev && a.st_ino == b.st_ino))
-		return false;
+		return LINE_NONE;
 	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		if (line_matcher_feed(l, buf, (size_t)n, re, echo))
-			return true;
-	return false;
+		if ((m = line_matcher_feed(l, buf, (size_t)n, re, echo)) == LINE_MATCH)
+			break;
+	return m;
 }
 
 int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long timeout_ms,
@@ -194,9 +195,12 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 	_cleanup_free_ char *rundir = lab ? rundir_lab(lab) : NULL;
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	long long next_check = now_ms() + 500;
-	struct line_matcher l = {0};
+	/* A partial line that matched is taken once the output has paused
+	 * (match.h): until then, -1 when none is pending. */
+	long long settle = -1;
+	struct line_matcher l = {.settle = true};
 	char buf[65536];
-	int r = -ETIMEDOUT;
+	int r = -ETIMEDOUT, m;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -206,10 +210,13 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 	if (ino >= 0)
 		inotify_add_watch(ino, path, IN_MODIFY);
 	/* The whole run: its rotated part (LOG.1) comes first. */
-	if (offset == 0 && feed_older(path, fd, &l, re, echo)) {
+	m = offset == 0 ? feed_older(path, fd, &l, re, echo) : LINE_NONE;
+	if (m == LINE_MATCH) {
 		r = 0;
 		goto out;
 	}
+	if (m == LINE_PARTIAL)
+		settle = now_ms() + LINE_SETTLE_MS;
 	if (lseek(fd, offset, SEEK_SET) < 0) {
 		r = -errno;
 		goto out;
@@ -225,36 +232,39 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 			r = -errno;
 			break;
 		}
-		if (n > 0) {
-			if (line_matcher_feed(&l, buf, (size_t)n, re, echo)) {
-				r = 0;
-				break;
-			}
-			continue;
-		}
 		/* At the end of a file that rotated to LOG.1: its writer has
 		 * moved on to a new LOG; go on there. */
-		if (is_older(path, fd)) {
+		if (n == 0 && is_older(path, fd)) {
 			int nfd = open(path, O_RDONLY | O_CLOEXEC);
 
 			if (nfd >= 0) {
 				n = read(fd, buf, sizeof(buf));
-				if (n > 0) {
-					close(nfd);
-					if (line_matcher_feed(&l, buf, (size_t)n, re, echo)) {
-						r = 0;
-						break;
-					}
-					continue;
+				if (n <= 0) {
+					dup3(nfd, fd, O_CLOEXEC);
+					if (ino >= 0)
+						inotify_add_watch(ino, path, IN_MODIFY);
 				}
-				dup3(nfd, fd, O_CLOEXEC);
 				close(nfd);
-				if (ino >= 0)
-					inotify_add_watch(ino, path, IN_MODIFY);
-				continue;
+				if (n <= 0)
+					continue;
 			}
 		}
+		if (n > 0) {
+			m = line_matcher_feed(&l, buf, (size_t)n, re, echo);
+			if (m == LINE_MATCH) {
+				r = 0;
+				break;
+			}
+			settle = m == LINE_PARTIAL ? now_ms() + LINE_SETTLE_MS : -1;
+			continue;
+		}
 		now = now_ms();
+		/* A pending match stands at the deadline too. */
+		if (settle >= 0 && (now >= settle || (deadline >= 0 && now >= deadline))) {
+			line_matcher_accept(&l, echo);
+			r = 0;
+			break;
+		}
 		if (deadline >= 0 && now >= deadline) {
 			r = -ETIMEDOUT;
 			break;
@@ -264,8 +274,15 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 			 * last read above already drained the file. */
 			if (!lab_is_up(rundir)) {
 				n = read(fd, buf, sizeof(buf));
-				if (n > 0)
+				if (n > 0) {
+					lseek(fd, -n, SEEK_CUR);
 					continue;
+				}
+				if (settle >= 0) {
+					line_matcher_accept(&l, echo);
+					r = 0;
+					break;
+				}
 				r = -ESRCH;
 				break;
 			}
@@ -274,6 +291,8 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 		wait = 500;
 		if (deadline >= 0 && deadline - now < wait)
 			wait = (int)(deadline - now);
+		if (settle >= 0 && settle - now < wait)
+			wait = (int)(settle - now);
 		if (ino >= 0) {
 			struct pollfd pfd = {.fd = ino, .events = POLLIN};
 

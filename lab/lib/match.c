@@ -127,7 +127,7 @@ int line_matcher_feed(struct line_matcher *l, const char *s, size_t n, const reg
 				fwrite(l->buf, 1, l->len, echo);
 			l->len = 0;
 			l->buf[0] = '\0';
-			return 1;
+			return LINE_MATCH;
 		}
 		if (echo) {
 			fwrite(l->buf, 1, l->len, echo);
@@ -138,11 +138,18 @@ int line_matcher_feed(struct line_matcher *l, const char *s, size_t n, const reg
 	}
 	/* Prompts such as "login: " end without a newline. */
 	if (l->len && regexec(re, l->buf, 0, NULL, 0) == 0) {
-		if (echo)
-			fwrite(l->buf, 1, l->len, echo);
-		return 1;
+		if (l->settle)
+			return LINE_PARTIAL;
+		line_matcher_accept(l, echo);
+		return LINE_MATCH;
 	}
-	return 0;
+	return LINE_NONE;
+}
+
+void line_matcher_accept(struct line_matcher *l, FILE *echo)
+{
+	if (echo && l->len)
+		fwrite(l->buf, 1, l->len, echo);
 }
 
 void line_matcher_free(struct line_matcher *l)

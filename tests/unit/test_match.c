@@ -8,13 +8,20 @@
  * a complete matching line is reset; regex anchors apply to one line;
  * a flood without newlines stays bounded. tail_file gives the last lines
  * of a log, and of this run's output when the log has just rotated (LOG.1
- * then LOG).
+ * then LOG). A partial match waits for the output to pause (settle):
+ * "# " then "Title" is not the prompt '# $' looks for; log_wait_regex
+ * (the `wait` and `send --expect` loop) takes a partial match only after
+ * LINE_SETTLE_MS of quiet, and goes on when the line goes on.
  */
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "lab/cli/console.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/match.h"
 #include "lab/lib/util.h"
@@ -266,6 +273,110 @@ static void test_tail_rotated(const char *dir)
 	logfile_close(&lf);
 }
 
+static void test_settle(void)
+{
+	regex_t re = rx("# $");
+	struct line_matcher l = {.settle = true};
+	size_t len = 0;
+	char *echo = NULL;
+	FILE *f = open_memstream(&echo, &len);
+
+	is_int(line_matcher_feed(&l, "cmd\r\n# ", 7, &re, f), LINE_PARTIAL,
+	       "settle: '# ' on a partial line is only a partial match");
+	fflush(f);
+	is_str(echo, "cmd\n", "  nothing of the partial line is echoed yet");
+	is_int(line_matcher_feed(&l, "Title\r\n", 7, &re, f), LINE_NONE,
+	       "  the line goes on as '# Title': no match");
+	is_int(line_matcher_feed(&l, "vacm1:/root# ", 13, &re, f), LINE_PARTIAL,
+	       "  the prompt is a partial match again");
+	line_matcher_accept(&l, f);
+	fclose(f);
+	is_str(echo, "cmd\n# Title\nvacm1:/root# ", "  accepted: the echo ends with the prompt");
+	free(echo);
+	line_matcher_free(&l);
+	regfree(&re);
+
+	re = rx("^ok");
+	l = (struct line_matcher){.settle = true};
+	is_int(line_matcher_feed(&l, "ok", 2, &re, NULL), LINE_PARTIAL, "'^ok' on 'ok': partial");
+	is_int(line_matcher_feed(&l, " done\n", 6, &re, NULL), LINE_MATCH,
+	       "  the completed line 'ok done' is a match");
+	line_matcher_free(&l);
+	regfree(&re);
+	re = rx("# $");
+	l = (struct line_matcher){0};
+	is_int(line_matcher_feed(&l, "# ", 2, &re, NULL), LINE_MATCH,
+	       "without settle (ready = console) a partial match is a match");
+	line_matcher_free(&l);
+	regfree(&re);
+}
+
+static void append(const char *path, const char *s)
+{
+	FILE *f = fopen(path, "a");
+
+	if (!f || fputs(s, f) < 0 || fclose(f))
+		exit(3);
+}
+
+static long long ms_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* log_wait_regex on a log a child writes the way a serial console does:
+ * "# " and "Title" arrive apart (5 ms, well inside the settle time). */
+static void test_wait_settle(const char *dir)
+{
+	_cleanup_free_ char *p = xasprintf("%s/settle.log", dir);
+	regex_t re = rx("# $");
+	size_t len = 0;
+	char *echo = NULL;
+	FILE *f;
+	pid_t pid;
+	long long t0;
+	int r, st;
+
+	append(p, "old output\n");
+	f = open_memstream(&echo, &len);
+	pid = fork();
+	if (pid == 0) {
+		usleep(20000);
+		append(p, "cmd\n# ");
+		usleep(5000);
+		append(p, "Title\n");
+		usleep(5000);
+		append(p, "root# ");
+		_exit(0);
+	}
+	r = log_wait_regex(p, 11, &re, 10000, NULL, f);
+	fclose(f);
+	waitpid(pid, &st, 0);
+	is_int(r, 0, "log_wait_regex: '# $' matched");
+	is_str(echo, "cmd\n# Title\nroot# ",
+	       "  at the prompt, not at the '# ' that starts '# Title'");
+	free(echo);
+
+	/* A prompt and nothing after it: taken after the settle time. */
+	f = open_memstream(&echo, &len);
+	t0 = ms_now();
+	r = log_wait_regex(p, 0, &re, 10000, NULL, f);
+	fclose(f);
+	is_int(r, 0, "a log ending in a prompt matches");
+	ok(ms_now() - t0 >= LINE_SETTLE_MS, "  once the output has paused for %d ms (took %lld ms)",
+	   LINE_SETTLE_MS, ms_now() - t0);
+	is_str(echo, "old output\ncmd\n# Title\nroot# ", "  its echo is the whole log");
+	free(echo);
+
+	/* A timeout shorter than the settle time: the pending match stands. */
+	r = log_wait_regex(p, 0, &re, 10, NULL, NULL);
+	is_int(r, 0, "a pending match at the deadline is a match, not a timeout");
+	regfree(&re);
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/test_match.XXXXXX";
@@ -278,6 +389,8 @@ int main(void)
 	test_flood();
 	test_tail(dir);
 	test_tail_rotated(dir);
+	test_settle();
+	test_wait_settle(dir);
 	{
 		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", dir);
 
