@@ -6,7 +6,11 @@
 #   warm     `vacmlab run --warm TOPO -- TEST` per test (the warm snapshot
 #            is made once, by a run before the timed ones);
 #   restore  one `vacmlab up --warm` lab, `vacmlab restore` before each test
-#            (the pytest-vacmlab way; the up is timed too).
+#            (the pytest-vacmlab way; the up and the graceful down are
+#            timed too);
+#   run-restore  the same inside one `vacmlab run --warm TOPO -- SUITE`
+#            (`vacmlab run --warm TOPO -- pytest` with pytest-vacmlab): a
+#            throwaway lab, so its end is a kill, not a power-off.
 # Each test checks that its lab is clean (no /tmp/bench-dirty in vacm1),
 # dirties it, and pings vacm2 from the lab: a lab that was not clean fails.
 #
@@ -80,10 +84,25 @@ c1=$(now)
 "$VACMLAB" down "$LAB" >/dev/null 2>&1
 rest=$(python3 -c "print('%.1f' % ($(now) - $t0 - ($c1 - $c0)))")
 
+# The suite inside one run --warm: restore before each test but the first.
+cat >"$T/suite-in-run.sh" <<EOF
+#!/bin/sh
+for i in \$(seq $N); do
+	[ "\$i" = 1 ] || "$VACMLAB" restore "\$VACMLAB_LAB" >/dev/null || exit 1
+	"$T/test.sh" || exit 1
+done
+EOF
+chmod +x "$T/suite-in-run.sh"
+t0=$(now)
+"$VACMLAB" run --warm --quiet "$T/two.conf" -- "$T/suite-in-run.sh" >"$OUT/run-restore.log" 2>&1 ||
+	{ echo "run-restore failed (see $OUT/run-restore.log)" >&2; fail=1; }
+runrest=$(secs "$t0" "$(now)")
+
 printf '%-34s %8s %8s\n' "way ($N tests)" "total s" "vs cold"
 printf '%-34s %8s %8s\n' "cold: vacmlab run per test" "$cold" "1.0x"
 printf '%-34s %8s %8s\n' "warm: vacmlab run --warm per test" "$warm" "$(python3 -c "print('%.1fx' % ($cold / $warm))")"
 printf '%-34s %8s %8s\n' "one warm lab, restore per test" "$rest" "$(python3 -c "print('%.1fx' % ($cold / $rest))")"
+printf '%-34s %8s %8s\n' "the same in one run --warm" "$runrest" "$(python3 -c "print('%.1fx' % ($cold / $runrest))")"
 echo "per test (s): way min median max (each in $OUT/tests.txt, outputs beside it)"
 for w in cold warm restore restore-test; do
 	awk -v w="$w" '$1 == w {print $3}' "$OUT/tests.txt" | sort -n |

@@ -145,5 +145,22 @@ like "$h" '^[0-9a-f]{64}$' "the lab records its warm snapshot"
 ok $? "rm the lab"
 [ -n "$h" ] && [ ! -e "$VACMLAB_STATE_DIR/.warm/$h" ]
 ok $? "... its warm snapshot is gone from the cache"
+
+# ---- 6. a lab's own disks are never replaced by a warm start ----------------------------
+# A lab booted without --warm keeps what its guests write (down/up); a
+# warm start of it would swap its disks for the snapshot's: refused.
+O=${L:0:22}o
+lab_up --name "$O" "$T" >"$TMPDIR_TEST/own.out" 2>&1
+r=$?; ok $r "up --name $O (cold, without --warm)"; [ $r = 0 ] || sed 's/^/#   /' "$TMPDIR_TEST/own.out"
+"$VACMLAB" down "$O" >/dev/null 2>&1
+sum() { sha256sum "$VACMLAB_STATE_DIR/$O/n1.qcow2" "$VACMLAB_STATE_DIR/$O/n2.qcow2" 2>&1; }
+before=$(sum)
+"$VACMLAB" up --warm --name "$O" "$T" >"$TMPDIR_TEST/own2.out" 2>&1
+is $? 5 "up --warm of that lab: refused (exit 5)"
+like "$(cat "$TMPDIR_TEST/own2.out")" "lab $O has disks of its own \\($VACMLAB_STATE_DIR/$O/n1\\.qcow2\\): a warm start would replace them" \
+	"... saying why, and what to do (--name, reset)"
+is "$(sum)" "$before" "... and both disks are byte for byte as they were"
+ok "$(test ! -e "$VACMLAB_RUNTIME_DIR/$O"; echo $?)" "... and nothing of the lab is up"
+"$VACMLAB" rm --yes "$O" >/dev/null 2>&1
 ok_cmd "no process left behind" no_leftovers
 done_testing

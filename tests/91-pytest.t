@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 $PY -c 'import venv, ensurepip' 2>/dev/null || skip_all "python3-venv not installed"
 $PY -c 'import pytest, setuptools' 2>/dev/null || skip_all "python3-pytest or python3-setuptools not installed"
 lab_env
-plan 7
+plan 11
 
 V=$TMPDIR_TEST/venv
 $PY -m venv --system-site-packages "$V" >"$TMPDIR_TEST/venv.out" 2>&1
@@ -36,6 +36,17 @@ ok $r "python/tests pass against real guests"
 sed 's/^/#   /' "$TMPDIR_TEST/pytest.out" | grep -E "PASS|FAIL|SKIP|ERROR|passed|failed|Error|assert" | head -40
 like "$(cat "$TMPDIR_TEST/pytest.out")" "test_link_down_up PASSED" "... including the cable test"
 ok_cmd "the session took its lab down" wait_for 20 sh -c "! \"$VACMLAB\" status $L"
+
+# The same suite in the CMD of `vacmlab run --warm`: the fixture takes run's
+# lab (a throwaway one, killed at the end) instead of bringing up its own.
+(cd "$SRCDIR/python" && "$VACMLAB" run --warm --quiet "$T" -- \
+	"$V/bin/python" -m pytest -p no:cacheprovider -v tests/test_plugin.py) >"$TMPDIR_TEST/run.out" 2>&1
+r=$?
+ok $r "the suite passes under vacmlab run --warm"
+[ $r = 0 ] || sed 's/^/#   /' "$TMPDIR_TEST/run.out" | tail -30
+like "$(cat "$TMPDIR_TEST/run.out")" "test_lab_of_vacmlab_run PASSED" "... on run's lab"
+like "$(cat "$TMPDIR_TEST/run.out")" "vacmlab: warm start from snapshot" "... which started warm"
+ok "$(test -z "$(ls -A "$VACMLAB_RUNTIME_DIR" 2>/dev/null)"; echo $?)" "... and no lab is left up"
 
 (cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider tests/failing/fail_case.py) \
 	>"$TMPDIR_TEST/fail.out" 2>&1

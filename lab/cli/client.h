@@ -136,6 +136,11 @@ struct warm_up {
 	bool kvm;	  /* the key's accel */
 };
 
+/* A warm start replaces the nodes' disks. EXIT_OK if @statedir holds none,
+ * or only ones a warm start made (STATEDIR/warm); else EXIT_STATE after a
+ * message naming a disk: they are the lab's own (`up` keeps what a guest
+ * writes), and only --fresh may drop them. */
+int warm_check_disks(const struct topo *t, const char *statedir);
 /* Look @t up in the warm cache; on a hit install the nodes' warm disks in
  * @statedir. EXIT_OK (a miss is printed: "booting cold: WHY") or an exit
  * code after a message. */

@@ -636,6 +636,9 @@ int up_lab(struct up_opts *o)
 		}
 	}
 	if (o->warm && !o->no_boot && t->n_nodes) {
+		r = o->fresh ? EXIT_OK : warm_check_disks(t, sv->statedir);
+		if (r != EXIT_OK)
+			goto undo_lock_r;
 		r = warm_up_prepare(&warm, t, sv->qemu, sv->kvm, sv->statedir, o->quiet);
 		if (r != EXIT_OK)
 			goto undo_lock_r;
@@ -645,6 +648,13 @@ int up_lab(struct up_opts *o)
 		} else {
 			o->fresh = true; /* the snapshot of a clean lab */
 		}
+	}
+	/* Booted without --warm, the disks are the lab's own from now on: a
+	 * later warm start must not replace what its guests write. */
+	if (!o->warm && !o->no_boot) {
+		_cleanup_free_ char *mark = xasprintf("%s/warm", sv->statedir);
+
+		unlink(mark);
 	}
 	for (int i = 0; !o->no_boot && !warm.hit && i < t->n_nodes; i++) {
 		if (o->upgrade && up_upgrade_node(sv->statedir, &t->nodes[i], &r) < 0)

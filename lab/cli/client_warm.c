@@ -18,6 +18,26 @@
 #include "lab/lib/util.h"
 #include "lab/lib/warm.h"
 
+int warm_check_disks(const struct topo *t, const char *statedir)
+{
+	_cleanup_free_ char *mark = xasprintf("%s/warm", statedir);
+
+	if (access(mark, F_OK) == 0)
+		return EXIT_OK;
+	for (int i = 0; i < t->n_nodes; i++) {
+		_cleanup_free_ char *d = disk_overlay_path(statedir, t->nodes[i].name);
+
+		if (access(d, F_OK) < 0)
+			continue;
+		msg_err("lab %s has disks of its own (%s): a warm start would replace them with "
+			"the snapshot's. Keep them and warm-start another lab (--name NAME), or "
+			"drop them (up --warm --fresh, or `vacmlab reset %s`)",
+			t->name, d, t->name);
+		return EXIT_STATE;
+	}
+	return EXIT_OK;
+}
+
 int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, bool kvm,
 		    const char *statedir, bool quiet)
 {
@@ -32,8 +52,12 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
 	}
 	if (!warm_have(&w->key)) {
 		_cleanup_free_ char *why = warm_why_cold(&w->key, t);
+		_cleanup_free_ char *mark = xasprintf("%s/warm", statedir);
 
 		fprintf(stderr, "vacmlab: booting cold: %s\n", why);
+		/* Its clean disks are a warm lab's, whether or not the save
+		 * succeeds: the next warm start may replace them. */
+		write_file(mark, "cold\n");
 		return EXIT_OK;
 	}
 	if (warm_install(&w->key, t, statedir, &e) < 0) {

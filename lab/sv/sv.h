@@ -163,6 +163,7 @@ struct sv_node {
 	int attempt;	       /* 1 for the first boot */
 	bool use_kvm;	       /* this attempt runs under KVM */
 	int boots;	       /* QEMU starts of this node (attempt logs are numbered so) */
+	bool from_snapshot;    /* this QEMU started with -loadvm (sv->loadvm) */
 	bool restart_pending;  /* QEMU is being stopped for another attempt */
 	bool restart_is_retry; /* ... one of retries = (not the TCG fallback) */
 	long long kill_at;     /* SIGKILL then, if QEMU has not exited */

@@ -87,8 +87,12 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 		.tap_fds = n->tap_fds,
 		.port_fds = port_fds,
 		.kvm = n->use_kvm,
-		.loadvm = n->launch_idx >= 0 ? sv->loadvm : NULL, /* apply's: fresh */
+		/* Only the lab's first start of the node loads the snapshot
+		 * (apply's nodes start fresh): a retry, `node start` or
+		 * `restart` boots the disk as the guest left it. */
+		.loadvm = n->launch_idx >= 0 && n->boots == 1 ? sv->loadvm : NULL,
 	};
+	n->from_snapshot = ql.loadvm != NULL;
 	argv = qemu_argv(sv->qemu, &ql);
 	{
 		_cleanup_free_ char *line = strv_join(argv);

@@ -200,7 +200,7 @@ void sv_ready_check(struct sv *sv)
 			sv_node_set_ready(sv, n);
 			continue;
 		}
-		if (sv->loadvm && (r->conds & (READY_DHCP | READY_CONSOLE)))
+		if (n->from_snapshot && (r->conds & (READY_DHCP | READY_CONSOLE)))
 			probe_loadvm(sv, n, now);
 		/* console: matched as output arrives (sv_port.c) */
 		if ((r->conds & READY_DHCP) && !(n->ready_met & READY_DHCP))

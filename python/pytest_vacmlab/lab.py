@@ -179,11 +179,24 @@ class Node:
         return run(["logs", self.lab.name, self.name], check=False).stdout
 
 
+def _run_lab_of(topo):
+    """Whether this process runs in the CMD of a `vacmlab run` of @topo
+    (VACMLAB_LAB and VACMLAB_TOPOLOGY, which names the same file)."""
+    lab, t = os.environ.get("VACMLAB_LAB"), os.environ.get("VACMLAB_TOPOLOGY")
+    if not lab or not t:
+        return False
+    try:
+        return os.path.samefile(t, topo)
+    except OSError:
+        return False
+
+
 class Lab:
     """A running lab."""
 
-    def __init__(self, name, topo):
+    def __init__(self, name, topo, owned=True):
         self.name, self.topo = name, topo
+        self.owned = owned  # brought up by this session, so taken down by it
         self._nodes = {}
 
     def status(self):
@@ -235,7 +248,12 @@ class Vacmlab:
     def up(self, topo, name=None):
         key = os.path.realpath(topo)
         lab = self._labs.get(key)
-        if lab is None:
+        if lab is None and not name and _run_lab_of(topo):
+            # Under `vacmlab run [--warm] TOPO -- pytest`: run's lab, which
+            # run takes down (a throwaway lab: at once, without a power-off).
+            lab = Lab(os.environ["VACMLAB_LAB"], topo, owned=False)
+            self._labs[key] = lab
+        elif lab is None:
             args = ["up", "--warm", "--json"]
             if name or self._prefix:
                 args += ["--name", name or "%s%d" % (self._prefix, len(self._labs))]
@@ -250,5 +268,6 @@ class Vacmlab:
 
     def close(self):
         for lab in self._labs.values():
-            lab.down()
+            if lab.owned:
+                lab.down()
         self._labs.clear()

@@ -5,6 +5,8 @@ Fixture `vacmlab`: `lab = vacmlab.up("topo/two-node.conf")` brings the lab
 up once per session (warm: the first session boots cold and saves the
 snapshot, later ones start from it) and restores it to the warm snapshot
 before each later test that asks for it. The labs go down at session end.
+Under `vacmlab run [--warm] TOPO -- pytest ...` the fixture uses run's lab
+for TOPO instead, and run takes it down.
 A failing test gets the console log of every node of the labs it used
 attached to its report.
 """

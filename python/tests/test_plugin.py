@@ -2,6 +2,7 @@
 """pytest-vacmlab's own suite, against real guests. The tests run in file
 order and rely on it: a later test checks that an earlier one's mess was
 restored away."""
+import os
 import subprocess
 
 import pytest
@@ -11,6 +12,17 @@ from conftest import has_node_verb, sh
 
 def test_plugin_loaded(pytestconfig):
     assert pytestconfig.pluginmanager.has_plugin("vacmlab")
+
+
+def test_lab_of_vacmlab_run(vacmlab, topo):
+    """Under `vacmlab run TOPO -- pytest` the fixture uses run's lab (and
+    leaves taking it down to run); else it brings up its own."""
+    lab = vacmlab.up(topo)
+    run_lab = os.environ.get("VACMLAB_LAB")
+    if run_lab:
+        assert lab.name == run_lab and not lab.owned
+    else:
+        assert lab.owned and lab.name != run_lab
 
 
 def test_exec_ping(vacmlab, topo):
