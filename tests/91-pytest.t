@@ -39,7 +39,7 @@ ok_cmd "the session took its lab down" wait_for 20 sh -c "! \"$VACMLAB\" status 
 
 # The same suite in the CMD of `vacmlab run --warm`: the fixture takes run's
 # lab (a throwaway one, killed at the end) instead of bringing up its own.
-(cd "$SRCDIR/python" && "$VACMLAB" run --warm --quiet "$T" -- \
+(cd "$SRCDIR/python" && "$VACMLAB" run --warm --quiet --artifacts "$TMPDIR_TEST/art" "$T" -- \
 	"$V/bin/python" -m pytest -p no:cacheprovider -v tests/test_plugin.py) >"$TMPDIR_TEST/run.out" 2>&1
 r=$?
 ok $r "the suite passes under vacmlab run --warm"
