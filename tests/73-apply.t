@@ -14,7 +14,7 @@
 need_image
 need_cmd qemu-system-x86_64 dnsmasq jq curl python3
 lab_env
-plan 29
+plan 32
 
 LAB=apply73-$$
 N=$(($$ % 200 + 20))
@@ -77,6 +77,23 @@ like "$out" "subnet.conf:[0-9]+: lan lan would change \(subnet $SUB.0/24.*-> sub
 	"naming the LAN, the file line and both subnets"
 is "$(st '.nodes | length') $(st '.nodes[0].pid') $(st '.nodes[1].pid')" "2 $pid1 $pid2" \
 	"nothing changed: same nodes, same QEMUs"
+
+# --- nodes that do not fit in memory: refused before anything starts ------
+# vacm3 asks for 2 GiB more than MemAvailable (if that is within memory's
+# 65536 MiB limit; else this machine has too much memory to test it).
+big=$(awk '/^MemAvailable:/ { print int($2 / 1024) + 2048 }' /proc/meminfo)
+if [ "$big" -le 65536 ]; then
+	awk -v m="$big" '/^\[node vacm3\]/ { print; print "memory  = " m; next } 1' \
+		"$T/three.conf" > "$T/big.conf"
+	out=$("$VACMLAB" apply "$T/big.conf" 2>&1); rc=$?
+	is "$rc" 2 "a node bigger than MemAvailable is refused (exit 2)"
+	like "$out" "the 1 node that would start need $big MiB more guest memory, more than the [0-9]+ MiB available \(MemAvailable\).*--force.*nothing was changed" \
+		"saying how much, what is available, and --force"
+	is "$(st '.nodes | length') $(st '[.lans[].name] | join(" ")') $(st '.nodes[0].pid') $(st '.nodes[1].pid')" \
+		"2 lan $pid1 $pid2" "nothing changed: no new LAN or node, same QEMUs"
+else
+	for i in 1 2 3; do _t_n=$((_t_n + 1)); echo "ok $_t_n # SKIP MemAvailable + 2 GiB is over memory's 65536 MiB limit here"; done
+fi
 
 # --- add a node (and a LAN and a host) to the running lab ------------------
 out=$("$VACMLAB" apply "$T/three.conf" 2>&1); rc=$?

@@ -121,6 +121,9 @@ int parse_parallel(const char *s);
 /* Guest memory of @t against MemAvailable: 0, or -1 after a message
  * (a warning only with @force). */
 int up_check_memory(const struct topo *t, bool force);
+/* apply: @more_mb more guest memory for @n_nodes starting nodes; 0, or -1
+ * after a message unless @force. */
+int apply_check_memory(long more_mb, int n_nodes, bool force);
 /* Returns an exit code (EXIT_OK when the lab is up and ready). */
 int up_lab(struct up_opts *o);
 

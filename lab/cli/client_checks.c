@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * client_checks.c - what `up` checks of the machine and its options before
- * anything starts: guest memory against MemAvailable, --parallel.
+ * anything starts: guest memory against MemAvailable, --parallel; and
+ * `apply`'s memory check (the nodes it starts or grows).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,5 +55,25 @@ int up_check_memory(const struct topo *t, bool force)
 		"available (MemAvailable): lower memory = or boot fewer nodes; --force boots "
 		"anyway",
 		t->n_nodes, t->n_nodes == 1 ? "" : "s", want, avail);
+	return -1;
+}
+
+int apply_check_memory(long more_mb, int n_nodes, bool force)
+{
+	long avail = mem_available_mib();
+
+	if (avail < 0 || more_mb <= avail)
+		return 0;
+	if (force) {
+		msg_warn("the nodes that start need %ld MiB more guest memory, more than the %ld "
+			 "MiB "
+			 "available (--force)",
+			 more_mb, avail);
+		return 0;
+	}
+	msg_err("the %d node%s that would start need %ld MiB more guest memory, more than the "
+		"%ld MiB available (MemAvailable): lower memory = or add fewer nodes; --force "
+		"applies anyway (nothing was changed)",
+		n_nodes, n_nodes == 1 ? "" : "s", more_mb, avail);
 	return -1;
 }

@@ -42,6 +42,8 @@ static void apply_usage(FILE *f)
 		   "lab's name, a LAN's subnet) is refused with the reason, changing nothing.\n"
 		   "Returns when the new and restarted nodes are ready.\n\n"
 		   "  --dry-run          print the plan, change nothing\n"
+		   "  --force            apply even if the starting nodes' memory exceeds\n"
+		   "                     MemAvailable\n"
 		   "  --name NAME        the lab's name, as given to `up --name`\n"
 		   "  --timeout S        power-off time for stopping nodes (default 20)\n");
 }
@@ -116,6 +118,26 @@ static void print_plan(json_t *plan, bool all)
 		       json_string_value(json_object_get(p, "name")), why ? " (" : "",
 		       why ? why : "", why ? " changed)" : "");
 	}
+}
+
+/* The guest memory the plan's starting nodes add, against MemAvailable
+ * (as up checks the whole lab's). */
+static int check_memory(json_t *plan, bool force)
+{
+	long more = 0;
+	int n = 0;
+	size_t i;
+	json_t *p;
+
+	json_array_foreach (plan, i, p) {
+		json_t *m = json_object_get(p, "memory_more_mb");
+
+		if (json_is_integer(m)) {
+			more += (long)json_integer_value(m);
+			n++;
+		}
+	}
+	return more > 0 ? apply_check_memory(more, n, force) : 0;
 }
 
 /* The host side of nodes that start: images, /dev/net/tun, disks. */
@@ -195,13 +217,11 @@ static int add_forwards(const char *lab, const struct topo *t, json_t *plan, con
 int cmd_apply(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"dry-run", no_argument, NULL, 'n'},
-		{"name", required_argument, NULL, 'N'},
-		{"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"dry-run", no_argument, NULL, 'n'},	{"force", no_argument, NULL, 'f'},
+		{"name", required_argument, NULL, 'N'}, {"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},	{0},
 	};
-	bool dry = false;
+	bool dry = false, force = false;
 	const char *name = NULL, *lab, *why;
 	double timeout = 20;
 	char abs[PATH_MAX], err[1024];
@@ -214,6 +234,7 @@ int cmd_apply(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': dry = true; break;
+		case 'f': force = true; break;
 		case 'N': name = optarg; break;
 		case 't':
 			timeout = console_seconds_arg(optarg);
@@ -263,6 +284,11 @@ int cmd_apply(int argc, char **argv)
 	if (dry) {
 		print_plan(plan, true);
 		return EXIT_OK;
+	}
+	if (check_memory(plan, force) < 0) {
+		json_decref(plan);
+		json_decref(st);
+		return EXIT_ENV;
 	}
 	rc = prepare_nodes(t, plan, json_string_value(json_object_get(st, "statedir")));
 	if (rc != EXIT_OK)

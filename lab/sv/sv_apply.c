@@ -307,6 +307,13 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 			       "listener only up makes",
 			       nt->path, c->line, c->name, o ? "restart" : "start");
 		plan_add(a, "node", c->name, !o ? "add" : d ? "restart" : "keep", d);
+		/* For the client's check against MemAvailable: the guest
+		 * memory this node needs beyond what it holds now. */
+		if (!o || d)
+			json_object_set_new(
+				json_array_get(a->plan, json_array_size(a->plan) - 1),
+				"memory_more_mb",
+				json_integer(c->memory_mb - (o ? o->cfg->memory_mb : 0)));
 	}
 	for (int i = 0; i < ot->n_nodes; i++)
 		if (!topo_find_node(nt, ot->nodes[i].name))
