@@ -29,7 +29,7 @@ sed -e "s/^name = .*/name = $L/" -e "s#^image *= .*#image = $IMAGE#" \
 	-e 's/192\.168\.0\./10.91.0./g' "$SRCDIR/topo/two-node.conf" >"$T"
 export VACMLAB_TEST_TOPO=$T VACMLAB="$VACMLAB"
 _t_labs+=("$L")
-(cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider -v tests/test_plugin.py) \
+(cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider -v tests/test_console.py tests/test_plugin.py) \
 	>"$TMPDIR_TEST/pytest.out" 2>&1
 r=$?
 ok $r "python/tests pass against real guests"

@@ -59,6 +59,21 @@ class Console:
                 break
         self._sock, self._buf = s, ""
 
+    SETTLE = 0.05
+
+    def _quiet(self, t):
+        """True if nothing arrives for @t seconds; else False, with what
+        arrived added to the buffer."""
+        self._sock.settimeout(t)
+        try:
+            d = self._sock.recv(65536)
+        except socket.timeout:
+            return True
+        if not d:
+            return True  # the node went away: what is here is all there is
+        self._buf += d.decode(errors="replace").replace("\r", "")
+        return False
+
     def reset(self):
         """Forget the output seen so far (after a restore or a restart)."""
         if self._sock:
@@ -81,9 +96,14 @@ class Console:
         deadline = time.monotonic() + timeout
         while True:
             m = rx.search(self._buf)
-            if m:
+            # A match that reaches the end of what has arrived may be the
+            # start of a line still coming ('# $' on the '# ' of '# Title'):
+            # it stands once the output pauses for SETTLE seconds.
+            if m and (m.end() < len(self._buf) or self._quiet(self.SETTLE)):
                 self._buf = self._buf[m.end():]
                 return m
+            if m:
+                continue
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(
