@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 $PY -c 'import venv, ensurepip' 2>/dev/null || skip_all "python3-venv not installed"
 $PY -c 'import pytest, setuptools' 2>/dev/null || skip_all "python3-pytest or python3-setuptools not installed"
 lab_env
-plan 11
+plan 15
 
 V=$TMPDIR_TEST/venv
 $PY -m venv --system-site-packages "$V" >"$TMPDIR_TEST/venv.out" 2>&1
@@ -52,4 +52,16 @@ ok "$(test -z "$(ls -A "$VACMLAB_RUNTIME_DIR" 2>/dev/null)"; echo $?)" "... and 
 	>"$TMPDIR_TEST/fail.out" 2>&1
 like "$(cat "$TMPDIR_TEST/fail.out")" "vacmlab console $L/vacm1.*" \
 	"a failing test's report carries the console logs"
+
+# A lab of that name with disks of its own (an up without --warm): the
+# session refuses to warm-start over them, and says how to run beside it.
+"$VACMLAB" up "$T" >/dev/null 2>&1 && "$VACMLAB" down "$L" >/dev/null 2>&1
+sums=$(sha256sum "$VACMLAB_STATE_DIR/$L"/vacm*.qcow2)
+(cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider tests/test_plugin.py -k test_exec_ping) \
+	>"$TMPDIR_TEST/own.out" 2>&1
+r=$?
+ok $((r == 0)) "a session over a lab with disks of its own fails (exit $r)"
+like "$(cat "$TMPDIR_TEST/own.out")" "has disks of its own" "... saying why"
+like "$(cat "$TMPDIR_TEST/own.out")" "--vacmlab-prefix NAME" "... and how to run beside it"
+is "$(sha256sum "$VACMLAB_STATE_DIR/$L"/vacm*.qcow2)" "$sums" "... and the lab's disks are untouched"
 done_testing

@@ -2,8 +2,10 @@
 /*
  * match.c - the one console line matcher: feeds bytes, drops terminal
  * escape sequences, and matches a regex against each line and against a
- * partial last line (prompts such as "login: " end without a newline).
- * `wait`, `send --expect`, `ready = console` and `run` all use it; and
+ * partial last line (prompts such as "login: " end without a newline;
+ * with settle, such a match is LINE_PARTIAL until the caller has seen the
+ * output pause). `wait`, `send --expect`, `ready = console` and `run` all
+ * use it; and
  * tail_file(), the last lines of a log for failure reports (across a
  * rotation: LOG.1 then LOG).
  */

@@ -277,7 +277,15 @@ class Vacmlab:
             args = ["up", "--warm", "--json"]
             if name or self._prefix:
                 args += ["--name", name or "%s%d" % (self._prefix, len(self._labs))]
-            st = json.loads(run(args + [topo]).stdout)
+            try:
+                st = json.loads(run(args + [topo]).stdout)
+            except VacmlabError as e:
+                if self._prefix or name:
+                    raise
+                # A lab of that name is the user's (up, or with disks of
+                # its own): the session can run under other names.
+                raise VacmlabError("%s\n(pytest: --vacmlab-prefix NAME brings the session's "
+                                   "labs up as NAME0, NAME1, ...)" % e) from None
             lab = Lab(st["lab"], topo)
             self._labs[key] = lab
         elif lab not in self.used:
