@@ -96,7 +96,8 @@ for i, cmd in enumerate(cmds):
     # tty echoes) never matches it.
     tag = f"__GSH{i}_{int(time.time())}"
     s.sendall(f"{cmd}; echo {tag}_$((40+2))_$?\n".encode())
-    out, m = read_until(rf"{tag}_42_(\d+)".encode(), f"the end of `{cmd}`")
+    # The status ends with its line: "_42_1" may be the start of "_42_12".
+    out, m = read_until(rf"{tag}_42_(\d+)\r?\n".encode(), f"the end of `{cmd}`")
     rc = int(m.group(1))
     text = out[: m.start()].decode(errors="replace").replace("\r", "")
     sys.stdout.write(text)
