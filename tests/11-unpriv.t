@@ -77,6 +77,47 @@ else
 fi
 ok "$(test -e "$VACMLAB_RUNTIME_DIR/nt"; echo $((!$?)))" "nothing was started for the refused lab"
 
+# A user's ready nodes yield the CPUs while the queue waits, and get them
+# back without privilege: an autogroup's nice comes back to 0, a thread's
+# could not (boot_yield). Three guests without NICs, so no tap is needed.
+cat > "$TMPDIR_TEST/ny.conf" <<EOT
+[lab]
+name = ny
+boot_parallel = 1
+EOT
+for i in 1 2 3; do
+	printf '[node y%d]\nimage = %s\nready = console "login:"\n' "$i" "$TMPDIR_TEST/img.bin" >> "$TMPDIR_TEST/ny.conf"
+done
+chmod 644 "$TMPDIR_TEST/ny.conf"
+_t_labs+=(ny)
+ny_nice() { # NODE -> the nice of its QEMU's autogroup
+	local pid
+	pid=$(as_nobody "$VACMLAB" status --json ny 2>/dev/null |
+		jq -r --arg n "$1" '.nodes[] | select(.name == $n) | .pid // empty')
+	[ -n "$pid" ] && awk '{print $NF}' "/proc/$pid/autogroup" 2>/dev/null
+}
+ny_nice_is() { [ "$(ny_nice "$1")" = "$2" ]; }
+ny_y2_boots() {
+	[ "$(as_nobody "$VACMLAB" status --json ny 2>/dev/null |
+		jq -r '.nodes[1].state + " " + .nodes[2].state')" = "booting queued" ]
+}
+if [ ! -s "$TMPDIR_TEST/img.bin" ] || [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" != 1 ]; then
+	ok 0 "# SKIP no images/image.bin, or kernel.sched_autogroup_enabled is not 1"
+	ok 0 "# SKIP (same)"
+else
+	as_nobody "$VACMLAB" up "$TMPDIR_TEST/ny.conf" > "$TMPDIR_TEST/ny.log" 2>&1 &
+	up_pid=$!
+	during=
+	if wait_for 240 ny_y2_boots; then
+		wait_for 3 ny_nice_is y1 19
+		during="$(ny_nice y1) $(ny_nice y2)"
+	fi
+	wait "$up_pid"
+	is "rc=$? $during" "rc=0 19 0" "uid 65534: ready y1 yields (autogroup nice 19) while y2 boots and y3 waits"
+	is "$(ny_nice y1) $(ny_nice y2) $(ny_nice y3)" "0 0 0" "and all are back at nice 0, without privilege, once the lab is up"
+	as_nobody "$VACMLAB" down ny > /dev/null 2>&1
+fi
+
 # Other environment errors, each with its own message and exit code 2.
 out=$(env PATH=/nonexistent "$VACMLAB" up "$TMPDIR_TEST/nt.conf" 2>&1)
 is "$?" 2 "qemu-system-x86_64 missing: exit 2"

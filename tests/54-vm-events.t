@@ -100,6 +100,63 @@ order=$(printf '%s\n' "$out" | grep -nE 'q2 +ready|q1 +booting' | cut -d: -f2 | 
 like "$order" "^q2 ready,q1 booting" "q1 starts once q2 is ready"
 "$VACMLAB" down vmev-queue >/dev/null 2>&1
 
+# ---- ready nodes yield the CPUs while the queue waits (boot_yield) -----------
+# y1 ready, y2 booting, y3 queued: y1's QEMU runs at autogroup nice 19 (its
+# own session), y2 at 0; once the lab is up all three are at 0 again.
+lab_qemu_pid() { "$VACMLAB" status --json vmev-yield | jq -r --arg n "$1" '.nodes[] | select(.name == $n) | .pid'; }
+ag_nice() { # LAB NODE -> the nice of the node's QEMU's autogroup
+	local pid
+	pid=$("$VACMLAB" status --json "$1" 2>/dev/null |
+		jq -r --arg n "$2" '.nodes[] | select(.name == $n) | .pid // empty')
+	[ -n "$pid" ] && awk '{print $NF}' "/proc/$pid/autogroup" 2>/dev/null
+}
+y2_boots_y3_waits() {
+	[ "$("$VACMLAB" status --json vmev-yield 2>/dev/null | jq -r '.nodes[1].state + " " + .nodes[2].state')" = "booting queued" ]
+}
+yield_run() { # CONF -> "y1 y2" autogroup nices while y2 boots with y3 queued, to stdout
+	local up_pid during=
+	lab_up "$1" > "$T/yield-up.log" 2>&1 &
+	up_pid=$!
+	if wait_for 240 y2_boots_y3_waits; then
+		# one change per 100 ms from a user: another lab's may come first
+		wait_for 3 sh -c "awk '{print \$NF}' /proc/$(lab_qemu_pid y1)/autogroup | grep -qx 19"
+		during="$(ag_nice vmev-yield y1) $(ag_nice vmev-yield y2)"
+	fi
+	wait "$up_pid"
+	echo "rc=$? $during"
+}
+cat > "$T/yield.conf" <<EOF
+[lab]
+name = vmev-yield
+boot_parallel = 1
+[lan lan]
+subnet = 10.56.0.0/24
+EOF
+for i in 1 2 3; do
+	printf '[node y%d]\nimage = %s\nnic = lan 10.56.0.1%d\nready = dhcp\n' "$i" "$IMAGE" "$i" >> "$T/yield.conf"
+done
+if [ "$(cat /proc/sys/kernel/sched_autogroup_enabled 2>/dev/null)" != 1 ]; then
+	for d in "boot_yield: y1 yields" "y2 does not" "all back at 0" "boot_yield = no"; do
+		_t_n=$((_t_n + 1)); echo "ok $_t_n # SKIP kernel.sched_autogroup_enabled is not 1 ($d)"
+	done
+else
+	res=$(yield_run "$T/yield.conf")
+	is "$res" "rc=0 19 0" "while y2 boots and y3 waits, ready y1 runs at autogroup nice 19 and y2 at 0"
+	is "$(ag_nice vmev-yield y1) $(ag_nice vmev-yield y2) $(ag_nice vmev-yield y3)" "0 0 0" \
+		"once the lab is up every node is at nice 0 again"
+	pid=$("$VACMLAB" status --json vmev-yield | jq -r '.nodes[0].pid')
+	is "$(ps -o sess= -p "$pid" | tr -d ' ')" "$pid" "each QEMU is a session (an autogroup) of its own"
+	"$VACMLAB" down vmev-yield >/dev/null 2>&1
+	sed -i 's/^boot_parallel = 1$/boot_parallel = 1\nboot_yield = no/' "$T/yield.conf"
+	res=$(yield_run "$T/yield.conf")
+	is "$res" "rc=0 0 0" "boot_yield = no: ready y1 keeps nice 0 while y2 boots"
+	"$VACMLAB" down vmev-yield >/dev/null 2>&1
+fi
+sed -i 's/^boot_yield = no$/boot_yield = maybe/' "$T/yield.conf"
+out=$("$VACMLAB" check "$T/yield.conf" 2>&1); rc=$?
+is "$rc" 1 "boot_yield = maybe is a topology error"
+like "$out" "yield.conf:4: bad boot_yield 'maybe': expected yes or no" "named with file:line"
+
 # ---- memory ----------------------------------------------------------------------
 cat > "$T/big.conf" <<EOF
 [lab]

@@ -187,8 +187,9 @@ struct topo {
 	enum accel_mode accel; /* ACCEL_AUTO unless [lab] accel = ... */
 	bool accel_set;
 	int accel_line;
-	int boot_parallel;	  /* [lab] boot_parallel; 0: the default (see up) */
-	bool dhcp_ping;		  /* [lab] dhcp_ping: dnsmasq pings an address before offering it */
+	int boot_parallel; /* [lab] boot_parallel; 0: the default (see up) */
+	bool dhcp_ping;	   /* [lab] dhcp_ping: dnsmasq pings an address before offering it */
+	bool no_boot_yield; /* [lab] boot_yield = no: ready nodes keep their share while others boot */
 	struct machine *machines; /* at most TOPO_MACHINES_MAX */
 	int n_machines;
 	/* After topo_place(): the machine this is, and the nodes and hosts

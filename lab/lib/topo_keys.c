@@ -145,6 +145,14 @@ static void lab_dhcp_ping(struct parser *p, const char *value)
 		topo_perr(p, p->line, "bad dhcp_ping '%s': expected yes or no", value);
 }
 
+static void lab_boot_yield(struct parser *p, const char *value)
+{
+	if (!strcmp(value, "yes") || !strcmp(value, "no"))
+		p->t->no_boot_yield = !strcmp(value, "no");
+	else
+		topo_perr(p, p->line, "bad boot_yield '%s': expected yes or no", value);
+}
+
 /* [lan NAME] */
 
 static void lan_subnet(struct parser *p, const char *value)
@@ -552,6 +560,7 @@ static const struct keydef lab_keys[LABK_N] = {
 	[LABK_ACCEL] = {"accel", false, lab_accel},
 	[LABK_BOOT_PARALLEL] = {"boot_parallel", false, lab_boot_parallel},
 	[LABK_DHCP_PING] = {"dhcp_ping", false, lab_dhcp_ping},
+	[LABK_BOOT_YIELD] = {"boot_yield", false, lab_boot_yield},
 };
 static const struct keydef lan_keys[LANK_N] = {
 	[LANK_SUBNET] = {"subnet", false, lan_subnet},

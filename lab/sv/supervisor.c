@@ -362,6 +362,7 @@ static struct sv *sv_from_launch(const struct sv_launch *l)
 	sv->kvm = l->kvm;
 	sv->accel = l->accel;
 	sv->boot_parallel = l->boot_parallel;
+	sv->autogroups = -1;
 	sv->foreground = l->foreground;
 	sv->loadvm = l->loadvm;
 	sv->leases = l->leases;
@@ -509,6 +510,10 @@ void supervisor_run(const struct sv_launch *l)
 		teardown_and_exit(sv);
 	if (sv->phase == PH_STARTING)
 		sv->phase = PH_RUNNING;
+	/* The lab is up once every node has its full share again (the
+	 * kernel takes one change per 100 ms: sv_node_yield). */
+	for (int i = 0; i <= sv->t->n_nodes && sv_node_yield(sv) && !sv->exit_code; i++)
+		loop_once(sv, 100);
 	sv_event(sv, "OK");
 	if (!sv->foreground && sv->sync_fd >= 0) {
 		close(sv->sync_fd);

@@ -164,6 +164,7 @@ struct sv_node {
 	bool use_kvm;	       /* this attempt runs under KVM */
 	int boots;	       /* QEMU starts of this node (attempt logs are numbered so) */
 	bool from_snapshot;    /* this QEMU started with -loadvm (sv->loadvm) */
+	int yield_nice;	       /* its autogroup's nice as last set: 0, or 19 (sv_node_yield) */
 	bool restart_pending;  /* QEMU is being stopped for another attempt */
 	bool restart_is_retry; /* ... one of retries = (not the TCG fallback) */
 	long long kill_at;     /* SIGKILL then, if QEMU has not exited */
@@ -218,6 +219,7 @@ struct sv {
 	struct accel_choice accel; /* asked, decided and why (client_up.c) */
 	int boot_parallel;	   /* nodes booting at once */
 	bool boot_parallel_auto;   /* the default, not asked for: it follows the accel */
+	int autogroups;		   /* the kernel's sched_autogroup_enabled: -1 not read yet */
 	const char *loadvm;
 	const char *leases; /* to preload into the lease file, or NULL */
 	int lock_fd;
@@ -396,6 +398,10 @@ void sv_node_exited(struct sv *sv, struct sv_node *n);
 /* React to what the VMs' events said, start queued nodes (boot_parallel,
  * after =), escalate restarts (called every loop turn). */
 void sv_node_tick(struct sv *sv);
+/* While `up` still has nodes queued, ready ones yield the CPUs to the
+ * boots (called by sv_node_tick). Returns how many nodes still wait to
+ * have their priority changed. */
+int sv_node_yield(struct sv *sv);
 /* Node @n will not become ready (@why): another attempt if retries are
  * left, else the lab's failure with @code. */
 void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why);

@@ -492,6 +492,8 @@ static void test_lines(void)
 		   "line counting over blank lines and comments");
 	expect_err("[lab]\nname = x\ndhcp_ping = maybe\n",
 		   "t.conf:3: bad dhcp_ping 'maybe': expected yes or no", "dhcp_ping: yes or no");
+	expect_err("[lab]\nname = x\nboot_yield = 1\n",
+		   "t.conf:3: bad boot_yield '1': expected yes or no", "boot_yield: yes or no");
 	expect_err("[lan a]\r\nsubnet = 10.0.0.0/24\r\n[lan a]\r\n",
 		   "t.conf:3: duplicate name 'a': already used by [lan a] at line 1", "CRLF lines");
 	expect_err("[lan a]\n[lan b]\n", "t.conf:1: missing required key 'subnet' in [lan a]",
