@@ -282,3 +282,32 @@ int str_split(char *s, char **tok, int max)
 			s++;
 	}
 }
+
+void utf8_scrub(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p) {
+		int len = *p < 0x80		? 1
+			  : (*p & 0xe0) == 0xc0 ? 2
+			  : (*p & 0xf0) == 0xe0 ? 3
+			  : (*p & 0xf8) == 0xf0 ? 4
+						: 0;
+		unsigned cp = len == 1	 ? *p
+			      : len == 2 ? *p & 0x1fu
+			      : len == 3 ? *p & 0x0fu
+					 : *p & 0x07u;
+		int i = 1;
+
+		for (; i < len && (p[i] & 0xc0) == 0x80; i++)
+			cp = cp << 6 | (p[i] & 0x3fu);
+		if (len && i == len &&
+		    (len == 1 || (len == 2 && cp >= 0x80) ||
+		     (len == 3 && cp >= 0x800 && (cp < 0xd800 || cp > 0xdfff)) ||
+		     (len == 4 && cp >= 0x10000 && cp <= 0x10ffff))) {
+			p += len;
+			continue;
+		}
+		*p++ = '?';
+	}
+}

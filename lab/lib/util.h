@@ -56,6 +56,11 @@ int rm_rf(const char *path);
  * number of tokens, or @max + 1 if there are more. */
 int str_split(char *s, char **tok, int max);
 
+/* Replace each byte of @s that is not part of a valid UTF-8 sequence
+ * (overlong, surrogate, beyond U+10FFFF, cut short) with '?', so that
+ * JSON may carry it: a parser's error text can quote half a character. */
+void utf8_scrub(char *s);
+
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
 

@@ -143,6 +143,11 @@ void sv_describe_status(int st, char *buf, size_t len)
 
 void sv_reply(struct sv *sv, int fd, json_t *j)
 {
+	/* A reply json_pack() could not build (a string not UTF-8) is still
+	 * a reply: the client must not wait for one that never comes. */
+	if (!j)
+		j = json_pack("{s:b,s:s,s:i}", "ok", 0, "error",
+			      "the supervisor could not encode its reply", "code", EXIT_CHILD);
 	char *s = json_dumps(j, JSON_COMPACT);
 
 	if (s) {
@@ -160,6 +165,10 @@ static void reply_verr(struct sv *sv, int fd, int code, const char *fmt, va_list
 	char buf[1024];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
+	/* jansson's error text quotes the bytes near the error, perhaps half
+	 * a character, and json_pack refuses a string that is not UTF-8:
+	 * the client would get no reply at all. */
+	utf8_scrub(buf);
 	sv_reply(sv, fd, json_pack("{s:b,s:s,s:i}", "ok", 0, "error", buf, "code", code));
 }
 
