@@ -512,7 +512,8 @@ void supervisor_run(const struct sv_launch *l)
 		sv->phase = PH_RUNNING;
 	/* The lab is up once every node has its full share again (the
 	 * kernel takes one change per 100 ms: sv_node_yield). */
-	for (int i = 0; i <= sv->t->n_nodes && sv_node_yield(sv) && !sv->exit_code; i++)
+	for (long long until = now_ms() + 150LL * (sv->t->n_nodes + 1);
+	     sv_node_yield(sv) && !sv->exit_code && now_ms() < until;)
 		loop_once(sv, 100);
 	sv_event(sv, "OK");
 	if (!sv->foreground && sv->sync_fd >= 0) {

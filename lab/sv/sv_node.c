@@ -412,7 +412,8 @@ int sv_node_yield(struct sv *sv)
 			/* No more yielding; a node that cannot go back stays. */
 			fprintf(stderr, "node %s: %s: %s\n", n->cfg->name, path, strerror(-r));
 			sv->autogroups = 0;
-			n->yield_nice = want ? n->yield_nice : 0;
+			if (!want)
+				n->yield_nice = 0;
 		} else {
 			n->yield_nice = want;
 		}
