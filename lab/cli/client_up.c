@@ -35,6 +35,7 @@
 #include "lab/lib/rundir.h"
 #include "lab/lib/sdnotify.h"
 #include "lab/lib/spawn.h"
+#include "lab/lib/status_keys.h"
 #include "lab/sv/supervisor.h"
 #include "lab/lib/util.h"
 
@@ -213,7 +214,7 @@ static void notify_send(struct notify *nt, const char *head, const char *what)
 	if (!nt->on)
 		return;
 	for (int i = 0; i < nt->t->n_nodes; i++)
-		ready += !strcmp(nt->state[i], "ready");
+		ready += !strcmp(nt->state[i], SKV_READY);
 	len = snprintf(buf, sizeof(buf), "%sSTATUS=lab %s: %d/%d nodes ready", head, nt->t->name,
 		       ready, nt->t->n_nodes);
 	if (what && len < (int)sizeof(buf))
@@ -361,7 +362,7 @@ static void print_ready(void *arg)
 		fputc('\n', stdout);
 	} else {
 		printf("lab %s is up (%s)\n", c->lab,
-		       json_string_value(json_object_get(st, "rundir")));
+		       json_string_value(json_object_get(st, SK_RUNDIR)));
 		print_status_table(st, stdout);
 	}
 	fflush(stdout);

@@ -29,6 +29,7 @@
 #include "lab/lib/disk.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -97,8 +98,8 @@ static const char *plan_action(json_t *plan, const char *kind, const char *name)
 	json_t *p;
 
 	json_array_foreach (plan, i, p)
-		if (!strcmp(json_string_value(json_object_get(p, "kind")), kind) &&
-		    !strcmp(json_string_value(json_object_get(p, "name")), name))
+		if (!strcmp(json_string_value(json_object_get(p, "kind" /* not status */)), kind) &&
+		    !strcmp(json_string_value(json_object_get(p, "name" /* not status */)), name))
 			return json_string_value(json_object_get(p, "action"));
 	return "keep";
 }
@@ -114,9 +115,10 @@ static void print_plan(json_t *plan, bool all)
 
 		if (!all && !strcmp(a, "keep"))
 			continue;
-		printf("%-8s %-5s %s%s%s%s\n", a, json_string_value(json_object_get(p, "kind")),
-		       json_string_value(json_object_get(p, "name")), why ? " (" : "",
-		       why ? why : "", why ? " changed)" : "");
+		printf("%-8s %-5s %s%s%s%s\n", a,
+		       json_string_value(json_object_get(p, "kind" /* not status */)),
+		       json_string_value(json_object_get(p, "name" /* not status */)),
+		       why ? " (" : "", why ? why : "", why ? " changed)" : "");
 	}
 }
 
@@ -290,7 +292,7 @@ int cmd_apply(int argc, char **argv)
 		json_decref(st);
 		return EXIT_ENV;
 	}
-	rc = prepare_nodes(t, plan, json_string_value(json_object_get(st, "statedir")));
+	rc = prepare_nodes(t, plan, json_string_value(json_object_get(st, SK_STATEDIR)));
 	if (rc != EXIT_OK)
 		return rc;
 	/* Stopping nodes (timeout each, escalating) and booting new ones

@@ -27,6 +27,7 @@
 #include "lab/lib/error.h"
 #include "lab/lib/part.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -53,11 +54,11 @@ static int node_live(json_t *st, const char *lab, const char *node, const char *
 	json_t *n;
 
 	*qmp = NULL;
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
-		if (strcmp(json_string_value(json_object_get(n, "name")) ?: "", node))
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
+		if (strcmp(json_string_value(json_object_get(n, SK_NAME)) ?: "", node))
 			continue;
-		if (json_is_integer(json_object_get(n, "pid")))
-			*qmp = json_string_value(json_object_get(n, "qmp"));
+		if (json_is_integer(json_object_get(n, SK_PID)))
+			*qmp = json_string_value(json_object_get(n, SK_QMP));
 		return 0;
 	}
 	msg_err("lab '%s' has no node '%s'", lab, node);
@@ -103,8 +104,8 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 			json_decref(st);
 			return EXIT_CONFIG;
 		}
-		statedir = json_object_get(st, "statedir")
-				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
+		statedir = json_object_get(st, SK_STATEDIR)
+				   ? xstrdup(json_string_value(json_object_get(st, SK_STATEDIR)))
 				   : statedir_lab(lab, state);
 	} else {
 		statedir = statedir_lab(lab, state);
@@ -194,8 +195,8 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 			json_decref(st);
 			return EXIT_STATE;
 		}
-		statedir = json_object_get(st, "statedir")
-				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
+		statedir = json_object_get(st, SK_STATEDIR)
+				   ? xstrdup(json_string_value(json_object_get(st, SK_STATEDIR)))
 				   : statedir_lab(lab, state);
 		json_decref(st);
 	} else {

@@ -22,6 +22,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -90,10 +91,10 @@ static int list_forwards(const char *lab, bool json)
 	if (!json)
 		printf("%-22s %-13s %-6s %-5s %-7s %-6s %s\n", "LISTEN", "NODE", "GUEST", "PROTO",
 		       "CONNS", "ACTIVE", "BYTES");
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
-		const char *node = json_string_value(json_object_get(n, "name"));
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
+		const char *node = json_string_value(json_object_get(n, SK_NAME));
 
-		json_array_foreach (json_object_get(n, "forwards"), j, f) {
+		json_array_foreach (json_object_get(n, SK_FORWARDS), j, f) {
 			if (json) {
 				json_t *o = json_deep_copy(f);
 
@@ -102,12 +103,12 @@ static int list_forwards(const char *lab, bool json)
 				continue;
 			}
 			printf("%-22s %-13s %-6lld %-5s %-7lld %-6lld %lld\n",
-			       json_string_value(json_object_get(f, "listen")), node ? node : "?",
-			       json_integer_value(json_object_get(f, "guest_port")),
-			       json_string_value(json_object_get(f, "proto")),
-			       json_integer_value(json_object_get(f, "connections")),
-			       json_integer_value(json_object_get(f, "active")),
-			       json_integer_value(json_object_get(f, "bytes")));
+			       json_string_value(json_object_get(f, SK_LISTEN)), node ? node : "?",
+			       json_integer_value(json_object_get(f, SK_GUEST_PORT)),
+			       json_string_value(json_object_get(f, SK_PROTO)),
+			       json_integer_value(json_object_get(f, SK_CONNECTIONS)),
+			       json_integer_value(json_object_get(f, SK_ACTIVE)),
+			       json_integer_value(json_object_get(f, SK_BYTES)));
 		}
 	}
 	if (json) {

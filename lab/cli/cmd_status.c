@@ -9,6 +9,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
 static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
@@ -40,10 +41,10 @@ static void udp_line(json_t *n, json_t *f)
 {
 	printf("  forward udp %s -> %s:%lld (%lld clients, %lld datagrams to the guest, %lld "
 	       "back, %lld dropped)\n",
-	       json_string_value(json_object_get(f, "listen")),
-	       json_string_value(json_object_get(n, "name")), jint(f, "guest_port"),
-	       jint(f, "active"), jint(f, "datagrams_to_guest"), jint(f, "datagrams_from_guest"),
-	       jint(f, "dropped_to_guest") + jint(f, "dropped_from_guest"));
+	       json_string_value(json_object_get(f, SK_LISTEN)),
+	       json_string_value(json_object_get(n, SK_NAME)), jint(f, SK_GUEST_PORT),
+	       jint(f, SK_ACTIVE), jint(f, SK_DATAGRAMS_TO_GUEST), jint(f, SK_DATAGRAMS_FROM_GUEST),
+	       jint(f, SK_DROPPED_TO_GUEST) + jint(f, SK_DROPPED_FROM_GUEST));
 }
 
 int cmd_status(int argc, char **argv)
@@ -80,59 +81,60 @@ int cmd_status(int argc, char **argv)
 			continue;
 		}
 		printf("lab %s: %s, up %.0f s, %s, runtime %s\n", *l,
-		       json_string_value(json_object_get(st, "state")),
-		       json_number_value(json_object_get(st, "uptime_s")),
-		       json_string_value(json_object_get(st, "accel")),
-		       json_string_value(json_object_get(st, "rundir")));
+		       json_string_value(json_object_get(st, SK_STATE)),
+		       json_number_value(json_object_get(st, SK_UPTIME_S)),
+		       json_string_value(json_object_get(st, SK_ACCEL)),
+		       json_string_value(json_object_get(st, SK_RUNDIR)));
 		print_status_table(st, stdout);
-		if (json_object_get(st, "machine")) {
+		if (json_object_get(st, SK_MACHINE)) {
 			size_t i, j;
 			json_t *n, *tn, *pe;
 
 			printf("  machine %s (this one)",
-			       json_string_value(json_object_get(st, "machine")));
-			json_array_foreach (json_object_get(st, "away"), i, n)
+			       json_string_value(json_object_get(st, SK_MACHINE)));
+			json_array_foreach (json_object_get(st, SK_AWAY), i, n)
 				printf("%s %s on %s", i ? "," : "; elsewhere:",
-				       json_string_value(json_object_get(n, "name")),
-				       json_string_value(json_object_get(n, "machine")));
+				       json_string_value(json_object_get(n, SK_NAME)),
+				       json_string_value(json_object_get(n, SK_MACHINE)));
 			printf("\n");
-			json_array_foreach (json_object_get(st, "tunnels"), i, tn) {
+			json_array_foreach (json_object_get(st, SK_TUNNELS), i, tn) {
 				printf("  tunnel %s lan %s vni %lld (home %s):",
-				       json_string_value(json_object_get(tn, "device")),
-				       json_string_value(json_object_get(tn, "lan")),
-				       json_integer_value(json_object_get(tn, "vni")),
-				       json_string_value(json_object_get(tn, "home")));
-				json_array_foreach (json_object_get(tn, "peers"), j, pe)
+				       json_string_value(json_object_get(tn, SK_DEVICE)),
+				       json_string_value(json_object_get(tn, SK_LAN)),
+				       json_integer_value(json_object_get(tn, SK_VNI)),
+				       json_string_value(json_object_get(tn, SK_HOME)));
+				json_array_foreach (json_object_get(tn, SK_PEERS), j, pe)
 					printf(" %s=%s:%lld",
-					       json_string_value(json_object_get(pe, "machine")),
-					       json_string_value(json_object_get(pe, "address")),
-					       json_integer_value(json_object_get(pe, "port")));
+					       json_string_value(json_object_get(pe, SK_MACHINE)),
+					       json_string_value(json_object_get(pe, SK_ADDRESS)),
+					       json_integer_value(json_object_get(pe, SK_PORT)));
 				printf("; rx %lld pkts %lld B, tx %lld pkts %lld B\n",
-				       json_integer_value(json_object_get(tn, "rx_packets")),
-				       json_integer_value(json_object_get(tn, "rx_bytes")),
-				       json_integer_value(json_object_get(tn, "tx_packets")),
-				       json_integer_value(json_object_get(tn, "tx_bytes")));
+				       json_integer_value(json_object_get(tn, SK_RX_PACKETS)),
+				       json_integer_value(json_object_get(tn, SK_RX_BYTES)),
+				       json_integer_value(json_object_get(tn, SK_TX_PACKETS)),
+				       json_integer_value(json_object_get(tn, SK_TX_BYTES)));
 			}
 		}
 		{
 			size_t i, j;
 			json_t *n, *f;
 
-			json_array_foreach (json_object_get(st, "nodes"), i, n) {
-				json_array_foreach (json_object_get(n, "forwards"), j, f) {
+			json_array_foreach (json_object_get(st, SK_NODES), i, n) {
+				json_array_foreach (json_object_get(n, SK_FORWARDS), j, f) {
 					const char *pr =
-						json_string_value(json_object_get(f, "proto"));
+						json_string_value(json_object_get(f, SK_PROTO));
 
-					if (pr && !strcmp(pr, "udp")) {
+					if (pr && !strcmp(pr, SKV_PROTO_UDP)) {
 						udp_line(n, f);
 						continue;
 					}
 					printf("  forward %s -> %s:%lld (%lld connections)\n",
-					       json_string_value(json_object_get(f, "listen")),
-					       json_string_value(json_object_get(n, "name")),
-					       json_integer_value(json_object_get(f, "guest_port")),
+					       json_string_value(json_object_get(f, SK_LISTEN)),
+					       json_string_value(json_object_get(n, SK_NAME)),
 					       json_integer_value(
-						       json_object_get(f, "connections")));
+						       json_object_get(f, SK_GUEST_PORT)),
+					       json_integer_value(
+						       json_object_get(f, SK_CONNECTIONS)));
 				}
 			}
 		}
@@ -177,28 +179,29 @@ int cmd_ls(int argc, char **argv)
 
 		if (!st)
 			continue;
-		json_array_foreach (json_object_get(st, "nodes"), i, n) {
+		json_array_foreach (json_object_get(st, SK_NODES), i, n) {
 			nn++;
-			if (!strcmp(json_string_value(json_object_get(n, "state")), "ready"))
+			if (!strcmp(json_string_value(json_object_get(n, SK_STATE)), SKV_READY))
 				ready++;
 		}
 		if (json) {
 			json_array_append_new(
 				arr,
-				json_pack("{s:s,s:s,s:O,s:I,s:I,s:O,s:O}", "lab", *l, "state",
-					  json_string_value(json_object_get(st, "state")),
-					  "topology", json_object_get(st, "topology"), "nodes",
-					  (json_int_t)nn, "ready", (json_int_t)ready, "uptime_s",
-					  json_object_get(st, "uptime_s"), "supervisor_pid",
-					  json_object_get(st, "supervisor_pid")));
+				json_pack("{s:s,s:s,s:O,s:I,s:I,s:O,s:O}", SK_LAB, *l, SK_STATE,
+					  json_string_value(json_object_get(st, SK_STATE)),
+					  SK_TOPOLOGY, json_object_get(st, SK_TOPOLOGY),
+					  SK_LS_NODES, (json_int_t)nn, SK_LS_READY,
+					  (json_int_t)ready, SK_UPTIME_S,
+					  json_object_get(st, SK_UPTIME_S), SK_SUPERVISOR_PID,
+					  json_object_get(st, SK_SUPERVISOR_PID)));
 		} else {
 			char nodes[32];
 
 			snprintf(nodes, sizeof(nodes), "%zu/%zu", ready, nn);
 			printf("%-20s %-9s %-6s %-8.0f %s\n", *l,
-			       json_string_value(json_object_get(st, "state")), nodes,
-			       json_number_value(json_object_get(st, "uptime_s")),
-			       json_string_value(json_object_get(st, "topology")));
+			       json_string_value(json_object_get(st, SK_STATE)), nodes,
+			       json_number_value(json_object_get(st, SK_UPTIME_S)),
+			       json_string_value(json_object_get(st, SK_TOPOLOGY)));
 		}
 		json_decref(st);
 	}
