@@ -49,26 +49,6 @@ static void apply_usage(FILE *f)
 		   "  --timeout S        power-off time for stopping nodes (default 20)\n");
 }
 
-static int host_listen(const char *addr, int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd;
-
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return -EINVAL;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 /* Send @req; NULL (message printed, *@rc set) unless the reply says ok. */
 static json_t *apply_call(const char *lab, json_t *req, int timeout_ms, bool print_plan, int *rc)
 {
@@ -187,7 +167,7 @@ static int add_forwards(const char *lab, const struct topo *t, json_t *plan, con
 		for (int j = 0; j < n->n_forwards; j++) {
 			const struct forward *f = &n->forwards[j];
 			char desc[64], err[512];
-			int fd = host_listen(f->host_addr, f->host_port);
+			int fd = host_listen(f->host_addr, f->host_port, false, 128);
 			json_t *rep;
 
 			if (fd < 0) {

@@ -122,28 +122,6 @@ static int list_forwards(const char *lab, bool json)
 	return EXIT_OK;
 }
 
-/* Bind in the host namespace. -errno on failure. */
-static int host_listen(const char *addr, int port, bool udp)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd;
-
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return -EINVAL;
-	fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (!udp)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 128) < 0)) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
-}
-
 int cmd_forward(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -213,7 +191,7 @@ int cmd_forward(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	snprintf(desc, sizeof(desc), "%s:%d", addr, hport);
-	fd = host_listen(addr, hport, udp);
+	fd = host_listen(addr, hport, udp, 128);
 	if (fd < 0) {
 		msg_err("forward %s%s -> %s:%d: cannot listen: %s", proto_word, desc, node, gport,
 			strerror(-fd));
