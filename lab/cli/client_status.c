@@ -27,6 +27,12 @@ static double secs(json_t *o, const char *key)
 	return json_is_number(v) ? json_number_value(v) : -1;
 }
 
+/* A counter: 0 when absent, as json_integer_value() has it. */
+static long long num(json_t *o, const char *key)
+{
+	return json_integer_value(json_object_get(o, key));
+}
+
 static size_t count(json_t *o, const char *key)
 {
 	return json_array_size(json_object_get(o, key)); /* 0 if not an array */
@@ -53,6 +59,9 @@ bool st_lab_get(json_t *st, struct st_lab *l)
 	l->n_nodes = count(st, SK_NODES);
 	l->n_hosts = count(st, SK_HOSTS);
 	l->n_lans = count(st, SK_LANS);
+	l->machine = str(st, SK_MACHINE);
+	l->n_away = count(st, SK_AWAY);
+	l->n_tunnels = count(st, SK_TUNNELS);
 	return true;
 }
 
@@ -70,6 +79,7 @@ static bool owner(json_t *o, bool host, struct st_owner *w)
 	w->pid = pid(o, SK_PID);
 	w->n_nics = count(o, SK_NICS);
 	w->n_ports = count(o, SK_PORTS);
+	w->n_forwards = count(o, SK_FORWARDS);
 	if (host) {
 		w->command = str(o, SK_COMMAND);
 		w->log = str(o, SK_LOG);
@@ -176,5 +186,71 @@ bool st_port(const struct st_owner *o, size_t i, struct st_port *p)
 	p->tcp = str(j, SK_TCP);
 	x = json_object_get(j, SK_INDEX);
 	p->index = json_is_integer(x) ? (int)json_integer_value(x) : (int)i;
+	return true;
+}
+
+bool st_fwd(const struct st_owner *o, size_t i, struct st_fwd *f)
+{
+	json_t *j = json_array_get(json_object_get(o->j, SK_FORWARDS), i);
+
+	memset(f, 0, sizeof(*f));
+	if (!json_is_object(j))
+		return false;
+	f->proto = str(j, SK_PROTO);
+	f->listen = str(j, SK_LISTEN);
+	f->guest_port = num(j, SK_GUEST_PORT);
+	f->connections = num(j, SK_CONNECTIONS);
+	f->active = num(j, SK_ACTIVE);
+	f->bytes = num(j, SK_BYTES);
+	f->datagrams_to_guest = num(j, SK_DATAGRAMS_TO_GUEST);
+	f->datagrams_from_guest = num(j, SK_DATAGRAMS_FROM_GUEST);
+	f->dropped_to_guest = num(j, SK_DROPPED_TO_GUEST);
+	f->dropped_from_guest = num(j, SK_DROPPED_FROM_GUEST);
+	return true;
+}
+
+bool st_away(const struct st_lab *l, size_t i, struct st_away *a)
+{
+	json_t *j = json_array_get(json_object_get(l->j, SK_AWAY), i);
+
+	memset(a, 0, sizeof(*a));
+	if (!json_is_object(j))
+		return false;
+	a->name = str(j, SK_NAME);
+	a->machine = str(j, SK_MACHINE);
+	return true;
+}
+
+bool st_tunnel(const struct st_lab *l, size_t i, struct st_tunnel *t)
+{
+	json_t *j = json_array_get(json_object_get(l->j, SK_TUNNELS), i);
+
+	memset(t, 0, sizeof(*t));
+	if (!json_is_object(j))
+		return false;
+	t->j = j;
+	t->lan = str(j, SK_LAN);
+	t->device = str(j, SK_DEVICE);
+	t->home = str(j, SK_HOME);
+	t->error = str(j, SK_TUNNEL_ERROR);
+	t->vni = num(j, SK_VNI);
+	t->rx_packets = num(j, SK_RX_PACKETS);
+	t->rx_bytes = num(j, SK_RX_BYTES);
+	t->tx_packets = num(j, SK_TX_PACKETS);
+	t->tx_bytes = num(j, SK_TX_BYTES);
+	t->n_peers = count(j, SK_PEERS);
+	return true;
+}
+
+bool st_peer(const struct st_tunnel *t, size_t i, struct st_peer *p)
+{
+	json_t *j = json_array_get(json_object_get(t->j, SK_PEERS), i);
+
+	memset(p, 0, sizeof(*p));
+	if (!json_is_object(j))
+		return false;
+	p->machine = str(j, SK_MACHINE);
+	p->address = str(j, SK_ADDRESS);
+	p->port = num(j, SK_PORT);
 	return true;
 }

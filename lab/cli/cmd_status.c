@@ -8,6 +8,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
@@ -31,20 +32,50 @@ static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
 	return 0;
 }
 
-static long long jint(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 /* A UDP forward: clients now and datagrams each way (sv_udp.c). */
-static void udp_line(json_t *n, json_t *f)
+static void udp_line(const struct st_owner *n, const struct st_fwd *f)
 {
 	printf("  forward udp %s -> %s:%lld (%lld clients, %lld datagrams to the guest, %lld "
 	       "back, %lld dropped)\n",
-	       json_string_value(json_object_get(f, SK_LISTEN)),
-	       json_string_value(json_object_get(n, SK_NAME)), jint(f, SK_GUEST_PORT),
-	       jint(f, SK_ACTIVE), jint(f, SK_DATAGRAMS_TO_GUEST), jint(f, SK_DATAGRAMS_FROM_GUEST),
-	       jint(f, SK_DROPPED_TO_GUEST) + jint(f, SK_DROPPED_FROM_GUEST));
+	       f->listen, n->name, f->guest_port, f->active, f->datagrams_to_guest,
+	       f->datagrams_from_guest, f->dropped_to_guest + f->dropped_from_guest);
+}
+
+/* The lines after the table: machines and tunnels, then forwards. */
+static void print_more(const struct st_lab *l)
+{
+	struct st_owner n;
+	struct st_tunnel tn;
+	struct st_away a;
+	struct st_peer pe;
+	struct st_fwd f;
+
+	if (l->machine) {
+		printf("  machine %s (this one)", l->machine);
+		for (size_t i = 0; st_away(l, i, &a); i++)
+			printf("%s %s on %s", i ? "," : "; elsewhere:", a.name, a.machine);
+		printf("\n");
+		for (size_t i = 0; st_tunnel(l, i, &tn); i++) {
+			printf("  tunnel %s lan %s vni %lld (home %s):", tn.device, tn.lan, tn.vni,
+			       tn.home);
+			for (size_t j = 0; st_peer(&tn, j, &pe); j++)
+				printf(" %s=%s:%lld", pe.machine, pe.address, pe.port);
+			printf("; rx %lld pkts %lld B, tx %lld pkts %lld B\n", tn.rx_packets,
+			       tn.rx_bytes, tn.tx_packets, tn.tx_bytes);
+		}
+	}
+	for (size_t i = 0; i < l->n_nodes; i++) {
+		if (!st_node(l, i, &n))
+			continue;
+		for (size_t j = 0; st_fwd(&n, j, &f); j++) {
+			if (f.proto && !strcmp(f.proto, SKV_PROTO_UDP)) {
+				udp_line(&n, &f);
+				continue;
+			}
+			printf("  forward %s -> %s:%lld (%lld connections)\n", f.listen, n.name,
+			       f.guest_port, f.connections);
+		}
+	}
 }
 
 int cmd_status(int argc, char **argv)
@@ -56,6 +87,7 @@ int cmd_status(int argc, char **argv)
 	int r = parse_json_flag(argc, argv, &json, usage), rc = EXIT_OK;
 	char **labs, err[512];
 	json_t *all = json_array();
+	struct st_lab lab;
 
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_CONFIG;
@@ -80,64 +112,11 @@ int cmd_status(int argc, char **argv)
 			json_array_append_new(all, st);
 			continue;
 		}
-		printf("lab %s: %s, up %.0f s, %s, runtime %s\n", *l,
-		       json_string_value(json_object_get(st, SK_STATE)),
-		       json_number_value(json_object_get(st, SK_UPTIME_S)),
-		       json_string_value(json_object_get(st, SK_ACCEL)),
-		       json_string_value(json_object_get(st, SK_RUNDIR)));
+		st_lab_get(st, &lab);
+		printf("lab %s: %s, up %.0f s, %s, runtime %s\n", *l, lab.state, lab.uptime_s,
+		       lab.accel, lab.rundir);
 		print_status_table(st, stdout);
-		if (json_object_get(st, SK_MACHINE)) {
-			size_t i, j;
-			json_t *n, *tn, *pe;
-
-			printf("  machine %s (this one)",
-			       json_string_value(json_object_get(st, SK_MACHINE)));
-			json_array_foreach (json_object_get(st, SK_AWAY), i, n)
-				printf("%s %s on %s", i ? "," : "; elsewhere:",
-				       json_string_value(json_object_get(n, SK_NAME)),
-				       json_string_value(json_object_get(n, SK_MACHINE)));
-			printf("\n");
-			json_array_foreach (json_object_get(st, SK_TUNNELS), i, tn) {
-				printf("  tunnel %s lan %s vni %lld (home %s):",
-				       json_string_value(json_object_get(tn, SK_DEVICE)),
-				       json_string_value(json_object_get(tn, SK_LAN)),
-				       json_integer_value(json_object_get(tn, SK_VNI)),
-				       json_string_value(json_object_get(tn, SK_HOME)));
-				json_array_foreach (json_object_get(tn, SK_PEERS), j, pe)
-					printf(" %s=%s:%lld",
-					       json_string_value(json_object_get(pe, SK_MACHINE)),
-					       json_string_value(json_object_get(pe, SK_ADDRESS)),
-					       json_integer_value(json_object_get(pe, SK_PORT)));
-				printf("; rx %lld pkts %lld B, tx %lld pkts %lld B\n",
-				       json_integer_value(json_object_get(tn, SK_RX_PACKETS)),
-				       json_integer_value(json_object_get(tn, SK_RX_BYTES)),
-				       json_integer_value(json_object_get(tn, SK_TX_PACKETS)),
-				       json_integer_value(json_object_get(tn, SK_TX_BYTES)));
-			}
-		}
-		{
-			size_t i, j;
-			json_t *n, *f;
-
-			json_array_foreach (json_object_get(st, SK_NODES), i, n) {
-				json_array_foreach (json_object_get(n, SK_FORWARDS), j, f) {
-					const char *pr =
-						json_string_value(json_object_get(f, SK_PROTO));
-
-					if (pr && !strcmp(pr, SKV_PROTO_UDP)) {
-						udp_line(n, f);
-						continue;
-					}
-					printf("  forward %s -> %s:%lld (%lld connections)\n",
-					       json_string_value(json_object_get(f, SK_LISTEN)),
-					       json_string_value(json_object_get(n, SK_NAME)),
-					       json_integer_value(
-						       json_object_get(f, SK_GUEST_PORT)),
-					       json_integer_value(
-						       json_object_get(f, SK_CONNECTIONS)));
-				}
-			}
-		}
+		print_more(&lab);
 		json_decref(st);
 	}
 	if (json) {
