@@ -26,6 +26,7 @@
 #include "lab/cli/client_status.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 
@@ -101,23 +102,23 @@ void port_info_free(struct port_info *pi)
 
 const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 {
-	if (!strcmp(pi->kind, "tcp")) {
+	if (!strcmp(pi->kind, SKV_PORT_TCP)) {
 		const char *colon = pi->tcp ? strrchr(pi->tcp, ':') : NULL;
 
 		snprintf(buf, len, "it is a telnet listener: use `telnet 127.0.0.1 %s` (or nc)",
 			 colon ? colon + 1 : "PORT");
-	} else if (!strcmp(pi->kind, "unix"))
+	} else if (!strcmp(pi->kind, SKV_PORT_UNIX))
 		snprintf(buf, len,
 			 "it is QEMU's own socket (one client at a time): use `socat - "
 			 "UNIX-CONNECT:%s`",
 			 pi->socket ? pi->socket : "?");
-	else if (!strcmp(pi->kind, "log"))
+	else if (!strcmp(pi->kind, SKV_PORT_LOG))
 		snprintf(buf, len, "it is output-only: use `vacmlab logs` (or wait) on it");
-	else if (!strcmp(pi->kind, "loop"))
+	else if (!strcmp(pi->kind, SKV_PORT_LOOP))
 		snprintf(buf, len,
 			 "it is a loopback plug: what the guest writes comes back to the guest; "
 			 "nothing to attach to");
-	else if (!strcmp(pi->kind, "ringbuf"))
+	else if (!strcmp(pi->kind, SKV_PORT_RINGBUF))
 		snprintf(buf, len,
 			 "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
 			 pi->idx);

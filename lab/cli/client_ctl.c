@@ -14,6 +14,7 @@
 #include "lab/lib/disk.h"
 #include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
 json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen)
@@ -114,12 +115,12 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
  * "image"}. The supervisor does not know it; the status reader adds it. */
 static void add_firmware(json_t *st)
 {
-	const char *sd = json_string_value(json_object_get(st, "statedir"));
+	const char *sd = json_string_value(json_object_get(st, SK_STATEDIR));
 	size_t i;
 	json_t *n;
 
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
-		const char *name = json_string_value(json_object_get(n, "name"));
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
+		const char *name = json_string_value(json_object_get(n, SK_NAME));
 		_cleanup_free_ char *path = NULL, *text = NULL;
 		json_t *fw;
 		size_t len;
@@ -141,7 +142,7 @@ static void add_firmware(json_t *st)
 				json_object_set_new(fw, l,
 						    eq[1] ? json_string(eq + 1) : json_null());
 		}
-		json_object_set_new(n, "firmware", fw);
+		json_object_set_new(n, SK_FIRMWARE, fw);
 	}
 }
 
@@ -193,8 +194,8 @@ static void nic_addrs(json_t *nics, char *buf, size_t len)
 
 	buf[0] = '\0';
 	json_array_foreach (nics, i, nic) {
-		const char *a = json_string_value(json_object_get(nic, "address"));
-		const char *a6 = json_string_value(json_object_get(nic, "address6"));
+		const char *a = json_string_value(json_object_get(nic, SK_ADDRESS));
+		const char *a6 = json_string_value(json_object_get(nic, SK_ADDRESS6));
 
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", off ? "," : "", a ? a : "-");
 		if (off < len && a6) /* IPv6 (subnet6): after the NIC's IPv4 address */
@@ -208,36 +209,36 @@ static void nic_addrs(json_t *nics, char *buf, size_t len)
 
 void print_status_table(json_t *st, FILE *f)
 {
-	json_t *nodes = json_object_get(st, "nodes"), *hosts = json_object_get(st, "hosts");
-	const char *lab = json_string_value(json_object_get(st, "lab"));
+	json_t *nodes = json_object_get(st, SK_NODES), *hosts = json_object_get(st, SK_HOSTS);
+	const char *lab = json_string_value(json_object_get(st, SK_LAB));
 	size_t i;
 	json_t *n;
 	char addrs[256], state[64];
 	bool accel = false; /* an ACCEL column once the supervisor says it per node */
 
 	json_array_foreach (nodes, i, n)
-		accel |= json_is_string(json_object_get(n, "accel"));
+		accel |= json_is_string(json_object_get(n, SK_ACCEL));
 	fprintf(f, "%-13s %-9s ", "NODE", "STATE");
 	if (accel)
 		fprintf(f, "%-5s ", "ACCEL");
 	fprintf(f, "%-8s %-31s %-26s %-12s %s\n", "UPTIME", "ADDRESSES", "DNS", "FIRMWARE",
 		"CONSOLE");
 	json_array_foreach (nodes, i, n) {
-		const char *s = json_string_value(json_object_get(n, "state"));
-		json_t *up = json_object_get(n, "uptime_s");
+		const char *s = json_string_value(json_object_get(n, SK_STATE));
+		json_t *up = json_object_get(n, SK_UPTIME_S);
 		char upt[32] = "-";
 
-		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
+		nic_addrs(json_object_get(n, SK_NICS), addrs, sizeof(addrs));
 		snprintf(state, sizeof(state), "%s", s ? s : "?");
-		if (json_object_get(n, "exit_status"))
+		if (json_object_get(n, SK_EXIT_STATUS))
 			snprintf(state, sizeof(state), "exited(%lld)",
-				 json_integer_value(json_object_get(n, "exit_status")));
-		else if (json_object_get(n, "exit_signal"))
+				 json_integer_value(json_object_get(n, SK_EXIT_STATUS)));
+		else if (json_object_get(n, SK_EXIT_SIGNAL))
 			snprintf(state, sizeof(state), "killed(%lld)",
-				 json_integer_value(json_object_get(n, "exit_signal")));
-		json_t *fwj = json_object_get(n, "firmware");
-		const char *fwv = json_string_value(json_object_get(fwj, "version"));
-		const char *fws = json_string_value(json_object_get(fwj, "sha256"));
+				 json_integer_value(json_object_get(n, SK_EXIT_SIGNAL)));
+		json_t *fwj = json_object_get(n, SK_FIRMWARE);
+		const char *fwv = json_string_value(json_object_get(fwj, SK_FW_VERSION));
+		const char *fws = json_string_value(json_object_get(fwj, SK_FW_SHA256));
 		char fw[32] = "-";
 
 		if (up)
@@ -247,36 +248,36 @@ void print_status_table(json_t *st, FILE *f)
 			snprintf(fw, sizeof(fw), "v%s", fwv);
 		else if (fws)
 			snprintf(fw, sizeof(fw), "%.8s", fws);
-		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")), state);
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, SK_NAME)), state);
 		if (accel) {
-			const char *a = json_string_value(json_object_get(n, "accel"));
+			const char *a = json_string_value(json_object_get(n, SK_ACCEL));
 
 			fprintf(f, "%-5s ", a ? a : "-");
 		}
 		fprintf(f, "%-8s %-31s %-26s %-12s vacmlab console %s %s\n", upt, addrs,
-			json_string_value(json_object_get(n, "dns")), fw, lab,
-			json_string_value(json_object_get(n, "name")));
+			json_string_value(json_object_get(n, SK_DNS)), fw, lab,
+			json_string_value(json_object_get(n, SK_NAME)));
 	}
 	json_array_foreach (hosts, i, n) {
-		nic_addrs(json_object_get(n, "nics"), addrs, sizeof(addrs));
-		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, "name")),
-			json_string_value(json_object_get(n, "state")));
+		nic_addrs(json_object_get(n, SK_NICS), addrs, sizeof(addrs));
+		fprintf(f, "%-13s %-9s ", json_string_value(json_object_get(n, SK_NAME)),
+			json_string_value(json_object_get(n, SK_STATE)));
 		if (accel)
 			fprintf(f, "%-5s ", "-");
 		fprintf(f, "%-8s %-31s %-26s %-12s (host) vacmlab exec %s --host %s -- CMD\n", "-",
-			addrs, json_string_value(json_object_get(n, "dns")), "-", lab,
-			json_string_value(json_object_get(n, "name")));
+			addrs, json_string_value(json_object_get(n, SK_DNS)), "-", lab,
+			json_string_value(json_object_get(n, SK_NAME)));
 	}
 	/* Uplinked LANs: how their guests reach the host. */
-	json_array_foreach (json_object_get(st, "lans"), i, n) {
-		const char *hn = json_string_value(json_object_get(n, "host_name"));
+	json_array_foreach (json_object_get(st, SK_LANS), i, n) {
+		const char *hn = json_string_value(json_object_get(n, SK_HOST_NAME));
 
 		if (hn)
 			fprintf(f,
 				"LAN %s: uplink %s; the host's loopback is %s (%s) from its "
 				"guests\n",
-				json_string_value(json_object_get(n, "name")),
-				json_string_value(json_object_get(n, "uplink")), hn,
-				json_string_value(json_object_get(n, "host_address")));
+				json_string_value(json_object_get(n, SK_NAME)),
+				json_string_value(json_object_get(n, SK_UPLINK)), hn,
+				json_string_value(json_object_get(n, SK_HOST_ADDRESS)));
 	}
 }

@@ -22,6 +22,7 @@
 #include "lab/cli/client.h"
 #include "lab/lib/match.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -171,18 +172,18 @@ static void draw_block(struct progress *p)
 		double secs = pn->secs;
 		int used;
 
-		if (!strcmp(pn->state, "booting"))
+		if (!strcmp(pn->state, SKV_BOOTING))
 			secs += (double)(now - pn->t_event) / 1000.0;
-		if (!strcmp(pn->state, "booting"))
+		if (!strcmp(pn->state, SKV_BOOTING))
 			last_console_line(pn->log, tail, sizeof(tail));
 		/* The words of the plain lines, so that the final block reads
 		 * as they do: "ready in 14.6 s", "failed after 120.0 s: ...". */
 		if (!pn->started)
 			used = snprintf(line, sizeof(line), "  %-13s %s", pn->name, pn->state);
-		else if (!strcmp(pn->state, "booting"))
+		else if (!strcmp(pn->state, SKV_BOOTING))
 			used = snprintf(line, sizeof(line), "  %-13s booting %6.1f s", pn->name,
 					secs);
-		else if (!strcmp(pn->state, "ready"))
+		else if (!strcmp(pn->state, SKV_READY))
 			used = snprintf(line, sizeof(line), "  %-13s ready in %.1f s", pn->name,
 					secs);
 		else
@@ -192,7 +193,7 @@ static void draw_block(struct progress *p)
 			continue;
 		if (tail[0] || pn->detail[0])
 			snprintf(line + used, sizeof(line) - (size_t)used, "%s%s",
-				 tail[0] || !strcmp(pn->state, "booting") ? "  " : ": ",
+				 tail[0] || !strcmp(pn->state, SKV_BOOTING) ? "  " : ": ",
 				 tail[0] ? tail : pn->detail);
 		if ((int)strlen(line) > width - 1)
 			line[width - 1] = '\0';
@@ -206,13 +207,13 @@ static void draw_block(struct progress *p)
 /* One plain line per event, as `up` always printed them. */
 static void plain(struct prog_node *pn)
 {
-	if (!strcmp(pn->state, "queued"))
+	if (!strcmp(pn->state, SKV_QUEUED))
 		fprintf(stderr, "  %-13s queued (waiting for a boot slot or for after =)\n",
 			pn->name);
-	else if (!strcmp(pn->state, "booting"))
+	else if (!strcmp(pn->state, SKV_BOOTING))
 		fprintf(stderr, "  %-13s booting...%s%s\n", pn->name, pn->detail[0] ? " " : "",
 			pn->detail);
-	else if (!strcmp(pn->state, "ready"))
+	else if (!strcmp(pn->state, SKV_READY))
 		fprintf(stderr, "  %-13s ready in %.1f s\n", pn->name, pn->secs);
 	else
 		fprintf(stderr, "  %-13s %s after %.1f s%s%s\n", pn->name, pn->state, pn->secs,
@@ -239,7 +240,7 @@ void progress_event(struct progress *p, const char *line, bool show_down)
 		snprintf(pn->detail, sizeof(pn->detail), "%s", detail);
 		pn->secs = secs;
 		pn->t_event = now_ms();
-		pn->started = pn->started || strcmp(state, "queued");
+		pn->started = pn->started || strcmp(state, SKV_QUEUED);
 		if (p->tty)
 			draw_block(p);
 		else

@@ -35,6 +35,7 @@
 #include "lab/lib/rundir.h"
 #include "lab/lib/sdnotify.h"
 #include "lab/lib/spawn.h"
+#include "lab/lib/status_keys.h"
 #include "lab/sv/supervisor.h"
 #include "lab/lib/util.h"
 
@@ -47,29 +48,6 @@ struct ready_ctx {
 	const struct topo *t;
 	const char *rundir, *statedir;
 };
-
-/* Bind a TCP listener (or a UDP socket) in the host namespace; -errno on
- * failure. */
-static int listen_host(const char *addr, int port, bool udp)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd;
-
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return -EINVAL;
-	fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (!udp)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 64) < 0)) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
-}
 
 static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 {
@@ -87,7 +65,7 @@ static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 			struct forward *f = &n->forwards[j];
 			int fd;
 
-			fd = listen_host(f->host_addr, f->host_port, f->proto == FORWARD_UDP);
+			fd = host_listen(f->host_addr, f->host_port, f->proto == FORWARD_UDP, 64);
 			if (fd < 0) {
 				fprintf(stderr,
 					"%s:%d: forward %s%s:%d -> %s:%d: cannot listen: %s\n",
@@ -106,7 +84,7 @@ static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 
 			if (n->serial[j].kind != SERIAL_TCP)
 				continue;
-			fd = listen_host("127.0.0.1", n->serial[j].tcp_port, false);
+			fd = host_listen("127.0.0.1", n->serial[j].tcp_port, false, 64);
 			if (fd < 0) {
 				fprintf(stderr,
 					"%s:%d: serial port ttyS%d of node %s: tcp:%d: cannot "
@@ -213,7 +191,7 @@ static void notify_send(struct notify *nt, const char *head, const char *what)
 	if (!nt->on)
 		return;
 	for (int i = 0; i < nt->t->n_nodes; i++)
-		ready += !strcmp(nt->state[i], "ready");
+		ready += !strcmp(nt->state[i], SKV_READY);
 	len = snprintf(buf, sizeof(buf), "%sSTATUS=lab %s: %d/%d nodes ready", head, nt->t->name,
 		       ready, nt->t->n_nodes);
 	if (what && len < (int)sizeof(buf))
@@ -361,7 +339,7 @@ static void print_ready(void *arg)
 		fputc('\n', stdout);
 	} else {
 		printf("lab %s is up (%s)\n", c->lab,
-		       json_string_value(json_object_get(st, "rundir")));
+		       json_string_value(json_object_get(st, SK_RUNDIR)));
 		print_status_table(st, stdout);
 	}
 	fflush(stdout);

@@ -15,6 +15,7 @@
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 #include "lab/lib/warm.h"
 
@@ -91,9 +92,9 @@ static int rekey_for_accel(struct warm_up *w, const char *lab, const struct topo
 		msg_warn("saving the warm snapshot: %s", err);
 		return -1;
 	}
-	json_array_foreach (json_object_get(st, "nodes"), i, o) {
+	json_array_foreach (json_object_get(st, SK_NODES), i, o) {
 		n++;
-		n_kvm += !strcmp(json_string_value(json_object_get(o, "accel")) ?: "", "kvm");
+		n_kvm += !strcmp(json_string_value(json_object_get(o, SK_ACCEL)) ?: "", SKV_KVM);
 	}
 	json_decref(st);
 	if (n_kvm == n && w->kvm)

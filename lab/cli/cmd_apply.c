@@ -29,6 +29,7 @@
 #include "lab/lib/disk.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -46,26 +47,6 @@ static void apply_usage(FILE *f)
 		   "                     MemAvailable\n"
 		   "  --name NAME        the lab's name, as given to `up --name`\n"
 		   "  --timeout S        power-off time for stopping nodes (default 20)\n");
-}
-
-static int host_listen(const char *addr, int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd;
-
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return -EINVAL;
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 128) < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
 }
 
 /* Send @req; NULL (message printed, *@rc set) unless the reply says ok. */
@@ -97,8 +78,8 @@ static const char *plan_action(json_t *plan, const char *kind, const char *name)
 	json_t *p;
 
 	json_array_foreach (plan, i, p)
-		if (!strcmp(json_string_value(json_object_get(p, "kind")), kind) &&
-		    !strcmp(json_string_value(json_object_get(p, "name")), name))
+		if (!strcmp(json_string_value(json_object_get(p, "kind" /* not status */)), kind) &&
+		    !strcmp(json_string_value(json_object_get(p, "name" /* not status */)), name))
 			return json_string_value(json_object_get(p, "action"));
 	return "keep";
 }
@@ -114,9 +95,10 @@ static void print_plan(json_t *plan, bool all)
 
 		if (!all && !strcmp(a, "keep"))
 			continue;
-		printf("%-8s %-5s %s%s%s%s\n", a, json_string_value(json_object_get(p, "kind")),
-		       json_string_value(json_object_get(p, "name")), why ? " (" : "",
-		       why ? why : "", why ? " changed)" : "");
+		printf("%-8s %-5s %s%s%s%s\n", a,
+		       json_string_value(json_object_get(p, "kind" /* not status */)),
+		       json_string_value(json_object_get(p, "name" /* not status */)),
+		       why ? " (" : "", why ? why : "", why ? " changed)" : "");
 	}
 }
 
@@ -185,7 +167,7 @@ static int add_forwards(const char *lab, const struct topo *t, json_t *plan, con
 		for (int j = 0; j < n->n_forwards; j++) {
 			const struct forward *f = &n->forwards[j];
 			char desc[64], err[512];
-			int fd = host_listen(f->host_addr, f->host_port);
+			int fd = host_listen(f->host_addr, f->host_port, false, 128);
 			json_t *rep;
 
 			if (fd < 0) {
@@ -290,7 +272,7 @@ int cmd_apply(int argc, char **argv)
 		json_decref(st);
 		return EXIT_ENV;
 	}
-	rc = prepare_nodes(t, plan, json_string_value(json_object_get(st, "statedir")));
+	rc = prepare_nodes(t, plan, json_string_value(json_object_get(st, SK_STATEDIR)));
 	if (rc != EXIT_OK)
 		return rc;
 	/* Stopping nodes (timeout each, escalating) and booting new ones

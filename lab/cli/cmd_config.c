@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/cli/cmds.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/error.h"
@@ -49,19 +50,25 @@ static void config_usage(FILE *f)
  * runs. Returns 0 (found), -1 (no such node; message printed). */
 static int node_live(json_t *st, const char *lab, const char *node, const char **qmp)
 {
-	size_t i;
-	json_t *n;
+	struct st_lab l;
+	struct st_owner o;
 
 	*qmp = NULL;
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
-		if (strcmp(json_string_value(json_object_get(n, "name")) ?: "", node))
-			continue;
-		if (json_is_integer(json_object_get(n, "pid")))
-			*qmp = json_string_value(json_object_get(n, "qmp"));
-		return 0;
+	if (!st_lab_get(st, &l) || !st_find_node(&l, node, &o)) {
+		msg_err("lab '%s' has no node '%s'", lab, node);
+		return -1;
 	}
-	msg_err("lab '%s' has no node '%s'", lab, node);
-	return -1;
+	if (o.pid)
+		*qmp = o.qmp;
+	return 0;
+}
+
+/* The state dir a running lab's supervisor reports, else the default. */
+static char *live_statedir(json_t *st, const char *lab, const char *state)
+{
+	struct st_lab l;
+
+	return st_lab_get(st, &l) && l.statedir ? xstrdup(l.statedir) : statedir_lab(lab, state);
 }
 
 /* QMP goes through the lab's supervisor, QEMU's only QMP client. */
@@ -103,9 +110,7 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 			json_decref(st);
 			return EXIT_CONFIG;
 		}
-		statedir = json_object_get(st, "statedir")
-				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
-				   : statedir_lab(lab, state);
+		statedir = live_statedir(st, lab, state);
 	} else {
 		statedir = statedir_lab(lab, state);
 		rc = lab_hold_down(lab, "config export", &h);
@@ -194,9 +199,7 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 			json_decref(st);
 			return EXIT_STATE;
 		}
-		statedir = json_object_get(st, "statedir")
-				   ? xstrdup(json_string_value(json_object_get(st, "statedir")))
-				   : statedir_lab(lab, state);
+		statedir = live_statedir(st, lab, state);
 		json_decref(st);
 	} else {
 		statedir = statedir_lab(lab, state);

@@ -22,6 +22,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -90,10 +91,10 @@ static int list_forwards(const char *lab, bool json)
 	if (!json)
 		printf("%-22s %-13s %-6s %-5s %-7s %-6s %s\n", "LISTEN", "NODE", "GUEST", "PROTO",
 		       "CONNS", "ACTIVE", "BYTES");
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
-		const char *node = json_string_value(json_object_get(n, "name"));
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
+		const char *node = json_string_value(json_object_get(n, SK_NAME));
 
-		json_array_foreach (json_object_get(n, "forwards"), j, f) {
+		json_array_foreach (json_object_get(n, SK_FORWARDS), j, f) {
 			if (json) {
 				json_t *o = json_deep_copy(f);
 
@@ -102,12 +103,12 @@ static int list_forwards(const char *lab, bool json)
 				continue;
 			}
 			printf("%-22s %-13s %-6lld %-5s %-7lld %-6lld %lld\n",
-			       json_string_value(json_object_get(f, "listen")), node ? node : "?",
-			       json_integer_value(json_object_get(f, "guest_port")),
-			       json_string_value(json_object_get(f, "proto")),
-			       json_integer_value(json_object_get(f, "connections")),
-			       json_integer_value(json_object_get(f, "active")),
-			       json_integer_value(json_object_get(f, "bytes")));
+			       json_string_value(json_object_get(f, SK_LISTEN)), node ? node : "?",
+			       json_integer_value(json_object_get(f, SK_GUEST_PORT)),
+			       json_string_value(json_object_get(f, SK_PROTO)),
+			       json_integer_value(json_object_get(f, SK_CONNECTIONS)),
+			       json_integer_value(json_object_get(f, SK_ACTIVE)),
+			       json_integer_value(json_object_get(f, SK_BYTES)));
 		}
 	}
 	if (json) {
@@ -119,28 +120,6 @@ static int list_forwards(const char *lab, bool json)
 	json_decref(out);
 	json_decref(st);
 	return EXIT_OK;
-}
-
-/* Bind in the host namespace. -errno on failure. */
-static int host_listen(const char *addr, int port, bool udp)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd;
-
-	if (inet_pton(AF_INET, addr, &sa.sin_addr) != 1)
-		return -EINVAL;
-	fd = socket(AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return -errno;
-	if (!udp)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &(int){1}, sizeof(int));
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || (!udp && listen(fd, 128) < 0)) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	return fd;
 }
 
 int cmd_forward(int argc, char **argv)
@@ -212,7 +191,7 @@ int cmd_forward(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	snprintf(desc, sizeof(desc), "%s:%d", addr, hport);
-	fd = host_listen(addr, hport, udp);
+	fd = host_listen(addr, hport, udp, 128);
 	if (fd < 0) {
 		msg_err("forward %s%s -> %s:%d: cannot listen: %s", proto_word, desc, node, gport,
 			strerror(-fd));

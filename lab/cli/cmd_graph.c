@@ -21,6 +21,7 @@
 #include "lab/cli/client.h"
 #include "lab/cli/cmds.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -32,7 +33,7 @@ static json_t *model_nics(const struct nic *nics, int n)
 	for (int i = 0; i < n; i++)
 		json_array_append_new(
 			arr,
-			json_pack("{s:s,s:s,s:s}", "if", "", "lan", nics[i].lan->name, "address",
+			json_pack("{s:s,s:s,s:s}", "if", "", SK_LAN, nics[i].lan->name, SK_ADDRESS,
 				  nics[i].addr.s_addr
 					  ? inet_ntop(AF_INET, &nics[i].addr, a, sizeof(a))
 					  : "dhcp"));
@@ -49,11 +50,11 @@ static json_t *model_from_topo(const struct topo *t)
 	for (int i = 0; i < t->n_lans; i++) {
 		const struct lan *l = &t->lans[i];
 
-		json_array_append_new(lans, json_pack("{s:s,s:s,s:s,s:s?}", "name", l->name,
-						      "subnet", "", "address",
+		json_array_append_new(lans, json_pack("{s:s,s:s,s:s,s:s?}", SK_NAME, l->name,
+						      SK_SUBNET, "", SK_ADDRESS,
 						      inet_ntop(AF_INET, &l->addr, a, sizeof(a)),
-						      "uplink", l->uplink));
-		json_object_set_new(json_array_get(lans, (size_t)i), "subnet",
+						      SK_UPLINK, l->uplink));
+		json_object_set_new(json_array_get(lans, (size_t)i), SK_SUBNET,
 				    json_sprintf("%s/%d", inet_ntop(AF_INET, &l->net, b, sizeof(b)),
 						 l->prefix));
 	}
@@ -69,15 +70,15 @@ static json_t *model_from_topo(const struct topo *t)
 					     nd->forwards[f].host_addr, nd->forwards[f].host_port,
 					     nd->forwards[f].guest_port));
 		json_array_append_new(nodes,
-				      json_pack("{s:s,s:o,s:o}", "name", nd->name, "nics",
-						model_nics(nd->nics, nd->n_nics), "forwards", fw));
+				      json_pack("{s:s,s:o,s:o}", SK_NAME, nd->name, SK_NICS,
+						model_nics(nd->nics, nd->n_nics), SK_FORWARDS, fw));
 	}
 	for (int i = 0; i < t->n_hosts; i++)
 		json_array_append_new(hosts,
-				      json_pack("{s:s,s:o}", "name", t->hosts[i].name, "nics",
+				      json_pack("{s:s,s:o}", SK_NAME, t->hosts[i].name, SK_NICS,
 						model_nics(t->hosts[i].nics, t->hosts[i].n_nics)));
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:[]}", "lab", t->name, "source", "topology", "lans",
-			 lans, "nodes", nodes, "hosts", hosts, "attachments");
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:[]}", SK_LAB, t->name, "source", "topology",
+			 SK_LANS, lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments");
 }
 
 /* The NICs of a running lab's status, as the model has them. */
@@ -87,13 +88,13 @@ static json_t *model_status_nics(json_t *nics)
 	size_t i;
 
 	json_array_foreach (nics, i, n) {
-		const char *addr = json_string_value(json_object_get(n, "address"));
+		const char *addr = json_string_value(json_object_get(n, SK_ADDRESS));
 
 		json_array_append_new(
 			arr, json_pack("{s:s?,s:s?,s:s}", "if",
-				       json_string_value(json_object_get(n, "guest_ifname")), "lan",
-				       json_string_value(json_object_get(n, "lan")), "address",
-				       addr ? addr : "no lease yet"));
+				       json_string_value(json_object_get(n, SK_GUEST_IFNAME)),
+				       SK_LAN, json_string_value(json_object_get(n, SK_LAN)),
+				       SK_ADDRESS, addr ? addr : "no lease yet"));
 	}
 	return arr;
 }
@@ -102,8 +103,8 @@ static json_t *model_status_nics(json_t *nics)
  * path as given to `up`, relative to the supervisor's working directory. */
 static struct topo *lab_topo(json_t *st)
 {
-	const char *path = json_string_value(json_object_get(st, "topology"));
-	json_int_t pid = json_integer_value(json_object_get(st, "supervisor_pid"));
+	const char *path = json_string_value(json_object_get(st, SK_TOPOLOGY));
+	json_int_t pid = json_integer_value(json_object_get(st, SK_SUPERVISOR_PID));
 	_cleanup_free_ char *full = NULL;
 	struct topo *t = NULL;
 	struct topo_err err;
@@ -124,40 +125,40 @@ static json_t *model_from_status(const char *lab, json_t *st)
 	struct topo *t = NULL;
 	size_t i, j;
 
-	json_array_foreach (json_object_get(st, "lans"), i, o) {
-		const char *name = json_string_value(json_object_get(o, "name"));
+	json_array_foreach (json_object_get(st, SK_LANS), i, o) {
+		const char *name = json_string_value(json_object_get(o, SK_NAME));
 		char ifn[16];
 
-		json_array_append_new(lans, json_pack("{s:s?,s:O,s:O,s:O}", "name", name, "subnet",
-						      json_object_get(o, "subnet"), "address",
-						      json_object_get(o, "address"), "uplink",
-						      json_object_get(o, "uplink")));
+		json_array_append_new(lans, json_pack("{s:s?,s:O,s:O,s:O}", SK_NAME, name,
+						      SK_SUBNET, json_object_get(o, SK_SUBNET),
+						      SK_ADDRESS, json_object_get(o, SK_ADDRESS),
+						      SK_UPLINK, json_object_get(o, SK_UPLINK)));
 		/* vacmlab-attach's host end lives in our namespace under a
 		 * name derived from uid, lab and LAN: its presence is the
 		 * attachment (the inner end is on the LAN's bridge). */
 		attach_host_ifname(getuid(), lab, name, ifn);
 		if (if_nametoindex(ifn))
 			json_array_append_new(att,
-					      json_pack("{s:s,s:s}", "lan", name, "ifname", ifn));
+					      json_pack("{s:s,s:s}", SK_LAN, name, SK_IFNAME, ifn));
 	}
-	json_array_foreach (json_object_get(st, "nodes"), i, o) {
+	json_array_foreach (json_object_get(st, SK_NODES), i, o) {
 		json_t *fw = json_array(), *f;
 
-		json_array_foreach (json_object_get(o, "forwards"), j, f)
+		json_array_foreach (json_object_get(o, SK_FORWARDS), j, f)
 			json_array_append_new(
-				fw,
-				json_sprintf("%s %s -> %lld",
-					     json_string_value(json_object_get(f, "proto")),
-					     json_string_value(json_object_get(f, "listen")),
-					     json_integer_value(json_object_get(f, "guest_port"))));
+				fw, json_sprintf(
+					    "%s %s -> %lld",
+					    json_string_value(json_object_get(f, SK_PROTO)),
+					    json_string_value(json_object_get(f, SK_LISTEN)),
+					    json_integer_value(json_object_get(f, SK_GUEST_PORT))));
 		json_array_append_new(
 			nodes,
-			json_pack("{s:O,s:o,s:o}", "name", json_object_get(o, "name"), "nics",
-				  model_status_nics(json_object_get(o, "nics")), "forwards", fw));
+			json_pack("{s:O,s:o,s:o}", SK_NAME, json_object_get(o, SK_NAME), SK_NICS,
+				  model_status_nics(json_object_get(o, SK_NICS)), SK_FORWARDS, fw));
 	}
-	json_array_foreach (json_object_get(st, "hosts"), i, o) {
-		const char *name = json_string_value(json_object_get(o, "name"));
-		json_t *nics = json_object_get(o, "nics");
+	json_array_foreach (json_object_get(st, SK_HOSTS), i, o) {
+		const char *name = json_string_value(json_object_get(o, SK_NAME));
+		json_t *nics = json_object_get(o, SK_NICS);
 
 		if (nics) {
 			nics = model_status_nics(nics);
@@ -170,12 +171,12 @@ static json_t *model_from_status(const char *lab, json_t *st)
 			h = t && name ? topo_find_host(t, name) : NULL;
 			nics = h ? model_nics(h->nics, h->n_nics) : json_array();
 		}
-		json_array_append_new(hosts, json_pack("{s:s?,s:o}", "name", name, "nics", nics));
+		json_array_append_new(hosts, json_pack("{s:s?,s:o}", SK_NAME, name, SK_NICS, nics));
 	}
 	if (t)
 		topo_free(t);
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", "lab", lab, "source", "running lab", "lans",
-			 lans, "nodes", nodes, "hosts", hosts, "attachments", att);
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", SK_LAB, lab, "source", "running lab", SK_LANS,
+			 lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments", att);
 }
 
 /* ---- printers */
@@ -207,8 +208,8 @@ static void dot_nics(const char *id, json_t *nics)
 	json_array_foreach (nics, i, n) {
 		char label[96];
 
-		snprintf(label, sizeof(label), "%s %s", str(n, "if"), str(n, "address"));
-		printf("  \"%s\" -- \"lan:%s\" [label=", id, str(n, "lan"));
+		snprintf(label, sizeof(label), "%s %s", str(n, "if"), str(n, SK_ADDRESS));
+		printf("  \"%s\" -- \"lan:%s\" [label=", id, str(n, SK_LAN));
 		dot_q(label);
 		printf("];\n");
 	}
@@ -220,59 +221,59 @@ static void print_dot(json_t *m)
 	size_t i, j;
 
 	printf("graph ");
-	dot_q(str(m, "lab"));
+	dot_q(str(m, SK_LAB));
 	printf(" {\n  graph [label=");
 	{
 		char l[128];
 
-		snprintf(l, sizeof(l), "lab %s (%s)", str(m, "lab"), str(m, "source"));
+		snprintf(l, sizeof(l), "lab %s (%s)", str(m, SK_LAB), str(m, "source"));
 		dot_q(l);
 	}
 	printf(", labelloc=t, fontname=\"sans\"];\n  node [fontname=\"sans\"];\n"
 	       "  edge [fontname=\"sans\", fontsize=10];\n");
-	json_array_foreach (json_object_get(m, "lans"), i, o) {
+	json_array_foreach (json_object_get(m, SK_LANS), i, o) {
 		char l[160];
 
-		snprintf(l, sizeof(l), "LAN %s\\n%s\\ngateway %s", str(o, "name"), str(o, "subnet"),
-			 str(o, "address"));
+		snprintf(l, sizeof(l), "LAN %s\\n%s\\ngateway %s", str(o, SK_NAME),
+			 str(o, SK_SUBNET), str(o, SK_ADDRESS));
 		printf("  \"lan:%s\" [shape=box, style=\"rounded,filled\", fillcolor=\"#dde8f5\", "
 		       "label=\"",
-		       str(o, "name"));
+		       str(o, SK_NAME));
 		/* \n must reach DOT as is: print without dot_q's escaping of \. */
 		for (const char *c = l; *c; c++)
 			printf(*c == '"' ? "\\\"" : "%c", *c);
 		printf("\"];\n");
-		if (json_string_value(json_object_get(o, "uplink"))) {
+		if (json_string_value(json_object_get(o, SK_UPLINK))) {
 			printf("  \"uplink:%s\" [shape=doubleoctagon, label=\"%s "
 			       "uplink\\n(outside)\"];\n",
-			       str(o, "name"), str(o, "uplink"));
+			       str(o, SK_NAME), str(o, SK_UPLINK));
 			printf("  \"lan:%s\" -- \"uplink:%s\" [style=dashed, label=\"NAT\"];\n",
-			       str(o, "name"), str(o, "name"));
+			       str(o, SK_NAME), str(o, SK_NAME));
 		}
 	}
-	json_array_foreach (json_object_get(m, "nodes"), i, o) {
+	json_array_foreach (json_object_get(m, SK_NODES), i, o) {
 		char id[64];
 		json_t *f;
 
-		snprintf(id, sizeof(id), "node:%s", str(o, "name"));
-		printf("  \"%s\" [shape=box3d, label=\"node %s", id, str(o, "name"));
-		json_array_foreach (json_object_get(o, "forwards"), j, f)
+		snprintf(id, sizeof(id), "node:%s", str(o, SK_NAME));
+		printf("  \"%s\" [shape=box3d, label=\"node %s", id, str(o, SK_NAME));
+		json_array_foreach (json_object_get(o, SK_FORWARDS), j, f)
 			printf("\\nforward %s", json_string_value(f));
 		printf("\"];\n");
-		dot_nics(id, json_object_get(o, "nics"));
+		dot_nics(id, json_object_get(o, SK_NICS));
 	}
-	json_array_foreach (json_object_get(m, "hosts"), i, o) {
+	json_array_foreach (json_object_get(m, SK_HOSTS), i, o) {
 		char id[64];
 
-		snprintf(id, sizeof(id), "host:%s", str(o, "name"));
-		printf("  \"%s\" [shape=ellipse, label=\"host %s\"];\n", id, str(o, "name"));
-		dot_nics(id, json_object_get(o, "nics"));
+		snprintf(id, sizeof(id), "host:%s", str(o, SK_NAME));
+		printf("  \"%s\" [shape=ellipse, label=\"host %s\"];\n", id, str(o, SK_NAME));
+		dot_nics(id, json_object_get(o, SK_NICS));
 	}
 	json_array_foreach (json_object_get(m, "attachments"), i, o) {
 		printf("  \"attach:%s\" [shape=diamond, label=\"vacmlab-attach\\nhost %s\"];\n",
-		       str(o, "lan"), str(o, "ifname"));
+		       str(o, SK_LAN), str(o, SK_IFNAME));
 		printf("  \"lan:%s\" -- \"attach:%s\" [style=bold, label=\"veth\"];\n",
-		       str(o, "lan"), str(o, "lan"));
+		       str(o, SK_LAN), str(o, SK_LAN));
 	}
 	printf("}\n");
 }
@@ -306,9 +307,9 @@ static void mm_nics(const char *kind, const char *name, json_t *nics)
 		printf(" ---|\"");
 		mm_text(str(n, "if"));
 		printf(" ");
-		mm_text(str(n, "address"));
+		mm_text(str(n, SK_ADDRESS));
 		printf("\"| ");
-		mm_id("lan", str(n, "lan"));
+		mm_id("lan", str(n, SK_LAN));
 		printf("\n");
 	}
 }
@@ -319,53 +320,53 @@ static void print_mermaid(json_t *m)
 	size_t i, j;
 
 	printf("graph LR\n  subgraph ");
-	mm_id("lab", str(m, "lab"));
+	mm_id("lab", str(m, SK_LAB));
 	printf(" [\"lab ");
-	mm_text(str(m, "lab"));
+	mm_text(str(m, SK_LAB));
 	printf("\"]\n");
-	json_array_foreach (json_object_get(m, "lans"), i, o) {
+	json_array_foreach (json_object_get(m, SK_LANS), i, o) {
 		printf("    ");
-		mm_id("lan", str(o, "name"));
+		mm_id("lan", str(o, SK_NAME));
 		printf("[(\"LAN ");
-		mm_text(str(o, "name"));
-		printf("<br/>%s<br/>gateway %s\")]\n", str(o, "subnet"), str(o, "address"));
-		if (json_string_value(json_object_get(o, "uplink"))) {
+		mm_text(str(o, SK_NAME));
+		printf("<br/>%s<br/>gateway %s\")]\n", str(o, SK_SUBNET), str(o, SK_ADDRESS));
+		if (json_string_value(json_object_get(o, SK_UPLINK))) {
 			printf("    ");
-			mm_id("uplink", str(o, "name"));
-			printf("{{\"%s uplink\"}}\n    ", str(o, "uplink"));
-			mm_id("lan", str(o, "name"));
+			mm_id("uplink", str(o, SK_NAME));
+			printf("{{\"%s uplink\"}}\n    ", str(o, SK_UPLINK));
+			mm_id("lan", str(o, SK_NAME));
 			printf(" -.-|NAT| ");
-			mm_id("uplink", str(o, "name"));
+			mm_id("uplink", str(o, SK_NAME));
 			printf("\n");
 		}
 	}
-	json_array_foreach (json_object_get(m, "nodes"), i, o) {
+	json_array_foreach (json_object_get(m, SK_NODES), i, o) {
 		printf("    ");
-		mm_id("node", str(o, "name"));
+		mm_id("node", str(o, SK_NAME));
 		printf("[\"node ");
-		mm_text(str(o, "name"));
-		json_array_foreach (json_object_get(o, "forwards"), j, f) {
+		mm_text(str(o, SK_NAME));
+		json_array_foreach (json_object_get(o, SK_FORWARDS), j, f) {
 			printf("<br/>forward ");
 			mm_text(json_string_value(f));
 		}
 		printf("\"]\n");
-		mm_nics("node", str(o, "name"), json_object_get(o, "nics"));
+		mm_nics("node", str(o, SK_NAME), json_object_get(o, SK_NICS));
 	}
-	json_array_foreach (json_object_get(m, "hosts"), i, o) {
+	json_array_foreach (json_object_get(m, SK_HOSTS), i, o) {
 		printf("    ");
-		mm_id("host", str(o, "name"));
+		mm_id("host", str(o, SK_NAME));
 		printf("([\"host ");
-		mm_text(str(o, "name"));
+		mm_text(str(o, SK_NAME));
 		printf("\"])\n");
-		mm_nics("host", str(o, "name"), json_object_get(o, "nics"));
+		mm_nics("host", str(o, SK_NAME), json_object_get(o, SK_NICS));
 	}
 	json_array_foreach (json_object_get(m, "attachments"), i, o) {
 		printf("    ");
-		mm_id("attach", str(o, "lan"));
-		printf("{\"vacmlab-attach<br/>host %s\"}\n    ", str(o, "ifname"));
-		mm_id("lan", str(o, "lan"));
+		mm_id("attach", str(o, SK_LAN));
+		printf("{\"vacmlab-attach<br/>host %s\"}\n    ", str(o, SK_IFNAME));
+		mm_id("lan", str(o, SK_LAN));
 		printf(" ===|veth| ");
-		mm_id("attach", str(o, "lan"));
+		mm_id("attach", str(o, SK_LAN));
 		printf("\n");
 	}
 	printf("  end\n");

@@ -18,6 +18,7 @@
 
 #include "lab/cli/client.h"
 #include "lab/cli/cmds.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
 struct inv_node {
@@ -33,11 +34,11 @@ static void node_of(json_t *n, struct inv_node *o)
 	size_t i;
 
 	memset(o, 0, sizeof(*o));
-	o->name = json_string_value(json_object_get(n, "name"));
-	o->dns = json_string_value(json_object_get(n, "dns"));
+	o->name = json_string_value(json_object_get(n, SK_NAME));
+	o->dns = json_string_value(json_object_get(n, SK_DNS));
 	o->addrs = json_array();
-	json_array_foreach (json_object_get(n, "nics"), i, x) {
-		const char *a = json_string_value(json_object_get(x, "address"));
+	json_array_foreach (json_object_get(n, SK_NICS), i, x) {
+		const char *a = json_string_value(json_object_get(x, SK_ADDRESS));
 
 		if (!a)
 			continue;
@@ -45,13 +46,13 @@ static void node_of(json_t *n, struct inv_node *o)
 			o->addr = a;
 		json_array_append_new(o->addrs, json_string(a));
 	}
-	json_array_foreach (json_object_get(n, "forwards"), i, x) {
-		const char *listen = json_string_value(json_object_get(x, "listen"));
+	json_array_foreach (json_object_get(n, SK_FORWARDS), i, x) {
+		const char *listen = json_string_value(json_object_get(x, SK_LISTEN));
 		const char *colon = listen ? strrchr(listen, ':') : NULL;
-		const char *proto = json_string_value(json_object_get(x, "proto"));
+		const char *proto = json_string_value(json_object_get(x, SK_PROTO));
 
-		if (json_integer_value(json_object_get(x, "guest_port")) != 22 || !colon ||
-		    o->fwd_port || (proto && strcmp(proto, "tcp")))
+		if (json_integer_value(json_object_get(x, SK_GUEST_PORT)) != 22 || !colon ||
+		    o->fwd_port || (proto && strcmp(proto, SKV_PROTO_TCP)))
 			continue;
 		snprintf(o->fwd_host, sizeof(o->fwd_host), "%.*s", (int)(colon - listen), listen);
 		o->fwd_port = atoi(colon + 1);
@@ -96,7 +97,7 @@ static void print_ansible_console(const char *lab, json_t *st, const char *self)
 	       "# source tree): ANSIBLE_CONNECTION_PLUGINS=THAT-DIR ansible-playbook -i FILE ...\n"
 	       "[%s]\n",
 	       lab, group);
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
 		struct inv_node o;
 
 		node_of(n, &o);
@@ -123,7 +124,7 @@ static void print_ansible(const char *lab, json_t *st, const char *proxy)
 	       "# Python need the raw module: ansible %s -i FILE -m raw -a 'uname -a'\n"
 	       "[%s]\n",
 	       lab, lab, group, group);
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
 		struct inv_node o;
 
 		node_of(n, &o);
@@ -154,7 +155,7 @@ static void print_ssh_config(const char *lab, json_t *st, const char *proxy)
 	size_t i;
 
 	printf("# vacmlab inventory %s --format ssh-config: ssh -F THIS-FILE NODE\n", lab);
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
 		struct inv_node o;
 
 		node_of(n, &o);
@@ -176,29 +177,29 @@ static void print_json(const char *lab, json_t *st, const char *proxy)
 	json_t *nodes = json_array(), *hosts = json_array(), *n;
 	size_t i;
 
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
 		struct inv_node o;
 		json_t *ssh;
 
 		node_of(n, &o);
 		if (o.fwd_port)
-			ssh = json_pack("{s:s,s:i}", "host", o.fwd_host, "port", o.fwd_port);
+			ssh = json_pack("{s:s,s:i}", "host", o.fwd_host, SK_PORT, o.fwd_port);
 		else
-			ssh = json_pack("{s:s?,s:i,s:s}", "host", o.addr, "port", 22,
+			ssh = json_pack("{s:s?,s:i,s:s}", "host", o.addr, SK_PORT, 22,
 					"proxy_command", proxy);
 		json_array_append_new(nodes, json_pack("{s:s?,s:s?,s:s?,s:o,s:O,s:O,s:o,s:O}",
-						       "name", o.name, "dns", o.dns, "address",
-						       o.addr, "addresses", o.addrs, "state",
-						       json_object_get(n, "state"), "nics",
-						       json_object_get(n, "nics"), "ssh", ssh,
-						       "console", json_object_get(n, "console")));
+						       SK_NAME, o.name, SK_DNS, o.dns, SK_ADDRESS,
+						       o.addr, "addresses", o.addrs, SK_STATE,
+						       json_object_get(n, SK_STATE), SK_NICS,
+						       json_object_get(n, SK_NICS), "ssh", ssh,
+						       SK_CONSOLE, json_object_get(n, SK_CONSOLE)));
 	}
-	json_array_foreach (json_object_get(st, "hosts"), i, n)
+	json_array_foreach (json_object_get(st, SK_HOSTS), i, n)
 		json_array_append_new(hosts,
-				      json_pack("{s:O,s:O}", "name", json_object_get(n, "name"),
-						"dns", json_object_get(n, "dns")));
-	json_t *root = json_pack("{s:s,s:O,s:o,s:o}", "lab", lab, "domain",
-				 json_object_get(st, "domain"), "nodes", nodes, "hosts", hosts);
+				      json_pack("{s:O,s:O}", SK_NAME, json_object_get(n, SK_NAME),
+						SK_DNS, json_object_get(n, SK_DNS)));
+	json_t *root = json_pack("{s:s,s:O,s:o,s:o}", SK_LAB, lab, SK_DOMAIN,
+				 json_object_get(st, SK_DOMAIN), SK_NODES, nodes, SK_HOSTS, hosts);
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	fputc('\n', stdout);
 	json_decref(root);

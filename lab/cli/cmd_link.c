@@ -119,8 +119,8 @@ int cmd_link(int argc, char **argv)
 			_cleanup_free_ char *id = xasprintf("n%d", i);
 
 			if (ctl_qmp(lab, owner, "set_link",
-				    json_pack("{s:s,s:b}", "name", id, "up", up), NULL, 10000, err,
-				    sizeof(err)) < 0) {
+				    json_pack("{s:s,s:b}", "name" /* not status */, id, "up", up),
+				    NULL, 10000, err, sizeof(err)) < 0) {
 				msg_err("%s:eth%d: set_link: %s", owner, i, err);
 				return EXIT_CHILD;
 			}

@@ -38,6 +38,7 @@
 #include "lab/cli/client.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
 
@@ -108,12 +109,12 @@ static void set_lab_env(struct run *r)
 	setenv("VACMLAB_RUNTIME_DIR", base, 1);
 	setenv("VACMLAB_LAB_DIR", r->rundir, 1);
 	setenv("VACMLAB_TOPOLOGY", r->topo_path, 1);
-	if (json_string_value(json_object_get(r->status, "domain")))
-		setenv("VACMLAB_DOMAIN", json_string_value(json_object_get(r->status, "domain")),
+	if (json_string_value(json_object_get(r->status, SK_DOMAIN)))
+		setenv("VACMLAB_DOMAIN", json_string_value(json_object_get(r->status, SK_DOMAIN)),
 		       1);
 	for (int k = 0; k < 2; k++) {
 		json_array_foreach (json_object_get(r->status, k ? "hosts" : "nodes"), i, o) {
-			const char *name = json_string_value(json_object_get(o, "name"));
+			const char *name = json_string_value(json_object_get(o, SK_NAME));
 			json_t *nic;
 			size_t j;
 			char var[64];
@@ -122,8 +123,8 @@ static void set_lab_env(struct run *r)
 
 			free(*list);
 			*list = nl;
-			json_array_foreach (json_object_get(o, "nics"), j, nic) {
-				const char *a = json_string_value(json_object_get(nic, "address"));
+			json_array_foreach (json_object_get(o, SK_NICS), j, nic) {
+				const char *a = json_string_value(json_object_get(nic, SK_ADDRESS));
 
 				if (a) {
 					env_name(var, sizeof(var), name);
@@ -228,8 +229,8 @@ static void start_captures(struct run *r)
 	json_t *o;
 	size_t i;
 
-	json_array_foreach (json_object_get(r->status, "lans"), i, o) {
-		const char *lan = json_string_value(json_object_get(o, "name"));
+	json_array_foreach (json_object_get(r->status, SK_LANS), i, o) {
+		const char *lan = json_string_value(json_object_get(o, SK_NAME));
 		_cleanup_free_ char *path = xasprintf("%s/%s.pcap", r->logdir, lan);
 		long long deadline;
 		pid_t pid;

@@ -40,17 +40,6 @@ static void send_usage(FILE *f)
 		"  vacmlab send LAB vacm1 --expect '# $' 'cat /proc/cmdline\\n'\n");
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Interpret escapes in @s into @out (at least strlen(s) bytes); returns the
  * length, or -1 with a message for a bad escape. */
 static ssize_t unescape(const char *s, char *out)

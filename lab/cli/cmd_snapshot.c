@@ -32,6 +32,7 @@
 #include "lab/lib/error.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
 static void snapshot_usage(FILE *f)
@@ -89,7 +90,7 @@ static json_t *live_snapshots(struct qmp_via *q, char *err, size_t errlen)
 	json_array_foreach (nodes, i, n) {
 		if (strcmp(json_string_value(json_object_get(n, "node-name")) ?: "", DISK_NODE))
 			continue;
-		out = json_object_get(json_object_get(n, "image"), "snapshots");
+		out = json_object_get(json_object_get(n, "image" /* not status */), "snapshots");
 		out = out ? json_incref(out) : json_array();
 	}
 	json_decref(nodes);
@@ -125,8 +126,8 @@ static void print_list(json_t *snaps, const char *node, bool json)
 
 		strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", localtime(&when));
 		printf("%-24s %6.1f MiB  %-19s  %lld:%02lld:%02lld\n",
-		       json_string_value(json_object_get(s, "name")), mib, date, up / 3600,
-		       up / 60 % 60, up % 60);
+		       json_string_value(json_object_get(s, "name" /* not status */)), mib, date,
+		       up / 3600, up / 60 % 60, up % 60);
 	}
 }
 
@@ -252,12 +253,12 @@ int cmd_snapshot(int argc, char **argv)
 		msg_err("%s", err);
 		return EXIT_STATE;
 	}
-	json_array_foreach (json_object_get(st, "nodes"), i, n) {
-		if (strcmp(json_string_value(json_object_get(n, "name")) ?: "", node))
+	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
+		if (strcmp(json_string_value(json_object_get(n, SK_NAME)) ?: "", node))
 			continue;
-		qmp_path = json_string_value(json_object_get(n, "qmp"));
-		nstate = json_string_value(json_object_get(n, "state"));
-		if (!json_is_integer(json_object_get(n, "pid")))
+		qmp_path = json_string_value(json_object_get(n, SK_QMP));
+		nstate = json_string_value(json_object_get(n, SK_STATE));
+		if (!json_is_integer(json_object_get(n, SK_PID)))
 			qmp_path = NULL;
 	}
 	if (!nstate) {
@@ -272,7 +273,7 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	/* `up --snapshot` takes a restored node as ready at once: only a
 	 * node that was ready when saved may be saved. */
-	if (op == OP_SAVE && strcmp(nstate, "ready")) {
+	if (op == OP_SAVE && strcmp(nstate, SKV_READY)) {
 		msg_err("node %s is %s, not ready: save a snapshot once it is (`vacmlab status "
 			"%s`)",
 			node, nstate, lab);
@@ -336,7 +337,9 @@ int cmd_snapshot(int argc, char **argv)
 			json_t *s;
 
 			json_array_foreach (after, j, s) {
-				if (strcmp(json_string_value(json_object_get(s, "name")) ?: "",
+				if (strcmp(json_string_value(
+						   json_object_get(s, "name" /* not status */))
+						   ?: "",
 					   name))
 					continue;
 				printf("saved snapshot %s of node %s (vmstate %.1f MiB)\n", name,

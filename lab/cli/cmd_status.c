@@ -8,7 +8,9 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/cli/client_status.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
 static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
@@ -30,20 +32,50 @@ static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
 	return 0;
 }
 
-static long long jint(json_t *o, const char *key)
-{
-	return json_integer_value(json_object_get(o, key));
-}
-
 /* A UDP forward: clients now and datagrams each way (sv_udp.c). */
-static void udp_line(json_t *n, json_t *f)
+static void udp_line(const struct st_owner *n, const struct st_fwd *f)
 {
 	printf("  forward udp %s -> %s:%lld (%lld clients, %lld datagrams to the guest, %lld "
 	       "back, %lld dropped)\n",
-	       json_string_value(json_object_get(f, "listen")),
-	       json_string_value(json_object_get(n, "name")), jint(f, "guest_port"),
-	       jint(f, "active"), jint(f, "datagrams_to_guest"), jint(f, "datagrams_from_guest"),
-	       jint(f, "dropped_to_guest") + jint(f, "dropped_from_guest"));
+	       f->listen, n->name, f->guest_port, f->active, f->datagrams_to_guest,
+	       f->datagrams_from_guest, f->dropped_to_guest + f->dropped_from_guest);
+}
+
+/* The lines after the table: machines and tunnels, then forwards. */
+static void print_more(const struct st_lab *l)
+{
+	struct st_owner n;
+	struct st_tunnel tn;
+	struct st_away a;
+	struct st_peer pe;
+	struct st_fwd f;
+
+	if (l->machine) {
+		printf("  machine %s (this one)", l->machine);
+		for (size_t i = 0; st_away(l, i, &a); i++)
+			printf("%s %s on %s", i ? "," : "; elsewhere:", a.name, a.machine);
+		printf("\n");
+		for (size_t i = 0; st_tunnel(l, i, &tn); i++) {
+			printf("  tunnel %s lan %s vni %lld (home %s):", tn.device, tn.lan, tn.vni,
+			       tn.home);
+			for (size_t j = 0; st_peer(&tn, j, &pe); j++)
+				printf(" %s=%s:%lld", pe.machine, pe.address, pe.port);
+			printf("; rx %lld pkts %lld B, tx %lld pkts %lld B\n", tn.rx_packets,
+			       tn.rx_bytes, tn.tx_packets, tn.tx_bytes);
+		}
+	}
+	for (size_t i = 0; i < l->n_nodes; i++) {
+		if (!st_node(l, i, &n))
+			continue;
+		for (size_t j = 0; st_fwd(&n, j, &f); j++) {
+			if (f.proto && !strcmp(f.proto, SKV_PROTO_UDP)) {
+				udp_line(&n, &f);
+				continue;
+			}
+			printf("  forward %s -> %s:%lld (%lld connections)\n", f.listen, n.name,
+			       f.guest_port, f.connections);
+		}
+	}
 }
 
 int cmd_status(int argc, char **argv)
@@ -55,6 +87,7 @@ int cmd_status(int argc, char **argv)
 	int r = parse_json_flag(argc, argv, &json, usage), rc = EXIT_OK;
 	char **labs, err[512];
 	json_t *all = json_array();
+	struct st_lab lab;
 
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_CONFIG;
@@ -79,63 +112,11 @@ int cmd_status(int argc, char **argv)
 			json_array_append_new(all, st);
 			continue;
 		}
-		printf("lab %s: %s, up %.0f s, %s, runtime %s\n", *l,
-		       json_string_value(json_object_get(st, "state")),
-		       json_number_value(json_object_get(st, "uptime_s")),
-		       json_string_value(json_object_get(st, "accel")),
-		       json_string_value(json_object_get(st, "rundir")));
+		st_lab_get(st, &lab);
+		printf("lab %s: %s, up %.0f s, %s, runtime %s\n", *l, lab.state, lab.uptime_s,
+		       lab.accel, lab.rundir);
 		print_status_table(st, stdout);
-		if (json_object_get(st, "machine")) {
-			size_t i, j;
-			json_t *n, *tn, *pe;
-
-			printf("  machine %s (this one)",
-			       json_string_value(json_object_get(st, "machine")));
-			json_array_foreach (json_object_get(st, "away"), i, n)
-				printf("%s %s on %s", i ? "," : "; elsewhere:",
-				       json_string_value(json_object_get(n, "name")),
-				       json_string_value(json_object_get(n, "machine")));
-			printf("\n");
-			json_array_foreach (json_object_get(st, "tunnels"), i, tn) {
-				printf("  tunnel %s lan %s vni %lld (home %s):",
-				       json_string_value(json_object_get(tn, "device")),
-				       json_string_value(json_object_get(tn, "lan")),
-				       json_integer_value(json_object_get(tn, "vni")),
-				       json_string_value(json_object_get(tn, "home")));
-				json_array_foreach (json_object_get(tn, "peers"), j, pe)
-					printf(" %s=%s:%lld",
-					       json_string_value(json_object_get(pe, "machine")),
-					       json_string_value(json_object_get(pe, "address")),
-					       json_integer_value(json_object_get(pe, "port")));
-				printf("; rx %lld pkts %lld B, tx %lld pkts %lld B\n",
-				       json_integer_value(json_object_get(tn, "rx_packets")),
-				       json_integer_value(json_object_get(tn, "rx_bytes")),
-				       json_integer_value(json_object_get(tn, "tx_packets")),
-				       json_integer_value(json_object_get(tn, "tx_bytes")));
-			}
-		}
-		{
-			size_t i, j;
-			json_t *n, *f;
-
-			json_array_foreach (json_object_get(st, "nodes"), i, n) {
-				json_array_foreach (json_object_get(n, "forwards"), j, f) {
-					const char *pr =
-						json_string_value(json_object_get(f, "proto"));
-
-					if (pr && !strcmp(pr, "udp")) {
-						udp_line(n, f);
-						continue;
-					}
-					printf("  forward %s -> %s:%lld (%lld connections)\n",
-					       json_string_value(json_object_get(f, "listen")),
-					       json_string_value(json_object_get(n, "name")),
-					       json_integer_value(json_object_get(f, "guest_port")),
-					       json_integer_value(
-						       json_object_get(f, "connections")));
-				}
-			}
-		}
+		print_more(&lab);
 		json_decref(st);
 	}
 	if (json) {
@@ -177,28 +158,29 @@ int cmd_ls(int argc, char **argv)
 
 		if (!st)
 			continue;
-		json_array_foreach (json_object_get(st, "nodes"), i, n) {
+		json_array_foreach (json_object_get(st, SK_NODES), i, n) {
 			nn++;
-			if (!strcmp(json_string_value(json_object_get(n, "state")), "ready"))
+			if (!strcmp(json_string_value(json_object_get(n, SK_STATE)), SKV_READY))
 				ready++;
 		}
 		if (json) {
 			json_array_append_new(
 				arr,
-				json_pack("{s:s,s:s,s:O,s:I,s:I,s:O,s:O}", "lab", *l, "state",
-					  json_string_value(json_object_get(st, "state")),
-					  "topology", json_object_get(st, "topology"), "nodes",
-					  (json_int_t)nn, "ready", (json_int_t)ready, "uptime_s",
-					  json_object_get(st, "uptime_s"), "supervisor_pid",
-					  json_object_get(st, "supervisor_pid")));
+				json_pack("{s:s,s:s,s:O,s:I,s:I,s:O,s:O}", SK_LAB, *l, SK_STATE,
+					  json_string_value(json_object_get(st, SK_STATE)),
+					  SK_TOPOLOGY, json_object_get(st, SK_TOPOLOGY),
+					  SK_LS_NODES, (json_int_t)nn, SK_LS_READY,
+					  (json_int_t)ready, SK_UPTIME_S,
+					  json_object_get(st, SK_UPTIME_S), SK_SUPERVISOR_PID,
+					  json_object_get(st, SK_SUPERVISOR_PID)));
 		} else {
 			char nodes[32];
 
 			snprintf(nodes, sizeof(nodes), "%zu/%zu", ready, nn);
 			printf("%-20s %-9s %-6s %-8.0f %s\n", *l,
-			       json_string_value(json_object_get(st, "state")), nodes,
-			       json_number_value(json_object_get(st, "uptime_s")),
-			       json_string_value(json_object_get(st, "topology")));
+			       json_string_value(json_object_get(st, SK_STATE)), nodes,
+			       json_number_value(json_object_get(st, SK_UPTIME_S)),
+			       json_string_value(json_object_get(st, SK_TOPOLOGY)));
 		}
 		json_decref(st);
 	}

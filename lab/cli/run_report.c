@@ -18,6 +18,7 @@
 #include "lab/cli/client.h"
 #include "lab/cli/run.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
 int copy_file(const char *src, const char *dst)
@@ -244,8 +245,8 @@ void artifacts_before_down(struct run *r, const char *dir)
 	if (st && json_dump_file(st, sp, JSON_INDENT(2)) < 0)
 		msg_warn("writing %s", sp);
 	/* Every LAN shares the lab's one dnsmasq and its lease file. */
-	json_array_foreach (json_object_get(st, "lans"), i, o) {
-		const char *leases = json_string_value(json_object_get(o, "leases"));
+	json_array_foreach (json_object_get(st, SK_LANS), i, o) {
+		const char *leases = json_string_value(json_object_get(o, SK_LEASES));
 		_cleanup_free_ char *dst = xasprintf("%s/dnsmasq.leases", dir);
 
 		if (!leases)

@@ -226,17 +226,6 @@ char **dnsmasq_argv(const char *dnsmasq_path, const struct dnsmasq_paths *p)
 	return v;
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* "52:54:00:12:34:56" exactly (either case). */
 static bool parse_mac(const char *s, size_t n, uint8_t mac[6])
 {

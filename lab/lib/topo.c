@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lab/lib/status_keys.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
 
@@ -259,13 +260,13 @@ int topo_place(struct topo *t, const char *machine, char *why, size_t len)
 const char *serial_kind_name(enum serial_kind k)
 {
 	switch (k) {
-	case SERIAL_CONSOLE: return "console";
-	case SERIAL_LOOP: return "loop";
-	case SERIAL_RINGBUF: return "ringbuf";
-	case SERIAL_TCP: return "tcp";
-	case SERIAL_UNIX: return "unix";
-	case SERIAL_LOG: return "log";
-	case SERIAL_NONE: return "none";
+	case SERIAL_CONSOLE: return SKV_PORT_CONSOLE;
+	case SERIAL_LOOP: return SKV_PORT_LOOP;
+	case SERIAL_RINGBUF: return SKV_PORT_RINGBUF;
+	case SERIAL_TCP: return SKV_PORT_TCP;
+	case SERIAL_UNIX: return SKV_PORT_UNIX;
+	case SERIAL_LOG: return SKV_PORT_LOG;
+	case SERIAL_NONE: return SKV_PORT_NONE;
 	}
 	return "?";
 }

@@ -61,6 +61,14 @@ int str_split(char *s, char **tok, int max);
  * JSON may carry it: a parser's error text can quote half a character. */
 void utf8_scrub(char *s);
 
+/* The value of hex digit @c (either case), or -1. */
+int hexval(char c);
+
+/* Bind a TCP listener (@backlog) or, @udp, a UDP socket to IPv4 @addr:@port
+ * in the caller's (the host's) namespace, non-blocking and CLOEXEC; the fd
+ * or -errno (-EINVAL: @addr is no IPv4 address). */
+int host_listen(const char *addr, int port, bool udp, int backlog);
+
 /* Monotonic clock in milliseconds. */
 long long now_ms(void);
 

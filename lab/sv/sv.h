@@ -374,6 +374,8 @@ void sv_dns_exited(struct sv *sv);
 void sv_host_init(struct sv *sv, struct sv_host *h, struct host *cfg);
 int sv_host_start(struct sv *sv, struct sv_host *h);
 void sv_host_exited(struct sv *sv, struct sv_host *h);
+/* Kill a host's command (its whole PID namespace) and reap it, if it runs. */
+void sv_host_kill_cmd(struct sv *sv, struct sv_host *h);
 /* Kill a host's command (its whole PID namespace) and start it again. */
 int sv_host_restart(struct sv *sv, struct sv_host *h);
 /* Stop dnsmasq, host commands and holders, bounded. */

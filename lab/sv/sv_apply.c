@@ -364,13 +364,7 @@ static void host_stop(struct sv *sv, struct sv_host *h)
 	 * host restarted at once makes veths of the same names. */
 	for (int j = 0; j < h->cfg->n_nics; j++)
 		nlx_link_del(sv->nl, h->cfg->nics[j].ifname);
-	if (h->cmd_pidfd >= 0) {
-		loop_unwatch(&sv->loop, h->cmd_pidfd);
-		pidfd_kill(h->cmd_pidfd, SIGKILL);
-		waitpid(h->cmd_pid, NULL, 0);
-		close(h->cmd_pidfd);
-		h->cmd_pidfd = -1;
-	}
+	sv_host_kill_cmd(sv, h);
 	if (h->holder_pidfd >= 0) {
 		pidfd_kill(h->holder_pidfd, SIGKILL);
 		waitpid(h->holder, NULL, 0);

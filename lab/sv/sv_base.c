@@ -17,6 +17,7 @@
 #include "lab/lib/error.h"
 #include "lab/lib/match.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
 /* A progress line for `up` (and for --foreground, every state change). */
@@ -44,16 +45,16 @@ void sv_event(struct sv *sv, const char *fmt, ...)
 const char *node_state_name(enum node_state s)
 {
 	switch (s) {
-	case NODE_PENDING: return "stopped";
-	case NODE_QUEUED: return "queued";
-	case NODE_BOOTING: return "booting";
-	case NODE_READY: return "ready";
-	case NODE_STOPPING: return "stopping";
-	case NODE_EXITED: return "exited";
-	case NODE_VM_STOPPED: return "stopped";
-	case NODE_PANICKED: return "panicked";
-	case NODE_INTERNAL_ERROR: return "internal-error";
-	case NODE_FAILED: return "failed";
+	case NODE_PENDING: return SKV_STOPPED;
+	case NODE_QUEUED: return SKV_QUEUED;
+	case NODE_BOOTING: return SKV_BOOTING;
+	case NODE_READY: return SKV_READY;
+	case NODE_STOPPING: return SKV_STOPPING;
+	case NODE_EXITED: return SKV_EXITED;
+	case NODE_VM_STOPPED: return SKV_STOPPED;
+	case NODE_PANICKED: return SKV_PANICKED;
+	case NODE_INTERNAL_ERROR: return SKV_INTERNAL_ERROR;
+	case NODE_FAILED: return SKV_FAILED;
 	}
 	return "?";
 }

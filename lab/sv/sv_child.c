@@ -236,10 +236,10 @@ void sv_dns_exited(struct sv *sv)
 	}
 }
 
-int sv_host_restart(struct sv *sv, struct sv_host *h)
+void sv_host_kill_cmd(struct sv *sv, struct sv_host *h)
 {
 	/* SIGKILL to unshare takes the command's whole PID namespace down
-	 * (see sv_host_start()); then a fresh one. */
+	 * (see sv_host_start()). */
 	if (h->cmd_pidfd >= 0) {
 		loop_unwatch(&sv->loop, h->cmd_pidfd);
 		pidfd_kill(h->cmd_pidfd, SIGKILL);
@@ -247,6 +247,11 @@ int sv_host_restart(struct sv *sv, struct sv_host *h)
 		close(h->cmd_pidfd);
 		h->cmd_pidfd = -1;
 	}
+}
+
+int sv_host_restart(struct sv *sv, struct sv_host *h)
+{
+	sv_host_kill_cmd(sv, h);
 	h->cmd_exited = false;
 	sv_event(sv, "W host %s: command restarted", h->cfg->name);
 	return sv_host_start(sv, h);

@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lab/lib/status_keys.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 
@@ -266,10 +267,11 @@ json_t *sv_fwd_json(struct sv *sv, struct sv_node *n)
 	for (struct sv_fwd *f = sv->fwds; f; f = f->next) {
 		if (f->node != n)
 			continue;
-		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:I,s:i,s:I}", "proto", "tcp",
-						     "listen", f->desc, "guest_port", f->guest_port,
-						     "connections", (json_int_t)f->conns, "active",
-						     f->active, "bytes", (json_int_t)f->bytes));
+		json_array_append_new(arr, json_pack("{s:s,s:s,s:i,s:I,s:i,s:I}", SK_PROTO,
+						     SKV_PROTO_TCP, SK_LISTEN, f->desc,
+						     SK_GUEST_PORT, f->guest_port, SK_CONNECTIONS,
+						     (json_int_t)f->conns, SK_ACTIVE, f->active,
+						     SK_BYTES, (json_int_t)f->bytes));
 	}
 	return arr;
 }

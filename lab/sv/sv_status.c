@@ -16,6 +16,7 @@
 
 #include "lab/lib/dnsmasq.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
 #include "netns/nl.h"
@@ -68,19 +69,19 @@ static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap)
 
 		snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", nic->mac[0],
 			 nic->mac[1], nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5]);
-		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", "ifname", nic->ifname, "guest_ifname",
-			      "", "lan", nic->lan->name, "mac", mac, "kind", tap ? "tap" : "veth",
-			      "lease", leased);
-		json_object_set_new(o, "guest_ifname", json_sprintf("eth%d", i));
+		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:b}", SK_IFNAME, nic->ifname, SK_GUEST_IFNAME,
+			      "", SK_LAN, nic->lan->name, SK_MAC, mac, SK_KIND,
+			      tap ? SKV_TAP : SKV_VETH, SK_LEASE, leased);
+		json_object_set_new(o, SK_GUEST_IFNAME, json_sprintf("eth%d", i));
 		if (nic->addr.s_addr)
-			json_object_set_new(o, "address", json_string(ip(nic->addr, a)));
+			json_object_set_new(o, SK_ADDRESS, json_string(ip(nic->addr, a)));
 		else if (leased)
-			json_object_set_new(o, "address", json_string(ip(lease, a)));
+			json_object_set_new(o, SK_ADDRESS, json_string(ip(lease, a)));
 		else
-			json_object_set_new(o, "address", json_null());
-		json_object_set_new(o, "fixed", json_boolean(nic->addr.s_addr != 0));
-		json_object_set_new(o, "address6", nic6_json(l, nic));
-		json_object_set_new(o, "fixed6", json_boolean(!topo_addr6_unset(&nic->addr6)));
+			json_object_set_new(o, SK_ADDRESS, json_null());
+		json_object_set_new(o, SK_FIXED, json_boolean(nic->addr.s_addr != 0));
+		json_object_set_new(o, SK_ADDRESS6, nic6_json(l, nic));
+		json_object_set_new(o, SK_FIXED6, json_boolean(!topo_addr6_unset(&nic->addr6)));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -92,40 +93,41 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 
 	for (int i = 0; i < n->cfg->n_serial; i++) {
 		const struct serial_port *sp = &n->cfg->serial[i];
-		json_t *o = json_pack("{s:s,s:s}", "port", "", "kind", serial_kind_name(sp->kind));
+		json_t *o =
+			json_pack("{s:s,s:s}", SK_PORT, "", SK_KIND, serial_kind_name(sp->kind));
 
-		json_object_set_new(o, "port", json_sprintf("ttyS%d", i));
-		json_object_set_new(o, "index", json_integer(i));
+		json_object_set_new(o, SK_PORT, json_sprintf("ttyS%d", i));
+		json_object_set_new(o, SK_INDEX, json_integer(i));
 		switch (sp->kind) {
 		case SERIAL_CONSOLE:
-			json_object_set_new(o, "socket",
+			json_object_set_new(o, SK_SOCKET,
 					    jstr_take(port_sock_path(n->dir, i, false)));
-			json_object_set_new(o, "socket_ro",
+			json_object_set_new(o, SK_SOCKET_RO,
 					    jstr_take(port_sock_path(n->dir, i, true)));
 			json_object_set_new(
-				o, "log",
+				o, SK_LOG,
 				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
-			json_object_set_new(o, "clients", json_integer(0));
+			json_object_set_new(o, SK_CLIENTS, json_integer(0));
 			{
 				int c = 0;
 
 				for (struct sv_client *cl = n->ports[i].clients; cl; cl = cl->next)
 					c++;
-				json_object_set_new(o, "clients", json_integer(c));
+				json_object_set_new(o, SK_CLIENTS, json_integer(c));
 			}
-			json_object_set_new(o, "bytes",
+			json_object_set_new(o, SK_BYTES,
 					    json_integer((json_int_t)n->ports[i].bytes_out));
 			break;
 		case SERIAL_TCP:
-			json_object_set_new(o, "tcp", json_sprintf("127.0.0.1:%d", sp->tcp_port));
+			json_object_set_new(o, SK_TCP, json_sprintf("127.0.0.1:%d", sp->tcp_port));
 			break;
 		case SERIAL_UNIX:
-			json_object_set_new(o, "socket",
+			json_object_set_new(o, SK_SOCKET,
 					    jstr_take(port_sock_path(n->dir, i, false)));
 			break;
 		case SERIAL_LOG:
 			json_object_set_new(
-				o, "log",
+				o, SK_LOG,
 				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
 			break;
 		case SERIAL_LOOP:
@@ -157,28 +159,29 @@ static json_t *tunnels_json(struct sv *sv)
 		for (int m = 0; m < t->n_machines; m++)
 			if (&t->machines[m] != t->here && (l->machines & (1u << m)))
 				json_array_append_new(peers,
-						      json_pack("{s:s,s:s,s:i}", "machine",
-								t->machines[m].name, "address",
+						      json_pack("{s:s,s:s,s:i}", SK_MACHINE,
+								t->machines[m].name, SK_ADDRESS,
 								inet_ntoa(t->machines[m].addr),
-								"port", t->machines[m].port));
+								SK_PORT, t->machines[m].port));
 		r = sv->nl ? nlx_link_stats(sv->nl, dev, &st) : -ENODEV;
-		o = json_pack("{s:s,s:s,s:i,s:s,s:b,s:o}", "lan", l->name, "device", dev, "vni",
-			      (int)l->vni, "home", l->home->name, "home_here", l->home == t->here,
-			      "peers", peers);
+		o = json_pack("{s:s,s:s,s:i,s:s,s:b,s:o}", SK_LAN, l->name, SK_DEVICE, dev, SK_VNI,
+			      (int)l->vni, SK_HOME, l->home->name, SK_HOME_HERE, l->home == t->here,
+			      SK_PEERS, peers);
 		if (r == 0) {
-			json_object_set_new(o, "rx_packets",
+			json_object_set_new(o, SK_RX_PACKETS,
 					    json_integer((json_int_t)st.rx_packets));
-			json_object_set_new(o, "tx_packets",
+			json_object_set_new(o, SK_TX_PACKETS,
 					    json_integer((json_int_t)st.tx_packets));
-			json_object_set_new(o, "rx_bytes", json_integer((json_int_t)st.rx_bytes));
-			json_object_set_new(o, "tx_bytes", json_integer((json_int_t)st.tx_bytes));
-			json_object_set_new(o, "rx_dropped",
+			json_object_set_new(o, SK_RX_BYTES, json_integer((json_int_t)st.rx_bytes));
+			json_object_set_new(o, SK_TX_BYTES, json_integer((json_int_t)st.tx_bytes));
+			json_object_set_new(o, SK_RX_DROPPED,
 					    json_integer((json_int_t)st.rx_dropped));
-			json_object_set_new(o, "tx_dropped",
+			json_object_set_new(o, SK_TX_DROPPED,
 					    json_integer((json_int_t)st.tx_dropped));
-			json_object_set_new(o, "tx_errors", json_integer((json_int_t)st.tx_errors));
+			json_object_set_new(o, SK_TX_ERRORS,
+					    json_integer((json_int_t)st.tx_errors));
 		} else {
-			json_object_set_new(o, "error", json_string(strerror(-r)));
+			json_object_set_new(o, SK_TUNNEL_ERROR, json_string(strerror(-r)));
 		}
 		json_array_append_new(a, o);
 	}
@@ -192,90 +195,91 @@ json_t *sv_status_json(struct sv *sv)
 	long long now = now_ms();
 	char a[INET_ADDRSTRLEN];
 
-	json_object_set_new(root, "lab", json_string(sv->t->name));
-	json_object_set_new(root, "domain", json_string(sv->t->domain));
-	json_object_set_new(root, "topology", json_string(sv->topo_path));
-	json_object_set_new(root, "supervisor_pid", json_integer(getpid()));
-	json_object_set_new(root, "rundir", json_string(sv->rundir));
-	json_object_set_new(root, "statedir", json_string(sv->statedir));
-	json_object_set_new(root, "logdir", json_string(sv->logdir));
-	json_object_set_new(root, "uptime_s", json_real((double)(now - sv->t0) / 1000.0));
-	json_object_set_new(root, "no_boot", json_boolean(sv->no_boot));
-	json_object_set_new(root, "accel", json_string(sv->kvm ? "kvm" : "tcg"));
-	json_object_set_new(root, "state",
-			    json_string(sv->phase == PH_STARTING  ? "starting"
-					: sv->phase == PH_RUNNING ? "running"
-								  : "stopping"));
+	json_object_set_new(root, SK_LAB, json_string(sv->t->name));
+	json_object_set_new(root, SK_DOMAIN, json_string(sv->t->domain));
+	json_object_set_new(root, SK_TOPOLOGY, json_string(sv->topo_path));
+	json_object_set_new(root, SK_SUPERVISOR_PID, json_integer(getpid()));
+	json_object_set_new(root, SK_RUNDIR, json_string(sv->rundir));
+	json_object_set_new(root, SK_STATEDIR, json_string(sv->statedir));
+	json_object_set_new(root, SK_LOGDIR, json_string(sv->logdir));
+	json_object_set_new(root, SK_UPTIME_S, json_real((double)(now - sv->t0) / 1000.0));
+	json_object_set_new(root, SK_NO_BOOT, json_boolean(sv->no_boot));
+	json_object_set_new(root, SK_ACCEL, json_string(sv->kvm ? SKV_KVM : SKV_TCG));
+	json_object_set_new(root, SK_STATE,
+			    json_string(sv->phase == PH_STARTING  ? SKV_LAB_STARTING
+					: sv->phase == PH_RUNNING ? SKV_LAB_RUNNING
+								  : SKV_LAB_STOPPING));
 	for (int i = 0; i < sv->t->n_lans; i++) {
 		struct sv_lan *l = &sv->lans[i];
 		json_t *o = json_object();
 
-		json_object_set_new(o, "name", json_string(l->cfg->name));
-		json_object_set_new(o, "bridge", json_string(l->cfg->name));
-		json_object_set_new(o, "subnet",
+		json_object_set_new(o, SK_NAME, json_string(l->cfg->name));
+		json_object_set_new(o, SK_BRIDGE, json_string(l->cfg->name));
+		json_object_set_new(o, SK_SUBNET,
 				    json_sprintf("%s/%d", ip(l->cfg->net, a), l->cfg->prefix));
-		json_object_set_new(o, "address", json_string(ip(l->cfg->addr, a)));
+		json_object_set_new(o, SK_ADDRESS, json_string(ip(l->cfg->addr, a)));
 		if (l->cfg->has6) {
 			char b6[INET6_ADDRSTRLEN];
 
-			json_object_set_new(o, "subnet6",
+			json_object_set_new(o, SK_SUBNET6,
 					    json_sprintf("%s/64", inet_ntop(AF_INET6, &l->cfg->net6,
 									    b6, sizeof(b6))));
-			json_object_set_new(o, "address6", ip6_json(&l->cfg->addr6));
+			json_object_set_new(o, SK_ADDRESS6, ip6_json(&l->cfg->addr6));
 		} else {
-			json_object_set_new(o, "subnet6", json_null());
-			json_object_set_new(o, "address6", json_null());
+			json_object_set_new(o, SK_SUBNET6, json_null());
+			json_object_set_new(o, SK_ADDRESS6, json_null());
 		}
-		json_object_set_new(o, "dnsmasq_pid",
+		json_object_set_new(o, SK_DNSMASQ_PID,
 				    sv->dns.pid > 0 ? json_integer(sv->dns.pid) : json_null());
-		json_object_set_new(o, "leases", json_string(l->leases));
-		json_object_set_new(o, "uplink",
+		json_object_set_new(o, SK_LEASES, json_string(l->leases));
+		json_object_set_new(o, SK_UPLINK,
 				    l->cfg->uplink ? json_string(l->cfg->uplink) : json_null());
 		/* The host, from this LAN's guests: by name and by address. */
 		if (l->cfg->uplink && sv->uplink_gw.s_addr) {
-			json_object_set_new(o, "host_address", json_string(ip(sv->uplink_gw, a)));
-			json_object_set_new(o, "host_name", json_sprintf("host.%s", sv->t->domain));
+			json_object_set_new(o, SK_HOST_ADDRESS, json_string(ip(sv->uplink_gw, a)));
+			json_object_set_new(o, SK_HOST_NAME,
+					    json_sprintf("host.%s", sv->t->domain));
 		}
-		json_object_set_new(o, "log", json_string(l->log));
+		json_object_set_new(o, SK_LOG, json_string(l->log));
 		json_array_append_new(lans, o);
 	}
 	for (int i = 0; i < sv->t->n_nodes; i++) {
 		struct sv_node *n = sv->nodes[i];
 		json_t *o = json_object();
 
-		json_object_set_new(o, "name", json_string(n->cfg->name));
-		json_object_set_new(o, "state", json_string(node_state_name(n->state)));
-		json_object_set_new(o, "pid", n->pidfd >= 0 ? json_integer(n->pid) : json_null());
-		json_object_set_new(o, "dns", json_sprintf("%s.%s", n->cfg->name, sv->t->domain));
-		json_object_set_new(o, "image", json_string(n->cfg->image));
-		json_object_set_new(o, "disk", json_string(n->disk));
-		json_object_set_new(o, "qmp", json_string(n->qmp_path));
-		json_object_set_new(o, "console",
+		json_object_set_new(o, SK_NAME, json_string(n->cfg->name));
+		json_object_set_new(o, SK_STATE, json_string(node_state_name(n->state)));
+		json_object_set_new(o, SK_PID, n->pidfd >= 0 ? json_integer(n->pid) : json_null());
+		json_object_set_new(o, SK_DNS, json_sprintf("%s.%s", n->cfg->name, sv->t->domain));
+		json_object_set_new(o, SK_IMAGE, json_string(n->cfg->image));
+		json_object_set_new(o, SK_DISK, json_string(n->disk));
+		json_object_set_new(o, SK_QMP, json_string(n->qmp_path));
+		json_object_set_new(o, SK_CONSOLE,
 				    n->cfg->n_serial && n->cfg->serial[0].kind == SERIAL_CONSOLE
 					    ? jstr_take(port_sock_path(n->dir, 0, false))
 					    : json_null());
-		json_object_set_new(o, "qemu_log", json_string(n->qemu_log));
+		json_object_set_new(o, SK_QEMU_LOG, json_string(n->qemu_log));
 		if (n->t_start)
 			json_object_set_new(
-				o, "uptime_s",
+				o, SK_UPTIME_S,
 				json_real((double)((n->state == NODE_EXITED ? n->t_exit : now) -
 						   n->t_start) /
 					  1000.0));
 		if (n->t_ready)
-			json_object_set_new(o, "boot_s",
+			json_object_set_new(o, SK_BOOT_S,
 					    json_real((double)(n->t_ready - n->t_start) / 1000.0));
 		if (n->state == NODE_EXITED) {
 			if (WIFEXITED(n->status))
-				json_object_set_new(o, "exit_status",
+				json_object_set_new(o, SK_EXIT_STATUS,
 						    json_integer(WEXITSTATUS(n->status)));
 			else if (WIFSIGNALED(n->status))
-				json_object_set_new(o, "exit_signal",
+				json_object_set_new(o, SK_EXIT_SIGNAL,
 						    json_integer(WTERMSIG(n->status)));
 		}
-		json_object_set_new(o, "accel", json_string(n->use_kvm ? "kvm" : "tcg"));
-		json_object_set_new(o, "attempt", json_integer(n->attempt ? n->attempt : 1));
-		json_object_set_new(o, "retries", json_integer(n->cfg->retries));
-		json_object_set_new(o, "boots", json_integer(n->boots));
+		json_object_set_new(o, SK_ACCEL, json_string(n->use_kvm ? SKV_KVM : SKV_TCG));
+		json_object_set_new(o, SK_ATTEMPT, json_integer(n->attempt ? n->attempt : 1));
+		json_object_set_new(o, SK_RETRIES, json_integer(n->cfg->retries));
+		json_object_set_new(o, SK_BOOTS, json_integer(n->boots));
 		{
 			json_t *rd = json_object();
 
@@ -284,19 +288,19 @@ json_t *sv_status_json(struct sv *sv)
 					json_object_set_new(rd, ready_cond_name(1u << b),
 							    json_boolean(n->ready_met & (1u << b) ||
 									 n->state == NODE_READY));
-			json_object_set_new(o, "ready", rd);
+			json_object_set_new(o, SK_READY, rd);
 		}
-		json_object_set_new(o, "runstate",
+		json_object_set_new(o, SK_RUNSTATE,
 				    n->runstate[0] ? json_string(n->runstate) : json_null());
-		json_object_set_new(o, "vm_event",
+		json_object_set_new(o, SK_VM_EVENT,
 				    n->vm_event[0] ? json_string(n->vm_event) : json_null());
-		json_object_set_new(o, "nics", nics_json(sv, n->cfg->nics, n->cfg->n_nics, true));
-		json_object_set_new(o, "ports", ports_json(sv, n));
+		json_object_set_new(o, SK_NICS, nics_json(sv, n->cfg->nics, n->cfg->n_nics, true));
+		json_object_set_new(o, SK_PORTS, ports_json(sv, n));
 		{
 			json_t *fw = sv_fwd_json(sv, n);
 
 			sv_udp_json(sv, n, fw);
-			json_object_set_new(o, "forwards", fw);
+			json_object_set_new(o, SK_FORWARDS, fw);
 		}
 		json_array_append_new(nodes, o);
 	}
@@ -304,38 +308,38 @@ json_t *sv_status_json(struct sv *sv)
 		struct sv_host *h = sv->hosts[i];
 		json_t *o = json_object();
 
-		json_object_set_new(o, "name", json_string(h->cfg->name));
-		json_object_set_new(o, "dns", json_sprintf("%s.%s", h->cfg->name, sv->t->domain));
-		json_object_set_new(o, "holder_pid", json_integer(h->holder));
-		json_object_set_new(o, "command",
+		json_object_set_new(o, SK_NAME, json_string(h->cfg->name));
+		json_object_set_new(o, SK_DNS, json_sprintf("%s.%s", h->cfg->name, sv->t->domain));
+		json_object_set_new(o, SK_HOLDER_PID, json_integer(h->holder));
+		json_object_set_new(o, SK_COMMAND,
 				    h->cfg->command ? json_string(h->cfg->command) : json_null());
-		json_object_set_new(o, "state",
-				    json_string(!h->cfg->command ? "ready"
-						: h->cmd_exited	 ? "exited"
-								 : "running"));
-		json_object_set_new(o, "pid",
+		json_object_set_new(o, SK_STATE,
+				    json_string(!h->cfg->command ? SKV_READY
+						: h->cmd_exited	 ? SKV_EXITED
+								 : SKV_RUNNING));
+		json_object_set_new(o, SK_PID,
 				    h->cmd_pidfd >= 0 ? json_integer(h->cmd_pid) : json_null());
-		json_object_set_new(o, "log", json_string(h->log));
-		json_object_set_new(o, "nics", nics_json(sv, h->cfg->nics, h->cfg->n_nics, false));
+		json_object_set_new(o, SK_LOG, json_string(h->log));
+		json_object_set_new(o, SK_NICS, nics_json(sv, h->cfg->nics, h->cfg->n_nics, false));
 		json_array_append_new(hosts, o);
 	}
 	if (sv->t->here) {
 		json_t *away = json_array();
 
 		for (int i = 0; i < sv->t->n_away_nodes; i++)
-			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
-							      sv->t->away_nodes[i].name, "machine",
+			json_array_append_new(away, json_pack("{s:s,s:s}", SK_NAME,
+							      sv->t->away_nodes[i].name, SK_MACHINE,
 							      sv->t->away_nodes[i].on->name));
 		for (int i = 0; i < sv->t->n_away_hosts; i++)
-			json_array_append_new(away, json_pack("{s:s,s:s}", "name",
-							      sv->t->away_hosts[i].name, "machine",
+			json_array_append_new(away, json_pack("{s:s,s:s}", SK_NAME,
+							      sv->t->away_hosts[i].name, SK_MACHINE,
 							      sv->t->away_hosts[i].on->name));
-		json_object_set_new(root, "machine", json_string(sv->t->here->name));
-		json_object_set_new(root, "away", away);
-		json_object_set_new(root, "tunnels", tunnels_json(sv));
+		json_object_set_new(root, SK_MACHINE, json_string(sv->t->here->name));
+		json_object_set_new(root, SK_AWAY, away);
+		json_object_set_new(root, SK_TUNNELS, tunnels_json(sv));
 	}
-	json_object_set_new(root, "lans", lans);
-	json_object_set_new(root, "nodes", nodes);
-	json_object_set_new(root, "hosts", hosts);
+	json_object_set_new(root, SK_LANS, lans);
+	json_object_set_new(root, SK_NODES, nodes);
+	json_object_set_new(root, SK_HOSTS, hosts);
 	return root;
 }

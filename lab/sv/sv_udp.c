@@ -41,6 +41,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "lab/lib/status_keys.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 
@@ -320,23 +321,24 @@ void sv_udp_json(struct sv *sv, struct sv_node *n, json_t *arr)
 
 		if (u->node != n)
 			continue;
-		o = json_pack("{s:s,s:s,s:i,s:i,s:I,s:i,s:I}", "proto", "udp", "listen", u->desc,
-			      "guest_port", u->guest_port, "idle_s", u->idle_ms / 1000,
-			      "connections", (json_int_t)u->clients, "active", u->active, "bytes",
-			      (json_int_t)(u->bytes_to_guest + u->bytes_from_guest));
-		json_object_set_new(o, "datagrams_to_guest", json_integer((json_int_t)u->to_guest));
-		json_object_set_new(o, "datagrams_from_guest",
+		o = json_pack("{s:s,s:s,s:i,s:i,s:I,s:i,s:I}", SK_PROTO, SKV_PROTO_UDP, SK_LISTEN,
+			      u->desc, SK_GUEST_PORT, u->guest_port, SK_IDLE_S, u->idle_ms / 1000,
+			      SK_CONNECTIONS, (json_int_t)u->clients, SK_ACTIVE, u->active,
+			      SK_BYTES, (json_int_t)(u->bytes_to_guest + u->bytes_from_guest));
+		json_object_set_new(o, SK_DATAGRAMS_TO_GUEST,
+				    json_integer((json_int_t)u->to_guest));
+		json_object_set_new(o, SK_DATAGRAMS_FROM_GUEST,
 				    json_integer((json_int_t)u->from_guest));
-		json_object_set_new(o, "bytes_to_guest",
+		json_object_set_new(o, SK_BYTES_TO_GUEST,
 				    json_integer((json_int_t)u->bytes_to_guest));
-		json_object_set_new(o, "bytes_from_guest",
+		json_object_set_new(o, SK_BYTES_FROM_GUEST,
 				    json_integer((json_int_t)u->bytes_from_guest));
-		json_object_set_new(o, "dropped_to_guest",
+		json_object_set_new(o, SK_DROPPED_TO_GUEST,
 				    json_integer((json_int_t)u->dropped_to_guest));
-		json_object_set_new(o, "dropped_from_guest",
+		json_object_set_new(o, SK_DROPPED_FROM_GUEST,
 				    json_integer((json_int_t)u->dropped_from_guest));
-		json_object_set_new(o, "refused", json_integer((json_int_t)u->refused));
-		json_object_set_new(o, "expired", json_integer((json_int_t)u->expired));
+		json_object_set_new(o, SK_REFUSED, json_integer((json_int_t)u->refused));
+		json_object_set_new(o, SK_EXPIRED, json_integer((json_int_t)u->expired));
 		json_array_append_new(arr, o);
 	}
 }

@@ -182,9 +182,71 @@ static void test_malformed(void)
 	json_decref(j);
 }
 
+/* Forwards, machines and tunnels (a lab spread over machines), written
+ * with the writer's key names; counters absent read 0. */
+static void test_forwards_tunnels(void)
+{
+	json_t *j = json_pack(
+		"{s:s,s:[{s:s,s:[{s:s,s:s,s:i,s:i,s:i,s:i},{s:s,s:s,s:i,s:i,s:i,s:i,s:i,s:i}]}],"
+		"s:s,s:[{s:s,s:s}],s:[{s:s,s:s,s:i,s:s,s:[{s:s,s:s,s:i}],s:i,s:i},{s:s,s:s}]}",
+		SK_LAB, "mm", SK_NODES, SK_NAME, "a", SK_FORWARDS, SK_PROTO, SKV_PROTO_TCP,
+		SK_LISTEN, "127.0.0.1:2222", SK_GUEST_PORT, 22, SK_CONNECTIONS, 3, SK_ACTIVE, 1,
+		SK_BYTES, 99, SK_PROTO, SKV_PROTO_UDP, SK_LISTEN, "127.0.0.1:5353", SK_GUEST_PORT,
+		53, SK_ACTIVE, 2, SK_DATAGRAMS_TO_GUEST, 7, SK_DATAGRAMS_FROM_GUEST, 6,
+		SK_DROPPED_TO_GUEST, 1, SK_DROPPED_FROM_GUEST, 2, SK_MACHINE, "m1", SK_AWAY,
+		SK_NAME, "b", SK_MACHINE, "m2", SK_TUNNELS, SK_LAN, "lan0", SK_DEVICE, "vx-lan0",
+		SK_VNI, 42, SK_HOME, "m1", SK_PEERS, SK_MACHINE, "m2", SK_ADDRESS, "10.0.0.2",
+		SK_PORT, 4789, SK_RX_PACKETS, 5, SK_TX_BYTES, 600, SK_LAN, "lan1", SK_TUNNEL_ERROR,
+		"No such device");
+	struct st_lab l;
+	struct st_owner o;
+	struct st_fwd f;
+	struct st_away a;
+	struct st_tunnel t;
+	struct st_peer pe;
+
+	ok(j && st_lab_get(j, &l), "a lab over machines reads");
+	is_str(l.machine, "m1", "machine");
+	ok(l.n_away == 1 && l.n_tunnels == 2, "one away, two tunnels");
+	ok(st_find_node(&l, "a", &o) && o.n_forwards == 2, "node with two forwards");
+	ok(st_fwd(&o, 0, &f), "st_fwd 0");
+	is_str(f.proto, SKV_PROTO_TCP, "tcp forward proto");
+	is_str(f.listen, "127.0.0.1:2222", "tcp forward listen");
+	ok(f.guest_port == 22 && f.connections == 3 && f.active == 1 && f.bytes == 99,
+	   "tcp forward counters");
+	ok(f.datagrams_to_guest == 0 && f.dropped_from_guest == 0, "no udp counters: 0");
+	ok(st_fwd(&o, 1, &f) && f.active == 2 && f.datagrams_to_guest == 7 &&
+		   f.datagrams_from_guest == 6 && f.dropped_to_guest == 1 &&
+		   f.dropped_from_guest == 2 && f.connections == 0,
+	   "udp forward counters");
+	ok(!st_fwd(&o, 2, &f), "no third forward");
+	ok(st_away(&l, 0, &a) && !st_away(&l, 1, &a), "st_away");
+	ok(st_away(&l, 0, &a) && a.name && !strcmp(a.name, "b") && a.machine &&
+		   !strcmp(a.machine, "m2"),
+	   "away: b on m2");
+	ok(st_tunnel(&l, 0, &t), "st_tunnel 0");
+	is_str(t.device, "vx-lan0", "tunnel device");
+	is_str(t.home, "m1", "tunnel home");
+	ok(t.vni == 42 && t.rx_packets == 5 && t.tx_bytes == 600 && t.rx_bytes == 0 &&
+		   t.error == NULL && t.n_peers == 1,
+	   "tunnel counters");
+	ok(st_peer(&t, 0, &pe) && pe.port == 4789 && !st_peer(&t, 1, &pe), "st_peer");
+	ok(st_peer(&t, 0, &pe) && pe.address && !strcmp(pe.address, "10.0.0.2"), "peer address");
+	ok(st_tunnel(&l, 1, &t) && t.error && !strcmp(t.error, "No such device") && !t.n_peers,
+	   "a tunnel without counters: its error");
+	ok(!st_tunnel(&l, 2, &t), "no third tunnel");
+	json_decref(j);
+	/* A lab on one machine: none of it. */
+	j = json_pack("{s:s}", SK_LAB, "one");
+	ok(st_lab_get(j, &l) && !l.machine && !st_away(&l, 0, &a) && !st_tunnel(&l, 0, &t),
+	   "one machine: no machine, away or tunnels");
+	json_decref(j);
+}
+
 int main(void)
 {
 	test_round_trip();
 	test_malformed();
+	test_forwards_tunnels();
 	return done_testing();
 }
