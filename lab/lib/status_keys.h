@@ -173,6 +173,7 @@
 #define SKV_PORT_UNIX "unix"
 #define SKV_PORT_LOG "log"
 #define SKV_PORT_NONE "none"
+#define SKV_PORT_CABLE "cable"
 /* a forward's proto */
 #define SKV_PROTO_TCP "tcp"
 #define SKV_PROTO_UDP "udp"

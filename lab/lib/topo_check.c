@@ -404,7 +404,9 @@ static void check_image(struct parser *p, struct node *nd, struct pextra *x)
 static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 {
 	int rl = x->kl[NODEK_READY];
-	bool cons = nd->serial[0].kind == SERIAL_CONSOLE;
+	/* A cable on ttyS0 is read by the supervisor too: it matches what
+	 * the node writes into the cable. */
+	bool cons = nd->serial[0].kind == SERIAL_CONSOLE || nd->serial[0].kind == SERIAL_CABLE;
 
 	if (!rl) {
 		if (nd->n_nics > 0)
@@ -775,6 +777,7 @@ void topo_check_all(struct parser *p)
 	check_lans(p);
 	if (n_errors(p))
 		return;
+	topo_check_cables(p);
 	for (int i = 0; i < t->n_nodes; i++)
 		check_node(p, &t->nodes[i], &p->node_x[i]);
 	for (int i = 0; i < t->n_hosts; i++) {
@@ -793,4 +796,6 @@ void topo_check_all(struct parser *p)
 	if (n_errors(p))
 		return;
 	check_machines(p);
+	if (!n_errors(p) && t->n_machines)
+		topo_check_cable_machines(p);
 }
