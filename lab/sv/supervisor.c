@@ -237,6 +237,7 @@ static void loop_once(struct sv *sv, int timeout)
 			dispatch(sv, &evs[i]);
 	sv_reap_strays(sv);
 	sv_node_tick(sv);
+	sv_life_tick(sv);
 	rundir_check(sv);
 	sv_logs_tick(sv);
 	sv_udp_tick(sv);
