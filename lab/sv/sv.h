@@ -253,6 +253,10 @@ struct sv {
 	ino_t rundir_ino;
 	bool rundir_gone;
 	long long next_rundir_check;
+	/* The host ports of vacmlab's listeners (sv_uplink.c): this lab's as
+	 * last published, every lab's as last put in the uplink's nft sets. */
+	char *host_ports, *host_ports_all;
+	long long next_host_ports;
 	/* Bounded logs (sv_logs.c): when the logs are next measured. */
 	long long next_log_check;
 };
@@ -386,6 +390,11 @@ void sv_reap_strays(struct sv *sv);
 int sv_uplink_prefork(struct sv *sv);
 int sv_uplink_start(struct sv *sv);
 void sv_uplink_stop(struct sv *sv);
+/* At most once a second: publish this lab's host ports (RUNDIR/host-ports:
+ * its tcp: serial consoles and forwards) and, with an uplink, keep every
+ * lab's out of its guests' reach through pasta (the nft sets). @now: do
+ * it now, whatever the time. */
+void sv_uplink_ports_tick(struct sv *sv, bool now);
 
 /* sv_node.c */
 /* Set up @n to run @cfg: paths, run dir, no fds. 0, or -1 with @err. */

@@ -220,6 +220,7 @@ static void m_forward(struct sv *sv, int fd, const void *params, int *passed)
 		sv_udp_add(sv, passed_fd, n, p->guest_port, p->idle, p->listen);
 	else
 		sv_fwd_add(sv, passed_fd, n, p->guest_port, p->listen);
+	sv_uplink_ports_tick(sv, true); /* out of the guests' reach at once */
 	reply_ok(sv, fd);
 }
 
