@@ -25,9 +25,6 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 /* Status of a running lab, or NULL + message. */
 json_t *ctl_status(const char *lab, char *err, size_t errlen);
 
-/* The exit status an error reply carries ("code"), EXIT_CHILD if none. */
-int ctl_error_code(json_t *rep);
-
 /*
  * ctl_ask() - one control request, the way every verb reads the reply:
  * ctl_call(), then "ok" checked and an error reply turned into @e with the

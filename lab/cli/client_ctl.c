@@ -154,7 +154,8 @@ json_t *ctl_status(const char *lab, char *err, size_t errlen)
 	return st;
 }
 
-int ctl_error_code(json_t *rep)
+/* The exit status an error reply carries ("code"), EXIT_CHILD if none. */
+static int ctl_error_code(json_t *rep)
 {
 	json_t *c = json_object_get(rep, "code");
 	int v = json_is_integer(c) ? (int)json_integer_value(c) : 0;
