@@ -4,13 +4,16 @@
 # LAN fetches a file from a server this test runs on the HOST's loopback
 # (pasta maps the lab's gateway address to the host), byte for byte; a
 # guest on a LAN without an uplink cannot; the NAT table is in place; pasta
-# goes away with the lab. No traffic ever leaves the host.
+# goes away with the lab. vacmlab's own listeners on the host's loopback
+# are out of the guests' reach through pasta: the lab's tcp: console and
+# forward ports, a forward added later, and another lab's tcp: console
+# (the guest's connect is reset). No traffic ever leaves the host.
 . "$(dirname "$0")/lib.sh"
 need_image
 command -v pasta >/dev/null || skip_all "pasta not installed (Debian package passt)"
 need_cmd python3 jq sha256sum
 lab_env
-plan 15
+plan 23
 
 LAB=upl31-$$
 SUB=10.131.$(( $$ % 200 + 20 ))
@@ -34,6 +37,14 @@ trap '_t_cleanup; kill $HTTPD 2>/dev/null' EXIT
 wait_for 10 test -s "$T/http.port"
 PORT=$(cat "$T/http.port")
 
+# Free host ports: n1's tcp: console, its forward, a forward added later,
+# and a tcp: console of another lab.
+read -r CPORT FPORT RPORT OPORT < <(python3 -c '
+import socket
+ss = [socket.socket() for _ in range(4)]
+for s in ss: s.bind(("127.0.0.1", 0))
+print(*[s.getsockname()[1] for s in ss])')
+
 cat > "$T/lab.conf" <<EOF
 [lab]
 name = $LAB
@@ -49,7 +60,8 @@ subnet = $ISO.0/24
 [node n1]
 image   = $IMAGE
 nic     = lan $SUB.11
-serial  = console
+serial  = console tcp:$CPORT
+forward = tcp 127.0.0.1:$FPORT 22
 ready   = console "login:"
 timeout = 90
 
@@ -97,6 +109,31 @@ is "${got%% *}" "$want" "the guest fetched the same file as http://host.$LAB:$PO
 iso=$(python3 "$GSH" "$RUN/n2/ttyS0.sock" 30 "wget -q -T 3 -O /dev/null http://$GW:$PORT/blob; echo rc=\$?" 2>&1)
 like "$iso" "rc=[1-9]" "a guest on the LAN without an uplink cannot reach it"
 is "$(grep -c 'GET /blob' "$T/http.log")" 2 "... and the host server saw nothing from it (only n1's two fetches)"
+
+# vacmlab's own listeners: out of reach of the guests through pasta.
+cat > "$T/other.conf" <<EOF
+[lab]
+name = $LAB-o
+[node o1]
+image  = $IMAGE
+serial = console tcp:$OPORT
+EOF
+lab_up --no-boot "$T/other.conf" > "$T/other.out" 2>&1
+ok $? "another lab with a tcp: console on $OPORT" || sed 's/^/# /' "$T/other.out"
+"$VACMLAB" forward "$LAB" n1 "127.0.0.1:$RPORT" 22 >/dev/null 2>&1
+ok $? "a forward added on the running lab ($RPORT)"
+sleep 2.5 # published and loaded within about 2 s (sv_uplink.c)
+probe() { python3 "$GSH" "$RUN/n1/ttyS0.sock" 30 "nc -w 2 $GW $1 </dev/null; echo rc=\$?" 2>&1; }
+got=$(probe "$PORT")
+like "$got" "rc=0" "the guest still reaches the user's server on 127.0.0.1:$PORT" ||
+	echo "$got" | sed 's/^/# /' 
+like "$(probe "$CPORT")" "Connection refused" "... but not the lab's own tcp: console (127.0.0.1:$CPORT)"
+like "$(probe "$FPORT")" "Connection refused" "... nor the lab's forward (127.0.0.1:$FPORT)"
+like "$(probe "$RPORT")" "Connection refused" "... nor a forward added later (127.0.0.1:$RPORT)"
+like "$(probe "$OPORT")" "Connection refused" "... nor another lab's tcp: console (127.0.0.1:$OPORT)"
+is "$("$VACMLAB" status --json "$LAB" | jq '[.nodes[0].forwards[].connections] | add')" 0 \
+	"the forwards saw no connection"
+"$VACMLAB" down "$LAB-o" >/dev/null 2>&1
 
 "$VACMLAB" down "$LAB" >/dev/null 2>&1
 ok "$(no_leftovers; echo $?)" "down leaves no lab process"

@@ -25,8 +25,16 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 /* Status of a running lab, or NULL + message. */
 json_t *ctl_status(const char *lab, char *err, size_t errlen);
 
-/* The exit status an error reply carries ("code"), EXIT_CHILD if none. */
-int ctl_error_code(json_t *rep);
+/*
+ * ctl_ask() - one control request, the way every verb reads the reply:
+ * ctl_call(), then "ok" checked and an error reply turned into @e with the
+ * exit status it carries ("code"; EXIT_CHILD if none). Without a reply
+ * (the lab not up, no answer in @timeout_ms) @e says why, EXIT_STATE.
+ * Return: 0 with *@rep the reply (if @rep; caller decrefs), or -1 with @e
+ * set and *@rep the error reply if there was one (apply reads its plan).
+ */
+struct vl_err;
+int ctl_ask(const char *lab, json_t *req, int fd, int timeout_ms, json_t **rep, struct vl_err *e);
 
 /* Run QMP command @cmd (@args stolen, may be NULL) on node @node of lab
  * @lab, through its supervisor (the only QMP client QEMU has). 0 and

@@ -155,7 +155,8 @@ json_t *ctl_status(const char *lab, char *err, size_t errlen)
 	return st;
 }
 
-int ctl_error_code(json_t *rep)
+/* The exit status an error reply carries ("code"), EXIT_CHILD if none. */
+static int ctl_error_code(json_t *rep)
 {
 	json_t *c = json_object_get(rep, "code");
 	int v = json_is_integer(c) ? (int)json_integer_value(c) : 0;
@@ -163,20 +164,43 @@ int ctl_error_code(json_t *rep)
 	return v > 0 && v < 126 ? v : EXIT_CHILD;
 }
 
+int ctl_ask(const char *lab, json_t *req, int fd, int timeout_ms, json_t **rep, struct vl_err *e)
+{
+	char err[1024];
+	json_t *r = ctl_call(lab, req, fd, timeout_ms, err, sizeof(err));
+
+	if (rep)
+		*rep = NULL;
+	if (!r)
+		return vl_fail(e, EXIT_STATE, "%s", err);
+	if (!json_is_true(json_object_get(r, "ok"))) {
+		vl_fail(e, ctl_error_code(r), "%s",
+			json_string_value(json_object_get(r, "error"))
+				?: "failed (no reason given)");
+		if (rep)
+			*rep = r;
+		else
+			json_decref(r);
+		return -1;
+	}
+	if (rep)
+		*rep = r;
+	else
+		json_decref(r);
+	return 0;
+}
+
 int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
 	    int timeout_ms, char *err, size_t errlen)
 {
 	json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "qmp", "node", node, "execute", cmd);
+	struct vl_err e = {0};
 	json_t *rep;
 
 	if (args)
 		json_object_set_new(req, "arguments", args);
-	rep = ctl_call(lab, req, -1, timeout_ms, err, errlen);
-	if (!rep)
-		return -1;
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		snprintf(err, errlen, "%s",
-			 json_string_value(json_object_get(rep, "error")) ?: "QMP command failed");
+	if (ctl_ask(lab, req, -1, timeout_ms, &rep, &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
 		json_decref(rep);
 		return -1;
 	}

@@ -483,8 +483,10 @@ int up_lab(struct up_opts *o)
 		msg_err("%s", err);
 		return EXIT_ENV;
 	}
-	if (!o->no_boot && t->n_nodes &&
-	    !(sv->qemu = need_program("qemu-system-x86_64", "qemu-system-x86", err, sizeof(err)))) {
+	/* Under --no-boot too: `node start` boots the nodes later. */
+	if (t->n_nodes &&
+	    !(sv->qemu = need_program("qemu-system-x86_64", "qemu-system-x86", err, sizeof(err))) &&
+	    !o->no_boot) {
 		msg_err("%s", err);
 		return EXIT_ENV;
 	}

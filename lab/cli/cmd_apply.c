@@ -28,6 +28,7 @@
 #include "lab/cli/console.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/env.h"
+#include "lab/lib/error.h"
 #include "lab/lib/image.h"
 #include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
@@ -52,19 +53,17 @@ static void apply_usage(FILE *f)
 /* Send @req; NULL (message printed, *@rc set) unless the reply says ok. */
 static json_t *apply_call(const char *lab, json_t *req, int timeout_ms, bool print_plan, int *rc)
 {
-	char err[1024];
-	json_t *rep = ctl_call(lab, req, -1, timeout_ms, err, sizeof(err));
+	struct vl_err e = {0};
+	json_t *rep;
 
-	if (!rep) {
-		msg_err("%s", err);
-		*rc = EXIT_STATE;
-		return NULL;
-	}
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		const char *e = json_string_value(json_object_get(rep, "error")) ?: "failed";
-
-		*rc = ctl_error_code(rep);
-		msg_err("apply to lab %s: %s%s", lab, e,
+	if (ctl_ask(lab, req, -1, timeout_ms, &rep, &e) < 0) {
+		if (!rep) { /* no reply: the lab not up, no answer */
+			msg_err("%s", e.msg);
+			*rc = EXIT_STATE;
+			return NULL;
+		}
+		*rc = e.code;
+		msg_err("apply to lab %s: %s%s", lab, e.msg,
 			*rc == EXIT_CONFIG && !print_plan ? " (nothing was changed)" : "");
 		json_decref(rep);
 		return NULL;
@@ -166,9 +165,9 @@ static int add_forwards(const char *lab, const struct topo *t, json_t *plan, con
 			continue;
 		for (int j = 0; j < n->n_forwards; j++) {
 			const struct forward *f = &n->forwards[j];
-			char desc[64], err[512];
+			char desc[64];
 			int fd = host_listen(f->host_addr, f->host_port, false, 128);
-			json_t *rep;
+			struct vl_err e = {0};
 
 			if (fd < 0) {
 				msg_err("%s:%d: forward %s:%d -> %s:%d: cannot listen: %s", path,
@@ -178,19 +177,16 @@ static int add_forwards(const char *lab, const struct topo *t, json_t *plan, con
 				continue;
 			}
 			snprintf(desc, sizeof(desc), "%s:%d", f->host_addr, f->host_port);
-			rep = ctl_call(lab,
-				       json_pack("{s:s,s:s,s:i,s:s,s:s}", "cmd", "forward", "node",
-						 n->name, "guest_port", f->guest_port, "listen",
-						 desc, "proto", "tcp"),
-				       fd, 5000, err, sizeof(err));
-			close(fd);
-			if (!rep || !json_is_true(json_object_get(rep, "ok"))) {
+			if (ctl_ask(lab,
+				    json_pack("{s:s,s:s,s:i,s:s,s:s}", "cmd", "forward", "node",
+					      n->name, "guest_port", f->guest_port, "listen", desc,
+					      "proto", "tcp"),
+				    fd, 5000, NULL, &e) < 0) {
 				msg_err("forward %s -> %s:%d: %s", desc, n->name, f->guest_port,
-					rep ? json_string_value(json_object_get(rep, "error"))
-					    : err);
+					e.msg);
 				rc = EXIT_STATE;
 			}
-			json_decref(rep);
+			close(fd);
 		}
 	}
 	return rc;

@@ -22,6 +22,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/lib/status_keys.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
@@ -130,10 +131,10 @@ int cmd_forward(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'}, {0},
 	};
 	bool list = false, json = false, udp = false;
-	char addr[INET_ADDRSTRLEN + 1], err[512], desc[64];
+	char addr[INET_ADDRSTRLEN + 1], desc[64];
 	const char *lab, *node, *proto_word;
-	int c, hport, gport, fd, idle = 0;
-	json_t *rep;
+	int c, hport, gport, fd, idle = 0, r;
+	struct vl_err e = {0};
 
 	/* Permute so `forward LAB --list` works as well as `--list LAB`. */
 	while ((c = getopt_long(argc, argv, "hljui:", lo, NULL)) != -1) {
@@ -197,26 +198,17 @@ int cmd_forward(int argc, char **argv)
 			strerror(-fd));
 		return EXIT_CONFIG;
 	}
-	rep = ctl_call(lab,
-		       json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "cmd", "forward", "node", node,
-				 "guest_port", gport, "listen", desc, "proto", udp ? "udp" : "tcp",
-				 "idle", idle ? idle : FORWARD_UDP_IDLE_DEFAULT),
-		       fd, 5000, err, sizeof(err));
+	r = ctl_ask(lab,
+		    json_pack("{s:s,s:s,s:i,s:s,s:s,s:i}", "cmd", "forward", "node", node,
+			      "guest_port", gport, "listen", desc, "proto", udp ? "udp" : "tcp",
+			      "idle", idle ? idle : FORWARD_UDP_IDLE_DEFAULT),
+		    fd, 5000, NULL, &e);
 	/* The supervisor has its own copy now (or none, on failure). */
 	close(fd);
-	if (!rep) {
-		msg_err("%s", err);
-		return EXIT_STATE;
+	if (r < 0) {
+		vl_wrap(&e, "forward %s%s -> %s:%d", proto_word, desc, node, gport);
+		return vl_report(&e);
 	}
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		const char *e = json_string_value(json_object_get(rep, "error"));
-
-		msg_err("forward %s%s -> %s:%d: %s", proto_word, desc, node, gport,
-			e ? e : "refused");
-		json_decref(rep);
-		return EXIT_CONFIG;
-	}
-	json_decref(rep);
 	printf("forward %s%s -> %s:%d (lab %s)\n", proto_word, desc, node, gport, lab);
 	return EXIT_OK;
 }

@@ -12,6 +12,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/util.h"
@@ -63,9 +64,10 @@ int cmd_impair(int argc, char **argv)
 	};
 	_cleanup_free_ char *owner = NULL, *spec = NULL;
 	struct impair im;
-	char err[512], msg[256];
+	char msg[256];
+	struct vl_err e = {0};
 	const char *lab;
-	json_t *req, *rep;
+	json_t *req;
 	int c, nic;
 	size_t len = 0;
 
@@ -99,19 +101,10 @@ int cmd_impair(int argc, char **argv)
 	req = json_pack("{s:s,s:s,s:s}", "cmd", "impair", "node", owner, "spec", spec);
 	if (nic >= 0)
 		json_object_set_new(req, "nic", json_integer(nic));
-	rep = ctl_call(lab, req, -1, 10000, err, sizeof(err));
-	if (!rep) {
-		msg_err("%s", err);
-		return EXIT_STATE;
+	if (ctl_ask(lab, req, -1, 10000, NULL, &e) < 0) {
+		vl_wrap(&e, "lab '%s'", lab);
+		return vl_report(&e);
 	}
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		const char *e = json_string_value(json_object_get(rep, "error"));
-
-		msg_err("lab '%s': %s", lab, e ? e : "impair failed");
-		json_decref(rep);
-		return EXIT_CHILD;
-	}
-	json_decref(rep);
 	if (nic >= 0)
 		msg_info("%s:eth%d: %s", owner, nic,
 			 !strcmp(spec, "clear") ? "impairment cleared" : spec);

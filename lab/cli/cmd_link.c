@@ -13,6 +13,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/cli/client_status.h"
 #include "lab/lib/util.h"
 
@@ -101,20 +102,12 @@ int cmd_link(int argc, char **argv)
 		if (host) {
 			json_t *req = json_pack("{s:s,s:s,s:i,s:b}", "cmd", "link", "node", owner,
 						"nic", i, "up", up);
-			json_t *rep = ctl_call(lab, req, -1, 10000, err, sizeof(err));
+			struct vl_err e = {0};
 
-			if (!rep) {
-				msg_err("%s", err);
-				return EXIT_STATE;
+			if (ctl_ask(lab, req, -1, 10000, NULL, &e) < 0) {
+				vl_wrap(&e, "lab '%s'", lab);
+				return vl_report(&e);
 			}
-			if (!json_is_true(json_object_get(rep, "ok"))) {
-				msg_err("lab '%s': %s", lab,
-					json_string_value(json_object_get(rep, "error"))
-						?: "link failed");
-				json_decref(rep);
-				return EXIT_CHILD;
-			}
-			json_decref(rep);
 		} else {
 			_cleanup_free_ char *id = xasprintf("n%d", i);
 

@@ -15,40 +15,29 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/console.h"
+#include "lab/lib/error.h"
 #include "lab/lib/util.h"
+#include "lab/sv/supervisor.h"
 
+/* The operations and their help: supervisor.h's table (NODE_OPS). */
 static void node_usage(FILE *f)
 {
-	fprintf(f, "usage: vacmlab node [--timeout S] stop|start|restart|reset|kill LAB NODE\n"
-		   "  stop     graceful power-off (the ACPI button; after S seconds, default 20,\n"
-		   "           QMP quit, SIGTERM, SIGKILL, as `down` does); disks keep what was\n"
-		   "           written. Returns when QEMU is gone.\n"
-		   "  start    boot the node again on its disk, NICs and serial ports; returns\n"
-		   "           when it is ready (the node's ready = conditions, its timeout)\n"
-		   "  restart  stop, then start\n"
-		   "  reset    the reset button: the guest reboots at once (no shutdown)\n"
-		   "  kill     SIGKILL to QEMU, for crash tests (the disk may be inconsistent)\n");
+	fprintf(f, "usage: vacmlab node [--timeout S] ");
+	for (int op = OP_STOP; op < N_NODE_OPS; op++)
+		fprintf(f, "%s%s", op > OP_STOP ? "|" : "", node_op_name(op));
+	fprintf(f, " LAB NODE\n");
+	for (int op = OP_STOP; op < N_NODE_OPS; op++)
+		fprintf(f, "  %-8s %s\n", node_op_name(op), node_op_help(op));
 }
 
 static int node_call(const char *lab, json_t *req, const char *what, int timeout_ms)
 {
-	char err[1024];
-	json_t *rep = ctl_call(lab, req, -1, timeout_ms, err, sizeof(err));
+	struct vl_err e = {0};
 
-	if (!rep) {
-		msg_err("%s", err);
-		return EXIT_STATE;
+	if (ctl_ask(lab, req, -1, timeout_ms, NULL, &e) < 0) {
+		vl_wrap(&e, "%s", what);
+		return vl_report(&e);
 	}
-	if (!json_is_true(json_object_get(rep, "ok"))) {
-		const char *e = json_string_value(json_object_get(rep, "error")) ?: "failed";
-
-		int code = ctl_error_code(rep);
-
-		msg_err("%s: %s", what, e);
-		json_decref(rep);
-		return code;
-	}
-	json_decref(rep);
 	return EXIT_OK;
 }
 
@@ -59,11 +48,9 @@ int cmd_node(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	static const char *const ops[] = {"stop", "start", "restart", "reset", "kill"};
 	double timeout = 20;
 	const char *op, *lab, *node;
 	char what[256];
-	bool known = false;
 	int c, rc;
 	long long t0;
 
@@ -85,9 +72,7 @@ int cmd_node(int argc, char **argv)
 	op = argv[optind];
 	lab = argv[optind + 1];
 	node = argv[optind + 2];
-	for (size_t i = 0; i < ARRAY_SIZE(ops); i++)
-		known = known || !strcmp(op, ops[i]);
-	if (!known) {
+	if (node_op_parse(op) == OP_NONE) {
 		msg_err("unknown node operation '%s'", op);
 		node_usage(stderr);
 		return EXIT_CONFIG;

@@ -17,6 +17,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
+#include "lab/lib/error.h"
 #include "lab/cli/client_status.h"
 #include "lab/lib/util.h"
 #include "lab/lib/warm.h"
@@ -40,7 +41,7 @@ int cmd_restore(int argc, char **argv)
 	const char **nodes;
 	char err[1024], what[256];
 	double timeout = 300;
-	json_t *st, *rep;
+	json_t *st;
 	struct st_lab l;
 	struct st_owner o;
 	int c, n = 0, rc;
@@ -96,15 +97,13 @@ int cmd_restore(int argc, char **argv)
 	snprintf(what, sizeof(what), "restoring lab %s to snapshot %s", lab, snap);
 	rc = snap_jobs(lab, nodes, n, "snapshot-load", snap, what, (int)(timeout * 1000));
 	if (rc == EXIT_OK && leases) {
-		rep = ctl_call(lab, json_pack("{s:s,s:s}", "cmd", "dns-reload", "leases", leases),
-			       -1, 10000, err, sizeof(err));
-		if (!rep || !json_is_true(json_object_get(rep, "ok"))) {
-			msg_err("lab %s: restoring the DHCP leases: %s", lab,
-				rep ? json_string_value(json_object_get(rep, "error")) ?: "?"
-				    : err);
-			rc = EXIT_CHILD;
+		struct vl_err e = {0};
+
+		if (ctl_ask(lab, json_pack("{s:s,s:s}", "cmd", "dns-reload", "leases", leases), -1,
+			    10000, NULL, &e) < 0) {
+			vl_wrap(&e, "lab %s: restoring the DHCP leases", lab);
+			rc = vl_report(&e);
 		}
-		json_decref(rep);
 	}
 	if (rc == EXIT_OK)
 		msg_info("lab %s is back at snapshot %s (%d node%s, %.2f s)", lab, snap, n,

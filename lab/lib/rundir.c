@@ -202,6 +202,7 @@ char *path_in(const char *dir, enum lab_file f)
 		[LF_CTL] = "ctl.sock",
 		[LF_RESOLV] = "resolv.conf",
 		[LF_UPLINK_NFT] = "uplink.nft",
+		[LF_HOST_PORTS] = "host-ports",
 		[LF_LOGS] = "logs",
 		[LF_SUPERVISOR_LOG] = "supervisor.log",
 		[LF_PASTA_LOG] = "pasta.log",

@@ -49,6 +49,7 @@ enum lab_file {
 	LF_CTL,
 	LF_RESOLV,
 	LF_UPLINK_NFT,
+	LF_HOST_PORTS, /* the host ports the lab's listeners hold (sv_uplink.c) */
 	LF_LOGS,
 	LF_SUPERVISOR_LOG,
 	LF_PASTA_LOG,

@@ -237,6 +237,8 @@ static void loop_once(struct sv *sv, int timeout)
 			dispatch(sv, &evs[i]);
 	sv_reap_strays(sv);
 	sv_node_tick(sv);
+	sv_life_tick(sv);
+	sv_uplink_ports_tick(sv, false);
 	rundir_check(sv);
 	sv_logs_tick(sv);
 	sv_udp_tick(sv);
@@ -482,6 +484,8 @@ void supervisor_run(const struct sv_launch *l)
 					   desc);
 		}
 	}
+	/* Out of the guests' reach before any boots (sv_uplink.c). */
+	sv_uplink_ports_tick(sv, true);
 	/* Nodes queue for a boot slot; sv_node_tick() starts them. */
 	if (!sv->no_boot) {
 		if (sv->boot_parallel <= 0) {

@@ -14,6 +14,42 @@
 
 struct topo;
 
+/*
+ * A node's lifecycle operations on a running lab: one table for the CLI's
+ * parser and help (`vacmlab node OP`, lab/cli/cmd_node.c), the control
+ * method "node" (its field "op", lab/sv/sv_ctl.c) and the supervisor's
+ * state machine (lab/sv/sv_life.c). X(ENUM, NAME, HELP).
+ */
+#define NODE_OPS(X)                                                                                \
+	X(OP_STOP, "stop",                                                                         \
+	  "graceful power-off (the ACPI button; after S seconds, default 20,\n"                    \
+	  "           QMP quit, SIGTERM, SIGKILL, as `down` does); disks keep what was\n"          \
+	  "           written. Returns when QEMU is gone.")                                        \
+	X(OP_START, "start",                                                                       \
+	  "boot the node again on its disk, NICs and serial ports; returns\n"                      \
+	  "           when it is ready (the node's ready = conditions, its timeout)")              \
+	X(OP_RESTART, "restart", "stop, then start")                                               \
+	X(OP_RESET, "reset", "the reset button: the guest reboots at once (no shutdown)")          \
+	X(OP_KILL, "kill", "SIGKILL to QEMU, for crash tests (the disk may be inconsistent)")
+
+#define NODE_OP_ENUM_(e, name, help) e,
+/* What a control client waits for on a node; OP_NONE: nothing. */
+enum node_op {
+	OP_NONE,
+	NODE_OPS(NODE_OP_ENUM_) N_NODE_OPS
+};
+#undef NODE_OP_ENUM_
+
+/* The operations' names in enum order from OP_STOP, NULL-terminated:
+ * node_op_names[op - OP_STOP]. */
+extern const char *const node_op_names[];
+/* @op's name ("stop", ...), "" for OP_NONE. */
+const char *node_op_name(enum node_op op);
+/* @op's one-paragraph help for usage texts. */
+const char *node_op_help(enum node_op op);
+/* The operation called @name, or OP_NONE. */
+enum node_op node_op_parse(const char *name);
+
 struct sv_launch {
 	struct topo *t;
 	const char *topo_path;

@@ -19,6 +19,9 @@
  *   sv_node.c     QEMU per node: start, exit, what its VM events mean
  *   sv_ready.c    readiness probes (dhcp, tcp) and timeouts
  *   sv_down.c     the shutdown phase machine
+ *   sv_life.c     a node's lifecycle on a running lab: stop, start,
+ *                 restart, reset, kill, each request answered with its own
+ *                 result
  *   sv_apply.c    a new topology for the running lab (`vacmlab apply`)
  *   sv_ctl.c      the control socket: the method table and its handlers
  *   sv_logs.c     bounds on the logs other programs write, and its own
@@ -49,15 +52,6 @@ enum stop_phase {
 	SP_TERM,      /* SIGTERM sent */
 	SP_KILL,      /* SIGKILL sent */
 	SP_GAVE_UP,   /* unkillable: the namespace goes when it does */
-};
-
-/* What a control client waits for on a node (`vacmlab node ...`). */
-enum node_op {
-	OP_NONE,
-	OP_STOP,    /* reply when QEMU has exited */
-	OP_START,   /* reply when the node is ready (or failed) */
-	OP_RESTART, /* stop, then start, then as OP_START */
-	OP_KILL,    /* reply when QEMU has exited */
 };
 
 enum node_state {
@@ -150,8 +144,12 @@ struct sv_node {
 	bool killed; /* had to be killed on the way down */
 	enum stop_phase stop;
 	long long stop_deadline, next_press;
-	enum node_op op; /* a control client waits in op_client */
+	enum node_op op; /* a control client waits in op_client (sv_life.c) */
 	int op_client;
+	/* Why this node failed on a running lab (NODE_FAILED, or a start that
+	 * could not spawn QEMU): its own result, for its own client. */
+	int fail_code;
+	char fail_why[8192]; /* VL_ERR_MAX */
 	char *dir, *qmp_path, *disk, *qemu_log;
 	/* The VM as its QMP events and query-status tell it. */
 	struct sv_qmp qmp;
@@ -255,6 +253,10 @@ struct sv {
 	ino_t rundir_ino;
 	bool rundir_gone;
 	long long next_rundir_check;
+	/* The host ports of vacmlab's listeners (sv_uplink.c): this lab's as
+	 * last published, every lab's as last put in the uplink's nft sets. */
+	char *host_ports, *host_ports_all;
+	long long next_host_ports;
 	/* Bounded logs (sv_logs.c): when the logs are next measured. */
 	long long next_log_check;
 };
@@ -390,12 +392,19 @@ void sv_reap_strays(struct sv *sv);
 int sv_uplink_prefork(struct sv *sv);
 int sv_uplink_start(struct sv *sv);
 void sv_uplink_stop(struct sv *sv);
+/* At most once a second: publish this lab's host ports (RUNDIR/host-ports:
+ * its tcp: serial consoles and forwards) and, with an uplink, keep every
+ * lab's out of its guests' reach through pasta (the nft sets). @now: do
+ * it now, whatever the time. */
+void sv_uplink_ports_tick(struct sv *sv, bool now);
 
 /* sv_node.c */
 /* Set up @n to run @cfg: paths, run dir, no fds. 0, or -1 with @err. */
 struct vl_err;
 int sv_node_init(struct sv *sv, struct sv_node *n, struct node *cfg, struct vl_err *e);
-int sv_node_start(struct sv *sv, struct sv_node *n);
+/* Start @n's QEMU. 0, or -1 with the reason in @e (the caller decides
+ * whose failure it is: the lab's while it comes up, else the node's). */
+int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e);
 void sv_node_exited(struct sv *sv, struct sv_node *n);
 /* React to what the VMs' events said, start queued nodes (boot_parallel,
  * after =), escalate restarts (called every loop turn). */
@@ -423,6 +432,14 @@ void sv_down_begin(struct sv *sv, int timeout_ms);
 void sv_down_kill(struct sv *sv);
 void sv_down_advance(struct sv *sv);
 
+/* sv_life.c: `vacmlab node OP` (control method "node"). */
+/* Begin @op on @n for control client @fd, which the reply goes to (now,
+ * or when the node is stopped, ready or failed). */
+void sv_life_request(struct sv *sv, int fd, struct sv_node *n, enum node_op op, int timeout_ms);
+/* Answer the clients whose node operation is done, start the second half
+ * of a restart (called every loop turn, after the events). */
+void sv_life_tick(struct sv *sv);
+
 /* sv_apply.c: `vacmlab apply`, a new topology for the running lab.
  * Begin: load @path, plan, refuse or (unless @dry_run) start the change;
  * the reply to @fd comes from sv_apply_tick() (every loop turn) once the
@@ -435,8 +452,47 @@ void sv_apply_tick(struct sv *sv);
 int sv_ctl_listen(struct sv *sv, char *err, size_t errlen);
 void sv_ctl_accept(struct sv *sv);
 void sv_ctl_client(struct sv *sv, int fd);
+
+/*
+ * The control protocol as a table (after systemd's varlink dispatch
+ * tables): each method declares its fields, and one reader checks a
+ * request against them and answers a precise error before the method
+ * runs. docs/control.md lists the same table; tests/unit/test_ctl.c fails
+ * when they disagree.
+ */
+enum ctl_type {
+	CT_STRING, /* const char * (NULL when absent) */
+	CT_ENUM,   /* a string of @one_of: int, its index + @base */
+	CT_INT,	   /* int in min..max */
+	CT_NUMBER, /* double in min..max (an integer or a real) */
+	CT_BOOL,   /* bool */
+	CT_OBJECT, /* json_t * (borrowed) */
+};
+
+struct ctl_field {
+	const char *name;
+	enum ctl_type type;
+	bool required; /* an optional field keeps the method's default */
+	long long min, max;
+	const char *const *one_of; /* CT_ENUM: NULL-terminated */
+	int base;
+	size_t offset; /* in the method's parameter struct */
+};
+
+struct ctl_method {
+	const char *name;
+	void (*fn)(struct sv *sv, int fd, const void *params, int *passed);
+	const struct ctl_field *fields; /* ends with a field without a name */
+	const void *defaults;		/* the parameters before the request's */
+	size_t size;
+};
+
+/* The method table (for the tests: every method, every field). */
+const struct ctl_method *sv_ctl_methods(size_t *n);
 /* Decode one request: its method, or NULL with a reason in @why. */
-struct ctl_method;
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why);
+/* Check @req against @m's fields and fill @params (m->size bytes). 0, or
+ * -1 with the error in @why ("method 'node': missing field 'op'"). */
+int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, char *why, size_t len);
 
 #endif

@@ -109,13 +109,6 @@ void sv_node_set_ready(struct sv *sv, struct sv_node *n)
 	n->state = NODE_READY;
 	n->t_ready = now_ms();
 	sv_event(sv, "S %s ready %.1f", n->cfg->name, (double)(n->t_ready - n->t_start) / 1000.0);
-	if (n->op == OP_START && n->op_client >= 0) {
-		sv_reply(sv, n->op_client,
-			 json_pack("{s:b,s:s,s:f}", "ok", 1, "state", "ready", "boot_s",
-				   (double)(n->t_ready - n->t_start) / 1000.0));
-		n->op_client = -1;
-		n->op = OP_NONE;
-	}
 }
 
 void sv_node_fail(struct sv *sv, struct sv_node *n, int code, const char *what)

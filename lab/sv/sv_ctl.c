@@ -3,17 +3,26 @@
  * sv_ctl.c - the supervisor's control socket, RUNDIR/ctl.sock.
  *
  * One JSON request per connection, one JSON reply (the client is
- * lab/cli/client_ctl.c). The methods are a table below; requests and
- * replies are documented in docs/control.md. The socket is in a 0700
- * directory: only the lab's user can reach it.
+ * lab/cli/client_ctl.c). The methods are a table below, each with the
+ * fields it takes: sv_ctl_read() checks a request against them and answers
+ * a precise error before the method runs, so no handler reads a field by
+ * hand. Requests and replies are documented in docs/control.md.
+ *
+ * Who may talk to it: the socket is 0600 in a 0700 directory, and a peer
+ * whose uid is not the lab's (SO_PEERCRED) is refused at accept and the
+ * refusal logged: the methods include QMP passthrough, and QEMU's monitor
+ * runs commands (migrate exec:).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -31,6 +40,9 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_free_ char *path = path_in(sv->rundir, LF_CTL);
+	struct stat st;
+	mode_t old;
+	int r;
 
 	{
 		struct vl_err pe = {0};
@@ -42,8 +54,25 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 	}
 	unlink(path);
 	sv->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (sv->ctl_fd < 0 || bind(sv->ctl_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
-	    listen(sv->ctl_fd, 16) < 0) {
+	if (sv->ctl_fd < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* The socket file is made 0600 by bind itself (no window in which
+	 * the user's umask decides), then checked before anyone may connect. */
+	old = umask(0177);
+	r = bind(sv->ctl_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0 || lstat(path, &st) < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != 0600) {
+		snprintf(err, errlen, "control socket %s: mode %04o, not 0600", path,
+			 (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if (listen(sv->ctl_fd, 16) < 0) {
 		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
 		return -1;
 	}
@@ -54,9 +83,20 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 void sv_ctl_accept(struct sv *sv)
 {
 	int fd = accept4(sv->ctl_fd, NULL, NULL, SOCK_CLOEXEC);
+	struct ucred cr = {.pid = 0, .uid = (uid_t)-1};
 
 	if (fd < 0)
 		return;
+	/* Only the lab's user (our own uid, as this namespace sees it; a uid
+	 * not mapped here reads as the overflow uid). */
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cr, &(socklen_t){sizeof(cr)}) < 0 ||
+	    cr.uid != geteuid()) {
+		fprintf(stderr,
+			"control: refused a connection from pid %d uid %u: not the lab's user\n",
+			(int)cr.pid, (unsigned)cr.uid);
+		close(fd);
+		return;
+	}
 	/* A client that connects and says nothing must not wedge the lab. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &(struct timeval){2, 0}, sizeof(struct timeval));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){2, 0}, sizeof(struct timeval));
@@ -81,36 +121,150 @@ static struct nic *find_nic(struct sv *sv, const char *owner, int idx, const cha
 	return &nics[idx];
 }
 
-static void m_impair(struct sv *sv, int fd, json_t *req, int *passed)
+/* A request's "timeout" (seconds, checked to be in 0..86400) as
+ * milliseconds; @dflt when absent (< 0). */
+static int timeout_ms(double s, int dflt)
 {
-	const char *owner = json_string_value(json_object_get(req, "node"));
-	const char *spec = json_string_value(json_object_get(req, "spec"));
-	json_t *jn = json_object_get(req, "nic");
+	return s < 0 ? dflt : (int)(s * 1000);
+}
+
+#define F(st, fname, ...)                                                                          \
+	{                                                                                          \
+		.name = #fname, .offset = offsetof(struct st, fname), __VA_ARGS__                  \
+	}
+#define TIMEOUT_MAX 86400 /* seconds: a day */
+
+static void reply_ok(struct sv *sv, int fd)
+{
+	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+}
+
+/* {"cmd":"status"} */
+struct p_status {
+	int unused;
+};
+static const struct ctl_field f_status[] = {{0}};
+
+static void m_status(struct sv *sv, int fd, const void *params, int *passed)
+{
+	json_t *st = sv_status_json(sv);
+
+	json_object_set_new(st, "ok", json_true()); /* every reply says ok */
+	sv_reply(sv, fd, st);
+}
+
+/* {"cmd":"down","timeout":S,"kill":B}: the reply comes at the very end,
+ * when the lab is gone (supervisor.c). */
+struct p_down {
+	double timeout;
+	bool kill;
+};
+static const struct p_down d_down = {.timeout = -1};
+static const struct ctl_field f_down[] = {
+	F(p_down, timeout, .type = CT_NUMBER, .max = TIMEOUT_MAX),
+	F(p_down, kill, .type = CT_BOOL),
+	{0},
+};
+
+static void m_down(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_down *p = params;
+
+	if (sv->down_client >= 0)
+		close(sv->down_client);
+	sv->down_client = fd;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0}, sizeof(struct timeval));
+	if (p->kill)
+		sv_down_kill(sv);
+	else
+		sv_down_begin(sv, timeout_ms(p->timeout, sv->down_timeout_ms));
+}
+
+/* {"cmd":"forward","node":N,"guest_port":P,"listen":D,"proto":tcp|udp,
+ * "idle":S} with the host-side socket passed (SCM_RIGHTS). */
+struct p_forward {
+	const char *node, *listen;
+	int guest_port, proto, idle;
+};
+static const char *const protos[] = {"tcp", "udp", NULL};
+static const struct p_forward d_forward = {.listen = "?"};
+static const struct ctl_field f_forward[] = {
+	F(p_forward, node, .type = CT_STRING, .required = true),
+	F(p_forward, guest_port, .type = CT_INT, .required = true, .min = 1, .max = 65535),
+	F(p_forward, listen, .type = CT_STRING),
+	F(p_forward, proto, .type = CT_ENUM, .one_of = protos),
+	F(p_forward, idle, .type = CT_INT, .max = TIMEOUT_MAX),
+	{0},
+};
+
+static void m_forward(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_forward *p = params;
+	struct sv_node *n = sv_find_node(sv, p->node);
+	bool udp = p->proto == 1;
+	int passed_fd = *passed, type = 0;
+
+	if (!n || passed_fd < 0) {
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s",
+			      !n ? "no such node" : "no listening socket passed");
+		return;
+	}
+	if (getsockopt(passed_fd, SOL_SOCKET, SO_TYPE, &type, &(socklen_t){sizeof(type)}) < 0 ||
+	    type != (udp ? SOCK_DGRAM : SOCK_STREAM)) {
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "the passed socket is not a %s socket",
+			      udp ? "UDP" : "TCP");
+		return;
+	}
+	*passed = -1; /* ours now */
+	if (udp)
+		sv_udp_add(sv, passed_fd, n, p->guest_port, p->idle, p->listen);
+	else
+		sv_fwd_add(sv, passed_fd, n, p->guest_port, p->listen);
+	sv_uplink_ports_tick(sv, true); /* out of the guests' reach at once */
+	reply_ok(sv, fd);
+}
+
+/* {"cmd":"impair","node":N,"nic":I,"spec":SPEC|"clear"}: no nic, every
+ * NIC of the node or host. */
+struct p_impair {
+	const char *node, *spec;
+	int nic;
+};
+static const struct p_impair d_impair = {.nic = -1};
+static const struct ctl_field f_impair[] = {
+	F(p_impair, node, .type = CT_STRING, .required = true),
+	F(p_impair, nic, .type = CT_INT, .max = TOPO_MAX_NICS - 1),
+	F(p_impair, spec, .type = CT_STRING, .required = true),
+	{0},
+};
+
+static void m_impair(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_impair *p = params;
+	struct node *n = topo_find_node(sv->t, p->node);
+	struct host *h = topo_find_host(sv->t, p->node);
+	int first = p->nic >= 0 ? p->nic : 0, r = 0;
+	int last = p->nic >= 0 ? p->nic : (n ? n->n_nics : h ? h->n_nics : 1) - 1;
+	bool clear = !strcmp(p->spec, "clear");
+	struct impair im = {0};
 	const char *e = NULL;
 	char msg[256];
-	int first = jn ? (int)json_integer_value(jn) : 0, r = 0;
-	struct node *n = owner ? topo_find_node(sv->t, owner) : NULL;
-	struct host *h = owner ? topo_find_host(sv->t, owner) : NULL;
-	int last = jn ? first : (n ? n->n_nics : h ? h->n_nics : 1) - 1;
-	struct impair im = {0};
 
-	if (!spec || (strcmp(spec, "clear") && impair_parse(spec, &im, msg, sizeof(msg)) < 0)) {
-		sv_reply_err(sv, fd, "bad impairment '%s': %s", spec ? spec : "",
-			     spec ? msg : "missing");
+	if (!clear && impair_parse(p->spec, &im, msg, sizeof(msg)) < 0) {
+		sv_reply_err(sv, fd, "bad impairment '%s': %s", p->spec, msg);
 		return;
 	}
 	for (int i = first; i <= last; i++) {
-		struct nic *nic = find_nic(sv, owner, i, &e);
+		struct nic *nic = find_nic(sv, p->node, i, &e);
 
 		if (!nic) {
-			sv_reply_err(sv, fd, "%s:%d: %s", owner ? owner : "?", i, e);
+			sv_reply_err(sv, fd, "%s:%d: %s", p->node, i, e);
 			return;
 		}
-		if (!strcmp(spec, "clear")) {
-			r = sv_net_impair_nic(sv, nic->ifname, NULL);
+		r = sv_net_impair_nic(sv, nic->ifname, clear ? NULL : &im);
+		if (clear)
 			nic->impair.set = false;
-		} else {
-			r = sv_net_impair_nic(sv, nic->ifname, &im);
+		else {
 			nic->impair = im;
 			nic->impair.set = r == 0;
 		}
@@ -120,260 +274,154 @@ static void m_impair(struct sv *sv, int fd, json_t *req, int *passed)
 			return;
 		}
 	}
-	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+	reply_ok(sv, fd);
 }
 
-static void m_forward(struct sv *sv, int fd, json_t *req, int *passed)
-{
-	int passed_fd = *passed;
-
-	struct sv_node *n = sv_find_node(sv, json_string_value(json_object_get(req, "node")));
-	int gport = (int)json_integer_value(json_object_get(req, "guest_port"));
-	const char *desc = json_string_value(json_object_get(req, "listen"));
-	const char *proto = json_string_value(json_object_get(req, "proto"));
-	bool udp = proto && !strcmp(proto, "udp");
-	int type = 0;
-
-	*passed = -1; /* ours now */
-	if (!n || passed_fd < 0 || gport < 1 || gport > 65535) {
-		if (passed_fd >= 0)
-			close(passed_fd);
-		sv_reply_err(sv, fd, "%s",
-			     !n		     ? "no such node"
-			     : passed_fd < 0 ? "no listening socket passed"
-					     : "guest port out of range");
-		return;
-	}
-	if (getsockopt(passed_fd, SOL_SOCKET, SO_TYPE, &type, &(socklen_t){sizeof(type)}) < 0 ||
-	    type != (udp ? SOCK_DGRAM : SOCK_STREAM)) {
-		close(passed_fd);
-		sv_reply_err(sv, fd, "the passed socket is not a %s socket", udp ? "UDP" : "TCP");
-		return;
-	}
-	if (udp)
-		sv_udp_add(sv, passed_fd, n, gport,
-			   (int)json_integer_value(json_object_get(req, "idle")),
-			   desc ? desc : "?");
-	else
-		sv_fwd_add(sv, passed_fd, n, gport, desc ? desc : "?");
-	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
-}
-
-/* A request's "timeout" in seconds as milliseconds: @dflt when absent or
- * not a number, clamped to 0..24 h (a double past INT_MAX / 1000 would
- * make the conversion undefined; fuzz_ctl found {"timeout":999999991}). */
-static int req_timeout_ms(json_t *req, int dflt)
-{
-	json_t *t = json_object_get(req, "timeout");
-	double s;
-
-	if (!json_is_number(t))
-		return dflt;
-	s = json_number_value(t);
-	if (!(s > 0)) /* negative, zero, NaN */
-		return 0;
-	return s > 86400 ? 86400 * 1000 : (int)(s * 1000);
-}
-
-static void m_status(struct sv *sv, int fd, json_t *req, int *passed)
-{
-	json_t *st = sv_status_json(sv);
-
-	json_object_set_new(st, "ok", json_true()); /* every reply says ok */
-	sv_reply(sv, fd, st);
-}
-
-/* The reply comes at the very end, when the lab is gone (supervisor.c). */
-static void m_down(struct sv *sv, int fd, json_t *req, int *passed)
-{
-	if (sv->down_client >= 0)
-		close(sv->down_client);
-	sv->down_client = fd;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0}, sizeof(struct timeval));
-	if (json_is_true(json_object_get(req, "kill")))
-		sv_down_kill(sv);
-	else
-		sv_down_begin(sv, req_timeout_ms(req, sv->down_timeout_ms));
-}
-
-/* One QMP command on a node's connection, answered when QEMU answers:
- * {"cmd":"qmp","node":N,"execute":C,"arguments":{...}} ->
+/* {"cmd":"qmp","node":N,"execute":C,"arguments":{...}}: one QMP command
+ * on a node's connection, answered when QEMU answers:
  * {"ok":true,"return":...} or {"ok":false,"error":DESC}. */
-static void m_qmp(struct sv *sv, int fd, json_t *req, int *passed)
-{
-	const char *node = json_string_value(json_object_get(req, "node"));
-	const char *cmd = json_string_value(json_object_get(req, "execute"));
-	json_t *args = json_object_get(req, "arguments");
-	struct sv_node *n = sv_find_node(sv, node);
+struct p_qmp {
+	const char *node, *execute;
+	json_t *arguments;
+};
+static const struct p_qmp d_qmp;
+static const struct ctl_field f_qmp[] = {
+	F(p_qmp, node, .type = CT_STRING, .required = true),
+	F(p_qmp, execute, .type = CT_STRING, .required = true),
+	F(p_qmp, arguments, .type = CT_OBJECT),
+	{0},
+};
 
-	if (!n || !cmd || (args && !json_is_object(args))) {
-		sv_reply_err(sv, fd, "%s", !n ? "no such node" : "bad qmp request");
+static void m_qmp(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_qmp *p = params;
+	struct sv_node *n = sv_find_node(sv, p->node);
+
+	if (!n) {
+		sv_reply_err(sv, fd, "no such node");
 		return;
 	}
 	/* QEMU may take a while (snapshot jobs): no send timeout on the reply. */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0}, sizeof(struct timeval));
-	sv_qmp_send(sv, n, cmd, json_incref(args), QW_CLIENT, fd);
+	sv_qmp_send(sv, n, p->execute, json_incref(p->arguments), QW_CLIENT, fd);
 }
 
 /* {"cmd":"link","node":HOST,"nic":N,"up":BOOL}: a [host]'s cable. The lab
  * end of the host's veth goes down or up; the host's end then loses or
  * regains its carrier. (A node's cable is QEMU's set_link, over QMP.) */
-static void m_link(struct sv *sv, int fd, json_t *req, int *passed)
+struct p_link {
+	const char *node;
+	int nic;
+	bool up;
+};
+static const struct p_link d_link;
+static const struct ctl_field f_link[] = {
+	F(p_link, node, .type = CT_STRING, .required = true),
+	F(p_link, nic, .type = CT_INT, .required = true, .max = TOPO_MAX_NICS - 1),
+	F(p_link, up, .type = CT_BOOL, .required = true),
+	{0},
+};
+
+static void m_link(struct sv *sv, int fd, const void *params, int *passed)
 {
-	const char *owner = json_string_value(json_object_get(req, "node"));
-	int idx = (int)json_integer_value(json_object_get(req, "nic"));
-	bool up = json_is_true(json_object_get(req, "up"));
-	struct host *h = owner ? topo_find_host(sv->t, owner) : NULL;
+	const struct p_link *p = params;
 	const char *e = NULL;
 	struct nic *nic;
 	int r;
 
-	if (!h) {
-		sv_reply_err(sv, fd, "no such host '%s'", owner ? owner : "");
+	if (!topo_find_host(sv->t, p->node)) {
+		sv_reply_err(sv, fd, "no such host '%s'", p->node);
 		return;
 	}
-	nic = find_nic(sv, owner, idx, &e);
+	nic = find_nic(sv, p->node, p->nic, &e);
 	if (!nic) {
-		sv_reply_err(sv, fd, "%s:eth%d: %s", owner, idx, e);
+		sv_reply_err(sv, fd, "%s:eth%d: %s", p->node, p->nic, e);
 		return;
 	}
 	/* The bridge keeps the port enslaved while it is down. */
-	r = up ? nlx_link_up(sv->nl, nic->ifname, NULL) : nlx_link_down(sv->nl, nic->ifname);
+	r = p->up ? nlx_link_up(sv->nl, nic->ifname, NULL) : nlx_link_down(sv->nl, nic->ifname);
 	if (r) {
-		sv_reply_err(sv, fd, "setting %s %s: %s", nic->ifname, up ? "up" : "down",
+		sv_reply_err(sv, fd, "setting %s %s: %s", nic->ifname, p->up ? "up" : "down",
 			     strerror(-r));
 		return;
 	}
-	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+	reply_ok(sv, fd);
 }
 
 /* {"cmd":"dns-reload","leases":PATH|null}: restart the lab's dnsmasq with
  * a saved lease file in place (`vacmlab restore`). */
-static void m_dns_reload(struct sv *sv, int fd, json_t *req, int *passed)
+struct p_dns_reload {
+	const char *leases;
+};
+static const struct p_dns_reload d_dns_reload;
+static const struct ctl_field f_dns_reload[] = {
+	F(p_dns_reload, leases, .type = CT_STRING),
+	{0},
+};
+
+static void m_dns_reload(struct sv *sv, int fd, const void *params, int *passed)
 {
-	const char *leases = json_string_value(json_object_get(req, "leases"));
+	const struct p_dns_reload *p = params;
 	char err[1024];
 
-	if (!sv->t->n_lans) {
-		sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
-		return;
-	}
-	if (sv_dns_reload(sv, leases, err, sizeof(err)) < 0) {
+	if (sv->t->n_lans && sv_dns_reload(sv, p->leases, err, sizeof(err)) < 0) {
 		sv_reply_err(sv, fd, "%s", err);
 		return;
 	}
-	sv_reply(sv, fd, json_pack("{s:b}", "ok", 1));
+	reply_ok(sv, fd);
 }
 
-/* A node op's client waits (no send timeout): the reply comes when the
- * node is stopped, ready, or has failed. */
-static void keep_client(struct sv_node *n, int fd, enum node_op op)
-{
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &(struct timeval){0, 0}, sizeof(struct timeval));
-	n->op = op;
-	n->op_client = fd;
-}
+/* {"cmd":"node","op":OP,"node":N,"timeout":S}: a node's lifecycle on a
+ * running lab (sv_life.c); the ops are supervisor.h's table. */
+struct p_node {
+	const char *node;
+	int op;
+	double timeout;
+};
+static const struct p_node d_node = {.timeout = -1};
+static const struct ctl_field f_node[] = {
+	F(p_node, op, .type = CT_ENUM, .required = true, .one_of = node_op_names, .base = OP_STOP),
+	F(p_node, node, .type = CT_STRING, .required = true),
+	F(p_node, timeout, .type = CT_NUMBER, .max = TIMEOUT_MAX),
+	{0},
+};
 
-static void start_node(struct sv *sv, struct sv_node *n, int fd)
+static void m_node(struct sv *sv, int fd, const void *params, int *passed)
 {
-	keep_client(n, fd, OP_START);
-	n->attempt = 1;
-	if (sv_node_start(sv, n) < 0) {
-		sv_reply_err(sv, fd, "node %s: %s", n->cfg->name, sv->failure);
-		n->op = OP_NONE;
-		n->op_client = -1;
-	}
-}
+	const struct p_node *p = params;
+	struct sv_node *n = sv_find_node(sv, p->node);
 
-/*
- * {"cmd":"node","op":"stop|start|restart|reset|kill","node":N,"timeout":S}:
- * a node's lifecycle on a running lab. stop is `down` for one node (the
- * power button, then quit/SIGTERM/SIGKILL after the timeout), answered
- * when QEMU is gone; start boots it again on its overlay, taps and ports,
- * answered when it is ready (or failed: readiness as at `up`); restart is
- * both; reset is the reset button (QMP system_reset: the node boots again
- * and counts as booting until ready); kill is SIGKILL, for crash tests.
- */
-static void m_node(struct sv *sv, int fd, json_t *req, int *passed)
-{
-	const char *op = json_string_value(json_object_get(req, "op"));
-	struct sv_node *n = sv_find_node(sv, json_string_value(json_object_get(req, "node")));
-	int timeout_ms = req_timeout_ms(req, sv->down_timeout_ms);
-	bool running;
-
-	if (!n || !op) {
-		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s",
-			      !n ? "no such node" : "bad node request: no op");
+	if (!n) {
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "no such node '%s'", p->node);
 		return;
 	}
-	if (sv->phase != PH_RUNNING) {
-		sv_reply_errc(sv, fd, EXIT_STATE, "the lab is %s",
-			      sv->phase == PH_STARTING ? "still coming up" : "going down");
-		return;
-	}
-	if (n->op != OP_NONE || n->restart_pending || n->stop != SP_NONE) {
-		sv_reply_errc(sv, fd, EXIT_STATE, "node %s is busy (%s)", n->cfg->name,
-			      node_state_name(n->state));
-		return;
-	}
-	running = n->pidfd >= 0;
-	if (!strcmp(op, "stop") || !strcmp(op, "kill") || !strcmp(op, "reset")) {
-		if (!running) {
-			sv_reply_errc(sv, fd, EXIT_STATE, "node %s is not running (%s)",
-				      n->cfg->name, node_state_name(n->state));
-			return;
-		}
-	}
-	if (!strcmp(op, "stop")) {
-		keep_client(n, fd, OP_STOP);
-		sv_node_stop_begin(sv, n, timeout_ms);
-	} else if (!strcmp(op, "restart")) {
-		if (!running) {
-			start_node(sv, n, fd);
-			return;
-		}
-		keep_client(n, fd, OP_RESTART);
-		sv_node_stop_begin(sv, n, timeout_ms);
-	} else if (!strcmp(op, "start")) {
-		if (running) {
-			sv_reply_errc(sv, fd, EXIT_STATE, "node %s is already running (%s)",
-				      n->cfg->name, node_state_name(n->state));
-			return;
-		}
-		start_node(sv, n, fd);
-	} else if (!strcmp(op, "reset")) {
-		/* Booting again: readiness is watched as at up (console, dhcp). */
-		n->state = NODE_BOOTING;
-		n->t_start = now_ms();
-		n->t_ready = 0;
-		n->nics_answered = 0;
-		n->ready_met = 0;
-		n->resets = 0;
-		line_matcher_free(&n->ready_lm);
-		sv_event(sv, "S %s booting 0.0 (reset button)", n->cfg->name);
-		sv_qmp_send(sv, n, "system_reset", NULL, QW_CLIENT, fd);
-	} else if (!strcmp(op, "kill")) {
-		keep_client(n, fd, OP_KILL);
-		n->killed = true;
-		pidfd_kill(n->pidfd, SIGKILL);
-	} else {
-		sv_reply_errc(sv, fd, EXIT_CONFIG,
-			      "unknown node op '%s' (stop, start, restart, reset, kill)", op);
-	}
+	sv_life_request(sv, fd, n, (enum node_op)p->op,
+			timeout_ms(p->timeout, sv->down_timeout_ms));
 }
 
 /* {"cmd":"host","op":"restart","host":H}: restart a [host]'s command. */
-static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
+struct p_host {
+	const char *host;
+	int op;
+};
+static const char *const host_ops[] = {"restart", NULL};
+static const struct p_host d_host;
+static const struct ctl_field f_host[] = {
+	F(p_host, op, .type = CT_ENUM, .required = true, .one_of = host_ops),
+	F(p_host, host, .type = CT_STRING, .required = true),
+	{0},
+};
+
+static void m_host(struct sv *sv, int fd, const void *params, int *passed)
 {
-	const char *op = json_string_value(json_object_get(req, "op"));
-	const char *name = json_string_value(json_object_get(req, "host"));
+	const struct p_host *p = params;
 	struct sv_host *h = NULL;
 
-	for (int i = 0; name && i < sv->t->n_hosts; i++)
-		if (!strcmp(sv->hosts[i]->cfg->name, name))
+	for (int i = 0; i < sv->t->n_hosts; i++)
+		if (!strcmp(sv->hosts[i]->cfg->name, p->host))
 			h = sv->hosts[i];
-	if (!h || !op || strcmp(op, "restart")) {
-		sv_reply_err(sv, fd, "%s", !h ? "no such host" : "unknown host op (restart)");
+	if (!h) {
+		sv_reply_err(sv, fd, "no such host");
 		return;
 	}
 	if (!h->cfg->command) {
@@ -389,38 +437,60 @@ static void m_host(struct sv *sv, int fd, json_t *req, int *passed)
 
 /* {"cmd":"apply","topo":PATH,"name":LAB|null,"dry_run":B,"timeout":S}:
  * change the running lab to the topology at PATH (sv_apply.c). */
-static void m_apply(struct sv *sv, int fd, json_t *req, int *passed)
-{
-	const char *path = json_string_value(json_object_get(req, "topo"));
-	const char *name = json_string_value(json_object_get(req, "name"));
+struct p_apply {
+	const char *topo, *name;
+	bool dry_run;
+	double timeout;
+};
+static const struct p_apply d_apply = {.timeout = -1};
+static const struct ctl_field f_apply[] = {
+	F(p_apply, topo, .type = CT_STRING, .required = true),
+	F(p_apply, name, .type = CT_STRING),
+	F(p_apply, dry_run, .type = CT_BOOL),
+	F(p_apply, timeout, .type = CT_NUMBER, .max = TIMEOUT_MAX),
+	{0},
+};
 
-	if (!path) {
-		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad apply request: no topo");
-		return;
-	}
-	sv_apply_begin(sv, fd, path, name, json_is_true(json_object_get(req, "dry_run")),
-		       req_timeout_ms(req, sv->down_timeout_ms));
+static void m_apply(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_apply *p = params;
+
+	sv_apply_begin(sv, fd, p->topo, p->name, p->dry_run,
+		       timeout_ms(p->timeout, sv->down_timeout_ms));
 }
 
 /*
  * The control methods, after systemd's varlink method tables: each handler
  * owns its reply (sv_reply/sv_reply_err close the client) or keeps the
- * client for a reply that comes later (down, qmp). @passed is an fd sent
- * with the request (SCM_RIGHTS), -1 if none; a handler that keeps it sets
- * it to -1. Requests and replies: docs/control.md.
+ * client for a reply that comes later (down, qmp, node). @passed is an fd
+ * sent with the request (SCM_RIGHTS), -1 if none; a handler that keeps it
+ * sets it to -1. Requests and replies: docs/control.md.
  */
-struct ctl_method {
-	const char *name;
-	void (*fn)(struct sv *sv, int fd, json_t *req, int *passed);
+#define M(mname, fname, st)                                                                        \
+	{                                                                                          \
+		.name = mname, .fn = m_##fname, .fields = f_##fname, .defaults = &d_##fname,       \
+		.size = sizeof(struct st)                                                          \
+	}
+
+static const struct p_status d_status;
+static const struct ctl_method methods[] = {
+	M("status", status, p_status),
+	M("down", down, p_down),
+	M("forward", forward, p_forward),
+	M("impair", impair, p_impair),
+	M("qmp", qmp, p_qmp),
+	M("node", node, p_node),
+	M("host", host, p_host),
+	M("dns-reload", dns_reload, p_dns_reload),
+	M("link", link, p_link),
+	M("apply", apply, p_apply),
 };
 
-static const struct ctl_method methods[] = {
-	{"status", m_status},	{"down", m_down},
-	{"forward", m_forward}, {"impair", m_impair},
-	{"qmp", m_qmp},		{"node", m_node},
-	{"host", m_host},	{"dns-reload", m_dns_reload},
-	{"link", m_link},	{"apply", m_apply},
-};
+const struct ctl_method *sv_ctl_methods(size_t *n)
+{
+	*n = ARRAY_SIZE(methods);
+	return methods;
+}
 
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why)
 {
@@ -441,16 +511,120 @@ const struct ctl_method *sv_ctl_method(json_t *req, const char **why)
 	return NULL;
 }
 
+/* "a, b, c" of a NULL-terminated list. */
+static void join_names(const char *const *names, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; names[i] && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", names[i]);
+}
+
+/* One field: 0, or -1 with what is wrong with it in @why. */
+static int read_field(const struct ctl_field *f, json_t *v, void *params, char *why, size_t len)
+{
+	char *dst = (char *)params + f->offset;
+	char names[256];
+
+	switch (f->type) {
+	case CT_STRING:
+		if (!json_is_string(v))
+			break;
+		*(const char **)dst = json_string_value(v);
+		return 0;
+	case CT_ENUM:
+		for (int i = 0; json_is_string(v) && f->one_of[i]; i++)
+			if (!strcmp(f->one_of[i], json_string_value(v))) {
+				*(int *)dst = f->base + i;
+				return 0;
+			}
+		join_names(f->one_of, names, sizeof(names));
+		snprintf(why, len, "field '%s' must be one of %s", f->name, names);
+		return -1;
+	case CT_INT:
+		if (json_is_integer(v) && json_integer_value(v) >= f->min &&
+		    json_integer_value(v) <= f->max) {
+			*(int *)dst = (int)json_integer_value(v);
+			return 0;
+		}
+		snprintf(why, len, "field '%s' must be an integer in %lld..%lld", f->name, f->min,
+			 f->max);
+		return -1;
+	case CT_NUMBER: {
+		double d = json_number_value(v);
+
+		if (json_is_number(v) && isfinite(d) && d >= (double)f->min &&
+		    d <= (double)f->max) {
+			*(double *)dst = d;
+			return 0;
+		}
+		snprintf(why, len, "field '%s' must be a number in %lld..%lld", f->name, f->min,
+			 f->max);
+		return -1;
+	}
+	case CT_BOOL:
+		if (!json_is_boolean(v)) {
+			snprintf(why, len, "field '%s' must be true or false", f->name);
+			return -1;
+		}
+		*(bool *)dst = json_is_true(v);
+		return 0;
+	case CT_OBJECT:
+		if (!json_is_object(v))
+			break;
+		*(json_t **)dst = v;
+		return 0;
+	}
+	snprintf(why, len, "field '%s' must be %s", f->name,
+		 f->type == CT_STRING ? "a string" : "an object");
+	return -1;
+}
+
+int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, char *why, size_t len)
+{
+	char what[256] = "";
+	const char *key;
+	json_t *v;
+
+	memcpy(params, m->defaults, m->size);
+	for (const struct ctl_field *f = m->fields; f->name && !what[0]; f++) {
+		v = json_object_get(req, f->name);
+		/* null is "not given" (an optional name, say) */
+		if (!v || json_is_null(v)) {
+			if (f->required)
+				snprintf(what, sizeof(what), "missing field '%s'", f->name);
+			continue;
+		}
+		read_field(f, v, params, what, sizeof(what));
+	}
+	json_object_foreach (req, key, v) {
+		const struct ctl_field *f = m->fields;
+
+		if (what[0] || !strcmp(key, "cmd"))
+			continue;
+		while (f->name && strcmp(f->name, key))
+			f++;
+		if (!f->name)
+			snprintf(what, sizeof(what), "unknown field '%s'", key);
+	}
+	if (!what[0])
+		return 0;
+	snprintf(why, len, "method '%s': %s", m->name, what);
+	return -1;
+}
+
 void sv_ctl_client(struct sv *sv, int fd)
 {
-	char buf[8192], cbuf[CMSG_SPACE(sizeof(int))];
+	char buf[8192], cbuf[CMSG_SPACE(sizeof(int))], why[512];
 	struct iovec iov = {buf, sizeof(buf) - 1};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
 			    .msg_control = cbuf,
 			    .msg_controllen = sizeof(cbuf)};
+	_Alignas(max_align_t) char params[128];
 	const struct ctl_method *m;
-	const char *why = NULL;
+	const char *bad = NULL;
 	ssize_t n;
 	int passed = -1;
 	json_t *req;
@@ -468,16 +642,20 @@ void sv_ctl_client(struct sv *sv, int fd)
 			memcpy(&passed, CMSG_DATA(c), sizeof(int));
 	buf[n] = '\0';
 	req = json_loadb(buf, (size_t)n, JSON_DISABLE_EOF_CHECK, &je);
-	m = req ? sv_ctl_method(req, &why) : NULL;
+	m = req ? sv_ctl_method(req, &bad) : NULL;
 	/* A request this supervisor cannot read is a usage error (a client of
 	 * another version, say): EXIT_CONFIG, nothing was done. */
 	if (!req)
 		sv_reply_errc(sv, fd, EXIT_CONFIG, "bad request: %s", je.text);
 	else if (!m)
-		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s '%s'", why,
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s '%s'", bad,
 			      json_string_value(json_object_get(req, "cmd")) ?: "");
+	else if (m->size > sizeof(params) || sv_ctl_read(m, req, params, why, sizeof(why)) < 0)
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s",
+			      m->size > sizeof(params) ? "the method's parameters are too big"
+						       : why);
 	else
-		m->fn(sv, fd, req, &passed);
+		m->fn(sv, fd, params, &passed);
 	if (passed >= 0)
 		close(passed);
 	json_decref(req);

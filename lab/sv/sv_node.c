@@ -52,7 +52,7 @@ int sv_node_init(struct sv *sv, struct sv_node *n, struct node *cfg, struct vl_e
 	}
 	return rundir_make(n->dir, e);
 }
-int sv_node_start(struct sv *sv, struct sv_node *n)
+int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 {
 	struct node *c = n->cfg;
 	int port_fds[TOPO_MAX_SERIAL], keep[TOPO_MAX_SERIAL + TOPO_MAX_NICS], nkeep = 0;
@@ -61,6 +61,10 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 	int logfd;
 	char **argv;
 
+	if (!sv->qemu) /* `up --no-boot` on a machine without QEMU */
+		return vl_fail(e, EXIT_ENV,
+			       "node %s: qemu-system-x86_64 was not found when the lab came up",
+			       c->name);
 	if (!n->attempt)
 		n->attempt = 1;
 	n->boots++;
@@ -68,8 +72,7 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 		if ((n->boots == 1
 			     ? sv_port_prepare(sv, n, i, err, sizeof(err))
 			     : sv_port_reopen(sv, n, i, n->boots - 1, err, sizeof(err))) < 0) {
-			sv_fail(sv, EXIT_ENV, "node %s: %s", c->name, err);
-			return -1;
+			return vl_fail(e, EXIT_ENV, "node %s: %s", c->name, err);
 		}
 		port_fds[i] = n->ports[i].qemu_fd;
 		if (port_fds[i] >= 0)
@@ -125,10 +128,8 @@ int sv_node_start(struct sv *sv, struct sv_node *n)
 	strv_free(argv);
 	if (logfd >= 0)
 		close(logfd);
-	if (n->pid < 0) {
-		sv_fail(sv, se.code, "%s", se.msg);
-		return -1;
-	}
+	if (n->pid < 0)
+		return vl_fail(e, se.code, "%s", se.msg);
 	n->t_start = now_ms();
 	n->state = NODE_BOOTING;
 	n->probe_fd = -1;
@@ -170,6 +171,27 @@ static void node_restart(struct sv *sv, struct sv_node *n, const char *why, bool
 	pidfd_kill(n->pidfd, SIGTERM);
 }
 
+/* On a running lab a node that fails is its own business: the lab keeps
+ * running, the reason is the node's (sv_life.c answers its client). */
+static void node_failed_running(struct sv *sv, struct sv_node *n, int code, const char *why)
+{
+	n->state = NODE_FAILED;
+	n->fail_code = code;
+	snprintf(n->fail_why, sizeof(n->fail_why), "%s", why);
+	sv_event(sv, "S %s failed %.1f %s", n->cfg->name, (double)(now_ms() - n->t_start) / 1000.0,
+		 why);
+}
+
+/* sv_node_start() failed: while `up` runs, the lab's failure; later, the
+ * node's own. */
+static void start_failed(struct sv *sv, struct sv_node *n, struct vl_err *e)
+{
+	if (sv->phase == PH_STARTING)
+		sv_fail(sv, e->code, "%s", e->msg);
+	else
+		node_failed_running(sv, n, e->code, e->msg);
+}
+
 void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why)
 {
 	if (n->restart_pending)
@@ -188,14 +210,7 @@ void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why)
 		return;
 	}
 	/* A running lab keeps running: only this node failed (node start). */
-	n->state = NODE_FAILED;
-	sv_event(sv, "S %s failed %.1f %s", n->cfg->name, (double)(now_ms() - n->t_start) / 1000.0,
-		 why);
-	if (n->op_client >= 0) {
-		sv_reply_errc(sv, n->op_client, code, "node %s: %s", n->cfg->name, why);
-		n->op_client = -1;
-		n->op = OP_NONE;
-	}
+	node_failed_running(sv, n, code, why);
 	if (n->pidfd >= 0)
 		pidfd_kill(n->pidfd, SIGTERM);
 }
@@ -220,43 +235,16 @@ void sv_node_exited(struct sv *sv, struct sv_node *n)
 	sv_event(sv, "S %s exited %.1f %s", n->cfg->name, (double)(n->t_exit - n->t_start) / 1000.0,
 		 how);
 	if (n->restart_pending && sv->phase < PH_POWERDOWN) {
+		struct vl_err e = {0};
+
 		if (n->restart_is_retry)
 			n->attempt++;
-		sv_node_start(sv, n);
+		if (sv_node_start(sv, n, &e) < 0)
+			start_failed(sv, n, &e);
 		return;
 	}
+	/* A client waiting for this node is answered by sv_life_tick(). */
 	n->stop = SP_NONE;
-	switch (n->op) {
-	case OP_STOP:
-	case OP_KILL:
-		if (n->op == OP_STOP)
-			n->state = NODE_PENDING; /* "stopped": on purpose, disks flushed */
-		sv_reply(sv, n->op_client,
-			 json_pack("{s:b,s:s,s:b}", "ok", 1, "how", how, "killed", n->killed));
-		n->op_client = -1;
-		n->op = OP_NONE;
-		return;
-	case OP_RESTART:
-		if (sv->phase < PH_POWERDOWN) {
-			n->op = OP_START;
-			n->attempt = 1;
-			if (sv_node_start(sv, n) < 0 && n->op_client >= 0) {
-				sv_reply_err(sv, n->op_client, "node %s: %s", n->cfg->name,
-					     sv->failure);
-				n->op_client = -1;
-				n->op = OP_NONE;
-			}
-			return;
-		}
-		break;
-	case OP_START:
-	case OP_NONE: break;
-	}
-	if (n->op_client >= 0) {
-		sv_reply_err(sv, n->op_client, "node %s: QEMU %s", n->cfg->name, how);
-		n->op_client = -1;
-		n->op = OP_NONE;
-	}
 	if (was == NODE_BOOTING && sv->phase == PH_STARTING) {
 		char what[160];
 
@@ -319,8 +307,12 @@ static void schedule(struct sv *sv)
 
 		if (n->state != NODE_QUEUED || !deps_ready(sv, n))
 			continue;
-		if (sv_node_start(sv, n) < 0)
+		struct vl_err e = {0};
+
+		if (sv_node_start(sv, n, &e) < 0) {
+			start_failed(sv, n, &e);
 			return;
+		}
 		booting++;
 	}
 }

@@ -55,6 +55,21 @@
  *    Bridged traffic, if br_netfilter is loaded, never matches these rules:
  *    it is never from/to vl-pasta and never crosses subnets.
  *
+ * What guests may not reach on the host: vacmlab's own listeners on the
+ * host (tcp: serial consoles, forwards) are on the host's loopback too,
+ * without authentication, so a guest could type into its own console or
+ * another lab's through GATEWAY:PORT. pasta (this version) cannot map only
+ * some ports, so the lab refuses them itself: the forward chain drops what
+ * an uplink LAN sends to GATEWAY on a port in the sets host_tcp / host_udp
+ * (a TCP reset, so the guest's connect fails at once). Every supervisor
+ * publishes its lab's host ports in RUNDIR/host-ports ("tcp PORT" lines,
+ * sv_uplink_ports_tick(), once a second when they changed), and every
+ * uplinked lab reads all the user's labs' files once a second and loads
+ * the union into its sets when it changed (one nft transaction). A port
+ * that a new forward takes is out of reach within about 2 s; the labs of
+ * other users are not readable and stay reachable, as they are for any
+ * local user (docs/consoles.md).
+ *
  * DNS: the LAN's dnsmasq stays `no-resolv` (it answers the lab's names and
  * nothing else); guests that need outside names can be given the host's
  * resolver explicitly. One pasta serves every uplink LAN of a lab.
@@ -86,6 +101,7 @@
 #include "lab/lib/spawn.h"
 #include "lab/sv/sv.h"
 #include "lab/lib/match.h"
+#include "lab/lib/qemu.h"
 #include "lab/lib/util.h"
 #include "netns/ns.h"
 
@@ -316,11 +332,17 @@ static char *nft_ruleset(struct sv *sv)
 			    inet_ntoa(l->net), l->prefix);
 	}
 	ADD("\t}\n"
+	    "\tset host_tcp {\n\t\ttype inet_service;\n\t}\n"
+	    "\tset host_udp {\n\t\ttype inet_service;\n\t}\n"
 	    "\tchain forward {\n"
 	    "\t\ttype filter hook forward priority filter; policy accept;\n"
 	    "\t\tiifname \"%s\" ct state established,related accept\n"
 	    "\t\tiifname \"%s\" drop\n",
 	    UPLINK_IF, UPLINK_IF);
+	/* vacmlab's own listeners on the host's loopback (see DOC) */
+	ADD("\t\toifname \"%s\" ip daddr %s tcp dport @host_tcp reject with tcp reset\n"
+	    "\t\toifname \"%s\" ip daddr %s udp dport @host_udp drop\n",
+	    UPLINK_IF, inet_ntoa(sv->uplink_gw), UPLINK_IF, inet_ntoa(sv->uplink_gw));
 	for (int i = 0; i < sv->t->n_lans; i++) {
 		struct lan *a = &sv->t->lans[i];
 		char as[INET_ADDRSTRLEN];
@@ -413,6 +435,119 @@ int sv_uplink_start(struct sv *sv)
 		return -1;
 	}
 	return 0;
+}
+
+/* This lab's host ports, "tcp PORT\n" / "udp PORT\n" lines, malloc'd. */
+static char *own_ports(struct sv *sv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (int i = 0; i < sv->t->n_nodes; i++) {
+		struct sv_node *n = sv->nodes[i];
+		json_t *fw = sv_fwd_json(sv, n), *o;
+		size_t k;
+
+		for (int j = 0; j < n->cfg->n_serial; j++)
+			if (n->cfg->serial[j].kind == SERIAL_TCP)
+				fprintf(f, "tcp %d\n", n->cfg->serial[j].tcp_port);
+		sv_udp_json(sv, n, fw);
+		json_array_foreach (fw, k, o) {
+			const char *l = json_string_value(json_object_get(o, "listen"));
+			const char *p = json_string_value(json_object_get(o, "proto"));
+			const char *c = l ? strrchr(l, ':') : NULL;
+
+			if (c && p)
+				fprintf(f, "%s %d\n", p, atoi(c + 1));
+		}
+		json_decref(fw);
+	}
+	fclose(f);
+	return buf;
+}
+
+/* Every lab's published ports (this user's), as an nft set body each:
+ * "1, 2, 3" in @tcp and @udp; returns the whole text to compare. */
+static char *all_ports(char **tcp, char **udp)
+{
+	char **labs = lab_list();
+	char *all = NULL, *t = NULL, *u = NULL;
+	size_t alen = 0, tlen = 0, ulen = 0;
+	FILE *fa = open_memstream(&all, &alen), *ft = open_memstream(&t, &tlen),
+	     *fu = open_memstream(&u, &ulen);
+
+	for (char **l = labs; *l; l++) {
+		_cleanup_free_ char *dir = rundir_lab(*l);
+		_cleanup_free_ char *path = dir ? path_in(dir, LF_HOST_PORTS) : NULL;
+		_cleanup_free_ char *text = path ? read_file(path, NULL) : NULL;
+		char *save = NULL;
+
+		for (char *line = text ? strtok_r(text, "\n", &save) : NULL; line;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char proto[4];
+			int port;
+
+			if (sscanf(line, "%3s %d", proto, &port) != 2 || port < 1 || port > 65535)
+				continue;
+			fprintf(fa, "%s %d\n", proto, port);
+			if (!strcmp(proto, "tcp"))
+				fprintf(ft, "%s%d", ftell(ft) ? ", " : "", port);
+			else if (!strcmp(proto, "udp"))
+				fprintf(fu, "%s%d", ftell(fu) ? ", " : "", port);
+		}
+	}
+	strv_free(labs);
+	fclose(fa);
+	fclose(ft);
+	fclose(fu);
+	*tcp = t;
+	*udp = u;
+	return all;
+}
+
+void sv_uplink_ports_tick(struct sv *sv, bool now)
+{
+	struct uplink *u = sv->uplink;
+	_cleanup_free_ char *mine = NULL, *tcp = NULL, *udp = NULL, *cmd = NULL;
+	char *all, out[1024];
+
+	if (!now && now_ms() < sv->next_host_ports)
+		return;
+	sv->next_host_ports = now_ms() + 1000;
+	mine = own_ports(sv);
+	if (!sv->host_ports || strcmp(mine, sv->host_ports)) {
+		_cleanup_free_ char *path = path_in(sv->rundir, LF_HOST_PORTS);
+		int r = write_file(path, mine);
+
+		if (r < 0)
+			fprintf(stderr, "uplink: writing %s: %s\n", path, strerror(-r));
+		free(sv->host_ports);
+		sv->host_ports = xstrdup(mine);
+	}
+	if (!u || !u->started || !lab_has_uplink(sv))
+		return;
+	all = all_ports(&tcp, &udp);
+	if (sv->host_ports_all && !strcmp(all, sv->host_ports_all)) {
+		free(all);
+		return;
+	}
+	cmd = xasprintf("flush set ip vacmlab_uplink host_tcp; flush set ip vacmlab_uplink "
+			"host_udp%s%s%s%s%s%s",
+			*tcp ? "; add element ip vacmlab_uplink host_tcp { " : "", tcp,
+			*tcp ? " }" : "", *udp ? "; add element ip vacmlab_uplink host_udp { " : "",
+			udp, *udp ? " }" : "");
+	const char *argv[] = {u->nft, cmd, NULL};
+
+	if (run_capture("nft", (char *const *)argv, out, sizeof(out)) != 0) {
+		fprintf(stderr, "uplink: loading the host ports guests may not reach: %s\n", out);
+		free(all); /* tried again next time */
+		return;
+	}
+	fprintf(stderr, "uplink: host ports out of the guests' reach: tcp {%s} udp {%s}\n", tcp,
+		udp);
+	free(sv->host_ports_all);
+	sv->host_ports_all = all;
 }
 
 /**

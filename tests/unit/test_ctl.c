@@ -192,13 +192,20 @@ static void test_bad_requests(void)
 
 static void test_fields(void)
 {
-	want_err("{\"cmd\":\"node\",\"op\":\"stop\"}", EXIT_CONFIG, "no such node",
-		 "node: no node");
+	want_err("{\"cmd\":\"node\",\"op\":\"stop\"}", EXIT_CONFIG,
+		 "method 'node': missing field 'node'", "node: no node");
 	want_err("{\"cmd\":\"node\",\"op\":\"stop\",\"node\":\"zz\"}", EXIT_CONFIG, "no such node",
 		 "node: an unknown node");
-	want_err("{\"cmd\":\"node\",\"node\":\"n1\"}", EXIT_CONFIG, "no op", "node: no op");
+	want_err("{\"cmd\":\"node\",\"node\":\"n1\"}", EXIT_CONFIG,
+		 "method 'node': missing field 'op'", "node: no op");
 	want_err("{\"cmd\":\"node\",\"node\":\"n1\",\"op\":\"frob\"}", EXIT_CONFIG,
-		 "unknown node op 'frob'", "node: an unknown op");
+		 "method 'node': field 'op' must be one of stop, start, restart, reset, kill",
+		 "node: an unknown op");
+	want_err("{\"cmd\":\"node\",\"node\":\"n1\",\"op\":\"stop\",\"timeout\":1e9}", EXIT_CONFIG,
+		 "method 'node': field 'timeout' must be a number in 0..86400",
+		 "node: a timeout past a day");
+	want_err("{\"cmd\":\"node\",\"node\":\"n1\",\"op\":\"stop\",\"timout\":5}", EXIT_CONFIG,
+		 "method 'node': unknown field 'timout'", "node: a misspelt field");
 	want_err("{\"cmd\":\"node\",\"node\":\"n1\",\"op\":\"stop\"}", EXIT_STATE,
 		 "node n1 is not running (exited)", "node: stop of a stopped node");
 	want_err("{\"cmd\":\"node\",\"node\":\"n1\",\"op\":\"kill\"}", EXIT_STATE, "not running",
@@ -211,13 +218,17 @@ static void test_fields(void)
 	want_err("{\"cmd\":\"node\",\"node\":\"n1\",\"op\":\"start\"}", EXIT_STATE, "busy",
 		 "node: an op in flight");
 	node.op = OP_NONE;
-	want_err("{\"cmd\":\"qmp\",\"node\":\"n1\"}", EXIT_CHILD, "bad qmp request",
-		 "qmp: no execute");
+	want_err("{\"cmd\":\"qmp\",\"node\":\"n1\"}", EXIT_CONFIG,
+		 "method 'qmp': missing field 'execute'", "qmp: no execute");
 	want_err("{\"cmd\":\"qmp\",\"node\":\"n1\",\"execute\":\"stop\",\"arguments\":[]}",
-		 EXIT_CHILD, "bad qmp request", "qmp: arguments not an object");
-	want_err("{\"cmd\":\"qmp\",\"execute\":\"stop\"}", EXIT_CHILD, "no such node",
-		 "qmp: no node");
-	want_err("{\"cmd\":\"impair\",\"node\":\"n1\"}", EXIT_CHILD, "missing", "impair: no spec");
+		 EXIT_CONFIG, "method 'qmp': field 'arguments' must be an object",
+		 "qmp: arguments not an object");
+	want_err("{\"cmd\":\"qmp\",\"execute\":\"stop\"}", EXIT_CONFIG,
+		 "method 'qmp': missing field 'node'", "qmp: no node");
+	want_err("{\"cmd\":\"qmp\",\"node\":\"zz\",\"execute\":\"stop\"}", EXIT_CHILD,
+		 "no such node", "qmp: an unknown node");
+	want_err("{\"cmd\":\"impair\",\"node\":\"n1\"}", EXIT_CONFIG,
+		 "method 'impair': missing field 'spec'", "impair: no spec");
 	want_err("{\"cmd\":\"impair\",\"node\":\"n1\",\"spec\":\"delay=banana\"}", EXIT_CHILD,
 		 "bad impairment 'delay=banana'", "impair: a bad spec");
 	want_err("{\"cmd\":\"impair\",\"node\":\"n1\",\"nic\":3,\"spec\":\"clear\"}", EXIT_CHILD,
@@ -226,8 +237,11 @@ static void test_fields(void)
 		 "host: no such host");
 	want_err("{\"cmd\":\"link\",\"node\":\"n1\",\"nic\":0,\"up\":false}", EXIT_CHILD,
 		 "no such host 'n1'", "link: a node is not a host");
-	want_err("{\"cmd\":\"forward\",\"node\":\"n1\",\"guest_port\":22}", EXIT_CHILD,
+	want_err("{\"cmd\":\"forward\",\"node\":\"n1\",\"guest_port\":22}", EXIT_CONFIG,
 		 "no listening socket passed", "forward: no socket");
+	want_err("{\"cmd\":\"forward\",\"node\":\"n1\",\"guest_port\":65536}", EXIT_CONFIG,
+		 "method 'forward': field 'guest_port' must be an integer in 1..65535",
+		 "forward: a guest port out of range");
 }
 
 /* An fd sent with a request is the supervisor's to close, whichever the
@@ -258,6 +272,192 @@ static void test_passed_fd(void)
 	}
 }
 
+/* A valid value of field @f (the first of an enum, the lowest number). */
+static json_t *good_value(const struct ctl_field *f)
+{
+	switch (f->type) {
+	case CT_STRING: return json_string("n1");
+	case CT_ENUM: return json_string(f->one_of[0]);
+	case CT_INT: return json_integer(f->min);
+	case CT_NUMBER: return json_real((double)f->min);
+	case CT_BOOL: return json_true();
+	case CT_OBJECT: return json_object();
+	}
+	return NULL;
+}
+
+/* A request of method @m with every required field valid, except @skip
+ * (left out) and @bad (given @bad_value, stolen). */
+static char *request(const struct ctl_method *m, const struct ctl_field *skip,
+		     const struct ctl_field *bad, json_t *bad_value)
+{
+	json_t *req = json_pack("{s:s}", "cmd", m->name);
+	char *s;
+
+	for (const struct ctl_field *f = m->fields; f->name; f++) {
+		if (f == skip)
+			continue;
+		if (f == bad)
+			json_object_set_new(req, f->name, bad_value);
+		else if (f->required)
+			json_object_set_new(req, f->name, good_value(f));
+	}
+	s = json_dumps(req, JSON_COMPACT);
+	json_decref(req);
+	return s;
+}
+
+/* Wrong values for a field of type @t, and the words the error has. */
+static const struct {
+	enum ctl_type type;
+	const char *json, *says;
+} wrong[] = {
+	{CT_STRING, "7", "must be a string"},
+	{CT_STRING, "[\"n1\"]", "must be a string"},
+	{CT_ENUM, "\"bogus\"", "must be one of "},
+	{CT_ENUM, "1", "must be one of "},
+	{CT_INT, "\"22\"", "must be an integer in "},
+	{CT_INT, "1.5", "must be an integer in "},
+	{CT_INT, "-1", "must be an integer in "},
+	{CT_INT, "99999999999", "must be an integer in "},
+	{CT_NUMBER, "\"5\"", "must be a number in "},
+	{CT_NUMBER, "-0.5", "must be a number in "},
+	{CT_NUMBER, "1e300", "must be a number in "},
+	{CT_BOOL, "1", "must be true or false"},
+	{CT_BOOL, "\"true\"", "must be true or false"},
+	{CT_OBJECT, "[]", "must be an object"},
+	{CT_OBJECT, "\"{}\"", "must be an object"},
+};
+
+/*
+ * Every method of the table, every field: a request without a required
+ * field, with a field of the wrong type or out of its range, or with a
+ * field the method does not take, is answered with code 1 and an error
+ * that names the method and the field, before the method runs.
+ */
+static void test_every_method(void)
+{
+	size_t n_methods;
+	const struct ctl_method *ms = sv_ctl_methods(&n_methods);
+	int checked = 0;
+
+	for (size_t i = 0; i < n_methods; i++) {
+		const struct ctl_method *m = &ms[i];
+		char want[256];
+		_cleanup_free_ char *unknown = NULL;
+
+		for (const struct ctl_field *f = m->fields; f->name; f++) {
+			if (f->required) {
+				_cleanup_free_ char *req = request(m, f, NULL, NULL);
+
+				snprintf(want, sizeof(want), "method '%s': missing field '%s'",
+					 m->name, f->name);
+				want_err(req, EXIT_CONFIG, want, req);
+				checked++;
+			}
+			for (size_t k = 0; k < sizeof(wrong) / sizeof(wrong[0]); k++) {
+				json_t *v;
+				_cleanup_free_ char *req = NULL;
+
+				if (wrong[k].type != f->type)
+					continue;
+				/* 1e300 is in no range; -1 may be (a CT_INT from 0) */
+				if (f->type == CT_INT && !strcmp(wrong[k].json, "-1") && f->min < 0)
+					continue;
+				v = json_loads(wrong[k].json, JSON_DECODE_ANY, NULL);
+				req = request(m, NULL, f, v);
+				snprintf(want, sizeof(want), "method '%s': field '%s' %s", m->name,
+					 f->name, wrong[k].says);
+				want_err(req, EXIT_CONFIG, want, req);
+				checked++;
+			}
+		}
+		{
+			json_t *req = json_pack("{s:s,s:i}", "cmd", m->name, "no_such_field", 1);
+
+			unknown = json_dumps(req, JSON_COMPACT);
+			json_decref(req);
+			snprintf(want, sizeof(want), "method '%s': unknown field 'no_such_field'",
+				 m->name);
+			/* the missing fields of a method that has some come first */
+			if (m->fields[0].name && m->fields[0].required)
+				snprintf(want, sizeof(want), "method '%s': missing field '%s'",
+					 m->name, m->fields[0].name);
+			want_err(unknown, EXIT_CONFIG, want, unknown);
+			checked++;
+		}
+	}
+	ok(n_methods >= 10 && checked > 60, "%zu methods, %d bad requests answered precisely",
+	   n_methods, checked);
+}
+
+static const char *type_word(enum ctl_type t)
+{
+	switch (t) {
+	case CT_STRING:
+	case CT_ENUM: return "string";
+	case CT_INT: return "integer";
+	case CT_NUMBER: return "number";
+	case CT_BOOL: return "boolean";
+	case CT_OBJECT: return "object";
+	}
+	return "?";
+}
+
+/* The table's rows as docs/control.md writes them. */
+static char *doc_rows(void)
+{
+	size_t n, len = 0;
+	const struct ctl_method *ms = sv_ctl_methods(&n);
+	char *buf = NULL;
+	FILE *f = open_memstream(&buf, &len);
+
+	for (size_t i = 0; i < n; i++) {
+		if (!ms[i].fields[0].name)
+			fprintf(f, "| `%s` | (none) | | | |\n", ms[i].name);
+		for (const struct ctl_field *fl = ms[i].fields; fl->name; fl++) {
+			fprintf(f, "| `%s` | `%s` | %s | %s | ", ms[i].name, fl->name,
+				type_word(fl->type), fl->required ? "yes" : "no");
+			if (fl->type == CT_ENUM)
+				for (int k = 0; fl->one_of[k]; k++)
+					fprintf(f, "%s`%s`", k ? ", " : "", fl->one_of[k]);
+			else if (fl->type == CT_INT || fl->type == CT_NUMBER)
+				fprintf(f, "%lld..%lld", fl->min, fl->max);
+			fprintf(f, " |\n");
+		}
+	}
+	fclose(f);
+	return buf;
+}
+
+/* docs/control.md lists every method (its Methods table) and every field
+ * (the table between the ctl-fields markers) exactly as the code has them. */
+static void test_doc(void)
+{
+	size_t len, n;
+	_cleanup_free_ char *doc = read_file("docs/control.md", &len);
+	_cleanup_free_ char *rows = doc_rows();
+	const struct ctl_method *ms = sv_ctl_methods(&n);
+	const char *a = doc ? strstr(doc, "<!-- ctl-fields -->") : NULL;
+	const char *b = a ? strstr(a, "<!-- /ctl-fields -->") : NULL;
+	const char *body = a ? strstr(a, "|---") : NULL;
+
+	ok(a && b && body && body < b, "docs/control.md has the field table (ctl-fields markers)");
+	if (!a || !b || !body || body > b)
+		return;
+	body = strchr(body, '\n') + 1;
+	ok(strlen(rows) == (size_t)(b - body) && !strncmp(rows, body, strlen(rows)),
+	   "docs/control.md's field table is the method table");
+	if (strlen(rows) != (size_t)(b - body) || strncmp(rows, body, strlen(rows)))
+		printf("# the table as the code has it:\n%s", rows);
+	for (size_t i = 0; i < n; i++) {
+		char cmd[64];
+
+		snprintf(cmd, sizeof(cmd), "| `{\"cmd\":\"%s\"", ms[i].name);
+		ok(strstr(doc, cmd) != NULL, "docs/control.md's Methods table has %s", ms[i].name);
+	}
+}
+
 static void test_status(void)
 {
 	int lines;
@@ -281,6 +481,8 @@ int main(void)
 	test_bad_requests();
 	test_fields();
 	test_passed_fd();
+	test_every_method();
+	test_doc();
 	test_status();
 	sv_teardown();
 	return done_testing();
