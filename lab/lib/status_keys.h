@@ -79,6 +79,14 @@
 #define SK_RUNSTATE "runstate"
 #define SK_VM_EVENT "vm_event"
 #define SK_PORTS "ports"
+/* ports[] of kind cable (sv_cable.c) */
+#define SK_PEER "peer"			   /* NODE:ttySN, the other end */
+#define SK_PLUGGED "plugged"		   /* false while pulled (link down) */
+#define SK_BYTES_SENT "bytes_sent"	   /* carried from this end */
+#define SK_BYTES_RECEIVED "bytes_received" /* carried to this end */
+#define SK_LOST_SENT "lost_sent"	   /* from this end, dropped (pulled, far end down) */
+#define SK_LOST_RECEIVED "lost_received"   /* from the far end, dropped */
+#define SK_BAUD "baud"			   /* pacing; 0 unpaced */
 #define SK_FORWARDS "forwards"
 /* Added by the CLI's ctl_status() from the state dir (NODE.firmware, the
  * same three keys as that file's), not by the supervisor. */
