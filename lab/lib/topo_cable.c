@@ -7,7 +7,9 @@
  * cable's far end here) or declare the same cable back. Everything else is
  * an error at the declaring line: an unknown node, the node itself, a port
  * the peer lacks, a far port of another kind, a port in two cables, and
- * (topo_check_cable_machines) a cable between machines.
+ * (topo_check_cable_machines) a cable between machines. A node whose ttyS0
+ * is a cable end may still be `ready = console`: the supervisor matches what
+ * the node writes into the cable (topo_check.c's check_ready).
  */
 #include <string.h>
 
@@ -133,6 +135,8 @@ void topo_check_cable_machines(struct parser *p)
 {
 	struct topo *t = p->t;
 
+	if (p->err->n || !t->n_machines)
+		return;
 	for (int i = 0; i < t->n_nodes; i++) {
 		struct node *nd = &t->nodes[i];
 

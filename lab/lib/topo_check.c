@@ -404,8 +404,6 @@ static void check_image(struct parser *p, struct node *nd, struct pextra *x)
 static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 {
 	int rl = x->kl[NODEK_READY];
-	/* A cable on ttyS0 is read by the supervisor too: it matches what
-	 * the node writes into the cable. */
 	bool cons = nd->serial[0].kind == SERIAL_CONSOLE || nd->serial[0].kind == SERIAL_CABLE;
 
 	if (!rl) {
@@ -796,6 +794,5 @@ void topo_check_all(struct parser *p)
 	if (n_errors(p))
 		return;
 	check_machines(p);
-	if (!n_errors(p) && t->n_machines)
-		topo_check_cable_machines(p);
+	topo_check_cable_machines(p);
 }
