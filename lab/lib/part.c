@@ -166,7 +166,9 @@ int part_locate(const char *disk, unsigned int index, struct part_loc *loc, stru
 		free(info);
 		return vl_fail(e, EXIT_CONFIG, "no partition %u", index);
 	}
-	if (image_inspect(disk, info, e) < 0) {
+	/* A node's disk or a base image: a disk's backing file is the base,
+	 * judged as one (image_inspect_disk()). */
+	if (image_inspect_disk(disk, info, e) < 0) {
 		vl_wrap(e, "%s", disk);
 		goto out;
 	}
