@@ -13,6 +13,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/error.h"
+#include "lab/lib/image.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
@@ -372,6 +373,17 @@ int cmd_check(int argc, char **argv)
 	if (topo_load(argv[optind], &t, &err) < 0) {
 		topo_err_print(&err);
 		return err.env ? EXIT_ENV : EXIT_CONFIG;
+	}
+	/* A base image naming another file is refused where `up` would. */
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct vl_err e = {0};
+
+		if (image_refs_check(t->nodes[i].image, &e) < 0) {
+			fprintf(stderr, "%s:%d: node %s: image %s\n", t->path, t->nodes[i].line,
+				t->nodes[i].name, e.msg);
+			topo_free(t);
+			return EXIT_ENV;
+		}
 	}
 	r = EXIT_OK;
 	if (qemu)
