@@ -21,10 +21,48 @@
 
 struct vl_err;
 
+/* The lab-name rule, said once (messages and docs quote it). */
+#define LAB_NAME_MAX 32
+#define LAB_NAME_RULE                                                                      \
+	"a lab name is 1 to 32 of a-z, 0-9 and '-', starting with a letter, not ending "   \
+	"with '-'"
+/* The file that marks a directory as a lab's runtime dir: it holds the
+ * lab's name and a newline. */
+#define LAB_MARKER "vacmlab-lab"
+
+/*
+ * lab_name_check() - the one lab-name rule, for [lab] name, the topology's
+ * file name, `up --name`, `run --name` and every verb that takes a lab:
+ * LAB_NAME_RULE (the name is also the default DNS domain, and a path
+ * component of the runtime and state dirs).
+ * Return: NULL if @name is good, else why not ("must not end with '-'").
+ */
+const char *lab_name_check(const char *name);
+/* 0, or -1 with @e set (EXIT_CONFIG): "bad lab name 'NAME': WHY (RULE)",
+ * the name quoted safely (control bytes and non-ASCII as \xNN). */
+int lab_name_valid(const char *lab, struct vl_err *e);
+
 char *rundir_base(void);
-char *rundir_lab(const char *lab);
+/* BASE/LAB; NULL with @e set if @lab breaks the name rule: every path of
+ * a lab comes through here or statedir_lab(), so no verb can forget. */
+char *rundir_lab(const char *lab, struct vl_err *e);
 char *statedir_base(void);
-char *statedir_lab(const char *lab, const char *override);
+/* @override (--state DIR) else BASE/LAB; NULL with @e set for a bad @lab. */
+char *statedir_lab(const char *lab, const char *override, struct vl_err *e);
+/* Make the lab's runtime dir (and the base), 0700, ours, with its marker
+ * (LAB_MARKER). Its path, or NULL with @e set. */
+char *rundir_lab_make(const char *lab, struct vl_err *e);
+/*
+ * rundir_remove() - remove a lab's runtime dir @rundir (what rundir_lab()
+ * returned), only if it is one: its last component obeys the name rule,
+ * it is a directory (not a symlink), ours, holding the marker that names
+ * the lab; unless @held, it is right under rundir_base(). The removal
+ * starts from the fd of the verified directory and follows no symlink
+ * (rm_tree_at()). Unless @held (the supervisor, holding the lab's lock),
+ * the lock must be free and is held during the removal.
+ * Return: 0, or -1 with @e set (EXIT_STATE: not a lab's dir, or up).
+ */
+int rundir_remove(const char *rundir, bool held, struct vl_err *e);
 
 /* Make @dir (and parents) 0700 and check it is ours and not a symlink.
  * 0, or -1 with @e set (EXIT_ENV). */
@@ -45,6 +83,7 @@ pid_t lab_supervisor(const char *lab, struct vl_err *e);
  * and of `run`'s artifacts (LF_STATUS_JSON). All malloc'd. */
 enum lab_file {
 	LF_LOCK,
+	LF_MARKER,
 	LF_PID,
 	LF_CTL,
 	LF_RESOLV,
