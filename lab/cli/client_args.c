@@ -28,8 +28,8 @@ int duration_arg(const char *opt, const char *s, double max_s, double *out)
 	if (!why && *out > max_s)
 		why = "is too long";
 	if (why) {
-		msg_err("%s '%s' %s: a time from 0 to %g seconds, as 90, 1.5, 90s, 500ms, 2m or "
-			"1h",
+		msg_err("%s '%s' %s: give seconds (90, 1.5) or a number with a unit (500ms, "
+			"90s, 2m, 1h), at most %g s",
 			opt, s, why, max_s);
 		return -1;
 	}

@@ -134,7 +134,8 @@ int lab_down_how(const char *lab, double timeout_s, bool kill, bool quiet)
 		close(pidfd);
 	}
 	if (access(dir, F_OK) == 0 && !lab_is_up(dir)) {
-		msg_warn("lab '%s' is down but its runtime dir %s is left (see the supervisor's log); "
+		msg_warn("lab '%s' is down but its runtime dir %s is left (see the supervisor's "
+			 "log); "
 			 "`vacmlab down %s` removes it",
 			 lab, dir, lab);
 	}

@@ -564,8 +564,7 @@ int up_lab(struct up_opts *o)
 		if (rundir_check_socks(rd, NULL, 0, &se) < 0)
 			return vl_report(&se);
 		for (int i = 0; i < t->n_nodes; i++)
-			if (rundir_check_socks(rd, t->nodes[i].name, t->nodes[i].n_serial, &se) <
-			    0)
+			if (rundir_check_socks(rd, t->nodes[i].name, t->nodes[i].n_serial, &se) < 0)
 				return vl_report(&se);
 		sv->rundir = rundir_lab_make(t->name, &se);
 		if (!sv->rundir)

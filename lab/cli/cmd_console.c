@@ -103,8 +103,8 @@ int cmd_console(int argc, char **argv)
 		case 'r': ro = true; break;
 		case 'l':
 		case 't':
-			if (duration_arg(c == 'l' ? "--linger" : "--timeout", optarg, DURATION_MAX_S,
-					 c == 'l' ? &linger : &timeout) < 0)
+			if (duration_arg(c == 'l' ? "--linger" : "--timeout", optarg,
+					 DURATION_MAX_S, c == 'l' ? &linger : &timeout) < 0)
 				return EXIT_CONFIG;
 			break;
 		case 'q': quiet = true; break;

@@ -477,36 +477,37 @@ int cmd_run(int argc, char **argv)
 	/* Options before or after TOPO; nothing after `--` (or after the
 	 * first word past TOPO) is an option: two "+" passes, as in exec. */
 	for (int pass = 0; pass < 2; pass++) {
-	while ((c = getopt_long(argc, argv, "+hq", lo, NULL)) != -1) {
-		switch (c) {
-		case 'N': r->name_opt = optarg; break;
-		case 'k': r->keep_on_failure = true; break;
-		case 'a': r->artifacts_opt = optarg; break;
-		case 'j': r->junit = optarg; break;
-		case 'c': r->capture = true; break;
-		case 't':
-			if (duration_arg("--timeout", optarg, DURATION_MAX_S, &r->timeout_s) < 0)
-				return EXIT_RUN_INFRA;
-			if (r->timeout_s <= 0) {
-				msg_err("--timeout '%s': must be more than 0", optarg);
-				return EXIT_RUN_INFRA;
+		while ((c = getopt_long(argc, argv, "+hq", lo, NULL)) != -1) {
+			switch (c) {
+			case 'N': r->name_opt = optarg; break;
+			case 'k': r->keep_on_failure = true; break;
+			case 'a': r->artifacts_opt = optarg; break;
+			case 'j': r->junit = optarg; break;
+			case 'c': r->capture = true; break;
+			case 't':
+				if (duration_arg("--timeout", optarg, DURATION_MAX_S,
+						 &r->timeout_s) < 0)
+					return EXIT_RUN_INFRA;
+				if (r->timeout_s <= 0) {
+					msg_err("--timeout '%s': must be more than 0", optarg);
+					return EXIT_RUN_INFRA;
+				}
+				break;
+			case 'q': r->quiet = true; break;
+			case 'W': r->warm = true; break;
+			case 'X': r->accel = optarg; break;
+			case 'h': run_usage(stdout); return EXIT_OK;
+			default: run_usage(stderr); return EXIT_RUN_INFRA;
 			}
-			break;
-		case 'q': r->quiet = true; break;
-		case 'W': r->warm = true; break;
-		case 'X': r->accel = optarg; break;
-		case 'h': run_usage(stdout); return EXIT_OK;
-		default: run_usage(stderr); return EXIT_RUN_INFRA;
 		}
-	}
-	if (pass == 0) {
-		if (optind >= argc)
-			break;
-		r->topo_path = argv[optind];
-		argv += optind;
-		argc -= optind;
-		optind = 0;
-	}
+		if (pass == 0) {
+			if (optind >= argc)
+				break;
+			r->topo_path = argv[optind];
+			argv += optind;
+			argc -= optind;
+			optind = 0;
+		}
 	}
 	if (!r->topo_path || optind >= argc) {
 		run_usage(stderr);

@@ -60,5 +60,4 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 /* Print the last @lines lines of @path to stderr, indented, for a failure. */
 void log_print_tail(const char *path, int lines);
 
-
 #endif

@@ -171,8 +171,7 @@ char *rundir_lab_make(const char *lab, struct vl_err *e)
 	have = read_file(mark, NULL);
 	if (!have || strcmp(have, txt)) {
 		r = write_file(mark, txt);
-		if (r)
-		{
+		if (r) {
 			vl_fail_errno(e, EXIT_ENV, r, "writing %s", mark);
 			return NULL;
 		}
@@ -198,8 +197,7 @@ static int lab_dir_open(int bfd, const char *base, const char *lab, struct vl_er
 
 	fd = openat(bfd, lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return vl_fail_errno(e, EXIT_STATE, errno,
-				     "%s/%s is not a directory%s", base, lab,
+		return vl_fail_errno(e, EXIT_STATE, errno, "%s/%s is not a directory%s", base, lab,
 				     errno == ELOOP || errno == ENOTDIR ? " (a symlink?)" : "");
 	if (fstat(fd, &st) < 0)
 		return vl_fail_errno(e, EXIT_ENV, errno, "%s/%s", base, lab);
@@ -370,16 +368,11 @@ char *port_sock_path(const char *node_dir, int idx, bool ro)
 char *path_in(const char *dir, enum lab_file f)
 {
 	static const char *const names[] = {
-		[LF_LOCK] = "lock",
-		[LF_MARKER] = LAB_MARKER,
-		[LF_PID] = "supervisor.pid",
-		[LF_CTL] = "ctl.sock",
-		[LF_RESOLV] = "resolv.conf",
-		[LF_UPLINK_NFT] = "uplink.nft",
-		[LF_LOGS] = "logs",
-		[LF_SUPERVISOR_LOG] = "supervisor.log",
-		[LF_PASTA_LOG] = "pasta.log",
-		[LF_STATUS_JSON] = "status.json",
+		[LF_LOCK] = "lock",	      [LF_MARKER] = LAB_MARKER,
+		[LF_PID] = "supervisor.pid",  [LF_CTL] = "ctl.sock",
+		[LF_RESOLV] = "resolv.conf",  [LF_UPLINK_NFT] = "uplink.nft",
+		[LF_LOGS] = "logs",	      [LF_SUPERVISOR_LOG] = "supervisor.log",
+		[LF_PASTA_LOG] = "pasta.log", [LF_STATUS_JSON] = "status.json",
 	};
 
 	return xasprintf("%s/%s", dir, names[f]);

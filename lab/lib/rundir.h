@@ -23,8 +23,8 @@ struct vl_err;
 
 /* The lab-name rule, said once (messages and docs quote it). */
 #define LAB_NAME_MAX 32
-#define LAB_NAME_RULE                                                                      \
-	"a lab name is 1 to 32 of a-z, 0-9 and '-', starting with a letter, not ending "   \
+#define LAB_NAME_RULE                                                                              \
+	"a lab name is 1 to 32 of a-z, 0-9 and '-', starting with a letter, not ending "           \
 	"with '-'"
 /* The file that marks a directory as a lab's runtime dir: it holds the
  * lab's name and a newline. */

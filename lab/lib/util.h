@@ -71,7 +71,7 @@ int rm_tree_at(int at, const char *name, int dfd);
  * a decimal number of seconds ("90", "1.5") or a number with a unit
  * ("500ms", "90s", "2m", "1h"). No sign, exponent, spaces or anything else.
  * Return: NULL with *@out set in seconds, else why @s is refused ("is
- * empty", "is not a duration ...", "is too long ...").
+ * empty", "is not a duration", "is too long": over DURATION_MAX_S).
  */
 const char *parse_duration(const char *s, double *out);
 

@@ -48,7 +48,8 @@ static void test_dirs(void)
 	IS_TAKE(statedir_lab("lab1", "/my/state", NULL), "/my/state", "--state wins");
 	unsetenv("VACMLAB_STATE_DIR");
 	setenv("XDG_STATE_HOME", "/x/state", 1);
-	IS_TAKE(statedir_lab("l", NULL, NULL), "/x/state/vacmlab/l", "then $XDG_STATE_HOME/vacmlab/LAB");
+	IS_TAKE(statedir_lab("l", NULL, NULL), "/x/state/vacmlab/l",
+		"then $XDG_STATE_HOME/vacmlab/LAB");
 	unsetenv("XDG_STATE_HOME");
 	setenv("HOME", "/home/u", 1);
 	IS_TAKE(statedir_lab("l", NULL, NULL), "/home/u/.local/state/vacmlab/l",
@@ -273,11 +274,26 @@ static void test_duration(void)
 	static const struct {
 		const char *s;
 		double v;
-	} good[] = {{"90", 90},	  {"90s", 90},	  {"2m", 120},	{"1.5", 1.5}, {"500ms", 0.5},
-		    {"1h", 3600}, {"0", 0},	  {".5", 0.5},	{"1.", 1},    {"0.25m", 15}};
-	static const char *const bad[] = {"junk", "-1", "2x", "", "1e3", "inf", "nan", " 1",
-					  "1 ", "+1", "1..2", "0x10", "s", "ms", "1sm", "1d",
-					  "99999999999999999999999", "9000h"};
+	} good[] = {{"90", 90},	  {"90s", 90}, {"2m", 120}, {"1.5", 1.5}, {"500ms", 0.5},
+		    {"1h", 3600}, {"0", 0},    {".5", 0.5}, {"1.", 1},	  {"0.25m", 15}};
+	static const char *const bad[] = {"junk",
+					  "-1",
+					  "2x",
+					  "",
+					  "1e3",
+					  "inf",
+					  "nan",
+					  " 1",
+					  "1 ",
+					  "+1",
+					  "1..2",
+					  "0x10",
+					  "s",
+					  "ms",
+					  "1sm",
+					  "1d",
+					  "99999999999999999999999",
+					  "9000h"};
 	double v;
 
 	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {

@@ -637,8 +637,7 @@ static void test_lab_name(void)
 	ok(lab_name_check("abcdefghijklmnopqrstuvwxyz012345") == NULL, "32 characters");
 	is_str(lab_name_check("foo-"), "must not end with '-'", "foo- refused: trailing '-'");
 	ok(lab_name_check("") != NULL, "empty refused");
-	ok(lab_name_check("abcdefghijklmnopqrstuvwxyz0123456") != NULL,
-	   "33 characters refused");
+	ok(lab_name_check("abcdefghijklmnopqrstuvwxyz0123456") != NULL, "33 characters refused");
 	ok(lab_name_check("1lab") != NULL, "digit first refused");
 	ok(lab_name_check("Lab") != NULL, "upper case refused");
 	ok(lab_name_check("a/b") != NULL, "slash refused");
