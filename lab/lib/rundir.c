@@ -373,6 +373,8 @@ char *path_in(const char *dir, enum lab_file f)
 		[LF_RESOLV] = "resolv.conf",  [LF_UPLINK_NFT] = "uplink.nft",
 		[LF_LOGS] = "logs",	      [LF_SUPERVISOR_LOG] = "supervisor.log",
 		[LF_PASTA_LOG] = "pasta.log", [LF_STATUS_JSON] = "status.json",
+		[LF_WARM] = "warm",	      [LF_WARM_LEASES] = "warm.leases",
+		[LF_WARM_KEY] = "key",	      [LF_WARM_ENTRY_LEASES] = "leases",
 	};
 
 	return xasprintf("%s/%s", dir, names[f]);
@@ -405,6 +407,41 @@ char *path_log(const char *logdir, const char *kind, const char *name)
 char *path_disk(const char *statedir, const char *node, const char *ext)
 {
 	return xasprintf("%s/%s.%s", statedir, node, ext);
+}
+
+char *path_warm_cache(void)
+{
+	_cleanup_free_ char *base = statedir_base();
+
+	return xasprintf("%s/.warm", base);
+}
+
+char *path_warm_entry(const char *hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/%s", d, hash);
+}
+
+char *path_warm_topo_record(const char *topo_hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/topo-%.16s.key", d, topo_hash);
+}
+
+char *path_warm_lock(const char *hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/%s.lock", d, hash);
+}
+
+char *path_warm_tmp(const char *hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/.tmp-%s-%d", d, hash, (int)getpid());
 }
 
 int path_sockaddr(struct sockaddr_un *sa, const char *path, struct vl_err *e)

@@ -92,6 +92,10 @@ enum lab_file {
 	LF_SUPERVISOR_LOG,
 	LF_PASTA_LOG,
 	LF_STATUS_JSON,
+	LF_WARM,	      /* STATEDIR/warm: the warm entry the disks came from */
+	LF_WARM_LEASES,	      /* STATEDIR/warm.leases */
+	LF_WARM_KEY,	      /* ENTRY/key: a warm entry's key lines */
+	LF_WARM_ENTRY_LEASES, /* ENTRY/leases */
 };
 char *path_in(const char *dir, enum lab_file f);
 /* RUNDIR/NODE: a node's sockets. */
@@ -114,6 +118,16 @@ char *path_dns(const char *rundir, const char *what);
 char *path_log(const char *logdir, const char *kind, const char *name);
 /* STATEDIR/NODE.EXT: the overlay (qcow2), its base identity (base). */
 char *path_disk(const char *statedir, const char *node, const char *ext);
+
+/* The warm-start cache (lib/warm.c): STATE_BASE/.warm; an entry
+ * .warm/HASH (its disks: path_disk(ENTRY, NODE, "qcow2")); the record of
+ * a topology's last key .warm/topo-HASH16.key; an entry's lock
+ * .warm/HASH.lock and the entry being written .warm/.tmp-HASH-PID. */
+char *path_warm_cache(void);
+char *path_warm_entry(const char *hash);
+char *path_warm_topo_record(const char *topo_hash);
+char *path_warm_lock(const char *hash);
+char *path_warm_tmp(const char *hash);
 
 /* The longest path a unix socket can have (sun_path, less its NUL). */
 #define PATH_SOCK_MAX ((int)sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
