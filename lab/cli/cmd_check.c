@@ -305,9 +305,13 @@ static int print_qemu(const struct topo *t, const char *accel)
 	struct accel_choice ac;
 	struct vl_err e = {0};
 	_cleanup_free_ char *qemu = find_program("qemu-system-x86_64");
-	_cleanup_free_ char *rundir = rundir_lab(t->name);
-	_cleanup_free_ char *statedir = statedir_lab(t->name, NULL);
-	_cleanup_free_ char *logdir = xasprintf("%s/logs", statedir);
+	/* t->name passed the name rule when the topology was loaded. */
+	_cleanup_free_ char *rundir = rundir_lab(t->name, &e);
+	_cleanup_free_ char *statedir = statedir_lab(t->name, NULL, &e);
+	_cleanup_free_ char *logdir = statedir ? path_in(statedir, LF_LOGS) : NULL;
+
+	if (!rundir || !statedir)
+		return vl_report(&e);
 
 	if (t->n_nodes && up_decide_accel(t, accel, &ac, &e) < 0)
 		return vl_report(&e);
@@ -315,8 +319,8 @@ static int print_qemu(const struct topo *t, const char *accel)
 		printf("# accel %s\n", ac.reason);
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *nd = &t->nodes[i];
-		_cleanup_free_ char *dir = xasprintf("%s/%s", rundir, nd->name);
-		_cleanup_free_ char *qmp = xasprintf("%s/qmp.sock", dir);
+		_cleanup_free_ char *dir = path_node_dir(rundir, nd->name);
+		_cleanup_free_ char *qmp = path_qmp(dir);
 		_cleanup_free_ char *disk = disk_overlay_path(statedir, nd->name);
 		struct qemu_launch l = {
 			.lab = t->name,
@@ -356,7 +360,7 @@ int cmd_check(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'q': qemu = true; break;
