@@ -11,7 +11,8 @@
  * Readers outside C (they cannot include this file; a key renamed here must
  * be renamed there, and tests/03-status-keys.t names them):
  *   python/pytest_vacmlab/lab.py, plugin.py: `status --json`: lab, nodes,
- *     name, nics, address, state, ports, socket_ro; `up --json`: lab.
+ *     name, nics, address, state, ports, socket_ro, kind, peer, plugged;
+ *     `up --json`: lab.
  *   contrib/completion/vacmlab.bash: `ls --json`: lab; `status --json`:
  *     nodes, hosts, lans, name, port (and jansson's 2-space indentation).
  * The same table is in docs/control.md ("Who reads which key").
