@@ -55,9 +55,13 @@ like "$(port_json vacm2 0)" '"kind": "cable".*"peer": "vacm1:ttyS1"' "status: va
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' 'root\n' > /dev/null
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
 cat > /tmp/cable.sh <<'XEOF'
+# raw, no echo, also between runs (microcom puts back what it found): a
+# tty that echoes would send vacm2's output back to its getty as a name.
+stty -F /dev/ttyS1 115200 raw -echo
 { printf '\r'; sleep 2; printf 'root\r'; sleep 2; printf '%s\r' "$1"; sleep 3; } |
 	microcom -s 115200 -t 4000 /dev/ttyS1 > /tmp/cable.out 2>&1
 tr -d '\r' < /tmp/cable.out
+echo
 echo "CABLE""DONE"
 XEOF
 EOF
