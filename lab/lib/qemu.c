@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lab/lib/disk.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/util.h"
 
@@ -172,6 +173,10 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	 * keeps the kernel's last words. */
 	add2(&s, "-device", xstrdup("pvpanic"));
 	add2(&s, "-action", xstrdup("panic=pause"));
+	/* QEMU's own seccomp filter: no exec (the monitor's `migrate exec:`,
+	 * a netdev script), no setuid, no scheduler or affinity changes, no
+	 * obsolete system calls. Landlock (landlock.c) covers the files. */
+	add2(&s, "-sandbox", xstrdup(QEMU_SANDBOX));
 	add2(&s, "-m", xasprintf("%d", n->memory_mb));
 	add2(&s, "-smp", xasprintf("%d", n->cpus));
 	add_disk(&s, l);
@@ -208,4 +213,38 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	for (char **a = n->qemu_args; a && *a; a++)
 		add(&s, xstrdup(*a));
 	return s.v;
+}
+
+void qemu_confine_rules(const struct qemu_launch *l, struct ll_rules *r)
+{
+	const struct node *n = l->node;
+
+	ll_rules_add_system(r);
+	/* The boot disk: the overlay is written (savevm writes its internal
+	 * snapshots into it), the base image only read. */
+	ll_rules_add(r, l->disk, LL_READ | LL_WRITE);
+	ll_rules_add(r, n->image, LL_READ);
+	/* The node's own runtime dir: QMP and unix port sockets, loop FIFOs. */
+	ll_rules_add(r, l->port_dir, LL_READ | LL_WRITE | LL_CREATE);
+	for (int i = 0; i < n->n_serial; i++)
+		if (n->serial[i].kind == SERIAL_LOG) {
+			/* made by the supervisor first (sv_port.c): the file
+			 * only, not the lab's log dir */
+			_cleanup_free_ char *log = port_log_path(l->log_dir, n->name, i);
+
+			ll_rules_add(r, log, LL_WRITE);
+		}
+	if (l->kvm)
+		ll_rules_add(r, "/dev/kvm", LL_READ | LL_WRITE | LL_DEVICE);
+	/* What qemu_args names (topo_qemu.c allows only the topology's own
+	 * directory, and QEMU's data files by bare name, under /usr). */
+	if (n->qemu_args) {
+		char **files = qemu_args_files(n->qemu_args);
+
+		for (char **f = files; *f; f++)
+			ll_rules_add(r, *f, LL_READ | LL_WRITE);
+		qemu_args_free(files);
+	}
+	/* TCP: none. tcp: serial ports are listening sockets made by `up`;
+	 * the monitor is a unix socket. */
 }
