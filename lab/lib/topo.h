@@ -9,7 +9,8 @@
  * The parser is five files: topo_load.c (reading, sections), topo_keys.c
  * (the key tables, one parser per key), topo_values.c (the structured
  * values: nic, serial, ready, forward, impair), topo_check.c (names and the
- * whole-file checks), topo_err.c (the error list, did-you-mean); topo.c
+ * whole-file checks), topo_machines.c (placement over [machine] sections),
+ * topo_qemu.c (qemu_args), topo_err.c (the error list, did-you-mean); topo.c
  * holds the model's helpers below. topo_int.h is their private header.
  */
 #ifndef VACMLAB_TOPO_H
