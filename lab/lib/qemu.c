@@ -221,7 +221,15 @@ void qemu_confine_rules(const struct qemu_launch *l, struct ll_rules *r)
 
 	ll_rules_add_system(r);
 	/* The boot disk: the overlay is written (savevm writes its internal
-	 * snapshots into it), the base image only read. */
+	 * snapshots into it), the base image only read. Its directory, the
+	 * lab's state dir, read-write but nothing made there: `config
+	 * export` of a running node has QEMU write a point-in-time copy into
+	 * a work dir there that qemu-img made (part_qmp.c). */
+	_cleanup_free_ char *statedir = xstrdup(l->disk);
+
+	if (strrchr(statedir, '/'))
+		*strrchr(statedir, '/') = '\0';
+	ll_rules_add(r, statedir, LL_READ | LL_WRITE);
 	ll_rules_add(r, l->disk, LL_READ | LL_WRITE);
 	ll_rules_add(r, n->image, LL_READ);
 	/* The node's own runtime dir: QMP and unix port sockets, loop FIFOs. */
