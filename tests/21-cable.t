@@ -17,9 +17,14 @@ cat > "$TMPDIR_TEST/$LAB.conf" <<EOF
 [lab]
 name = $LAB
 
+; vacm1 boots once vacm2 is up: vacm2's boot messages find vacm1 down and
+; are lost, so none wait in the cable to be echoed back by vacm1's ttyS1
+; before the test makes it raw (a tty's default is to echo, and the
+; getty on the other end would take the echo for a login name).
 [node vacm1]
 image = $IMAGE
 serial = console cable:vacm2
+after = vacm2
 
 ; vacm2's ttyS0, its console, is the cable's far end: vacm2 is ready when
 ; its login prompt comes out of the cable.
@@ -31,7 +36,7 @@ EOF
 sed 's/cable:vacm2/cable:vacm3/' "$TMPDIR_TEST/$LAB.conf" > "$TMPDIR_TEST/bad.conf"
 out=$("$VACMLAB" up "$TMPDIR_TEST/bad.conf" 2>&1); rc=$?
 ok $([ $rc = 1 ] && [ ! -e "$VACMLAB_RUNTIME_DIR/$LAB" ]; echo $?) "cable to an unknown node: exit 1 ($rc), no lab dir"
-like "$out" "^$TMPDIR_TEST/bad.conf:6: cable from vacm1:ttyS1 to unknown node 'vacm3'; did you mean" "... with FILE:LINE and a suggestion"
+like "$out" "^$TMPDIR_TEST/bad.conf:10: cable from vacm1:ttyS1 to unknown node 'vacm3'; did you mean" "... with FILE:LINE and a suggestion"
 
 # --- the lab -------------------------------------------------------------
 t0=$SECONDS
