@@ -18,7 +18,7 @@ BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS := libnl-3.0 libnl-route-3.0 inih jansson zlib nettle
+PKGS := libnl-3.0 libnl-route-3.0 inih jansson zlib nettle libmicrohttpd
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wswitch-enum -Wundef -Wpointer-arith -Wwrite-strings \
 	-Wno-unused-parameter -Wno-missing-field-initializers
@@ -28,9 +28,9 @@ CFLAGS ?= -O2 -g
 ATTACH_CONF ?= $(SYSCONFDIR)/vacmlab/attach.conf
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
-	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' \
+	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' -DVACMLAB_DATADIR='"$(DATADIR)"' \
 	-DVACMLAB_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap -lm
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap -lm -lpthread
 
 # One source list per folder; the layers link one way (docs/architecture.md):
 # cli -> sv -> lib -> netns. Each lower layer is a static archive, so a unit
@@ -180,7 +180,8 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
 	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
 	clang-format scdoc graphviz debhelper lintian bash-completion ansible-core time \
-	python3-venv python3-pytest python3-setuptools
+	python3-venv python3-pytest python3-setuptools \
+	libmicrohttpd-dev chromium chromium-driver python3-selenium
 
 deps:
 	apt-get update
