@@ -89,7 +89,7 @@ function drawLab(st) {
   const yNode = 40, yLan0 = yNode + boxH + 40, lanGap = 34;
   const yHost = yLan0 + lans.length * lanGap + 30;
   const H = yHost + (hosts.length ? boxH + 20 : 0);
-  const svg = s("svg", {class: "topo", viewBox: `0 0 ${W} ${H}`, height: H,
+  const svg = s("svg", {class: "topo", viewBox: `0 0 ${W} ${H}`, width: W, height: H,
                         id: `svg-${lab}`});
   const lanY = {};
   lans.forEach((l, i) => {
