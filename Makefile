@@ -95,6 +95,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(BUILD)/tests-deps/$*.d -o $@ $< $(filter %.o,$^) \
 		$(ARCHIVES) $(LDFLAGS) $(LIBS)
 $(BUILD)/tests/test_status: $(BUILD)/lab/cli/client_status.o
+$(BUILD)/tests/test_web_auth: $(BUILD)/lab/cli/web_auth.o
 $(BUILD)/tests/test_match: $(BUILD)/lab/cli/client_console.o $(BUILD)/lab/cli/client_ctl.o \
 	$(BUILD)/lab/cli/client_status.o
 
