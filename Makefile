@@ -48,6 +48,9 @@ ATTACH_SRCS := $(sort $(wildcard attach/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
+# The page of `vacmlab web` (docs/web.md), installed under $(DATADIR)/web.
+WEB_FILES := index.html app.js app.css xterm/xterm.js xterm/xterm.css xterm/LICENSE
+
 # Man pages: scdoc sources in docs/man/NAME.SECTION.scd.
 MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
 MAN_PAGES := $(patsubst docs/man/%.scd,$(BUILD)/man/%,$(MAN_SRCS))
@@ -199,6 +202,8 @@ install: programs
 	install -D -m 0644 contrib/completion/_vacmlab $(DESTDIR)$(ZSHCOMPDIR)/_vacmlab
 	install -D -m 0644 contrib/ansible/connection_plugins/vacmlab.py \
 		$(DESTDIR)$(DATADIR)/ansible/connection_plugins/vacmlab.py
+	for f in $(WEB_FILES); do \
+		install -D -m 0644 web/$$f $(DESTDIR)$(DATADIR)/web/$$f || exit 1; done
 	@if [ -e $(DESTDIR)$(ATTACH_CONF) ]; then echo "keeping $(DESTDIR)$(ATTACH_CONF)"; \
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
 	install -d $(DESTDIR)$(USERUNITDIR)
