@@ -125,8 +125,31 @@ def shot(name):
     return path
 
 
+def attr(eid, name):
+    """An attribute of element @eid, found afresh: the page redraws a
+    lab's part at each status event, so an element found before may be
+    gone (stale)."""
+    for _ in range(50):
+        try:
+            return driver.find_element(By.ID, eid).get_attribute(name)
+        except Exception:
+            time.sleep(0.1)
+    return None
+
+
+def click(eid):
+    """Click element @eid, found afresh (retried while redrawn)."""
+    for _ in range(50):
+        try:
+            driver.find_element(By.ID, eid).click()
+            return True
+        except Exception:
+            time.sleep(0.1)
+    return False
+
+
 def state(node):
-    return driver.find_element(By.ID, f"node-{LAB}-{node}").get_attribute("data-state")
+    return attr(f"node-{LAB}-{node}", "data-state")
 
 
 def console_text():
@@ -202,18 +225,18 @@ try:
         "the drawing has the LAN and both nodes", driver.page_source[-2000:])
 
     # vacm1's console: the replay, then a login.
-    driver.find_element(By.ID, f"console-btn-{LAB}-vacm1-0").click()
+    click(f"console-btn-{LAB}-vacm1-0")
     tap(wait("replay", lambda: "login:" in console_text(), 20),
         "vacm1's console opens with the replay (login:)", console_text())
     driver.find_element(By.CSS_SELECTOR, f"#term-{LAB}-vacm1-0 textarea").send_keys("root\n")
-    tap(wait("prompt", lambda: re.search(r"(?m)^\S*# ?$", console_text()), 30),
+    tap(wait("prompt", lambda: re.search(r"(?m)^\S*#\s*$", console_text()), 30),
         "typed root + Enter: the shell prompt '# '", console_text())
     shot("02-console.png")
 
     # Pull vacm1's cable from the page.
-    driver.find_element(By.ID, f"link-down-{LAB}-vacm1-eth0").click()
+    click(f"link-down-{LAB}-vacm1-eth0")
     nic = f"nic-{LAB}-vacm1-eth0"
-    tap(wait("link", lambda: driver.find_element(By.ID, nic).get_attribute("data-link") == "down"
+    tap(wait("link", lambda: attr(nic, "data-link") == "down"
              and "done" in driver.find_element(By.ID, "msg").text, 30),
         "link down on the page: vacmlab link answered, the NIC shows link down",
         driver.find_element(By.ID, "msg").text)
@@ -232,7 +255,6 @@ try:
     tap(c == 403 and c2 == 403 and state("vacm2") == "ready",
         "an action without the token or from another origin: 403, vacm2 still ready",
         f"{c} {c2} {state('vacm2')}")
-    print(f"# screenshots: {shots}", flush=True)
 except SystemExit:
     pass
 except Exception as e:
@@ -242,9 +264,10 @@ finally:
     if driver and failed:
         try:
             shot("99-failure.png")
-            print(f"# screenshots: {shots}", flush=True)
         except Exception:
             pass
+    if driver:
+        print(f"# screenshots: {shots}", flush=True)
     cleanup()
     if web:
         out = web.stdout.read() if web.stdout else ""

@@ -279,13 +279,23 @@ function openConsole(lab, node, port) {
 
 // ---- the live status
 
+// A redraw between a button's press and release would lose the click:
+// while a pointer is down the newest status waits.
+let held = false, pending = null;
+document.addEventListener("pointerdown", () => { held = true; });
+document.addEventListener("pointerup", () => {
+  held = false;
+  if (pending) setTimeout(() => { if (pending && !held) { render(pending); pending = null; } }, 0);
+});
+
 function connect() {
   const es = new EventSource("/api/events");
   const conn = document.getElementById("conn");
   es.addEventListener("status", e => {
     conn.textContent = "live";
     conn.className = "conn on";
-    render(JSON.parse(e.data));
+    const all = JSON.parse(e.data);
+    if (held) pending = all; else render(all);
   });
   es.onerror = () => { conn.textContent = "reconnecting…"; conn.className = "conn off"; };
 }
