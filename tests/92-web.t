@@ -26,7 +26,7 @@ top = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 VACMLAB = os.environ.get("VACMLAB", os.path.join(top, "build", "vacmlab"))
 IMAGE = os.path.join(top, "images", "image.bin")
 CHROMIUM, DRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
-PLAN = 17
+PLAN = 18
 n = failed = 0
 
 
@@ -92,6 +92,26 @@ def cleanup():
                 p.wait(10)
             except subprocess.TimeoutExpired:
                 p.kill()
+
+    def ours():
+        """PIDs whose command line names the test's dir (supervisor,
+        QEMU, dnsmasq, the server, chromium's profile)."""
+        pids = []
+        for d in os.listdir("/proc"):
+            try:
+                if d.isdigit() and tmp.encode() in open(f"/proc/{d}/cmdline", "rb").read():
+                    pids.append(int(d))
+            except OSError:
+                pass
+        return pids
+
+    left = wait("leftovers", lambda: not ours() or None, 10) is None and ours()
+    tap(not left, "no process of the test is left", left)
+    for p in left or []:
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
     shutil.rmtree(tmp, ignore_errors=True)
 
 
