@@ -164,6 +164,7 @@ _vacmlab_complete() {
 			done
 			COMPREPLY=($(compgen -W "$words $(_vacmlab_lab_names "${pos[1]}" hosts)" -- "$cur")) ;;
 		esac ;;
+	web) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
 	config)
 		case $n in
 		0) COMPREPLY=($(compgen -W 'export import' -- "$cur")) ;;
