@@ -152,6 +152,18 @@ _vacmlab_complete() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
 	doctor | ls) ;;
+	link)
+		# link down|up LAB NODE[:ethN] | NODE:ttySN (a serial cable)
+		case $n in
+		0) COMPREPLY=($(compgen -W 'down up' -- "$cur")) ;;
+		1) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
+		2)
+			local nd words=
+			for nd in $(_vacmlab_lab_names "${pos[1]}" nodes); do
+				words="$words $nd $(_vacmlab_ports "${pos[1]}" "$nd" | sed "s/^/$nd:/")"
+			done
+			COMPREPLY=($(compgen -W "$words $(_vacmlab_lab_names "${pos[1]}" hosts)" -- "$cur")) ;;
+		esac ;;
 	web) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
 	config)
 		case $n in

@@ -122,6 +122,10 @@ const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 		snprintf(buf, len,
 			 "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
 			 pi->idx);
+	else if (!strcmp(pi->kind, SKV_PORT_CABLE))
+		snprintf(buf, len,
+			 "it is a serial cable: watch it with `vacmlab console --ro`, read it with "
+			 "`vacmlab logs`");
 	else
 		snprintf(buf, len, "nothing is attached to it");
 	return buf;

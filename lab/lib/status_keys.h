@@ -11,7 +11,8 @@
  * Readers outside C (they cannot include this file; a key renamed here must
  * be renamed there, and tests/03-status-keys.t names them):
  *   python/pytest_vacmlab/lab.py, plugin.py: `status --json`: lab, nodes,
- *     name, nics, address, state, ports, socket_ro; `up --json`: lab.
+ *     name, nics, address, state, ports, socket_ro, kind, peer, plugged;
+ *     `up --json`: lab.
  *   contrib/completion/vacmlab.bash: `ls --json`: lab; `status --json`:
  *     nodes, hosts, lans, name, port (and jansson's 2-space indentation).
  * The same table is in docs/control.md ("Who reads which key").
@@ -79,6 +80,14 @@
 #define SK_RUNSTATE "runstate"
 #define SK_VM_EVENT "vm_event"
 #define SK_PORTS "ports"
+/* ports[] of kind cable (sv_cable.c) */
+#define SK_PEER "peer"			   /* NODE:ttySN, the other end */
+#define SK_PLUGGED "plugged"		   /* false while pulled (link down) */
+#define SK_BYTES_SENT "bytes_sent"	   /* carried from this end */
+#define SK_BYTES_RECEIVED "bytes_received" /* carried to this end */
+#define SK_LOST_SENT "lost_sent"	   /* from this end, dropped (pulled, far end down) */
+#define SK_LOST_RECEIVED "lost_received"   /* from the far end, dropped */
+#define SK_BAUD "baud"			   /* pacing; 0 unpaced */
 #define SK_FORWARDS "forwards"
 /* Added by the CLI's ctl_status() from the state dir (NODE.firmware, the
  * same three keys as that file's), not by the supervisor. */
@@ -173,6 +182,7 @@
 #define SKV_PORT_UNIX "unix"
 #define SKV_PORT_LOG "log"
 #define SKV_PORT_NONE "none"
+#define SKV_PORT_CABLE "cable"
 /* a forward's proto */
 #define SKV_PROTO_TCP "tcp"
 #define SKV_PROTO_UDP "udp"

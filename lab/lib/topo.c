@@ -39,6 +39,8 @@ static void free_node(struct node *nd)
 		free(nd->forwards[j].host_addr);
 	free(nd->forwards);
 	free(nd->on_name);
+	for (int j = 0; j < TOPO_MAX_SERIAL; j++)
+		free(nd->serial[j].peer);
 }
 
 static void free_host(struct host *h)
@@ -267,6 +269,7 @@ const char *serial_kind_name(enum serial_kind k)
 	case SERIAL_UNIX: return SKV_PORT_UNIX;
 	case SERIAL_LOG: return SKV_PORT_LOG;
 	case SERIAL_NONE: return SKV_PORT_NONE;
+	case SERIAL_CABLE: return SKV_PORT_CABLE;
 	}
 	return "?";
 }

@@ -38,12 +38,22 @@ enum serial_kind {
 	SERIAL_UNIX,	/* unix socket in the runtime dir */
 	SERIAL_LOG,	/* output to a log file only */
 	SERIAL_NONE,	/* port exists, nothing attached */
+	SERIAL_CABLE,	/* a null-modem cable to another node's port, relayed */
 };
+
+/* The standard rates a paced cable accepts (cable:NODE@BAUD). */
+#define TOPO_BAUD_MAX 4000000
 
 struct serial_port {
 	enum serial_kind kind;
 	int tcp_port; /* SERIAL_TCP only */
 	int line;     /* of the serial = key */
+	/* SERIAL_CABLE: both ends name the other (topo_cable.c fills in the
+	 * end the cable was not declared on). */
+	char *peer;	/* the other end's node */
+	int peer_port;	/* ... and its ttyS index */
+	int baud;	/* paced to BAUD/10 bytes a second; 0: unpaced */
+	bool cable_far; /* not the declaring end (it owns no log) */
 };
 
 /* Readiness conditions: a node is ready when every one it lists holds, in

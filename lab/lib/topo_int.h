@@ -207,6 +207,10 @@ const char *topo_check_domain(const char *s);
 /* A lan/node/host name and its uniqueness; 0 or -1 (error added). */
 int topo_check_name(struct parser *p, const char *name);
 void topo_check_all(struct parser *p);
+/* topo_cable.c: cables between nodes (before the nodes' own checks, which
+ * read the far ends), and cables between machines (after check_machines). */
+void topo_check_cables(struct parser *p);
+void topo_check_cable_machines(struct parser *p);
 
 /* ---- topo.c */
 /* Join @dir and @rel, dropping "." and ".." lexically. */

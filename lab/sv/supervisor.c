@@ -217,6 +217,14 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_PORT_LISTEN_RW: sv_port_accept(sv, ev->ptr, false); break;
 	case EV_PORT_LISTEN_RO: sv_port_accept(sv, ev->ptr, true); break;
 	case EV_PORT_CLIENT: sv_port_client_io(sv, ev->ptr, ev->events); break;
+	case EV_CABLE:
+		if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			sv_cable_readable(sv, ev->ptr);
+		/* (the read may have closed it: QEMU gone) */
+		if ((ev->events & EPOLLOUT) && ((struct sv_port *)ev->ptr)->fd >= 0)
+			sv_cable_writable(sv, ev->ptr);
+		break;
+	case EV_CABLE_TIMER: sv_cable_tick(sv, ev->ptr); break;
 	case EV_PROBE: sv_ready_probe_done(sv, ev->ptr); break;
 	case EV_FWD_LISTEN: sv_fwd_accept(sv, ev->ptr); break;
 	case EV_FWD_CONN: sv_fwd_io(sv, ev->ptr, ev->fd, ev->events); break;

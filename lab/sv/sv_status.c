@@ -118,6 +118,19 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 			json_object_set_new(o, SK_BYTES,
 					    json_integer((json_int_t)n->ports[i].bytes_out));
 			break;
+		case SERIAL_CABLE:
+			json_object_set_new(o, SK_SOCKET_RO,
+					    jstr_take(port_sock_path(n->dir, i, true)));
+			json_object_set_new(
+				o, SK_LOG,
+				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
+			{
+				json_t *cj = sv_cable_json(&n->ports[i]);
+
+				json_object_update(o, cj);
+				json_decref(cj);
+			}
+			break;
 		case SERIAL_TCP:
 			json_object_set_new(o, SK_TCP, json_sprintf("127.0.0.1:%d", sp->tcp_port));
 			break;
