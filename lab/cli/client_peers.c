@@ -9,8 +9,9 @@
  * (lab/sv/sv_peer.c): connect, read one JSON status, done. The merge:
  *  - every node and host gets "machine": the one it runs on;
  *  - the other machines' nodes and hosts join nodes[] and hosts[];
- *  - an address this machine's status lacks (a lease taken on the LAN's
- *    home, elsewhere) comes from the home's away[] entry of that node;
+ *  - an address a machine's status lacks (a lease taken on the LAN's
+ *    home, elsewhere) comes from the home's away[] entry of that node,
+ *    whichever of the two is the home;
  *  - machines[] says which machines answered (reached) and why not
  *    (error); the nodes and hosts of a machine that did not answer are
  *    listed with state "unreachable".
@@ -153,6 +154,8 @@ static void merge(json_t *st, json_t *m, json_t *r)
 		json_t *theirs = json_object_get(r, keys[k]), *mine = json_object_get(st, keys[k]);
 
 		mark(theirs, name);
+		/* Addresses @m lacks that this machine knows (it is the home). */
+		fill_addrs(theirs, json_object_get(st, SK_AWAY));
 		json_array_foreach (theirs, i, o)
 			if (!find_named(mine, jstr(o, SK_NAME)))
 				json_array_append(mine, o);
