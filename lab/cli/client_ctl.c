@@ -307,8 +307,8 @@ void print_status_table(json_t *st, FILE *f)
 		if (on && here && strcmp(on, here))
 			snprintf(where, sizeof(where), "on %s: ", on);
 		fprintf(f, "%-8s %-31s %-26s %-12s (host) %svacmlab exec %s --host %s -- CMD\n",
-			"-", addrs, json_string_value(json_object_get(n, SK_DNS)) ?: "-", "-", where,
-			lab, json_string_value(json_object_get(n, SK_NAME)));
+			"-", addrs, json_string_value(json_object_get(n, SK_DNS)) ?: "-", "-",
+			where, lab, json_string_value(json_object_get(n, SK_NAME)));
 	}
 	/* Uplinked LANs: how their guests reach the host. */
 	json_array_foreach (json_object_get(st, SK_LANS), i, n) {

@@ -84,7 +84,8 @@ static json_t *peer_fetch(const char *addr, int port, char *why, size_t len)
 	}
 	j = json_loadb(buf, n, 0, &je);
 	if (!json_is_object(j)) {
-		snprintf(why, len, "%s:%d: not a status (%s)", addr, port, j ? "no object" : je.text);
+		snprintf(why, len, "%s:%d: not a status (%s)", addr, port,
+			 j ? "no object" : je.text);
 		json_decref(j);
 		return NULL;
 	}
@@ -146,7 +147,8 @@ static void merge(json_t *st, json_t *m, json_t *r)
 	    !jstr(r, SK_MACHINE) || strcmp(jstr(r, SK_MACHINE), name)) {
 		json_object_set_new(m, SK_MACHINE_ERROR,
 				    json_sprintf("answers for lab %s machine %s",
-						 jstr(r, SK_LAB) ?: "?", jstr(r, SK_MACHINE) ?: "?"));
+						 jstr(r, SK_LAB) ?: "?",
+						 jstr(r, SK_MACHINE) ?: "?"));
 		json_decref(r);
 		return;
 	}
@@ -183,20 +185,19 @@ static void stubs(json_t *st, const char *machine)
 
 	json_array_foreach (json_object_get(st, SK_AWAY), i, o) {
 		const char *kind = jstr(o, SK_KIND);
-		json_t *arr = json_object_get(
-			st, kind && !strcmp(kind, SKV_HOST) ? SK_HOSTS : SK_NODES);
+		json_t *arr =
+			json_object_get(st, kind && !strcmp(kind, SKV_HOST) ? SK_HOSTS : SK_NODES);
 
 		if (!jstr(o, SK_MACHINE) || strcmp(jstr(o, SK_MACHINE), machine) ||
 		    find_named(arr, jstr(o, SK_NAME)))
 			continue;
-		json_array_append_new(
-			arr, json_pack("{s:O,s:s,s:s,s:o,s:o,s:O?}", SK_NAME,
-				       json_object_get(o, SK_NAME), SK_MACHINE, machine, SK_STATE,
-				       SKV_UNREACHABLE, SK_DNS,
-				       json_sprintf("%s.%s", jstr(o, SK_NAME),
-						    jstr(st, SK_DOMAIN) ?: ""),
-				       SK_CONSOLE, json_null(), SK_NICS,
-				       json_object_get(o, SK_NICS)));
+		json_array_append_new(arr, json_pack("{s:O,s:s,s:s,s:o,s:o,s:O?}", SK_NAME,
+						     json_object_get(o, SK_NAME), SK_MACHINE,
+						     machine, SK_STATE, SKV_UNREACHABLE, SK_DNS,
+						     json_sprintf("%s.%s", jstr(o, SK_NAME),
+								  jstr(st, SK_DOMAIN) ?: ""),
+						     SK_CONSOLE, json_null(), SK_NICS,
+						     json_object_get(o, SK_NICS)));
 	}
 }
 
@@ -217,8 +218,9 @@ json_t *ctl_status_all(const char *lab, char *err, size_t errlen)
 		if (json_is_true(json_object_get(m, SK_HERE)))
 			continue;
 		json_object_set_new(m, SK_REACHED, json_false());
-		r = peer_fetch(jstr(m, SK_ADDRESS) ?: "", (int)json_integer_value(json_object_get(m, SK_PORT)),
-			       why, sizeof(why));
+		r = peer_fetch(jstr(m, SK_ADDRESS) ?: "",
+			       (int)json_integer_value(json_object_get(m, SK_PORT)), why,
+			       sizeof(why));
 		if (r)
 			merge(st, m, r);
 		else

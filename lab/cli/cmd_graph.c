@@ -173,9 +173,10 @@ static json_t *model_from_status(const char *lab, json_t *st)
 			h = t && name ? topo_find_host(t, name) : NULL;
 			nics = h ? model_nics(h->nics, h->n_nics) : json_array();
 		}
-		json_array_append_new(hosts, json_pack("{s:s?,s:o,s:O?,s:O?}", SK_NAME, name, SK_NICS,
-						       nics, SK_STATE, json_object_get(o, SK_STATE),
-						       SK_MACHINE, json_object_get(o, SK_MACHINE)));
+		json_array_append_new(hosts,
+				      json_pack("{s:s?,s:o,s:O?,s:O?}", SK_NAME, name, SK_NICS,
+						nics, SK_STATE, json_object_get(o, SK_STATE),
+						SK_MACHINE, json_object_get(o, SK_MACHINE)));
 	}
 	if (t)
 		topo_free(t);

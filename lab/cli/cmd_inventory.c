@@ -195,19 +195,19 @@ static void print_json(const char *lab, json_t *st, const char *proxy)
 		else
 			ssh = json_pack("{s:s?,s:i,s:s}", "host", o.addr, SK_PORT, 22,
 					"proxy_command", proxy);
-		json_array_append_new(nodes, json_pack("{s:s?,s:s?,s:s?,s:o,s:O?,s:O?,s:o,s:O?,s:O?}",
-						       SK_NAME, o.name, SK_DNS, o.dns, SK_ADDRESS,
-						       o.addr, "addresses", o.addrs, SK_STATE,
-						       json_object_get(n, SK_STATE), SK_NICS,
-						       json_object_get(n, SK_NICS), "ssh", ssh,
-						       SK_CONSOLE, json_object_get(n, SK_CONSOLE),
-						       SK_MACHINE, json_object_get(n, SK_MACHINE)));
+		json_array_append_new(
+			nodes, json_pack("{s:s?,s:s?,s:s?,s:o,s:O?,s:O?,s:o,s:O?,s:O?}", SK_NAME,
+					 o.name, SK_DNS, o.dns, SK_ADDRESS, o.addr, "addresses",
+					 o.addrs, SK_STATE, json_object_get(n, SK_STATE), SK_NICS,
+					 json_object_get(n, SK_NICS), "ssh", ssh, SK_CONSOLE,
+					 json_object_get(n, SK_CONSOLE), SK_MACHINE,
+					 json_object_get(n, SK_MACHINE)));
 	}
 	json_array_foreach (json_object_get(st, SK_HOSTS), i, n)
-		json_array_append_new(hosts,
-				      json_pack("{s:O,s:O?,s:O?}", SK_NAME, json_object_get(n, SK_NAME),
-						SK_DNS, json_object_get(n, SK_DNS), SK_MACHINE,
-						json_object_get(n, SK_MACHINE)));
+		json_array_append_new(hosts, json_pack("{s:O,s:O?,s:O?}", SK_NAME,
+						       json_object_get(n, SK_NAME), SK_DNS,
+						       json_object_get(n, SK_DNS), SK_MACHINE,
+						       json_object_get(n, SK_MACHINE)));
 	json_t *root = json_pack("{s:s,s:O,s:o,s:o}", SK_LAB, lab, SK_DOMAIN,
 				 json_object_get(st, SK_DOMAIN), SK_NODES, nodes, SK_HOSTS, hosts);
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -111,12 +111,11 @@ static void print_more(const struct st_lab *l)
 
 int cmd_status(int argc, char **argv)
 {
-	const char *usage =
-		"usage: vacmlab status [--json] [--here] [LAB]\n"
-		"Each node's state, MAC, addresses, DNS name, console and uptime.\n"
-		"Without LAB: every running lab of yours. A lab spread over machines\n"
-		"shows every machine's part (asked over the underlay); --here only\n"
-		"this machine's.\n";
+	const char *usage = "usage: vacmlab status [--json] [--here] [LAB]\n"
+			    "Each node's state, MAC, addresses, DNS name, console and uptime.\n"
+			    "Without LAB: every running lab of yours. A lab spread over machines\n"
+			    "shows every machine's part (asked over the underlay); --here only\n"
+			    "this machine's.\n";
 	bool json = false, here = false;
 	int r = parse_json_flag(argc, argv, &json, &here, usage), rc = EXIT_OK;
 	char **labs, err[512];
@@ -137,7 +136,7 @@ int cmd_status(int argc, char **argv)
 	}
 	for (char **l = labs; *l; l++) {
 		json_t *st = here ? ctl_status(*l, err, sizeof(err))
-				 : ctl_status_all(*l, err, sizeof(err));
+				  : ctl_status_all(*l, err, sizeof(err));
 
 		if (!st) {
 			if (optind < argc) {

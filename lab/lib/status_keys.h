@@ -37,7 +37,7 @@
 /* A lab spread over machines (docs/multi-machine.md): this machine, the
  * nodes and hosts elsewhere (away[]: name, machine) and the VXLAN tunnels. */
 #define SK_MACHINE "machine" /* also away[]'s, peers[]', nodes[]' and hosts[]' */
-#define SK_AWAY "away" /* away[]: name, machine, kind (node or host), nics */
+#define SK_AWAY "away"	     /* away[]: name, machine, kind (node or host), nics */
 #define SK_TUNNELS "tunnels"
 /* machines[]: every machine of the lab: name, address, port, here; the
  * CLI adds reached (asked over the underlay) and error (why not). */

@@ -59,8 +59,7 @@ void topo_free(struct topo *t)
 		free_host(&t->away_hosts[i]);
 	free(t->away_nodes);
 	free(t->away_hosts);
-	for (int i = 0; i < t->n_machines; i++)
-	{
+	for (int i = 0; i < t->n_machines; i++) {
 		free(t->machines[i].name);
 		free(t->machines[i].host);
 	}

@@ -337,10 +337,11 @@ static void machine_address(struct parser *p, const char *value)
 		int r = getaddrinfo(value, NULL, &hints, &res);
 
 		if (r || !res) {
-			topo_perr(p, p->line,
-				  "machine address '%s' is not an IPv4 address and does not resolve: "
-				  "%s",
-				  value, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+			topo_perr(
+				p, p->line,
+				"machine address '%s' is not an IPv4 address and does not resolve: "
+				"%s",
+				value, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
 			if (res)
 				freeaddrinfo(res);
 			return;

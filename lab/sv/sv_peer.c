@@ -121,11 +121,12 @@ int sv_peer_route(struct sv *sv, char ifname[IF_NAMESIZE], char gw[INET_ADDRSTRL
 		mask = ntohl(nm->sin_addr.s_addr);
 		/* The gateway pasta is told of: an address of the subnet that
 		 * is neither this machine's nor any peer's, from the top. */
-		for (h = (ntohl(src.s_addr) | ~mask) - 1; (h & mask) == (ntohl(src.s_addr) & mask) &&
-							  h != (ntohl(src.s_addr) & mask);
+		for (h = (ntohl(src.s_addr) | ~mask) - 1;
+		     (h & mask) == (ntohl(src.s_addr) & mask) && h != (ntohl(src.s_addr) & mask);
 		     h--)
 			if (htonl(h) != src.s_addr && !is_machine_addr(t, htonl(h))) {
-				inet_ntop(AF_INET, &(struct in_addr){htonl(h)}, gw, INET_ADDRSTRLEN);
+				inet_ntop(AF_INET, &(struct in_addr){htonl(h)}, gw,
+					  INET_ADDRSTRLEN);
 				break;
 			}
 		break;

@@ -347,11 +347,12 @@ json_t *sv_status_json(struct sv *sv)
 						nics_json(sv, t->away_hosts[i].nics,
 							  t->away_hosts[i].n_nics, false)));
 		for (int i = 0; i < t->n_machines; i++)
-			json_array_append_new(
-				machines, json_pack("{s:s,s:s,s:i,s:b}", SK_NAME, t->machines[i].name,
-						    SK_ADDRESS, ip(t->machines[i].addr, a), SK_PORT,
-						    t->machines[i].port, SK_HERE,
-						    &t->machines[i] == t->here));
+			json_array_append_new(machines,
+					      json_pack("{s:s,s:s,s:i,s:b}", SK_NAME,
+							t->machines[i].name, SK_ADDRESS,
+							ip(t->machines[i].addr, a), SK_PORT,
+							t->machines[i].port, SK_HERE,
+							&t->machines[i] == t->here));
 		json_object_set_new(root, SK_MACHINES, machines);
 		json_object_set_new(root, SK_MACHINE, json_string(sv->t->here->name));
 		json_object_set_new(root, SK_AWAY, away);
