@@ -96,7 +96,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 		$(ARCHIVES) $(LDFLAGS) $(LIBS)
 $(BUILD)/tests/test_status: $(BUILD)/lab/cli/client_status.o
 $(BUILD)/tests/test_match: $(BUILD)/lab/cli/client_console.o $(BUILD)/lab/cli/client_ctl.o \
-	$(BUILD)/lab/cli/client_status.o
+	$(BUILD)/lab/cli/client_status.o $(BUILD)/lab/cli/client_peers.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

@@ -40,11 +40,11 @@
 #define SK_AWAY "away"	     /* away[]: name, machine, kind (node or host), nics */
 #define SK_TUNNELS "tunnels"
 /* machines[]: every machine of the lab: name, address, port, here; the
- * CLI adds reached (asked over the underlay) and error (why not). */
+ * CLI adds reached (asked over the underlay) and reason (why not). */
 #define SK_MACHINES "machines"
 #define SK_HERE "here"
 #define SK_REACHED "reached"
-#define SK_MACHINE_ERROR "error"
+#define SK_MACHINE_ERROR "reason"
 
 /* Shared by several objects. */
 #define SK_NAME "name"	       /* lans[], nodes[], hosts[], away[] */
