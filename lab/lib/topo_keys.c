@@ -9,7 +9,6 @@
  */
 #include <errno.h>
 #include <sys/stat.h>
-#include <netdb.h>
 #include <string.h>
 
 #include "lab/lib/logfile.h"
@@ -332,28 +331,8 @@ static void machine_address(struct parser *p, const char *value)
 		/* Digits and dots: a mistyped address, never looked up. */
 		topo_perr(p, p->line, "bad address '%s': expected an IPv4 address", value);
 		return;
-	} else if (!parse_ip(value, &m->addr)) {
-		/* A DNS name (a headless Service's pod name on Kubernetes, an
-		 * /etc/hosts entry): resolved once, here, to its first IPv4
-		 * address; the machine keeps the name for messages. */
-		struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
-		struct addrinfo *res = NULL;
-		int r = getaddrinfo(value, NULL, &hints, &res);
-
-		if (r || !res) {
-			topo_perr(
-				p, p->line,
-				"machine address '%s' is not an IPv4 address and does not resolve: "
-				"%s",
-				value, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
-			if (res)
-				freeaddrinfo(res);
-			return;
-		}
-		m->addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
-		freeaddrinfo(res);
-		free(m->host);
-		m->host = xstrdup(value);
+	} else if (!parse_ip(value, &m->addr) && topo_machine_resolve(p, m, value) < 0) {
+		return;
 	}
 	a = h32(m->addr);
 	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 24) >= 224) {

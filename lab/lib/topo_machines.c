@@ -5,10 +5,39 @@
  * home resolved, the machines each LAN spans. Moved out of topo_check.c,
  * which keeps the single-machine rules.
  */
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
+
+/*
+ * `[machine] address` as a DNS name (a headless Service's pod name on
+ * Kubernetes, an /etc/hosts entry): resolved once, when the file is read,
+ * to its first IPv4 address; the machine keeps the name for messages.
+ */
+int topo_machine_resolve(struct parser *p, struct machine *m, const char *value)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
+	struct addrinfo *res = NULL;
+	int r = getaddrinfo(value, NULL, &hints, &res);
+
+	if (r || !res) {
+		topo_perr(p, p->line,
+			  "machine address '%s' is not an IPv4 address and does not resolve: %s",
+			  value, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		if (res)
+			freeaddrinfo(res);
+		return -1;
+	}
+	m->addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	free(m->host);
+	m->host = xstrdup(value);
+	return 0;
+}
 
 static int n_errors(const struct parser *p)
 {
