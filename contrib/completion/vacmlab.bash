@@ -32,12 +32,12 @@ _vacmlab_state_labs() {
 
 # _vacmlab_lab_names LAB nodes|hosts|lans
 _vacmlab_lab_names() {
-	"${_vacmlab_cmd:-vacmlab}" status --json "$1" 2>/dev/null | _vacmlab_json "$2" name
+	"${_vacmlab_cmd:-vacmlab}" status --here --json "$1" 2>/dev/null | _vacmlab_json "$2" name
 }
 
 # Serial ports of NODE in LAB: ttyS0 ttyS1 ...
 _vacmlab_ports() {
-	"${_vacmlab_cmd:-vacmlab}" status --json "$1" 2>/dev/null | awk -v node="$2" '
+	"${_vacmlab_cmd:-vacmlab}" status --here --json "$1" 2>/dev/null | awk -v node="$2" '
 		/^    {/ { cur = "" }
 		/^      "name": / { v = $2; gsub(/[",]/, "", v); cur = v }
 		cur == node && $1 == "\"port\":" { v = $2; gsub(/[",]/, "", v); print v }'

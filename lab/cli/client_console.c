@@ -69,7 +69,13 @@ int console_lookup(const char *lab, const char *node, int idx, struct port_info 
 	}
 	st_lab_get(st, &l);
 	if (!st_find_node(&l, node, &n)) {
-		snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
+		struct vl_err e = {0};
+
+		/* A lab spread over machines: a node elsewhere says where. */
+		if (where_is(st, node, &e) < 0)
+			snprintf(err, errlen, "%s", e.msg);
+		else
+			snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
 		json_decref(st);
 		*code = EXIT_CONFIG;
 		return -1;

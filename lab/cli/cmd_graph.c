@@ -183,8 +183,10 @@ static json_t *model_from_status(const char *lab, json_t *st)
 					    json_integer_value(json_object_get(f, SK_GUEST_PORT))));
 		json_array_append_new(
 			nodes,
-			json_pack("{s:O,s:o,s:o}", SK_NAME, json_object_get(o, SK_NAME), SK_NICS,
-				  model_status_nics(json_object_get(o, SK_NICS)), SK_FORWARDS, fw));
+			json_pack("{s:O,s:o,s:o,s:O?,s:O?}", SK_NAME, json_object_get(o, SK_NAME),
+				  SK_NICS, model_status_nics(json_object_get(o, SK_NICS)),
+				  SK_FORWARDS, fw, SK_STATE, json_object_get(o, SK_STATE),
+				  SK_MACHINE, json_object_get(o, SK_MACHINE)));
 		/* Each cable once: from the first end met. */
 		json_array_foreach (json_object_get(o, SK_PORTS), j, f) {
 			const char *peer = json_string_value(json_object_get(f, SK_PEER));
@@ -219,7 +221,10 @@ static json_t *model_from_status(const char *lab, json_t *st)
 			h = t && name ? topo_find_host(t, name) : NULL;
 			nics = h ? model_nics(h->nics, h->n_nics) : json_array();
 		}
-		json_array_append_new(hosts, json_pack("{s:s?,s:o}", SK_NAME, name, SK_NICS, nics));
+		json_array_append_new(hosts,
+				      json_pack("{s:s?,s:o,s:O?,s:O?}", SK_NAME, name, SK_NICS,
+						nics, SK_STATE, json_object_get(o, SK_STATE),
+						SK_MACHINE, json_object_get(o, SK_MACHINE)));
 	}
 	if (t)
 		topo_free(t);
@@ -307,6 +312,8 @@ static void print_dot(json_t *m)
 
 		snprintf(id, sizeof(id), "node:%s", str(o, SK_NAME));
 		printf("  \"%s\" [shape=box3d, label=\"node %s", id, str(o, SK_NAME));
+		if (*str(o, SK_MACHINE)) /* a lab spread over machines */
+			printf("\\non %s (%s)", str(o, SK_MACHINE), str(o, SK_STATE));
 		json_array_foreach (json_object_get(o, SK_FORWARDS), j, f)
 			printf("\\nforward %s", json_string_value(f));
 		printf("\"];\n");
@@ -316,7 +323,10 @@ static void print_dot(json_t *m)
 		char id[64];
 
 		snprintf(id, sizeof(id), "host:%s", str(o, SK_NAME));
-		printf("  \"%s\" [shape=ellipse, label=\"host %s\"];\n", id, str(o, SK_NAME));
+		printf("  \"%s\" [shape=ellipse, label=\"host %s", id, str(o, SK_NAME));
+		if (*str(o, SK_MACHINE))
+			printf("\\non %s (%s)", str(o, SK_MACHINE), str(o, SK_STATE));
+		printf("\"];\n");
 		dot_nics(id, json_object_get(o, SK_NICS));
 	}
 	json_array_foreach (json_object_get(m, "attachments"), i, o) {
@@ -404,6 +414,11 @@ static void print_mermaid(json_t *m)
 		mm_id("node", str(o, SK_NAME));
 		printf("[\"node ");
 		mm_text(str(o, SK_NAME));
+		if (*str(o, SK_MACHINE)) {
+			printf("<br/>on ");
+			mm_text(str(o, SK_MACHINE));
+			printf(" (%s)", str(o, SK_STATE));
+		}
 		json_array_foreach (json_object_get(o, SK_FORWARDS), j, f) {
 			printf("<br/>forward ");
 			mm_text(json_string_value(f));
@@ -416,6 +431,11 @@ static void print_mermaid(json_t *m)
 		mm_id("host", str(o, SK_NAME));
 		printf("([\"host ");
 		mm_text(str(o, SK_NAME));
+		if (*str(o, SK_MACHINE)) {
+			printf("<br/>on ");
+			mm_text(str(o, SK_MACHINE));
+			printf(" (%s)", str(o, SK_STATE));
+		}
 		printf("\"])\n");
 		mm_nics("host", str(o, SK_NAME), json_object_get(o, SK_NICS));
 	}
@@ -499,7 +519,7 @@ int cmd_graph(int argc, char **argv)
 
 		if (lab_arg(arg) != EXIT_OK)
 			return EXIT_CONFIG;
-		st = ctl_status(arg, err, sizeof(err));
+		st = ctl_status_all(arg, err, sizeof(err));
 
 		if (!st) {
 			msg_err("%s", err);

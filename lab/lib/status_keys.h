@@ -37,9 +37,15 @@
 #define SK_HOSTS "hosts"
 /* A lab spread over machines (docs/multi-machine.md): this machine, the
  * nodes and hosts elsewhere (away[]: name, machine) and the VXLAN tunnels. */
-#define SK_MACHINE "machine" /* also away[]'s and peers[]' */
-#define SK_AWAY "away"
+#define SK_MACHINE "machine" /* also away[]'s, peers[]', nodes[]' and hosts[]' */
+#define SK_AWAY "away"	     /* away[]: name, machine, kind (node or host), nics */
 #define SK_TUNNELS "tunnels"
+/* machines[]: every machine of the lab: name, address, port, here; the
+ * CLI adds reached (asked over the underlay) and reason (why not). */
+#define SK_MACHINES "machines"
+#define SK_HERE "here"
+#define SK_REACHED "reached"
+#define SK_MACHINE_ERROR "reason"
 
 /* Shared by several objects. */
 #define SK_NAME "name"	       /* lans[], nodes[], hosts[], away[] */
@@ -155,6 +161,11 @@
 
 /* Values. The lab's state. */
 #define SKV_LAB_STARTING "starting"
+/* away[]'s kind */
+#define SKV_NODE "node"
+#define SKV_HOST "host"
+/* A node or host whose machine did not answer (the CLI's merge) */
+#define SKV_UNREACHABLE "unreachable"
 #define SKV_LAB_RUNNING "running"
 #define SKV_LAB_STOPPING "stopping"
 /* A node's state (node_state_name()); a host's is ready, running or exited. */

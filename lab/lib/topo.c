@@ -61,8 +61,10 @@ void topo_free(struct topo *t)
 		free_host(&t->away_hosts[i]);
 	free(t->away_nodes);
 	free(t->away_hosts);
-	for (int i = 0; i < t->n_machines; i++)
+	for (int i = 0; i < t->n_machines; i++) {
 		free(t->machines[i].name);
+		free(t->machines[i].host);
+	}
 	free(t->machines);
 	for (int i = 0; i < t->n_lans; i++) {
 		free(t->lans[i].name);
@@ -188,6 +190,24 @@ bool topo_lan_crosses(const struct topo *t, const struct lan *l)
 bool topo_lan_home_here(const struct topo *t, const struct lan *l)
 {
 	return !t->here || l->home == t->here;
+}
+
+struct in_addr topo_lan_machine_addr(const struct topo *t, const struct lan *l,
+				     const struct machine *m)
+{
+	uint32_t mask = l->prefix ? ~0u << (32 - l->prefix) : 0;
+	uint32_t a = (ntohl(l->net.s_addr) | ~mask) - 1, own = ntohl(l->addr.s_addr);
+	long idx = m - t->machines;
+
+	if (m == l->home)
+		return l->addr;
+	for (long k = 0;; a--) {
+		if (a == own)
+			continue;
+		if (k++ == idx)
+			break;
+	}
+	return (struct in_addr){htonl(a)};
 }
 
 int topo_place(struct topo *t, const char *machine, char *why, size_t len)

@@ -77,6 +77,7 @@ struct ready {
 struct machine {
 	char *name;
 	struct in_addr addr; /* underlay address: peers send VXLAN here */
+	char *host;	     /* the DNS name `address` gave, or NULL */
 	int port;	     /* VXLAN UDP port, default TOPO_VXLAN_PORT */
 	int line;
 };
@@ -289,6 +290,16 @@ bool topo_lan_crosses(const struct topo *t, const struct lan *l);
 /* Is @l served (DHCP, the bridge's address) on this machine? True without
  * machines. */
 bool topo_lan_home_here(const struct topo *t, const struct lan *l);
+/*
+ * topo_lan_machine_addr() - the address of LAN @l's bridge on machine @m:
+ * the LAN's own address on its home; elsewhere one derived from the top of
+ * the subnet: machine i (in [machine] order) has the (i+1)-th address
+ * counting down from the last usable one, the LAN's own address skipped
+ * (docs/multi-machine.md). topo_check_machines() keeps it out of the DHCP
+ * range and off every fixed address.
+ */
+struct in_addr topo_lan_machine_addr(const struct topo *t, const struct lan *l,
+				     const struct machine *m);
 
 /* The files a node's (checked) qemu_args name, absolute: what its QEMU's
  * Landlock rules grant. NULL-terminated, malloc'd (qemu_args_free). */

@@ -218,6 +218,8 @@ char *topo_join_path(const char *dir, const char *rel);
 
 /* topo_machines.c: placement over [machine] sections (topo_check_all). */
 void topo_check_machines(struct parser *p);
+/* Resolve @value, a DNS name, into @m (topo_machines.c); -1 after an error. */
+int topo_machine_resolve(struct parser *p, struct machine *m, const char *value);
 
 /* topo_qemu.c: the qemu_args key of node @nd (split, checked, file
  * values made absolute); errors at p->line. */

@@ -33,6 +33,7 @@ enum ev_type {
 	EV_UDP_HOST,	   /* sv_udp.c: a UDP forward's host-side socket */
 	EV_UDP_GUEST,	   /* sv_udp.c: a UDP forward's socket for one client */
 	EV_PING,	   /* sv_ready.c: ICMP echo replies (ready = dhcp) */
+	EV_PEER,	   /* sv_peer.c: the status endpoint for other machines */
 	EV_RUNDIR,	   /* supervisor.c: inotify on the runtime dir */
 };
 

@@ -231,6 +231,7 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_UDP_HOST: sv_udp_host_io(sv, ev->ptr); break;
 	case EV_UDP_GUEST: sv_udp_guest_io(sv, ev->ptr); break;
 	case EV_PING: sv_ready_ping_reply(sv); break;
+	case EV_PEER: sv_peer_accept(sv); break;
 	case EV_RUNDIR: rundir_event(sv); break;
 	}
 }
@@ -406,7 +407,7 @@ void supervisor_run(const struct sv_launch *l)
 	if (setup_fs(sv) < 0)
 		teardown_and_exit(sv);
 
-	if (sv_uplink_prefork(sv) < 0)
+	if (sv_uplink_prefork(sv) < 0 || sv_peer_listen(sv) < 0)
 		teardown_and_exit(sv);
 	r = ns_enter_new(getuid(), getgid(), &step);
 	if (r) {

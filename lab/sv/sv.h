@@ -16,6 +16,8 @@
  *   sv_status.c   the status JSON (schema: docs/control.md)
  *   sv_net.c      bridges, taps, impairments, test-service host namespaces
  *   sv_child.c    dnsmasq and host commands: start, exit, stop
+ *   sv_peer.c     the underlay towards other machines: pasta's interface
+ *                 without a default route, the read-only status endpoint
  *   sv_uplink.c   the rootless uplink (pasta)
  *   sv_node.c     QEMU per node: start, exit, what its VM events mean
  *   sv_ready.c    readiness probes (dhcp, tcp) and timeouts
@@ -251,6 +253,7 @@ struct sv {
 	struct loop loop;
 	int sigfd;
 	int ctl_fd;
+	int peer_fd; /* sv_peer.c: the status endpoint, -1 if none */
 	struct nlx *nl;
 	int ping_fd;		/* sv_ready.c's ICMP ping socket, 0 until needed */
 	struct sv_node **nodes; /* [i] runs t->nodes[i] */
@@ -427,6 +430,14 @@ int sv_host_restart(struct sv *sv, struct sv_host *h);
 void sv_stop_others(struct sv *sv);
 /* Reap anything else (intermediate children, re-parented host commands). */
 void sv_reap_strays(struct sv *sv);
+
+/* sv_peer.c (the underlay towards the other machines). sv_peer_route():
+ * without a default route, the interface (-i) and gateway (-g) pasta
+ * needs; 0 (nothing to add), 1 (set), -1 after sv_fail(). listen runs in
+ * the host namespace; accept answers a peer with the status JSON. */
+int sv_peer_route(struct sv *sv, char ifname[16], char gw[16]);
+int sv_peer_listen(struct sv *sv);
+void sv_peer_accept(struct sv *sv);
 
 /* sv_uplink.c (rootless uplink, e.g. pasta). prefork runs before the
  * supervisor unshares (it may fork a helper that stays in the host
