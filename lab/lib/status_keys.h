@@ -94,6 +94,12 @@
 #define SK_LOST_SENT "lost_sent"	   /* from this end, dropped (pulled, far end down) */
 #define SK_LOST_RECEIVED "lost_received"   /* from the far end, dropped */
 #define SK_BAUD "baud"			   /* pacing; 0 unpaced */
+/* ports[] of kind device (sv_device.c): the cable keys (peer device:NAME)
+ * and SK_DEVICE, the device's name */
+#define SK_DEVICE_STATE "device_state"	     /* SKV_DEVICE_* */
+#define SK_DEVICE_EXIT "device_exit"	     /* how it last exited, or null */
+#define SK_DEVICE_RESTARTS "device_restarts" /* restart = yes: times started again */
+#define SK_DEVICE_PID "device_pid"	     /* while it runs, else null */
 #define SK_FORWARDS "forwards"
 /* Added by the CLI's ctl_status() from the state dir (NODE.firmware, the
  * same three keys as that file's), not by the supervisor. */
@@ -194,6 +200,11 @@
 #define SKV_PORT_LOG "log"
 #define SKV_PORT_NONE "none"
 #define SKV_PORT_CABLE "cable"
+#define SKV_PORT_DEVICE "device"
+/* device_state */
+#define SKV_DEVICE_PENDING "pending" /* its node has not started */
+#define SKV_DEVICE_RUNNING "running"
+#define SKV_DEVICE_EXITED "exited"
 /* a forward's proto */
 #define SKV_PROTO_TCP "tcp"
 #define SKV_PROTO_UDP "udp"

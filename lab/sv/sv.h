@@ -11,6 +11,7 @@
  *   sv_port.c     serial ports: console fan-out, logs, ring buffer, the
  *                 `ready = console` matcher
  *   sv_cable.c    serial cables between nodes: relay, log, pull/plug, pacing
+ *   sv_device.c   devices on serial ports: a program on a pty, a cable's far end
  *   sv_fwd.c      rootless port forwards (host loopback -> guest port)
  *   sv_udp.c      rootless UDP forwards: a datagram relay per client
  *   sv_status.c   the status JSON (schema: docs/control.md)
@@ -119,6 +120,20 @@ struct sv_cable {
 	struct logfile log;	     /* both directions, one line a chunk */
 	char *log_path;
 	struct sv_cable *next;
+};
+
+/* A [device] (sv_device.c): its program, and the pty master as the far
+ * end of the cable from its node's port (port.node is NULL). */
+struct sv_device {
+	struct device *cfg;
+	struct sv_port port; /* fd: the pty master while the program runs */
+	pid_t pid;
+	int pidfd;
+	int status; /* wait status of the last exit */
+	bool started, exited;
+	int restarts;
+	long long restart_at; /* restart = yes: when to start it again; 0 none */
+	char *pty;	      /* the slave's path, for status */
 };
 
 /* What a pending QMP command's reply is for. */
@@ -263,6 +278,7 @@ struct sv {
 	struct sv_fwd *fwds;
 	struct sv_udp *udps;
 	struct sv_cable *cables;
+	struct sv_device **devices; /* [i] runs t->devices[i] */
 	enum sv_phase phase;
 	enum stop_phase down_shown; /* the furthest "D" event sent */
 	int down_timeout_ms;
@@ -360,6 +376,23 @@ int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, char *err, 
 void sv_cable_unplug(struct sv *sv, struct sv_port *p);
 /* ports[] keys of a cable end (docs/control.md). */
 json_t *sv_cable_json(struct sv_port *p);
+/* A line in the cable's log and to its watchers ("device exited ..."). */
+void sv_cable_note(struct sv *sv, struct sv_cable *c, const char *what);
+/* The far end @p (a device's pty) is back: note @what, read and write it. */
+void sv_cable_end_back(struct sv *sv, struct sv_port *p, const char *what);
+
+/* sv_device.c */
+void sv_device_init(struct sv *sv, struct sv_device *d, struct device *cfg);
+/* Start @n's port @idx's device if it is not running, and join the port
+ * to it by a cable. 0, or -1 with @err. */
+int sv_device_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen);
+void sv_device_exited(struct sv *sv, struct sv_device *d);
+/* restart = yes: start exited devices again, a second after they exited. */
+void sv_device_tick(struct sv *sv);
+/* Kill every device's program (its whole PID namespace) and reap it. */
+void sv_device_stop_all(struct sv *sv);
+/* The device keys of a ports[] entry (docs/control.md). */
+json_t *sv_device_json(struct sv_device *d);
 
 /* sv_logs.c: the logs other programs write (QEMU's stderr and `log`
  * ports, dnsmasq's, host commands') and the supervisor's own, measured at

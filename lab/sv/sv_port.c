@@ -112,7 +112,8 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
 		return compile_ready(n, idx, err, errlen);
 	}
-	case SERIAL_CABLE: {
+	case SERIAL_CABLE:
+	case SERIAL_DEVICE: {
 		/* As a console, but read by sv_cable.c (EV_CABLE), which owns
 		 * the log; watchers get the read-only socket only. */
 		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
@@ -224,6 +225,7 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		return 0;
 	case SERIAL_CABLE:
+	case SERIAL_DEVICE:
 		/* The listener and the cable stay; a new pair for the new QEMU
 		 * (sv_cable_plug() joins it). */
 		if (p->fd >= 0) {
@@ -250,7 +252,8 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 
 void sv_port_after_spawn(struct sv *sv, struct sv_port *p)
 {
-	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE) && p->qemu_fd >= 0)
+	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE || p->kind == SERIAL_DEVICE) &&
+	    p->qemu_fd >= 0)
 		close(p->qemu_fd);
 	p->qemu_fd = -1;
 }
@@ -468,7 +471,8 @@ void sv_port_release(struct sv *sv, struct sv_port *p)
 		close(p->lfd_rw);
 		close(p->lfd_ro);
 	}
-	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE) && p->qemu_fd >= 0)
+	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE || p->kind == SERIAL_DEVICE) &&
+	    p->qemu_fd >= 0)
 		close(p->qemu_fd);
 	p->lfd_rw = p->lfd_ro = p->qemu_fd = -1;
 	free(p->in);

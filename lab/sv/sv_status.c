@@ -119,6 +119,7 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 					    json_integer((json_int_t)n->ports[i].bytes_out));
 			break;
 		case SERIAL_CABLE:
+		case SERIAL_DEVICE:
 			json_object_set_new(o, SK_SOCKET_RO,
 					    jstr_take(port_sock_path(n->dir, i, true)));
 			json_object_set_new(
@@ -129,6 +130,15 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 
 				json_object_update(o, cj);
 				json_decref(cj);
+			}
+			for (int d = 0; sp->kind == SERIAL_DEVICE && d < sv->t->n_devices; d++) {
+				json_t *dj;
+
+				if (strcmp(sv->devices[d]->cfg->name, sp->peer))
+					continue;
+				dj = sv_device_json(sv->devices[d]);
+				json_object_update(o, dj);
+				json_decref(dj);
 			}
 			break;
 		case SERIAL_TCP:
