@@ -23,8 +23,17 @@ name = $LAB
 ; getty on the other end would take the echo for a login name).
 [node vacm1]
 image = $IMAGE
-serial = console cable:vacm2
+serial = console cable:vacm2 device:ups device:blip
 after = vacm2
+
+; a UPS speaking APC's Smart protocol on ttyS2
+[device ups]
+command = exec python3 $PWD/contrib/devices/apc-smart-ups.py
+
+; a device that says BYE and exits 3 on its first byte, started again
+[device blip]
+command = stty raw -echo; head -c 1 > /dev/null; printf 'BYE\r\n'; sleep 0.2; exit 3
+restart = yes
 
 ; vacm2's ttyS0, its console, is the cable's far end: vacm2 is ready when
 ; its login prompt comes out of the cable.
@@ -33,7 +42,7 @@ image = $IMAGE
 EOF
 
 # --- a bad declaration: FILE:LINE, exit 1, nothing started ---------------
-sed 's/cable:vacm2/cable:vacm3/' "$TMPDIR_TEST/$LAB.conf" > "$TMPDIR_TEST/bad.conf"
+sed 's/cable:vacm2 /cable:vacm3 /' "$TMPDIR_TEST/$LAB.conf" > "$TMPDIR_TEST/bad.conf"
 out=$("$VACMLAB" up "$TMPDIR_TEST/bad.conf" 2>&1); rc=$?
 ok $([ $rc = 1 ] && [ ! -e "$VACMLAB_RUNTIME_DIR/$LAB" ]; echo $?) "cable to an unknown node: exit 1 ($rc), no lab dir"
 like "$out" "^$TMPDIR_TEST/bad.conf:10: cable from vacm1:ttyS1 to unknown node 'vacm3'; did you mean" "... with FILE:LINE and a suggestion"
@@ -134,6 +143,56 @@ ok $? "node restart vacm2 (ready again through the cable)" || diag "$out"
 out=$(cable_run 'echo AFTER-RESTART-$((6*7))')
 like "$out" "AFTER-RESTART-42" "after vacm2's restart the cable still carries both ways" || diag "$out"
 like "$(port_json vacm1 1)" '"plugged": true' "status: plugged after the restart"
+
+# --- devices: a program on a pty, the far end of a cable ------------------
+DLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS2.log"
+"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
+cat > /tmp/dev.sh <<'XEOF'
+stty -F /dev/ttyS$1 9600 raw -echo
+{ printf "$2"; sleep 1; } | microcom -s 9600 -t 1500 /dev/ttyS$1 | tr -d '\r' | tr '\n' ' '
+echo
+echo "DEV""DONE"
+XEOF
+EOF
+dev_run() { # dev_run PORT BYTES: what the device on vacm1's ttySPORT answers
+	"$VACMLAB" send $LAB vacm1 --timeout 30 --expect '^DEVDONE' "sh /tmp/dev.sh $1 '$2'\n" 2>&1
+}
+p2=$(port_json vacm1 2)
+like "$p2" '"device": "ups".*"device_state": "running".*"kind": "device".*"peer": "device:ups".*"plugged": true' \
+	"status: vacm1 ttyS2 is a device port, the UPS running, plugged"
+out=$(dev_run 2 'Y')
+like "$out" "SM" "the UPS on ttyS2 answers Y (smart mode) with SM" || diag "$out"
+out=$(dev_run 2 'Qf')
+like "$out" "08 100.0" "... Q: status 08 (on line), f: battery 100.0 %" || diag "$out"
+grep -q 'vacm1:ttyS2>device:ups "Y"' "$DLOG"
+ok $? "the device's log holds what vacm1 sent" || tail -5 "$DLOG" | sed 's/^/# /'
+grep -qF 'device:ups>vacm1:ttyS2 "SM\r\n"' "$DLOG"
+ok $? "... and what the device answered" || tail -5 "$DLOG" | sed 's/^/# /'
+out=$(timeout 10 "$VACMLAB" console --ro -q --timeout 1 $LAB vacm1 2 < /dev/null 2>&1)
+like "$out" 'device:ups>vacm1:ttyS2 ' "console --ro on the device port shows both directions"
+like "$out" 'vacm1:ttyS2>device:ups ' "... what vacm1 sent too"
+"$VACMLAB" link down $LAB vacm1:ttyS2 > /dev/null 2>&1
+ok $? "link down LAB vacm1:ttyS2 pulls the device's cable"
+out=$(dev_run 2 'Y')
+unlike "$out" "SM" "a pulled device cable carries nothing"
+like "$(port_json vacm1 2)" '"lost_sent": [1-9]' "... and counts the lost bytes"
+"$VACMLAB" link up $LAB vacm1:ttyS2 > /dev/null 2>&1
+out=$(dev_run 2 'Y')
+like "$out" "SM" "plugged again, the UPS answers" || diag "$out"
+
+# restart = yes: the device exits (status 3) and comes back.
+out=$(dev_run 3 'x')
+like "$out" "BYE" "the blip device on ttyS3 answers and exits" || diag "$out"
+for _ in $(seq 50); do
+	p3=$(port_json vacm1 3)
+	case $p3 in *'"device_restarts": 0'*) sleep 0.2 ;; *) break ;; esac
+done
+like "$p3" '"device_exit": "exited with status 3".*"device_restarts": 1.*"device_state": "running"' \
+	"status: it exited with status 3, was restarted once, runs again" || diag "$p3"
+out=$(dev_run 3 'x')
+like "$out" "BYE" "the restarted device answers again" || diag "$out"
+grep -q 'device blip exited with status 3' "$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS3.log"
+ok $? "the device's log says it exited"
 
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"
