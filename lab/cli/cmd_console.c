@@ -97,6 +97,7 @@ int cmd_console(int argc, char **argv)
 	int port = 0, c, code, fd;
 	long long deadline = -1;
 	struct port_info pi;
+	bool cable;
 	char err[512], buf[65536];
 
 	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
@@ -124,15 +125,16 @@ int cmd_console(int argc, char **argv)
 		msg_err("%s", err);
 		return code;
 	}
-	/* A cable end is watched read-only: its two nodes talk on it. */
-	if (!strcmp(pi.kind, SKV_PORT_CABLE) && pi.socket_ro && !ro) {
-		msg_err("%s ttyS%d is a serial cable: watch it with `vacmlab console --ro`", node,
-			port);
+	/* A cable end (to a node or a device) is watched read-only: its two
+	 * ends talk on it. */
+	cable = !strcmp(pi.kind, SKV_PORT_CABLE) || !strcmp(pi.kind, SKV_PORT_DEVICE);
+	if (cable && pi.socket_ro && !ro) {
+		msg_err("%s ttyS%d is a serial cable%s: watch it with `vacmlab console --ro`", node,
+			port, strcmp(pi.kind, SKV_PORT_DEVICE) ? "" : " to a device");
 		port_info_free(&pi);
 		return EXIT_CONFIG;
 	}
-	if (strcmp(pi.kind, SKV_PORT_CABLE) &&
-	    (strcmp(pi.kind, "console") || !pi.socket || !pi.socket_ro)) {
+	if (!cable && (strcmp(pi.kind, "console") || !pi.socket || !pi.socket_ro)) {
 		char hint[512];
 
 		msg_err("%s ttyS%d is a '%s' port, not a console: %s", node, port, pi.kind,

@@ -12,7 +12,8 @@
  * TIOCSCTTY): an ordinary interactive program (a shell, a login prompt,
  * one that sets raw mode with tcsetattr) works as on a real serial line.
  * Unlike a host's command it runs unconfined by Landlock, like any
- * program of the user's. The master is the far end of a cable from the
+ * program of the user's, in the topology file's directory (a relative
+ * path in the command reads as in image = ...). The master is the far end of a cable from the
  * node's port (sv_cable.c): logged both ways, watched with `console --ro`,
  * pulled and plugged with `link`, counted in status.
  *
@@ -104,7 +105,8 @@ static int start(struct sv *sv, struct sv_device *d, char *err, size_t errlen)
 		.pdeathsig = SIGKILL, /* unshare ignores SIGTERM while it waits */
 		.new_session = true,
 		.ctty = true,
-		.cwd = sv->statedir,
+		/* Relative paths in the command read as image = ... does. */
+		.cwd = sv->t->dir,
 	};
 	d->pid = spawn(&o, &d->pidfd, &se);
 	/* Only the program holds the slave: when it exits, the master reads
