@@ -64,23 +64,61 @@ p1=$(port_json vacm1 1)
 like "$p1" '"kind": "cable".*"peer": "vacm2:ttyS0".*"plugged": true' "status: vacm1 ttyS1 is a plugged cable to vacm2:ttyS0"
 like "$(port_json vacm2 0)" '"kind": "cable".*"peer": "vacm1:ttyS1"' "status: vacm2 ttyS0 is the cable's far end"
 
-# cable_run TAG CMD: on vacm1, microcom on ttyS1 wakes vacm2's getty, logs
-# in as root (if asked), runs CMD, and prints what came back.
+# Scripts in the guest, driving busybox microcom through a FIFO and waiting
+# on what comes back (no fixed sleeps): mc.sh's functions; cable.sh logs in
+# to vacm2 through the cable if asked and runs CMD; dev.sh sends bytes to a
+# device and waits for its answer. Raw, no echo (also between runs:
+# microcom puts back what it found): a tty that echoes would send vacm2's
+# output back to its getty as a name.
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' 'root\n' > /dev/null
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
+cat > /tmp/mc.sh <<'XEOF'
+mc_start() { # mc_start TTY BAUD
+	stty -F $1 $2 raw -echo
+	rm -f /tmp/mc.in; mkfifo /tmp/mc.in; : > /tmp/mc.out
+	microcom -s $2 $1 < /tmp/mc.in > /tmp/mc.out 2>&1 &
+	MC=$!
+	exec 3> /tmp/mc.in
+}
+mc_send() { printf '%s' "$1" >&3; }
+mc_wait() { # mc_wait ERE TENTHS: until the output matches, at most TENTHS/10 s
+	n=0
+	until tr -d '\r' < /tmp/mc.out | grep -qE "$1"; do
+		n=$((n+1)); [ $n -ge $2 ] && return 1
+		sleep 0.1
+	done
+}
+mc_stop() { exec 3>&-; kill $MC 2>/dev/null; wait $MC 2>/dev/null; tr -d '\r' < /tmp/mc.out; echo; }
+XEOF
 cat > /tmp/cable.sh <<'XEOF'
-# raw, no echo, also between runs (microcom puts back what it found): a
-# tty that echoes would send vacm2's output back to its getty as a name.
-stty -F /dev/ttyS1 115200 raw -echo
-{ printf '\r'; sleep 2; printf 'root\r'; sleep 2; printf '%s\r' "$1"; sleep 3; } |
-	microcom -s 115200 -t 4000 /dev/ttyS1 > /tmp/cable.out 2>&1
-tr -d '\r' < /tmp/cable.out
-echo
+. /tmp/mc.sh
+T=${2:-300}
+mc_start /dev/ttyS1 115200
+mc_send "$(printf '\r')"
+if mc_wait 'login: *$|# *$' $T && tr -d '\r' < /tmp/mc.out | grep -qE 'login: *$'; then
+	mc_send "$(printf 'root\r')"
+	mc_wait '# *$' $T
+fi
+mc_send "$1; echo CABLE''END$(printf '\r')"
+mc_wait '^CABLEEND' $T
+mc_stop
 echo "CABLE""DONE"
 XEOF
+cat > /tmp/dev.sh <<'XEOF'
+. /tmp/mc.sh
+mc_start /dev/ttyS$1 9600
+mc_send "$2"
+mc_wait "$3" ${4:-300}
+mc_stop | tr '\n' ' '
+echo
+echo "DEV""DONE"
+XEOF
 EOF
+# cable_run CMD [TENTHS]: on vacm1, microcom on ttyS1 wakes vacm2's getty,
+# logs in as root (if asked), runs CMD, and prints what came back; each
+# wait on vacm2's answer lasts at most TENTHS/10 s (default 30 s).
 cable_run() {
-	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1'\n" 2>&1
+	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1' $2\n" 2>&1
 }
 out=$(cable_run 'echo RAN-ON-$(cat /sys/class/tty/ttyS0/type)-$((6*7))')
 like "$out" "RAN-ON-[0-9]+-42" "vacm1 logs in to vacm2 through the cable with microcom and runs a command there" ||
@@ -124,7 +162,7 @@ like "$out" "serial cable: watch it with .vacmlab console --ro." "console read-w
 out=$("$VACMLAB" link down $LAB vacm1:ttyS1 2>&1)
 ok $? "link down LAB vacm1:ttyS1" || diag "$out"
 like "$(port_json vacm2 0)" '"plugged": false' "status: the cable is pulled (seen from either end)"
-out=$(cable_run 'echo PULLED-$((6*7))')
+out=$(cable_run 'echo PULLED-$((6*7))' 15) # nothing comes: wait 1.5 s
 unlike "$out" "PULLED-42" "a pulled cable carries nothing"
 like "$(port_json vacm1 1)" '"lost_sent": [1-9]' "status counts what was lost on the pulled cable"
 grep -q 'vacm1:ttyS1>vacm2:ttyS0 lost "' "$LOG"
@@ -146,23 +184,15 @@ like "$(port_json vacm1 1)" '"plugged": true' "status: plugged after the restart
 
 # --- devices: a program on a pty, the far end of a cable ------------------
 DLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS2.log"
-"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
-cat > /tmp/dev.sh <<'XEOF'
-stty -F /dev/ttyS$1 9600 raw -echo
-{ printf "$2"; sleep 1; } | microcom -s 9600 -t 1500 /dev/ttyS$1 | tr -d '\r' | tr '\n' ' '
-echo
-echo "DEV""DONE"
-XEOF
-EOF
-dev_run() { # dev_run PORT BYTES: what the device on vacm1's ttySPORT answers
-	"$VACMLAB" send $LAB vacm1 --timeout 30 --expect '^DEVDONE' "sh /tmp/dev.sh $1 '$2'\n" 2>&1
+dev_run() { # dev_run PORT BYTES WANT [TENTHS]: the device on vacm1's ttySPORT answers
+	"$VACMLAB" send $LAB vacm1 --timeout 30 --expect '^DEVDONE' "sh /tmp/dev.sh $1 '$2' '$3' $4\n" 2>&1
 }
 p2=$(port_json vacm1 2)
 like "$p2" '"device": "ups".*"device_state": "running".*"kind": "device".*"peer": "device:ups".*"plugged": true' \
 	"status: vacm1 ttyS2 is a device port, the UPS running, plugged"
-out=$(dev_run 2 'Y')
+out=$(dev_run 2 'Y' SM)
 like "$out" "SM" "the UPS on ttyS2 answers Y (smart mode) with SM" || diag "$out"
-out=$(dev_run 2 'Qf')
+out=$(dev_run 2 'Qf' '100.0')
 like "$out" "08 100.0" "... Q: status 08 (on line), f: battery 100.0 %" || diag "$out"
 grep -q 'vacm1:ttyS2>device:ups "Y"' "$DLOG"
 ok $? "the device's log holds what vacm1 sent" || tail -5 "$DLOG" | sed 's/^/# /'
@@ -173,15 +203,15 @@ like "$out" 'device:ups>vacm1:ttyS2 ' "console --ro on the device port shows bot
 like "$out" 'vacm1:ttyS2>device:ups ' "... what vacm1 sent too"
 "$VACMLAB" link down $LAB vacm1:ttyS2 > /dev/null 2>&1
 ok $? "link down LAB vacm1:ttyS2 pulls the device's cable"
-out=$(dev_run 2 'Y')
+out=$(dev_run 2 'Y' SM 15) # nothing comes: wait 1.5 s
 unlike "$out" "SM" "a pulled device cable carries nothing"
 like "$(port_json vacm1 2)" '"lost_sent": [1-9]' "... and counts the lost bytes"
 "$VACMLAB" link up $LAB vacm1:ttyS2 > /dev/null 2>&1
-out=$(dev_run 2 'Y')
+out=$(dev_run 2 'Y' SM)
 like "$out" "SM" "plugged again, the UPS answers" || diag "$out"
 
 # restart = yes: the device exits (status 3) and comes back.
-out=$(dev_run 3 'x')
+out=$(dev_run 3 'x' BYE)
 like "$out" "BYE" "the blip device on ttyS3 answers and exits" || diag "$out"
 for _ in $(seq 50); do
 	p3=$(port_json vacm1 3)
@@ -189,7 +219,7 @@ for _ in $(seq 50); do
 done
 like "$p3" '"device_exit": "exited with status 3".*"device_restarts": 1.*"device_state": "running"' \
 	"status: it exited with status 3, was restarted once, runs again" || diag "$p3"
-out=$(dev_run 3 'x')
+out=$(dev_run 3 'x' BYE)
 like "$out" "BYE" "the restarted device answers again" || diag "$out"
 grep -q 'device blip exited with status 3' "$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS3.log"
 ok $? "the device's log says it exited"
