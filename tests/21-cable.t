@@ -109,6 +109,7 @@ cat > /tmp/dev.sh <<'XEOF'
 mc_start /dev/ttyS$1 9600
 mc_send "$2"
 mc_wait "$3" ${4:-300}
+printf 'ANSWER: '
 mc_stop | tr '\n' ' '
 echo
 echo "DEV""DONE"
@@ -118,7 +119,7 @@ EOF
 # logs in as root (if asked), runs CMD, and prints what came back; each
 # wait on vacm2's answer lasts at most TENTHS/10 s (default 30 s).
 cable_run() {
-	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1' $2\n" 2>&1
+	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1' ${2:-}\n" 2>&1
 }
 out=$(cable_run 'echo RAN-ON-$(cat /sys/class/tty/ttyS0/type)-$((6*7))')
 like "$out" "RAN-ON-[0-9]+-42" "vacm1 logs in to vacm2 through the cable with microcom and runs a command there" ||
@@ -184,8 +185,9 @@ like "$(port_json vacm1 1)" '"plugged": true' "status: plugged after the restart
 
 # --- devices: a program on a pty, the far end of a cable ------------------
 DLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS2.log"
-dev_run() { # dev_run PORT BYTES WANT [TENTHS]: the device on vacm1's ttySPORT answers
-	"$VACMLAB" send $LAB vacm1 --timeout 30 --expect '^DEVDONE' "sh /tmp/dev.sh $1 '$2' '$3' $4\n" 2>&1
+dev_run() { # dev_run PORT BYTES WANT [TENTHS]: what the device on vacm1's ttySPORT answers
+	"$VACMLAB" send $LAB vacm1 --timeout 30 --expect '^DEVDONE' "sh /tmp/dev.sh $1 '$2' '$3' ${4:-}\n" 2>&1 |
+		tr -d '\r' | sed -n 's/^ANSWER: //p'
 }
 p2=$(port_json vacm1 2)
 like "$p2" '"device": "ups".*"device_state": "running".*"kind": "device".*"peer": "device:ups".*"plugged": true' \

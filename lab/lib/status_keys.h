@@ -118,6 +118,7 @@
 #define SK_LEASE "lease"
 #define SK_FIXED "fixed"
 #define SK_FIXED6 "fixed6"
+#define SK_LINK "link" /* SKV_LINK_*: as `vacmlab link` last set it (this machine's NICs) */
 
 /* ports[] */
 #define SK_INDEX "index"
@@ -201,6 +202,9 @@
 #define SKV_PORT_NONE "none"
 #define SKV_PORT_CABLE "cable"
 #define SKV_PORT_DEVICE "device"
+/* nics[].link */
+#define SKV_LINK_UP "up"
+#define SKV_LINK_DOWN "down"
 /* device_state */
 #define SKV_DEVICE_PENDING "pending" /* its node has not started */
 #define SKV_DEVICE_RUNNING "running"

@@ -205,9 +205,10 @@ struct sv_node {
 	bool restart_is_retry; /* ... one of retries = (not the TCG fallback) */
 	long long kill_at;     /* SIGKILL then, if QEMU has not exited */
 	char restart_why[320];
-	bool vm_status_seen;	/* a query-status reply arrived */
-	unsigned ready_met;	/* enum ready_cond bits that hold this boot */
-	unsigned nics_answered; /* ready = dhcp: NICs whose address answered a ping */
+	bool vm_status_seen;	      /* a query-status reply arrived */
+	unsigned ready_met;	      /* enum ready_cond bits that hold this boot */
+	unsigned nics_answered;	      /* ready = dhcp: NICs whose address answered a ping */
+	bool nic_down[TOPO_MAX_NICS]; /* set_link false sent (`link down`) this boot */
 	long long next_ping;
 };
 
@@ -232,6 +233,7 @@ struct sv_host {
 	int cmd_status;
 	bool cmd_exited;
 	char *log;
+	bool nic_down[TOPO_MAX_NICS]; /* `link down` on the NIC's lab end */
 };
 
 struct sv_fwd;

@@ -69,6 +69,7 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 	if (!n->attempt)
 		n->attempt = 1;
 	n->boots++;
+	memset(n->nic_down, 0, sizeof(n->nic_down)); /* a new QEMU: links up */
 	for (int i = 0; i < c->n_serial; i++) {
 		if ((n->boots == 1
 			     ? sv_port_prepare(sv, n, i, err, sizeof(err))
