@@ -399,7 +399,7 @@ static int up_upgrade_node(const char *statedir, const struct node *n, int *rc)
 	char what[1024];
 	long long t0 = now_ms();
 
-	if (disk_base_changed(statedir, n, what, sizeof(what)) != 1)
+	if (disk_base_changed(statedir, n, what, sizeof(what), NULL) != 1)
 		return 0; /* unchanged, new, or unreadable: disk_prepare() says */
 	fprintf(stderr, "  %-13s upgrading its disk to %s (%s)\n", n->name, n->image, what);
 	if (disk_upgrade(statedir, n->name, n->image, &e) < 0) {
