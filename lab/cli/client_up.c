@@ -321,17 +321,17 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 static void print_ready(void *arg)
 {
 	struct ready_ctx *c = arg;
-	char err[512];
+	struct vl_err e = {0};
 	json_t *st;
 
 	if (c->warm)
 		warm_up_save(c->warm, c->lab, c->t, c->rundir, c->statedir);
 	if (c->quiet)
 		return;
-	st = ctl_status(c->lab, err, sizeof(err));
+	st = ctl_status(c->lab, &e);
 
 	if (!st) {
-		msg_warn("lab is up but status failed: %s", err);
+		msg_warn("lab is up but status failed: %s", e.msg);
 		return;
 	}
 	if (c->json) {

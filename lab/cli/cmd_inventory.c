@@ -235,7 +235,8 @@ int cmd_inventory(int argc, char **argv)
 	};
 	const char *format = "ansible", *conn = "ssh", *lab;
 	_cleanup_free_ char *proxy = NULL;
-	char err[512], self[PATH_MAX];
+	char self[PATH_MAX];
+	struct vl_err e = {0};
 	json_t *st;
 	int c;
 
@@ -263,11 +264,9 @@ int cmd_inventory(int argc, char **argv)
 	lab = argv[optind];
 	if (lab_arg(lab) != EXIT_OK)
 		return EXIT_CONFIG;
-	st = ctl_status(lab, err, sizeof(err));
-	if (!st) {
-		msg_err("%s", err);
-		return EXIT_STATE;
-	}
+	st = ctl_status(lab, &e);
+	if (!st)
+		return vl_report(&e);
 	self_path(self);
 	proxy = xasprintf("%s exec %s -- nc %%h %%p", self, lab);
 	if (!strcmp(format, "ansible") && !strcmp(conn, "console"))

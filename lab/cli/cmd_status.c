@@ -85,7 +85,8 @@ int cmd_status(int argc, char **argv)
 			    "Without LAB: every running lab of yours.\n";
 	bool json = false;
 	int r = parse_json_flag(argc, argv, &json, usage), rc = EXIT_OK;
-	char **labs, err[512];
+	char **labs;
+	struct vl_err e = {0};
 	json_t *all = json_array();
 	struct st_lab lab;
 
@@ -102,13 +103,12 @@ int cmd_status(int argc, char **argv)
 		labs = lab_list();
 	}
 	for (char **l = labs; *l; l++) {
-		json_t *st = ctl_status(*l, err, sizeof(err));
+		json_t *st = ctl_status(*l, &e);
 
 		if (!st) {
-			if (optind < argc) {
-				msg_err("%s", err);
-				rc = EXIT_STATE;
-			}
+			if (optind < argc)
+				rc = vl_report(&e);
+			vl_clear(&e);
 			continue;
 		}
 		if (json) {
@@ -147,7 +147,8 @@ int cmd_ls(int argc, char **argv)
 	const char *usage = "usage: vacmlab ls [--json]\nThis user's running labs.\n";
 	bool json = false;
 	int r = parse_json_flag(argc, argv, &json, usage);
-	char **labs = lab_list(), err[512];
+	char **labs = lab_list();
+	struct vl_err e = {0};
 	json_t *arr = json_array();
 
 	if (r)
@@ -155,7 +156,7 @@ int cmd_ls(int argc, char **argv)
 	if (!json)
 		printf("%-20s %-9s %-6s %-8s %s\n", "LAB", "STATE", "NODES", "UPTIME", "TOPOLOGY");
 	for (char **l = labs; *l; l++) {
-		json_t *st = ctl_status(*l, err, sizeof(err));
+		json_t *st = ctl_status(*l, &e);
 		size_t nn = 0, ready = 0, i;
 		json_t *n;
 

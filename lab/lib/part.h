@@ -91,11 +91,10 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
 	      struct vl_err *e);
 
 /* How QMP commands reach the node's QEMU: @exec runs @cmd with @args
- * (stolen; may be NULL), 0 with *@ret (if non-NULL) set, or -1 with a
- * message in @err. The CLI's goes through the lab's supervisor. */
+ * (stolen; may be NULL), 0 with *@ret (if non-NULL) set, or -1 with @e set
+ * (QEMU's message). The CLI's goes through the lab's supervisor. */
 struct part_qmp {
-	int (*exec)(void *ctx, const char *cmd, json_t *args, json_t **ret, char *err,
-		    size_t errlen);
+	int (*exec)(void *ctx, const char *cmd, json_t *args, json_t **ret, struct vl_err *e);
 	void *ctx;
 };
 
