@@ -357,7 +357,8 @@ static void test_identity(void)
 	is_int(image_id_load(idf, &b), 0, "identity: loaded");
 	ok(!memcmp(&a, &b, sizeof(a)), "identity: load(save(x)) == x");
 	is_int(image_id_compare(&a, &b, what, sizeof(what)), 0, "identity: unchanged");
-	is_int(image_id_verify(base, idf, what, sizeof(what), E()), 0, "identity: verify unchanged");
+	is_int(image_id_verify(base, idf, what, sizeof(what), E()), 0,
+	       "identity: verify unchanged");
 	image_identity(fx("compressed.qcow2"), &c);
 	ok(strcmp(c.sha256, a.sha256) != 0, "identity: another image hashes differently");
 
@@ -365,7 +366,8 @@ static void test_identity(void)
 	ts[0].tv_sec = ts[1].tv_sec = 1700000000;
 	ts[0].tv_nsec = ts[1].tv_nsec = 5;
 	utimensat(AT_FDCWD, base, ts, 0);
-	is_int(image_id_verify(base, idf, what, sizeof(what), E()), 1, "identity: touch is a change");
+	is_int(image_id_verify(base, idf, what, sizeof(what), E()), 1,
+	       "identity: touch is a change");
 	ok(!strncmp(what, "modification time changed from ", 31) && !strchr(what, ';'),
 	   "identity: '%s'", what);
 
