@@ -137,4 +137,15 @@ void part_firmware_str(const struct part_firmware *fw, char *buf, size_t len);
  * @dst is created (O_EXCL). 0 or -1 with @e set. */
 int part_copy_file(const char *src, const char *dst, struct vl_err *e);
 
+/* ---- shared by part.c and part_export.c */
+
+/* The bound on a tool's captured output. */
+#define PART_TOOL_OUT 8192
+/* Run @argv (a program of Debian package @pkg), its stdout and stderr in
+ * @out: its exit status (>= 0), or -1 with @e set when it cannot run. */
+int part_tool_out(char **argv, const char *pkg, char *out, size_t outlen, struct vl_err *e);
+/* Read partition @loc of @disk into the raw file @raw and replay its
+ * journal there (the private copy only). 0 or -1 with @e set. */
+int part_read_fsck(const char *disk, const struct part_loc *loc, const char *raw, struct vl_err *e);
+
 #endif
