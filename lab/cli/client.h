@@ -92,6 +92,9 @@ int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h);
  * EXIT_OK, or EXIT_CONFIG after a message naming the first missing one. */
 int lab_nodes_have_disks(const char *lab, const char *dir, char **have, char **names, int n);
 void lab_release(struct lab_hold *h);
+/* Wait (bounded, then SIGKILL) for the processes of a previous run of
+ * @lab whose supervisor died (client_stale.c). */
+void lab_wait_stale(const char *lab, const char *rundir);
 
 /* ---- what `up` shows while a lab comes up (client_progress.c) */
 struct topo;
@@ -170,5 +173,22 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
  * lab keeps running either way). */
 int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const char *rundir,
 		 const char *statedir);
+
+/* ---- sd_notify for `up --foreground` (client_notify.c) */
+
+struct topo;
+struct notify {
+	bool on;
+	bool stopping;
+	const struct topo *t;
+	char (*state)[32]; /* per node, as the events said */
+};
+
+/* @on only in the foreground with NOTIFY_SOCKET set. */
+void notify_init(struct notify *nt, const struct topo *t, bool foreground);
+/* Send @head (READY=1\n, STOPPING=1\n or "") and a STATUS= line. */
+void notify_send(struct notify *nt, const char *head, const char *what);
+/* A progress line of the supervisor, as systemd should see it. */
+void notify_event(struct notify *nt, const char *line);
 
 #endif
