@@ -28,7 +28,6 @@
 #include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/status_keys.h"
-#include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 
 int console_port_parse(const char *s)
