@@ -299,12 +299,8 @@ static int setup_fs(struct sv *sv)
 	for (int i = 0; i < sv->t->n_hosts; i++)
 		sv_host_init(sv, sv->hosts[i], &sv->t->hosts[i]);
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct vl_err e = {0};
-
-		if (sv_node_init(sv, sv->nodes[i], &sv->t->nodes[i], &e) < 0) {
-			sv_fail(sv, e.code, "%s", e.msg);
+		if (sv_node_init(sv, sv->nodes[i], &sv->t->nodes[i], &sv->fail) < 0)
 			return -1;
-		}
 		sv->nodes[i]->launch_idx = i;
 	}
 	return 0;

@@ -58,7 +58,6 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 	struct node *c = n->cfg;
 	int port_fds[TOPO_MAX_SERIAL], keep[TOPO_MAX_SERIAL + TOPO_MAX_NICS], nkeep = 0;
 	char name[64];
-	struct vl_err se = {0};
 	int logfd;
 	char **argv;
 
@@ -128,14 +127,14 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 		.new_session = true,
 		.confine = sv->confine ? &rules : NULL,
 	};
-	n->pid = spawn(&o, &n->pidfd, &se);
+	n->pid = spawn(&o, &n->pidfd, e);
 	ll_rules_free(&rules);
 	n->yield_nice = 0;
 	strv_free(argv);
 	if (logfd >= 0)
 		close(logfd);
 	if (n->pid < 0)
-		return vl_fail(e, se.code, "%s", se.msg);
+		return -1;
 	n->t_start = now_ms();
 	n->state = NODE_BOOTING;
 	n->probe_fd = -1;
