@@ -152,6 +152,7 @@ _vacmlab_complete() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
 	doctor | ls) ;;
+	web) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
 	config)
 		case $n in
 		0) COMPREPLY=($(compgen -W 'export import' -- "$cur")) ;;
