@@ -100,7 +100,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 $(BUILD)/tests/test_status: $(BUILD)/lab/cli/client_status.o
 $(BUILD)/tests/test_web_auth: $(BUILD)/lab/cli/web_auth.o
 $(BUILD)/tests/test_match: $(BUILD)/lab/cli/client_console.o $(BUILD)/lab/cli/client_ctl.o \
-	$(BUILD)/lab/cli/client_status.o
+	$(BUILD)/lab/cli/client_status.o $(BUILD)/lab/cli/client_peers.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

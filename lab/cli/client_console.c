@@ -67,8 +67,11 @@ int console_lookup(const char *lab, const char *node, int idx, struct port_info 
 		return -1;
 	st_lab_get(st, &l);
 	if (!st_find_node(&l, node, &n)) {
+		/* A lab spread over machines: a node elsewhere says where. */
+		if (where_is(st, node, e) == 0)
+			vl_fail(e, EXIT_CONFIG, "lab '%s' has no node '%s'", lab, node);
 		json_decref(st);
-		return vl_fail(e, EXIT_CONFIG, "lab '%s' has no node '%s'", lab, node);
+		return -1;
 	}
 	if (idx < 0 || !st_port(&n, (size_t)idx, &p)) {
 		vl_fail(e, EXIT_CONFIG,
@@ -117,6 +120,10 @@ const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 		snprintf(buf, len,
 			 "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
 			 pi->idx);
+	else if (!strcmp(pi->kind, SKV_PORT_CABLE))
+		snprintf(buf, len,
+			 "it is a serial cable: watch it with `vacmlab console --ro`, read it with "
+			 "`vacmlab logs`");
 	else
 		snprintf(buf, len, "nothing is attached to it");
 	return buf;

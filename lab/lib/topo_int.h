@@ -201,12 +201,20 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value);
 void topo_value_ready(struct parser *p, struct node *nd, const char *value);
 void topo_value_forward(struct parser *p, struct node *nd, const char *value);
 void topo_value_impair(struct parser *p, struct pextra *x, const char *value);
+/* subnet = and subnet6 = of a [lan] (the CIDR grammars and the ranges a
+ * LAN may not use). */
+void topo_value_subnet(struct parser *p, struct lan *lan, const char *value);
+void topo_value_subnet6(struct parser *p, struct lan *lan, const char *value);
 
 /* ---- topo_check.c: names, and the checks of the whole file */
 const char *topo_check_domain(const char *s);
 /* A lan/node/host name and its uniqueness; 0 or -1 (error added). */
 int topo_check_name(struct parser *p, const char *name);
 void topo_check_all(struct parser *p);
+/* topo_cable.c: cables between nodes (before the nodes' own checks, which
+ * read the far ends), and cables between machines (after check_machines). */
+void topo_check_cables(struct parser *p);
+void topo_check_cable_machines(struct parser *p);
 
 /* ---- topo.c */
 /* Join @dir and @rel, dropping "." and ".." lexically. */
@@ -214,6 +222,8 @@ char *topo_join_path(const char *dir, const char *rel);
 
 /* topo_machines.c: placement over [machine] sections (topo_check_all). */
 void topo_check_machines(struct parser *p);
+/* Resolve @value, a DNS name, into @m (topo_machines.c); -1 after an error. */
+int topo_machine_resolve(struct parser *p, struct machine *m, const char *value);
 
 /* topo_qemu.c: the qemu_args key of node @nd (split, checked, file
  * values made absolute); errors at p->line. */

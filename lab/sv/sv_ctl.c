@@ -342,6 +342,35 @@ static void m_link(struct sv *sv, int fd, const void *params, int *passed)
 	reply_ok(sv, fd);
 }
 
+/* {"cmd":"cable","node":N,"port":P,"up":BOOL}: pull or plug the serial
+ * cable on a node's ttySP (sv_cable.c); either end names the cable. */
+struct p_cable {
+	const char *node;
+	int port;
+	bool up;
+};
+static const struct p_cable d_cable;
+static const struct ctl_field f_cable[] = {
+	F(p_cable, node, .type = CT_STRING, .required = true),
+	F(p_cable, port, .type = CT_INT, .required = true, .max = TOPO_MAX_SERIAL - 1),
+	F(p_cable, up, .type = CT_BOOL, .required = true),
+	{0},
+};
+
+static void m_cable(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_cable *p = params;
+	struct sv_node *n = sv_find_node(sv, p->node);
+	struct vl_err e = {0};
+
+	if (!n)
+		sv_reply_err(sv, fd, "no such node '%s'", p->node);
+	else if (sv_cable_set(sv, n, p->port, p->up, &e) < 0)
+		sv_reply_errc(sv, fd, e.code, "%s", e.msg);
+	else
+		reply_ok(sv, fd);
+}
+
 /* {"cmd":"dns-reload","leases":PATH|null}: restart the lab's dnsmasq with
  * a saved lease file in place (`vacmlab restore`). */
 struct p_dns_reload {
@@ -480,6 +509,7 @@ static const struct ctl_method methods[] = {
 	M("host", host, p_host),
 	M("dns-reload", dns_reload, p_dns_reload),
 	M("link", link, p_link),
+	M("cable", cable, p_cable),
 	M("apply", apply, p_apply),
 };
 

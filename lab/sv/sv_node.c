@@ -72,6 +72,8 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 		if ((n->boots == 1 ? sv_port_prepare(sv, n, i, e)
 				   : sv_port_reopen(sv, n, i, n->boots - 1, e)) < 0)
 			return vl_wrap(e, "node %s", c->name);
+		if (c->serial[i].kind == SERIAL_CABLE && sv_cable_plug(sv, n, i, e) < 0)
+			return vl_wrap(e, "node %s", c->name);
 		port_fds[i] = n->ports[i].qemu_fd;
 		if (port_fds[i] >= 0)
 			keep[nkeep++] = port_fds[i];
