@@ -68,14 +68,15 @@ static int find_webdir(void)
 	char probe[PATH_MAX + 32], dir[PATH_MAX];
 	ssize_t n;
 
-	if (env && *env) {
-		snprintf(webdir, sizeof(webdir), "%s", env);
-		return 0;
-	}
+	/* This program, which the page's actions run as their verb. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return -1;
 	exe[n] = '\0';
+	if (env && *env) {
+		snprintf(webdir, sizeof(webdir), "%s", env);
+		return 0;
+	}
 	snprintf(dir, sizeof(dir), "%s", exe);
 	snprintf(probe, sizeof(probe), "%s/../web/index.html", dirname(dir));
 	if (access(probe, R_OK) == 0) {

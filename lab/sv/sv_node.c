@@ -112,8 +112,13 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 	/* Confined to what it was given (landlock.c, qemu_confine_rules()). */
 	struct ll_rules rules = {0};
 
-	if (sv->confine)
+	if (sv->confine) {
 		qemu_confine_rules(&ql, &rules);
+		/* The QEMU it runs, wherever it was found: a QEMU built in the
+		 * user's home, or a wrapper script, is outside the system
+		 * directories (its interpreter is inside). */
+		ll_rules_add(&rules, sv->qemu, LL_READ | LL_EXEC);
+	}
 	struct spawn_opts o = {
 		.name = name,
 		.path = sv->qemu,
