@@ -18,6 +18,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/console.h"
+#include "lab/lib/error.h"
 #include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
@@ -98,7 +99,8 @@ int cmd_console(int argc, char **argv)
 	long long deadline = -1;
 	struct port_info pi;
 	bool cable;
-	char err[512], buf[65536];
+	struct vl_err e = {0};
+	char buf[65536];
 
 	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
 		switch (c) {
@@ -121,10 +123,8 @@ int cmd_console(int argc, char **argv)
 	}
 	if (lab_arg(lab) != EXIT_OK)
 		return EXIT_CONFIG;
-	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return code;
-	}
+	if (console_lookup(lab, node, port, &pi, &e) < 0)
+		return vl_report(&e);
 	/* A cable end (to a node or a device) is watched read-only: its two
 	 * ends talk on it. */
 	cable = !strcmp(pi.kind, SKV_PORT_CABLE) || !strcmp(pi.kind, SKV_PORT_DEVICE);

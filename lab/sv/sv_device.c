@@ -59,28 +59,26 @@ static struct sv_device *find(struct sv *sv, const char *name)
 	return NULL;
 }
 
-/* A fresh pty, the program on its slave. 0, or -1 with @err. */
-static int start(struct sv *sv, struct sv_device *d, char *err, size_t errlen)
+/* A fresh pty, the program on its slave. 0, or -1 with @e. */
+static int start(struct sv *sv, struct sv_device *d, struct vl_err *e)
 {
 	_cleanup_free_ char *unshare = find_program("unshare");
 	char *argv[] = {
 		unshare,	   (char *)"--pid", (char *)"--fork", (char *)"--kill-child",
 		(char *)"/bin/sh", (char *)"-c",    d->cfg->command,  NULL};
 	char name[96];
-	struct vl_err se = {0};
 	const char *slave_name;
 	int master, slave;
 
 	if (!unshare) {
-		snprintf(err, errlen, "device %s: unshare(1) not found: install util-linux",
-			 d->cfg->name);
-		return -1;
+		return vl_fail(e, EXIT_ENV, "device %s: unshare(1) not found: install util-linux",
+			       d->cfg->name);
 	}
 	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 ||
 	    !(slave_name = ptsname(master))) {
-		snprintf(err, errlen, "device %s: opening a pseudo-terminal: %s", d->cfg->name,
-			 strerror(errno));
+		vl_fail_errno(e, EXIT_ENV, errno, "device %s: opening a pseudo-terminal",
+			      d->cfg->name);
 		if (master >= 0)
 			close(master);
 		return -1;
@@ -89,8 +87,7 @@ static int start(struct sv *sv, struct sv_device *d, char *err, size_t errlen)
 	d->pty = xstrdup(slave_name);
 	slave = open(d->pty, O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (slave < 0) {
-		snprintf(err, errlen, "device %s: opening %s: %s", d->cfg->name, d->pty,
-			 strerror(errno));
+		vl_fail_errno(e, EXIT_ENV, errno, "device %s: opening %s", d->cfg->name, d->pty);
 		close(master);
 		return -1;
 	}
@@ -108,12 +105,11 @@ static int start(struct sv *sv, struct sv_device *d, char *err, size_t errlen)
 		/* Relative paths in the command read as image = ... does. */
 		.cwd = sv->t->dir,
 	};
-	d->pid = spawn(&o, &d->pidfd, &se);
+	d->pid = spawn(&o, &d->pidfd, e);
 	/* Only the program holds the slave: when it exits, the master reads
 	 * EIO (the line is dead) instead of waiting for ever. */
 	close(slave);
 	if (d->pid < 0) {
-		snprintf(err, errlen, "%s", se.msg);
 		close(master);
 		return -1;
 	}
@@ -126,17 +122,16 @@ static int start(struct sv *sv, struct sv_device *d, char *err, size_t errlen)
 	return 0;
 }
 
-int sv_device_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen)
+int sv_device_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 {
 	struct sv_device *d = find(sv, n->cfg->serial[idx].peer);
 
-	if (!d) {
-		snprintf(err, errlen, "ttyS%d: no device %s", idx, n->cfg->serial[idx].peer);
+	if (!d)
+		return vl_fail(e, EXIT_CONFIG, "ttyS%d: no device %s", idx,
+			       n->cfg->serial[idx].peer);
+	if (!d->started && start(sv, d, e) < 0)
 		return -1;
-	}
-	if (!d->started && start(sv, d, err, errlen) < 0)
-		return -1;
-	return sv_cable_plug(sv, n, idx, err, errlen);
+	return sv_cable_plug(sv, n, idx, e);
 }
 
 void sv_device_exited(struct sv *sv, struct sv_device *d)
@@ -174,7 +169,7 @@ void sv_device_tick(struct sv *sv)
 
 	for (int i = 0; sv->devices && i < sv->t->n_devices; i++) {
 		struct sv_device *d = sv->devices[i];
-		char err[512];
+		struct vl_err e = {0};
 
 		if (!d->restart_at || sv->phase >= PH_POWERDOWN)
 			continue;
@@ -182,8 +177,8 @@ void sv_device_tick(struct sv *sv)
 			now = now_ms();
 		if (now < d->restart_at)
 			continue;
-		if (start(sv, d, err, sizeof(err)) < 0) {
-			sv_event(sv, "W %s", err);
+		if (start(sv, d, &e) < 0) {
+			sv_event(sv, "W %s", e.msg);
 			d->restart_at = now + DEVICE_RESTART_MS * 5;
 			continue;
 		}
