@@ -94,10 +94,12 @@ cat > /tmp/cable.sh <<'XEOF'
 . /tmp/mc.sh
 T=${2:-300}
 mc_start /dev/ttyS1 115200
+# ash's prompt ends in "# " and a cursor position query (ESC [6n).
+P='# (.\[6n)?$'
 mc_send "$(printf '\r')"
-if mc_wait 'login: *$|# *$' $T && tr -d '\r' < /tmp/mc.out | grep -qE 'login: *$'; then
+if mc_wait "login: *\$|$P" $T && tr -d '\r' < /tmp/mc.out | grep -qE 'login: *$'; then
 	mc_send "$(printf 'root\r')"
-	mc_wait '# *$' $T
+	mc_wait "$P" $T
 fi
 mc_send "$1; echo CABLE''END$(printf '\r')"
 mc_wait '^CABLEEND' $T
@@ -119,7 +121,9 @@ EOF
 # logs in as root (if asked), runs CMD, and prints what came back; each
 # wait on vacm2's answer lasts at most TENTHS/10 s (default 30 s).
 cable_run() {
+	local t=$SECONDS
 	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1' ${2:-}\n" 2>&1
+	echo "cable_run took $((SECONDS - t)) s" >&2
 }
 out=$(cable_run 'echo RAN-ON-$(cat /sys/class/tty/ttyS0/type)-$((6*7))')
 like "$out" "RAN-ON-[0-9]+-42" "vacm1 logs in to vacm2 through the cable with microcom and runs a command there" ||
@@ -183,6 +187,7 @@ out=$(cable_run 'echo AFTER-RESTART-$((6*7))')
 like "$out" "AFTER-RESTART-42" "after vacm2's restart the cable still carries both ways" || diag "$out"
 like "$(port_json vacm1 1)" '"plugged": true' "status: plugged after the restart"
 
+t_cable=$SECONDS
 # --- devices: a program on a pty, the far end of a cable ------------------
 DLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS2.log"
 dev_run() { # dev_run PORT BYTES WANT [TENTHS]: what the device on vacm1's ttySPORT answers
@@ -225,7 +230,7 @@ out=$(dev_run 3 'x' BYE)
 like "$out" "BYE" "the restarted device answers again" || diag "$out"
 grep -q 'device blip exited with status 3' "$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS3.log"
 ok $? "the device's log says it exited"
-
+diag "timing: up to cables $((t_cable - t0)) s (boot included), devices $((SECONDS - t_cable)) s"
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"
 no_leftovers
