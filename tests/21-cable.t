@@ -6,7 +6,9 @@
 # directions in order and reads the same from either end; `console --ro`
 # watches it; a pulled cable carries nothing and a plugged one works again;
 # a restart of vacm2 keeps the cable; a bad declaration is refused before
-# anything starts. One lab of two nodes, booted once, hosts every case.
+# anything starts. Devices: a UPS on ttyS2 (APC Smart protocol), a device
+# that exits and is restarted on ttyS3; a pty port on ttyS4 a host program
+# talks through. One lab of two nodes, booted once, hosts every case.
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd python3
@@ -23,7 +25,7 @@ name = $LAB
 ; getty on the other end would take the echo for a login name).
 [node vacm1]
 image = $IMAGE
-serial = console cable:vacm2 device:ups device:blip
+serial = console cable:vacm2 device:ups device:blip pty
 after = vacm2
 
 ; a UPS speaking APC's Smart protocol on ttyS2
@@ -230,6 +232,32 @@ out=$(dev_run 3 'x' BYE)
 like "$out" "BYE" "the restarted device answers again" || diag "$out"
 grep -q 'device blip exited with status 3' "$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS3.log"
 ok $? "the device's log says it exited"
+
+# --- a pty port: a program on the host talks to the guest's ttyS4 ---------
+PTY="$VACMLAB_RUNTIME_DIR/$LAB/vacm1/ttyS4.pty"
+like "$(port_json vacm1 4)" '"kind": "pty".*"peer": "pty".*"pty": "/dev/pts/[0-9]+"' \
+	"status: vacm1 ttyS4 is a pty port, with its path"
+ok $([ -L "$PTY" ] && [ -c "$PTY" ]; echo $?) "RUNDIR/vacm1/ttyS4.pty links to it"
+python3 - "$PTY" > "$TMPDIR_TEST/pty.out" 2>&1 <<'EOF' &
+import os, select, sys, time, tty
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+buf, end = b"", time.monotonic() + 60
+while b"HELLO-PTY" not in buf and time.monotonic() < end:
+    if select.select([fd], [], [], 1)[0]:
+        buf += os.read(fd, 100)
+os.write(fd, b"world")
+print("host got:", buf.decode(errors="replace").strip())
+EOF
+pypid=$!
+out=$("$VACMLAB" send $LAB vacm1 --timeout 60 --expect 'GUEST-GOT world' \
+	'stty -F /dev/ttyS4 raw -echo; head -c 5 /dev/ttyS4 > /tmp/pty.in & sleep 0.5; echo HELLO-PTY > /dev/ttyS4; wait; echo GUEST-GOT $(cat /tmp/pty.in)\n' 2>&1)
+like "$out" "GUEST-GOT world" "the guest reads on ttyS4 what the host program wrote on the pty" || diag "$out"
+wait $pypid
+like "$(cat "$TMPDIR_TEST/pty.out")" "host got: HELLO-PTY" "the host program reads on the pty what the guest wrote on ttyS4"
+PLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS4.log"
+grep -q 'vacm1:ttyS4>pty "HELLO-PTY' "$PLOG" && grep -q 'pty>vacm1:ttyS4 "world"' "$PLOG"
+ok $? "the pty port's log holds both directions" || tail -5 "$PLOG" | sed 's/^/# /'
 diag "timing: up to cables $((t_cable - t0)) s (boot included), devices $((SECONDS - t_cable)) s"
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"

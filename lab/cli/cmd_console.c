@@ -127,7 +127,8 @@ int cmd_console(int argc, char **argv)
 		return vl_report(&e);
 	/* A cable end (to a node or a device) is watched read-only: its two
 	 * ends talk on it. */
-	cable = !strcmp(pi.kind, SKV_PORT_CABLE) || !strcmp(pi.kind, SKV_PORT_DEVICE);
+	cable = !strcmp(pi.kind, SKV_PORT_CABLE) || !strcmp(pi.kind, SKV_PORT_DEVICE) ||
+		!strcmp(pi.kind, SKV_PORT_PTY);
 	if (cable && pi.socket_ro && !ro) {
 		msg_err("%s ttyS%d is a serial cable%s: watch it with `vacmlab console --ro`", node,
 			port, strcmp(pi.kind, SKV_PORT_DEVICE) ? "" : " to a device");

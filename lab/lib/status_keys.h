@@ -99,7 +99,8 @@
 #define SK_DEVICE_STATE "device_state"	     /* SKV_DEVICE_* */
 #define SK_DEVICE_EXIT "device_exit"	     /* how it last exited, or null */
 #define SK_DEVICE_RESTARTS "device_restarts" /* restart = yes: times started again */
-#define SK_DEVICE_PID "device_pid"	     /* while it runs, else null */
+#define SK_PTY "pty" /* ports[] of kind pty: the pseudo-terminal's path (/dev/pts/N) */
+#define SK_DEVICE_PID "device_pid" /* while it runs, else null */
 #define SK_FORWARDS "forwards"
 /* Added by the CLI's ctl_status() from the state dir (NODE.firmware, the
  * same three keys as that file's), not by the supervisor. */
@@ -202,6 +203,7 @@
 #define SKV_PORT_NONE "none"
 #define SKV_PORT_CABLE "cable"
 #define SKV_PORT_DEVICE "device"
+#define SKV_PORT_PTY "pty"
 /* nics[].link */
 #define SKV_LINK_UP "up"
 #define SKV_LINK_DOWN "down"

@@ -296,6 +296,7 @@ const char *serial_kind_name(enum serial_kind k)
 	case SERIAL_NONE: return SKV_PORT_NONE;
 	case SERIAL_CABLE: return SKV_PORT_CABLE;
 	case SERIAL_DEVICE: return SKV_PORT_DEVICE;
+	case SERIAL_PTY: return SKV_PORT_PTY;
 	}
 	return "?";
 }

@@ -40,6 +40,7 @@ enum serial_kind {
 	SERIAL_NONE,	/* port exists, nothing attached */
 	SERIAL_CABLE,	/* a null-modem cable to another node's port, relayed */
 	SERIAL_DEVICE,	/* a [device]'s pseudo-terminal, relayed as a cable */
+	SERIAL_PTY,	/* a host pseudo-terminal (RUNDIR/NODE/ttySN.pty), relayed as a cable */
 };
 
 /* The standard rates a paced cable accepts (cable:NODE@BAUD). */

@@ -387,7 +387,7 @@ static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 {
 	int rl = x->kl[NODEK_READY];
 	bool cons = nd->serial[0].kind == SERIAL_CONSOLE || nd->serial[0].kind == SERIAL_CABLE ||
-		    nd->serial[0].kind == SERIAL_DEVICE;
+		    nd->serial[0].kind == SERIAL_DEVICE || nd->serial[0].kind == SERIAL_PTY;
 
 	if (!rl) {
 		if (nd->n_nics > 0)

@@ -279,6 +279,8 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value)
 			sp->kind = SERIAL_LOG;
 		else if (!strcmp(tok[i], "none"))
 			sp->kind = SERIAL_NONE;
+		else if (!strcmp(tok[i], "pty"))
+			sp->kind = SERIAL_PTY;
 		else if (!strncmp(tok[i], "cable:", 6)) {
 			if (value_cable(p, sp, i, tok[i]) < 0)
 				return;
@@ -307,8 +309,8 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value)
 		} else {
 			topo_perr(p, p->line,
 				  "unknown serial port kind '%s' (ttyS%d): use console, loop, "
-				  "ringbuf, tcp:PORT, unix, log, none, cable:NODE[:ttySN] or "
-				  "device:NAME",
+				  "ringbuf, tcp:PORT, unix, log, none, pty, cable:NODE[:ttySN] "
+				  "or device:NAME",
 				  tok[i], i);
 			return;
 		}

@@ -103,6 +103,7 @@ struct sv_port {
 	unsigned long long bytes_out;
 	char *log_path;
 	struct sv_cable *cable; /* SERIAL_CABLE: the cable (sv_cable.c) */
+	struct sv_device *pty;	/* SERIAL_PTY: the pty pair, the cable's far end */
 };
 
 /* A cable between two node ports (sv_cable.c); end[0] is where the
@@ -135,6 +136,7 @@ struct sv_device {
 	int restarts;
 	long long restart_at; /* restart = yes: when to start it again; 0 none */
 	char *pty;	      /* the slave's path, for status */
+	int slave_fd;	      /* a pty port: the slave, held open (sv_pty_plug) */
 };
 
 /* What a pending QMP command's reply is for. */
@@ -390,6 +392,9 @@ void sv_device_init(struct sv *sv, struct sv_device *d, struct device *cfg);
  * to it by a cable. 0, or -1 with @e. */
 int sv_device_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e);
 void sv_device_exited(struct sv *sv, struct sv_device *d);
+/* A `pty` port: a pseudo-terminal pair made at the node's first start (its
+ * slave linked at RUNDIR/NODE/ttySN.pty), the far end of the port's cable. */
+int sv_pty_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e);
 /* restart = yes: start exited devices again, a second after they exited. */
 void sv_device_tick(struct sv *sv);
 /* Kill every device's program (its whole PID namespace) and reap it. */

@@ -82,7 +82,7 @@ static size_t stamp(char *buf, size_t len)
 static const char *end_name(const struct sv_cable *c, int e, char *buf, size_t len)
 {
 	if (c->port[e] < 0)
-		snprintf(buf, len, "device:%s", c->name[e]);
+		snprintf(buf, len, "%s", c->name[e]); /* device:NAME, pty */
 	else
 		snprintf(buf, len, "%s:ttyS%d", c->name[e], c->port[e]);
 	return buf;
@@ -275,6 +275,11 @@ static struct sv_cable *cable_get(struct sv *sv, struct sv_node *n, int idx)
 		d = 0;
 		sp_far = dev ? &dev->port : NULL;
 	}
+	if (sp->kind == SERIAL_PTY) {
+		peer = NULL;
+		d = 0;
+		sp_far = n->ports[idx].pty ? &n->ports[idx].pty->port : NULL;
+	}
 	if (peer && peer->ports[sp->peer_port].cable) {
 		c = peer->ports[sp->peer_port].cable;
 		c->end[d] = &n->ports[idx];
@@ -283,8 +288,10 @@ static struct sv_cable *cable_get(struct sv *sv, struct sv_node *n, int idx)
 	c = xcalloc(1, sizeof(*c));
 	c->name[d] = xstrdup(n->cfg->name);
 	c->port[d] = idx;
-	c->name[!d] = xstrdup(sp->peer);
-	c->port[!d] = sp->kind == SERIAL_DEVICE ? -1 : sp->peer_port;
+	c->name[!d] = sp->kind == SERIAL_DEVICE ? xasprintf("device:%s", sp->peer)
+		      : sp->kind == SERIAL_PTY	? xstrdup("pty")
+						: xstrdup(sp->peer);
+	c->port[!d] = sp->kind == SERIAL_DEVICE || sp->kind == SERIAL_PTY ? -1 : sp->peer_port;
 	c->baud = sp->baud;
 	c->end[d] = &n->ports[idx];
 	if (sp_far) {
@@ -355,8 +362,9 @@ int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_e
 {
 	struct sv_cable *c;
 
-	if (idx >= n->cfg->n_serial || (n->cfg->serial[idx].kind != SERIAL_CABLE &&
-					n->cfg->serial[idx].kind != SERIAL_DEVICE)) {
+	if (idx >= n->cfg->n_serial ||
+	    (n->cfg->serial[idx].kind != SERIAL_CABLE &&
+	     n->cfg->serial[idx].kind != SERIAL_DEVICE && n->cfg->serial[idx].kind != SERIAL_PTY)) {
 		vl_fail(e, EXIT_CONFIG, "%s:ttyS%d is not a cable", n->cfg->name, idx);
 		return -1;
 	}

@@ -21,6 +21,13 @@
  * node's restarts, as a real UPS stays on while the console server
  * reboots. When the program exits its state says how; with restart = yes
  * it is started again a second later on a fresh pty.
+ *
+ * A `pty` port is the same without a program: the pty's slave is for a
+ * tool on the host (picocom, pyserial, a NUT driver), linked at
+ * RUNDIR/NODE/ttySN.pty. The supervisor holds the slave open, raw, so the
+ * line lives while no tool has it open (the master would read EIO): what
+ * the guest writes meanwhile waits in the line (4 KiB, then the relay's
+ * buffer, then the guest's UART waits), as on a port nobody reads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <termios.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -131,6 +139,47 @@ int sv_device_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 			       n->cfg->serial[idx].peer);
 	if (!d->started && start(sv, d, e) < 0)
 		return -1;
+	return sv_cable_plug(sv, n, idx, e);
+}
+
+int sv_pty_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
+{
+	struct sv_port *p = &n->ports[idx];
+	struct sv_device *d = p->pty;
+	_cleanup_free_ char *link = NULL;
+	struct termios tio;
+	int master;
+
+	if (d)
+		return sv_cable_plug(sv, n, idx, e); /* a restart: same pty */
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0 || grantpt(master) < 0 || unlockpt(master) < 0 || !ptsname(master)) {
+		vl_fail_errno(e, EXIT_ENV, errno, "ttyS%d: opening a pseudo-terminal", idx);
+		if (master >= 0)
+			close(master);
+		return -1;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->pidfd = d->port.lfd_rw = d->port.lfd_ro = d->port.qemu_fd = d->port.log.fd = -1;
+	d->port.kind = SERIAL_PTY;
+	d->port.idx = -1;
+	d->pty = xstrdup(ptsname(master));
+	d->slave_fd = open(d->pty, O_RDWR | O_NOCTTY | O_CLOEXEC | O_NONBLOCK);
+	if (d->slave_fd < 0 || tcgetattr(d->slave_fd, &tio) < 0) {
+		vl_fail_errno(e, EXIT_ENV, errno, "ttyS%d: opening %s", idx, d->pty);
+		close(master);
+		return -1;
+	}
+	cfmakeraw(&tio);
+	tcsetattr(d->slave_fd, TCSANOW, &tio);
+	fcntl(master, F_SETFL, O_NONBLOCK);
+	d->port.fd = master;
+	d->started = true;
+	p->pty = d;
+	link = xasprintf("%s/ttyS%d.pty", n->dir, idx);
+	unlink(link);
+	if (symlink(d->pty, link) < 0)
+		return vl_fail_errno(e, EXIT_ENV, errno, "ttyS%d: linking %s", idx, link);
 	return sv_cable_plug(sv, n, idx, e);
 }
 

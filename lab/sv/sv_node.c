@@ -77,6 +77,8 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 			return vl_wrap(e, "node %s", c->name);
 		if (c->serial[i].kind == SERIAL_DEVICE && sv_device_plug(sv, n, i, e) < 0)
 			return vl_wrap(e, "node %s", c->name);
+		if (c->serial[i].kind == SERIAL_PTY && sv_pty_plug(sv, n, i, e) < 0)
+			return vl_wrap(e, "node %s", c->name);
 		port_fds[i] = n->ports[i].qemu_fd;
 		if (port_fds[i] >= 0)
 			keep[nkeep++] = port_fds[i];

@@ -123,6 +123,7 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 			break;
 		case SERIAL_CABLE:
 		case SERIAL_DEVICE:
+		case SERIAL_PTY:
 			json_object_set_new(o, SK_SOCKET_RO,
 					    jstr_take(port_sock_path(n->dir, i, true)));
 			json_object_set_new(
@@ -134,6 +135,8 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 				json_object_update(o, cj);
 				json_decref(cj);
 			}
+			if (sp->kind == SERIAL_PTY && n->ports[i].pty)
+				json_object_set_new(o, SK_PTY, json_string(n->ports[i].pty->pty));
 			for (int d = 0; sp->kind == SERIAL_DEVICE && d < sv->t->n_devices; d++) {
 				json_t *dj;
 
