@@ -552,7 +552,7 @@ const struct ctl_method *sv_ctl_methods(size_t *n);
 /* Decode one request: its method, or NULL with a reason in @why. */
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why);
 /* Check @req against @m's fields and fill @params (m->size bytes). 0, or
- * -1 with the error in @why ("method 'node': missing field 'op'"). */
-int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, char *why, size_t len);
+ * -1 with @e (EXIT_CONFIG: "method 'node': missing field 'op'"). */
+int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, struct vl_err *e);
 
 #endif
