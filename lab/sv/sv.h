@@ -171,9 +171,8 @@ struct sv_node {
 	enum node_op op; /* a control client waits in op_client (sv_life.c) */
 	int op_client;
 	/* Why this node failed on a running lab (NODE_FAILED, or a start that
-	 * could not spawn QEMU): its own result, for its own client. */
-	int fail_code;
-	char fail_why[8192]; /* VL_ERR_MAX */
+	 * could not spawn QEMU): its own error, for its own client. */
+	struct vl_err fail;
 	char *dir, *qmp_path, *disk, *qemu_log;
 	/* The VM as its QMP events and query-status tell it. */
 	struct sv_qmp qmp;
