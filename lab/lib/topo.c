@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/status_keys.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
@@ -210,34 +211,30 @@ struct in_addr topo_lan_machine_addr(const struct topo *t, const struct lan *l,
 	return (struct in_addr){htonl(a)};
 }
 
-int topo_place(struct topo *t, const char *machine, char *why, size_t len)
+int topo_place(struct topo *t, const char *machine, struct vl_err *e)
 {
 	struct machine *m = NULL;
 	int k = 0;
 
 	if (!t->n_machines) {
-		if (machine) {
-			snprintf(why, len, "--machine %s: the topology has no [machine] sections",
-				 machine);
-			return -1;
-		}
+		if (machine)
+			return vl_fail(e, EXIT_CONFIG,
+				       "--machine %s: the topology has no [machine] sections",
+				       machine);
 		return 0;
 	}
-	if (!machine) {
-		snprintf(why, len,
-			 "the lab spreads over %d machines: say which one this is with --machine "
-			 "NAME (e.g. --machine %s)",
-			 t->n_machines, t->machines[0].name);
-		return -1;
-	}
+	if (!machine)
+		return vl_fail(
+			e, EXIT_CONFIG,
+			"the lab spreads over %d machines: say which one this is with --machine "
+			"NAME (e.g. --machine %s)",
+			t->n_machines, t->machines[0].name);
 	for (int i = 0; i < t->n_machines; i++)
 		if (!strcmp(t->machines[i].name, machine))
 			m = &t->machines[i];
-	if (!m) {
-		snprintf(why, len, "--machine %s: no [machine %s] in the topology", machine,
-			 machine);
-		return -1;
-	}
+	if (!m)
+		return vl_fail(e, EXIT_CONFIG, "--machine %s: no [machine %s] in the topology",
+			       machine, machine);
 	t->here = m;
 	/* Local nodes and hosts keep their order; the others move away. */
 	t->away_nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(*t->away_nodes));

@@ -276,9 +276,9 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
  * nodes and hosts of other machines move to away_nodes/away_hosts and
  * t->here is set. @machine may be NULL only for a lab without [machine]
  * sections (then nothing changes).
- * Return: 0, or -1 with a reason in @why.
+ * Return: 0, or -1 with @e (EXIT_CONFIG: --machine missing or unknown).
  */
-int topo_place(struct topo *t, const char *machine, char *why, size_t len);
+int topo_place(struct topo *t, const char *machine, struct vl_err *e);
 /* The name of LAN @l's VXLAN device in the lab: "vx-LAN". */
 void topo_vxlan_ifname(const struct lan *l, char dev[16]);
 /* PREFIX::@iid of LAN @l's /64 (@iid at most 32 bits). */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
@@ -79,26 +80,26 @@ static void lab_log_max(struct parser *p, const char *value)
 
 static void key_machine(struct parser *p, const char *value, enum machine_type *out)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (machine_parse(value, out, msg, sizeof(msg)) < 0)
-		topo_perr(p, p->line, "%s", msg);
+	if (machine_parse(value, out, &e) < 0)
+		topo_perr(p, p->line, "%s", e.msg);
 }
 
 static void key_disk(struct parser *p, const char *value, enum disk_bus *out)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (disk_bus_parse(value, out, msg, sizeof(msg)) < 0)
-		topo_perr(p, p->line, "%s", msg);
+	if (disk_bus_parse(value, out, &e) < 0)
+		topo_perr(p, p->line, "%s", e.msg);
 }
 
 static void key_cpu(struct parser *p, const char *value, char **out)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (cpu_model_check(value, msg, sizeof(msg)) < 0) {
-		topo_perr(p, p->line, "%s", msg);
+	if (cpu_model_check(value, &e) < 0) {
+		topo_perr(p, p->line, "%s", e.msg);
 		return;
 	}
 	free(*out);
@@ -122,10 +123,10 @@ static void lab_cpu(struct parser *p, const char *value)
 
 static void lab_accel(struct parser *p, const char *value)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (accel_parse(value, &p->t->accel, msg, sizeof(msg)) < 0) {
-		topo_perr(p, p->line, "%s", msg);
+	if (accel_parse(value, &p->t->accel, &e) < 0) {
+		topo_perr(p, p->line, "%s", e.msg);
 		return;
 	}
 	p->t->accel_set = true;

@@ -171,9 +171,8 @@ struct sv_node {
 	enum node_op op; /* a control client waits in op_client (sv_life.c) */
 	int op_client;
 	/* Why this node failed on a running lab (NODE_FAILED, or a start that
-	 * could not spawn QEMU): its own result, for its own client. */
-	int fail_code;
-	char fail_why[8192]; /* VL_ERR_MAX */
+	 * could not spawn QEMU): its own error, for its own client. */
+	struct vl_err fail;
 	char *dir, *qmp_path, *disk, *qemu_log;
 	/* The VM as its QMP events and query-status tell it. */
 	struct sv_qmp qmp;
@@ -552,7 +551,7 @@ const struct ctl_method *sv_ctl_methods(size_t *n);
 /* Decode one request: its method, or NULL with a reason in @why. */
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why);
 /* Check @req against @m's fields and fill @params (m->size bytes). 0, or
- * -1 with the error in @why ("method 'node': missing field 'op'"). */
-int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, char *why, size_t len);
+ * -1 with @e (EXIT_CONFIG: "method 'node': missing field 'op'"). */
+int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, struct vl_err *e);
 
 #endif

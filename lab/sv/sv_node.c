@@ -185,23 +185,24 @@ static void node_restart(struct sv *sv, struct sv_node *n, const char *why, bool
 
 /* On a running lab a node that fails is its own business: the lab keeps
  * running, the reason is the node's (sv_life.c answers its client). */
-static void node_failed_running(struct sv *sv, struct sv_node *n, int code, const char *why)
+static void node_failed_running(struct sv *sv, struct sv_node *n)
 {
 	n->state = NODE_FAILED;
-	n->fail_code = code;
-	snprintf(n->fail_why, sizeof(n->fail_why), "%s", why);
 	sv_event(sv, "S %s failed %.1f %s", n->cfg->name, (double)(now_ms() - n->t_start) / 1000.0,
-		 why);
+		 n->fail.msg);
 }
 
-/* sv_node_start() failed: while `up` runs, the lab's failure; later, the
- * node's own. */
+/* sv_node_start() failed with @e: while `up` runs, the lab's failure (the
+ * first one is kept); later, the node's own. The error object itself is
+ * kept, not its text re-formatted. */
 static void start_failed(struct sv *sv, struct sv_node *n, struct vl_err *e)
 {
-	if (sv->phase == PH_STARTING)
-		sv_fail(sv, e->code, "%s", e->msg);
-	else
-		node_failed_running(sv, n, e->code, e->msg);
+	if (sv->phase == PH_STARTING) {
+		vl_keep(&sv->fail, e);
+		return;
+	}
+	n->fail = *e;
+	node_failed_running(sv, n);
 }
 
 void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why)
@@ -222,7 +223,9 @@ void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why)
 		return;
 	}
 	/* A running lab keeps running: only this node failed (node start). */
-	node_failed_running(sv, n, code, why);
+	vl_clear(&n->fail);
+	vl_fail(&n->fail, code, "%s", why);
+	node_failed_running(sv, n);
 	if (n->pidfd >= 0)
 		pidfd_kill(n->pidfd, SIGTERM);
 }
