@@ -45,7 +45,9 @@ for tool in apt-get dpkg busybox cpio gzip sfdisk mkfs.fat mcopy syslinux \
 	    mke2fs qemu-img dd "${CC:-cc}"; do
 	command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
-busybox --list | grep -qx udhcpc || die "busybox lacks udhcpc: install busybox-static"
+# grep reads the whole list: with pipefail, -q would let busybox die of
+# SIGPIPE when grep stops at the match early (seen under load).
+busybox --list | grep -x udhcpc >/dev/null || die "busybox lacks udhcpc: install busybox-static"
 ! ldd "$(command -v busybox)" >/dev/null 2>&1 ||
 	die "busybox must be static (Debian package busybox-static)"
 [ -r "$mbr_bin" ] || die "no syslinux MBR code at $mbr_bin (package syslinux-common)"
