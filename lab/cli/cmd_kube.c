@@ -311,11 +311,9 @@ static void pod(const struct kube *k, const struct machine *m, const char *topo_
 	list_item("    ", topo_abs);
 	printf("    securityContext:\n"
 	       "      allowPrivilegeEscalation: false\n"
-	       "      capabilities:\n        drop: [\"ALL\"]\n"
-	       "    ports:\n"
-	       "    - {name: vxlan, protocol: UDP, containerPort: %d}\n"
-	       "    - {name: status, protocol: TCP, containerPort: %d}\n",
-	       m->port, m->port);
+	       "      capabilities:\n        drop: [\"ALL\"]\n");
+	/* No ports: here; the Service lists them. (podman kube play
+	 * would publish a containerPort on the host.) */
 	/* Ready: every node of this machine's part is ready. */
 	snprintf(
 		probe, sizeof(probe),
