@@ -137,7 +137,7 @@ _vacmlab_complete() {
 
 	local n=${#pos[@]} lab=${pos[0]:-}
 	case $verb in
-	check | up | apply | run)
+	check | up | apply | run | kube)
 		[ "$n" = 0 ] && _vacmlab_conf_files "$cur" ;;
 	graph)
 		if [ "$n" = 0 ]; then

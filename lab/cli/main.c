@@ -58,6 +58,8 @@ static const struct verb verbs[] = {
 	{"graph", cmd_graph, "graph [--format dot|mermaid] TOPO|LAB  draw LANs, nodes, hosts"},
 	{"inventory", cmd_inventory,
 	 "inventory [--format ansible|ssh-config|json] LAB  node addresses for tools"},
+	{"kube", cmd_kube,
+	 "kube [--image IMAGE] TOPO     Kubernetes manifests that run a lab (YAML)"},
 	{"web", cmd_web, "web [--listen ADDR:PORT] [LAB...]  the labs in a browser (token URL)"},
 };
 

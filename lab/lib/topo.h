@@ -248,6 +248,11 @@ struct topo_err {
 
 /* Parse and validate @path. On error returns -1 and fills @err. */
 int topo_load(const char *path, struct topo **out, struct topo_err *err);
+/* topo_load() with TOPO_LOAD_* flags. TOPO_LOAD_NO_RESOLVE: a `[machine]
+ * address` that is a DNS name is kept as a name (machine.host), not
+ * looked up, and its addr is 0.0.0.0 (`vacmlab kube`: the cluster's names). */
+#define TOPO_LOAD_NO_RESOLVE 1u
+int topo_load_flags(const char *path, unsigned flags, struct topo **out, struct topo_err *err);
 /* Same for an in-memory text; @path is used for messages and relative paths. */
 int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err);
 void topo_free(struct topo *t);

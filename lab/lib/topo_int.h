@@ -145,6 +145,7 @@ struct parser {
 
 	struct topo *t;
 	struct topo_err *err; /* every error so far */
+	bool no_resolve;      /* TOPO_LOAD_NO_RESOLVE */
 
 	enum sect sect;
 	int cur;	/* index into lans/nodes/hosts */
@@ -222,7 +223,8 @@ char *topo_join_path(const char *dir, const char *rel);
 
 /* topo_machines.c: placement over [machine] sections (topo_check_all). */
 void topo_check_machines(struct parser *p);
-/* Resolve @value, a DNS name, into @m (topo_machines.c); -1 after an error. */
+/* Resolve @value, a DNS name, into @m (topo_machines.c); -1 after an error,
+ * 1 if the name is kept unresolved (TOPO_LOAD_NO_RESOLVE). */
 int topo_machine_resolve(struct parser *p, struct machine *m, const char *value);
 
 /* topo_qemu.c: the qemu_args key of node @nd (split, checked, file

@@ -249,8 +249,9 @@ static void machine_address(struct parser *p, const char *value)
 		/* Digits and dots: a mistyped address, never looked up. */
 		topo_perr(p, p->line, "bad address '%s': expected an IPv4 address", value);
 		return;
-	} else if (!parse_ip(value, &m->addr) && topo_machine_resolve(p, m, value) < 0) {
-		return;
+	} else if (!parse_ip(value, &m->addr)) {
+		if (topo_machine_resolve(p, m, value) != 0)
+			return; /* an error, or a name left unresolved */
 	}
 	a = h32(m->addr);
 	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 24) >= 224) {
