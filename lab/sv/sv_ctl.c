@@ -424,7 +424,7 @@ static void m_host(struct sv *sv, int fd, const void *params, int *passed)
 		sv_reply_err(sv, fd, "no such host");
 		return;
 	}
-	if (!h->cfg->command) {
+	if (!h->cfg->command && !h->cfg->serve_dir) {
 		sv_reply_err(sv, fd, "host %s has no command", h->cfg->name);
 		return;
 	}

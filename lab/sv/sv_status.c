@@ -314,9 +314,9 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, SK_COMMAND,
 				    h->cfg->command ? json_string(h->cfg->command) : json_null());
 		json_object_set_new(o, SK_STATE,
-				    json_string(!h->cfg->command ? SKV_READY
-						: h->cmd_exited	 ? SKV_EXITED
-								 : SKV_RUNNING));
+				    json_string(!h->cfg->command && !h->cfg->serve_dir ? SKV_READY
+						: h->cmd_exited			       ? SKV_EXITED
+								: SKV_RUNNING));
 		json_object_set_new(o, SK_PID,
 				    h->cmd_pidfd >= 0 ? json_integer(h->cmd_pid) : json_null());
 		json_object_set_new(o, SK_LOG, json_string(h->log));
