@@ -139,6 +139,9 @@ FUZZ_RUN_FLAGS := -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 FUZZ_SEEDS_topo = cp topo/*.conf tests/topo/invalid/*.conf tests/topo/valid/*.conf $(FUZZ)/seeds/topo/
 FUZZ_SEEDS_image = tests/fuzz/make-image-seeds.sh $(FUZZ)/seeds/image
 FUZZ_FLAGS_image := -max_len=262144
+FUZZ_SEEDS_qcow2_refs = tests/fuzz/make-image-seeds.sh $(FUZZ)/seeds/qcow2_refs
+FUZZ_FLAGS_qcow2_refs := -max_len=262144
+FUZZ_FLAGS_tar := -max_len=65536
 
 $(FUZZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

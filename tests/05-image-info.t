@@ -50,6 +50,19 @@ has() {
 	grep -qF -- "$2" <<<"$1" || { echo "# want: $2"; echo "# got:  $1" | head -20; }
 }
 
+# A base image naming another file is refused, naming it (the whole story,
+# with a real guest, is tests/15-hostile-image.t).
+unset VACMLAB_ALLOW_BACKING
+run image info "$dir/overlay.qcow2"
+expect_rc 2 "image info overlay.qcow2 without VACMLAB_ALLOW_BACKING"
+has "$err" "vacmlab: error: $dir/overlay.qcow2: names a backing file 'good.qcow2' ($dir/good.qcow2): refused" \
+	"overlay.qcow2: refused, naming the backing file"
+run image info "$dir/datafile.qcow2"
+expect_rc 2 "image info datafile.qcow2 without VACMLAB_ALLOW_BACKING"
+has "$err" "names an external data file '$dir/datafile.data'" "datafile.qcow2: refused, naming the data file"
+# The reader's handling of chains (read through, loops, depth) below: allowed.
+export VACMLAB_ALLOW_BACKING=1
+
 # A VACM-shaped image: human and JSON.
 for f in good.qcow2 compressed.qcow2 v2.qcow2 extl2.qcow2 overlay.qcow2 overlay-raw.qcow2; do
 	run image info "$dir/$f"

@@ -7,7 +7,7 @@
 need_image
 need_cmd tcpdump python3 jq
 lab_env
-plan 25
+plan 28
 
 T=$TMPDIR_TEST
 cd "$T" || exit 1
@@ -68,6 +68,10 @@ for f in vacm1.ttyS0.log vacm1.qemu.log dnsmasq.log dnsmasq.leases status.json \
 	[ -f "$A/$f" ] || missing="$missing $f"
 done
 is "$missing" "" "artifacts hold every listed file"
+# Console logs hold what was typed on them, passwords too: private.
+is "$(stat -c %a "$A" vacmlab-artifacts 2>&1 | sort -u)" 700 "the artifacts dirs are 0700"
+is "$(find "$A" -type f ! -perm 600 -printf '%m %f\n' 2>&1)" "" "every artifact file is 0600"
+is "$(stat -c %a "$T/j.xml" 2>&1)" 600 "so is the JUnit file (it quotes the output)"
 like "$(cat "$A/dnsmasq.leases" 2>/dev/null)" '10\.60\.0\.11' "the leases file names the node's address"
 like "$(jq -r '.nodes[0].state' "$A/status.json" 2>/dev/null)" '^ready$' "status.json was taken while the lab was up"
 like "$(cat "$A/vacm1.ttyS0.log" 2>/dev/null)" 'login:' "the serial log is the node's console"

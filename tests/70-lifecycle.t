@@ -69,6 +69,13 @@ out=$(gsh "$A" n1 'cat /run/firmware.version' \
 	'echo v1-wrote-this > /etc/config/app.conf && chmod 640 /etc/config/app.conf' \
 	'echo "nvlog line from v1" >> /var/mnt/nvlog/messages && sync && echo synced' 2>&1)
 is "$out" "$(printf '1\nsynced')" "guest on v1: file written to /etc/config, line to nvlog, synced"
+# What a hostile guest leaves for `config export`: world-writable and setuid
+# modes, symlinks out of the tree, a FIFO.
+out=$(gsh "$A" n1 'mkdir -m 777 /etc/config/open && echo x > /etc/config/open/f' \
+	'chmod 777 /etc/config/open/f && echo s > /etc/config/suid && chmod 4777 /etc/config/suid' \
+	'ln -s /etc/shadow /etc/config/abs && ln -s ../../../root /etc/config/up' \
+	'ln -s app.conf /etc/config/rel && mkfifo /etc/config/fifo && sync && echo planted' 2>&1)
+is "$out" planted "guest on v1: planted a 0777 dir and file, a setuid file, symlinks, a FIFO"
 
 # ---- export from the running node (point-in-time copy over QMP) -------------
 "$VACMLAB" config export "$A" n1 -o "$T/live.tar" 2>"$T/err"
@@ -76,6 +83,10 @@ r=$?; ok $r "config export from the running node"; [ $r = 0 ] || sed 's/^/# /' "
 like "$(cat "$T/err")" "running: point-in-time copy" "... from a point-in-time copy"
 like "$(tar -xOf "$T/live.tar" ./app.conf 2>&1)" "^v1-wrote-this$" "... the tar holds app.conf"
 like "$(tar -tvf "$T/live.tar" ./app.conf)" "^-rw-r----- 0/0 " "... mode 0640, owner root"
+is "$(stat -c %a "$T/live.tar")" 600 "... the tar itself is 0600 (/etc/config holds secrets)"
+like "$(tar -tvf "$T/live.tar" | awk '$6 ~ /^\.\/(open\/?|open\/f|suid)$/ { print $1 }' | tr '\n' ' ')" \
+	"^drwxr-xr-x -rwxr-xr-x -rwxr-xr-x $" "... 0777 and 4777 members masked with 0755"
+unlike "$(tar -tvf "$T/live.tar")" "fifo" "... the FIFO left out"
 "$VACMLAB" config export --part nvlog "$A" n1 -o - > "$T/live-nv.tar" 2>/dev/null
 like "$(tar -xOf "$T/live-nv.tar" ./messages 2>&1)" "nvlog line from v1" \
 	"config export --part nvlog -o - (tar on stdout) has the nvlog line"
@@ -88,10 +99,22 @@ like "$err" "is running.*down" "... saying to bring the lab down"
 down "$A"; ok $? "down A"
 
 # ---- export from the stopped node --------------------------------------------
-"$VACMLAB" config export "$A" n1 -o "$T/cfg-a" >/dev/null 2>&1
+"$VACMLAB" config export "$A" n1 -o "$T/cfg-a" >/dev/null 2>"$T/err"
 ok $? "config export from the stopped node into a directory"
+like "$(cat "$T/err")" "left out [0-9]+ entries .* such as (up|abs) \\(a symlink that may point out" \
+	"... warning about what it left out"
 is "$(cat "$T/cfg-a/app.conf" 2>&1)" v1-wrote-this "... holds app.conf"
 ok_cmd "... without lost+found" test ! -e "$T/cfg-a/lost+found"
+is "$(stat -c %a "$T/cfg-a")" 700 "... the directory made is 0700"
+is "$(stat -c %a "$T/cfg-a/open") $(stat -c %a "$T/cfg-a/open/f") $(stat -c %a "$T/cfg-a/suid")" \
+	"755 755 755" "... the guest's 0777 dir, 0777 file and 4777 file came out 0755"
+is "$(find "$T/cfg-a" ! -type l \( -perm /022 -o -perm /6000 \) | wc -l)" 0 \
+	"... nothing group- or world-writable, setuid or setgid"
+ok_cmd "... the symlink to /etc/shadow left out" test ! -L "$T/cfg-a/abs"
+ok_cmd "... the symlink through .. left out" test ! -L "$T/cfg-a/up"
+is "$(readlink "$T/cfg-a/rel")" app.conf "... a symlink inside the tree kept"
+ok_cmd "... the FIFO left out" test ! -e "$T/cfg-a/fifo"
+is "$(find "$T/cfg-a" ! -user "$(id -u)" | wc -l)" 0 "... everything owned by the user"
 err=$("$VACMLAB" config export "$A" n1 -o "$T/cfg-a" 2>&1)
 is $? 1 "export into a non-empty directory is refused (exit 1)"
 
@@ -172,7 +195,8 @@ PY
 qemu-img create -q -f qcow2 -b "$V2" -F qcow2 "$T/shrunk.bin"
 qemu-io -f qcow2 -c "write -q -s $T/mbr.bin 0 512" "$T/shrunk.bin"
 ov_now=$(sha256sum < "$ST_A/n1.qcow2")
-err=$("$VACMLAB" upgrade "$A" n1 --image "$T/shrunk.bin" 2>&1)
+# (shrunk.bin is an overlay this test made: allowed to name its base.)
+err=$(VACMLAB_ALLOW_BACKING=1 "$VACMLAB" upgrade "$A" n1 --image "$T/shrunk.bin" 2>&1)
 is $? 1 "upgrade to an image whose sda4 is smaller is refused (exit 1)"
 like "$err" "sda4 \(nvlog\) is 8388608 bytes in .*shrunk.bin, smaller than the 16777216" \
 	"... saying which partition and both sizes"
@@ -239,7 +263,9 @@ r=$?; ok $r "import lab A's export into lab B's node"; [ $r = 0 ] || sed 's/^/# 
 lab_up "$T/b.conf" >/dev/null 2>&1
 r=$?; ok $r "lab B up after the import"; fail_logs $r "$B"
 out=$(gsh "$B" b1 'cat /etc/config/app.conf' 'ls -1 /etc/config' 'hostname' 2>&1)
-is "$out" "$(printf 'v1-wrote-this\napp.conf\nlost+found\nvacm-standin')" \
+# (the tar keeps the planted symlinks: they are the guest's data; the FIFO
+# was left out, the modes masked)
+is "$out" "$(printf 'v1-wrote-this\nabs\napp.conf\nlost+found\nopen\nrel\nsuid\nup\nvacm-standin')" \
 	"b1 boots with exactly the imported config (the seeded hostname is gone)"
 down "$B"
 
@@ -248,7 +274,7 @@ off=$((51200 * 512)) len=$((32768 * 512))
 qemu-img create -q -f qcow2 -b "$V1" -F qcow2 "$T/noext.bin"
 qemu-io -f qcow2 -c "write -z $off $len" "$T/noext.bin" >/dev/null
 node_conf "$C" c1 "$T/noext.bin" "config = seed" > "$T/c.conf"
-err=$("$VACMLAB" up "$T/c.conf" 2>&1)
+err=$(VACMLAB_ALLOW_BACKING=1 "$VACMLAB" up "$T/c.conf" 2>&1)
 is $? 2 "up with a seed for a partition that is not ext* fails (exit 2)"
 like "$err" "node c1: config = .*sda3 \(/etc/config\) .* does not hold an ext2/3/4 filesystem" \
 	"... naming the node, the key and the partition"

@@ -17,6 +17,13 @@
 
 struct sv_launch;
 
+/* A LAB argument (client_args.c): EXIT_OK, or EXIT_CONFIG after printing
+ * "bad lab name 'X': why (the rule)". Every verb that takes LAB calls it. */
+int lab_arg(const char *lab);
+/* A time value given to option @opt ("--timeout"): 0 and *@out in seconds,
+ * or -1 after an error naming @opt (parse_duration(), at most @max_s). */
+int duration_arg(const char *opt, const char *s, double max_s, double *out);
+
 /* Send @req (reference stolen) to lab @lab, optionally passing @fd
  * (SCM_RIGHTS; -1 for none), and wait up to @timeout_ms for the reply.
  * NULL + message on failure; a reply with "ok": false is returned as is. */

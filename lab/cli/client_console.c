@@ -146,18 +146,6 @@ int console_connect(const char *path)
 	return fd;
 }
 
-double console_parse_seconds(const char *s)
-{
-	char *end;
-	double v;
-
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v < 0 || v > 86400 * 365)
-		return -1;
-	return v;
-}
-
 /* Whether @fd is @path's rotated part now (lib/logfile.h). */
 static bool is_older(const char *path, int fd)
 {
@@ -193,7 +181,7 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 		   const char *lab, FILE *echo)
 {
 	_cleanup_close_ int fd = -1, ino = -1;
-	_cleanup_free_ char *rundir = lab ? rundir_lab(lab) : NULL;
+	_cleanup_free_ char *rundir = lab ? rundir_lab(lab, NULL) : NULL;
 	long long deadline = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
 	long long next_check = now_ms() + 500;
 	/* A partial line that matched is taken once the output has paused
@@ -338,15 +326,6 @@ int console_port_arg(const char *s)
 	if (port < 0)
 		msg_err("bad port '%s': expected 0..15 or ttySN", s);
 	return port;
-}
-
-double console_seconds_arg(const char *s)
-{
-	double v = console_parse_seconds(s);
-
-	if (v < 0)
-		msg_err("bad timeout '%s': expected seconds", s);
-	return v;
 }
 
 int console_target_args(int argc, char **argv, int optind, const char **lab, const char **node,

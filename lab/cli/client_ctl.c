@@ -19,8 +19,9 @@
 
 json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen)
 {
-	_cleanup_free_ char *dir = rundir_lab(lab);
-	_cleanup_free_ char *path = path_in(dir, LF_CTL);
+	struct vl_err ne = {0};
+	_cleanup_free_ char *dir = rundir_lab(lab, &ne);
+	_cleanup_free_ char *path = dir ? path_in(dir, LF_CTL) : NULL;
 	_cleanup_free_ char *msg = json_dumps(req, JSON_COMPACT);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	char cbuf[CMSG_SPACE(sizeof(int))] = {0};
@@ -34,6 +35,10 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 	json_t *rep;
 
 	json_decref(req);
+	if (!dir) {
+		snprintf(err, errlen, "%s", ne.msg);
+		return NULL;
+	}
 	if (!lab_is_up(dir)) {
 		snprintf(err, errlen, "lab '%s' is not up (`vacmlab ls` lists running labs)", lab);
 		return NULL;

@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "lab/cli/client.h"
-#include "lab/cli/client_status.h"
 #include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
@@ -42,49 +41,86 @@ int lab_down(const char *lab, double timeout_s, bool quiet)
 	return lab_down_how(lab, timeout_s, false, quiet);
 }
 
+/* A lab whose supervisor is gone left its runtime dir: remove it, if it
+ * is verifiably a lab's (rundir_remove()). */
+static int down_stale(const char *lab, const char *dir, struct vl_err *e, bool quiet)
+{
+	struct vl_err re = {0};
+
+	if (access(dir, F_OK) < 0 || lab_is_up(dir))
+		return vl_report(e); /* EXIT_STATE: not up */
+	if (rundir_remove(dir, false, &re) < 0) {
+		vl_wrap(&re, "lab '%s' is not running; its runtime dir is not removed", lab);
+		return vl_report(&re);
+	}
+	if (!quiet)
+		msg_info("lab '%s' was not running; removed its stale runtime dir %s", lab, dir);
+	return EXIT_OK;
+}
+
+/* The kernel removes an attached veth pair when the lab's namespace dies,
+ * asynchronously: check (bounded) that the host end of each LAN in @lans
+ * (the supervisor's down reply) went too. */
+static int down_check_attached(const char *lab, json_t *lans)
+{
+	size_t i;
+	json_t *l;
+	int rc = EXIT_OK;
+
+	json_array_foreach (lans, i, l) {
+		const char *lan = json_string_value(l);
+		char ifn[16];
+
+		if (!lan)
+			continue;
+		attach_host_ifname(getuid(), lab, lan, ifn);
+		for (int k = 0; k < 100 && if_nametoindex(ifn); k++)
+			usleep(20000);
+		if (if_nametoindex(ifn)) {
+			msg_warn("host interface %s (vacmlab-attach of LAN %s) is still present; "
+				 "remove it with: sudo vacmlab-attach --detach %s %s",
+				 ifn, lan, lab, lan);
+			rc = EXIT_STATE;
+		}
+	}
+	return rc;
+}
+
 int lab_down_how(const char *lab, double timeout_s, bool kill, bool quiet)
 {
-	char err[512];
 	struct vl_err e = {0};
-	_cleanup_free_ char *dir = rundir_lab(lab);
-	pid_t sup = lab_supervisor(lab, &e);
+	_cleanup_free_ char *dir = rundir_lab(lab, &e);
+	pid_t sup;
 	int pidfd = -1, rc = EXIT_OK;
-	json_t *rep, *killed;
+	json_t *rep, *killed, *k;
+	size_t i;
 
-	if (sup < 0) {
-		if (access(dir, F_OK) == 0 && !lab_is_up(dir)) {
-			rm_rf(dir);
-			if (!quiet)
-				msg_info("lab '%s' was not running; removed its stale runtime dir "
-					 "%s",
-					 lab, dir);
-			return EXIT_OK;
-		}
-		return vl_report(&e); /* EXIT_STATE */
-	}
-	/* LAN names, to check afterwards that no vacmlab-attach link is left. */
-	json_t *st = ctl_status(lab, err, sizeof(err));
-
+	if (!dir)
+		return vl_report(&e); /* EXIT_CONFIG: the name rule */
+	sup = lab_supervisor(lab, &e);
+	if (sup < 0)
+		return down_stale(lab, dir, &e, quiet);
 	pidfd = pidfd_open_pid(sup);
-	rep = ctl_call(
-		lab, json_pack("{s:s,s:f,s:b}", "cmd", "down", "timeout", timeout_s, "kill", kill),
-		-1, (int)(timeout_s * 1000) + 30000, err, sizeof(err));
-	if (!rep) {
-		msg_err("%s", err);
-		rc = EXIT_CHILD;
+	/* The reply says which nodes had to be killed and the lab's LANs;
+	 * it comes when the supervisor has removed the runtime dir (it alone
+	 * does, under the lab's lock), just before it exits. */
+	if (ctl_ask(lab,
+		    json_pack("{s:s,s:f,s:b}", "cmd", "down", "timeout", timeout_s, "kill", kill),
+		    -1, (int)(timeout_s * 1000) + 30000, &rep, &e) < 0) {
+		/* No reply at all: the supervisor went away mid-way. */
+		if (!rep)
+			e.code = EXIT_CHILD;
+		vl_wrap(&e, "down of lab '%s'", lab);
+		rc = vl_report(&e);
 	} else {
-		size_t i;
-		json_t *k;
-
 		killed = json_object_get(rep, "killed");
 		json_array_foreach (killed, i, k) {
 			msg_warn("node %s did not power off within %.0f s and was killed",
 				 json_string_value(k), timeout_s);
 		}
-		json_decref(rep);
 	}
-	/* The reply comes just before the supervisor exits: wait for it, so
-	 * that when we return, no process of the lab is left. */
+	/* Wait for the supervisor's exit, so that when we return, no process
+	 * of the lab is left. */
 	if (pidfd >= 0) {
 		struct pollfd p = {pidfd, POLLIN, 0};
 
@@ -94,34 +130,18 @@ int lab_down_how(const char *lab, double timeout_s, bool kill, bool quiet)
 		}
 		close(pidfd);
 	}
-	for (int i = 0; i < 100 && access(dir, F_OK) == 0; i++)
-		usleep(20000);
-	if (access(dir, F_OK) == 0 && !lab_is_up(dir))
-		rm_rf(dir);
-	/* The kernel removes an attached veth pair when the lab's namespace
-	 * dies, asynchronously: check (bounded) that the host end went too. */
-	if (st) {
-		struct st_lab sl;
-		struct st_lan ln;
-
-		st_lab_get(st, &sl);
-		for (size_t i = 0; st_lan(&sl, i, &ln); i++) {
-			char ifn[16];
-			const char *lan = ln.name;
-
-			attach_host_ifname(getuid(), lab, lan, ifn);
-			for (int k = 0; k < 100 && if_nametoindex(ifn); k++)
-				usleep(20000);
-			if (if_nametoindex(ifn)) {
-				msg_warn("host interface %s (vacmlab-attach of LAN %s) is still "
-					 "present; "
-					 "remove it with: sudo vacmlab-attach --detach %s %s",
-					 ifn, lan, lab, lan);
-				rc = rc ? rc : EXIT_STATE;
-			}
-		}
-		json_decref(st);
+	if (access(dir, F_OK) == 0 && !lab_is_up(dir)) {
+		msg_warn("lab '%s' is down but its runtime dir %s is left (see the supervisor's "
+			 "log); "
+			 "`vacmlab down %s` removes it",
+			 lab, dir, lab);
 	}
+	if (rep && rc == EXIT_OK) {
+		int r = down_check_attached(lab, json_object_get(rep, "lans"));
+
+		rc = rc ? rc : r;
+	}
+	json_decref(rep);
 	if (!quiet && rc == EXIT_OK)
 		msg_info("lab %s is down", lab);
 	return rc;

@@ -23,11 +23,11 @@ int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
 {
 	struct vl_err e = {0};
 	pid_t sup = lab_supervisor(lab, &e), net = 0;
-	_cleanup_free_ char *dir = rundir_lab(lab);
-	_cleanup_free_ char *resolv = path_in(dir, LF_RESOLV);
+	_cleanup_free_ char *dir = rundir_lab(lab, NULL);
+	_cleanup_free_ char *resolv = dir ? path_in(dir, LF_RESOLV) : NULL;
 	int r;
 
-	if (sup < 0) {
+	if (sup < 0) { /* a bad name too */
 		snprintf(err, errlen, "%s", e.msg);
 		return -1;
 	}

@@ -16,13 +16,16 @@
 
 int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h)
 {
-	_cleanup_free_ char *base = rundir_base();
 	struct vl_err e = {0};
+	_cleanup_free_ char *dir = rundir_lab(lab, &e);
 
 	h->fd = -1;
-	h->dir = rundir_lab(lab);
-	h->made = access(h->dir, F_OK) < 0;
-	if (rundir_make(base, &e) < 0 || rundir_make(h->dir, &e) < 0)
+	h->dir = NULL;
+	if (!dir)
+		return vl_report(&e); /* EXIT_CONFIG: the name rule */
+	h->made = access(dir, F_OK) < 0;
+	h->dir = rundir_lab_make(lab, &e);
+	if (!h->dir)
 		return vl_report(&e); /* EXIT_ENV */
 	h->fd = lab_lock(h->dir);
 	if (h->fd == -EWOULDBLOCK) {
@@ -42,7 +45,9 @@ void lab_release(struct lab_hold *h)
 	if (h->fd >= 0 && h->made) {
 		/* Still locked: nobody else can be using the dir. */
 		_cleanup_free_ char *l = path_in(h->dir, LF_LOCK);
+		_cleanup_free_ char *m = path_in(h->dir, LF_MARKER);
 
+		unlink(m);
 		unlink(l);
 		rmdir(h->dir);
 	}

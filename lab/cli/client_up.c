@@ -351,9 +351,13 @@ static void print_ready(void *arg)
  * starts, that those partitions hold a filesystem vacmlab can write. */
 static int up_check_seeds(const struct up_opts *o, const struct topo *t)
 {
-	_cleanup_free_ char *sd = statedir_lab(t->name, o->state_dir);
+	struct vl_err ne = {0};
+	_cleanup_free_ char *sd = statedir_lab(t->name, o->state_dir, &ne);
 	_cleanup_free_ char *wd = NULL;
 	int rc = EXIT_OK;
+
+	if (!sd)
+		return vl_report(&ne);
 
 	for (int i = 0; rc == EXIT_OK && i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];
@@ -437,15 +441,13 @@ int up_lab(struct up_opts *o)
 	pid_t pid;
 	bool ok;
 	struct progress *prog;
-	const char *why;
 	struct warm_up warm = {0};
 
 	if (topo_load(o->topo_path, &t, &te) < 0) {
 		topo_err_print(&te);
 		return te.env ? EXIT_ENV : EXIT_CONFIG;
 	}
-	if (o->name && (why = topo_check_lab_name(o->name))) {
-		msg_err("bad lab name '%s': %s", o->name, why);
+	if (o->name && lab_arg(o->name) != EXIT_OK) {
 		topo_free(t);
 		return EXIT_CONFIG;
 	}
@@ -532,31 +534,21 @@ int up_lab(struct up_opts *o)
 	}
 
 	/* The lab's directories and its lock. */
-	sv->rundir = rundir_lab(t->name);
 	{
 		struct vl_err se = {0};
+		_cleanup_free_ char *rd = rundir_lab(t->name, &se);
 
+		if (!rd)
+			return vl_report(&se);
 		/* A socket path too long for bind() is refused now, not cut. */
-		if (rundir_check_socks(sv->rundir, NULL, 0, &se) < 0)
+		if (rundir_check_socks(rd, NULL, 0, &se) < 0)
 			return vl_report(&se);
 		for (int i = 0; i < t->n_nodes; i++)
-			if (rundir_check_socks(sv->rundir, t->nodes[i].name, t->nodes[i].n_serial,
-					       &se) < 0)
+			if (rundir_check_socks(rd, t->nodes[i].name, t->nodes[i].n_serial, &se) < 0)
 				return vl_report(&se);
-	}
-	{
-		_cleanup_free_ char *base = rundir_base();
-
-		struct vl_err e = {0};
-
-		if (rundir_make(base, &e) < 0)
-			return vl_report(&e); /* EXIT_ENV */
-	}
-	{
-		struct vl_err e = {0};
-
-		if (rundir_make(sv->rundir, &e) < 0)
-			return vl_report(&e); /* EXIT_ENV */
+		sv->rundir = rundir_lab_make(t->name, &se);
+		if (!sv->rundir)
+			return vl_report(&se); /* EXIT_ENV */
 	}
 	if (linger_warning(sv->rundir, warn, sizeof(warn)))
 		msg_warn("%s", warn);
@@ -590,11 +582,9 @@ int up_lab(struct up_opts *o)
 
 		while (d && (de = readdir(d))) {
 			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") ||
-			    !strcmp(de->d_name, "lock"))
+			    !strcmp(de->d_name, "lock") || !strcmp(de->d_name, LAB_MARKER))
 				continue;
-			_cleanup_free_ char *x = xasprintf("%s/%s", sv->rundir, de->d_name);
-
-			rm_rf(x);
+			rm_tree_at(dirfd(d), de->d_name, -1);
 		}
 		if (d)
 			closedir(d);
@@ -605,11 +595,16 @@ int up_lab(struct up_opts *o)
 		r = EXIT_CONFIG;
 		goto undo_lock_r;
 	}
-	sv->statedir = statedir_lab(t->name, o->state_dir);
-	sv->logdir = path_in(sv->statedir, LF_LOGS);
 	{
 		struct vl_err e = {0};
 
+		/* The name was checked with the topology: this cannot fail. */
+		sv->statedir = statedir_lab(t->name, o->state_dir, &e);
+		if (!sv->statedir) {
+			msg_err("%s", e.msg);
+			goto undo_lock;
+		}
+		sv->logdir = path_in(sv->statedir, LF_LOGS);
 		if (rundir_make(sv->statedir, &e) < 0 || rundir_make(sv->logdir, &e) < 0) {
 			msg_err("%s", e.msg);
 			goto undo_lock;
@@ -761,7 +756,8 @@ int up_lab(struct up_opts *o)
 undo_lock:
 	r = EXIT_ENV;
 undo_lock_r:
+	/* Still holding the lock: nobody else uses the dir. */
+	rundir_remove(sv->rundir, true, NULL);
 	close(lock);
-	rm_rf(sv->rundir);
 	return r;
 }

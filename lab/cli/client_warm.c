@@ -21,7 +21,7 @@
 
 int warm_check_disks(const struct topo *t, const char *statedir)
 {
-	_cleanup_free_ char *mark = xasprintf("%s/warm", statedir);
+	_cleanup_free_ char *mark = path_in(statedir, LF_WARM);
 
 	if (access(mark, F_OK) == 0)
 		return EXIT_OK;
@@ -53,7 +53,7 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
 	}
 	if (!warm_have(&w->key)) {
 		_cleanup_free_ char *why = warm_why_cold(&w->key, t);
-		_cleanup_free_ char *mark = xasprintf("%s/warm", statedir);
+		_cleanup_free_ char *mark = path_in(statedir, LF_WARM);
 
 		fprintf(stderr, "vacmlab: booting cold: %s\n", why);
 		/* Its clean disks are a warm lab's, whether or not the save
@@ -66,7 +66,7 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
 		return EXIT_OK;
 	}
 	w->hit = true;
-	w->leases = xasprintf("%s/warm.leases", statedir);
+	w->leases = path_in(statedir, LF_WARM_LEASES);
 	if (access(w->leases, R_OK) < 0) {
 		free(w->leases);
 		w->leases = NULL;
@@ -159,7 +159,7 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 		}
 	for (int i = 0; i < t->n_nodes && !rc; i++) {
 		_cleanup_free_ char *src = disk_overlay_path(statedir, nodes[i]);
-		_cleanup_free_ char *dst = xasprintf("%s/%s.qcow2", tmp, nodes[i]);
+		_cleanup_free_ char *dst = path_disk(tmp, nodes[i], "qcow2");
 		int r = warm_copy(src, dst);
 
 		if (r) {
@@ -168,7 +168,7 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 		}
 	}
 	if (!rc) {
-		_cleanup_free_ char *d = xasprintf("%s/leases", tmp);
+		_cleanup_free_ char *d = path_in(tmp, LF_WARM_ENTRY_LEASES);
 
 		warm_copy(lsrc, d); /* no LAN, no leases */
 	}
@@ -185,10 +185,10 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 		return -1;
 	}
 	/* This lab can be restored to it too (`vacmlab restore`). */
-	ldst = xasprintf("%s/warm.leases", statedir);
+	ldst = path_in(statedir, LF_WARM_LEASES);
 	warm_copy(lsrc, ldst);
 	{
-		_cleanup_free_ char *wp = xasprintf("%s/warm", statedir);
+		_cleanup_free_ char *wp = path_in(statedir, LF_WARM);
 		_cleanup_free_ char *wt = xasprintf("%s\n", w->key.hash);
 
 		write_file(wp, wt);

@@ -200,7 +200,7 @@ int cmd_apply(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},	{0},
 	};
 	bool dry = false, force = false;
-	const char *name = NULL, *lab, *why;
+	const char *name = NULL, *lab;
 	double timeout = 20;
 	char abs[PATH_MAX], err[1024];
 	struct topo_err te;
@@ -209,14 +209,13 @@ int cmd_apply(int argc, char **argv)
 	int c, rc = EXIT_OK;
 	long long t0 = now_ms();
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'n': dry = true; break;
 		case 'f': force = true; break;
 		case 'N': name = optarg; break;
 		case 't':
-			timeout = console_seconds_arg(optarg);
-			if (timeout < 0)
+			if (duration_arg("--timeout", optarg, DURATION_MAX_S, &timeout) < 0)
 				return EXIT_CONFIG;
 			break;
 		case 'h': apply_usage(stdout); return EXIT_OK;
@@ -231,10 +230,8 @@ int cmd_apply(int argc, char **argv)
 		topo_err_print(&te);
 		return te.env ? EXIT_ENV : EXIT_CONFIG;
 	}
-	if (name && (why = topo_check_lab_name(name))) {
-		msg_err("bad lab name '%s': %s", name, why);
+	if (name && lab_arg(name) != EXIT_OK)
 		return EXIT_CONFIG;
-	}
 	if (name) {
 		t->name = xstrdup(name);
 		t->domain = xstrdup(name);

@@ -52,6 +52,21 @@ int cmd_attach(int argc, char **argv)
 		       VACMLAB_ATTACH_CONF);
 		return argc < 2 ? EXIT_CONFIG : EXIT_OK;
 	}
+	/* LAB is the first word that is not an option or an option's value:
+	 * the one name rule, before sudo is even asked. */
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--bridge") || !strcmp(argv[i], "--address")) {
+			i++;
+		} else if (!strcmp(argv[i], "--")) {
+			if (i + 1 < argc && lab_arg(argv[i + 1]) != EXIT_OK)
+				return EXIT_CONFIG;
+			break;
+		} else if (argv[i][0] != '-') {
+			if (lab_arg(argv[i]) != EXIT_OK)
+				return EXIT_CONFIG;
+			break;
+		}
+	}
 	helper = helper_path();
 	if (!helper) {
 		msg_err("vacmlab-attach not found next to vacmlab or in PATH (make install)");

@@ -121,7 +121,7 @@ int cmd_capture(int argc, char **argv)
 	int c, r, rc = EXIT_OK;
 	char *end;
 
-	while ((c = getopt_long(argc, argv, "+hw:c:q", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hw:c:q", lo, NULL)) != -1) {
 		switch (c) {
 		case 'w': out = optarg; break;
 		case 'c':
@@ -132,9 +132,10 @@ int cmd_capture(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			duration = strtod(optarg, &end);
-			if (*end || duration <= 0) {
-				msg_err("bad duration '%s'", optarg);
+			if (duration_arg("--duration", optarg, DURATION_MAX_S, &duration) < 0)
+				return EXIT_CONFIG;
+			if (duration <= 0) {
+				msg_err("--duration '%s': must be more than 0", optarg);
 				return EXIT_CONFIG;
 			}
 			break;
@@ -149,41 +150,8 @@ int cmd_capture(int argc, char **argv)
 	}
 	lab = argv[optind++];
 	target = argv[optind++];
-	/* Options may also follow the positionals (getopt stopped at LAB). */
-	while (optind < argc && argv[optind][0] == '-' && argv[optind][1]) {
-		const char *a = argv[optind];
-
-		if (optind + 1 >= argc && strcmp(a, "-q") && strcmp(a, "--quiet")) {
-			msg_err("option %s needs a value", a);
-			return EXIT_CONFIG;
-		}
-		if (!strcmp(a, "-w") || !strcmp(a, "--write")) {
-			out = argv[optind + 1];
-		} else if (!strcmp(a, "-c") || !strcmp(a, "--count")) {
-			count = strtol(argv[optind + 1], &end, 10);
-			if (*end || count < 1) {
-				msg_err("bad count '%s'", argv[optind + 1]);
-				return EXIT_CONFIG;
-			}
-		} else if (!strcmp(a, "--duration")) {
-			duration = strtod(argv[optind + 1], &end);
-			if (*end || duration <= 0) {
-				msg_err("bad duration '%s'", argv[optind + 1]);
-				return EXIT_CONFIG;
-			}
-		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			quiet = true;
-			optind++;
-			continue;
-		} else if (!strcmp(a, "--")) {
-			optind++;
-			break;
-		} else {
-			msg_err("unknown option '%s'", a);
-			return EXIT_CONFIG;
-		}
-		optind += 2;
-	}
+	if ((r = lab_arg(lab)) != EXIT_OK)
+		return r;
 	if (optind < argc) {
 		size_t len = 0;
 

@@ -13,6 +13,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/error.h"
+#include "lab/lib/image.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
@@ -363,9 +364,13 @@ static int print_qemu(const struct topo *t, const char *accel)
 	struct accel_choice ac;
 	struct vl_err e = {0};
 	_cleanup_free_ char *qemu = find_program("qemu-system-x86_64");
-	_cleanup_free_ char *rundir = rundir_lab(t->name);
-	_cleanup_free_ char *statedir = statedir_lab(t->name, NULL);
-	_cleanup_free_ char *logdir = xasprintf("%s/logs", statedir);
+	/* t->name passed the name rule when the topology was loaded. */
+	_cleanup_free_ char *rundir = rundir_lab(t->name, &e);
+	_cleanup_free_ char *statedir = statedir_lab(t->name, NULL, &e);
+	_cleanup_free_ char *logdir = statedir ? path_in(statedir, LF_LOGS) : NULL;
+
+	if (!rundir || !statedir)
+		return vl_report(&e);
 
 	if (t->n_nodes && up_decide_accel(t, accel, &ac, &e) < 0)
 		return vl_report(&e);
@@ -373,8 +378,8 @@ static int print_qemu(const struct topo *t, const char *accel)
 		printf("# accel %s\n", ac.reason);
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *nd = &t->nodes[i];
-		_cleanup_free_ char *dir = xasprintf("%s/%s", rundir, nd->name);
-		_cleanup_free_ char *qmp = xasprintf("%s/qmp.sock", dir);
+		_cleanup_free_ char *dir = path_node_dir(rundir, nd->name);
+		_cleanup_free_ char *qmp = path_qmp(dir);
 		_cleanup_free_ char *disk = disk_overlay_path(statedir, nd->name);
 		struct qemu_launch l = {
 			.lab = t->name,
@@ -414,7 +419,7 @@ int cmd_check(int argc, char **argv)
 	int c, r;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+jh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "jh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
 		case 'q': qemu = true; break;
@@ -431,6 +436,17 @@ int cmd_check(int argc, char **argv)
 	if (topo_load(argv[optind], &t, &err) < 0) {
 		topo_err_print(&err);
 		return err.env ? EXIT_ENV : EXIT_CONFIG;
+	}
+	/* A base image naming another file is refused where `up` would. */
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct vl_err e = {0};
+
+		if (image_refs_check(t->nodes[i].image, &e) < 0) {
+			fprintf(stderr, "%s:%d: node %s: image %s\n", t->path, t->nodes[i].line,
+				t->nodes[i].name, e.msg);
+			topo_free(t);
+			return EXIT_ENV;
+		}
 	}
 	r = EXIT_OK;
 	if (qemu)

@@ -68,7 +68,8 @@ static char *live_statedir(json_t *st, const char *lab, const char *state)
 {
 	struct st_lab l;
 
-	return st_lab_get(st, &l) && l.statedir ? xstrdup(l.statedir) : statedir_lab(lab, state);
+	return st_lab_get(st, &l) && l.statedir ? xstrdup(l.statedir)
+						: statedir_lab(lab, state, NULL);
 }
 
 /* QMP goes through the lab's supervisor, QEMU's only QMP client. */
@@ -88,7 +89,7 @@ static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, 
 static int do_export(const char *lab, const char *node, unsigned int part, const char *out,
 		     const char *state, double timeout)
 {
-	_cleanup_free_ char *rd = rundir_lab(lab), *statedir = NULL, *ov = NULL, *wd = NULL;
+	_cleanup_free_ char *rd = rundir_lab(lab, NULL), *statedir = NULL, *ov = NULL, *wd = NULL;
 	struct lab_hold h = {.fd = -1};
 	struct vl_err e = {0};
 	const char *qmp = NULL;
@@ -112,7 +113,7 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 		}
 		statedir = live_statedir(st, lab, state);
 	} else {
-		statedir = statedir_lab(lab, state);
+		statedir = statedir_lab(lab, state, NULL);
 		rc = lab_hold_down(lab, "config export", &h);
 		if (rc) {
 			lab_release(&h);
@@ -162,7 +163,7 @@ out:
 static int do_import(const char *lab, const char *node, unsigned int part, const char *src,
 		     const char *state)
 {
-	_cleanup_free_ char *rd = rundir_lab(lab), *statedir = NULL, *ov = NULL, *ovn = NULL;
+	_cleanup_free_ char *rd = rundir_lab(lab, NULL), *statedir = NULL, *ov = NULL, *ovn = NULL;
 	_cleanup_free_ char *wd = NULL, *abs = NULL;
 	struct lab_hold h = {.fd = -1};
 	struct vl_err e = {0};
@@ -202,7 +203,7 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 		statedir = live_statedir(st, lab, state);
 		json_decref(st);
 	} else {
-		statedir = statedir_lab(lab, state);
+		statedir = statedir_lab(lab, state, NULL);
 		rc = lab_hold_down(lab, "config import", &h);
 		if (rc) {
 			lab_release(&h);
@@ -255,18 +256,6 @@ int cmd_config(int argc, char **argv)
 	double timeout = 120;
 	int c;
 
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-		config_usage(argc < 2 ? stderr : stdout);
-		return argc < 2 ? EXIT_CONFIG : EXIT_OK;
-	}
-	op = argv[1];
-	if (strcmp(op, "export") && strcmp(op, "import")) {
-		msg_err("config: unknown operation '%s' (export or import)", op);
-		return EXIT_CONFIG;
-	}
-	argc--;
-	argv++;
-	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
@@ -282,15 +271,25 @@ int cmd_config(int argc, char **argv)
 		case 'o': out = optarg; break;
 		case 'S': state = optarg; break;
 		case 't':
-			timeout = atof(optarg);
-			if (timeout <= 0 || timeout > 3600) {
-				msg_err("--timeout must be 1..3600 seconds");
+			if (duration_arg("--timeout", optarg, 3600, &timeout) < 0)
+				return EXIT_CONFIG;
+			if (timeout <= 0) {
+				msg_err("--timeout '%s': must be more than 0", optarg);
 				return EXIT_CONFIG;
 			}
 			break;
 		case 'h': config_usage(stdout); return EXIT_OK;
 		default: config_usage(stderr); return EXIT_CONFIG;
 		}
+	}
+	if (optind >= argc) {
+		config_usage(stderr);
+		return EXIT_CONFIG;
+	}
+	op = argv[optind++];
+	if (strcmp(op, "export") && strcmp(op, "import")) {
+		msg_err("config: unknown operation '%s' (export or import)", op);
+		return EXIT_CONFIG;
 	}
 	if (argc - optind != (op[0] == 'e' ? 2 : 3) || (op[0] == 'e' && !out) ||
 	    (op[0] == 'i' && out)) {
@@ -299,14 +298,8 @@ int cmd_config(int argc, char **argv)
 	}
 	lab = argv[optind];
 	node = argv[optind + 1];
-	{
-		const char *why = topo_check_lab_name(lab);
-
-		if (why) {
-			msg_err("bad lab name '%s': %s", lab, why);
-			return EXIT_CONFIG;
-		}
-	}
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
 	if (!node[0] || strchr(node, '/') || node[0] == '.') {
 		msg_err("bad node name '%s'", node);
 		return EXIT_CONFIG;

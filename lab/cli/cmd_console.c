@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lab/cli/cmds.h"
+#include "lab/cli/client.h"
 #include "lab/cli/console.h"
 #include "lab/lib/util.h"
 
@@ -101,16 +102,11 @@ int cmd_console(int argc, char **argv)
 		switch (c) {
 		case 'r': ro = true; break;
 		case 'l':
-		case 't': {
-			double v = console_parse_seconds(optarg);
-
-			if (v < 0) {
-				msg_err("bad duration '%s': expected seconds", optarg);
+		case 't':
+			if (duration_arg(c == 'l' ? "--linger" : "--timeout", optarg,
+					 DURATION_MAX_S, c == 'l' ? &linger : &timeout) < 0)
 				return EXIT_CONFIG;
-			}
-			*(c == 'l' ? &linger : &timeout) = v;
 			break;
-		}
 		case 'q': quiet = true; break;
 		case 'h': console_usage(stdout); return EXIT_OK;
 		default: console_usage(stderr); return EXIT_CONFIG;
@@ -121,6 +117,8 @@ int cmd_console(int argc, char **argv)
 			console_usage(stderr);
 		return EXIT_CONFIG;
 	}
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
 	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
 		msg_err("%s", err);
 		return code;

@@ -21,10 +21,11 @@
 
 static void down_usage(FILE *f)
 {
-	fprintf(f, "usage: vacmlab down [--timeout SECONDS] LAB\n"
+	fprintf(f, "usage: vacmlab down [--timeout TIME] LAB...\n"
 		   "Power every node off gracefully (ACPI power button), waiting up to\n"
-		   "SECONDS (default 20) before QMP quit, SIGTERM and SIGKILL; then stop\n"
-		   "dnsmasq and remove the lab. Disks and logs are kept (see `vacmlab rm`).\n");
+		   "TIME (default 20 s; as 90, 90s, 1.5, 2m) before QMP quit, SIGTERM and\n"
+		   "SIGKILL; then stop dnsmasq and remove the lab. Disks and logs are kept\n"
+		   "(see `vacmlab rm`).\n");
 }
 
 int cmd_down(int argc, char **argv)
@@ -37,14 +38,11 @@ int cmd_down(int argc, char **argv)
 	double timeout = 20;
 	int c, rc = EXIT_OK;
 
-	while ((c = getopt_long(argc, argv, "+ht:", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ht:", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			timeout = atof(optarg);
-			if (timeout < 0 || timeout > 3600) {
-				msg_err("--timeout must be 0..3600 seconds");
+			if (duration_arg("--timeout", optarg, 3600, &timeout) < 0)
 				return EXIT_CONFIG;
-			}
 			break;
 		case 'h': down_usage(stdout); return EXIT_OK;
 		default: down_usage(stderr); return EXIT_CONFIG;
@@ -54,6 +52,10 @@ int cmd_down(int argc, char **argv)
 		down_usage(stderr);
 		return EXIT_CONFIG;
 	}
+	/* Every name first: a bad one stops before any lab goes down. */
+	for (int i = optind; i < argc; i++)
+		if ((rc = lab_arg(argv[i])) != EXIT_OK)
+			return rc;
 	for (int i = optind; i < argc; i++) {
 		int r = lab_down(argv[i], timeout, false);
 

@@ -38,33 +38,35 @@ int cmd_exec(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *host = NULL, *lab;
+	const char *host = NULL, *lab = NULL;
 	char err[512];
-	int c;
+	int c, rc;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
-		switch (c) {
-		case 'H': host = optarg; break;
-		case 'h': exec_usage(stdout); return EXIT_OK;
-		default: exec_usage(stderr); return EXIT_CONFIG;
+	/* Options before or after LAB; CMD is what follows LAB and its
+	 * options (after `--`, or the first other word): nothing of CMD is
+	 * ever read as an option. Two "+" passes, the second over the words
+	 * after LAB (optind 0 starts getopt afresh at their argv[1]). */
+	for (int pass = 0; pass < 2; pass++) {
+		while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+			switch (c) {
+			case 'H': host = optarg; break;
+			case 'h': exec_usage(stdout); return EXIT_OK;
+			default: exec_usage(stderr); return EXIT_CONFIG;
+			}
+		}
+		if (pass == 0) {
+			if (optind >= argc) {
+				exec_usage(stderr);
+				return EXIT_CONFIG;
+			}
+			lab = argv[optind];
+			argv += optind;
+			argc -= optind;
+			optind = 0;
 		}
 	}
-	if (optind >= argc) {
-		exec_usage(stderr);
-		return EXIT_CONFIG;
-	}
-	lab = argv[optind++];
-	/* Options may also follow LAB: vacmlab exec LAB --host h -- CMD */
-	while (optind < argc && strcmp(argv[optind], "--")) {
-		if (!strcmp(argv[optind], "--host") && optind + 1 < argc) {
-			host = argv[optind + 1];
-			optind += 2;
-		} else {
-			break;
-		}
-	}
-	if (optind < argc && !strcmp(argv[optind], "--"))
-		optind++;
+	if ((rc = lab_arg(lab)) != EXIT_OK)
+		return rc;
 	if (optind >= argc) {
 		exec_usage(stderr);
 		return EXIT_CONFIG;

@@ -162,6 +162,8 @@ int cmd_forward(int argc, char **argv)
 	}
 	argc -= optind;
 	argv += optind;
+	if (argc > 0 && lab_arg(argv[0]) != EXIT_OK)
+		return EXIT_CONFIG;
 	proto_word = udp ? "udp " : "";
 	if (list) {
 		if (argc != 1) {

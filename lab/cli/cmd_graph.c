@@ -427,7 +427,11 @@ int cmd_graph(int argc, char **argv)
 		topo_free(t);
 	} else {
 		char err[512];
-		json_t *st = ctl_status(arg, err, sizeof(err));
+		json_t *st;
+
+		if (lab_arg(arg) != EXIT_OK)
+			return EXIT_CONFIG;
+		st = ctl_status(arg, err, sizeof(err));
 
 		if (!st) {
 			msg_err("%s", err);

@@ -71,7 +71,7 @@ int cmd_impair(int argc, char **argv)
 	int c, nic;
 	size_t len = 0;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h': impair_usage(stdout); return EXIT_OK;
 		default: impair_usage(stderr); return EXIT_CONFIG;
@@ -82,6 +82,8 @@ int cmd_impair(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind];
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
 	if (parse_target(argv[optind + 1], &owner, &nic) < 0 || !owner[0]) {
 		msg_err("bad target '%s': expected NODE, NODE:ethN or NODE:N", argv[optind + 1]);
 		return EXIT_CONFIG;

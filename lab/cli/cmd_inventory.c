@@ -261,6 +261,8 @@ int cmd_inventory(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind];
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
 	st = ctl_status(lab, err, sizeof(err));
 	if (!st) {
 		msg_err("%s", err);

@@ -52,7 +52,7 @@ int cmd_link(int argc, char **argv)
 	int c, nic = -1, n;
 	json_t *st;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h': link_usage(stdout); return EXIT_OK;
 		default: link_usage(stderr); return EXIT_CONFIG;
@@ -65,6 +65,8 @@ int cmd_link(int argc, char **argv)
 	up = !strcmp(argv[optind], "up");
 	lab = argv[optind + 1];
 	target = argv[optind + 2];
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
 	colon = strchr(target, ':');
 	if (colon) {
 		char *end;

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lab/cli/cmds.h"
+#include "lab/cli/client.h"
 #include "lab/cli/console.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
@@ -68,7 +69,7 @@ static bool rotated_away(const char *path, int fd)
 
 static int follow(const char *path, int fd, const char *lab)
 {
-	_cleanup_free_ char *rundir = rundir_lab(lab);
+	_cleanup_free_ char *rundir = rundir_lab(lab, NULL);
 	_cleanup_close_ int ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 
 	if (ino >= 0)
@@ -165,7 +166,9 @@ int cmd_logs(int argc, char **argv)
 			logs_usage(stderr);
 		return EXIT_CONFIG;
 	}
-	rundir = rundir_lab(lab);
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
+	rundir = rundir_lab(lab, NULL);
 	if (!state && lab_is_up(rundir)) {
 		/* Running: the supervisor knows the port's kind and log. */
 		if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
@@ -183,7 +186,7 @@ int cmd_logs(int argc, char **argv)
 		path = prev ? logfile_prev(pi.log) : xstrdup(pi.log);
 		port_info_free(&pi);
 	} else {
-		_cleanup_free_ char *sd = statedir_lab(lab, state);
+		_cleanup_free_ char *sd = statedir_lab(lab, state, NULL);
 		_cleanup_free_ char *ld = path_in(sd, LF_LOGS);
 		_cleanup_free_ char *cur = port_log_path(ld, node, port);
 

@@ -54,11 +54,10 @@ int cmd_node(int argc, char **argv)
 	int c, rc;
 	long long t0;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			timeout = console_seconds_arg(optarg);
-			if (timeout < 0)
+			if (duration_arg("--timeout", optarg, DURATION_MAX_S, &timeout) < 0)
 				return EXIT_CONFIG;
 			break;
 		case 'h': node_usage(stdout); return EXIT_OK;
@@ -72,6 +71,8 @@ int cmd_node(int argc, char **argv)
 	op = argv[optind];
 	lab = argv[optind + 1];
 	node = argv[optind + 2];
+	if ((rc = lab_arg(lab)) != EXIT_OK)
+		return rc;
 	if (node_op_parse(op) == OP_NONE) {
 		msg_err("unknown node operation '%s'", op);
 		node_usage(stderr);
@@ -103,6 +104,8 @@ int cmd_host(int argc, char **argv)
 		fprintf(stderr, "usage: vacmlab host restart LAB HOST\n");
 		return EXIT_CONFIG;
 	}
+	if (lab_arg(argv[2]) != EXIT_OK)
+		return EXIT_CONFIG;
 	snprintf(what, sizeof(what), "host restart %s of lab %s", argv[3], argv[2]);
 	return node_call(
 		argv[2],

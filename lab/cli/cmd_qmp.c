@@ -28,6 +28,8 @@ int cmd_qmp(int argc, char **argv)
 		fprintf(stderr, "usage: vacmlab qmp LAB NODE COMMAND [ARGUMENTS-JSON]\n");
 		return EXIT_CONFIG;
 	}
+	if (lab_arg(argv[1]) != EXIT_OK)
+		return EXIT_CONFIG;
 	if (argc == 5) {
 		args = json_loads(argv[4], 0, &je);
 		if (!json_is_object(args)) {

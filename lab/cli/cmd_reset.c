@@ -42,7 +42,7 @@ int cmd_reset(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *state = NULL, *lab, *why;
+	const char *state = NULL, *lab;
 	_cleanup_free_ char *dir = NULL;
 	struct lab_hold h;
 	char **have;
@@ -60,11 +60,9 @@ int cmd_reset(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind++];
-	if ((why = topo_check_lab_name(lab))) {
-		msg_err("bad lab name '%s': %s", lab, why);
-		return EXIT_CONFIG;
-	}
-	dir = statedir_lab(lab, state);
+	if ((rc = lab_arg(lab)) != EXIT_OK)
+		return rc;
+	dir = statedir_lab(lab, state, NULL); /* checked above */
 	have = disk_nodes(dir);
 	/* Check every name first: a typo must not reset half the nodes. */
 	if (lab_nodes_have_disks(lab, dir, have, argv + optind, argc - optind) != EXIT_OK) {
@@ -132,7 +130,7 @@ int cmd_rm(int argc, char **argv)
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
-	const char *state = NULL, *lab, *why;
+	const char *state = NULL, *lab;
 	_cleanup_free_ char *dir = NULL;
 	struct lab_hold h;
 	struct stat st;
@@ -153,11 +151,9 @@ int cmd_rm(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind];
-	if ((why = topo_check_lab_name(lab))) {
-		msg_err("bad lab name '%s': %s", lab, why);
-		return EXIT_CONFIG;
-	}
-	dir = statedir_lab(lab, state);
+	if ((rc = lab_arg(lab)) != EXIT_OK)
+		return rc;
+	dir = statedir_lab(lab, state, NULL); /* checked above */
 	if (lstat(dir, &st) < 0) {
 		msg_info("lab '%s' has no state in %s: nothing to remove", lab, dir);
 		return EXIT_OK;

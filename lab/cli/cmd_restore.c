@@ -48,12 +48,13 @@ int cmd_restore(int argc, char **argv)
 	long long t0 = now_ms();
 	_cleanup_free_ char *leases = NULL;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			timeout = atof(optarg);
-			if (timeout <= 0 || timeout > 3600) {
-				msg_err("--timeout must be 1..3600 seconds");
+			if (duration_arg("--timeout", optarg, 3600, &timeout) < 0)
+				return EXIT_CONFIG;
+			if (timeout <= 0) {
+				msg_err("--timeout '%s': must be more than 0", optarg);
 				return EXIT_CONFIG;
 			}
 			break;
@@ -66,6 +67,8 @@ int cmd_restore(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	lab = argv[optind];
+	if ((rc = lab_arg(lab)) != EXIT_OK)
+		return rc;
 	if (argc - optind == 2)
 		snap = argv[optind + 1];
 	st = ctl_status(lab, err, sizeof(err));

@@ -466,42 +466,50 @@ int cmd_run(int argc, char **argv)
 	struct run *r = xcalloc(1, sizeof(*r));
 	struct topo *t = NULL;
 	struct topo_err te;
-	const char *why;
 	_cleanup_free_ char *adir = NULL;
 	char err[512];
 	int c, status, up;
 	bool failed, keep = false, generated;
 	long long t_start;
-	char *end;
 	size_t len = 0;
 
 	r->outlog = -1;
 	t_start = now_ms();
-	while ((c = getopt_long(argc, argv, "+hq", lo, NULL)) != -1) {
-		switch (c) {
-		case 'N': r->name_opt = optarg; break;
-		case 'k': r->keep_on_failure = true; break;
-		case 'a': r->artifacts_opt = optarg; break;
-		case 'j': r->junit = optarg; break;
-		case 'c': r->capture = true; break;
-		case 't':
-			r->timeout_s = strtod(optarg, &end);
-			if (*end || r->timeout_s <= 0) {
-				msg_err("bad timeout '%s': seconds > 0", optarg);
-				return EXIT_RUN_INFRA;
+	/* Options before or after TOPO; nothing after `--` (or after the
+	 * first word past TOPO) is an option: two "+" passes, as in exec. */
+	for (int pass = 0; pass < 2; pass++) {
+		while ((c = getopt_long(argc, argv, "+hq", lo, NULL)) != -1) {
+			switch (c) {
+			case 'N': r->name_opt = optarg; break;
+			case 'k': r->keep_on_failure = true; break;
+			case 'a': r->artifacts_opt = optarg; break;
+			case 'j': r->junit = optarg; break;
+			case 'c': r->capture = true; break;
+			case 't':
+				if (duration_arg("--timeout", optarg, DURATION_MAX_S,
+						 &r->timeout_s) < 0)
+					return EXIT_RUN_INFRA;
+				if (r->timeout_s <= 0) {
+					msg_err("--timeout '%s': must be more than 0", optarg);
+					return EXIT_RUN_INFRA;
+				}
+				break;
+			case 'q': r->quiet = true; break;
+			case 'W': r->warm = true; break;
+			case 'X': r->accel = optarg; break;
+			case 'h': run_usage(stdout); return EXIT_OK;
+			default: run_usage(stderr); return EXIT_RUN_INFRA;
 			}
-			break;
-		case 'q': r->quiet = true; break;
-		case 'W': r->warm = true; break;
-		case 'X': r->accel = optarg; break;
-		case 'h': run_usage(stdout); return EXIT_OK;
-		default: run_usage(stderr); return EXIT_RUN_INFRA;
+		}
+		if (pass == 0) {
+			if (optind >= argc)
+				break;
+			r->topo_path = argv[optind];
+			argv += optind;
+			argc -= optind;
+			optind = 0;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "--"))
-		r->topo_path = argv[optind++];
-	if (optind < argc && !strcmp(argv[optind], "--"))
-		optind++;
 	if (!r->topo_path || optind >= argc) {
 		run_usage(stderr);
 		return EXIT_RUN_INFRA;
@@ -524,13 +532,10 @@ int cmd_run(int argc, char **argv)
 	topo_free(t);
 	generated = !r->name_opt;
 	r->lab = r->name_opt ? xstrdup(r->name_opt) : unique_name(r->toponame);
-	why = topo_check_lab_name(r->lab);
-	if (why) {
-		msg_err("bad lab name '%s': %s", r->lab, why);
+	if (lab_arg(r->lab) != EXIT_OK)
 		return EXIT_RUN_INFRA;
-	}
-	r->rundir = rundir_lab(r->lab);
-	r->statedir = statedir_lab(r->lab, NULL);
+	r->rundir = rundir_lab(r->lab, NULL);
+	r->statedir = statedir_lab(r->lab, NULL, NULL);
 	r->logdir = path_in(r->statedir, LF_LOGS);
 
 	struct sigaction sa = {.sa_handler = run_on_signal};

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 
 #include "lab/cli/cmds.h"
+#include "lab/cli/client.h"
 #include "lab/cli/console.h"
 #include "lab/lib/rx.h"
 #include "lab/lib/util.h"
@@ -172,8 +173,7 @@ int cmd_send(int argc, char **argv)
 			break;
 		case 'e': expect = optarg; break;
 		case 't':
-			timeout = console_seconds_arg(optarg);
-			if (timeout < 0)
+			if (duration_arg("--timeout", optarg, DURATION_MAX_S, &timeout) < 0)
 				return EXIT_CONFIG;
 			break;
 		case 'q': quiet = true; break;
@@ -188,6 +188,8 @@ int cmd_send(int argc, char **argv)
 	}
 	lab = argv[optind];
 	node = argv[optind + 1];
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
 	text = argv[optind + 2];
 	if (!strcmp(text, "-")) {
 		size_t n;

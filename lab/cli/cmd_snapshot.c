@@ -142,8 +142,8 @@ enum snap_op {
 static int offline(const char *lab, const char *node, enum snap_op op, const char *name,
 		   const char *state, bool json)
 {
-	_cleanup_free_ char *dir = statedir_lab(lab, state);
 	struct vl_err e = {0};
+	_cleanup_free_ char *dir = statedir_lab(lab, state, &e);
 	json_t *snaps;
 	int rc = EXIT_OK;
 
@@ -184,7 +184,7 @@ int cmd_snapshot(int argc, char **argv)
 		{0},
 	};
 	static const char *const ops[] = {"save", "load", "list", "rm"};
-	const char *lab, *node, *name = NULL, *state = NULL, *qmp_path = NULL, *nstate = NULL, *why;
+	const char *lab, *node, *name = NULL, *state = NULL, *qmp_path = NULL, *nstate = NULL;
 	double timeout = 300;
 	bool json = false;
 	enum snap_op op = OP_LIST;
@@ -197,9 +197,10 @@ int cmd_snapshot(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 't':
-			timeout = atof(optarg);
-			if (timeout <= 0 || timeout > 3600) {
-				msg_err("--timeout must be 1..3600 seconds");
+			if (duration_arg("--timeout", optarg, 3600, &timeout) < 0)
+				return EXIT_CONFIG;
+			if (timeout <= 0) {
+				msg_err("--timeout '%s': must be more than 0", optarg);
 				return EXIT_CONFIG;
 			}
 			break;
@@ -215,6 +216,8 @@ int cmd_snapshot(int argc, char **argv)
 	}
 	lab = argv[optind];
 	node = argv[optind + 1];
+	if ((rc = lab_arg(lab)) != EXIT_OK)
+		return rc;
 	for (k = 0; k < (int)ARRAY_SIZE(ops) && strcmp(argv[optind + 2], ops[k]); k++)
 		;
 	if (k == (int)ARRAY_SIZE(ops)) {
@@ -237,13 +240,9 @@ int cmd_snapshot(int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 	}
-	if ((why = topo_check_lab_name(lab))) {
-		msg_err("bad lab name '%s': %s", lab, why);
-		return EXIT_CONFIG;
-	}
 
 	{
-		_cleanup_free_ char *rd = rundir_lab(lab);
+		_cleanup_free_ char *rd = rundir_lab(lab, NULL);
 
 		if (!lab_is_up(rd))
 			return offline(lab, node, op, name, state, json);

@@ -22,7 +22,7 @@ static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+hj", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hj", lo, NULL)) != -1) {
 		switch (c) {
 		case 'j': *json = true; break;
 		case 'h': printf("%s", usage); return 1;
@@ -91,6 +91,9 @@ int cmd_status(int argc, char **argv)
 
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_CONFIG;
+	for (int i = optind; i < argc; i++)
+		if (lab_arg(argv[i]) != EXIT_OK)
+			return EXIT_CONFIG;
 	if (optind < argc) {
 		labs = xcalloc((size_t)(argc - optind) + 1, sizeof(char *));
 		for (int i = optind; i < argc; i++)

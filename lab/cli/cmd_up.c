@@ -88,7 +88,7 @@ int cmd_up(int argc, char **argv)
 	struct up_opts o = {0};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'f': o.foreground = true; break;
 		case 'n': o.no_boot = true; break;

@@ -64,20 +64,14 @@ int cmd_upgrade(int argc, char **argv)
 	}
 	lab = argv[optind];
 	first = optind + 1;
-	{
-		const char *why = topo_check_lab_name(lab);
-
-		if (why) {
-			msg_err("bad lab name '%s': %s", lab, why);
-			return EXIT_CONFIG;
-		}
-	}
+	if ((rc = lab_arg(lab)) != EXIT_OK)
+		return rc;
 	abs = realpath(image, NULL);
 	if (!abs) {
 		msg_err("image %s: %s", image, strerror(errno));
 		return EXIT_ENV;
 	}
-	dir = statedir_lab(lab, state);
+	dir = statedir_lab(lab, state, NULL); /* checked above */
 	have = disk_nodes(dir);
 	/* Every name first: a typo must not upgrade half the nodes. */
 	if (lab_nodes_have_disks(lab, dir, have, argv + first, argc - first) != EXIT_OK) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "lab/cli/cmds.h"
+#include "lab/cli/client.h"
 #include "lab/cli/console.h"
 #include "lab/lib/rx.h"
 #include "lab/lib/util.h"
@@ -63,8 +64,7 @@ int cmd_wait(int argc, char **argv)
 				return EXIT_CONFIG;
 			break;
 		case 't':
-			timeout = console_seconds_arg(optarg);
-			if (timeout < 0)
+			if (duration_arg("--timeout", optarg, DURATION_MAX_S, &timeout) < 0)
 				return EXIT_CONFIG;
 			break;
 		case 'n': fresh = true; break;
@@ -79,6 +79,8 @@ int cmd_wait(int argc, char **argv)
 	}
 	lab = argv[optind];
 	node = argv[optind + 1];
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
 	/* Before the lab is asked anything: a bad regex is the user's. */
 	if (rx_compile(&re, regex, "regex", &e) < 0)
 		return vl_report(&e);

@@ -60,9 +60,4 @@ int log_wait_regex(const char *path, off_t offset, const regex_t *re, long long 
 /* Print the last @lines lines of @path to stderr, indented, for a failure. */
 void log_print_tail(const char *path, int lines);
 
-/* Parse a duration in seconds ("2", "0.5"); -1 if bad. */
-double console_parse_seconds(const char *s);
-/* The same for a command-line argument: prints the error, returns -1. */
-double console_seconds_arg(const char *s);
-
 #endif

@@ -30,8 +30,10 @@ int copy_file(const char *src, const char *dst)
 
 	if (in < 0)
 		return -errno;
-	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (out < 0)
+	/* Artifacts are private: a console log holds what was typed on it,
+	 * passwords too. 0600, also for a file that was there before. */
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (out < 0 || fchmod(out, 0600) < 0)
 		return -errno;
 	while ((n = read(in, buf, sizeof(buf))) > 0)
 		if (write_all(out, buf, (size_t)n) < 0)
@@ -142,11 +144,14 @@ void write_junit(struct run *r, int status, const char *artifacts)
 	char ts[64], host[256] = "localhost";
 	time_t now = time(NULL);
 	struct tm tm;
-	FILE *f = fopen(tmp, "we");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	bool failed = status != 0;
 
 	if (!f) {
 		msg_warn("writing %s: %s", tmp, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return;
 	}
 	gethostname(host, sizeof(host) - 1);
@@ -214,6 +219,7 @@ void write_junit(struct run *r, int status, const char *artifacts)
 char *artifacts_dir(struct run *r, bool failed)
 {
 	char *dir;
+	bool made;
 	int e;
 
 	if (r->artifacts_opt)
@@ -222,7 +228,12 @@ char *artifacts_dir(struct run *r, bool failed)
 		dir = xasprintf("vacmlab-artifacts/%s", r->lab);
 	else
 		return NULL;
-	e = mkdir_p(dir, 0755);
+	/* 0700: the logs in it are private (copy_file()). A dir the user
+	 * named that was there already keeps its mode. */
+	made = access(dir, F_OK) < 0;
+	e = mkdir_p(dir, 0700);
+	if (!e && made && chmod(dir, 0700) < 0)
+		e = -errno;
 	if (e) {
 		msg_err("creating the artifacts dir %s: %s", dir, strerror(-e));
 		free(dir);
@@ -242,8 +253,12 @@ void artifacts_before_down(struct run *r, const char *dir)
 
 	if (!st)
 		st = json_incref(r->status); /* the last one we have */
-	if (st && json_dump_file(st, sp, JSON_INDENT(2)) < 0)
-		msg_warn("writing %s", sp);
+	if (st) {
+		_cleanup_free_ char *txt = json_dumps(st, JSON_INDENT(2));
+
+		if (!txt || write_file(sp, txt) < 0) /* 0600 */
+			msg_warn("writing %s", sp);
+	}
 	/* Every LAN shares the lab's one dnsmasq and its lease file. */
 	json_array_foreach (json_object_get(st, SK_LANS), i, o) {
 		const char *leases = json_string_value(json_object_get(o, SK_LEASES));

@@ -149,9 +149,9 @@ static char *reset_hint(const char *statedir, const char *node)
 {
 	const char *slash = strrchr(statedir, '/');
 	const char *lab = slash ? slash + 1 : statedir;
-	_cleanup_free_ char *dflt = statedir_lab(lab, NULL);
+	_cleanup_free_ char *dflt = statedir_lab(lab, NULL, NULL);
 
-	if (!strcmp(dflt, statedir))
+	if (dflt && !strcmp(dflt, statedir))
 		return xasprintf("vacmlab reset %s %s", lab, node);
 	return xasprintf("vacmlab reset --state %s LAB %s", statedir, node);
 }

@@ -272,12 +272,53 @@ static int verdict(int r, const char *err, struct vl_err *e)
 	return r < 0 ? vl_fail(e, EXIT_ENV, "%s", err) : 0;
 }
 
+bool image_backing_allowed(void)
+{
+	const char *v = getenv(IMAGE_ALLOW_BACKING_ENV);
+
+	return v && (!strcmp(v, "1") || !strcmp(v, "yes"));
+}
+
+/* The one place a base image's references are judged: every reader of a
+ * base image or a node's disk goes through here to qcow2_open_refs(). */
+static struct qcow2 *open_chain(const char *path, bool disk, bool *refused, char *err,
+				size_t errlen)
+{
+	enum qcow2_refs refs = image_backing_allowed() ? QCOW2_REFS_ANY
+			       : disk		       ? QCOW2_REFS_OVERLAY
+						       : QCOW2_REFS_NONE;
+
+	return qcow2_open_refs(path, refs, refused, err, errlen);
+}
+
+int image_refs_check(const char *path, struct vl_err *e)
+{
+	char err[2048] = "";
+	bool refused = false;
+	struct qcow2 *q = open_chain(path, false, &refused, err, sizeof(err));
+
+	qcow2_close(q);
+	return refused ? vl_fail(e, EXIT_ENV, "%s: %s", path, err) : 0;
+}
+
 int image_inspect(const char *path, struct image_info *info, struct vl_err *e)
 {
 	char err[2048] = "";
 
 	memset(info, 0, sizeof(*info));
-	return verdict(inspect(qcow2_open(path, err, sizeof(err)), info, err, sizeof(err)), err, e);
+	return verdict(
+		inspect(open_chain(path, false, NULL, err, sizeof(err)), info, err, sizeof(err)),
+		err, e);
+}
+
+int image_inspect_disk(const char *path, struct image_info *info, struct vl_err *e)
+{
+	char err[2048] = "";
+
+	memset(info, 0, sizeof(*info));
+	return verdict(
+		inspect(open_chain(path, true, NULL, err, sizeof(err)), info, err, sizeof(err)),
+		err, e);
 }
 
 int image_inspect_mem(const void *buf, size_t len, struct image_info *info, struct vl_err *e)

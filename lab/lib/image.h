@@ -74,11 +74,38 @@ struct image_info {
 	char problems[IMAGE_MAX_PROBLEMS][IMAGE_PROBLEM_LEN];
 };
 
+/*
+ * A base image that names a backing file or an external data file would
+ * show that file (any file the user can read) to the guest: QEMU follows
+ * both. image_inspect(), image_check*() and image_refs_check() refuse such
+ * an image, naming the file, unless the user set VACMLAB_ALLOW_BACKING=1
+ * in the environment (never from a topology file: a topology from a
+ * stranger must not be able to allow it). JSON and protocol names
+ * ("json:{...}", "nbd:...") are refused even then.
+ */
+#define IMAGE_ALLOW_BACKING_ENV "VACMLAB_ALLOW_BACKING"
+/* True when the user allowed backing and data files (the variable is "1"
+ * or "yes"). */
+bool image_backing_allowed(void);
+
+/**
+ * image_refs_check() - refuse a base image that names another file
+ * @path:	the base image
+ * @e:		"PATH: names a backing file ..." (EXIT_ENV)
+ *
+ * Reads the header of a QCOW2 @path only: 0 for anything that names no
+ * file (including a file that is not QCOW2 at all, which image_check()
+ * judges), -1 for a refused backing or data file. For `check`.
+ */
+int image_refs_check(const char *path, struct vl_err *e);
+
 /**
  * image_inspect() - read an image's QCOW2 header, L1/L2 tables and MBR
  * @path:	the image file
  * @info:	filled in (zeroed first)
  * @e:		a specific message (EXIT_ENV) when the image cannot be read
+ *
+ * @path is a user's base image: a backing or data file is refused (above).
  *
  * Returns 0 when the QCOW2 structure was read: the verdict is in
  * @info->vacm_shaped and every difference from a VACM image is one line in
@@ -86,6 +113,9 @@ struct image_info {
  * truncated or corrupt, with the reason in @err (no path prefix).
  */
 int image_inspect(const char *path, struct image_info *info, struct vl_err *e);
+/* The same for a node's disk, vacmlab's own overlay: its backing file (the
+ * base image) is followed and judged as a base image. */
+int image_inspect_disk(const char *path, struct image_info *info, struct vl_err *e);
 /* The same for an image held in memory (the fuzzer's entry point): a backing
  * file is named but not followed, an external data file is refused. */
 int image_inspect_mem(const void *buf, size_t len, struct image_info *info, struct vl_err *e);

@@ -166,7 +166,9 @@ int part_locate(const char *disk, unsigned int index, struct part_loc *loc, stru
 		free(info);
 		return vl_fail(e, EXIT_CONFIG, "no partition %u", index);
 	}
-	if (image_inspect(disk, info, e) < 0) {
+	/* A node's disk or a base image: a disk's backing file is the base,
+	 * judged as one (image_inspect_disk()). */
+	if (image_inspect_disk(disk, info, e) < 0) {
 		vl_wrap(e, "%s", disk);
 		goto out;
 	}
@@ -270,8 +272,7 @@ static uint32_t le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The superblock at byte 1024 of a partition, as read into @sb. */
-static int probe_sb(const uint8_t *sb, const char *where, struct part_fs *fs, struct vl_err *e)
+int part_sb_parse(const uint8_t *sb, const char *where, struct part_fs *fs, struct vl_err *e)
 {
 	uint32_t compat = le32(sb + 92), incompat = le32(sb + 96);
 
@@ -321,7 +322,7 @@ int part_probe(const char *disk, const struct part_loc *loc, const char *workdir
 	unlink(tmp);
 	if (!buf || len < 2048)
 		return vl_fail(e, EXIT_ENV, "%s: short read", where);
-	r = probe_sb((uint8_t *)buf + 1024, where, fs, e);
+	r = part_sb_parse((uint8_t *)buf + 1024, where, fs, e);
 	return r;
 }
 
@@ -555,7 +556,7 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 					e, EXIT_CONFIG,
 					"%s is not empty: export into a new or empty directory",
 					out);
-		} else if (mkdir(out, 0755) < 0) {
+		} else if (mkdir(out, 0700) < 0) { /* /etc/config holds secrets */
 			return vl_fail_errno(e, EXIT_CONFIG, errno, "creating %s", out);
 		}
 		dest = out;
@@ -583,6 +584,22 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 	/* lost+found is the filesystem's, not the appliance's. */
 	lf = xasprintf("%s/lost+found", dest);
 	rmdir(lf);
+	/* The guest chose these modes, owners and links (tree.c). A tar
+	 * keeps its symlinks: they are data there, restored by import. */
+	{
+		struct tree_fix fix;
+
+		if (tree_make_safe(dest, !is_tar, &fix, e) < 0 ||
+		    (dest == out && chmod(out, 0700) < 0 &&
+		     vl_fail_errno(e, EXIT_ENV, errno, "chmod %s", out))) {
+			r = -1;
+			goto out;
+		}
+		if (fix.removed)
+			msg_warn("%s: left out %u entr%s the host should not get, such as %s",
+				 part_name(index), fix.removed, fix.removed == 1 ? "y" : "ies",
+				 fix.first);
+	}
 	if (is_tar) {
 		_cleanup_free_ char *tmp =
 			to_stdout ? NULL : xasprintf("%s.tmp%d", out, (int)getpid());
@@ -611,6 +628,17 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 		if (!tarp) {
 			r = vl_fail(e, EXIT_ENV, "tar not found: install the Debian package tar");
 			goto out;
+		}
+		/* Made 0600 here, so tar (which would use the umask) only
+		 * truncates it: the archive is never readable by others. */
+		if (tmp) {
+			int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+			if (tfd < 0) {
+				r = vl_fail_errno(e, EXIT_ENV, errno, "creating %s", tmp);
+				goto out;
+			}
+			close(tfd);
 		}
 		fflush(stdout);
 		pid = spawn(&so, NULL, &se);

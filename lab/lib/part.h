@@ -121,6 +121,13 @@ struct part_firmware {
 	char version[64]; /* "" when no version string is found */
 };
 
+/* The superblock at byte 1024 of a partition, as read into @sb (1024 bytes):
+ * ext2/3/4 and its label (quotable), or an error naming @where. No I/O. */
+int part_sb_parse(const uint8_t *sb, const char *where, struct part_fs *fs, struct vl_err *e);
+/* A version string in the firmware blob @b: "version" (any case), then '=',
+ * ':' or blanks, then a token that starts with a digit; "" if none. No I/O. */
+void part_fw_version(const uint8_t *b, size_t n, char *out, size_t outlen);
+
 /* Read sda2 of @disk (into a temp file in @workdir) and identify it. */
 int part_firmware_id(const char *disk, const char *workdir, struct part_firmware *fw,
 		     struct vl_err *e);

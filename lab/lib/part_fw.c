@@ -19,9 +19,7 @@
 #include "lab/lib/part.h"
 #include "lab/lib/util.h"
 
-/* A version string in a firmware blob: "version" (any case), then '=',
- * ':' or blanks, then a token that starts with a digit. */
-static void find_version(const uint8_t *b, size_t n, char *out, size_t outlen)
+void part_fw_version(const uint8_t *b, size_t n, char *out, size_t outlen)
 {
 	out[0] = '\0';
 	for (size_t i = 0; i + 8 < n; i++) {
@@ -76,7 +74,7 @@ int part_firmware_id(const char *disk, const char *workdir, struct part_firmware
 		if (n == 0)
 			break;
 		if (done == 0)
-			find_version(buf, (size_t)n, fw->version, sizeof(fw->version));
+			part_fw_version(buf, (size_t)n, fw->version, sizeof(fw->version));
 		sha256_update(&ctx, (size_t)n, buf);
 		done += (uint64_t)n;
 	}

@@ -165,7 +165,51 @@ static void not_qcow2(const uint8_t *buf, size_t n, char *err, size_t errlen)
 }
 
 static struct qcow2 *layer_open(const char *path, const struct qcow2 *parent, int depth,
-				const char *fmt, char *err, size_t errlen);
+				const char *fmt, enum qcow2_refs refs, bool *refused, char *err,
+				size_t errlen);
+
+/* QEMU's path_has_protocol(): "WORD:" before any '/' is a protocol (json:,
+ * nbd:, http:, file:, ...), not a file name. */
+static bool name_is_protocol(const char *name)
+{
+	return name[strcspn(name, ":/")] == ':';
+}
+
+/*
+ * The one rule for what a layer may name outside itself (enum qcow2_refs),
+ * checked after its header is parsed and before anything it names is
+ * opened. @what is "backing file" or "external data file".
+ */
+static int layer_refs_ok(const struct qcow2 *q, bool backing, const char *name, char *err,
+			 size_t errlen)
+{
+	const char *what = backing ? "backing file" : "external data file";
+	_cleanup_free_ char *resolved = NULL;
+	bool allowed = q->refs == QCOW2_REFS_ANY;
+
+	if (name_is_protocol(name)) {
+		qcow2_seterr(err, errlen,
+			     "names %s %s '%.300s' that is a QEMU protocol or JSON string, not a "
+			     "file: refused (vacmlab cannot check what it reaches)",
+			     backing ? "a" : "an", what, name);
+		goto refused;
+	}
+	if (q->refs == QCOW2_REFS_OVERLAY && backing)
+		allowed = true;
+	if (allowed)
+		return 0;
+	resolved = q->mem ? xstrdup(name) : path_relative_to(q->path, name);
+	qcow2_seterr(err, errlen,
+		     "names %s %s '%.300s' (%.300s): refused, QEMU would show that file's "
+		     "content to the guest. A base image must be self-contained: flatten it "
+		     "with qemu-img convert -O qcow2, or allow it with VACMLAB_ALLOW_BACKING=1 "
+		     "(see docs/topology.md)",
+		     backing ? "a" : "an", what, name, resolved);
+refused:
+	if (q->refused)
+		*q->refused = true;
+	return -1;
+}
 
 /*
  * Probe an opened layer (fd or memory set, file_size known): QCOW2, or raw.
@@ -199,6 +243,11 @@ static int layer_probe(struct qcow2 *q, int depth, const char *fmt, char *err, s
 		return -1;
 	}
 	if (qcow2_hdr_parse(q, h, err, errlen) < 0)
+		return -1;
+	if ((q->data_file[0] || (q->incompat & INCOMPAT_DATA_FILE)) &&
+	    layer_refs_ok(q, false, q->data_file, err, errlen) < 0)
+		return -1;
+	if (q->backing_name[0] && layer_refs_ok(q, true, q->backing_name, err, errlen) < 0)
 		return -1;
 
 	q->data_fd = q->fd;
@@ -240,7 +289,8 @@ static int layer_probe(struct qcow2 *q, int depth, const char *fmt, char *err, s
 				bp, q->backing_fmt);
 			return -1;
 		}
-		q->backing = layer_open(bp, q, depth + 1, q->backing_fmt, sub, sizeof(sub));
+		q->backing = layer_open(bp, q, depth + 1, q->backing_fmt, q->refs, q->refused, sub,
+					sizeof(sub));
 		if (!q->backing) {
 			/* Name only the deepest file at fault, not every level. */
 			if (!strncmp(sub, "backing file ", 13))
@@ -259,7 +309,8 @@ raw:
 
 /* Open one layer from a file and, recursively, its backing chain. */
 static struct qcow2 *layer_open(const char *path, const struct qcow2 *parent, int depth,
-				const char *fmt, char *err, size_t errlen)
+				const char *fmt, enum qcow2_refs refs, bool *refused, char *err,
+				size_t errlen)
 {
 	struct qcow2 *q;
 	struct stat st;
@@ -271,6 +322,11 @@ static struct qcow2 *layer_open(const char *path, const struct qcow2 *parent, in
 	}
 	q = xcalloc(1, sizeof(*q));
 	q->parent = parent;
+	/* Below vacmlab's overlay lies the user's base image. */
+	q->refs = !parent			       ? refs
+		  : parent->refs == QCOW2_REFS_OVERLAY ? QCOW2_REFS_NONE
+						       : parent->refs;
+	q->refused = refused;
 	q->fd = q->data_fd = -1;
 	q->path = xstrdup(path);
 	q->fd = qcow2_open_file(path, &q->file_size, &st, err, errlen);
@@ -292,18 +348,28 @@ fail:
 	return NULL;
 }
 
-struct qcow2 *qcow2_open(const char *path, char *err, size_t errlen)
+struct qcow2 *qcow2_open_refs(const char *path, enum qcow2_refs refs, bool *refused, char *err,
+			      size_t errlen)
 {
 	qcow2_seterr(err, errlen, "%s", "");
-	return layer_open(path, NULL, 0, "", err, errlen);
+	if (refused)
+		*refused = false;
+	return layer_open(path, NULL, 0, "", refs, refused, err, errlen);
 }
 
-struct qcow2 *qcow2_open_mem(const void *buf, size_t len, char *err, size_t errlen)
+struct qcow2 *qcow2_open(const char *path, char *err, size_t errlen)
+{
+	return qcow2_open_refs(path, QCOW2_REFS_ANY, NULL, err, errlen);
+}
+
+struct qcow2 *qcow2_open_mem_refs(const void *buf, size_t len, enum qcow2_refs refs, char *err,
+				  size_t errlen)
 {
 	struct qcow2 *q = xcalloc(1, sizeof(*q));
 
 	qcow2_seterr(err, errlen, "%s", "");
 	q->fd = q->data_fd = -1;
+	q->refs = refs;
 	q->mem = buf;
 	q->file_size = len;
 	q->path = xstrdup("(memory)");
@@ -312,6 +378,11 @@ struct qcow2 *qcow2_open_mem(const void *buf, size_t len, char *err, size_t errl
 		return NULL;
 	}
 	return q;
+}
+
+struct qcow2 *qcow2_open_mem(const void *buf, size_t len, char *err, size_t errlen)
+{
+	return qcow2_open_mem_refs(buf, len, QCOW2_REFS_ANY, err, errlen);
 }
 
 /* Load the L2 table at @l2off (from L1 entry @l1i) into the cache. */

@@ -25,6 +25,16 @@ enum qcow2_kind {
 	QCOW2_COMPRESSED,
 };
 
+/* What a chain may name outside its top file: a backing file or an external
+ * data file. QEMU follows both when it boots the image, so the guest reads
+ * whatever file they name. */
+enum qcow2_refs {
+	QCOW2_REFS_ANY,	    /* follow both (names that are files: see below) */
+	QCOW2_REFS_NONE,    /* a user's base image: both are refused, named */
+	QCOW2_REFS_OVERLAY, /* vacmlab's own overlay: the top layer's backing
+			     * file is followed, and judged as REFS_NONE */
+};
+
 /*
  * One layer of a chain: a QCOW2 file, or a raw backing file. The header
  * fields are for callers to read; the rest is the reader's own state.
@@ -71,6 +81,8 @@ struct qcow2 {
 	uint8_t *dbuf;		    /* one inflated cluster */
 	uint64_t dbuf_for;	    /* descriptor it was inflated from, 0 if none */
 	const struct qcow2 *parent; /* the layer above, while opening */
+	enum qcow2_refs refs;	    /* what this layer may name */
+	bool *refused;		    /* set when a name was refused by @refs */
 };
 
 /* Clusters of one layer, from a scan of every L2 table. */
@@ -93,6 +105,20 @@ struct qcow2_counts {
 struct qcow2 *qcow2_open(const char *path, char *err, size_t errlen);
 
 /**
+ * qcow2_open_refs() - qcow2_open() under a rule for what the chain names
+ * @refs:	see enum qcow2_refs; qcow2_open() is QCOW2_REFS_ANY
+ * @refused:	if non-NULL, set to whether a failure was such a refusal
+ *
+ * Whatever @refs says, a backing or data file name that QEMU would read as
+ * a protocol or JSON ("json:{...}", "nbd:...", any "WORD:" before the
+ * first '/') is refused: vacmlab cannot see what it reaches. A refused
+ * reference is refused before anything of it is opened, and the message
+ * names it as written and as resolved.
+ */
+struct qcow2 *qcow2_open_refs(const char *path, enum qcow2_refs refs, bool *refused, char *err,
+			      size_t errlen);
+
+/**
  * qcow2_open_mem() - the same for an image held in memory (fuzzing, tests)
  * @buf, @len:	the image; it must outlive the returned object
  *
@@ -101,6 +127,9 @@ struct qcow2 *qcow2_open(const char *path, char *err, size_t errlen);
  * is refused.
  */
 struct qcow2 *qcow2_open_mem(const void *buf, size_t len, char *err, size_t errlen);
+/* The same under a rule for what the image names (qcow2_open_refs()). */
+struct qcow2 *qcow2_open_mem_refs(const void *buf, size_t len, enum qcow2_refs refs, char *err,
+				  size_t errlen);
 
 void qcow2_close(struct qcow2 *q);
 

@@ -7,6 +7,7 @@
  * QEMU or dnsmasq (CLOEXEC). So "locked" means "a supervisor is alive",
  * and a stale dir left by a SIGKILLed supervisor is unlocked.
  */
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -41,10 +42,64 @@ char *rundir_base(void)
 	return xasprintf("/tmp/vacmlab-%u", (unsigned)getuid());
 }
 
-char *rundir_lab(const char *lab)
-{
-	_cleanup_free_ char *base = rundir_base();
+/* ---- the one lab-name rule ------------------------------------------ */
 
+const char *lab_name_check(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0)
+		return "is empty";
+	if (n > LAB_NAME_MAX)
+		return "is too long: at most 32 characters";
+	if (!islower((unsigned char)s[0]))
+		return "must start with a letter (a-z)";
+	for (size_t i = 0; i < n; i++)
+		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
+			return "may only hold a-z, 0-9 and '-'";
+	/* It is also the default DNS domain, whose labels cannot end in '-'. */
+	if (s[n - 1] == '-')
+		return "must not end with '-'";
+	return NULL;
+}
+
+/* @s for a message: printable ASCII as is, other bytes as \xNN (a name
+ * may hold a newline or bytes that are not UTF-8), cut after 40. */
+static void name_quote(const char *s, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; s[i] && o + 8 < len; i++) {
+		if (i == 40) {
+			o += snprintf(buf + o, len - o, "...");
+			break;
+		}
+		if (isprint((unsigned char)s[i]) && s[i] != '\\')
+			buf[o++] = s[i];
+		else
+			o += snprintf(buf + o, len - o, "\\x%02x", (unsigned char)s[i]);
+	}
+	buf[o] = '\0';
+}
+
+int lab_name_valid(const char *lab, struct vl_err *e)
+{
+	const char *why = lab ? lab_name_check(lab) : "is missing";
+	char q[200];
+
+	if (!why)
+		return 0;
+	name_quote(lab ? lab : "", q, sizeof(q));
+	return vl_fail(e, EXIT_CONFIG, "bad lab name '%s': %s (%s)", q, why, LAB_NAME_RULE);
+}
+
+char *rundir_lab(const char *lab, struct vl_err *e)
+{
+	_cleanup_free_ char *base = NULL;
+
+	if (lab_name_valid(lab, e) < 0)
+		return NULL;
+	base = rundir_base();
 	return xasprintf("%s/%s", base, lab);
 }
 
@@ -66,10 +121,14 @@ char *statedir_base(void)
 	return xasprintf("%s/.local/state/vacmlab", e);
 }
 
-char *statedir_lab(const char *lab, const char *override)
+char *statedir_lab(const char *lab, const char *override, struct vl_err *e)
 {
 	_cleanup_free_ char *base = NULL;
 
+	/* Checked even with --state DIR: the name also names the runtime
+	 * dir and the lock. */
+	if (lab_name_valid(lab, e) < 0)
+		return NULL;
 	if (override)
 		return xstrdup(override);
 	base = statedir_base();
@@ -91,6 +150,115 @@ int rundir_make(const char *dir, struct vl_err *e)
 			       dir, (unsigned)getuid());
 	if (st.st_mode & 077)
 		chmod(dir, 0700);
+	return 0;
+}
+
+char *rundir_lab_make(const char *lab, struct vl_err *e)
+{
+	_cleanup_free_ char *base = rundir_base();
+	_cleanup_free_ char *dir = rundir_lab(lab, e);
+	_cleanup_free_ char *mark = NULL;
+	_cleanup_free_ char *txt = NULL;
+	_cleanup_free_ char *have = NULL;
+	int r;
+
+	if (!dir || rundir_make(base, e) < 0 || rundir_make(dir, e) < 0)
+		return NULL;
+	/* The marker says "a lab's runtime dir, of this lab": nothing
+	 * without it is ever removed as one (rundir_remove()). */
+	mark = path_in(dir, LF_MARKER);
+	txt = xasprintf("%s\n", lab);
+	have = read_file(mark, NULL);
+	if (!have || strcmp(have, txt)) {
+		r = write_file(mark, txt);
+		if (r) {
+			vl_fail_errno(e, EXIT_ENV, r, "writing %s", mark);
+			return NULL;
+		}
+	}
+	{
+		char *out = dir;
+
+		dir = NULL;
+		return out;
+	}
+}
+
+/* Open @lab's dir under the open base @bfd and check it is a lab's runtime
+ * dir: a directory (not a symlink: O_NOFOLLOW), ours, with the marker
+ * naming @lab. The fd, or -1 with @e set. */
+static int lab_dir_open(int bfd, const char *base, const char *lab, struct vl_err *e)
+{
+	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int mfd = -1;
+	char buf[LAB_NAME_MAX + 2] = "";
+	struct stat st, mst;
+	ssize_t n;
+
+	fd = openat(bfd, lab, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return vl_fail_errno(e, EXIT_STATE, errno, "%s/%s is not a directory%s", base, lab,
+				     errno == ELOOP || errno == ENOTDIR ? " (a symlink?)" : "");
+	if (fstat(fd, &st) < 0)
+		return vl_fail_errno(e, EXIT_ENV, errno, "%s/%s", base, lab);
+	if (st.st_uid != getuid())
+		return vl_fail(e, EXIT_ENV, "%s/%s belongs to uid %u, not to you", base, lab,
+			       (unsigned)st.st_uid);
+	mfd = openat(fd, LAB_MARKER, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (mfd < 0 || fstat(mfd, &mst) < 0 || !S_ISREG(mst.st_mode) || mst.st_uid != getuid() ||
+	    (n = read(mfd, buf, sizeof(buf) - 1)) < 0 || strncmp(buf, lab, strlen(lab)) ||
+	    strcmp(buf + strlen(lab), "\n"))
+		return vl_fail(e, EXIT_STATE,
+			       "%s/%s has no vacmlab marker (%s naming lab '%s'): not a lab's "
+			       "runtime dir",
+			       base, lab, LAB_MARKER, lab);
+	n = fd;
+	fd = -1;
+	return (int)n;
+}
+
+int rundir_remove(const char *rundir, bool held, struct vl_err *e)
+{
+	_cleanup_free_ char *base = xstrdup(rundir);
+	_cleanup_close_ int bfd = -1;
+	_cleanup_close_ int fd = -1;
+	_cleanup_close_ int lk = -1;
+	char *lab = strrchr(base, '/');
+	int r;
+
+	if (!lab)
+		return vl_fail(e, EXIT_CONFIG, "%s: not a lab's runtime dir", rundir);
+	*lab++ = '\0';
+	if (lab_name_valid(lab, e) < 0)
+		return -1;
+	/* A CLI's removal is only ever of a lab under this user's base. The
+	 * supervisor (@held) removes the dir it was given, which `up` made
+	 * there: inside its user namespace, rundir_base() may differ. */
+	if (!held) {
+		_cleanup_free_ char *want = rundir_base();
+
+		if (strcmp(base, want))
+			return vl_fail(e, EXIT_CONFIG, "%s is not under the runtime dir %s", rundir,
+				       want);
+	}
+	bfd = open(base, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (bfd < 0)
+		return vl_fail_errno(e, EXIT_STATE, errno, "%s", base);
+	fd = lab_dir_open(bfd, base, lab, e);
+	if (fd < 0)
+		return -1;
+	/* A lab that is up is not stale: its supervisor alone removes its
+	 * dir (@held), under its lock. Otherwise hold the lock meanwhile,
+	 * so an `up` of the lab waits for us instead of seeing half a dir. */
+	if (!held) {
+		lk = openat(fd, "lock", O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+		if (lk >= 0 && flock(lk, LOCK_EX | LOCK_NB) < 0)
+			return vl_fail(e, EXIT_STATE, "lab '%s' is up: its runtime dir %s stays",
+				       lab, rundir);
+	}
+	r = rm_tree_at(bfd, lab, fd);
+	if (r)
+		return vl_fail_errno(e, EXIT_ENV, r, "removing %s", rundir);
 	return 0;
 }
 
@@ -126,11 +294,14 @@ bool lab_is_up(const char *dir)
 
 pid_t lab_supervisor(const char *lab, struct vl_err *e)
 {
-	_cleanup_free_ char *dir = rundir_lab(lab);
-	_cleanup_free_ char *pf = path_in(dir, LF_PID);
+	_cleanup_free_ char *dir = rundir_lab(lab, e);
+	_cleanup_free_ char *pf = NULL;
 	_cleanup_free_ char *txt = NULL;
 	long pid;
 
+	if (!dir)
+		return -1;
+	pf = path_in(dir, LF_PID);
 	if (!lab_is_up(dir))
 		return vl_fail(e, EXIT_STATE, "lab '%s' is not up (no supervisor holds %s/lock)",
 			       lab, dir);
@@ -198,6 +369,7 @@ char *path_in(const char *dir, enum lab_file f)
 {
 	static const char *const names[] = {
 		[LF_LOCK] = "lock",
+		[LF_MARKER] = LAB_MARKER,
 		[LF_PID] = "supervisor.pid",
 		[LF_CTL] = "ctl.sock",
 		[LF_RESOLV] = "resolv.conf",
@@ -207,6 +379,10 @@ char *path_in(const char *dir, enum lab_file f)
 		[LF_SUPERVISOR_LOG] = "supervisor.log",
 		[LF_PASTA_LOG] = "pasta.log",
 		[LF_STATUS_JSON] = "status.json",
+		[LF_WARM] = "warm",
+		[LF_WARM_LEASES] = "warm.leases",
+		[LF_WARM_KEY] = "key",
+		[LF_WARM_ENTRY_LEASES] = "leases",
 	};
 
 	return xasprintf("%s/%s", dir, names[f]);
@@ -239,6 +415,41 @@ char *path_log(const char *logdir, const char *kind, const char *name)
 char *path_disk(const char *statedir, const char *node, const char *ext)
 {
 	return xasprintf("%s/%s.%s", statedir, node, ext);
+}
+
+char *path_warm_cache(void)
+{
+	_cleanup_free_ char *base = statedir_base();
+
+	return xasprintf("%s/.warm", base);
+}
+
+char *path_warm_entry(const char *hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/%s", d, hash);
+}
+
+char *path_warm_topo_record(const char *topo_hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/topo-%.16s.key", d, topo_hash);
+}
+
+char *path_warm_lock(const char *hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/%s.lock", d, hash);
+}
+
+char *path_warm_tmp(const char *hash)
+{
+	_cleanup_free_ char *d = path_warm_cache();
+
+	return xasprintf("%s/.tmp-%s-%d", d, hash, (int)getpid());
 }
 
 int path_sockaddr(struct sockaddr_un *sa, const char *path, struct vl_err *e)

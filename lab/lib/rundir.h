@@ -21,10 +21,48 @@
 
 struct vl_err;
 
+/* The lab-name rule, said once (messages and docs quote it). */
+#define LAB_NAME_MAX 32
+#define LAB_NAME_RULE                                                                              \
+	"a lab name is 1 to 32 of a-z, 0-9 and '-', starting with a letter, not ending "           \
+	"with '-'"
+/* The file that marks a directory as a lab's runtime dir: it holds the
+ * lab's name and a newline. */
+#define LAB_MARKER "vacmlab-lab"
+
+/*
+ * lab_name_check() - the one lab-name rule, for [lab] name, the topology's
+ * file name, `up --name`, `run --name` and every verb that takes a lab:
+ * LAB_NAME_RULE (the name is also the default DNS domain, and a path
+ * component of the runtime and state dirs).
+ * Return: NULL if @name is good, else why not ("must not end with '-'").
+ */
+const char *lab_name_check(const char *name);
+/* 0, or -1 with @e set (EXIT_CONFIG): "bad lab name 'NAME': WHY (RULE)",
+ * the name quoted safely (control bytes and non-ASCII as \xNN). */
+int lab_name_valid(const char *lab, struct vl_err *e);
+
 char *rundir_base(void);
-char *rundir_lab(const char *lab);
+/* BASE/LAB; NULL with @e set if @lab breaks the name rule: every path of
+ * a lab comes through here or statedir_lab(), so no verb can forget. */
+char *rundir_lab(const char *lab, struct vl_err *e);
 char *statedir_base(void);
-char *statedir_lab(const char *lab, const char *override);
+/* @override (--state DIR) else BASE/LAB; NULL with @e set for a bad @lab. */
+char *statedir_lab(const char *lab, const char *override, struct vl_err *e);
+/* Make the lab's runtime dir (and the base), 0700, ours, with its marker
+ * (LAB_MARKER). Its path, or NULL with @e set. */
+char *rundir_lab_make(const char *lab, struct vl_err *e);
+/*
+ * rundir_remove() - remove a lab's runtime dir @rundir (what rundir_lab()
+ * returned), only if it is one: its last component obeys the name rule,
+ * it is a directory (not a symlink), ours, holding the marker that names
+ * the lab; unless @held, it is right under rundir_base(). The removal
+ * starts from the fd of the verified directory and follows no symlink
+ * (rm_tree_at()). Unless @held (the supervisor, holding the lab's lock),
+ * the lock must be free and is held during the removal.
+ * Return: 0, or -1 with @e set (EXIT_STATE: not a lab's dir, or up).
+ */
+int rundir_remove(const char *rundir, bool held, struct vl_err *e);
 
 /* Make @dir (and parents) 0700 and check it is ours and not a symlink.
  * 0, or -1 with @e set (EXIT_ENV). */
@@ -45,6 +83,7 @@ pid_t lab_supervisor(const char *lab, struct vl_err *e);
  * and of `run`'s artifacts (LF_STATUS_JSON). All malloc'd. */
 enum lab_file {
 	LF_LOCK,
+	LF_MARKER,
 	LF_PID,
 	LF_CTL,
 	LF_RESOLV,
@@ -54,6 +93,10 @@ enum lab_file {
 	LF_SUPERVISOR_LOG,
 	LF_PASTA_LOG,
 	LF_STATUS_JSON,
+	LF_WARM,	      /* STATEDIR/warm: the warm entry the disks came from */
+	LF_WARM_LEASES,	      /* STATEDIR/warm.leases */
+	LF_WARM_KEY,	      /* ENTRY/key: a warm entry's key lines */
+	LF_WARM_ENTRY_LEASES, /* ENTRY/leases */
 };
 char *path_in(const char *dir, enum lab_file f);
 /* RUNDIR/NODE: a node's sockets. */
@@ -76,6 +119,16 @@ char *path_dns(const char *rundir, const char *what);
 char *path_log(const char *logdir, const char *kind, const char *name);
 /* STATEDIR/NODE.EXT: the overlay (qcow2), its base identity (base). */
 char *path_disk(const char *statedir, const char *node, const char *ext);
+
+/* The warm-start cache (lib/warm.c): STATE_BASE/.warm; an entry
+ * .warm/HASH (its disks: path_disk(ENTRY, NODE, "qcow2")); the record of
+ * a topology's last key .warm/topo-HASH16.key; an entry's lock
+ * .warm/HASH.lock and the entry being written .warm/.tmp-HASH-PID. */
+char *path_warm_cache(void);
+char *path_warm_entry(const char *hash);
+char *path_warm_topo_record(const char *topo_hash);
+char *path_warm_lock(const char *hash);
+char *path_warm_tmp(const char *hash);
 
 /* The longest path a unix socket can have (sun_path, less its NUL). */
 #define PATH_SOCK_MAX ((int)sizeof(((struct sockaddr_un *)0)->sun_path) - 1)

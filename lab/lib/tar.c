@@ -192,33 +192,56 @@ static int tdata(struct tin *t, uint64_t size, char *buf, int fd, struct vl_err 
 	return 0;
 }
 
-/* pax records "LEN key=value\n": take path and linkpath. */
-static void pax_parse(char *rec, size_t len, char **path, char **link)
+/*
+ * pax records "LEN key=value\n": take path and linkpath. LEN counts the
+ * whole record, its own digits and the newline included. Every length is
+ * checked against what is left of the buffer before it is used: a record
+ * such as "01 " (shorter than its own "LEN ") once made a memchr() of
+ * (size_t)-2 bytes. Returns NULL, or why the records are malformed.
+ */
+static const char *pax_parse(const char *rec, size_t len, char **path, char **link)
 {
 	size_t pos = 0;
 
 	while (pos < len) {
-		char *sp, *eq;
-		unsigned long n = strtoul(rec + pos, &sp, 10);
+		const char *r = rec + pos, *kv, *eq, *end;
+		size_t left = len - pos, n = 0, d = 0;
 
-		if (!n || *sp != ' ' || n > len - pos)
-			return;
-		eq = memchr(sp + 1, '=', (size_t)(rec + pos + n - sp - 1));
-		if (eq && rec[pos + n - 1] == '\n') {
-			size_t klen = (size_t)(eq - sp - 1);
-			char *val = eq + 1, **dst = NULL;
+		while (d < left && d < 8 && r[d] >= '0' && r[d] <= '9')
+			n = n * 10 + (size_t)(r[d++] - '0');
+		if (!d || d == left || r[d] != ' ')
+			return "a pax record does not start with its length and a space";
+		/* "LEN " + "k=" + "\n" at least, and within the buffer. */
+		if (n < d + 4 || n > left)
+			return "a pax record's length is out of range";
+		if (r[n - 1] != '\n')
+			return "a pax record does not end with a newline";
+		kv = r + d + 1;
+		end = r + n - 1; /* the newline */
+		eq = memchr(kv, '=', (size_t)(end - kv));
+		if (!eq || eq == kv)
+			return "a pax record has no key=value";
+		{
+			size_t klen = (size_t)(eq - kv);
+			const char *val = eq + 1;
+			char **dst = NULL;
 
-			if (klen == 4 && !strncmp(sp + 1, "path", 4))
+			if (klen == 4 && !memcmp(kv, "path", 4))
 				dst = path;
-			else if (klen == 8 && !strncmp(sp + 1, "linkpath", 8))
+			else if (klen == 8 && !memcmp(kv, "linkpath", 8))
 				dst = link;
 			if (dst) {
+				/* A NUL inside the value would cut the name short
+				 * silently: refuse it instead. */
+				if (memchr(val, '\0', (size_t)(end - val)))
+					return "a pax path holds a NUL byte";
 				free(*dst);
-				*dst = xasprintf("%.*s", (int)(rec + pos + n - 1 - val), val);
+				*dst = xasprintf("%.*s", (int)(end - val), val);
 			}
 		}
 		pos += n;
 	}
+	return NULL;
 }
 
 /* Open the parent directory of @rel inside @root, creating missing parents
@@ -343,6 +366,7 @@ int tar_extract(const char *tarpath, const char *dir, uint64_t limit, struct see
 			mtime = 0;
 		/* Metadata members: long names, pax records. */
 		if (type == 'L' || type == 'K' || type == 'x' || type == 'g') {
+			uint64_t hoff = t.off - TAR_BLOCK;
 			char *buf;
 
 			if (size > TAR_MAX_META) {
@@ -362,9 +386,18 @@ int tar_extract(const char *tarpath, const char *dir, uint64_t limit, struct see
 				free(long_link);
 				long_link = buf;
 			} else {
-				if (type == 'x')
-					pax_parse(buf, (size_t)size, &pax_path, &pax_link);
+				const char *bad = type == 'x' ? pax_parse(buf, (size_t)size,
+									  &pax_path, &pax_link)
+							      : NULL;
+
 				free(buf);
+				if (bad) {
+					vl_fail(e, EXIT_CONFIG,
+						"%s: %s (pax header at byte %" PRIu64
+						"): refusing the archive",
+						tarpath, bad, hoff);
+					goto out;
+				}
 			}
 			continue;
 		}

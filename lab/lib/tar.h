@@ -7,6 +7,7 @@
 #ifndef VACMLAB_TAR_H
 #define VACMLAB_TAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -50,5 +51,22 @@ int tar_extract(const char *tarpath, const char *dir, uint64_t limit, struct see
  * Refuses devices, FIFOs, sockets and unquotable names like tar_extract().
  */
 int tree_scan(const char *dir, uint64_t limit, struct seed_list *list, struct vl_err *e);
+
+/* What tree_make_safe() removed: how many entries, the first one and why. */
+struct tree_fix {
+	unsigned int removed;
+	char first[256];
+};
+
+/**
+ * tree_make_safe() - make a tree a guest chose (an export) safe on the host
+ * @links_inside:	remove every symlink whose target is absolute or has
+ *			a ".." component (it could point out of @dir)
+ *
+ * Below @dir, never following a symlink: permission bits become mode &
+ * 0755 (nothing group- or world-writable, no setuid/setgid/sticky), owners
+ * the caller's, and devices, FIFOs and sockets are removed. 0 or -1 + @e.
+ */
+int tree_make_safe(const char *dir, bool links_inside, struct tree_fix *fix, struct vl_err *e);
 
 #endif

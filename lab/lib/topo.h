@@ -262,14 +262,7 @@ int topo_load(const char *path, struct topo **out, struct topo_err *err);
 int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err);
 void topo_free(struct topo *t);
 
-/*
- * topo_check_lab_name() - the one lab-name rule, for [lab] name, the file
- * name, `up --name`, `run --name` and every verb that takes a lab: 1..32
- * of a-z, 0-9 and '-', a letter first, no '-' last (the name is also the
- * default DNS domain).
- * Return: NULL if @name is good, else why not ("must not end with '-'").
- */
-const char *topo_check_lab_name(const char *name);
+/* The lab-name rule is lab_name_check() (lab/lib/rundir.h). */
 
 /* Call @fn for every key the parser knows, with its section's kind ("lab",
  * "lan", "node", "host"): `vacmlab check --list-keys` and the man page test

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lab/lib/rundir.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
 
@@ -26,25 +27,6 @@ static const char *char_str(char c, char buf[8])
 }
 
 /* --------------------------------------------------------------- names */
-
-const char *topo_check_lab_name(const char *s)
-{
-	size_t n = strlen(s);
-
-	if (n == 0)
-		return "is empty";
-	if (n > LAB_NAME_MAX)
-		return "is too long: at most 32 characters";
-	if (!islower((unsigned char)s[0]))
-		return "must start with a letter (a-z)";
-	for (size_t i = 0; i < n; i++)
-		if (!islower((unsigned char)s[i]) && !isdigit((unsigned char)s[i]) && s[i] != '-')
-			return "may only hold a-z, 0-9 and '-'";
-	/* It is also the default DNS domain, whose labels cannot end in '-'. */
-	if (s[n - 1] == '-')
-		return "must not end with '-'";
-	return NULL;
-}
 
 const char *topo_check_domain(const char *s)
 {
@@ -760,7 +742,7 @@ void topo_check_all(struct parser *p)
 
 		if (n > 5 && !strcmp(name + n - 5, ".conf"))
 			name[n - 5] = '\0';
-		why = topo_check_lab_name(name);
+		why = lab_name_check(name);
 		if (why) {
 			topo_perr(p, 0,
 				  "lab name '%s' (from the file name) %s: set name = ... in [lab]",

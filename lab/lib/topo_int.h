@@ -12,9 +12,9 @@
 #include <stdarg.h>
 #include <stdbool.h>
 
+#include "lab/lib/rundir.h"
 #include "lab/lib/topo.h"
 
-#define LAB_NAME_MAX 32
 /* Far above any real lab; keeps the pairwise checks (names, ports) cheap. */
 #define TOPO_SECTIONS_MAX 512
 

@@ -36,7 +36,7 @@ static struct host *cur_host(struct parser *p)
 
 static void lab_name(struct parser *p, const char *value)
 {
-	const char *why = topo_check_lab_name(value);
+	const char *why = lab_name_check(value);
 
 	if (why) {
 		topo_perr(p, p->line, "lab name '%s' %s", value, why);

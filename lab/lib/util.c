@@ -223,18 +223,15 @@ int mkdir_p(const char *path, mode_t mode)
 	return 0;
 }
 
-static int rm_rf_at(int at, const char *name)
+/* Remove everything in the open directory @dfd, never following a
+ * symlink and never leaving its file system (@dev): a mount point met on
+ * the way is skipped, as `rm --one-file-system` does. */
+static int rm_contents(int dfd, dev_t dev)
 {
-	struct stat st;
-	int fd, r = 0;
 	DIR *d;
 	struct dirent *de;
+	int r = 0, fd = fcntl(dfd, F_DUPFD_CLOEXEC, 3);
 
-	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(at, name, 0) < 0 && errno != ENOENT ? -errno : 0;
-	fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	d = fdopendir(fd);
@@ -243,14 +240,61 @@ static int rm_rf_at(int at, const char *name)
 		return -errno;
 	}
 	while ((de = readdir(d))) {
+		struct stat st;
+		int e = 0, sub;
+
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		int e = rm_rf_at(dirfd(d), de->d_name);
-
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			e = errno == ENOENT ? 0 : -errno;
+		} else if (!S_ISDIR(st.st_mode)) {
+			if (unlinkat(dfd, de->d_name, 0) < 0 && errno != ENOENT)
+				e = -errno;
+		} else if (st.st_dev != dev) {
+			e = -EXDEV;
+		} else if ((sub = openat(dfd, de->d_name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+			e = -errno;
+		} else {
+			e = rm_contents(sub, dev);
+			close(sub);
+			if (unlinkat(dfd, de->d_name, AT_REMOVEDIR) < 0 && errno != ENOENT && !e)
+				e = -errno;
+		}
 		if (e && !r)
 			r = e;
 	}
 	closedir(d);
+	return r;
+}
+
+int rm_tree_at(int at, const char *name, int dfd)
+{
+	_cleanup_close_ int own = -1;
+	struct stat st, now;
+	int r;
+
+	if (dfd < 0) {
+		own = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (own < 0) {
+			if (errno == ENOENT)
+				return 0;
+			/* Not a directory (or a symlink): a plain unlink, which
+			 * removes a symlink itself, never what it names. */
+			if (errno == ENOTDIR || errno == ELOOP)
+				return unlinkat(at, name, 0) < 0 && errno != ENOENT ? -errno : 0;
+			return -errno;
+		}
+		dfd = own;
+	}
+	if (fstat(dfd, &st) < 0)
+		return -errno;
+	r = rm_contents(dfd, st.st_dev);
+	/* The name must still be the directory we emptied. */
+	if (fstatat(at, name, &now, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? r : -errno;
+	if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+		return r ? r : -ESTALE;
 	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT && !r)
 		r = -errno;
 	return r;
@@ -258,7 +302,44 @@ static int rm_rf_at(int at, const char *name)
 
 int rm_rf(const char *path)
 {
-	return rm_rf_at(AT_FDCWD, path);
+	return rm_tree_at(AT_FDCWD, path, -1);
+}
+
+const char *parse_duration(const char *s, double *out)
+{
+	static const struct {
+		const char *unit;
+		double mult;
+	} units[] = {{"", 1}, {"s", 1}, {"ms", 0.001}, {"m", 60}, {"h", 3600}};
+	size_t digits = 0, dots = 0, i = 0;
+	char *end;
+	double v;
+
+	for (; s[i] == '.' || (s[i] >= '0' && s[i] <= '9'); i++) {
+		if (s[i] == '.')
+			dots++;
+		else
+			digits++;
+	}
+	if (!s[0])
+		return "is empty";
+	/* By hand, not strtod() alone: no sign, exponent, hex, inf or nan. */
+	if (!digits || dots > 1)
+		return "is not a duration";
+	for (size_t u = 0; u < ARRAY_SIZE(units); u++) {
+		if (strcmp(s + i, units[u].unit))
+			continue;
+		errno = 0;
+		v = strtod(s, &end);
+		if (end != s + i)
+			break;
+		v *= units[u].mult;
+		if (errno == ERANGE || !(v <= DURATION_MAX_S))
+			return "is too long";
+		*out = v;
+		return NULL;
+	}
+	return "is not a duration";
 }
 
 long long now_ms(void)

@@ -49,8 +49,31 @@ int write_file(const char *path, const char *text);
 char *read_file(const char *path, size_t *len);
 /* mkdir -p with @mode for each created component. 0 or -errno. */
 int mkdir_p(const char *path, mode_t mode);
-/* rm -rf, not following symlinks. 0 or -errno. */
+/* rm -rf, not following symlinks, not leaving the file system. 0 or
+ * -errno. For a private temporary tree; a lab's directories are removed
+ * through rundir_remove() / statedir_remove(), which verify them first. */
 int rm_rf(const char *path);
+/*
+ * rm_tree_at() - remove the directory @name under the directory fd @at.
+ * With @dfd >= 0 (an fd of that directory, verified by the caller) the
+ * removal starts from @dfd, and @name is only removed at the end if it is
+ * still that directory; with -1, @name is opened O_NOFOLLOW. Symlinks are
+ * never followed at any depth, nothing on another file system is entered
+ * (-EXDEV). A @name that is not a directory is unlinked (@dfd -1 only).
+ * Return: 0 or -errno (the first failure).
+ */
+int rm_tree_at(int at, const char *name, int dfd);
+
+/* The longest duration parse_duration() accepts: a year, in seconds. */
+#define DURATION_MAX_S (365.0 * 86400)
+/*
+ * parse_duration() - the one parser of a time value on the command line:
+ * a decimal number of seconds ("90", "1.5") or a number with a unit
+ * ("500ms", "90s", "2m", "1h"). No sign, exponent, spaces or anything else.
+ * Return: NULL with *@out set in seconds, else why @s is refused ("is
+ * empty", "is not a duration", "is too long": over DURATION_MAX_S).
+ */
+const char *parse_duration(const char *s, double *out);
 
 /* Split @s (modified) at whitespace into at most @max tokens; returns the
  * number of tokens, or @max + 1 if there are more. */

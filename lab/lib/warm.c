@@ -150,34 +150,19 @@ void warm_key_free(struct warm_key *k)
 	k->lines = NULL;
 }
 
-char *warm_cache_dir(void)
-{
-	_cleanup_free_ char *base = statedir_base();
-
-	return xasprintf("%s/.warm", base);
-}
-
-char *warm_entry_dir(const char *hash)
-{
-	_cleanup_free_ char *d = warm_cache_dir();
-
-	return xasprintf("%s/%s", d, hash);
-}
-
 static char *topo_record(const struct topo *t)
 {
 	_cleanup_free_ char *abs = topo_abs(t);
-	_cleanup_free_ char *d = warm_cache_dir();
 	char h[65];
 
 	sha_hex(abs, strlen(abs), h);
-	return xasprintf("%s/topo-%.16s.key", d, h);
+	return path_warm_topo_record(h);
 }
 
 bool warm_have(const struct warm_key *k)
 {
-	_cleanup_free_ char *e = warm_entry_dir(k->hash);
-	_cleanup_free_ char *key = xasprintf("%s/key", e);
+	_cleanup_free_ char *e = path_warm_entry(k->hash);
+	_cleanup_free_ char *key = path_in(e, LF_WARM_KEY);
 
 	return access(key, R_OK) == 0;
 }
@@ -292,16 +277,16 @@ out:
 int warm_install(const struct warm_key *k, const struct topo *t, const char *statedir,
 		 struct vl_err *err)
 {
-	_cleanup_free_ char *e = warm_entry_dir(k->hash);
-	_cleanup_free_ char *ls = xasprintf("%s/leases", e);
-	_cleanup_free_ char *ld = xasprintf("%s/warm.leases", statedir);
-	_cleanup_free_ char *wp = xasprintf("%s/warm", statedir);
+	_cleanup_free_ char *e = path_warm_entry(k->hash);
+	_cleanup_free_ char *ls = path_in(e, LF_WARM_ENTRY_LEASES);
+	_cleanup_free_ char *ld = path_in(statedir, LF_WARM_LEASES);
+	_cleanup_free_ char *wp = path_in(statedir, LF_WARM);
 	_cleanup_free_ char *wt = xasprintf("%s\n", k->hash);
 	int r;
 
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];
-		_cleanup_free_ char *src = xasprintf("%s/%s.qcow2", e, n->name);
+		_cleanup_free_ char *src = path_disk(e, n->name, "qcow2");
 		_cleanup_free_ char *dst = disk_overlay_path(statedir, n->name);
 		_cleanup_free_ char *idp = disk_base_id_path(statedir, n->name);
 		struct image_id id;
@@ -328,8 +313,8 @@ int warm_install(const struct warm_key *k, const struct topo *t, const char *sta
 
 int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, struct vl_err *err)
 {
-	_cleanup_free_ char *d = warm_cache_dir();
-	_cleanup_free_ char *lp = xasprintf("%s/%s.lock", d, k->hash);
+	_cleanup_free_ char *d = path_warm_cache();
+	_cleanup_free_ char *lp = path_warm_lock(k->hash);
 	int fd;
 
 	*tmp = NULL;
@@ -349,7 +334,7 @@ int warm_store_begin(const struct warm_key *k, char **tmp, int *lock_fd, struct 
 		close(fd);
 		return -1; /* saved while we booted */
 	}
-	*tmp = xasprintf("%s/.tmp-%s-%d", d, k->hash, (int)getpid());
+	*tmp = path_warm_tmp(k->hash);
 	rm_rf(*tmp);
 	if (mkdir(*tmp, 0700) < 0) {
 		vl_fail(err, EXIT_ENV, "%s: %s", *tmp, strerror(errno));
@@ -374,8 +359,8 @@ void warm_store_abort(char *tmp, int lock_fd)
 int warm_store_commit(const struct warm_key *k, const struct topo *t, char *tmp, int lock_fd,
 		      struct vl_err *err)
 {
-	_cleanup_free_ char *e = warm_entry_dir(k->hash);
-	_cleanup_free_ char *key = xasprintf("%s/key", tmp);
+	_cleanup_free_ char *e = path_warm_entry(k->hash);
+	_cleanup_free_ char *key = path_in(tmp, LF_WARM_KEY);
 	_cleanup_free_ char *rec = topo_record(t);
 	int r = write_file(key, k->lines);
 
@@ -396,20 +381,20 @@ int warm_store_commit(const struct warm_key *k, const struct topo *t, char *tmp,
 
 void warm_forget(const char *statedir)
 {
-	_cleanup_free_ char *wp = xasprintf("%s/warm", statedir);
+	_cleanup_free_ char *wp = path_in(statedir, LF_WARM);
 	_cleanup_free_ char *h = read_file(wp, NULL);
 
 	if (h) {
 		h[strcspn(h, "\n")] = '\0';
 		if (strlen(h) == 64 && !strchr(h, '/')) {
-			_cleanup_free_ char *e = warm_entry_dir(h);
+			_cleanup_free_ char *e = path_warm_entry(h);
 
 			rm_rf(e);
 		}
 	}
 	unlink(wp);
 	{
-		_cleanup_free_ char *l = xasprintf("%s/warm.leases", statedir);
+		_cleanup_free_ char *l = path_in(statedir, LF_WARM_LEASES);
 
 		unlink(l);
 	}

@@ -30,9 +30,7 @@ int warm_key_make(const struct topo *t, const char *qemu, bool kvm, struct warm_
 		  struct vl_err *err);
 void warm_key_free(struct warm_key *k);
 
-/* STATEBASE/.warm, STATEBASE/.warm/HASH (malloc'd). */
-char *warm_cache_dir(void);
-char *warm_entry_dir(const char *hash);
+/* Its paths: path_warm_*() in lab/lib/rundir.h. */
 /* true if a complete entry for @k exists. */
 bool warm_have(const struct warm_key *k);
 /* Why @k has no entry: one sentence (malloc'd), comparing with the key

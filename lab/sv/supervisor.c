@@ -260,8 +260,6 @@ static void report_failure(struct sv *sv)
 static void teardown_and_exit(struct sv *sv) __attribute__((noreturn));
 static void teardown_and_exit(struct sv *sv)
 {
-	json_t *reply;
-
 	/* A failed `up` still ends gracefully, but does not wait long: the
 	 * guests never finished booting, there is nothing to flush. */
 	if (sv->phase < PH_POWERDOWN)
@@ -276,32 +274,9 @@ static void teardown_and_exit(struct sv *sv)
 	sv_udp_close_all(sv);
 	if (sv->exit_code)
 		report_failure(sv);
-	if (sv->down_client >= 0) {
-		json_t *killed = json_array();
-
-		for (int i = 0; i < sv->t->n_nodes; i++)
-			if (sv->nodes[i]->killed)
-				json_array_append_new(killed, json_string(sv->nodes[i]->cfg->name));
-		reply = json_pack("{s:b,s:o}", "ok", 1, "killed", killed);
-		char *s = json_dumps(reply, JSON_COMPACT);
-
-		write_all(sv->down_client, s, strlen(s));
-		write_all(sv->down_client, "\n", 1);
-		free(s);
-		json_decref(reply);
-	}
 	sv_event(sv, "X %d", sv->exit_code);
 	fprintf(stderr, "supervisor exiting (%d)\n", sv->exit_code);
-	/* Remove the runtime dir while still holding the lock, so the next
-	 * `up` never sees a half-removed dir as a running lab. Only our own:
-	 * after ours went away, a new `up` of the lab may have made another. */
-	{
-		struct stat st;
-
-		if (!sv->rundir_ino || (stat(sv->rundir, &st) == 0 && st.st_dev == sv->rundir_dev &&
-					st.st_ino == sv->rundir_ino))
-			rm_rf(sv->rundir);
-	}
+	sv_down_finish(sv);
 	_exit(sv->exit_code);
 }
 

@@ -431,6 +431,11 @@ void sv_stop_advance(struct sv *sv);
 void sv_down_begin(struct sv *sv, int timeout_ms);
 void sv_down_kill(struct sv *sv);
 void sv_down_advance(struct sv *sv);
+/* The end of a lab, once nothing runs: remove its runtime dir (this side
+ * alone does, under the lab's lock, after rundir_remove()'s checks), then
+ * answer the client of `down` through sv_reply() with what it needs: the
+ * nodes that had to be killed and the lab's LANs. */
+void sv_down_finish(struct sv *sv);
 
 /* sv_life.c: `vacmlab node OP` (control method "node"). */
 /* Begin @op on @n for control client @fd, which the reply goes to (now,

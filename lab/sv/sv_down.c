@@ -13,7 +13,10 @@
  */
 #include <signal.h>
 #include <stdio.h>
+#include <sys/stat.h>
 
+#include "lab/lib/error.h"
+#include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
@@ -146,4 +149,32 @@ void sv_down_advance(struct sv *sv)
 		if (sv->nodes[i]->pidfd >= 0 && sv->nodes[i]->stop != SP_GAVE_UP)
 			return;
 	sv->phase = PH_DONE;
+}
+
+void sv_down_finish(struct sv *sv)
+{
+	struct vl_err e = {0};
+	struct stat st;
+	json_t *killed, *lans;
+
+	/* Only our own dir: after ours went away, a new `up` of the lab may
+	 * have made another. The lock is still ours, so the next `up` never
+	 * sees a half-removed dir as a running lab. */
+	if (!sv->rundir_ino || (stat(sv->rundir, &st) == 0 && st.st_dev == sv->rundir_dev &&
+				st.st_ino == sv->rundir_ino)) {
+		if (rundir_remove(sv->rundir, true, &e) < 0)
+			fprintf(stderr, "supervisor: %s\n", e.msg);
+	}
+	if (sv->down_client < 0)
+		return;
+	killed = json_array();
+	lans = json_array();
+	for (int i = 0; i < sv->t->n_nodes; i++)
+		if (sv->nodes[i]->killed)
+			json_array_append_new(killed, json_string(sv->nodes[i]->cfg->name));
+	for (int i = 0; i < sv->t->n_lans; i++)
+		json_array_append_new(lans, json_string(sv->t->lans[i].name));
+	sv_reply(sv, sv->down_client,
+		 json_pack("{s:b,s:o,s:o}", "ok", 1, "killed", killed, "lans", lans));
+	sv->down_client = -1;
 }

@@ -478,7 +478,7 @@ static char *all_ports(char **tcp, char **udp)
 	     *fu = open_memstream(&u, &ulen);
 
 	for (char **l = labs; *l; l++) {
-		_cleanup_free_ char *dir = rundir_lab(*l);
+		_cleanup_free_ char *dir = rundir_lab(*l, NULL);
 		_cleanup_free_ char *path = dir ? path_in(dir, LF_HOST_PORTS) : NULL;
 		_cleanup_free_ char *text = path ? read_file(path, NULL) : NULL;
 		char *save = NULL;

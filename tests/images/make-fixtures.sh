@@ -63,6 +63,10 @@ qemu-img create -q -f qcow2 -b good.raw -F raw overlay-raw.qcow2
 to_qcow2 good.raw gone.qcow2
 qemu-img create -q -f qcow2 -b gone.qcow2 -F qcow2 overlay-missing.qcow2
 rm gone.qcow2
+# Backing names QEMU reads as JSON or a protocol (-u: nothing is opened).
+qemu-img create -q -f qcow2 -u -F raw \
+	-b 'json:{"driver":"raw","file":{"driver":"file","filename":"good.raw"}}' json-backing.qcow2 1M
+qemu-img create -q -f qcow2 -u -F raw -b 'nbd://127.0.0.1:10809/x' nbd-backing.qcow2 1M
 # A backing loop: loop.qcow2 -> loopB.qcow2 -> loop.qcow2 (qemu-img refuses to make
 # one, so the name in loopB's header is patched to "loop.qcow2").
 to_qcow2 good.raw loopA.qcow2

@@ -487,6 +487,54 @@ static void test_fuzz(void)
 	   reads, errors, bad);
 }
 
+/* A base image that names another file is refused, naming it, unless the
+ * user allowed it; a node's disk (vacmlab's overlay) may name its base. */
+static void test_refs(void)
+{
+	struct image_info in;
+	char want[1200];
+
+	unsetenv(IMAGE_ALLOW_BACKING_ENV);
+	ok(!image_backing_allowed(), "refs: not allowed by default");
+	is_int(image_inspect(fx("overlay-raw.qcow2"), &in, E()), -1,
+	       "refs: a base image with a raw backing file is refused");
+	snprintf(want, sizeof(want), "names a backing file 'good.raw' (%s): refused",
+		 fx("good.raw"));
+	if (!ok(strstr(E_MSG, want) != NULL, "refs: ... naming the file as written and resolved"))
+		printf("#   got: %s\n#   want: %s\n", E_MSG, want);
+	is_int(image_inspect(fx("datafile.qcow2"), &in, E()), -1,
+	       "refs: a base image with an external data file is refused");
+	ok(strstr(E_MSG, "names an external data file") && strstr(E_MSG, "datafile.data"),
+	   "refs: ... naming it (%s)", E_MSG);
+	is_int(image_check(fx("overlay.qcow2"), E()), -1, "refs: image_check (up) refuses it too");
+	ok(strstr(E_MSG, fx("overlay.qcow2")) && strstr(E_MSG, "'good.qcow2'"),
+	   "refs: ... with the image's path and the backing file's (%s)", E_MSG);
+	is_int(image_refs_check(fx("overlay.qcow2"), E()), -1,
+	       "refs: image_refs_check (check) too");
+	is_int(image_refs_check(fx("good.qcow2"), E()), 0, "refs: a self-contained image passes");
+	is_int(image_refs_check(fx("raw.img"), E()), 0,
+	       "refs: image_refs_check leaves a raw file to image_check");
+	/* vacmlab's own overlay: chain2 -> chain1 -> chain0. As a node's disk,
+	 * chain1 is the base and names chain0: refused. */
+	is_int(image_inspect_disk(fx("chain1.qcow2"), &in, E()), 0,
+	       "refs: a node's disk may name its base (%s)", E_MSG);
+	is_int(image_inspect_disk(fx("chain2.qcow2"), &in, E()), -1,
+	       "refs: ... but that base may not name another file");
+	ok(strstr(E_MSG, "backing file") && strstr(E_MSG, "chain0.qcow2"), "refs: ... named (%s)",
+	   E_MSG);
+	is_int(image_inspect(fx("json-backing.qcow2"), &in, E()), -1,
+	       "refs: json: backing refused");
+	setenv(IMAGE_ALLOW_BACKING_ENV, "1", 1);
+	ok(image_backing_allowed(), "refs: VACMLAB_ALLOW_BACKING=1 allows");
+	is_int(image_inspect(fx("overlay-raw.qcow2"), &in, E()), 0,
+	       "refs: allowed, the raw backing file is read (%s)", E_MSG);
+	is_int(image_inspect(fx("json-backing.qcow2"), &in, E()), -1,
+	       "refs: a json: backing name is refused even when allowed");
+	ok(strstr(E_MSG, "QEMU protocol or JSON") != NULL, "refs: ... saying why (%s)", E_MSG);
+	is_int(image_inspect(fx("nbd-backing.qcow2"), &in, E()), -1,
+	       "refs: an nbd:// backing name too");
+}
+
 int main(void)
 {
 	const char *src = getenv("SRCDIR");
@@ -512,6 +560,9 @@ int main(void)
 	if (r == 0) {
 		long long t0 = now_ms();
 
+		test_refs();
+		/* The reader's own cases below follow backing chains. */
+		setenv(IMAGE_ALLOW_BACKING_ENV, "1", 1);
 		test_good();
 		printf("# inspecting the good images took %lld ms\n", now_ms() - t0);
 		test_bad();

@@ -31,7 +31,7 @@ static void test_dirs(void)
 	setenv("VACMLAB_RUNTIME_DIR", "/r/vl", 1);
 	setenv("XDG_RUNTIME_DIR", "/run/user/7", 1);
 	IS_TAKE(rundir_base(), "/r/vl", "VACMLAB_RUNTIME_DIR first");
-	IS_TAKE(rundir_lab("lab1"), "/r/vl/lab1", "a lab's runtime dir");
+	IS_TAKE(rundir_lab("lab1", NULL), "/r/vl/lab1", "a lab's runtime dir");
 	unsetenv("VACMLAB_RUNTIME_DIR");
 	IS_TAKE(rundir_base(), "/run/user/7/vacmlab", "then $XDG_RUNTIME_DIR/vacmlab");
 	setenv("XDG_RUNTIME_DIR", "", 1);
@@ -44,14 +44,15 @@ static void test_dirs(void)
 		free(b);
 	}
 	setenv("VACMLAB_STATE_DIR", "/s/vl", 1);
-	IS_TAKE(statedir_lab("lab1", NULL), "/s/vl/lab1", "VACMLAB_STATE_DIR/LAB");
-	IS_TAKE(statedir_lab("lab1", "/my/state"), "/my/state", "--state wins");
+	IS_TAKE(statedir_lab("lab1", NULL, NULL), "/s/vl/lab1", "VACMLAB_STATE_DIR/LAB");
+	IS_TAKE(statedir_lab("lab1", "/my/state", NULL), "/my/state", "--state wins");
 	unsetenv("VACMLAB_STATE_DIR");
 	setenv("XDG_STATE_HOME", "/x/state", 1);
-	IS_TAKE(statedir_lab("l", NULL), "/x/state/vacmlab/l", "then $XDG_STATE_HOME/vacmlab/LAB");
+	IS_TAKE(statedir_lab("l", NULL, NULL), "/x/state/vacmlab/l",
+		"then $XDG_STATE_HOME/vacmlab/LAB");
 	unsetenv("XDG_STATE_HOME");
 	setenv("HOME", "/home/u", 1);
-	IS_TAKE(statedir_lab("l", NULL), "/home/u/.local/state/vacmlab/l",
+	IS_TAKE(statedir_lab("l", NULL, NULL), "/home/u/.local/state/vacmlab/l",
 		"then ~/.local/state/vacmlab/LAB");
 }
 
@@ -185,6 +186,129 @@ static void test_lock(const char *tmp)
 	unlink(pidf);
 }
 
+/* The name rule lives where paths are made: a bad name gets no path. */
+static void test_names(void)
+{
+	static const char *const bad[] = {
+		"..", ".", "", "../x", "a/b", "-x", "a\nb", "l\xff\xfe", "Lab", "foo-", NULL,
+	};
+	char big[301];
+	struct vl_err e = {0};
+
+	setenv("VACMLAB_RUNTIME_DIR", "/r/vl", 1);
+	setenv("VACMLAB_STATE_DIR", "/s/vl", 1);
+	memset(big, 'a', 300);
+	big[300] = '\0';
+	for (int i = 0; bad[i]; i++) {
+		char *r = rundir_lab(bad[i], &e);
+
+		ok(!r && e.code == EXIT_CONFIG && strstr(e.msg, "bad lab name") &&
+			   strstr(e.msg, LAB_NAME_RULE),
+		   "rundir_lab refuses name %d: %s", i, e.msg);
+		free(r);
+		vl_clear(&e);
+		r = statedir_lab(bad[i], "/my/state", &e);
+		ok(!r && e.code == EXIT_CONFIG, "statedir_lab refuses it, even with --state");
+		free(r);
+		vl_clear(&e);
+	}
+	ok(!rundir_lab(big, &e) && strstr(e.msg, "too long") && strlen(e.msg) < 400,
+	   "300 characters: refused, quoted short (%s)", e.msg);
+	vl_clear(&e);
+	ok(!rundir_lab("a\nb", &e) && !strchr(e.msg, '\n') && strstr(e.msg, "a\\x0ab"),
+	   "a newline is quoted as \\x0a, never printed (%s)", e.msg);
+	vl_clear(&e);
+	ok(lab_name_check("two-node") == NULL, "a good name passes");
+	unsetenv("VACMLAB_RUNTIME_DIR");
+	unsetenv("VACMLAB_STATE_DIR");
+}
+
+/* Nothing that is not a lab's runtime dir is removed as one. */
+static void test_remove(const char *tmp)
+{
+	_cleanup_free_ char *base = xasprintf("%s/rt", tmp);
+	_cleanup_free_ char *other = xasprintf("%s/other", tmp);
+	_cleanup_free_ char *canary = xasprintf("%s/other/canary", tmp);
+	_cleanup_free_ char *ln = xasprintf("%s/rt/ln", tmp);
+	_cleanup_free_ char *bare = xasprintf("%s/rt/bare", tmp);
+	_cleanup_free_ char *dir = NULL;
+	_cleanup_free_ char *inner = NULL;
+	struct vl_err e = {0};
+	struct stat st;
+	int fd;
+
+	setenv("VACMLAB_RUNTIME_DIR", base, 1);
+	dir = rundir_lab_make("good", &e);
+	ok(dir != NULL, "rundir_lab_make (%s)", e.msg);
+	vl_clear(&e);
+	mkdir(other, 0700);
+	write_file(canary, "x");
+	/* Inside the lab, a symlink out: removing the lab leaves its target. */
+	inner = xasprintf("%s/out", dir);
+	ok(symlink(other, inner) == 0, "a symlink inside the lab to a dir outside");
+	ok(symlink(other, ln) == 0, "a symlink in the base named like a lab");
+	mkdir(bare, 0700);
+	ok(rundir_remove(ln, false, &e) < 0 && e.code == EXIT_STATE, "a symlink is refused: %s",
+	   e.msg);
+	vl_clear(&e);
+	ok(rundir_remove(bare, false, &e) < 0 && strstr(e.msg, "marker"),
+	   "a dir without the marker is refused: %s", e.msg);
+	vl_clear(&e);
+	ok(stat(bare, &st) == 0, "and kept");
+	ok(rundir_remove(other, false, &e) < 0, "a dir outside the base is refused: %s", e.msg);
+	vl_clear(&e);
+	fd = lab_lock(dir);
+	ok(rundir_remove(dir, false, &e) < 0 && strstr(e.msg, "is up"),
+	   "a lab that is up is refused: %s", e.msg);
+	vl_clear(&e);
+	is_int(rundir_remove(dir, true, &e), 0, "its lock holder removes it (%s)", e.msg);
+	close(fd);
+	ok(stat(dir, &st) < 0 && errno == ENOENT, "gone");
+	ok(stat(canary, &st) == 0, "the file behind the symlink inside it is kept");
+	ok(lstat(ln, &st) == 0 && stat(canary, &st) == 0, "the symlink in the base too");
+	unsetenv("VACMLAB_RUNTIME_DIR");
+}
+
+static void test_duration(void)
+{
+	static const struct {
+		const char *s;
+		double v;
+	} good[] = {{"90", 90},	  {"90s", 90}, {"2m", 120}, {"1.5", 1.5}, {"500ms", 0.5},
+		    {"1h", 3600}, {"0", 0},    {".5", 0.5}, {"1.", 1},	  {"0.25m", 15}};
+	static const char *const bad[] = {"junk",
+					  "-1",
+					  "2x",
+					  "",
+					  "1e3",
+					  "inf",
+					  "nan",
+					  " 1",
+					  "1 ",
+					  "+1",
+					  "1..2",
+					  "0x10",
+					  "s",
+					  "ms",
+					  "1sm",
+					  "1d",
+					  "99999999999999999999999",
+					  "9000h"};
+	double v;
+
+	for (size_t i = 0; i < ARRAY_SIZE(good); i++) {
+		const char *why = parse_duration(good[i].s, &v);
+
+		ok(!why && v == good[i].v, "duration '%s' = %g s (%s)", good[i].s, good[i].v,
+		   why ? why : "ok");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		const char *why = parse_duration(bad[i], &v);
+
+		ok(why != NULL, "duration '%s' refused: %s", bad[i], why ? why : "ACCEPTED");
+	}
+}
+
 int main(void)
 {
 	char tmp[] = "/tmp/test_rundir.XXXXXX";
@@ -195,6 +319,9 @@ int main(void)
 	test_files();
 	test_sock_limits(tmp);
 	test_lock(tmp);
+	test_names();
+	test_remove(tmp);
+	test_duration();
 	{
 		_cleanup_free_ char *cmd = xasprintf("rm -rf '%s'", tmp);
 

@@ -213,6 +213,53 @@ int main(void)
 	hdr(&b, "cut", '0', 0644, 4096, NULL, NULL);
 	data(&b, "abc", 3);
 	refused(&b, "truncated archive", "truncated tar");
+	/* pax records whose lengths do not add up (issue 22: "01 " made a
+	 * memchr of (size_t)-2 bytes, out of the buffer). */
+	{
+		static const struct {
+			const char *rec, *what, *want;
+		} bad[] = {
+			{"01 ", "a pax length shorter than its own header", "out of range"},
+			{"3 x\n", "a pax length without room for key=value", "out of range"},
+			{"99 path=x\n", "a pax length beyond the header", "out of range"},
+			{"10 path=x", "a pax record without its newline", "out of range"},
+			{"9 path=x ", "a pax record ending without a newline", "newline"},
+			{" 9 path=x\n", "a pax length after a space", "start with its length"},
+			{"-9 path=x\n", "a negative pax length", "start with its length"},
+			{"9999999999 path=x\n", "a pax length of ten digits", "start with"},
+			{"8 pathx\n", "a pax record without '='", "no key=value"},
+			{"12 path=a\0b\n", "a NUL inside a pax path", "NUL byte"},
+		};
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			size_t n = strlen(bad[i].rec);
+
+			if (strstr(bad[i].what, "NUL"))
+				n = 12;
+			hdr(&b, "PaxHeaders/x", 'x', 0, n, NULL, NULL);
+			data(&b, bad[i].rec, n);
+			file(&b, "short", "pax\n");
+			end(&b);
+			refused(&b, bad[i].what, bad[i].want);
+		}
+		/* Two records back to back, linkpath too: still read. */
+		hdr(&b, "PaxHeaders/l", 'x', 0, 34, NULL, NULL);
+		data(&b, "12 path=lnk\n22 linkpath=target/of\n", 34);
+		hdr(&b, "short", '2', 0777, 0, "x", NULL);
+		end(&b);
+		r = extract(&b, false, 1 << 20, &l, &e, stage);
+		ok(r == 0 && find(&l, "lnk") && S_ISLNK(find(&l, "lnk")->mode),
+		   "pax path and linkpath records in one header are read (%s)", e.msg);
+		seed_list_free(&l);
+		{
+			char lp[160], tgt[64] = "";
+
+			snprintf(lp, sizeof(lp), "%s/lnk", stage);
+			if (readlink(lp, tgt, sizeof(tgt) - 1) < 0)
+				tgt[0] = '\0';
+			is_str(tgt, "target/of", "the pax linkpath is the symlink's target");
+		}
+	}
 	{
 		char esc[128];
 		struct stat st;
