@@ -171,6 +171,10 @@ struct sv_node {
 	unsigned ready_met;	/* enum ready_cond bits that hold this boot */
 	unsigned nics_answered; /* ready = dhcp: NICs whose address answered a ping */
 	long long next_ping;
+	/* The USB key in the node (`usb =`, `vacmlab usb insert`), or NULL:
+	 * attached at each start, as a key left in the port would be. */
+	char *usb_src;
+	int usb_inserts; /* keys plugged in while running: block node names usbkeyN */
 };
 
 struct sv_lan {
@@ -491,6 +495,13 @@ struct ctl_method {
 	const void *defaults;		/* the parameters before the request's */
 	size_t size;
 };
+
+/* ---- sv_usb.c: a USB key in a running node (`vacmlab usb`) */
+/* Plug @path (a directory, made a FAT image, or an image) into @n; the
+ * client on @fd gets QEMU's answer. */
+void sv_usb_insert(struct sv *sv, int fd, struct sv_node *n, const char *path);
+/* Pull @n's key out. */
+void sv_usb_eject(struct sv *sv, int fd, struct sv_node *n);
 
 /* The method table (for the tests: every method, every field). */
 const struct ctl_method *sv_ctl_methods(size_t *n);

@@ -466,6 +466,34 @@ static void m_apply(struct sv *sv, int fd, const void *params, int *passed)
  * sent with the request (SCM_RIGHTS), -1 if none; a handler that keeps it
  * sets it to -1. Requests and replies: docs/control.md.
  */
+/* {"cmd":"usb","node":N,"op":"insert","path":P} / "eject": a USB key in a
+ * running node (sv_usb.c), answered once QEMU has answered. */
+struct p_usb {
+	const char *node, *path;
+	int op;
+};
+static const char *const usb_ops[] = {"insert", "eject", NULL};
+static const struct p_usb d_usb;
+static const struct ctl_field f_usb[] = {
+	F(p_usb, op, .type = CT_ENUM, .required = true, .one_of = usb_ops),
+	F(p_usb, node, .type = CT_STRING, .required = true),
+	F(p_usb, path, .type = CT_STRING),
+	{0},
+};
+
+static void m_usb(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_usb *p = params;
+	struct sv_node *n = sv_find_node(sv, p->node);
+
+	if (!n)
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "no such node '%s'", p->node);
+	else if (p->op == 0)
+		sv_usb_insert(sv, fd, n, p->path);
+	else
+		sv_usb_eject(sv, fd, n);
+}
+
 #define M(mname, fname, st)                                                                        \
 	{                                                                                          \
 		.name = mname, .fn = m_##fname, .fields = f_##fname, .defaults = &d_##fname,       \
@@ -484,6 +512,7 @@ static const struct ctl_method methods[] = {
 	M("dns-reload", dns_reload, p_dns_reload),
 	M("link", link, p_link),
 	M("apply", apply, p_apply),
+	M("usb", usb, p_usb),
 };
 
 const struct ctl_method *sv_ctl_methods(size_t *n)
