@@ -152,9 +152,19 @@ _vacmlab_complete() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
 	doctor | ls) ;;
+	usb)
+		case $n in
+		0) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
+		1) COMPREPLY=($(compgen -W "$(_vacmlab_lab_names "$lab" nodes)" -- "$cur")) ;;
+		2) COMPREPLY=($(compgen -W 'insert eject' -- "$cur")) ;;
+		3)
+			[ "${pos[2]}" = insert ] || return 0
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac ;;
 	config)
 		case $n in
-		0) COMPREPLY=($(compgen -W 'export import' -- "$cur")) ;;
+		0) COMPREPLY=($(compgen -W 'export import erase' -- "$cur")) ;;
 		1) COMPREPLY=($(compgen -W "$(_vacmlab_state_labs)" -- "$cur")) ;;
 		2) COMPREPLY=($(compgen -W "$(_vacmlab_lab_names "${pos[1]}" nodes)" -- "$cur")) ;;
 		*)
