@@ -76,11 +76,12 @@ $(ARCHIVES):
 $(BUILD)/vacmlab: $(CLI_OBJS) $(ARCHIVES)
 	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJS) $(ARCHIVES) $(LDFLAGS) $(LIBS)
 
-# The helper links libmnl and nothing of lab/ or netns/: it must stay small
+# The helper links libmnl (and nettle, for SHA-256 names) and nothing of
+# lab/ or netns/: it must stay small
 # enough to audit and must not contain the topology parser.
 $(BUILD)/vacmlab-attach: $(ATTACH_SRCS) $(wildcard attach/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $(ATTACH_SRCS) $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libmnl)
+	$(CC) $(ALL_CFLAGS) -o $@ $(ATTACH_SRCS) $(LDFLAGS) $(shell $(PKG_CONFIG) --libs libmnl nettle)
 
 # Header dependencies are generated (-MMD) and included below.
 $(BUILD)/%.o: %.c

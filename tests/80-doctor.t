@@ -23,7 +23,7 @@ ok "$(jq -e . <<<"$j" >/dev/null; echo $?)" "root: doctor --json parses with jq"
 st() { jq -r --arg c "$2" '.checks[] | select(.check == $c) | .status' <<<"$1"; }
 de() { jq -r --arg c "$2" '.checks[] | select(.check == $c) | .detail' <<<"$1"; }
 is "$(jq -r '[.checks[].check] | join(",")' <<<"$j")" \
-	"user namespaces,/dev/net/tun,kvm,qemu-system-x86_64,qemu-img,dnsmasq,pasta,netem,tbf,memory,cpus,runtime dir,state dir" \
+	"user namespaces,/dev/net/tun,kvm,qemu-system-x86_64,qemu-img,dnsmasq,pasta,landlock,netem,tbf,memory,cpus,runtime dir,state dir" \
 	"every check is there, in order"
 is "$rc/$(jq -r .ok <<<"$j")" "$([ "$(jq '[.checks[] | select(.status == "fail")] | length' <<<"$j")" = 0 ] && echo 0/true || echo 2/false)" \
 	"exit status 0 iff no check failed, 2 otherwise; .ok agrees"

@@ -13,27 +13,37 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <nettle/sha2.h>
+
 #include "lab/cli/client.h"
 #include "lab/lib/error.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 
-/* Must match attach/vacmlab-attach.c: FNV-1a 32 over "UID\0LAB\0LAN\0". */
-static uint32_t fnv1a(uint32_t h, const char *s)
-{
-	do
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	while (*s++);
-	return h;
-}
-
+/* Must match attach_names in attach/attach_check.c: "vl" and base32 (a-z2-7)
+ * of the first 65 bits of SHA-256("UID\0LAB\0LAN\0"). */
 void attach_host_ifname(uid_t uid, const char *lab, const char *lan, char out[16])
 {
+	static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char d[SHA256_DIGEST_SIZE];
+	struct sha256_ctx ctx;
+	unsigned int i, j, v;
 	char id[16];
 
 	snprintf(id, sizeof(id), "%u", (unsigned)uid);
-	snprintf(out, 16, "vl%08x", fnv1a(fnv1a(fnv1a(2166136261u, id), lab), lan));
+	sha256_init(&ctx);
+	sha256_update(&ctx, strlen(id) + 1, (const uint8_t *)id);
+	sha256_update(&ctx, strlen(lab) + 1, (const uint8_t *)lab);
+	sha256_update(&ctx, strlen(lan) + 1, (const uint8_t *)lan);
+	sha256_digest(&ctx, sizeof(d), d);
+	out[0] = 'v', out[1] = 'l';
+	for (i = 0; i < 13; i++) {
+		for (v = 0, j = 5 * i; j < 5 * i + 5; j++)
+			v = v << 1 | ((d[j / 8] >> (7 - j % 8)) & 1);
+		out[2 + i] = b32[v];
+	}
+	out[15] = 0;
 }
 
 int lab_down(const char *lab, double timeout_s, bool quiet)

@@ -28,6 +28,7 @@
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
 #include "lab/lib/error.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/env.h"
 #include "lab/lib/image.h"
 #include "lab/lib/logfile.h"
@@ -531,6 +532,16 @@ int up_lab(struct up_opts *o)
 		sv->kvm = sv->accel.kvm;
 		if (!o->quiet)
 			fprintf(stderr, "vacmlab: accel %s\n", sv->accel.reason);
+	}
+	/* Confinement: said in one line only when it is less than full. */
+	if (!o->no_boot && t->n_nodes) {
+		char ll[256];
+
+		if (!landlock_wanted() || t->no_confine)
+			msg_warn("confinement off (%s): QEMU and dnsmasq may use any file you can",
+				 t->no_confine ? "[lab] confine = no" : "VACMLAB_CONFINE");
+		else if (!landlock_describe(ll, sizeof(ll)))
+			msg_warn("%s", ll);
 	}
 
 	/* The lab's directories and its lock. */

@@ -25,6 +25,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/lib/env.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
@@ -172,6 +173,24 @@ static void check_program(struct doc *d, const char *prog, const char *package, 
 		    flag, st, out);
 	else
 		add(d, prog, DOC_OK, NULL, "%s: %s", path, out);
+}
+
+/* Landlock confines QEMU and dnsmasq (lab/lib/landlock.c); without it
+ * the lab runs, less contained: a warning, never a failure. */
+static void check_landlock(struct doc *d)
+{
+	char line[256];
+	bool full = landlock_describe(line, sizeof(line));
+
+	if (!landlock_wanted())
+		add(d, "landlock", DOC_WARN, "unset VACMLAB_CONFINE",
+		    "confinement switched off (VACMLAB_CONFINE); %s", line);
+	else if (full)
+		add(d, "landlock", DOC_OK, NULL, "%s", line);
+	else
+		add(d, "landlock", DOC_WARN,
+		    "a kernel with Landlock ABI 4 or later (Linux 6.7), lsm= including landlock",
+		    "%s", line);
 }
 
 static void check_qdiscs(struct doc *d)
@@ -345,7 +364,8 @@ static void usage(FILE *f)
 		   "Check everything a lab needs on this machine, for this user: user\n"
 		   "namespaces, /dev/net/tun, KVM (a real test guest), qemu-system-x86_64,\n"
 		   "dnsmasq and pasta with their versions, the netem and tbf qdiscs, free\n"
-		   "memory and CPUs, the runtime and state dirs. Each miss says how to fix\n"
+		   "memory and CPUs, Landlock (QEMU's confinement), the runtime and state dirs. "
+		   "Each miss says how to fix\n"
 		   "it. Exit 0 if a lab can come up, 2 if not.\n"
 		   "\n"
 		   "  --json    the findings as JSON\n"
@@ -387,6 +407,7 @@ int cmd_doctor(int argc, char **argv)
 		      "each LAN's DHCP and DNS");
 	check_program(&d, "pasta", "passt", "--version", DOC_WARN,
 		      "needed only for uplink = pasta");
+	check_landlock(&d);
 	check_qdiscs(&d);
 	check_resources(&d);
 	run = rundir_base();

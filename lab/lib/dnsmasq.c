@@ -44,6 +44,7 @@
 #include <string.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/util.h"
 
@@ -290,6 +291,22 @@ char **dnsmasq_argv(const char *dnsmasq_path, const struct dnsmasq_paths *p)
 	v[4] = xstrdup("--group=");
 	v[5] = xstrdup("--port=53");
 	return v;
+}
+
+void dnsmasq_confine_rules(const struct dnsmasq_paths *p, struct ll_rules *r)
+{
+	_cleanup_free_ char *rundir = xstrdup(p->leases), *logdir = xstrdup(p->log);
+
+	ll_rules_add_system(r);
+	ll_rules_add(r, p->conf, LL_READ);
+	/* The lease and pid files are replaced, the log re-made after a
+	 * rotation (sv_logs.c): their directories, the lab's own. */
+	*strrchr(rundir, '/') = '\0';
+	*strrchr(logdir, '/') = '\0';
+	ll_rules_add(r, rundir, LL_READ | LL_WRITE | LL_CREATE);
+	ll_rules_add(r, logdir, LL_READ | LL_WRITE | LL_CREATE);
+	/* DNS over TCP on port 53; no-resolv: it forwards nowhere else. */
+	ll_rules_add_port(r, true, 53);
 }
 
 /* "52:54:00:12:34:56" exactly (either case). */

@@ -15,6 +15,9 @@
 #include <string.h>
 
 #include "lab/lib/disk.h"
+#include "lab/lib/image.h"
+#include "lab/lib/landlock.h"
+#include "lab/lib/qcow2.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/usbkey.h"
 #include "lab/lib/util.h"
@@ -187,6 +190,10 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	 * keeps the kernel's last words. */
 	add2(&s, "-device", xstrdup("pvpanic"));
 	add2(&s, "-action", xstrdup("panic=pause"));
+	/* QEMU's own seccomp filter: no exec (the monitor's `migrate exec:`,
+	 * a netdev script), no setuid, no scheduler or affinity changes, no
+	 * obsolete system calls. Landlock (landlock.c) covers the files. */
+	add2(&s, "-sandbox", xstrdup(QEMU_SANDBOX));
 	add2(&s, "-m", xasprintf("%d", n->memory_mb));
 	add2(&s, "-smp", xasprintf("%d", n->cpus));
 	add_disk(&s, l);
@@ -235,4 +242,84 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 	for (char **a = n->qemu_args; a && *a; a++)
 		add(&s, xstrdup(*a));
 	return s.v;
+}
+
+/* A layer's external data file, resolved as QEMU does (beside the layer). */
+static void add_data_file(struct ll_rules *r, const struct qcow2 *q)
+{
+	const char *slash = strrchr(q->path, '/');
+	_cleanup_free_ char *p = NULL;
+
+	if (!q->data_file[0])
+		return;
+	p = q->data_file[0] == '/' || !slash
+		    ? xstrdup(q->data_file)
+		    : xasprintf("%.*s/%s", (int)(slash - q->path), q->path, q->data_file);
+	ll_rules_add(r, p, LL_READ);
+}
+
+/*
+ * The files a base image names (backing chain, external data files), read
+ * only: only when the user allowed such images (VACMLAB_ALLOW_BACKING,
+ * image.h); otherwise image.c refused the image before QEMU was started,
+ * and QEMU may open nothing but the image itself.
+ */
+static void add_image_chain(struct ll_rules *r, const char *image)
+{
+	char err[256];
+	struct qcow2 *top;
+
+	if (!image_backing_allowed())
+		return;
+	top = qcow2_open(image, err, sizeof(err));
+	for (const struct qcow2 *q = top; q; q = q->backing) {
+		if (q != top)
+			ll_rules_add(r, q->path, LL_READ);
+		add_data_file(r, q);
+	}
+	if (top)
+		qcow2_close(top);
+}
+
+void qemu_confine_rules(const struct qemu_launch *l, struct ll_rules *r)
+{
+	const struct node *n = l->node;
+
+	ll_rules_add_system(r);
+	/* The boot disk: the overlay is written (savevm writes its internal
+	 * snapshots into it), the base image only read. Its directory, the
+	 * lab's state dir, read-write but nothing made there: `config
+	 * export` of a running node has QEMU write a point-in-time copy into
+	 * a work dir there that qemu-img made (part_qmp.c). */
+	_cleanup_free_ char *statedir = xstrdup(l->disk);
+
+	if (strrchr(statedir, '/'))
+		*strrchr(statedir, '/') = '\0';
+	ll_rules_add(r, statedir, LL_READ | LL_WRITE);
+	ll_rules_add(r, l->disk, LL_READ | LL_WRITE);
+	ll_rules_add(r, n->image, LL_READ);
+	add_image_chain(r, n->image);
+	/* The node's own runtime dir: QMP and unix port sockets, loop FIFOs. */
+	ll_rules_add(r, l->port_dir, LL_READ | LL_WRITE | LL_CREATE);
+	for (int i = 0; i < n->n_serial; i++)
+		if (n->serial[i].kind == SERIAL_LOG) {
+			/* made by the supervisor first (sv_port.c): the file
+			 * only, not the lab's log dir */
+			_cleanup_free_ char *log = port_log_path(l->log_dir, n->name, i);
+
+			ll_rules_add(r, log, LL_WRITE);
+		}
+	if (l->kvm)
+		ll_rules_add(r, "/dev/kvm", LL_READ | LL_WRITE | LL_DEVICE);
+	/* What qemu_args names (topo_qemu.c allows only the topology's own
+	 * directory, and QEMU's data files by bare name, under /usr). */
+	if (n->qemu_args) {
+		char **files = qemu_args_files(n->qemu_args);
+
+		for (char **f = files; *f; f++)
+			ll_rules_add(r, *f, LL_READ | LL_WRITE);
+		qemu_args_free(files);
+	}
+	/* TCP: none. tcp: serial ports are listening sockets made by `up`;
+	 * the monitor is a unix socket. */
 }

@@ -32,6 +32,18 @@ void strv_free(char **v);
 /* Join for logs and messages: "a b 'c d'". */
 char *strv_join(char *const *v);
 
+/* The -sandbox QEMU always runs with (needs QEMU built with libseccomp). */
+#define QEMU_SANDBOX "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
+
+struct ll_rules;
+/*
+ * qemu_confine_rules() - the Landlock rules of the QEMU that @l describes,
+ * derived from what it was given: system files read-only, the overlay
+ * read-write, the base image read-only, the node's runtime dir, its log
+ * ports, /dev/kvm with KVM, the files its qemu_args name. Pure: adds to @r.
+ */
+void qemu_confine_rules(const struct qemu_launch *l, struct ll_rules *r);
+
 /* Paths of a port's FIFO / unix socket / log file. */
 
 /* The number of ttyS ports the guest sees on ISA (the rest are on

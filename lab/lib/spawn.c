@@ -20,6 +20,7 @@
 #include <linux/close_range.h>
 
 #include "lab/lib/error.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 
@@ -166,6 +167,14 @@ pid_t spawn(const struct spawn_opts *o, int *pidfd, struct vl_err *err)
 				child_fail(pfd[1], "keeping a passed fd");
 		if (o->cwd && chdir(o->cwd) < 0)
 			child_fail(pfd[1], "chdir");
+		/* Last: the rules open their paths, and nothing after this
+		 * but the exec itself (which the rules must allow). */
+		if (o->confine) {
+			const char *what = NULL;
+
+			if (landlock_confine(o->confine, &what) < 0)
+				child_fail(pfd[1], what);
+		}
 		execve(o->path, o->argv, o->envp ? o->envp : default_env);
 		child_fail(pfd[1], o->path);
 	}

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 struct vl_err;
+struct ll_rules;
 
 struct spawn_opts {
 	const char *name; /* for messages: "dnsmasq for lan" */
@@ -26,6 +27,9 @@ struct spawn_opts {
 	bool new_netns;			    /* unshare(CLONE_NEWNET) before exec */
 	int netns_fd;			    /* > 0: setns() into this network namespace */
 	const char *cwd;
+	/* Non-NULL: PR_SET_NO_NEW_PRIVS and these Landlock rules, applied
+	 * last before exec (landlock.c). */
+	const struct ll_rules *confine;
 };
 
 /* Start a child. Returns its pid (and a pidfd in *pidfd if non-NULL), or

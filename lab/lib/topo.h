@@ -9,7 +9,8 @@
  * The parser is five files: topo_load.c (reading, sections), topo_keys.c
  * (the key tables, one parser per key), topo_values.c (the structured
  * values: nic, serial, ready, forward, impair), topo_check.c (names and the
- * whole-file checks), topo_err.c (the error list, did-you-mean); topo.c
+ * whole-file checks), topo_machines.c (placement over [machine] sections),
+ * topo_qemu.c (qemu_args), topo_err.c (the error list, did-you-mean); topo.c
  * holds the model's helpers below. topo_int.h is their private header.
  */
 #ifndef VACMLAB_TOPO_H
@@ -212,6 +213,7 @@ struct topo {
 	int accel_line;
 	int boot_parallel; /* [lab] boot_parallel; 0: the default (see up) */
 	bool dhcp_ping;	   /* [lab] dhcp_ping: dnsmasq pings an address before offering it */
+	bool no_confine;   /* [lab] confine = no: no Landlock for QEMU and dnsmasq */
 	bool no_boot_yield; /* [lab] boot_yield = no: ready nodes keep their share while others boot */
 	struct machine *machines; /* at most TOPO_MACHINES_MAX */
 	int n_machines;
@@ -300,6 +302,10 @@ bool topo_lan_crosses(const struct topo *t, const struct lan *l);
 /* Is @l served (DHCP, the bridge's address) on this machine? True without
  * machines. */
 bool topo_lan_home_here(const struct topo *t, const struct lan *l);
+
+/* The files a node's (checked) qemu_args name, absolute: what its QEMU's
+ * Landlock rules grant. NULL-terminated, malloc'd (qemu_args_free). */
+char **qemu_args_files(char *const *v);
 
 const char *serial_kind_name(enum serial_kind k);
 const char *ready_cond_name(enum ready_cond c);

@@ -45,6 +45,7 @@ enum {
 	LABK_LOG_MAX,
 	LABK_DHCP_PING,
 	LABK_BOOT_YIELD,
+	LABK_CONFINE,
 	LABK_N
 };
 enum {
@@ -231,6 +232,13 @@ void topo_check_all(struct parser *p);
 void topo_dhcp_set_free(struct dhcp_set *d);
 /* Join @dir and @rel, dropping "." and ".." lexically. */
 char *topo_join_path(const char *dir, const char *rel);
+
+/* topo_machines.c: placement over [machine] sections (topo_check_all). */
+void topo_check_machines(struct parser *p);
+
+/* topo_qemu.c: the qemu_args key of node @nd (split, checked, file
+ * values made absolute); errors at p->line. */
+void topo_qemu_args(struct parser *p, struct node *nd, const char *value);
 
 /* ---- small inline helpers */
 

@@ -153,6 +153,15 @@ static void lab_boot_yield(struct parser *p, const char *value)
 		topo_perr(p, p->line, "bad boot_yield '%s': expected yes or no", value);
 }
 
+/* confine = no: QEMU and dnsmasq run without Landlock (debugging). */
+static void lab_confine(struct parser *p, const char *value)
+{
+	if (!strcmp(value, "yes") || !strcmp(value, "no"))
+		p->t->no_confine = !strcmp(value, "no");
+	else
+		topo_perr(p, p->line, "bad confine '%s': expected yes or no", value);
+}
+
 /* [lan NAME] */
 
 static void lan_subnet(struct parser *p, const char *value)
@@ -423,21 +432,7 @@ static void node_cpu(struct parser *p, const char *value)
 
 static void node_qemu_args(struct parser *p, const char *value)
 {
-	struct node *nd = cur_node(p);
-	char msg[256];
-	char **v = qemu_args_split(value, msg, sizeof(msg));
-
-	if (!v) {
-		topo_perr(p, p->line, "%s", msg);
-		return;
-	}
-	if (qemu_args_owned(v, msg, sizeof(msg))) {
-		topo_perr(p, p->line, "%s", msg);
-		qemu_args_free(v);
-		return;
-	}
-	qemu_args_free(nd->qemu_args);
-	nd->qemu_args = v;
+	topo_qemu_args(p, cur_node(p), value);
 }
 
 /* config = PATH / nvlog = PATH: what sda3 / sda4 hold on a node's first
@@ -561,6 +556,7 @@ static const struct keydef lab_keys[LABK_N] = {
 	[LABK_BOOT_PARALLEL] = {"boot_parallel", false, lab_boot_parallel},
 	[LABK_DHCP_PING] = {"dhcp_ping", false, lab_dhcp_ping},
 	[LABK_BOOT_YIELD] = {"boot_yield", false, lab_boot_yield},
+	[LABK_CONFINE] = {"confine", false, lab_confine},
 };
 static const struct keydef lan_keys[LANK_N] = {
 	[LANK_SUBNET] = {"subnet", false, lan_subnet},

@@ -47,6 +47,7 @@
 #include <netinet/in.h>
 
 #include "lab/lib/error.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/env.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
@@ -337,6 +338,7 @@ static struct sv *sv_from_launch(const struct sv_launch *l)
 	sv->dnsmasq = l->dnsmasq;
 	sv->no_boot = l->no_boot;
 	sv->kvm = l->kvm;
+	sv->confine = landlock_wanted() && !l->t->no_confine;
 	sv->accel = l->accel;
 	sv->boot_parallel = l->boot_parallel;
 	sv->autogroups = -1;

@@ -219,6 +219,7 @@ struct sv {
 	char *rundir, *statedir, *logdir;
 	char *qemu, *dnsmasq;
 	bool no_boot, foreground, kvm;
+	bool confine;		   /* Landlock for QEMU and dnsmasq (landlock.c) */
 	struct accel_choice accel; /* asked, decided and why (client_up.c) */
 	int boot_parallel;	   /* nodes booting at once */
 	bool boot_parallel_auto;   /* the default, not asked for: it follows the accel */

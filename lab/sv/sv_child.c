@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lab/lib/error.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/dnsmasq.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
@@ -173,7 +174,14 @@ int sv_dns_start(struct sv *sv)
 		.cwd = "/",
 	};
 
+	struct ll_rules rules = {0};
+
+	if (sv->confine) {
+		dnsmasq_confine_rules(&p, &rules);
+		o.confine = &rules;
+	}
 	if (r) {
+		ll_rules_free(&rules);
 		sv_fail(sv, EXIT_ENV, "writing %s: %s", d->conf, strerror(-r));
 		strv_free(argv);
 		return -1;
@@ -184,6 +192,7 @@ int sv_dns_start(struct sv *sv)
 	if (sv->leases && (r = dns_preload(d, sv->leases)))
 		sv_event(sv, "W restoring the saved DHCP leases %s: %s", sv->leases, strerror(-r));
 	d->pid = spawn(&o, &d->pidfd, &se);
+	ll_rules_free(&rules);
 	strv_free(argv);
 	if (d->pid < 0) {
 		sv_fail(sv, se.code, "%s", se.msg);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "lab/lib/error.h"
+#include "lab/lib/landlock.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/usbkey.h"
@@ -121,6 +122,11 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 	if (logfd < 0)
 		logfd = -1;
 	snprintf(name, sizeof(name), "QEMU for node %s", c->name);
+	/* Confined to what it was given (landlock.c, qemu_confine_rules()). */
+	struct ll_rules rules = {0};
+
+	if (sv->confine)
+		qemu_confine_rules(&ql, &rules);
 	struct spawn_opts o = {
 		.name = name,
 		.path = sv->qemu,
@@ -134,8 +140,10 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 		.cwd = n->dir,
 		/* Its own session, so its own autogroup (sv_node_yield). */
 		.new_session = true,
+		.confine = sv->confine ? &rules : NULL,
 	};
 	n->pid = spawn(&o, &n->pidfd, &se);
+	ll_rules_free(&rules);
 	n->yield_nice = 0;
 	strv_free(argv);
 	if (logfd >= 0)

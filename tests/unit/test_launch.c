@@ -273,6 +273,9 @@ int main(void)
 	   "every node has a USB controller, no key unless one is given");
 	ok(has_arg(v, "-device", "pvpanic") && has_arg(v, "-action", "panic=pause"),
 	   "a pvpanic device, and QEMU keeps a panicked guest paused");
+	ok(has_arg(v, "-sandbox",
+		   "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"),
+	   "QEMU's seccomp sandbox: no exec, no setuid, no scheduler changes");
 	ok(has_arg(v, "-qmp", "unix:/r/n1/qmp.sock,server=on,wait=off"), "QMP socket");
 	ok(has_arg(v, "-netdev", "tap,id=n0,fd=10") && has_arg(v, "-netdev", "tap,id=n1,fd=11"),
 	   "taps passed as fds");
