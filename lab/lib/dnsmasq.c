@@ -293,7 +293,7 @@ char **dnsmasq_argv(const char *dnsmasq_path, const struct dnsmasq_paths *p)
 	return v;
 }
 
-void dnsmasq_confine_rules(const struct dnsmasq_paths *p, struct ll_rules *r)
+void dnsmasq_confine_rules(const struct topo *t, const struct dnsmasq_paths *p, struct ll_rules *r)
 {
 	_cleanup_free_ char *rundir = xstrdup(p->leases), *logdir = xstrdup(p->log);
 
@@ -305,6 +305,11 @@ void dnsmasq_confine_rules(const struct dnsmasq_paths *p, struct ll_rules *r)
 	*strrchr(logdir, '/') = '\0';
 	ll_rules_add(r, rundir, LL_READ | LL_WRITE | LL_CREATE);
 	ll_rules_add(r, logdir, LL_READ | LL_WRITE | LL_CREATE);
+	/* Each LAN's TFTP root (`tftp = DIR`), read only: dnsmasq serves
+	 * files from there and writes nothing. */
+	for (int i = 0; i < t->n_lans; i++)
+		if (t->lans[i].tftp_dir)
+			ll_rules_add(r, t->lans[i].tftp_dir, LL_READ);
 	/* DNS over TCP on port 53; no-resolv: it forwards nowhere else. */
 	ll_rules_add_port(r, true, 53);
 }

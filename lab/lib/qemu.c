@@ -311,6 +311,10 @@ void qemu_confine_rules(const struct qemu_launch *l, struct ll_rules *r)
 		}
 	if (l->kvm)
 		ll_rules_add(r, "/dev/kvm", LL_READ | LL_WRITE | LL_DEVICE);
+	/* A USB key at boot: an image of the topology's, read only (a key
+	 * made of a directory is in port_dir already). */
+	if (l->usb_image)
+		ll_rules_add(r, l->usb_image, LL_READ);
 	/* What qemu_args names (topo_qemu.c allows only the topology's own
 	 * directory, and QEMU's data files by bare name, under /usr). */
 	if (n->qemu_args) {

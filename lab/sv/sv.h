@@ -154,9 +154,9 @@ struct sv_node {
 	/* The VM as its QMP events and query-status tell it. */
 	struct sv_qmp qmp;
 	bool vm_running;
-	char runstate[32];  /* query-status "status": running, internal-error, ... */
-	char vm_event[160]; /* the last event that matters, for status and failures */
-	int resets;	    /* RESET events since QEMU started (a burst counts once) */
+	char runstate[32];	 /* query-status "status": running, internal-error, ... */
+	char vm_event[160];	 /* the last event that matters, for status and failures */
+	int resets;		 /* RESET events since QEMU started (a burst counts once) */
 	long long last_reset_ms; /* the last RESET event */
 	/* Attempts: retries = N, and the KVM -> TCG fallback under accel auto. */
 	int attempt;	       /* 1 for the first boot */

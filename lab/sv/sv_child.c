@@ -177,7 +177,7 @@ int sv_dns_start(struct sv *sv)
 	struct ll_rules rules = {0};
 
 	if (sv->confine) {
-		dnsmasq_confine_rules(&p, &rules);
+		dnsmasq_confine_rules(sv->t, &p, &rules);
 		o.confine = &rules;
 	}
 	if (r) {

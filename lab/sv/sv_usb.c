@@ -3,7 +3,8 @@
  * sv_usb.c - a USB key in a running node (`vacmlab usb LAB NODE insert
  * DIR|IMAGE`, `eject`): the image made (lab/lib/usbkey.c), then QMP
  * blockdev-add and device_add of a usb-storage on the node's xhci
- * controller; eject is device_del (a USB device leaves at once, the guest
+ * controller (an image is copied into the node's runtime dir first, where
+ * a confined QEMU may read); eject is device_del (a USB device leaves at once, the guest
  * is not asked) and blockdev-del of its image. The key stays in the node
  * across its restarts, as a key left in the port would (sv_node_start()).
  */
@@ -11,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lab/lib/part.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/usbkey.h"
 #include "lab/lib/util.h"
@@ -43,7 +45,13 @@ void sv_usb_insert(struct sv *sv, int fd, struct sv_node *n, const char *path)
 		return;
 	}
 	out = xasprintf("%s/usb-%d.img", n->dir, n->usb_inserts + 1);
-	img = usbkey_image(path, out, &e);
+	/* An image is copied into the node's runtime dir: a confined QEMU
+	 * (landlock.c) reads only the files it was started with and that
+	 * dir. A key is small; the copy blocks the loop for its time. */
+	if (S_ISREG(st.st_mode))
+		img = part_copy_file(path, out, &e) < 0 ? NULL : xstrdup(out);
+	else
+		img = usbkey_image(path, out, &e);
 	if (!img) {
 		sv_reply_errc(sv, fd, e.code, "%s", e.msg);
 		return;
