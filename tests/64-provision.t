@@ -125,6 +125,10 @@ out=$("$VACMLAB" usb $L nother insert "$T/key2" 2>&1)
 is "$?" 0 "usb insert" || diag "$out"
 is "$("$VACMLAB" status --json $L | jq -r '.nodes[] | select(.name=="nother") | .usb')" "$T/key2" \
 	"status: the inserted key"
+GSH="python3 $SRCDIR/tests/guest-sh.py"
+SOCK=$VACMLAB_RUNTIME_DIR/$L/nother/ttyS0.sock
+gsee() { $GSH "$SOCK" 60 'for i in $(seq 50); do ls /sys/bus/usb/drivers/usb-storage/ | grep -q : && break; sleep 0.1; done; ls /sys/bus/usb/drivers/usb-storage/ | grep -c :' 2>/dev/null | tail -n1 | tr -d '\r'; }
+is "$(gsee)" 1 "the guest sees a USB mass-storage device"
 out=$("$VACMLAB" usb $L nother insert "$T/key2" 2>&1)
 [ $? != 0 ]
 ok $? "a second key is refused"
@@ -133,6 +137,9 @@ out=$("$VACMLAB" usb $L nother eject 2>&1)
 is "$?" 0 "usb eject" || diag "$out"
 is "$("$VACMLAB" status --json $L | jq -r '.nodes[] | select(.name=="nother") | .usb')" null \
 	"status: no key"
+sleep 1
+is "$($GSH "$SOCK" 60 'ls /sys/bus/usb/drivers/usb-storage/ | grep -c :' 2>/dev/null | tail -n1 | tr -d '\r')" 0 \
+	"and the guest sees it gone"
 
 "$VACMLAB" down $L >/dev/null 2>&1
 ok $? "down"

@@ -22,6 +22,7 @@
  *   sv_life.c     a node's lifecycle on a running lab: stop, start,
  *                 restart, reset, kill, each request answered with its own
  *                 result
+ *   sv_usb.c      a USB key in a running node (`vacmlab usb`)
  *   sv_apply.c    a new topology for the running lab (`vacmlab apply`)
  *   sv_ctl.c      the control socket: the method table and its handlers
  *   sv_logs.c     bounds on the logs other programs write, and its own
