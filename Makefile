@@ -18,7 +18,7 @@ BUILD ?= build
 CC ?= cc
 PKG_CONFIG ?= pkg-config
 
-PKGS := libnl-3.0 libnl-route-3.0 inih jansson zlib nettle
+PKGS := libnl-3.0 libnl-route-3.0 inih jansson zlib nettle libmicrohttpd
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 	-Wformat=2 -Wswitch-enum -Wundef -Wpointer-arith -Wwrite-strings \
 	-Wno-unused-parameter -Wno-missing-field-initializers
@@ -28,9 +28,9 @@ CFLAGS ?= -O2 -g
 ATTACH_CONF ?= $(SYSCONFDIR)/vacmlab/attach.conf
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) \
 	$(shell $(PKG_CONFIG) --cflags $(PKGS)) -I. \
-	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' \
+	-DVACMLAB_ATTACH_CONF='"$(ATTACH_CONF)"' -DVACMLAB_DATADIR='"$(DATADIR)"' \
 	-DVACMLAB_VERSION='"$(shell git describe --always --dirty 2>/dev/null || echo 0.1)"'
-LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap -lm
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lpcap -lm -lpthread
 
 # One source list per folder; the layers link one way (docs/architecture.md):
 # cli -> sv -> lib -> netns. Each lower layer is a static archive, so a unit
@@ -47,6 +47,9 @@ ARCHIVES := $(BUILD)/libsv.a $(BUILD)/liblab.a $(BUILD)/libnetns.a
 ATTACH_SRCS := $(sort $(wildcard attach/*.c))
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+# The page of `vacmlab web` (docs/web.md), installed under $(DATADIR)/web.
+WEB_FILES := index.html app.js app.css xterm/xterm.js xterm/xterm.css xterm/LICENSE
 
 # Man pages: scdoc sources in docs/man/NAME.SECTION.scd.
 MAN_SRCS := $(sort $(wildcard docs/man/*.scd))
@@ -95,8 +98,9 @@ $(BUILD)/tests/%: tests/unit/%.c $(ARCHIVES)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -MF $(BUILD)/tests-deps/$*.d -o $@ $< $(filter %.o,$^) \
 		$(ARCHIVES) $(LDFLAGS) $(LIBS)
 $(BUILD)/tests/test_status: $(BUILD)/lab/cli/client_status.o
+$(BUILD)/tests/test_web_auth: $(BUILD)/lab/cli/web_auth.o
 $(BUILD)/tests/test_match: $(BUILD)/lab/cli/client_console.o $(BUILD)/lab/cli/client_ctl.o \
-	$(BUILD)/lab/cli/client_status.o
+	$(BUILD)/lab/cli/client_status.o $(BUILD)/lab/cli/client_peers.o
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
@@ -181,7 +185,8 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	e2fsprogs kmod cpio xz-utils jq socat tcpdump passt util-linux \
 	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
 	clang-format scdoc graphviz debhelper lintian bash-completion ansible-core time \
-	python3-venv python3-pytest python3-setuptools
+	python3-venv python3-pytest python3-setuptools \
+	libmicrohttpd-dev chromium chromium-driver python3-selenium
 
 deps:
 	apt-get update
@@ -197,6 +202,8 @@ install: programs
 	install -D -m 0644 contrib/completion/_vacmlab $(DESTDIR)$(ZSHCOMPDIR)/_vacmlab
 	install -D -m 0644 contrib/ansible/connection_plugins/vacmlab.py \
 		$(DESTDIR)$(DATADIR)/ansible/connection_plugins/vacmlab.py
+	for f in $(WEB_FILES); do \
+		install -D -m 0644 web/$$f $(DESTDIR)$(DATADIR)/web/$$f || exit 1; done
 	@if [ -e $(DESTDIR)$(ATTACH_CONF) ]; then echo "keeping $(DESTDIR)$(ATTACH_CONF)"; \
 	else install -D -m 0644 attach/attach.conf.example $(DESTDIR)$(ATTACH_CONF); fi
 	install -d $(DESTDIR)$(USERUNITDIR)

@@ -32,7 +32,7 @@ command = sleep 600
 EOT
 : > "$TMPDIR_TEST/topos/other.conf"
 : > "$TMPDIR_TEST/topos/notes.txt"
-plan 17
+plan 18
 
 out=$(lab_up --no-boot "$TMPDIR_TEST/topos/cpl.conf" 2>&1); rc=$?
 is "$rc" 0 "up --no-boot of a lab with two LANs, two nodes and a host"
@@ -65,6 +65,8 @@ mkdir -p "$VACMLAB_STATE_DIR/gone"
 is "$(complete_words rm '')" "cpl gone" "rm: labs with state, running or not"
 is "$(cd "$TMPDIR_TEST" && complete_words up --fresh topos/)" "topos/cpl.conf topos/other.conf" \
 	"up: topology files (*.conf), past an option"
+is "$(complete_words web '') / $(complete_words web cpl '') / $(complete_words web --listen)" \
+	"cpl / cpl / --listen" "web: running labs, one or more; its --listen option"
 is "$(complete_words inventory --format '') / $(complete_words graph --format '')" \
 	"ansible json ssh-config / dot mermaid" "--format values of inventory and graph"
 
@@ -72,6 +74,6 @@ is "$(complete_words inventory --format '') / $(complete_words graph --format ''
 D=$TMPDIR_TEST/dest
 make -s -C "$SRCDIR" BUILD="${BUILD:-$SRCDIR/build}" install DESTDIR="$D" PREFIX=/usr >/dev/null 2>&1
 got=$(cd "$D" && find . -type f | sort | tr '\n' ' ')
-is "$got" "./etc/vacmlab/attach.conf ./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/lib/systemd/user/vacmlab@.service ./usr/share/bash-completion/completions/vacmlab ./usr/share/man/man1/vacmlab.1 ./usr/share/man/man5/vacmlab.conf.5 ./usr/share/man/man8/vacmlab-attach.8 ./usr/share/vacmlab/ansible/connection_plugins/vacmlab.py ./usr/share/zsh/vendor-completions/_vacmlab " \
-	"make install DESTDIR=... PREFIX=/usr: programs, man pages, completions, allow file, Ansible plugin, the systemd user unit"
+is "$got" "./etc/vacmlab/attach.conf ./usr/bin/vacmlab ./usr/bin/vacmlab-attach ./usr/lib/systemd/user/vacmlab@.service ./usr/share/bash-completion/completions/vacmlab ./usr/share/man/man1/vacmlab.1 ./usr/share/man/man5/vacmlab.conf.5 ./usr/share/man/man8/vacmlab-attach.8 ./usr/share/vacmlab/ansible/connection_plugins/vacmlab.py ./usr/share/vacmlab/web/app.css ./usr/share/vacmlab/web/app.js ./usr/share/vacmlab/web/index.html ./usr/share/vacmlab/web/xterm/LICENSE ./usr/share/vacmlab/web/xterm/xterm.css ./usr/share/vacmlab/web/xterm/xterm.js ./usr/share/zsh/vendor-completions/_vacmlab " \
+	"make install DESTDIR=... PREFIX=/usr: programs, man pages, completions, allow file, Ansible plugin, the systemd user unit, the web page"
 done_testing

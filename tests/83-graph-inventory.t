@@ -30,13 +30,14 @@ image = $IMAGE
 nic = lan 192.168.71.11
 nic = back 10.71.0.11
 forward = tcp 127.0.0.1:$fport 22
+serial = console cable:b2@9600
 [node b2]
 image = $IMAGE
 nic = lan
 [host web]
 nic = back 10.71.0.5
 EOT
-plan 25
+plan 27
 
 dotout=$("$VACMLAB" graph "$T/g.conf"); rc=$?
 is "$rc" 0 "graph TOPO (default format dot)"
@@ -52,12 +53,14 @@ like "$text" "eth0 192\.168\.71\.11\|.*eth1 10\.71\.0\.11\|" "the SVG labels a1'
 like "$text" "eth0 dhcp" "a dynamic NIC is labelled dhcp"
 like "$text" "forward tcp 127\.0\.0\.1:$fport (-|&#45;)&gt; 22" "the node shows its forward"
 like "$text" "pasta uplink" "the LAN's pasta uplink is drawn"
-is "$(grep -c -- ' -- ' <<<"$dotout")" 5 "one edge per NIC (4) and one for the uplink"
+is "$(grep -c -- ' -- ' <<<"$dotout")" 6 "one edge per NIC (4), one for the uplink, one for the serial cable"
+like "$(grep -- '"node:a1" -- "node:b2"' <<<"$dotout")" 'style=dotted.*label="serial ttyS1 - ttyS0 @9600"' "a serial cable is a dotted node-to-node edge with its ports and pacing"
 
 mm=$("$VACMLAB" graph --format mermaid "$T/g.conf")
 is "$(head -2 <<<"$mm" | tr '\n' '|')" "graph LR|  subgraph lab_gr [\"lab gr\"]|" "mermaid: a flowchart with the lab as subgraph"
 like "$mm" 'node_a1 ---\|"eth1 10\.71\.0\.11"\| lan_back' "mermaid: NIC edges carry the address"
 like "$mm" 'host_web\(\["host web"\]\)' "mermaid: hosts are stadium shapes"
+like "$mm" 'node_a1 -\. "serial ttyS1 - ttyS0 @9600" \.- node_b2' "mermaid: the serial cable is a dotted edge"
 is "$(tail -1 <<<"$mm")" "  end" "mermaid: the subgraph is closed"
 "$VACMLAB" graph --format svg "$T/g.conf" >/dev/null 2>&1
 is "$?" 1 "an unknown format is a usage error (exit 1)"

@@ -32,12 +32,12 @@ _vacmlab_state_labs() {
 
 # _vacmlab_lab_names LAB nodes|hosts|lans
 _vacmlab_lab_names() {
-	"${_vacmlab_cmd:-vacmlab}" status --json "$1" 2>/dev/null | _vacmlab_json "$2" name
+	"${_vacmlab_cmd:-vacmlab}" status --here --json "$1" 2>/dev/null | _vacmlab_json "$2" name
 }
 
 # Serial ports of NODE in LAB: ttyS0 ttyS1 ...
 _vacmlab_ports() {
-	"${_vacmlab_cmd:-vacmlab}" status --json "$1" 2>/dev/null | awk -v node="$2" '
+	"${_vacmlab_cmd:-vacmlab}" status --here --json "$1" 2>/dev/null | awk -v node="$2" '
 		/^    {/ { cur = "" }
 		/^      "name": / { v = $2; gsub(/[",]/, "", v); cur = v }
 		cur == node && $1 == "\"port\":" { v = $2; gsub(/[",]/, "", v); print v }'
@@ -162,6 +162,19 @@ _vacmlab_complete() {
 			compopt -o filenames 2>/dev/null
 			COMPREPLY=($(compgen -f -- "$cur")) ;;
 		esac ;;
+	link)
+		# link down|up LAB NODE[:ethN] | NODE:ttySN (a serial cable)
+		case $n in
+		0) COMPREPLY=($(compgen -W 'down up' -- "$cur")) ;;
+		1) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
+		2)
+			local nd words=
+			for nd in $(_vacmlab_lab_names "${pos[1]}" nodes); do
+				words="$words $nd $(_vacmlab_ports "${pos[1]}" "$nd" | sed "s/^/$nd:/")"
+			done
+			COMPREPLY=($(compgen -W "$words $(_vacmlab_lab_names "${pos[1]}" hosts)" -- "$cur")) ;;
+		esac ;;
+	web) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
 	config)
 		case $n in
 		0) COMPREPLY=($(compgen -W 'export import erase' -- "$cur")) ;;

@@ -31,6 +31,14 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 
 /* Status of a running lab, or NULL + message. */
 json_t *ctl_status(const char *lab, char *err, size_t errlen);
+/* The status of the whole lab (client_peers.c): ctl_status() and, for a
+ * lab spread over machines, every other machine's part asked over the
+ * underlay and merged in (each node and host with its machine). */
+json_t *ctl_status_all(const char *lab, char *err, size_t errlen);
+/* If @name is a node or host on another machine of status @st: -1 and an
+ * error in @e that says where; else 0. */
+struct vl_err;
+int where_is(json_t *st, const char *name, struct vl_err *e);
 
 /*
  * ctl_ask() - one control request, the way every verb reads the reply:

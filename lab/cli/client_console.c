@@ -69,7 +69,13 @@ int console_lookup(const char *lab, const char *node, int idx, struct port_info 
 	}
 	st_lab_get(st, &l);
 	if (!st_find_node(&l, node, &n)) {
-		snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
+		struct vl_err e = {0};
+
+		/* A lab spread over machines: a node elsewhere says where. */
+		if (where_is(st, node, &e) < 0)
+			snprintf(err, errlen, "%s", e.msg);
+		else
+			snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
 		json_decref(st);
 		*code = EXIT_CONFIG;
 		return -1;
@@ -122,6 +128,10 @@ const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 		snprintf(buf, len,
 			 "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
 			 pi->idx);
+	else if (!strcmp(pi->kind, SKV_PORT_CABLE))
+		snprintf(buf, len,
+			 "it is a serial cable: watch it with `vacmlab console --ro`, read it with "
+			 "`vacmlab logs`");
 	else
 		snprintf(buf, len, "nothing is attached to it");
 	return buf;

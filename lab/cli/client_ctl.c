@@ -240,6 +240,7 @@ void print_status_table(json_t *st, FILE *f)
 {
 	json_t *nodes = json_object_get(st, SK_NODES), *hosts = json_object_get(st, SK_HOSTS);
 	const char *lab = json_string_value(json_object_get(st, SK_LAB));
+	const char *here = json_string_value(json_object_get(st, SK_MACHINE));
 	size_t i;
 	json_t *n;
 	char addrs[256], state[64];
@@ -283,8 +284,15 @@ void print_status_table(json_t *st, FILE *f)
 
 			fprintf(f, "%-5s ", a ? a : "-");
 		}
-		fprintf(f, "%-8s %-31s %-26s %-12s vacmlab console %s %s\n", upt, addrs,
-			json_string_value(json_object_get(n, SK_DNS)), fw, lab,
+		/* A node on another machine (a lab spread over machines):
+		 * its console is there. */
+		const char *on = json_string_value(json_object_get(n, SK_MACHINE));
+		char where[64] = "";
+
+		if (on && here && strcmp(on, here))
+			snprintf(where, sizeof(where), "on %s: ", on);
+		fprintf(f, "%-8s %-31s %-26s %-12s %svacmlab console %s %s\n", upt, addrs,
+			json_string_value(json_object_get(n, SK_DNS)) ?: "-", fw, where, lab,
 			json_string_value(json_object_get(n, SK_NAME)));
 	}
 	json_array_foreach (hosts, i, n) {
@@ -293,9 +301,14 @@ void print_status_table(json_t *st, FILE *f)
 			json_string_value(json_object_get(n, SK_STATE)));
 		if (accel)
 			fprintf(f, "%-5s ", "-");
-		fprintf(f, "%-8s %-31s %-26s %-12s (host) vacmlab exec %s --host %s -- CMD\n", "-",
-			addrs, json_string_value(json_object_get(n, SK_DNS)), "-", lab,
-			json_string_value(json_object_get(n, SK_NAME)));
+		const char *on = json_string_value(json_object_get(n, SK_MACHINE));
+		char where[64] = "";
+
+		if (on && here && strcmp(on, here))
+			snprintf(where, sizeof(where), "on %s: ", on);
+		fprintf(f, "%-8s %-31s %-26s %-12s (host) %svacmlab exec %s --host %s -- CMD\n",
+			"-", addrs, json_string_value(json_object_get(n, SK_DNS)) ?: "-", "-",
+			where, lab, json_string_value(json_object_get(n, SK_NAME)));
 	}
 	/* Uplinked LANs: how their guests reach the host. */
 	json_array_foreach (json_object_get(st, SK_LANS), i, n) {

@@ -176,6 +176,10 @@ static void print_text(const struct topo *t)
 			printf(" ttyS%d=%s", s, serial_kind_name(nd->serial[s].kind));
 			if (nd->serial[s].kind == SERIAL_TCP)
 				printf(":%d", nd->serial[s].tcp_port);
+			if (nd->serial[s].kind == SERIAL_CABLE)
+				printf(":%s:ttyS%d", nd->serial[s].peer, nd->serial[s].peer_port);
+			if (nd->serial[s].baud)
+				printf("@%d", nd->serial[s].baud);
 		}
 		printf("\n");
 		for (int f = 0; f < nd->n_forwards; f++) {

@@ -18,6 +18,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/console.h"
+#include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
 #define ESCAPE_CHAR 0x1d /* Ctrl-] as in telnet */
@@ -123,7 +124,15 @@ int cmd_console(int argc, char **argv)
 		msg_err("%s", err);
 		return code;
 	}
-	if (strcmp(pi.kind, "console") || !pi.socket || !pi.socket_ro) {
+	/* A cable end is watched read-only: its two nodes talk on it. */
+	if (!strcmp(pi.kind, SKV_PORT_CABLE) && pi.socket_ro && !ro) {
+		msg_err("%s ttyS%d is a serial cable: watch it with `vacmlab console --ro`", node,
+			port);
+		port_info_free(&pi);
+		return EXIT_CONFIG;
+	}
+	if (strcmp(pi.kind, SKV_PORT_CABLE) &&
+	    (strcmp(pi.kind, "console") || !pi.socket || !pi.socket_ro)) {
 		char hint[512];
 
 		msg_err("%s ttyS%d is a '%s' port, not a console: %s", node, port, pi.kind,

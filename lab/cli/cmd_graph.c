@@ -42,9 +42,28 @@ static json_t *model_nics(const struct nic *nics, int n)
 	return arr;
 }
 
+/* A serial cable of the model: its ends (NODE, ttySN) and a label. */
+static void add_cable(json_t *cables, const char *node, int port, const char *peer, bool plugged,
+		      int baud)
+{
+	const char *colon = strrchr(peer, ':');
+	_cleanup_free_ char *pnode = xasprintf("%.*s", colon ? (int)(colon - peer) : 0, peer);
+	char label[96];
+	int off =
+		snprintf(label, sizeof(label), "serial ttyS%d - %s", port, colon ? colon + 1 : "");
+
+	if (baud)
+		off += snprintf(label + off, sizeof(label) - (size_t)off, " @%d", baud);
+	if (!plugged)
+		snprintf(label + off, sizeof(label) - (size_t)off, " (pulled)");
+	json_array_append_new(cables, json_pack("{s:s,s:s,s:s,s:b}", "a", node, "b", pnode, "label",
+						label, SK_PLUGGED, plugged));
+}
+
 static json_t *model_from_topo(const struct topo *t)
 {
 	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
+	json_t *cables = json_array();
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	for (int i = 0; i < t->n_lans; i++) {
@@ -77,8 +96,19 @@ static json_t *model_from_topo(const struct topo *t)
 		json_array_append_new(hosts,
 				      json_pack("{s:s,s:o}", SK_NAME, t->hosts[i].name, SK_NICS,
 						model_nics(t->hosts[i].nics, t->hosts[i].n_nics)));
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:[]}", SK_LAB, t->name, "source", "topology",
-			 SK_LANS, lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments");
+	for (int i = 0; i < t->n_nodes; i++)
+		for (int k = 0; k < t->nodes[i].n_serial; k++) {
+			const struct serial_port *sp = &t->nodes[i].serial[k];
+			_cleanup_free_ char *peer = NULL;
+
+			if (sp->kind != SERIAL_CABLE || sp->cable_far)
+				continue;
+			peer = xasprintf("%s:ttyS%d", sp->peer, sp->peer_port);
+			add_cable(cables, t->nodes[i].name, k, peer, true, sp->baud);
+		}
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:[],s:o}", SK_LAB, t->name, "source", "topology",
+			 SK_LANS, lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments", "cables",
+			 cables);
 }
 
 /* The NICs of a running lab's status, as the model has them. */
@@ -121,7 +151,7 @@ static struct topo *lab_topo(json_t *st)
 static json_t *model_from_status(const char *lab, json_t *st)
 {
 	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
-	json_t *att = json_array(), *o;
+	json_t *att = json_array(), *o, *cables = json_array(), *seen = json_object();
 	struct topo *t = NULL;
 	size_t i, j;
 
@@ -153,8 +183,28 @@ static json_t *model_from_status(const char *lab, json_t *st)
 					    json_integer_value(json_object_get(f, SK_GUEST_PORT))));
 		json_array_append_new(
 			nodes,
-			json_pack("{s:O,s:o,s:o}", SK_NAME, json_object_get(o, SK_NAME), SK_NICS,
-				  model_status_nics(json_object_get(o, SK_NICS)), SK_FORWARDS, fw));
+			json_pack("{s:O,s:o,s:o,s:O?,s:O?}", SK_NAME, json_object_get(o, SK_NAME),
+				  SK_NICS, model_status_nics(json_object_get(o, SK_NICS)),
+				  SK_FORWARDS, fw, SK_STATE, json_object_get(o, SK_STATE),
+				  SK_MACHINE, json_object_get(o, SK_MACHINE)));
+		/* Each cable once: from the first end met. */
+		json_array_foreach (json_object_get(o, SK_PORTS), j, f) {
+			const char *peer = json_string_value(json_object_get(f, SK_PEER));
+			const char *name = json_string_value(json_object_get(o, SK_NAME));
+			_cleanup_free_ char *me = NULL;
+			int idx = (int)json_integer_value(json_object_get(f, SK_INDEX));
+
+			if (!peer || !name ||
+			    strcmp(json_string_value(json_object_get(f, SK_KIND)) ?: "",
+				   SKV_PORT_CABLE) ||
+			    json_object_get(seen, peer))
+				continue;
+			me = xasprintf("%s:ttyS%d", name, idx);
+			json_object_set_new(seen, me, json_true());
+			add_cable(cables, name, idx, peer,
+				  json_is_true(json_object_get(f, SK_PLUGGED)),
+				  (int)json_integer_value(json_object_get(f, SK_BAUD)));
+		}
 	}
 	json_array_foreach (json_object_get(st, SK_HOSTS), i, o) {
 		const char *name = json_string_value(json_object_get(o, SK_NAME));
@@ -171,12 +221,17 @@ static json_t *model_from_status(const char *lab, json_t *st)
 			h = t && name ? topo_find_host(t, name) : NULL;
 			nics = h ? model_nics(h->nics, h->n_nics) : json_array();
 		}
-		json_array_append_new(hosts, json_pack("{s:s?,s:o}", SK_NAME, name, SK_NICS, nics));
+		json_array_append_new(hosts,
+				      json_pack("{s:s?,s:o,s:O?,s:O?}", SK_NAME, name, SK_NICS,
+						nics, SK_STATE, json_object_get(o, SK_STATE),
+						SK_MACHINE, json_object_get(o, SK_MACHINE)));
 	}
 	if (t)
 		topo_free(t);
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o}", SK_LAB, lab, "source", "running lab", SK_LANS,
-			 lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments", att);
+	json_decref(seen);
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o}", SK_LAB, lab, "source", "running lab",
+			 SK_LANS, lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments", att,
+			 "cables", cables);
 }
 
 /* ---- printers */
@@ -257,6 +312,8 @@ static void print_dot(json_t *m)
 
 		snprintf(id, sizeof(id), "node:%s", str(o, SK_NAME));
 		printf("  \"%s\" [shape=box3d, label=\"node %s", id, str(o, SK_NAME));
+		if (*str(o, SK_MACHINE)) /* a lab spread over machines */
+			printf("\\non %s (%s)", str(o, SK_MACHINE), str(o, SK_STATE));
 		json_array_foreach (json_object_get(o, SK_FORWARDS), j, f)
 			printf("\\nforward %s", json_string_value(f));
 		printf("\"];\n");
@@ -266,7 +323,10 @@ static void print_dot(json_t *m)
 		char id[64];
 
 		snprintf(id, sizeof(id), "host:%s", str(o, SK_NAME));
-		printf("  \"%s\" [shape=ellipse, label=\"host %s\"];\n", id, str(o, SK_NAME));
+		printf("  \"%s\" [shape=ellipse, label=\"host %s", id, str(o, SK_NAME));
+		if (*str(o, SK_MACHINE))
+			printf("\\non %s (%s)", str(o, SK_MACHINE), str(o, SK_STATE));
+		printf("\"];\n");
 		dot_nics(id, json_object_get(o, SK_NICS));
 	}
 	json_array_foreach (json_object_get(m, "attachments"), i, o) {
@@ -274,6 +334,15 @@ static void print_dot(json_t *m)
 		       str(o, SK_LAN), str(o, SK_IFNAME));
 		printf("  \"lan:%s\" -- \"attach:%s\" [style=bold, label=\"veth\"];\n",
 		       str(o, SK_LAN), str(o, SK_LAN));
+	}
+	/* A serial cable: node to node, its own style (dotted, brown). */
+	json_array_foreach (json_object_get(m, "cables"), i, o) {
+		printf("  \"node:%s\" -- \"node:%s\" [style=%s, color=\"#a0522d\", penwidth=2, "
+		       "label=",
+		       str(o, "a"), str(o, "b"),
+		       json_is_true(json_object_get(o, SK_PLUGGED)) ? "dotted" : "invis");
+		dot_q(str(o, "label"));
+		printf("];\n");
 	}
 	printf("}\n");
 }
@@ -345,6 +414,11 @@ static void print_mermaid(json_t *m)
 		mm_id("node", str(o, SK_NAME));
 		printf("[\"node ");
 		mm_text(str(o, SK_NAME));
+		if (*str(o, SK_MACHINE)) {
+			printf("<br/>on ");
+			mm_text(str(o, SK_MACHINE));
+			printf(" (%s)", str(o, SK_STATE));
+		}
 		json_array_foreach (json_object_get(o, SK_FORWARDS), j, f) {
 			printf("<br/>forward ");
 			mm_text(json_string_value(f));
@@ -357,6 +431,11 @@ static void print_mermaid(json_t *m)
 		mm_id("host", str(o, SK_NAME));
 		printf("([\"host ");
 		mm_text(str(o, SK_NAME));
+		if (*str(o, SK_MACHINE)) {
+			printf("<br/>on ");
+			mm_text(str(o, SK_MACHINE));
+			printf(" (%s)", str(o, SK_STATE));
+		}
 		printf("\"])\n");
 		mm_nics("host", str(o, SK_NAME), json_object_get(o, SK_NICS));
 	}
@@ -367,6 +446,15 @@ static void print_mermaid(json_t *m)
 		mm_id("lan", str(o, SK_LAN));
 		printf(" ===|veth| ");
 		mm_id("attach", str(o, SK_LAN));
+		printf("\n");
+	}
+	json_array_foreach (json_object_get(m, "cables"), i, o) {
+		printf("    ");
+		mm_id("node", str(o, "a"));
+		printf(" -. \"");
+		mm_text(str(o, "label"));
+		printf("\" .- ");
+		mm_id("node", str(o, "b"));
 		printf("\n");
 	}
 	printf("  end\n");
@@ -431,7 +519,7 @@ int cmd_graph(int argc, char **argv)
 
 		if (lab_arg(arg) != EXIT_OK)
 			return EXIT_CONFIG;
-		st = ctl_status(arg, err, sizeof(err));
+		st = ctl_status_all(arg, err, sizeof(err));
 
 		if (!st) {
 			msg_err("%s", err);

@@ -28,8 +28,13 @@ struct inv_node {
 	int fwd_port; /* >0: a forward to guest port 22 */
 };
 
+/* The machine this is, for a lab spread over machines (else NULL). */
+static const char *inv_here;
+
 static void node_of(json_t *n, struct inv_node *o)
 {
+	const char *on = json_string_value(json_object_get(n, SK_MACHINE));
+
 	json_t *x;
 	size_t i;
 
@@ -46,6 +51,9 @@ static void node_of(json_t *n, struct inv_node *o)
 			o->addr = a;
 		json_array_append_new(o->addrs, json_string(a));
 	}
+	/* A node on another machine: its forwards listen there. */
+	if (on && inv_here && strcmp(on, inv_here))
+		return;
 	json_array_foreach (json_object_get(n, SK_FORWARDS), i, x) {
 		const char *listen = json_string_value(json_object_get(x, SK_LISTEN));
 		const char *colon = listen ? strrchr(listen, ':') : NULL;
@@ -187,17 +195,19 @@ static void print_json(const char *lab, json_t *st, const char *proxy)
 		else
 			ssh = json_pack("{s:s?,s:i,s:s}", "host", o.addr, SK_PORT, 22,
 					"proxy_command", proxy);
-		json_array_append_new(nodes, json_pack("{s:s?,s:s?,s:s?,s:o,s:O,s:O,s:o,s:O}",
-						       SK_NAME, o.name, SK_DNS, o.dns, SK_ADDRESS,
-						       o.addr, "addresses", o.addrs, SK_STATE,
-						       json_object_get(n, SK_STATE), SK_NICS,
-						       json_object_get(n, SK_NICS), "ssh", ssh,
-						       SK_CONSOLE, json_object_get(n, SK_CONSOLE)));
+		json_array_append_new(
+			nodes, json_pack("{s:s?,s:s?,s:s?,s:o,s:O?,s:O?,s:o,s:O?,s:O?}", SK_NAME,
+					 o.name, SK_DNS, o.dns, SK_ADDRESS, o.addr, "addresses",
+					 o.addrs, SK_STATE, json_object_get(n, SK_STATE), SK_NICS,
+					 json_object_get(n, SK_NICS), "ssh", ssh, SK_CONSOLE,
+					 json_object_get(n, SK_CONSOLE), SK_MACHINE,
+					 json_object_get(n, SK_MACHINE)));
 	}
 	json_array_foreach (json_object_get(st, SK_HOSTS), i, n)
-		json_array_append_new(hosts,
-				      json_pack("{s:O,s:O}", SK_NAME, json_object_get(n, SK_NAME),
-						SK_DNS, json_object_get(n, SK_DNS)));
+		json_array_append_new(hosts, json_pack("{s:O,s:O?,s:O?}", SK_NAME,
+						       json_object_get(n, SK_NAME), SK_DNS,
+						       json_object_get(n, SK_DNS), SK_MACHINE,
+						       json_object_get(n, SK_MACHINE)));
 	json_t *root = json_pack("{s:s,s:O,s:o,s:o}", SK_LAB, lab, SK_DOMAIN,
 				 json_object_get(st, SK_DOMAIN), SK_NODES, nodes, SK_HOSTS, hosts);
 	json_dumpf(root, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -263,11 +273,12 @@ int cmd_inventory(int argc, char **argv)
 	lab = argv[optind];
 	if (lab_arg(lab) != EXIT_OK)
 		return EXIT_CONFIG;
-	st = ctl_status(lab, err, sizeof(err));
+	st = ctl_status_all(lab, err, sizeof(err));
 	if (!st) {
 		msg_err("%s", err);
 		return EXIT_STATE;
 	}
+	inv_here = json_string_value(json_object_get(st, SK_MACHINE));
 	self_path(self);
 	proxy = xasprintf("%s exec %s -- nc %%h %%p", self, lab);
 	if (!strcmp(format, "ansible") && !strcmp(conn, "console"))

@@ -20,8 +20,11 @@
 static void link_usage(FILE *f)
 {
 	fprintf(f, "usage: vacmlab link down|up LAB NODE[:ethN]\n"
+		   "       vacmlab link down|up LAB NODE:ttySN\n"
 		   "Pull (down) or plug (up) the cable of a node's or host's NIC (every NIC\n"
-		   "without :ethN): the guest sees its carrier go and traffic stops.\n");
+		   "without :ethN): the guest sees its carrier go and traffic stops.\n"
+		   "NODE:ttySN pulls or plugs a serial cable (serial = cable:...) at either\n"
+		   "end: bytes sent while it is pulled are lost.\n");
 }
 
 /* The number of NICs of @owner in status @st; *@host if a [host]. -1 if
@@ -37,6 +40,32 @@ static int nic_count(json_t *st, const char *owner, bool *host)
 		return -1;
 	*host = o.is_host;
 	return (int)o.n_nics;
+}
+
+/* NODE:ttySN: a serial cable between two nodes (the supervisor relays
+ * it; control method "cable"). */
+static int link_cable(const char *lab, const char *target, bool up)
+{
+	const char *colon = strchr(target, ':');
+	_cleanup_free_ char *node = xasprintf("%.*s", (int)(colon - target), target);
+	struct vl_err e = {0};
+	char *end;
+	long v = strtol(colon + 5, &end, 10);
+	json_t *req;
+
+	if (!colon[5] || *end || v < 0 || v >= TOPO_MAX_SERIAL) {
+		msg_err("bad target '%s': expected NODE:ttySN (0..%d)", target,
+			TOPO_MAX_SERIAL - 1);
+		return EXIT_CONFIG;
+	}
+	req = json_pack("{s:s,s:s,s:i,s:b}", "cmd", "cable", "node", node, "port", (int)v, "up",
+			up);
+	if (ctl_ask(lab, req, -1, 10000, NULL, &e) < 0) {
+		vl_wrap(&e, "lab '%s'", lab);
+		return vl_report(&e);
+	}
+	msg_info("%s: serial cable %s", target, up ? "plugged in" : "pulled");
+	return EXIT_OK;
 }
 
 int cmd_link(int argc, char **argv)
@@ -68,6 +97,8 @@ int cmd_link(int argc, char **argv)
 	if (lab_arg(lab) != EXIT_OK)
 		return EXIT_CONFIG;
 	colon = strchr(target, ':');
+	if (colon && !strncmp(colon + 1, "ttyS", 4))
+		return link_cable(lab, target, up);
 	if (colon) {
 		char *end;
 		const char *x = colon + 1;

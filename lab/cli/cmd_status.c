@@ -13,10 +13,12 @@
 #include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
-static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
+/* --json, and (@here non-NULL: status) --here. */
+static int parse_json_flag(int argc, char **argv, bool *json, bool *here, const char *usage)
 {
 	static const struct option lo[] = {
 		{"json", no_argument, NULL, 'j'},
+		{"here", no_argument, NULL, 'H'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
 	};
@@ -25,6 +27,13 @@ static int parse_json_flag(int argc, char **argv, bool *json, const char *usage)
 	while ((c = getopt_long(argc, argv, "hj", lo, NULL)) != -1) {
 		switch (c) {
 		case 'j': *json = true; break;
+		case 'H':
+			if (!here) {
+				fprintf(stderr, "%s", usage);
+				return -1;
+			}
+			*here = true;
+			break;
 		case 'h': printf("%s", usage); return 1;
 		default: fprintf(stderr, "%s", usage); return -1;
 		}
@@ -49,13 +58,29 @@ static void print_more(const struct st_lab *l)
 	struct st_away a;
 	struct st_peer pe;
 	struct st_fwd f;
+	size_t i;
+	json_t *m;
 
 	if (l->machine) {
 		printf("  machine %s (this one)", l->machine);
-		for (size_t i = 0; st_away(l, i, &a); i++)
+		for (i = 0; st_away(l, i, &a); i++)
 			printf("%s %s on %s", i ? "," : "; elsewhere:", a.name, a.machine);
 		printf("\n");
-		for (size_t i = 0; st_tunnel(l, i, &tn); i++) {
+		json_array_foreach (json_object_get(l->j, SK_MACHINES), i, m) {
+			json_t *rc = json_object_get(m, SK_REACHED);
+
+			if (json_is_true(json_object_get(m, SK_HERE)) || !rc)
+				continue;
+			printf("  machine %s %s:%lld: %s%s\n",
+			       json_string_value(json_object_get(m, SK_NAME)),
+			       json_string_value(json_object_get(m, SK_ADDRESS)),
+			       json_integer_value(json_object_get(m, SK_PORT)),
+			       json_is_true(rc) ? "answered" : "did not answer: ",
+			       json_is_true(rc) ? ""
+						: json_string_value(
+							  json_object_get(m, SK_MACHINE_ERROR)) ?: "?");
+		}
+		for (i = 0; st_tunnel(l, i, &tn); i++) {
 			printf("  tunnel %s lan %s vni %lld (home %s):", tn.device, tn.lan, tn.vni,
 			       tn.home);
 			for (size_t j = 0; st_peer(&tn, j, &pe); j++)
@@ -64,8 +89,14 @@ static void print_more(const struct st_lab *l)
 			       tn.rx_bytes, tn.tx_packets, tn.tx_bytes);
 		}
 	}
-	for (size_t i = 0; i < l->n_nodes; i++) {
+	for (i = 0; i < l->n_nodes; i++) {
+		const char *on;
+
 		if (!st_node(l, i, &n))
+			continue;
+		/* A node elsewhere: its forwards listen on its machine. */
+		on = json_string_value(json_object_get(n.j, SK_MACHINE));
+		if (on && l->machine && strcmp(on, l->machine))
 			continue;
 		for (size_t j = 0; st_fwd(&n, j, &f); j++) {
 			if (f.proto && !strcmp(f.proto, SKV_PROTO_UDP)) {
@@ -80,11 +111,13 @@ static void print_more(const struct st_lab *l)
 
 int cmd_status(int argc, char **argv)
 {
-	const char *usage = "usage: vacmlab status [--json] [LAB]\n"
+	const char *usage = "usage: vacmlab status [--json] [--here] [LAB]\n"
 			    "Each node's state, MAC, addresses, DNS name, console and uptime.\n"
-			    "Without LAB: every running lab of yours.\n";
-	bool json = false;
-	int r = parse_json_flag(argc, argv, &json, usage), rc = EXIT_OK;
+			    "Without LAB: every running lab of yours. A lab spread over machines\n"
+			    "shows every machine's part (asked over the underlay); --here only\n"
+			    "this machine's.\n";
+	bool json = false, here = false;
+	int r = parse_json_flag(argc, argv, &json, &here, usage), rc = EXIT_OK;
 	char **labs, err[512];
 	json_t *all = json_array();
 	struct st_lab lab;
@@ -102,7 +135,8 @@ int cmd_status(int argc, char **argv)
 		labs = lab_list();
 	}
 	for (char **l = labs; *l; l++) {
-		json_t *st = ctl_status(*l, err, sizeof(err));
+		json_t *st = here ? ctl_status(*l, err, sizeof(err))
+				  : ctl_status_all(*l, err, sizeof(err));
 
 		if (!st) {
 			if (optind < argc) {
@@ -146,7 +180,7 @@ int cmd_ls(int argc, char **argv)
 {
 	const char *usage = "usage: vacmlab ls [--json]\nThis user's running labs.\n";
 	bool json = false;
-	int r = parse_json_flag(argc, argv, &json, usage);
+	int r = parse_json_flag(argc, argv, &json, NULL, usage);
 	char **labs = lab_list(), err[512];
 	json_t *arr = json_array();
 

@@ -38,5 +38,6 @@ int cmd_usb(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_qmp(int argc, char **argv);
 int cmd_host(int argc, char **argv);
+int cmd_web(int argc, char **argv);
 
 #endif

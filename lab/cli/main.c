@@ -59,6 +59,7 @@ static const struct verb verbs[] = {
 	{"graph", cmd_graph, "graph [--format dot|mermaid] TOPO|LAB  draw LANs, nodes, hosts"},
 	{"inventory", cmd_inventory,
 	 "inventory [--format ansible|ssh-config|json] LAB  node addresses for tools"},
+	{"web", cmd_web, "web [--listen ADDR:PORT] [LAB...]  the labs in a browser (token URL)"},
 };
 
 static void usage(FILE *f)

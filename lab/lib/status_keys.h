@@ -11,7 +11,8 @@
  * Readers outside C (they cannot include this file; a key renamed here must
  * be renamed there, and tests/03-status-keys.t names them):
  *   python/pytest_vacmlab/lab.py, plugin.py: `status --json`: lab, nodes,
- *     name, nics, address, state, ports, socket_ro; `up --json`: lab.
+ *     name, nics, address, state, ports, socket_ro, kind, peer, plugged;
+ *     `up --json`: lab.
  *   contrib/completion/vacmlab.bash: `ls --json`: lab; `status --json`:
  *     nodes, hosts, lans, name, port (and jansson's 2-space indentation).
  * The same table is in docs/control.md ("Who reads which key").
@@ -36,9 +37,15 @@
 #define SK_HOSTS "hosts"
 /* A lab spread over machines (docs/multi-machine.md): this machine, the
  * nodes and hosts elsewhere (away[]: name, machine) and the VXLAN tunnels. */
-#define SK_MACHINE "machine" /* also away[]'s and peers[]' */
-#define SK_AWAY "away"
+#define SK_MACHINE "machine" /* also away[]'s, peers[]', nodes[]' and hosts[]' */
+#define SK_AWAY "away"	     /* away[]: name, machine, kind (node or host), nics */
 #define SK_TUNNELS "tunnels"
+/* machines[]: every machine of the lab: name, address, port, here; the
+ * CLI adds reached (asked over the underlay) and reason (why not). */
+#define SK_MACHINES "machines"
+#define SK_HERE "here"
+#define SK_REACHED "reached"
+#define SK_MACHINE_ERROR "reason"
 
 /* Shared by several objects. */
 #define SK_NAME "name"	       /* lans[], nodes[], hosts[], away[] */
@@ -80,6 +87,14 @@
 #define SK_RUNSTATE "runstate"
 #define SK_VM_EVENT "vm_event"
 #define SK_PORTS "ports"
+/* ports[] of kind cable (sv_cable.c) */
+#define SK_PEER "peer"			   /* NODE:ttySN, the other end */
+#define SK_PLUGGED "plugged"		   /* false while pulled (link down) */
+#define SK_BYTES_SENT "bytes_sent"	   /* carried from this end */
+#define SK_BYTES_RECEIVED "bytes_received" /* carried to this end */
+#define SK_LOST_SENT "lost_sent"	   /* from this end, dropped (pulled, far end down) */
+#define SK_LOST_RECEIVED "lost_received"   /* from the far end, dropped */
+#define SK_BAUD "baud"			   /* pacing; 0 unpaced */
 #define SK_FORWARDS "forwards"
 /* Added by the CLI's ctl_status() from the state dir (NODE.firmware, the
  * same three keys as that file's), not by the supervisor. */
@@ -147,6 +162,11 @@
 
 /* Values. The lab's state. */
 #define SKV_LAB_STARTING "starting"
+/* away[]'s kind */
+#define SKV_NODE "node"
+#define SKV_HOST "host"
+/* A node or host whose machine did not answer (the CLI's merge) */
+#define SKV_UNREACHABLE "unreachable"
 #define SKV_LAB_RUNNING "running"
 #define SKV_LAB_STOPPING "stopping"
 /* A node's state (node_state_name()); a host's is ready, running or exited. */
@@ -174,6 +194,7 @@
 #define SKV_PORT_UNIX "unix"
 #define SKV_PORT_LOG "log"
 #define SKV_PORT_NONE "none"
+#define SKV_PORT_CABLE "cable"
 /* a forward's proto */
 #define SKV_PROTO_TCP "tcp"
 #define SKV_PROTO_UDP "udp"

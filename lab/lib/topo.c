@@ -50,6 +50,8 @@ static void free_node(struct node *nd)
 	free(nd->on_name);
 	topo_dhcp_set_free(&nd->dhcp);
 	free(nd->usb);
+	for (int j = 0; j < TOPO_MAX_SERIAL; j++)
+		free(nd->serial[j].peer);
 }
 
 static void free_host(struct host *h)
@@ -71,8 +73,10 @@ void topo_free(struct topo *t)
 		free_host(&t->away_hosts[i]);
 	free(t->away_nodes);
 	free(t->away_hosts);
-	for (int i = 0; i < t->n_machines; i++)
+	for (int i = 0; i < t->n_machines; i++) {
 		free(t->machines[i].name);
+		free(t->machines[i].host);
+	}
 	free(t->machines);
 	for (int i = 0; i < t->n_lans; i++) {
 		free(t->lans[i].name);
@@ -202,6 +206,24 @@ bool topo_lan_home_here(const struct topo *t, const struct lan *l)
 	return !t->here || l->home == t->here;
 }
 
+struct in_addr topo_lan_machine_addr(const struct topo *t, const struct lan *l,
+				     const struct machine *m)
+{
+	uint32_t mask = l->prefix ? ~0u << (32 - l->prefix) : 0;
+	uint32_t a = (ntohl(l->net.s_addr) | ~mask) - 1, own = ntohl(l->addr.s_addr);
+	long idx = m - t->machines;
+
+	if (m == l->home)
+		return l->addr;
+	for (long k = 0;; a--) {
+		if (a == own)
+			continue;
+		if (k++ == idx)
+			break;
+	}
+	return (struct in_addr){htonl(a)};
+}
+
 int topo_place(struct topo *t, const char *machine, char *why, size_t len)
 {
 	struct machine *m = NULL;
@@ -281,6 +303,7 @@ const char *serial_kind_name(enum serial_kind k)
 	case SERIAL_UNIX: return SKV_PORT_UNIX;
 	case SERIAL_LOG: return SKV_PORT_LOG;
 	case SERIAL_NONE: return SKV_PORT_NONE;
+	case SERIAL_CABLE: return SKV_PORT_CABLE;
 	}
 	return "?";
 }

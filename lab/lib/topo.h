@@ -39,12 +39,22 @@ enum serial_kind {
 	SERIAL_UNIX,	/* unix socket in the runtime dir */
 	SERIAL_LOG,	/* output to a log file only */
 	SERIAL_NONE,	/* port exists, nothing attached */
+	SERIAL_CABLE,	/* a null-modem cable to another node's port, relayed */
 };
+
+/* The standard rates a paced cable accepts (cable:NODE@BAUD). */
+#define TOPO_BAUD_MAX 4000000
 
 struct serial_port {
 	enum serial_kind kind;
 	int tcp_port; /* SERIAL_TCP only */
 	int line;     /* of the serial = key */
+	/* SERIAL_CABLE: both ends name the other (topo_cable.c fills in the
+	 * end the cable was not declared on). */
+	char *peer;	/* the other end's node */
+	int peer_port;	/* ... and its ttyS index */
+	int baud;	/* paced to BAUD/10 bytes a second; 0: unpaced */
+	bool cable_far; /* not the declaring end (it owns no log) */
 };
 
 /* Readiness conditions: a node is ready when every one it lists holds, in
@@ -68,6 +78,7 @@ struct ready {
 struct machine {
 	char *name;
 	struct in_addr addr; /* underlay address: peers send VXLAN here */
+	char *host;	     /* the DNS name `address` gave, or NULL */
 	int port;	     /* VXLAN UDP port, default TOPO_VXLAN_PORT */
 	int line;
 };
@@ -302,6 +313,16 @@ bool topo_lan_crosses(const struct topo *t, const struct lan *l);
 /* Is @l served (DHCP, the bridge's address) on this machine? True without
  * machines. */
 bool topo_lan_home_here(const struct topo *t, const struct lan *l);
+/*
+ * topo_lan_machine_addr() - the address of LAN @l's bridge on machine @m:
+ * the LAN's own address on its home; elsewhere one derived from the top of
+ * the subnet: machine i (in [machine] order) has the (i+1)-th address
+ * counting down from the last usable one, the LAN's own address skipped
+ * (docs/multi-machine.md). topo_check_machines() keeps it out of the DHCP
+ * range and off every fixed address.
+ */
+struct in_addr topo_lan_machine_addr(const struct topo *t, const struct lan *l,
+				     const struct machine *m);
 
 /* The files a node's (checked) qemu_args name, absolute: what its QEMU's
  * Landlock rules grant. NULL-terminated, malloc'd (qemu_args_free). */

@@ -386,7 +386,7 @@ static void check_image(struct parser *p, struct node *nd, struct pextra *x)
 static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 {
 	int rl = x->kl[NODEK_READY];
-	bool cons = nd->serial[0].kind == SERIAL_CONSOLE;
+	bool cons = nd->serial[0].kind == SERIAL_CONSOLE || nd->serial[0].kind == SERIAL_CABLE;
 
 	if (!rl) {
 		if (nd->n_nics > 0)
@@ -605,6 +605,7 @@ void topo_check_all(struct parser *p)
 	check_lans(p);
 	if (n_errors(p))
 		return;
+	topo_check_cables(p);
 	for (int i = 0; i < t->n_nodes; i++)
 		check_node(p, &t->nodes[i], &p->node_x[i]);
 	for (int i = 0; i < t->n_hosts; i++) {
@@ -623,4 +624,5 @@ void topo_check_all(struct parser *p)
 	if (n_errors(p))
 		return;
 	topo_check_machines(p);
+	topo_check_cable_machines(p);
 }

@@ -226,6 +226,10 @@ const char *topo_check_domain(const char *s);
 /* A lan/node/host name and its uniqueness; 0 or -1 (error added). */
 int topo_check_name(struct parser *p, const char *name);
 void topo_check_all(struct parser *p);
+/* topo_cable.c: cables between nodes (before the nodes' own checks, which
+ * read the far ends), and cables between machines (after check_machines). */
+void topo_check_cables(struct parser *p);
+void topo_check_cable_machines(struct parser *p);
 
 /* ---- topo.c */
 /* Free what a struct dhcp_set holds. */
@@ -235,6 +239,8 @@ char *topo_join_path(const char *dir, const char *rel);
 
 /* topo_machines.c: placement over [machine] sections (topo_check_all). */
 void topo_check_machines(struct parser *p);
+/* Resolve @value, a DNS name, into @m (topo_machines.c); -1 after an error. */
+int topo_machine_resolve(struct parser *p, struct machine *m, const char *value);
 
 /* topo_qemu.c: the qemu_args key of node @nd (split, checked, file
  * values made absolute); errors at p->line. */

@@ -327,8 +327,11 @@ static void machine_address(struct parser *p, const char *value)
 	struct machine *m = cur_machine(p);
 	uint32_t a;
 
-	if (!parse_ip(value, &m->addr)) {
+	if (!parse_ip(value, &m->addr) && !value[strspn(value, "0123456789.")]) {
+		/* Digits and dots: a mistyped address, never looked up. */
 		topo_perr(p, p->line, "bad address '%s': expected an IPv4 address", value);
+		return;
+	} else if (!parse_ip(value, &m->addr) && topo_machine_resolve(p, m, value) < 0) {
 		return;
 	}
 	a = h32(m->addr);

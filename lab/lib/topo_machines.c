@@ -5,10 +5,39 @@
  * home resolved, the machines each LAN spans. Moved out of topo_check.c,
  * which keeps the single-machine rules.
  */
+#include <errno.h>
+#include <netdb.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
+
+/*
+ * `[machine] address` as a DNS name (a headless Service's pod name on
+ * Kubernetes, an /etc/hosts entry): resolved once, when the file is read,
+ * to its first IPv4 address; the machine keeps the name for messages.
+ */
+int topo_machine_resolve(struct parser *p, struct machine *m, const char *value)
+{
+	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
+	struct addrinfo *res = NULL;
+	int r = getaddrinfo(value, NULL, &hints, &res);
+
+	if (r || !res) {
+		topo_perr(p, p->line,
+			  "machine address '%s' is not an IPv4 address and does not resolve: %s",
+			  value, r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r));
+		if (res)
+			freeaddrinfo(res);
+		return -1;
+	}
+	m->addr = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+	freeaddrinfo(res);
+	free(m->host);
+	m->host = xstrdup(value);
+	return 0;
+}
 
 static int n_errors(const struct parser *p)
 {
@@ -46,6 +75,64 @@ static void lan_member(struct topo *t, struct nic *nics, int n, struct machine *
 {
 	for (int j = 0; j < n; j++)
 		nics[j].lan->machines |= 1u << (m - t->machines);
+}
+
+/* Is @a the fixed address of one of @nics on LAN @l? */
+static bool fixed_on(const struct nic *nics, int n, const struct lan *l, struct in_addr a)
+{
+	for (int k = 0; k < n; k++)
+		if (nics[k].lan == l && nics[k].addr.s_addr == a.s_addr)
+			return true;
+	return false;
+}
+
+/*
+ * The bridge of a LAN that crosses machines has an address on every machine
+ * of the LAN (topo_lan_machine_addr(): the LAN's own on its home, derived
+ * elsewhere), so `vacmlab exec` reaches the LAN from each. A derived one
+ * must be a host address of the subnet, outside the DHCP range and nobody's
+ * fixed address.
+ */
+static void check_machine_addrs(struct parser *p, struct lan *l)
+{
+	struct topo *t = p->t;
+	uint32_t mask = prefix_mask(l->prefix);
+
+	for (int m = 0; m < t->n_machines; m++) {
+		struct machine *mc = &t->machines[m];
+		struct in_addr a;
+		const char *who = NULL;
+		uint32_t h;
+
+		if (mc == l->home || !(l->machines & (1u << m)))
+			continue;
+		a = topo_lan_machine_addr(t, l, mc);
+		h = h32(a);
+		for (int j = 0; j < t->n_nodes && !who; j++)
+			if (fixed_on(t->nodes[j].nics, t->nodes[j].n_nics, l, a))
+				who = t->nodes[j].name;
+		for (int j = 0; j < t->n_hosts && !who; j++)
+			if (fixed_on(t->hosts[j].nics, t->hosts[j].n_nics, l, a))
+				who = t->hosts[j].name;
+		if ((h & mask) != h32(l->net) || h == h32(l->net))
+			topo_perr(p, l->line,
+				  "lan %s (%s/%d) is too small for a bridge address on machine %s "
+				  "(the addresses below the lan's own, counted down from the top, "
+				  "one per machine): use a larger subnet",
+				  l->name, IP(l->net), l->prefix, mc->name);
+		else if (l->dhcp_lo.s_addr && h >= h32(l->dhcp_lo) && h <= h32(l->dhcp_hi))
+			topo_perr(p, l->line,
+				  "lan %s: machine %s's bridge address %s (derived: counted down "
+				  "from the top of the subnet) is in the dhcp range %s-%s: end the "
+				  "range lower",
+				  l->name, mc->name, IP(a), IP(l->dhcp_lo), IP(l->dhcp_hi));
+		else if (who)
+			topo_perr(p, l->line,
+				  "lan %s: machine %s's bridge address %s (derived: counted down "
+				  "from the top of the subnet) is %s's fixed address: give %s "
+				  "another",
+				  l->name, mc->name, IP(a), who, who);
+	}
 }
 
 /*
@@ -155,6 +242,8 @@ void topo_check_machines(struct parser *p)
 					l->vni, l->name, t->lans[j].name, t->lans[j].line,
 					p->lan_x[i].kl[LANK_VNI] ? "" : " (derived: set vni = N)");
 			}
+		if (topo_lan_crosses(t, l))
+			check_machine_addrs(p, l);
 		/* The LAN's VXLAN device is vx-LAN (sv_net.c). */
 		for (int j = 0; j < t->n_lans; j++)
 			if (!strncmp(t->lans[j].name, "vx-", 3) &&

@@ -194,6 +194,62 @@ static int add_listener(struct parser *p, enum forward_proto proto, struct in_ad
 	return 0;
 }
 
+/* cable:NODE[:ttySN][@BAUD]; 0 or -1 (error added). The peer is checked
+ * once every node is known (topo_cable.c). */
+static int value_cable(struct parser *p, struct serial_port *sp, int idx, const char *spec)
+{
+	static const int rates[] = {300,   600,	  1200,	  2400,	  4800,	  9600,	 19200,
+				    38400, 57600, 115200, 230400, 460800, 921600};
+	_cleanup_free_ char *buf = xstrdup(spec + 6);
+	char *at = strchr(buf, '@'), *colon;
+	long port = 0, baud = 0;
+	bool std = false;
+
+	if (at) {
+		*at++ = '\0';
+		if (topo_parse_int(at, 1, TOPO_BAUD_MAX, &baud) < 0) {
+			topo_perr(p, p->line,
+				  "bad baud rate '%s' in '%s' (ttyS%d): expected "
+				  "cable:NODE[:ttySN][@BAUD], e.g. cable:vacm2@9600",
+				  at, spec, idx);
+			return -1;
+		}
+		for (size_t i = 0; i < sizeof(rates) / sizeof(rates[0]); i++)
+			std |= rates[i] == baud;
+		if (!std) {
+			topo_perr(p, p->line,
+				  "baud rate %ld in '%s' (ttyS%d) is not a standard rate: use 300, "
+				  "600, 1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, "
+				  "230400, 460800 or 921600",
+				  baud, spec, idx);
+			return -1;
+		}
+	}
+	colon = strchr(buf, ':');
+	if (colon) {
+		*colon++ = '\0';
+		if (strncmp(colon, "ttyS", 4) ||
+		    topo_parse_int(colon + 4, 0, TOPO_MAX_SERIAL - 1, &port) < 0) {
+			topo_perr(p, p->line,
+				  "bad cable end '%s' in '%s' (ttyS%d): expected ttyS0..ttyS%d",
+				  colon, spec, idx, TOPO_MAX_SERIAL - 1);
+			return -1;
+		}
+	}
+	if (!*buf) {
+		topo_perr(
+			p, p->line,
+			"cable without a node in '%s' (ttyS%d): expected cable:NODE[:ttySN][@BAUD]",
+			spec, idx);
+		return -1;
+	}
+	sp->kind = SERIAL_CABLE;
+	sp->peer = xstrdup(buf);
+	sp->peer_port = (int)port;
+	sp->baud = (int)baud;
+	return 0;
+}
+
 void topo_value_serial(struct parser *p, struct node *nd, const char *value)
 {
 	_cleanup_free_ char *buf = xstrdup(value);
@@ -223,7 +279,10 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value)
 			sp->kind = SERIAL_LOG;
 		else if (!strcmp(tok[i], "none"))
 			sp->kind = SERIAL_NONE;
-		else if (!strncmp(tok[i], "tcp:", 4)) {
+		else if (!strncmp(tok[i], "cable:", 6)) {
+			if (value_cable(p, sp, i, tok[i]) < 0)
+				return;
+		} else if (!strncmp(tok[i], "tcp:", 4)) {
 			int r = topo_parse_int(tok[i] + 4, 1, 65535, &port);
 
 			if (r == -2) {
@@ -244,8 +303,7 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value)
 		} else {
 			topo_perr(p, p->line,
 				  "unknown serial port kind '%s' (ttyS%d): use console, loop, "
-				  "ringbuf, "
-				  "tcp:PORT, unix, log or none",
+				  "ringbuf, tcp:PORT, unix, log, none or cable:NODE[:ttySN]",
 				  tok[i], i);
 			return;
 		}

@@ -25,12 +25,15 @@ enum ev_type {
 	EV_PORT_LISTEN_RW, /* sv_port.c: console listener */
 	EV_PORT_LISTEN_RO, /* sv_port.c: read-only console listener */
 	EV_PORT_CLIENT,	   /* sv_port.c: a console client */
+	EV_CABLE,	   /* sv_cable.c: QEMU's end of a cable */
+	EV_CABLE_TIMER,	   /* sv_cable.c: a paced cable's timer */
 	EV_PROBE,	   /* sv_ready.c: a tcp readiness probe */
 	EV_FWD_LISTEN,	   /* sv_fwd.c: a forward's listener */
 	EV_FWD_CONN,	   /* sv_fwd.c: a forwarded connection */
 	EV_UDP_HOST,	   /* sv_udp.c: a UDP forward's host-side socket */
 	EV_UDP_GUEST,	   /* sv_udp.c: a UDP forward's socket for one client */
 	EV_PING,	   /* sv_ready.c: ICMP echo replies (ready = dhcp) */
+	EV_PEER,	   /* sv_peer.c: the status endpoint for other machines */
 	EV_RUNDIR,	   /* supervisor.c: inotify on the runtime dir */
 };
 

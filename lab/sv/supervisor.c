@@ -217,12 +217,21 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_PORT_LISTEN_RW: sv_port_accept(sv, ev->ptr, false); break;
 	case EV_PORT_LISTEN_RO: sv_port_accept(sv, ev->ptr, true); break;
 	case EV_PORT_CLIENT: sv_port_client_io(sv, ev->ptr, ev->events); break;
+	case EV_CABLE:
+		if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
+			sv_cable_readable(sv, ev->ptr);
+		/* (the read may have closed it: QEMU gone) */
+		if ((ev->events & EPOLLOUT) && ((struct sv_port *)ev->ptr)->fd >= 0)
+			sv_cable_writable(sv, ev->ptr);
+		break;
+	case EV_CABLE_TIMER: sv_cable_tick(sv, ev->ptr); break;
 	case EV_PROBE: sv_ready_probe_done(sv, ev->ptr); break;
 	case EV_FWD_LISTEN: sv_fwd_accept(sv, ev->ptr); break;
 	case EV_FWD_CONN: sv_fwd_io(sv, ev->ptr, ev->fd, ev->events); break;
 	case EV_UDP_HOST: sv_udp_host_io(sv, ev->ptr); break;
 	case EV_UDP_GUEST: sv_udp_guest_io(sv, ev->ptr); break;
 	case EV_PING: sv_ready_ping_reply(sv); break;
+	case EV_PEER: sv_peer_accept(sv); break;
 	case EV_RUNDIR: rundir_event(sv); break;
 	}
 }
@@ -398,7 +407,7 @@ void supervisor_run(const struct sv_launch *l)
 	if (setup_fs(sv) < 0)
 		teardown_and_exit(sv);
 
-	if (sv_uplink_prefork(sv) < 0)
+	if (sv_uplink_prefork(sv) < 0 || sv_peer_listen(sv) < 0)
 		teardown_and_exit(sv);
 	r = ns_enter_new(getuid(), getgid(), &step);
 	if (r) {

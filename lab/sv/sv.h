@@ -10,11 +10,14 @@
  *                 replies, events (STOP, RESET, GUEST_PANICKED, ...)
  *   sv_port.c     serial ports: console fan-out, logs, ring buffer, the
  *                 `ready = console` matcher
+ *   sv_cable.c    serial cables between nodes: relay, log, pull/plug, pacing
  *   sv_fwd.c      rootless port forwards (host loopback -> guest port)
  *   sv_udp.c      rootless UDP forwards: a datagram relay per client
  *   sv_status.c   the status JSON (schema: docs/control.md)
  *   sv_net.c      bridges, taps, impairments, test-service host namespaces
  *   sv_child.c    dnsmasq and host commands: start, exit, stop
+ *   sv_peer.c     the underlay towards other machines: pasta's interface
+ *                 without a default route, the read-only status endpoint
  *   sv_uplink.c   the rootless uplink (pasta)
  *   sv_node.c     QEMU per node: start, exit, what its VM events mean
  *   sv_ready.c    readiness probes (dhcp, tcp) and timeouts
@@ -81,6 +84,7 @@ struct sv_client {
 };
 
 struct sv_node;
+struct sv_cable;
 
 struct sv_port {
 	struct sv_node *node;
@@ -97,6 +101,25 @@ struct sv_port {
 	size_t in_len;
 	unsigned long long bytes_out;
 	char *log_path;
+	struct sv_cable *cable; /* SERIAL_CABLE: the cable (sv_cable.c) */
+};
+
+/* A cable between two node ports (sv_cable.c); end[0] is where the
+ * topology declared it. An end is NULL until its node first starts. */
+struct sv_cable {
+	struct sv_port *end[2];
+	char *name[2]; /* the ends' nodes */
+	int port[2];   /* ... and ports */
+	bool pulled;
+	int baud;		     /* paced: BAUD/10 bytes a second; 0 unpaced */
+	int timer_fd;		     /* paced: the 10 ms timer */
+	long long credit;	     /* paced: bytes that may go now */
+	unsigned long long bytes[2]; /* carried from end[i] to the other */
+	unsigned long long lost[2];  /* from end[i], dropped: pulled or far end down */
+	int boots;		     /* ends plugged so far (the log's "end back") */
+	struct logfile log;	     /* both directions, one line a chunk */
+	char *log_path;
+	struct sv_cable *next;
 };
 
 /* What a pending QMP command's reply is for. */
@@ -236,6 +259,7 @@ struct sv {
 	struct loop loop;
 	int sigfd;
 	int ctl_fd;
+	int peer_fd; /* sv_peer.c: the status endpoint, -1 if none */
 	struct nlx *nl;
 	int ping_fd;		/* sv_ready.c's ICMP ping socket, 0 until needed */
 	struct sv_node **nodes; /* [i] runs t->nodes[i] */
@@ -244,6 +268,7 @@ struct sv {
 	struct sv_host **hosts; /* [i] runs t->hosts[i] */
 	struct sv_fwd *fwds;
 	struct sv_udp *udps;
+	struct sv_cable *cables;
 	enum sv_phase phase;
 	enum stop_phase down_shown; /* the furthest "D" event sent */
 	int down_timeout_ms;
@@ -321,6 +346,26 @@ void sv_port_close(struct sv *sv, struct sv_port *p);
 void sv_port_release(struct sv *sv, struct sv_port *p);
 /* The last @n lines of a node's console log, malloc'd. */
 char *sv_port_tail(struct sv_node *n, int lines);
+/* Send @buf to @p's watchers and keep it for late joiners (a cable's
+ * lines). */
+void sv_port_broadcast(struct sv *sv, struct sv_port *p, const char *buf, size_t len);
+/* ready = console: feed what node @p->node wrote on its ttyS0. */
+void sv_port_match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_t len);
+
+/* sv_cable.c */
+/* Join node @n's port @idx (prepared by sv_port_prepare/reopen) to its
+ * cable, made when the first end starts. 0, or -1 with @err. */
+int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen);
+void sv_cable_readable(struct sv *sv, struct sv_port *p);
+void sv_cable_writable(struct sv *sv, struct sv_port *p);
+/* A paced cable's timer fired. */
+void sv_cable_tick(struct sv *sv, struct sv_cable *c);
+/* Pull (@up false) or plug the cable on @n's port @idx; 0, or -1 with @err. */
+int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, char *err, size_t errlen);
+/* Port @p goes away (apply): it leaves its cable, freed with its last end. */
+void sv_cable_unplug(struct sv *sv, struct sv_port *p);
+/* ports[] keys of a cable end (docs/control.md). */
+json_t *sv_cable_json(struct sv_port *p);
 
 /* sv_logs.c: the logs other programs write (QEMU's stderr and `log`
  * ports, dnsmasq's, host commands') and the supervisor's own, measured at
@@ -391,6 +436,14 @@ int sv_host_restart(struct sv *sv, struct sv_host *h);
 void sv_stop_others(struct sv *sv);
 /* Reap anything else (intermediate children, re-parented host commands). */
 void sv_reap_strays(struct sv *sv);
+
+/* sv_peer.c (the underlay towards the other machines). sv_peer_route():
+ * without a default route, the interface (-i) and gateway (-g) pasta
+ * needs; 0 (nothing to add), 1 (set), -1 after sv_fail(). listen runs in
+ * the host namespace; accept answers a peer with the status JSON. */
+int sv_peer_route(struct sv *sv, char ifname[16], char gw[16]);
+int sv_peer_listen(struct sv *sv);
+void sv_peer_accept(struct sv *sv);
 
 /* sv_uplink.c (rootless uplink, e.g. pasta). prefork runs before the
  * supervisor unshares (it may fork a helper that stays in the host
@@ -499,12 +552,17 @@ struct ctl_method {
 	size_t size;
 };
 
-/* ---- sv_usb.c: a USB key in a running node (`vacmlab usb`) */
-/* Plug @path (a directory, made a FAT image, or an image) into @n; the
- * client on @fd gets QEMU's answer. */
-void sv_usb_insert(struct sv *sv, int fd, struct sv_node *n, const char *path);
-/* Pull @n's key out. */
-void sv_usb_eject(struct sv *sv, int fd, struct sv_node *n);
+/* ---- sv_usb.c: the control method "usb", a USB key in a running node
+ * (`vacmlab usb`): {"cmd":"usb","node":N,"op":"insert","path":P} or
+ * "eject", answered once QEMU has answered. Its entry in the method
+ * table (sv_ctl.c) names these. */
+struct sv_usb_params {
+	const char *node, *path;
+	int op; /* 0 insert, 1 eject */
+};
+extern const struct ctl_field sv_usb_fields[];
+extern const struct sv_usb_params sv_usb_defaults;
+void sv_usb_method(struct sv *sv, int fd, const void *params, int *passed);
 
 /* The method table (for the tests: every method, every field). */
 const struct ctl_method *sv_ctl_methods(size_t *n);

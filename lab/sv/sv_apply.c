@@ -377,8 +377,10 @@ static void host_stop(struct sv *sv, struct sv_host *h)
  * @cfg (restarted): its ports and taps closed. */
 static void node_retire(struct sv *sv, struct sv_node *n)
 {
-	for (int j = 0; j < TOPO_MAX_SERIAL; j++)
+	for (int j = 0; j < TOPO_MAX_SERIAL; j++) {
+		sv_cable_unplug(sv, &n->ports[j]);
 		sv_port_release(sv, &n->ports[j]);
+	}
 	if (n->have_re) {
 		regfree(&n->re);
 		n->have_re = false;

@@ -348,6 +348,35 @@ static void m_link(struct sv *sv, int fd, const void *params, int *passed)
 	reply_ok(sv, fd);
 }
 
+/* {"cmd":"cable","node":N,"port":P,"up":BOOL}: pull or plug the serial
+ * cable on a node's ttySP (sv_cable.c); either end names the cable. */
+struct p_cable {
+	const char *node;
+	int port;
+	bool up;
+};
+static const struct p_cable d_cable;
+static const struct ctl_field f_cable[] = {
+	F(p_cable, node, .type = CT_STRING, .required = true),
+	F(p_cable, port, .type = CT_INT, .required = true, .max = TOPO_MAX_SERIAL - 1),
+	F(p_cable, up, .type = CT_BOOL, .required = true),
+	{0},
+};
+
+static void m_cable(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct p_cable *p = params;
+	struct sv_node *n = sv_find_node(sv, p->node);
+	char err[256];
+
+	if (!n)
+		sv_reply_err(sv, fd, "no such node '%s'", p->node);
+	else if (sv_cable_set(sv, n, p->port, p->up, err, sizeof(err)) < 0)
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s", err);
+	else
+		reply_ok(sv, fd);
+}
+
 /* {"cmd":"dns-reload","leases":PATH|null}: restart the lab's dnsmasq with
  * a saved lease file in place (`vacmlab restore`). */
 struct p_dns_reload {
@@ -466,34 +495,6 @@ static void m_apply(struct sv *sv, int fd, const void *params, int *passed)
  * sent with the request (SCM_RIGHTS), -1 if none; a handler that keeps it
  * sets it to -1. Requests and replies: docs/control.md.
  */
-/* {"cmd":"usb","node":N,"op":"insert","path":P} / "eject": a USB key in a
- * running node (sv_usb.c), answered once QEMU has answered. */
-struct p_usb {
-	const char *node, *path;
-	int op;
-};
-static const char *const usb_ops[] = {"insert", "eject", NULL};
-static const struct p_usb d_usb;
-static const struct ctl_field f_usb[] = {
-	F(p_usb, op, .type = CT_ENUM, .required = true, .one_of = usb_ops),
-	F(p_usb, node, .type = CT_STRING, .required = true),
-	F(p_usb, path, .type = CT_STRING),
-	{0},
-};
-
-static void m_usb(struct sv *sv, int fd, const void *params, int *passed)
-{
-	const struct p_usb *p = params;
-	struct sv_node *n = sv_find_node(sv, p->node);
-
-	if (!n)
-		sv_reply_errc(sv, fd, EXIT_CONFIG, "no such node '%s'", p->node);
-	else if (p->op == 0)
-		sv_usb_insert(sv, fd, n, p->path);
-	else
-		sv_usb_eject(sv, fd, n);
-}
-
 #define M(mname, fname, st)                                                                        \
 	{                                                                                          \
 		.name = mname, .fn = m_##fname, .fields = f_##fname, .defaults = &d_##fname,       \
@@ -511,8 +512,13 @@ static const struct ctl_method methods[] = {
 	M("host", host, p_host),
 	M("dns-reload", dns_reload, p_dns_reload),
 	M("link", link, p_link),
+	M("cable", cable, p_cable),
 	M("apply", apply, p_apply),
-	M("usb", usb, p_usb),
+	{.name = "usb",
+	 .fn = sv_usb_method,
+	 .fields = sv_usb_fields,
+	 .defaults = &sv_usb_defaults,
+	 .size = sizeof(struct sv_usb_params)},
 };
 
 const struct ctl_method *sv_ctl_methods(size_t *n)

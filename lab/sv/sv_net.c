@@ -130,10 +130,19 @@ int sv_net_lan_add(struct sv *sv, struct lan *l)
 		return -1;
 	}
 	/* Two bridges answering ARP for one gateway on one L2 would
-	 * fight: away from home the bridge has no address. */
-	if (topo_lan_home_here(sv->t, l) &&
-	    (r = nlx_addr_add(sv->nl, l->name, l->addr, l->prefix))) {
-		sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s", inet_ntoa(l->addr),
+	 * fight: away from home the bridge has an address of its own,
+	 * derived per machine (topo_lan_machine_addr()), so `exec` on this
+	 * machine reaches the LAN; the gateway and DHCP stay the home's. */
+	struct in_addr a = l->addr;
+	bool has = topo_lan_home_here(sv->t, l);
+
+	if (!has && topo_lan_crosses(sv->t, l) &&
+	    (l->machines & (1u << (sv->t->here - sv->t->machines)))) {
+		a = topo_lan_machine_addr(sv->t, l, sv->t->here);
+		has = true;
+	}
+	if (has && (r = nlx_addr_add(sv->nl, l->name, a, l->prefix))) {
+		sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s", inet_ntoa(a),
 			l->prefix, l->name, strerror(-r));
 		return -1;
 	}

@@ -78,6 +78,9 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 			     : sv_port_reopen(sv, n, i, n->boots - 1, err, sizeof(err))) < 0) {
 			return vl_fail(e, EXIT_ENV, "node %s: %s", c->name, err);
 		}
+		if (c->serial[i].kind == SERIAL_CABLE &&
+		    sv_cable_plug(sv, n, i, err, sizeof(err)) < 0)
+			return vl_fail(e, EXIT_ENV, "node %s: %s", c->name, err);
 		port_fds[i] = n->ports[i].qemu_fd;
 		if (port_fds[i] >= 0)
 			keep[nkeep++] = port_fds[i];

@@ -55,6 +55,21 @@ static int listen_unix(const char *path)
  * past log_max) hold this run only, so `wait` never matches an old boot's
  * output (lib/logfile.h has the names). */
 
+/* ready = console on ttyS0 (a console or a cable end). */
+static int compile_ready(struct sv_node *n, int idx, char *err, size_t errlen)
+{
+	struct vl_err e = {0};
+
+	if (!(n->cfg->ready.conds & READY_CONSOLE) || idx != 0 || n->have_re)
+		return 0;
+	if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", &e) < 0) {
+		snprintf(err, errlen, "%s", e.msg);
+		return -1;
+	}
+	n->have_re = true;
+	return 0;
+}
+
 int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen)
 {
 	struct sv_port *p = &n->ports[idx];
@@ -95,16 +110,28 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		loop_watch(&sv->loop, p->lfd_rw, EPOLLIN, EV_PORT_LISTEN_RW, p);
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
-		if ((n->cfg->ready.conds & READY_CONSOLE) && idx == 0) {
-			struct vl_err e = {0};
+		return compile_ready(n, idx, err, errlen);
+	}
+	case SERIAL_CABLE: {
+		/* As a console, but read by sv_cable.c (EV_CABLE), which owns
+		 * the log; watchers get the read-only socket only. */
+		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
 
-			if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", &e) < 0) {
-				snprintf(err, errlen, "%s", e.msg);
-				return -1;
-			}
-			n->have_re = true;
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			return -1;
 		}
-		return 0;
+		p->fd = sp[0];
+		p->qemu_fd = sp[1];
+		fcntl(p->fd, F_SETFL, O_NONBLOCK);
+		p->lfd_ro = listen_unix(ro);
+		if (p->lfd_ro < 0) {
+			snprintf(err, errlen, "ttyS%d: listening on %s: %s", idx, ro,
+				 strerror(-p->lfd_ro));
+			return -1;
+		}
+		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
+		return compile_ready(n, idx, err, errlen);
 	}
 	case SERIAL_TCP:
 		p->qemu_fd = sv->tcp_serial_fds && n->launch_idx >= 0
@@ -196,6 +223,21 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 		}
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		return 0;
+	case SERIAL_CABLE:
+		/* The listener and the cable stay; a new pair for the new QEMU
+		 * (sv_cable_plug() joins it). */
+		if (p->fd >= 0) {
+			loop_unwatch(&sv->loop, p->fd);
+			close(p->fd);
+		}
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			return -1;
+		}
+		p->fd = sp[0];
+		p->qemu_fd = sp[1];
+		fcntl(p->fd, F_SETFL, O_NONBLOCK);
+		return 0;
 	case SERIAL_TCP: /* the listener is ours and is passed again */
 	case SERIAL_LOOP:
 	case SERIAL_LOG:
@@ -208,7 +250,7 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 
 void sv_port_after_spawn(struct sv *sv, struct sv_port *p)
 {
-	if (p->kind == SERIAL_CONSOLE && p->qemu_fd >= 0)
+	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE) && p->qemu_fd >= 0)
 		close(p->qemu_fd);
 	p->qemu_fd = -1;
 }
@@ -275,7 +317,7 @@ static void ring_add(struct sv_port *p, const char *buf, size_t len)
 }
 
 /* ready = console: the one line matcher (lib/match.c), as `wait` uses it. */
-static void match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_t len)
+void sv_port_match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_t len)
 {
 	struct sv_node *n = p->node;
 
@@ -313,7 +355,7 @@ void sv_port_readable(struct sv *sv, struct sv_port *p)
 			next = c->next;
 			client_send(sv, c, buf, (size_t)n);
 		}
-		match_ready(sv, p, buf, (size_t)n);
+		sv_port_match_ready(sv, p, buf, (size_t)n);
 	}
 }
 
@@ -335,6 +377,15 @@ void sv_port_writable(struct sv *sv, struct sv_port *p)
 	}
 	if (p->fd >= 0)
 		loop_watch(&sv->loop, p->fd, p->in_len ? EPOLLIN | EPOLLOUT : EPOLLIN, EV_PORT, p);
+}
+
+void sv_port_broadcast(struct sv *sv, struct sv_port *p, const char *buf, size_t len)
+{
+	ring_add(p, buf, len);
+	for (struct sv_client *c = p->clients, *next; c; c = next) {
+		next = c->next;
+		client_send(sv, c, buf, len);
+	}
 }
 
 void sv_port_accept(struct sv *sv, struct sv_port *p, bool ro)
@@ -417,7 +468,7 @@ void sv_port_release(struct sv *sv, struct sv_port *p)
 		close(p->lfd_rw);
 		close(p->lfd_ro);
 	}
-	if (p->kind == SERIAL_CONSOLE && p->qemu_fd >= 0)
+	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE) && p->qemu_fd >= 0)
 		close(p->qemu_fd);
 	p->lfd_rw = p->lfd_ro = p->qemu_fd = -1;
 	free(p->in);

@@ -118,6 +118,19 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 			json_object_set_new(o, SK_BYTES,
 					    json_integer((json_int_t)n->ports[i].bytes_out));
 			break;
+		case SERIAL_CABLE:
+			json_object_set_new(o, SK_SOCKET_RO,
+					    jstr_take(port_sock_path(n->dir, i, true)));
+			json_object_set_new(
+				o, SK_LOG,
+				json_string(n->ports[i].log_path ? n->ports[i].log_path : ""));
+			{
+				json_t *cj = sv_cable_json(&n->ports[i]);
+
+				json_object_update(o, cj);
+				json_decref(cj);
+			}
+			break;
 		case SERIAL_TCP:
 			json_object_set_new(o, SK_TCP, json_sprintf("127.0.0.1:%d", sp->tcp_port));
 			break;
@@ -327,14 +340,34 @@ json_t *sv_status_json(struct sv *sv)
 	if (sv->t->here) {
 		json_t *away = json_array();
 
-		for (int i = 0; i < sv->t->n_away_nodes; i++)
-			json_array_append_new(away, json_pack("{s:s,s:s}", SK_NAME,
-							      sv->t->away_nodes[i].name, SK_MACHINE,
-							      sv->t->away_nodes[i].on->name));
-		for (int i = 0; i < sv->t->n_away_hosts; i++)
-			json_array_append_new(away, json_pack("{s:s,s:s}", SK_NAME,
-							      sv->t->away_hosts[i].name, SK_MACHINE,
-							      sv->t->away_hosts[i].on->name));
+		json_t *machines = json_array();
+		struct topo *t = sv->t;
+
+		/* Their NICs: the addresses this machine knows (fixed, or the
+		 * leases of the LANs whose home it is), which the CLI gives the
+		 * node's own machine (lab/cli/client_peers.c). */
+		for (int i = 0; i < t->n_away_nodes; i++)
+			json_array_append_new(
+				away, json_pack("{s:s,s:s,s:s,s:o}", SK_NAME, t->away_nodes[i].name,
+						SK_MACHINE, t->away_nodes[i].on->name, SK_KIND,
+						SKV_NODE, SK_NICS,
+						nics_json(sv, t->away_nodes[i].nics,
+							  t->away_nodes[i].n_nics, true)));
+		for (int i = 0; i < t->n_away_hosts; i++)
+			json_array_append_new(
+				away, json_pack("{s:s,s:s,s:s,s:o}", SK_NAME, t->away_hosts[i].name,
+						SK_MACHINE, t->away_hosts[i].on->name, SK_KIND,
+						SKV_HOST, SK_NICS,
+						nics_json(sv, t->away_hosts[i].nics,
+							  t->away_hosts[i].n_nics, false)));
+		for (int i = 0; i < t->n_machines; i++)
+			json_array_append_new(machines,
+					      json_pack("{s:s,s:s,s:i,s:b}", SK_NAME,
+							t->machines[i].name, SK_ADDRESS,
+							ip(t->machines[i].addr, a), SK_PORT,
+							t->machines[i].port, SK_HERE,
+							&t->machines[i] == t->here));
+		json_object_set_new(root, SK_MACHINES, machines);
 		json_object_set_new(root, SK_MACHINE, json_string(sv->t->here->name));
 		json_object_set_new(root, SK_AWAY, away);
 		json_object_set_new(root, SK_TUNNELS, tunnels_json(sv));

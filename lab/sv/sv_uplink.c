@@ -185,14 +185,18 @@ int sv_uplink_prefork(struct sv *sv)
 	_cleanup_free_ char *pasta = NULL;
 	struct uplink *u;
 	char users[32] = "", ns_user[64], ns_net[64], udp[16] = "none", logsize[24];
+	char ifn[16] = "", gw[16] = "";
 	int go[2];
 	pid_t parent = getpid();
 	const char *what = lab_has_uplink(sv) ? "uplink = pasta" : "the VXLAN underlay";
 
 	if (!lab_has_uplink(sv) && !lab_has_vxlan(sv))
 		return 0;
-	if (lab_has_vxlan(sv))
+	if (lab_has_vxlan(sv)) {
 		snprintf(udp, sizeof(udp), "%d", sv->t->here->port);
+		if (sv_peer_route(sv, ifn, gw) < 0)
+			return -1;
+	}
 	for (int i = 0; i < sv->t->n_lans; i++)
 		if (!strcmp(sv->t->lans[i].name, UPLINK_IF)) {
 			sv_fail(sv, EXIT_CONFIG,
@@ -245,11 +249,22 @@ int sv_uplink_prefork(struct sv *sv)
 		 * default 1 MiB): the lab's log_max when one is set. */
 		"--log-size",
 		logsize,
+		"-i", /* dropped with the next 3 unless sv_peer_route() chose one */
+		ifn,
+		"-g",
+		gw,
 		users[0] ? "--runas" : NULL,
 		users,
 		NULL,
 	};
 
+	if (!ifn[0]) { /* pasta's own choice: the default route's interface */
+		size_t k = 0, n = sizeof(argv) / sizeof(argv[0]);
+
+		while (argv[k + 1] != ifn)
+			k++;
+		memmove(&argv[k], &argv[k + 4], (n - k - 4) * sizeof(argv[0]));
+	}
 	unlink(u->log); /* pasta appends; this run's log only */
 	if (pipe2(go, O_CLOEXEC) < 0) {
 		sv_fail(sv, EXIT_ENV, "uplink: pipe: %s", strerror(errno));

@@ -9,6 +9,7 @@
  * across its restarts, as a key left in the port would (sv_node_start()).
  */
 #include <jansson.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -18,7 +19,7 @@
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
 
-void sv_usb_insert(struct sv *sv, int fd, struct sv_node *n, const char *path)
+static void usb_insert(struct sv *sv, int fd, struct sv_node *n, const char *path)
 {
 	_cleanup_free_ char *out = NULL, *img = NULL, *node_name = NULL;
 	struct vl_err e = {0};
@@ -70,7 +71,7 @@ void sv_usb_insert(struct sv *sv, int fd, struct sv_node *n, const char *path)
 	n->usb_src = xstrdup(path);
 }
 
-void sv_usb_eject(struct sv *sv, int fd, struct sv_node *n)
+static void usb_eject(struct sv *sv, int fd, struct sv_node *n)
 {
 	if (!n->usb_src) {
 		sv_reply_errc(sv, fd, EXIT_CONFIG, "node %s has no USB key", n->cfg->name);
@@ -85,4 +86,34 @@ void sv_usb_eject(struct sv *sv, int fd, struct sv_node *n)
 	}
 	free(n->usb_src);
 	n->usb_src = NULL;
+}
+
+static const char *const usb_ops[] = {"insert", "eject", NULL};
+const struct sv_usb_params sv_usb_defaults;
+const struct ctl_field sv_usb_fields[] = {
+	{.name = "op",
+	 .type = CT_ENUM,
+	 .required = true,
+	 .one_of = usb_ops,
+	 .offset = offsetof(struct sv_usb_params, op)},
+	{.name = "node",
+	 .type = CT_STRING,
+	 .required = true,
+	 .offset = offsetof(struct sv_usb_params, node)},
+	{.name = "path", .type = CT_STRING, .offset = offsetof(struct sv_usb_params, path)},
+	{0},
+};
+
+void sv_usb_method(struct sv *sv, int fd, const void *params, int *passed)
+{
+	const struct sv_usb_params *p = params;
+	struct sv_node *n = sv_find_node(sv, p->node);
+
+	(void)passed;
+	if (!n)
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "no such node '%s'", p->node);
+	else if (p->op == 0)
+		usb_insert(sv, fd, n, p->path);
+	else
+		usb_eject(sv, fd, n);
 }

@@ -187,6 +187,10 @@ class Node:
     def link_up(self, nic="eth0"):
         run(["link", "up", self.lab.name, "%s:%s" % (self.name, nic)])
 
+    def cable(self, port):
+        """The serial cable on this node's port @port (0..15 or "ttySN")."""
+        return Cable(self.lab, self.name, port)
+
     _seq = 0
 
     def sh(self, cmd, timeout=30):
@@ -213,6 +217,52 @@ class Node:
     def log(self):
         """The console log of this run of the lab."""
         return run(["logs", self.lab.name, self.name], check=False).stdout
+
+
+class Cable:
+    """A serial cable (serial = cable:...), named by either of its ends."""
+
+    def __init__(self, lab, node, port):
+        self.lab, self.node = lab, node
+        self.port = int(str(port).replace("ttyS", ""))
+        self.end = "%s:ttyS%d" % (node, self.port)
+
+    def status(self):
+        """This end's ports[] object: peer, plugged, bytes_sent, ..."""
+        p = self.lab._port(self.node, self.port)
+        if p.get("kind") != "cable":
+            raise VacmlabError("%s is a %s port, not a cable" % (self.end, p.get("kind")))
+        return p
+
+    @property
+    def plugged(self):
+        return self.status()["plugged"]
+
+    @property
+    def peer(self):
+        return self.status()["peer"]
+
+    def pull(self):
+        """`vacmlab link down`: bytes sent while it is pulled are lost."""
+        run(["link", "down", self.lab.name, self.end])
+
+    def plug(self):
+        run(["link", "up", self.lab.name, self.end])
+
+    def log(self):
+        """The cable's log: one line a chunk, TIME FROM>TO "BYTES"."""
+        return run(["logs", self.lab.name, self.node, str(self.port)]).stdout
+
+    def chunks(self):
+        """The log as (direction "NODE:ttySN>NODE:ttySN", bytes, lost) tuples."""
+        out = []
+        for line in self.log().splitlines():
+            m = re.match(r'^\S+Z (\S+>\S+) (lost )?"(.*)"$', line)
+            if m:
+                raw = m.group(3).encode("latin-1", "backslashreplace")
+                out.append((m.group(1), raw.decode("unicode_escape").encode("latin-1"),
+                            bool(m.group(2))))
+        return out
 
 
 def _run_lab_of(topo):

@@ -377,6 +377,35 @@ static void test_subnet6(void)
 	topo_free(t);
 }
 
+/* A cable fills in its far end: the peer's default console, or a port
+ * declaring the same cable back (one cable, owned by the first). */
+static void test_cables(void)
+{
+	struct topo_err err;
+	struct topo *t = load_str("[node a]\nimage = ../fake.img\nserial = console cable:b@9600\n"
+				  "[node b]\nimage = ../fake.img\n"
+				  "[node c]\nimage = ../fake.img\nserial = console cable:d:ttyS1\n"
+				  "[node d]\nimage = ../fake.img\nserial = console cable:c:ttyS1\n",
+				  "tests/topo/valid/cable.conf", &err);
+	const struct serial_port *a1, *b0, *c1, *d1;
+
+	if (!ok(t != NULL, "cables: loads"))
+		return;
+	a1 = &t->nodes[0].serial[1], b0 = &t->nodes[1].serial[0];
+	c1 = &t->nodes[2].serial[1], d1 = &t->nodes[3].serial[1];
+	ok(a1->kind == SERIAL_CABLE && !strcmp(a1->peer, "b") && a1->peer_port == 0 &&
+		   a1->baud == 9600 && !a1->cable_far,
+	   "cable:b@9600: the declaring end, paced");
+	ok(b0->kind == SERIAL_CABLE && !strcmp(b0->peer, "a") && b0->peer_port == 1 &&
+		   b0->baud == 9600 && b0->cable_far,
+	   "the peer's default console becomes the far end");
+	ok(!c1->cable_far && d1->cable_far && !strcmp(d1->peer, "c") && d1->peer_port == 1,
+	   "a cable declared on both ends is one cable");
+	ok(t->nodes[1].ready.conds & READY_CONSOLE,
+	   "a node whose ttyS0 is a cable end is ready on its login prompt");
+	topo_free(t);
+}
+
 static void test_mac(void)
 {
 	uint8_t a[6], b[6], c[6], d[6];
@@ -715,6 +744,7 @@ int main(int argc, char **argv)
 	test_examples();
 	test_defaults(top);
 	test_mac();
+	test_cables();
 	test_subnet6();
 	test_impair();
 	test_lines();
