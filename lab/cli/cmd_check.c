@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lab/cli/client.h"
 #include "lab/cli/cmds.h"
@@ -395,6 +396,13 @@ static int print_qemu(const struct topo *t, const char *accel)
 			.kvm = ac.kvm,
 			.symbolic_fds = true,
 		};
+		/* A usb = DIR becomes this image when the node starts. */
+		_cleanup_free_ char *usb = nd->usb ? path_usb_key(dir) : NULL;
+		struct stat ust;
+
+		if (nd->usb)
+			l.usb_image =
+				stat(nd->usb, &ust) == 0 && S_ISREG(ust.st_mode) ? nd->usb : usb;
 		char **v = qemu_argv(qemu ? qemu : "qemu-system-x86_64", &l);
 		_cleanup_free_ char *line = strv_join(v);
 
