@@ -24,20 +24,22 @@ int lab_arg(const char *lab);
  * or -1 after an error naming @opt (parse_duration(), at most @max_s). */
 int duration_arg(const char *opt, const char *s, double max_s, double *out);
 
+struct vl_err;
+
 /* Send @req (reference stolen) to lab @lab, optionally passing @fd
  * (SCM_RIGHTS; -1 for none), and wait up to @timeout_ms for the reply.
- * NULL + message on failure; a reply with "ok": false is returned as is. */
-json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen);
+ * NULL with @e set on failure (EXIT_STATE: not up, no answer; a bad LAB's
+ * own code); a reply with "ok": false is returned as is. */
+json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, struct vl_err *e);
 
-/* Status of a running lab, or NULL + message. */
-json_t *ctl_status(const char *lab, char *err, size_t errlen);
+/* Status of a running lab, or NULL with @e set (as ctl_call()). */
+json_t *ctl_status(const char *lab, struct vl_err *e);
 /* The status of the whole lab (client_peers.c): ctl_status() and, for a
  * lab spread over machines, every other machine's part asked over the
  * underlay and merged in (each node and host with its machine). */
-json_t *ctl_status_all(const char *lab, char *err, size_t errlen);
+json_t *ctl_status_all(const char *lab, struct vl_err *e);
 /* If @name is a node or host on another machine of status @st: -1 and an
  * error in @e that says where; else 0. */
-struct vl_err;
 int where_is(json_t *st, const char *name, struct vl_err *e);
 
 /*
@@ -48,15 +50,14 @@ int where_is(json_t *st, const char *name, struct vl_err *e);
  * Return: 0 with *@rep the reply (if @rep; caller decrefs), or -1 with @e
  * set and *@rep the error reply if there was one (apply reads its plan).
  */
-struct vl_err;
 int ctl_ask(const char *lab, json_t *req, int fd, int timeout_ms, json_t **rep, struct vl_err *e);
 
 /* Run QMP command @cmd (@args stolen, may be NULL) on node @node of lab
  * @lab, through its supervisor (the only QMP client QEMU has). 0 and
  * *@ret (if non-NULL; caller decrefs) holds the "return" value, or -1 with
- * QEMU's or the supervisor's message in @err. */
+ * QEMU's or the supervisor's message in @e (as ctl_ask()). */
 int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
-	    int timeout_ms, char *err, size_t errlen);
+	    int timeout_ms, struct vl_err *e);
 
 /* Run QMP snapshot job @cmd (snapshot-save, snapshot-load, snapshot-delete)
  * with tag @tag on nodes @nodes[0..n) of lab @lab, all at once, and wait
@@ -71,8 +72,8 @@ void print_status_table(json_t *st, FILE *f);
 /* ---- entering and taking down a lab (client_enter.c, client_down.c) */
 
 /* Join lab @lab's user namespace and its (or host @host's) network
- * namespace, with the lab's resolv.conf. 0, or -1 with a message. */
-int lab_enter(const char *lab, const char *host, char *err, size_t errlen);
+ * namespace, with the lab's resolv.conf. 0, or -1 with @e set (EXIT_STATE). */
+int lab_enter(const char *lab, const char *host, struct vl_err *e);
 /* `vacmlab down` as a function (also used by run). */
 int lab_down(const char *lab, double timeout_s, bool quiet);
 /* The same; @kill: SIGKILL every QEMU at once, no power button, no flush
@@ -98,6 +99,9 @@ int lab_hold_down(const char *lab, const char *verb, struct lab_hold *h);
  * EXIT_OK, or EXIT_CONFIG after a message naming the first missing one. */
 int lab_nodes_have_disks(const char *lab, const char *dir, char **have, char **names, int n);
 void lab_release(struct lab_hold *h);
+/* Wait (bounded, then SIGKILL) for the processes of a previous run of
+ * @lab whose supervisor died (client_stale.c). */
+void lab_wait_stale(const char *lab, const char *rundir);
 
 /* ---- what `up` shows while a lab comes up (client_progress.c) */
 struct topo;
@@ -176,5 +180,22 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
  * lab keeps running either way). */
 int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const char *rundir,
 		 const char *statedir);
+
+/* ---- sd_notify for `up --foreground` (client_notify.c) */
+
+struct topo;
+struct notify {
+	bool on;
+	bool stopping;
+	const struct topo *t;
+	char (*state)[32]; /* per node, as the events said */
+};
+
+/* @on only in the foreground with NOTIFY_SOCKET set. */
+void notify_init(struct notify *nt, const struct topo *t, bool foreground);
+/* Send @head (READY=1\n, STOPPING=1\n or "") and a STATUS= line. */
+void notify_send(struct notify *nt, const char *head, const char *what);
+/* A progress line of the supervisor, as systemd should see it. */
+void notify_event(struct notify *nt, const char *line);
 
 #endif

@@ -24,10 +24,10 @@
 #include "lab/cli/console.h"
 #include "lab/cli/client.h"
 #include "lab/cli/client_status.h"
+#include "lab/lib/error.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/status_keys.h"
-#include "lab/sv/sv.h"
 #include "lab/lib/util.h"
 
 int console_port_parse(const char *s)
@@ -53,39 +53,31 @@ static char *sdup(const char *s)
 	return s && *s ? xstrdup(s) : NULL;
 }
 
-int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi, int *code,
-		   char *err, size_t errlen)
+int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi,
+		   struct vl_err *e)
 {
-	json_t *st = ctl_status(lab, err, errlen);
+	json_t *st = ctl_status(lab, e);
 	struct st_lab l;
 	struct st_owner n;
 	struct st_port p;
 
 	memset(pi, 0, sizeof(*pi));
 	pi->idx = idx;
-	if (!st) {
-		*code = EXIT_STATE;
+	if (!st)
 		return -1;
-	}
 	st_lab_get(st, &l);
 	if (!st_find_node(&l, node, &n)) {
-		struct vl_err e = {0};
-
 		/* A lab spread over machines: a node elsewhere says where. */
-		if (where_is(st, node, &e) < 0)
-			snprintf(err, errlen, "%s", e.msg);
-		else
-			snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
+		if (where_is(st, node, e) == 0)
+			vl_fail(e, EXIT_CONFIG, "lab '%s' has no node '%s'", lab, node);
 		json_decref(st);
-		*code = EXIT_CONFIG;
 		return -1;
 	}
 	if (idx < 0 || !st_port(&n, (size_t)idx, &p)) {
-		snprintf(err, errlen,
-			 "node %s has no ttyS%d (it has %zu serial port%s: ttyS0..ttyS%zu)", node,
-			 idx, n.n_ports, n.n_ports == 1 ? "" : "s", n.n_ports ? n.n_ports - 1 : 0);
+		vl_fail(e, EXIT_CONFIG,
+			"node %s has no ttyS%d (it has %zu serial port%s: ttyS0..ttyS%zu)", node,
+			idx, n.n_ports, n.n_ports == 1 ? "" : "s", n.n_ports ? n.n_ports - 1 : 0);
 		json_decref(st);
-		*code = EXIT_CONFIG;
 		return -1;
 	}
 	snprintf(pi->kind, sizeof(pi->kind), "%s", p.kind ?: "?");

@@ -17,10 +17,9 @@
 #include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
-json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err, size_t errlen)
+json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, struct vl_err *e)
 {
-	struct vl_err ne = {0};
-	_cleanup_free_ char *dir = rundir_lab(lab, &ne);
+	_cleanup_free_ char *dir = rundir_lab(lab, e);
 	_cleanup_free_ char *path = dir ? path_in(dir, LF_CTL) : NULL;
 	_cleanup_free_ char *msg = json_dumps(req, JSON_COMPACT);
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -35,25 +34,18 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 	json_t *rep;
 
 	json_decref(req);
-	if (!dir) {
-		snprintf(err, errlen, "%s", ne.msg);
+	if (!dir)
 		return NULL;
-	}
 	if (!lab_is_up(dir)) {
-		snprintf(err, errlen, "lab '%s' is not up (`vacmlab ls` lists running labs)", lab);
+		vl_fail(e, EXIT_STATE, "lab '%s' is not up (`vacmlab ls` lists running labs)", lab);
 		return NULL;
 	}
-	{
-		struct vl_err pe = {0};
-
-		if (path_sockaddr(&sa, path, &pe) < 0) {
-			snprintf(err, errlen, "%s", pe.msg);
-			return NULL;
-		}
-	}
+	if (path_sockaddr(&sa, path, e) < 0)
+		return NULL;
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		snprintf(err, errlen, "lab '%s': connecting to %s: %s", lab, path, strerror(errno));
+		vl_fail(e, EXIT_STATE, "lab '%s': connecting to %s: %s", lab, path,
+			strerror(errno));
 		return NULL;
 	}
 	msg = xrealloc(msg, strlen(msg) + 2);
@@ -72,7 +64,7 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 		memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	}
 	if (sendmsg(s, &mh, MSG_NOSIGNAL) < 0) {
-		snprintf(err, errlen, "lab '%s': sending request: %s", lab, strerror(errno));
+		vl_fail(e, EXIT_STATE, "lab '%s': sending request: %s", lab, strerror(errno));
 		return NULL;
 	}
 	for (;;) {
@@ -83,14 +75,14 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 		if (len && memchr(buf, '\n', len))
 			break;
 		if (left <= 0 || poll(&p, 1, (int)left) <= 0) {
-			snprintf(err, errlen, "lab '%s': no answer from the supervisor in %d s",
-				 lab, timeout_ms / 1000);
+			vl_fail(e, EXIT_STATE, "lab '%s': no answer from the supervisor in %d s",
+				lab, timeout_ms / 1000);
 			return NULL;
 		}
 		if (cap - len < 4096) {
 			/* A big lab's status is large: grow, bounded. */
 			if (cap >= (64u << 20)) {
-				snprintf(err, errlen, "lab '%s': reply too large", lab);
+				vl_fail(e, EXIT_STATE, "lab '%s': reply too large", lab);
 				return NULL;
 			}
 			cap *= 2;
@@ -102,8 +94,8 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 		if (n <= 0) {
 			if (len)
 				break;
-			snprintf(err, errlen, "lab '%s': the supervisor closed the connection",
-				 lab);
+			vl_fail(e, EXIT_STATE, "lab '%s': the supervisor closed the connection",
+				lab);
 			return NULL;
 		}
 		len += (size_t)n;
@@ -111,7 +103,7 @@ json_t *ctl_call(const char *lab, json_t *req, int fd, int timeout_ms, char *err
 	buf[len] = '\0';
 	rep = json_loads(buf, JSON_DISABLE_EOF_CHECK, &je);
 	if (!rep)
-		snprintf(err, errlen, "lab '%s': bad reply: %s", lab, je.text);
+		vl_fail(e, EXIT_STATE, "lab '%s': bad reply: %s", lab, je.text);
 	return rep;
 }
 
@@ -151,9 +143,9 @@ static void add_firmware(json_t *st)
 	}
 }
 
-json_t *ctl_status(const char *lab, char *err, size_t errlen)
+json_t *ctl_status(const char *lab, struct vl_err *e)
 {
-	json_t *st = ctl_call(lab, json_pack("{s:s}", "cmd", "status"), -1, 5000, err, errlen);
+	json_t *st = ctl_call(lab, json_pack("{s:s}", "cmd", "status"), -1, 5000, e);
 
 	if (st)
 		add_firmware(st);
@@ -171,13 +163,12 @@ static int ctl_error_code(json_t *rep)
 
 int ctl_ask(const char *lab, json_t *req, int fd, int timeout_ms, json_t **rep, struct vl_err *e)
 {
-	char err[1024];
-	json_t *r = ctl_call(lab, req, fd, timeout_ms, err, sizeof(err));
+	json_t *r = ctl_call(lab, req, fd, timeout_ms, e);
 
 	if (rep)
 		*rep = NULL;
 	if (!r)
-		return vl_fail(e, EXIT_STATE, "%s", err);
+		return -1;
 	if (!json_is_true(json_object_get(r, "ok"))) {
 		vl_fail(e, ctl_error_code(r), "%s",
 			json_string_value(json_object_get(r, "error"))
@@ -196,16 +187,14 @@ int ctl_ask(const char *lab, json_t *req, int fd, int timeout_ms, json_t **rep, 
 }
 
 int ctl_qmp(const char *lab, const char *node, const char *cmd, json_t *args, json_t **ret,
-	    int timeout_ms, char *err, size_t errlen)
+	    int timeout_ms, struct vl_err *e)
 {
 	json_t *req = json_pack("{s:s,s:s,s:s}", "cmd", "qmp", "node", node, "execute", cmd);
-	struct vl_err e = {0};
 	json_t *rep;
 
 	if (args)
 		json_object_set_new(req, "arguments", args);
-	if (ctl_ask(lab, req, -1, timeout_ms, &rep, &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (ctl_ask(lab, req, -1, timeout_ms, &rep, e) < 0) {
 		json_decref(rep);
 		return -1;
 	}

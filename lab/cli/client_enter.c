@@ -19,20 +19,17 @@
 #include "lab/lib/util.h"
 #include "netns/ns.h"
 
-int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
+int lab_enter(const char *lab, const char *host, struct vl_err *e)
 {
-	struct vl_err e = {0};
-	pid_t sup = lab_supervisor(lab, &e), net = 0;
+	pid_t sup = lab_supervisor(lab, e), net = 0;
 	_cleanup_free_ char *dir = rundir_lab(lab, NULL);
 	_cleanup_free_ char *resolv = dir ? path_in(dir, LF_RESOLV) : NULL;
 	int r;
 
-	if (sup < 0) { /* a bad name too */
-		snprintf(err, errlen, "%s", e.msg);
+	if (sup < 0) /* a bad name too */
 		return -1;
-	}
 	if (host) {
-		json_t *st = ctl_status(lab, err, errlen);
+		json_t *st = ctl_status(lab, e);
 		struct st_lab l;
 		struct st_owner h;
 
@@ -41,17 +38,13 @@ int lab_enter(const char *lab, const char *host, char *err, size_t errlen)
 		if (st_lab_get(st, &l) && st_find_host(&l, host, &h))
 			net = (pid_t)h.holder_pid;
 		json_decref(st);
-		if (!net) {
-			snprintf(err, errlen, "lab '%s' has no host '%s'", lab, host);
-			return -1;
-		}
+		if (!net)
+			return vl_fail(e, EXIT_STATE, "lab '%s' has no host '%s'", lab, host);
 	}
 	r = ns_join(sup, net);
-	if (r) {
-		snprintf(err, errlen, "entering lab '%s' (supervisor %d): %s", lab, (int)sup,
-			 strerror(-r));
-		return -1;
-	}
+	if (r)
+		return vl_fail_errno(e, EXIT_STATE, r, "entering lab '%s' (supervisor %d)", lab,
+				     (int)sup);
 	/* A private mount namespace (owned by the lab's user namespace) for
 	 * the resolv.conf bind mount; failure only costs name resolution. */
 	if (access(resolv, R_OK) == 0 && unshare(CLONE_NEWNS) == 0 &&

@@ -201,9 +201,9 @@ static void stubs(json_t *st, const char *machine)
 	}
 }
 
-json_t *ctl_status_all(const char *lab, char *err, size_t errlen)
+json_t *ctl_status_all(const char *lab, struct vl_err *e)
 {
-	json_t *st = ctl_status(lab, err, errlen), *m;
+	json_t *st = ctl_status(lab, e), *m;
 	const char *here;
 	size_t i;
 

@@ -21,6 +21,7 @@
 
 #include "lab/cli/client.h"
 #include "lab/lib/disk.h"
+#include "lab/lib/error.h"
 #include "lab/lib/util.h"
 
 struct job {
@@ -41,15 +42,16 @@ static json_t *job_args(const char *cmd, const char *tag)
 static void job_poll(const char *lab, struct job *j, const char *what, long long deadline)
 {
 	json_t *jobs = NULL, *x, *mine = NULL;
-	char err[1024];
+	struct vl_err err = {0};
 	size_t i;
 
-	if (ctl_qmp(lab, j->node, "query-jobs", NULL, &jobs, 30000, err, sizeof(err)) < 0) {
+	if (ctl_qmp(lab, j->node, "query-jobs", NULL, &jobs, 30000, &err) < 0) {
 		/* QEMU's main loop is busy with the job (a big vmstate): the
 		 * reply comes later. */
-		if (now_ms() < deadline && strstr(err, "no answer"))
+		if (now_ms() < deadline && strstr(err.msg, "no answer"))
 			return;
-		msg_err("%s, node %s: %s", what, j->node, err);
+		vl_wrap(&err, "%s, node %s", what, j->node);
+		vl_report(&err);
 		j->rc = EXIT_CHILD;
 		return;
 	}
@@ -66,8 +68,8 @@ static void job_poll(const char *lab, struct job *j, const char *what, long long
 			msg_err("%s, node %s: %s", what, j->node, e);
 		j->rc = e ? EXIT_CHILD : 0;
 		if (ctl_qmp(lab, j->node, "job-dismiss", json_pack("{s:s}", "id", j->id), NULL,
-			    30000, err, sizeof(err)) < 0)
-			msg_warn("dismissing QEMU job %s: %s", j->id, err);
+			    30000, &err) < 0)
+			msg_warn("dismissing QEMU job %s: %s", j->id, err.msg);
 	} else if (now_ms() > deadline) {
 		msg_err("%s, node %s: not done in time (job %s is %s); it may still finish", what,
 			j->node, j->id, json_string_value(json_object_get(mine, "status")));
@@ -83,7 +85,7 @@ int snap_jobs(const char *lab, const char *const *nodes, int n, const char *cmd,
 	long long t0 = now_ms(), deadline = t0 + timeout_ms;
 	bool tty = isatty(2), shown = false;
 	int left = 0, rc = 0;
-	char err[1024];
+	struct vl_err err = {0};
 
 	for (int i = 0; i < n; i++) {
 		json_t *args = job_args(cmd, tag);
@@ -91,8 +93,9 @@ int snap_jobs(const char *lab, const char *const *nodes, int n, const char *cmd,
 		jobs[i].node = nodes[i];
 		snprintf(jobs[i].id, sizeof(jobs[i].id), "vacmlab-%s-%d-%d", cmd, (int)getpid(), i);
 		json_object_set_new(args, "job-id", json_string(jobs[i].id));
-		if (ctl_qmp(lab, nodes[i], cmd, args, NULL, 30000, err, sizeof(err)) < 0) {
-			msg_err("%s, node %s: %s", what, nodes[i], err);
+		if (ctl_qmp(lab, nodes[i], cmd, args, NULL, 30000, &err) < 0) {
+			vl_wrap(&err, "%s, node %s", what, nodes[i]);
+			vl_report(&err);
 			jobs[i].rc = EXIT_CHILD;
 		} else {
 			jobs[i].rc = -1;

@@ -34,7 +34,6 @@
 #include "lab/lib/logfile.h"
 #include "lab/lib/part.h"
 #include "lab/lib/rundir.h"
-#include "lab/lib/sdnotify.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/status_keys.h"
 #include "lab/sv/supervisor.h"
@@ -101,132 +100,6 @@ static int up_host_sockets(struct sv_launch *sv, const char *topo_path)
 	}
 	sv->n_fwd_listen = k;
 	return 0;
-}
-
-/* Processes of a lab whose supervisor died (SIGKILL): they got SIGTERM
- * from PDEATHSIG and are on their way out; QEMU may still be flushing its
- * overlay, which it keeps locked. Wait for them, bounded, before the new
- * QEMU opens the same overlay. Identified by their command lines, which
- * name this lab's run dir or QEMU's "process=vacmlab:LAB:" tag. */
-static void wait_stale_processes(const char *lab, const char *rundir)
-{
-	_cleanup_free_ char *tag = xasprintf("process=vacmlab:%s:", lab);
-	long long deadline = now_ms() + 15000;
-	bool killed = false;
-
-	for (;;) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-		int found = 0;
-
-		if (!d)
-			return;
-		while ((de = readdir(d))) {
-			char path[64];
-			size_t len;
-			_cleanup_free_ char *cmd = NULL;
-			struct stat st;
-			pid_t pid = (pid_t)atoi(de->d_name);
-
-			if (pid <= 1 || pid == getpid())
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d", (int)pid);
-			if (stat(path, &st) < 0 || st.st_uid != getuid())
-				continue;
-			snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-			cmd = read_file(path, &len);
-			if (!cmd || !len)
-				continue;
-			for (size_t i = 0; i + 1 < len; i++)
-				if (!cmd[i])
-					cmd[i] = ' ';
-			if (!strstr(cmd, tag) && !strstr(cmd, rundir))
-				continue;
-			found++;
-			if (now_ms() > deadline - 5000 && !killed) {
-				msg_warn("process %d of the previous run of lab '%s' is still "
-					 "alive; killing it",
-					 (int)pid, lab);
-				kill(pid, SIGKILL);
-			}
-		}
-		closedir(d);
-		if (!found || now_ms() > deadline)
-			return;
-		if (now_ms() > deadline - 5000)
-			killed = true;
-		usleep(50000);
-	}
-}
-
-/*
- * systemd (Type=notify, contrib/systemd/vacmlab@.service): `up
- * --foreground` is the service's main process, so it is the one that
- * speaks sd_notify, from the supervisor's progress events: STATUS= as
- * nodes change state, READY=1 once every node is ready ("OK"), STOPPING=1
- * as soon as the lab starts going down (SIGTERM from systemd, `vacmlab
- * down` from elsewhere, its runtime dir gone).
- */
-struct notify {
-	bool on;
-	bool stopping;
-	const struct topo *t;
-	char (*state)[32]; /* per node, as the events said */
-};
-
-static void notify_init(struct notify *nt, const struct topo *t, bool foreground)
-{
-	nt->on = foreground && getenv("NOTIFY_SOCKET");
-	nt->stopping = false;
-	nt->t = t;
-	nt->state = xcalloc((size_t)t->n_nodes + 1, sizeof(*nt->state));
-	for (int i = 0; i < t->n_nodes; i++)
-		snprintf(nt->state[i], sizeof(nt->state[i]), "pending");
-}
-
-static void notify_send(struct notify *nt, const char *head, const char *what)
-{
-	char buf[1024];
-	int ready = 0, len;
-
-	if (!nt->on)
-		return;
-	for (int i = 0; i < nt->t->n_nodes; i++)
-		ready += !strcmp(nt->state[i], SKV_READY);
-	len = snprintf(buf, sizeof(buf), "%sSTATUS=lab %s: %d/%d nodes ready", head, nt->t->name,
-		       ready, nt->t->n_nodes);
-	if (what && len < (int)sizeof(buf))
-		len += snprintf(buf + len, sizeof(buf) - (size_t)len, "; %s", what);
-	if ((len = sd_notify_send(buf)) < 0) {
-		msg_warn("NOTIFY_SOCKET=%s: cannot notify: %s", getenv("NOTIFY_SOCKET"),
-			 strerror(-len));
-		nt->on = false;
-	}
-}
-
-/* A progress line, as systemd should see it. */
-static void notify_event(struct notify *nt, const char *line)
-{
-	char node[64], state[32], what[256];
-	double secs;
-
-	if (!nt->on)
-		return;
-	if (sscanf(line, "S %63s %31s %lf", node, state, &secs) == 3) {
-		for (int i = 0; i < nt->t->n_nodes; i++)
-			if (!strcmp(nt->t->nodes[i].name, node))
-				snprintf(nt->state[i], sizeof(nt->state[i]), "%s", state);
-		snprintf(what, sizeof(what), "%s %s", node, state);
-		notify_send(nt, "", what);
-	} else if (!strcmp(line, "OK")) {
-		notify_send(nt, "READY=1\n", "up");
-	} else if (line[0] == 'D' && !nt->stopping) {
-		nt->stopping = true;
-		notify_send(nt, "STOPPING=1\n", "going down");
-	} else if (line[0] == 'W') {
-		snprintf(what, sizeof(what), "warning: %.200s", line + 2);
-		notify_send(nt, "", what);
-	}
 }
 
 static void on_signal(int sig)
@@ -322,17 +195,17 @@ static int follow_supervisor(int rfd, pid_t sup, bool foreground, bool *ok_seen,
 static void print_ready(void *arg)
 {
 	struct ready_ctx *c = arg;
-	char err[512];
+	struct vl_err e = {0};
 	json_t *st;
 
 	if (c->warm)
 		warm_up_save(c->warm, c->lab, c->t, c->rundir, c->statedir);
 	if (c->quiet)
 		return;
-	st = ctl_status(c->lab, err, sizeof(err));
+	st = ctl_status(c->lab, &e);
 
 	if (!st) {
-		msg_warn("lab is up but status failed: %s", err);
+		msg_warn("lab is up but status failed: %s", e.msg);
 		return;
 	}
 	if (c->json) {
@@ -400,7 +273,7 @@ static int up_upgrade_node(const char *statedir, const struct node *n, int *rc)
 	char what[1024];
 	long long t0 = now_ms();
 
-	if (disk_base_changed(statedir, n, what, sizeof(what)) != 1)
+	if (disk_base_changed(statedir, n, what, sizeof(what), NULL) != 1)
 		return 0; /* unchanged, new, or unreadable: disk_prepare() says */
 	fprintf(stderr, "  %-13s upgrading its disk to %s (%s)\n", n->name, n->image, what);
 	if (disk_upgrade(statedir, n->name, n->image, &e) < 0) {
@@ -586,7 +459,7 @@ int up_lab(struct up_opts *o)
 			msg_info("cleaning up after a previous run of lab '%s' that did not exit "
 				 "cleanly",
 				 t->name);
-			wait_stale_processes(t->name, sv->rundir);
+			lab_wait_stale(t->name, sv->rundir);
 		}
 		DIR *d = opendir(sv->rundir);
 		struct dirent *de;

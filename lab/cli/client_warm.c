@@ -82,14 +82,13 @@ int warm_up_prepare(struct warm_up *w, const struct topo *t, const char *qemu, b
  * changed"). Nodes under both: saved under neither. 0 or -1 (warned). */
 static int rekey_for_accel(struct warm_up *w, const char *lab, const struct topo *t)
 {
-	char err[512];
-	json_t *st = ctl_status(lab, err, sizeof(err)), *o;
+	struct vl_err e = {0};
+	json_t *st = ctl_status(lab, &e), *o;
 	int n_kvm = 0, n = 0;
 	size_t i;
-	struct vl_err e = {0};
 
 	if (!st) {
-		msg_warn("saving the warm snapshot: %s", err);
+		msg_warn("saving the warm snapshot: %s", e.msg);
 		return -1;
 	}
 	json_array_foreach (json_object_get(st, SK_NODES), i, o) {
@@ -123,7 +122,6 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 	_cleanup_free_ char *lsrc = path_dns(rundir, "leases");
 	_cleanup_free_ char *ldst = NULL;
 	struct vl_err e = {0};
-	char err[2048];
 	char *tmp = NULL;
 	int lock = -1, rc;
 	long long t0 = now_ms();
@@ -153,8 +151,8 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 	/* QMP stop drains and flushes every disk: the overlays are
 	 * consistent files until cont. */
 	for (int i = 0; i < t->n_nodes && !rc; i++)
-		if (ctl_qmp(lab, nodes[i], "stop", NULL, NULL, 30000, err, sizeof(err)) < 0) {
-			msg_warn("saving the warm snapshot: pausing node %s: %s", nodes[i], err);
+		if (ctl_qmp(lab, nodes[i], "stop", NULL, NULL, 30000, &e) < 0) {
+			msg_warn("saving the warm snapshot: pausing node %s: %s", nodes[i], e.msg);
 			rc = -1;
 		}
 	for (int i = 0; i < t->n_nodes && !rc; i++) {
@@ -172,9 +170,12 @@ int warm_up_save(struct warm_up *w, const char *lab, const struct topo *t, const
 
 		warm_copy(lsrc, d); /* no LAN, no leases */
 	}
-	for (int i = 0; i < t->n_nodes; i++)
-		if (ctl_qmp(lab, nodes[i], "cont", NULL, NULL, 30000, err, sizeof(err)) < 0)
-			msg_warn("resuming node %s: %s", nodes[i], err);
+	for (int i = 0; i < t->n_nodes; i++) {
+		vl_clear(&e);
+		if (ctl_qmp(lab, nodes[i], "cont", NULL, NULL, 30000, &e) < 0)
+			msg_warn("resuming node %s: %s", nodes[i], e.msg);
+	}
+	vl_clear(&e);
 	free(nodes);
 	if (rc) {
 		warm_store_abort(tmp, lock);

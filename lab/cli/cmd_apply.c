@@ -202,7 +202,8 @@ int cmd_apply(int argc, char **argv)
 	bool dry = false, force = false;
 	const char *name = NULL, *lab;
 	double timeout = 20;
-	char abs[PATH_MAX], err[1024];
+	char abs[PATH_MAX];
+	struct vl_err e = {0};
 	struct topo_err te;
 	struct topo *t = NULL;
 	json_t *st, *rep, *plan;
@@ -241,9 +242,9 @@ int cmd_apply(int argc, char **argv)
 		msg_err("%s: %s", argv[optind], strerror(errno));
 		return EXIT_CONFIG;
 	}
-	st = ctl_status(lab, err, sizeof(err));
+	st = ctl_status(lab, &e);
 	if (!st) {
-		msg_err("%s (apply changes a running lab; `vacmlab up %s` starts it)", err,
+		msg_err("%s (apply changes a running lab; `vacmlab up %s` starts it)", e.msg,
 			argv[optind]);
 		return EXIT_STATE;
 	}

@@ -20,6 +20,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/client_status.h"
+#include "lab/lib/error.h"
 #include "lab/lib/util.h"
 
 static volatile sig_atomic_t stop_sig;
@@ -47,10 +48,10 @@ static void capture_usage(FILE *f)
 }
 
 /* Resolve TARGET to the interface name inside the lab, from the status. */
-static int resolve_target(const char *lab, const char *target, char *ifname, size_t len, char *err,
-			  size_t errlen)
+static int resolve_target(const char *lab, const char *target, char *ifname, size_t len,
+			  struct vl_err *e)
 {
-	json_t *st = ctl_status(lab, err, errlen);
+	json_t *st = ctl_status(lab, e);
 	_cleanup_free_ char *owner = xstrdup(target);
 	char *colon = strchr(owner, ':'), *end;
 	struct st_lab l;
@@ -67,7 +68,7 @@ static int resolve_target(const char *lab, const char *target, char *ifname, siz
 			colon += 3;
 		nic = strtol(colon, &end, 10);
 		if (!*colon || *end || nic < 0) {
-			snprintf(err, errlen, "bad NIC in '%s': expected ethN or N", target);
+			vl_fail(e, EXIT_CONFIG, "bad NIC in '%s': expected ethN or N", target);
 			goto out;
 		}
 	}
@@ -81,15 +82,15 @@ static int resolve_target(const char *lab, const char *target, char *ifname, siz
 		struct st_nic n;
 
 		if (!st_nic(&o, (size_t)nic, &n) || !n.ifname) {
-			snprintf(err, errlen, "%s %s has no NIC eth%ld (it has %zu)",
-				 o.is_host ? "host" : "node", owner, nic, o.n_nics);
+			vl_fail(e, EXIT_CONFIG, "%s %s has no NIC eth%ld (it has %zu)",
+				o.is_host ? "host" : "node", owner, nic, o.n_nics);
 			goto out;
 		}
 		snprintf(ifname, len, "%s", n.ifname);
 		r = 0;
 		goto out;
 	}
-	snprintf(err, errlen, "lab '%s' has no LAN, node or host named '%s'", lab, owner);
+	vl_fail(e, EXIT_CONFIG, "lab '%s' has no LAN, node or host named '%s'", lab, owner);
 out:
 	json_decref(st);
 	return r;
@@ -110,7 +111,8 @@ int cmd_capture(int argc, char **argv)
 	};
 	const char *out = NULL, *lab, *target;
 	_cleanup_free_ char *defout = NULL, *filter = NULL;
-	char err[512], ifname[64], perr[PCAP_ERRBUF_SIZE] = "";
+	char ifname[64], perr[PCAP_ERRBUF_SIZE] = "";
+	struct vl_err e = {0};
 	long count = 0, got = 0;
 	double duration = 0;
 	bool quiet = false;
@@ -171,10 +173,8 @@ int cmd_capture(int argc, char **argv)
 				*s = '-';
 		out = defout;
 	}
-	if (resolve_target(lab, target, ifname, sizeof(ifname), err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return EXIT_CONFIG;
-	}
+	if (resolve_target(lab, target, ifname, sizeof(ifname), &e) < 0)
+		return vl_report(&e);
 	/* Open the output before entering the lab: a relative path means the
 	 * caller's directory, and the file is the caller's. */
 	FILE *of = strcmp(out, "-") ? fopen(out, "wbe") : stdout;
@@ -183,10 +183,8 @@ int cmd_capture(int argc, char **argv)
 		msg_err("opening %s: %s", out, strerror(errno));
 		return EXIT_ENV;
 	}
-	if (lab_enter(lab, NULL, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return EXIT_STATE;
-	}
+	if (lab_enter(lab, NULL, &e) < 0)
+		return vl_report(&e);
 	p = pcap_create(ifname, perr);
 	if (!p) {
 		msg_err("capturing on %s: %s", ifname, perr);

@@ -81,12 +81,11 @@ struct qmp_via {
 	int timeout_ms;
 };
 
-static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, char *err,
-			size_t errlen)
+static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, struct vl_err *e)
 {
 	const struct qmp_via *v = ctx;
 
-	return ctl_qmp(v->lab, v->node, cmd, args, ret, v->timeout_ms, err, errlen);
+	return ctl_qmp(v->lab, v->node, cmd, args, ret, v->timeout_ms, e);
 }
 
 static int do_export(const char *lab, const char *node, unsigned int part, const char *out,
@@ -97,7 +96,6 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 	struct vl_err e = {0};
 	const char *qmp = NULL;
 	json_t *st = NULL;
-	char err[1024];
 	int rc = EXIT_OK;
 
 	if (!strcmp(out, "-") && isatty(1)) {
@@ -105,11 +103,9 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 		return EXIT_CONFIG;
 	}
 	if (lab_is_up(rd)) {
-		st = ctl_status(lab, err, sizeof(err));
-		if (!st) {
-			msg_err("%s", err);
-			return EXIT_STATE;
-		}
+		st = ctl_status(lab, &e);
+		if (!st)
+			return vl_report(&e);
 		if (node_live(st, lab, node, &qmp) < 0) {
 			json_decref(st);
 			return EXIT_CONFIG;
@@ -173,7 +169,6 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 	const char *qmp = NULL;
 	struct stat sb;
 	json_t *st;
-	char err[1024];
 	int rc = EXIT_OK;
 
 	if (stat(src, &sb) < 0) {
@@ -186,11 +181,9 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 	}
 	abs = realpath(src, NULL);
 	if (lab_is_up(rd)) {
-		st = ctl_status(lab, err, sizeof(err));
-		if (!st) {
-			msg_err("%s", err);
-			return EXIT_STATE;
-		}
+		st = ctl_status(lab, &e);
+		if (!st)
+			return vl_report(&e);
 		if (node_live(st, lab, node, &qmp) < 0) {
 			json_decref(st);
 			return EXIT_CONFIG;

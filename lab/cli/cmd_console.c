@@ -18,6 +18,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/console.h"
+#include "lab/lib/error.h"
 #include "lab/lib/status_keys.h"
 #include "lab/lib/util.h"
 
@@ -97,7 +98,8 @@ int cmd_console(int argc, char **argv)
 	int port = 0, c, code, fd;
 	long long deadline = -1;
 	struct port_info pi;
-	char err[512], buf[65536];
+	struct vl_err e = {0};
+	char buf[65536];
 
 	while ((c = getopt_long(argc, argv, "hq", lo, NULL)) != -1) {
 		switch (c) {
@@ -120,10 +122,8 @@ int cmd_console(int argc, char **argv)
 	}
 	if (lab_arg(lab) != EXIT_OK)
 		return EXIT_CONFIG;
-	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		return code;
-	}
+	if (console_lookup(lab, node, port, &pi, &e) < 0)
+		return vl_report(&e);
 	/* A cable end is watched read-only: its two nodes talk on it. */
 	if (!strcmp(pi.kind, SKV_PORT_CABLE) && pi.socket_ro && !ro) {
 		msg_err("%s ttyS%d is a serial cable: watch it with `vacmlab console --ro`", node,

@@ -39,7 +39,7 @@ int cmd_exec(int argc, char **argv)
 		{0},
 	};
 	const char *host = NULL, *lab = NULL;
-	char err[512];
+	struct vl_err e = {0};
 	int c, rc;
 
 	/* Options before or after LAB; CMD is what follows LAB and its
@@ -71,8 +71,8 @@ int cmd_exec(int argc, char **argv)
 		exec_usage(stderr);
 		return EXIT_CONFIG;
 	}
-	if (lab_enter(lab, host, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
+	if (lab_enter(lab, host, &e) < 0) {
+		vl_report(&e);
 		return EXIT_STATE;
 	}
 	execvp(argv[optind], argv + optind);

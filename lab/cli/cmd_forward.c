@@ -79,15 +79,14 @@ static int parse_port(const char *s)
 
 static int list_forwards(const char *lab, bool json)
 {
-	char err[512];
-	json_t *st = ctl_status(lab, err, sizeof(err)), *out = json_array();
+	struct vl_err e = {0};
+	json_t *st = ctl_status(lab, &e), *out = json_array();
 	size_t i, j;
 	json_t *n, *f;
 
 	if (!st) {
-		msg_err("%s", err);
 		json_decref(out);
-		return EXIT_STATE;
+		return vl_report(&e);
 	}
 	if (!json)
 		printf("%-22s %-13s %-6s %-5s %-7s %-6s %s\n", "LISTEN", "NODE", "GUEST", "PROTO",

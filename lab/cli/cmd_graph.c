@@ -514,17 +514,15 @@ int cmd_graph(int argc, char **argv)
 		model = model_from_topo(t);
 		topo_free(t);
 	} else {
-		char err[512];
+		struct vl_err e = {0};
 		json_t *st;
 
 		if (lab_arg(arg) != EXIT_OK)
 			return EXIT_CONFIG;
-		st = ctl_status_all(arg, err, sizeof(err));
+		st = ctl_status_all(arg, &e);
 
-		if (!st) {
-			msg_err("%s", err);
-			return EXIT_STATE;
-		}
+		if (!st)
+			return vl_report(&e);
 		model = model_from_status(arg, st);
 		json_decref(st);
 	}

@@ -245,7 +245,8 @@ int cmd_inventory(int argc, char **argv)
 	};
 	const char *format = "ansible", *conn = "ssh", *lab;
 	_cleanup_free_ char *proxy = NULL;
-	char err[512], self[PATH_MAX];
+	char self[PATH_MAX];
+	struct vl_err e = {0};
 	json_t *st;
 	int c;
 
@@ -273,11 +274,9 @@ int cmd_inventory(int argc, char **argv)
 	lab = argv[optind];
 	if (lab_arg(lab) != EXIT_OK)
 		return EXIT_CONFIG;
-	st = ctl_status_all(lab, err, sizeof(err));
-	if (!st) {
-		msg_err("%s", err);
-		return EXIT_STATE;
-	}
+	st = ctl_status_all(lab, &e);
+	if (!st)
+		return vl_report(&e);
 	inv_here = json_string_value(json_object_get(st, SK_MACHINE));
 	self_path(self);
 	proxy = xasprintf("%s exec %s -- nc %%h %%p", self, lab);

@@ -76,7 +76,7 @@ int cmd_link(int argc, char **argv)
 	};
 	const char *lab, *target, *colon;
 	_cleanup_free_ char *owner = NULL;
-	char err[1024];
+	struct vl_err e = {0};
 	bool up, host = false;
 	int c, nic = -1, n;
 	json_t *st;
@@ -116,11 +116,9 @@ int cmd_link(int argc, char **argv)
 	} else {
 		owner = xstrdup(target);
 	}
-	st = ctl_status(lab, err, sizeof(err));
-	if (!st) {
-		msg_err("%s", err);
-		return EXIT_STATE;
-	}
+	st = ctl_status(lab, &e);
+	if (!st)
+		return vl_report(&e);
 	n = nic_count(st, owner, &host);
 	json_decref(st);
 	if (n < 0) {
@@ -135,8 +133,6 @@ int cmd_link(int argc, char **argv)
 		if (host) {
 			json_t *req = json_pack("{s:s,s:s,s:i,s:b}", "cmd", "link", "node", owner,
 						"nic", i, "up", up);
-			struct vl_err e = {0};
-
 			if (ctl_ask(lab, req, -1, 10000, NULL, &e) < 0) {
 				vl_wrap(&e, "lab '%s'", lab);
 				return vl_report(&e);
@@ -146,9 +142,9 @@ int cmd_link(int argc, char **argv)
 
 			if (ctl_qmp(lab, owner, "set_link",
 				    json_pack("{s:s,s:b}", "name" /* not status */, id, "up", up),
-				    NULL, 10000, err, sizeof(err)) < 0) {
-				msg_err("%s:eth%d: set_link: %s", owner, i, err);
-				return EXIT_CHILD;
+				    NULL, 10000, &e) < 0) {
+				vl_wrap(&e, "%s:eth%d: set_link", owner, i);
+				return vl_report(&e);
 			}
 		}
 		msg_info("%s:eth%d: cable %s", owner, i, up ? "plugged in" : "pulled");

@@ -23,6 +23,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/console.h"
+#include "lab/lib/error.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/util.h"
@@ -146,11 +147,11 @@ int cmd_logs(int argc, char **argv)
 	};
 	const char *lab, *node, *state = NULL;
 	bool fol = false, prev = false;
-	int port = 0, c, code;
+	int port = 0, c;
 	_cleanup_free_ char *path = NULL, *rundir = NULL;
 	_cleanup_close_ int fd = -1;
 	struct port_info pi;
-	char err[512];
+	struct vl_err e = {0};
 
 	while ((c = getopt_long(argc, argv, "hf1", lo, NULL)) != -1) {
 		switch (c) {
@@ -171,10 +172,8 @@ int cmd_logs(int argc, char **argv)
 	rundir = rundir_lab(lab, NULL);
 	if (!state && lab_is_up(rundir)) {
 		/* Running: the supervisor knows the port's kind and log. */
-		if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
-			msg_err("%s", err);
-			return code;
-		}
+		if (console_lookup(lab, node, port, &pi, &e) < 0)
+			return vl_report(&e);
 		if (!pi.log) {
 			char hint[512];
 

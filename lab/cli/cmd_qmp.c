@@ -16,7 +16,7 @@ int cmd_qmp(int argc, char **argv)
 {
 	json_t *args = NULL, *ret = NULL;
 	json_error_t je;
-	char err[1024];
+	struct vl_err e = {0};
 
 	if (argc == 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
 		printf("usage: vacmlab qmp LAB NODE COMMAND [ARGUMENTS-JSON]\n"
@@ -38,9 +38,9 @@ int cmd_qmp(int argc, char **argv)
 			return EXIT_CONFIG;
 		}
 	}
-	if (ctl_qmp(argv[1], argv[2], argv[3], args, &ret, 60000, err, sizeof(err)) < 0) {
-		msg_err("%s %s: %s", argv[2], argv[3], err);
-		return EXIT_CHILD;
+	if (ctl_qmp(argv[1], argv[2], argv[3], args, &ret, 60000, &e) < 0) {
+		vl_wrap(&e, "%s %s", argv[2], argv[3]);
+		return vl_report(&e);
 	}
 	json_dumpf(ret ? ret : json_null(), stdout, JSON_COMPACT | JSON_ENCODE_ANY);
 	fputc('\n', stdout);

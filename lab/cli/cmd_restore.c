@@ -39,7 +39,8 @@ int cmd_restore(int argc, char **argv)
 	};
 	const char *lab, *snap = WARM_SNAPSHOT, *statedir;
 	const char **nodes;
-	char err[1024], what[256];
+	char what[256];
+	struct vl_err e = {0};
 	double timeout = 300;
 	json_t *st;
 	struct st_lab l;
@@ -71,11 +72,9 @@ int cmd_restore(int argc, char **argv)
 		return rc;
 	if (argc - optind == 2)
 		snap = argv[optind + 1];
-	st = ctl_status(lab, err, sizeof(err));
-	if (!st) {
-		msg_err("%s", err);
-		return EXIT_STATE;
-	}
+	st = ctl_status(lab, &e);
+	if (!st)
+		return vl_report(&e);
 	st_lab_get(st, &l);
 	statedir = l.statedir;
 	nodes = xcalloc(l.n_nodes + 1, sizeof(char *));
@@ -100,8 +99,6 @@ int cmd_restore(int argc, char **argv)
 	snprintf(what, sizeof(what), "restoring lab %s to snapshot %s", lab, snap);
 	rc = snap_jobs(lab, nodes, n, "snapshot-load", snap, what, (int)(timeout * 1000));
 	if (rc == EXIT_OK && leases) {
-		struct vl_err e = {0};
-
 		if (ctl_ask(lab, json_pack("{s:s,s:s}", "cmd", "dns-reload", "leases", leases), -1,
 			    10000, NULL, &e) < 0) {
 			vl_wrap(&e, "lab %s: restoring the DHCP leases", lab);

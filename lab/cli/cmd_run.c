@@ -342,7 +342,7 @@ static int run_cmd(struct run *r)
 	}
 	pid = fork_child(SIGTERM);
 	if (pid == 0) {
-		char e[512];
+		struct vl_err e = {0};
 
 		close(ep[0]);
 		signal(SIGINT, SIG_DFL);
@@ -354,14 +354,13 @@ static int run_cmd(struct run *r)
 		setpgid(0, 0);
 		dup2(out[1], 1);
 		dup2(err[1], 2);
-		if (lab_enter(r->lab, NULL, e, sizeof(e)) < 0) {
-			write_all(ep[1], e, strlen(e));
-			_exit(127);
+		if (lab_enter(r->lab, NULL, &e) == 0) {
+			set_lab_env(r);
+			execvp(r->cmd[0], r->cmd);
+			vl_fail_errno(&e, EXIT_CHILD, errno, "cannot run %s", r->cmd[0]);
 		}
-		set_lab_env(r);
-		execvp(r->cmd[0], r->cmd);
-		snprintf(e, sizeof(e), "cannot run %s: %s", r->cmd[0], strerror(errno));
-		write_all(ep[1], e, strlen(e));
+		/* The parent reads the message over the CLOEXEC pipe. */
+		write_all(ep[1], e.msg, strlen(e.msg));
 		_exit(127);
 	}
 	close(out[1]);
@@ -467,7 +466,7 @@ int cmd_run(int argc, char **argv)
 	struct topo *t = NULL;
 	struct topo_err te;
 	_cleanup_free_ char *adir = NULL;
-	char err[512];
+	struct vl_err e = {0};
 	int c, status, up;
 	bool failed, keep = false, generated;
 	long long t_start;
@@ -567,13 +566,13 @@ int cmd_run(int argc, char **argv)
 		r->uplog[r->uplog_len] = '\0';
 		{
 			/* up's first error line is the best one-line summary. */
-			char *e = strstr(r->uplog, "error: ");
+			char *el = strstr(r->uplog, "error: ");
 
-			if (e) {
-				size_t l = strcspn(e, "\n");
+			if (el) {
+				size_t l = strcspn(el, "\n");
 
 				snprintf(r->infra_msg, sizeof(r->infra_msg), "%.*s", (int)l - 7,
-					 e + 7);
+					 el + 7);
 			}
 		}
 		status = EXIT_RUN_INFRA;
@@ -590,10 +589,11 @@ int cmd_run(int argc, char **argv)
 			rm_rf(r->statedir);
 		goto report;
 	}
-	r->status = ctl_status(r->lab, err, sizeof(err));
+	r->status = ctl_status(r->lab, &e);
 	if (!r->status) {
 		r->infra = true;
-		snprintf(r->infra_msg, sizeof(r->infra_msg), "%s", err);
+		snprintf(r->infra_msg, sizeof(r->infra_msg), "%.*s", (int)sizeof(r->infra_msg) - 1,
+			 e.msg);
 		status = EXIT_RUN_INFRA;
 		goto down;
 	}

@@ -18,6 +18,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/console.h"
+#include "lab/lib/error.h"
 #include "lab/lib/rx.h"
 #include "lab/lib/util.h"
 
@@ -107,20 +108,16 @@ static char *read_stdin(size_t *len)
  * been handed to the port. Bounded: a supervisor that never answers does
  * not hang a script.
  */
-static int send_all(const char *path, const char *buf, size_t len, char *err, size_t errlen)
+static int send_all(const char *path, const char *buf, size_t len, struct vl_err *e)
 {
 	_cleanup_close_ int fd = console_connect(path);
 	long long deadline;
 	char sink[65536];
 
-	if (fd < 0) {
-		snprintf(err, errlen, "connecting to %s: %s", path, strerror(-fd));
-		return -1;
-	}
-	if (write_all(fd, buf, len) < 0) {
-		snprintf(err, errlen, "writing to %s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (fd < 0)
+		return vl_fail_errno(e, EXIT_STATE, fd, "connecting to %s", path);
+	if (write_all(fd, buf, len) < 0)
+		return vl_fail_errno(e, EXIT_STATE, errno, "writing to %s", path);
 	shutdown(fd, SHUT_WR);
 	deadline = now_ms() + 5000;
 	for (;;) {
@@ -128,11 +125,10 @@ static int send_all(const char *path, const char *buf, size_t len, char *err, si
 		long long left = deadline - now_ms();
 		ssize_t n;
 
-		if (left <= 0) {
-			snprintf(err, errlen,
-				 "%s: the supervisor did not take the input within 5 s", path);
-			return -1;
-		}
+		if (left <= 0)
+			return vl_fail(e, EXIT_STATE,
+				       "%s: the supervisor did not take the input within 5 s",
+				       path);
 		if (poll(&p, 1, (int)left) <= 0)
 			continue;
 		n = read(fd, sink, sizeof(sink));
@@ -157,7 +153,7 @@ int cmd_send(int argc, char **argv)
 	int port = 0, c, code, r;
 	bool quiet = false, raw = false;
 	struct port_info pi;
-	char err[512];
+	struct vl_err e = {0};
 	_cleanup_free_ char *buf = NULL;
 	ssize_t len;
 	regex_t re;
@@ -205,14 +201,10 @@ int cmd_send(int argc, char **argv)
 		if (len < 0)
 			return EXIT_CONFIG;
 	}
-	if (expect) {
-		struct vl_err e = {0};
-
-		if (rx_compile(&re, expect, "regex", &e) < 0)
-			return vl_report(&e);
-	}
-	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
+	if (expect && rx_compile(&re, expect, "regex", &e) < 0)
+		return vl_report(&e);
+	if (console_lookup(lab, node, port, &pi, &e) < 0) {
+		code = vl_report(&e);
 		goto out;
 	}
 	if (strcmp(pi.kind, "console") || !pi.socket) {
@@ -226,9 +218,8 @@ int cmd_send(int argc, char **argv)
 	/* Where the answer starts: output logged from here on. */
 	if (pi.log && stat(pi.log, &s) == 0)
 		off = s.st_size;
-	if (send_all(pi.socket, buf, (size_t)len, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
-		code = EXIT_STATE;
+	if (send_all(pi.socket, buf, (size_t)len, &e) < 0) {
+		code = vl_report(&e);
 		goto out;
 	}
 	code = EXIT_OK;

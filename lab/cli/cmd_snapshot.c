@@ -72,20 +72,20 @@ struct qmp_via {
 	const char *lab, *node;
 };
 
-static int qmp_exec_via(struct qmp_via *q, const char *cmd, json_t *args, json_t **ret, char *err,
-			size_t errlen)
+static int qmp_exec_via(struct qmp_via *q, const char *cmd, json_t *args, json_t **ret,
+			struct vl_err *e)
 {
-	return ctl_qmp(q->lab, q->node, cmd, args, ret, 30000, err, errlen);
+	return ctl_qmp(q->lab, q->node, cmd, args, ret, 30000, e);
 }
 
 /* Snapshots of a running node, from QEMU (the overlay is locked by it). */
-static json_t *live_snapshots(struct qmp_via *q, char *err, size_t errlen)
+static json_t *live_snapshots(struct qmp_via *q, struct vl_err *e)
 {
 	json_t *nodes = NULL, *n, *out = NULL;
 	size_t i;
 
-	if (qmp_exec_via(q, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, err,
-			 errlen) < 0)
+	if (qmp_exec_via(q, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, e) <
+	    0)
 		return NULL;
 	json_array_foreach (nodes, i, n) {
 		if (strcmp(json_string_value(json_object_get(n, "node-name")) ?: "", DISK_NODE))
@@ -95,10 +95,10 @@ static json_t *live_snapshots(struct qmp_via *q, char *err, size_t errlen)
 	}
 	json_decref(nodes);
 	if (!out)
-		snprintf(err, errlen,
-			 "QEMU has no block node '%s' (a node started by an older "
-			 "vacmlab? restart the lab)",
-			 DISK_NODE);
+		vl_fail(e, EXIT_CHILD,
+			"QEMU has no block node '%s' (a node started by an older "
+			"vacmlab? restart the lab)",
+			DISK_NODE);
 	return out;
 }
 
@@ -188,7 +188,8 @@ int cmd_snapshot(int argc, char **argv)
 	double timeout = 300;
 	bool json = false;
 	enum snap_op op = OP_LIST;
-	char err[2048], what[256];
+	char what[256];
+	struct vl_err e = {0};
 	json_t *st, *n, *snaps = NULL;
 	struct qmp_via via, *q = &via;
 	size_t i;
@@ -247,11 +248,9 @@ int cmd_snapshot(int argc, char **argv)
 		if (!lab_is_up(rd))
 			return offline(lab, node, op, name, state, json);
 	}
-	st = ctl_status(lab, err, sizeof(err));
-	if (!st) {
-		msg_err("%s", err);
-		return EXIT_STATE;
-	}
+	st = ctl_status(lab, &e);
+	if (!st)
+		return vl_report(&e);
 	json_array_foreach (json_object_get(st, SK_NODES), i, n) {
 		if (strcmp(json_string_value(json_object_get(n, SK_NAME)) ?: "", node))
 			continue;
@@ -282,10 +281,10 @@ int cmd_snapshot(int argc, char **argv)
 	json_decref(st); /* qmp_path pointed into it */
 	via.lab = lab;
 	via.node = node;
-	snaps = live_snapshots(q, err, sizeof(err));
+	snaps = live_snapshots(q, &e);
 	if (!snaps) {
-		msg_err("node %s: %s", node, err);
-		return EXIT_CHILD;
+		vl_wrap(&e, "node %s", node);
+		return vl_report(&e);
 	}
 	switch (op) {
 	case OP_LIST: print_list(snaps, node, json); break;
@@ -321,7 +320,7 @@ int cmd_snapshot(int argc, char **argv)
 
 		/* Say what the node is doing now: a failed load can leave the
 		 * guest stopped (its old state is gone, the new one incomplete). */
-		if (qmp_exec_via(q, "query-status", NULL, &ret, err, sizeof(err)) == 0 &&
+		if (qmp_exec_via(q, "query-status", NULL, &ret, NULL) == 0 &&
 		    !json_is_true(json_object_get(ret, "running"))) {
 			msg_warn("node %s is %s after the %s", node,
 				 json_string_value(json_object_get(ret, "status")),
@@ -331,7 +330,7 @@ int cmd_snapshot(int argc, char **argv)
 		}
 		json_decref(ret);
 		if (op == OP_SAVE) {
-			json_t *after = live_snapshots(q, err, sizeof(err));
+			json_t *after = live_snapshots(q, NULL);
 			size_t j;
 			json_t *s;
 

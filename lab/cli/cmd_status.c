@@ -118,7 +118,8 @@ int cmd_status(int argc, char **argv)
 			    "this machine's.\n";
 	bool json = false, here = false;
 	int r = parse_json_flag(argc, argv, &json, &here, usage), rc = EXIT_OK;
-	char **labs, err[512];
+	char **labs;
+	struct vl_err e = {0};
 	json_t *all = json_array();
 	struct st_lab lab;
 
@@ -135,14 +136,12 @@ int cmd_status(int argc, char **argv)
 		labs = lab_list();
 	}
 	for (char **l = labs; *l; l++) {
-		json_t *st = here ? ctl_status(*l, err, sizeof(err))
-				  : ctl_status_all(*l, err, sizeof(err));
+		json_t *st = here ? ctl_status(*l, &e) : ctl_status_all(*l, &e);
 
 		if (!st) {
-			if (optind < argc) {
-				msg_err("%s", err);
-				rc = EXIT_STATE;
-			}
+			if (optind < argc)
+				rc = vl_report(&e);
+			vl_clear(&e);
 			continue;
 		}
 		if (json) {
@@ -181,7 +180,8 @@ int cmd_ls(int argc, char **argv)
 	const char *usage = "usage: vacmlab ls [--json]\nThis user's running labs.\n";
 	bool json = false;
 	int r = parse_json_flag(argc, argv, &json, NULL, usage);
-	char **labs = lab_list(), err[512];
+	char **labs = lab_list();
+	struct vl_err e = {0};
 	json_t *arr = json_array();
 
 	if (r)
@@ -189,7 +189,7 @@ int cmd_ls(int argc, char **argv)
 	if (!json)
 		printf("%-20s %-9s %-6s %-8s %s\n", "LAB", "STATE", "NODES", "UPTIME", "TOPOLOGY");
 	for (char **l = labs; *l; l++) {
-		json_t *st = ctl_status(*l, err, sizeof(err));
+		json_t *st = ctl_status(*l, &e);
 		size_t nn = 0, ready = 0, i;
 		json_t *n;
 

@@ -15,6 +15,7 @@
 #include "lab/cli/cmds.h"
 #include "lab/cli/client.h"
 #include "lab/cli/console.h"
+#include "lab/lib/error.h"
 #include "lab/lib/rx.h"
 #include "lab/lib/util.h"
 
@@ -50,7 +51,6 @@ int cmd_wait(int argc, char **argv)
 	int port = 0, c, code, r;
 	bool fresh = false, print = false;
 	struct port_info pi;
-	char err[512];
 	regex_t re;
 	struct vl_err e = {0};
 	off_t off = 0;
@@ -84,10 +84,9 @@ int cmd_wait(int argc, char **argv)
 	/* Before the lab is asked anything: a bad regex is the user's. */
 	if (rx_compile(&re, regex, "regex", &e) < 0)
 		return vl_report(&e);
-	if (console_lookup(lab, node, port, &pi, &code, err, sizeof(err)) < 0) {
-		msg_err("%s", err);
+	if (console_lookup(lab, node, port, &pi, &e) < 0) {
 		regfree(&re);
-		return code;
+		return vl_report(&e);
 	}
 	if (!pi.log) {
 		char hint[512];

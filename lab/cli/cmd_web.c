@@ -68,14 +68,15 @@ static int find_webdir(void)
 	char probe[PATH_MAX + 32], dir[PATH_MAX];
 	ssize_t n;
 
-	if (env && *env) {
-		snprintf(webdir, sizeof(webdir), "%s", env);
-		return 0;
-	}
+	/* This program, which the page's actions run as their verb. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return -1;
 	exe[n] = '\0';
+	if (env && *env) {
+		snprintf(webdir, sizeof(webdir), "%s", env);
+		return 0;
+	}
 	snprintf(dir, sizeof(dir), "%s", exe);
 	snprintf(probe, sizeof(probe), "%s/../web/index.html", dirname(dir));
 	if (access(probe, R_OK) == 0) {
@@ -165,7 +166,7 @@ struct body {
 
 static enum MHD_Result route_post(struct MHD_Connection *c, const char *url, struct body *b)
 {
-	char err[1024];
+	struct vl_err e = {0};
 
 	if (b->too_big)
 		return send_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "request too large\n");
@@ -178,18 +179,18 @@ static enum MHD_Result route_post(struct MHD_Connection *c, const char *url, str
 			return send_json(c, MHD_HTTP_BAD_REQUEST,
 					 json_pack("{s:b,s:s}", "ok", 0, "error", "bad JSON"));
 		}
-		rep = web_action(exe, req, err, sizeof(err));
+		rep = web_action(exe, req, &e);
 		json_decref(req);
 		if (!rep)
 			return send_json(c, MHD_HTTP_BAD_REQUEST,
-					 json_pack("{s:b,s:s}", "ok", 0, "error", err));
+					 json_pack("{s:b,s:s}", "ok", 0, "error", e.msg));
 		return send_json(c, MHD_HTTP_OK, rep);
 	}
 	if (!strcmp(url, "/api/console")) {
 		const char *id = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "id");
 
-		if (web_console_input(id, b->buf ?: "", b->len, err, sizeof(err)) < 0)
-			return send_text(c, MHD_HTTP_NOT_FOUND, err);
+		if (web_console_input(id, b->buf ?: "", b->len, &e) < 0)
+			return send_text(c, MHD_HTTP_NOT_FOUND, e.msg);
 		return send_text(c, MHD_HTTP_OK, "ok\n");
 	}
 	return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -197,7 +198,7 @@ static enum MHD_Result route_post(struct MHD_Connection *c, const char *url, str
 
 static enum MHD_Result route_get(struct MHD_Connection *c, const char *url, bool by_query)
 {
-	char err[1024];
+	struct vl_err e = {0};
 
 	if (!strcmp(url, "/") && by_query) {
 		/* Trade the token in the URL for the cookie, and take it out of
@@ -227,9 +228,9 @@ static enum MHD_Result route_get(struct MHD_Connection *c, const char *url, bool
 
 		if (!web_lab_allowed(lab) || !node || idx < 0)
 			return send_text(c, MHD_HTTP_BAD_REQUEST, "bad lab, node or port\n");
-		r = web_console_response(lab, node, idx, err, sizeof(err));
+		r = web_console_response(lab, node, idx, &e);
 		if (!r)
-			return send_text(c, MHD_HTTP_NOT_FOUND, err);
+			return send_text(c, MHD_HTTP_NOT_FOUND, e.msg);
 		return send_resp(c, MHD_HTTP_OK, r, "text/event-stream");
 	}
 	return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");

@@ -32,11 +32,12 @@ int console_port_arg(const char *s);
 int console_target_args(int argc, char **argv, int optind, const char **lab, const char **node,
 			int *port);
 
-/* Port @idx of @node in running lab @lab. 0, or -1 with a message in @err
- * and the exit code to use in *@code (EXIT_STATE: not running; EXIT_CONFIG:
- * no such node or port). */
-int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi, int *code,
-		   char *err, size_t errlen);
+struct vl_err;
+
+/* Port @idx of @node in running lab @lab. 0, or -1 with @e set (EXIT_STATE:
+ * not running; EXIT_CONFIG: no such node or port). */
+int console_lookup(const char *lab, const char *node, int idx, struct port_info *pi,
+		   struct vl_err *e);
 void port_info_free(struct port_info *pi);
 
 /* What to use instead of `console`/`send` for a port of another kind. */

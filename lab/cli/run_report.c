@@ -245,8 +245,8 @@ char *artifacts_dir(struct run *r, bool failed)
 /* What only exists while the lab is up: status and leases. */
 void artifacts_before_down(struct run *r, const char *dir)
 {
-	char err[256];
-	json_t *st = ctl_status(r->lab, err, sizeof(err));
+	struct vl_err e = {0};
+	json_t *st = ctl_status(r->lab, &e);
 	_cleanup_free_ char *sp = path_in(dir, LF_STATUS_JSON);
 	json_t *o;
 	size_t i;

@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct vl_err;
+
 struct MHD_Connection;
 struct MHD_Response;
 
@@ -62,9 +64,9 @@ bool web_lab_allowed(const char *lab);
 /* This user's labs' status, {"labs":[STATUS...],"links":{...}}; a lab that
  * cannot answer is {"lab":NAME,"error":WHY}. */
 json_t *web_status_all(void);
-/* The status of one lab, or NULL with @err (ctl_status(), serialised:
+/* The status of one lab, or NULL with @e set (ctl_status(), serialised:
  * its reader is not thread-safe). */
-json_t *web_status(const char *lab, char *err, size_t errlen);
+json_t *web_status(const char *lab, struct vl_err *e);
 /* Every stream ends at its next turn (the server is stopping). */
 void web_stop(void);
 bool web_stopping(void);
@@ -74,17 +76,17 @@ struct MHD_Response *web_events_response(void);
 /* Run the action described by @req (JSON: lab, verb, op, target,
  * snapshot) as the vacmlab verb it names, @exe being this program.
  * Returns the reply {"ok","code","output"} (HTTP 200), or NULL with
- * @err for a request that is refused before anything runs (HTTP 400). */
-json_t *web_action(const char *exe, json_t *req, char *err, size_t errlen);
+ * @e for a request that is refused before anything runs (HTTP 400). */
+json_t *web_action(const char *exe, json_t *req, struct vl_err *e);
 
 /* ---- web_console.c */
 
 /* A response streaming ttyS@port of @node of @lab as server-sent events
  * ("open" with the session id, then "data" events of base64 bytes: the
- * supervisor's replay first), or NULL with @err. */
-struct MHD_Response *web_console_response(const char *lab, const char *node, int port, char *err,
-					  size_t errlen);
-/* Write @len bytes to console session @id. 0, or -1 with @err. */
-int web_console_input(const char *id, const char *data, size_t len, char *err, size_t errlen);
+ * supervisor's replay first), or NULL with @e set. */
+struct MHD_Response *web_console_response(const char *lab, const char *node, int port,
+					  struct vl_err *e);
+/* Write @len bytes to console session @id. 0, or -1 with @e set. */
+int web_console_input(const char *id, const char *data, size_t len, struct vl_err *e);
 
 #endif

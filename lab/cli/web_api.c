@@ -60,13 +60,13 @@ bool web_lab_allowed(const char *lab)
 	return false;
 }
 
-json_t *web_status(const char *lab, char *err, size_t errlen)
+json_t *web_status(const char *lab, struct vl_err *e)
 {
 	json_t *st;
 
 	/* ctl_status() adds each node's firmware with strtok(): one at a time. */
 	pthread_mutex_lock(&status_lock);
-	st = ctl_status(lab, err, errlen);
+	st = ctl_status(lab, e);
 	pthread_mutex_unlock(&status_lock);
 	return st;
 }
@@ -82,18 +82,18 @@ json_t *web_status_all(void)
 		while (all[n])
 			n++;
 	for (int i = 0; i < n; i++) {
-		char err[1024];
+		struct vl_err e = {0};
 		json_t *st;
 
 		if (lab_name_check(v[i]))
 			continue;
-		st = web_status(v[i], err, sizeof(err));
+		st = web_status(v[i], &e);
 		/* A lab in the list that is down says so, unless it was only a
 		 * leftover directory in the runtime base. */
 		if (!st && !shown)
 			continue;
 		if (!st)
-			st = json_pack("{s:s,s:s}", SK_LAB, v[i], "error", err);
+			st = json_pack("{s:s,s:s}", SK_LAB, v[i], "error", e.msg);
 		json_array_append_new(arr, st);
 	}
 	for (int i = 0; all && all[i]; i++)
@@ -264,7 +264,7 @@ static void link_record(const char *lab, const char *target, const char *op)
 	free(key);
 }
 
-json_t *web_action(const char *exe, json_t *req, char *err, size_t errlen)
+json_t *web_action(const char *exe, json_t *req, struct vl_err *e)
 {
 	const char *lab = json_string_value(json_object_get(req, "lab" /* not status */));
 	const char *verb = json_string_value(json_object_get(req, "verb"));
@@ -277,30 +277,30 @@ json_t *web_action(const char *exe, json_t *req, char *err, size_t errlen)
 	json_t *rep;
 
 	if (!web_lab_allowed(lab)) {
-		snprintf(err, errlen, "bad or unknown lab");
+		vl_fail(e, EXIT_CONFIG, "bad or unknown lab");
 		return NULL;
 	}
 	if (verb && !strcmp(verb, "node")) {
 		if (!op || (strcmp(op, "stop") && strcmp(op, "start") && strcmp(op, "restart"))) {
-			snprintf(err, errlen, "node: op must be stop, start or restart");
+			vl_fail(e, EXIT_CONFIG, "node: op must be stop, start or restart");
 			return NULL;
 		}
 	} else if (verb && !strcmp(verb, "link")) {
 		if (!op || (strcmp(op, "down") && strcmp(op, "up"))) {
-			snprintf(err, errlen, "link: op must be down or up");
+			vl_fail(e, EXIT_CONFIG, "link: op must be down or up");
 			return NULL;
 		}
 	} else if (verb && !strcmp(verb, "restore")) {
 		if (snap && !target_ok(snap)) {
-			snprintf(err, errlen, "restore: bad snapshot name");
+			vl_fail(e, EXIT_CONFIG, "restore: bad snapshot name");
 			return NULL;
 		}
 	} else {
-		snprintf(err, errlen, "verb must be node, link or restore");
+		vl_fail(e, EXIT_CONFIG, "verb must be node, link or restore");
 		return NULL;
 	}
 	if (strcmp(verb, "restore") && !target_ok(target)) {
-		snprintf(err, errlen, "%s: bad target", verb);
+		vl_fail(e, EXIT_CONFIG, "%s: bad target", verb);
 		return NULL;
 	}
 	/* "--": nothing after it is an option, whatever it holds. */

@@ -26,6 +26,7 @@
 #include "lab/cli/client_status.h"
 #include "lab/cli/console.h"
 #include "lab/cli/web.h"
+#include "lab/lib/error.h"
 #include "lab/lib/util.h"
 
 #define MAX_SESSIONS 64
@@ -108,9 +109,9 @@ static void console_free(void *cls)
 }
 
 /* The console socket of ttyS@port of @node, malloc'd, or NULL with @err. */
-static char *console_socket(const char *lab, const char *node, int port, char *err, size_t errlen)
+static char *console_socket(const char *lab, const char *node, int port, struct vl_err *e)
 {
-	json_t *st = web_status(lab, err, errlen);
+	json_t *st = web_status(lab, e);
 	struct st_lab l;
 	struct st_owner o;
 	struct st_port p;
@@ -119,22 +120,22 @@ static char *console_socket(const char *lab, const char *node, int port, char *e
 	if (!st)
 		return NULL;
 	if (!st_lab_get(st, &l) || !st_find_node(&l, node, &o))
-		snprintf(err, errlen, "lab '%s' has no node '%s'", lab, node);
+		vl_fail(e, EXIT_STATE, "lab '%s' has no node '%s'", lab, node);
 	else if (port < 0 || !st_port(&o, (size_t)port, &p))
-		snprintf(err, errlen, "node %s has no ttyS%d", node, port);
+		vl_fail(e, EXIT_STATE, "node %s has no ttyS%d", node, port);
 	else if (!p.kind || strcmp(p.kind, SKV_PORT_CONSOLE) || !p.socket)
-		snprintf(err, errlen, "%s ttyS%d is not a console port (%s)", node, port,
-			 p.kind ?: "?");
+		vl_fail(e, EXIT_STATE, "%s ttyS%d is not a console port (%s)", node, port,
+			p.kind ?: "?");
 	else
 		path = xstrdup(p.socket);
 	json_decref(st);
 	return path;
 }
 
-struct MHD_Response *web_console_response(const char *lab, const char *node, int port, char *err,
-					  size_t errlen)
+struct MHD_Response *web_console_response(const char *lab, const char *node, int port,
+					  struct vl_err *e)
 {
-	_cleanup_free_ char *path = console_socket(lab, node, port, err, errlen);
+	_cleanup_free_ char *path = console_socket(lab, node, port, e);
 	struct web_auth idgen = {0};
 	struct MHD_Response *r;
 	struct session *s;
@@ -143,12 +144,12 @@ struct MHD_Response *web_console_response(const char *lab, const char *node, int
 	if (!path)
 		return NULL;
 	if (web_token_new(&idgen) < 0) {
-		snprintf(err, errlen, "getrandom failed");
+		vl_fail(e, EXIT_STATE, "getrandom failed");
 		return NULL;
 	}
 	fd = console_connect(path);
 	if (fd < 0) {
-		snprintf(err, errlen, "connecting to %s: %s", path, strerror(-fd));
+		vl_fail(e, EXIT_STATE, "connecting to %s: %s", path, strerror(-fd));
 		return NULL;
 	}
 	s = xcalloc(1, sizeof(*s));
@@ -160,7 +161,7 @@ struct MHD_Response *web_console_response(const char *lab, const char *node, int
 			sessions[slot = i] = s;
 	pthread_mutex_unlock(&sessions_lock);
 	if (slot < 0) {
-		snprintf(err, errlen, "too many consoles open (%d)", MAX_SESSIONS);
+		vl_fail(e, EXIT_STATE, "too many consoles open (%d)", MAX_SESSIONS);
 		close(fd);
 		free(s);
 		return NULL;
@@ -172,12 +173,12 @@ struct MHD_Response *web_console_response(const char *lab, const char *node, int
 	return r;
 }
 
-int web_console_input(const char *id, const char *data, size_t len, char *err, size_t errlen)
+int web_console_input(const char *id, const char *data, size_t len, struct vl_err *e)
 {
 	int rc = -1;
 
 	if (!id || strlen(id) != WEB_TOKEN_LEN) {
-		snprintf(err, errlen, "no such console session");
+		vl_fail(e, EXIT_STATE, "no such console session");
 		return -1;
 	}
 	pthread_mutex_lock(&sessions_lock);
@@ -193,8 +194,8 @@ int web_console_input(const char *id, const char *data, size_t len, char *err, s
 			if (n < 0 && errno == EINTR)
 				continue;
 			if (n < 0) {
-				snprintf(err, errlen, "writing to the console: %s",
-					 strerror(errno));
+				vl_fail(e, EXIT_STATE, "writing to the console: %s",
+					strerror(errno));
 				break;
 			}
 			off += (size_t)n;
@@ -202,7 +203,7 @@ int web_console_input(const char *id, const char *data, size_t len, char *err, s
 		rc = off == len ? 0 : -1;
 		goto out;
 	}
-	snprintf(err, errlen, "no such console session");
+	vl_fail(e, EXIT_STATE, "no such console session");
 out:
 	pthread_mutex_unlock(&sessions_lock);
 	return rc;

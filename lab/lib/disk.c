@@ -262,7 +262,8 @@ int disk_seed(const char *statedir, const char *disk, const struct node *n, stru
 	return !wd || r < 0 ? -1 : 0;
 }
 
-int disk_base_changed(const char *statedir, const struct node *n, char *what, size_t whatlen)
+int disk_base_changed(const char *statedir, const struct node *n, char *what, size_t whatlen,
+		      struct vl_err *e)
 {
 	_cleanup_free_ char *ov = disk_overlay_path(statedir, n->name);
 	_cleanup_free_ char *idp = disk_base_id_path(statedir, n->name);
@@ -270,7 +271,7 @@ int disk_base_changed(const char *statedir, const struct node *n, char *what, si
 	disk_recover(statedir, n->name);
 	if (access(ov, F_OK) < 0)
 		return 0;
-	return image_id_verify(n->image, idp, what, whatlen);
+	return image_id_verify(n->image, idp, what, whatlen, e);
 }
 
 int disk_upgrade(const char *statedir, const char *node, const char *image, struct vl_err *e)

@@ -36,8 +36,9 @@ int disk_recover(const char *statedir, const char *node);
  * set (EXIT_CONFIG: the seed is at fault). */
 int disk_seed(const char *statedir, const char *disk, const struct node *n, struct vl_err *e);
 /* 1 if @n has a disk whose base image is no longer @n->image (sentence in
- * @what), 0 if not (or no disk), -1 on error (in @what). */
-int disk_base_changed(const char *statedir, const struct node *n, char *what, size_t whatlen);
+ * @what), 0 if not (or no disk), -1 with @e set. */
+int disk_base_changed(const char *statedir, const struct node *n, char *what, size_t whatlen,
+		      struct vl_err *e);
 /**
  * disk_upgrade() - rebuild @node's overlay on @image, keeping its sda3 and
  * sda4 (the new image's must be at least as large) and taking everything

@@ -29,19 +29,6 @@
 #define MBR_PART_OFF 0x1beu
 #define IMAGE_ID_HASH_LEN (1024u * 1024)
 
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
-
 static uint32_t le32(const uint8_t *p)
 {
 	return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
@@ -210,7 +197,7 @@ static void judge_mbr(struct image_info *info, const uint8_t *mbr)
 }
 
 /* The verdict on an opened chain; @q is closed. */
-static int inspect(struct qcow2 *q, struct image_info *info, char *err, size_t errlen)
+static int inspect(struct qcow2 *q, struct image_info *info, struct vl_err *e)
 {
 	struct qcow2_counts counts;
 	uint8_t mbr[MBR_SIZE];
@@ -240,7 +227,7 @@ static int inspect(struct qcow2 *q, struct image_info *info, char *err, size_t e
 	for (struct qcow2 *b = q->backing; b; b = b->backing)
 		info->backing_depth++;
 
-	if (qcow2_scan(q, &counts, err, errlen) < 0)
+	if (qcow2_scan(q, &counts, e) < 0)
 		goto out;
 	info->clusters_data = counts.data;
 	info->clusters_zero = counts.zero;
@@ -248,15 +235,15 @@ static int inspect(struct qcow2 *q, struct image_info *info, char *err, size_t e
 	info->compressed = info->clusters_compressed > 0;
 
 	if (q->size < MBR_SIZE) {
-		seterr(err, errlen,
-		       "virtual size %" PRIu64 " bytes is smaller than one sector: no MBR",
-		       q->size);
+		vl_fail(e, EXIT_ENV,
+			"virtual size %" PRIu64 " bytes is smaller than one sector: no MBR",
+			q->size);
 		goto out;
 	}
-	if (qcow2_kind_at(q, 0, &k0, err, errlen) < 0)
+	if (qcow2_kind_at(q, 0, &k0, e) < 0)
 		goto out;
 	info->mbr_compressed = k0 == QCOW2_COMPRESSED;
-	if (qcow2_read(q, 0, mbr, sizeof(mbr), err, errlen) < 0)
+	if (qcow2_read(q, 0, mbr, sizeof(mbr), e) < 0)
 		goto out;
 	judge_mbr(info, mbr);
 	info->vacm_shaped = info->nproblems == 0;
@@ -264,12 +251,6 @@ static int inspect(struct qcow2 *q, struct image_info *info, char *err, size_t e
 out:
 	qcow2_close(q);
 	return ret;
-}
-
-/* The QCOW2 reader's message becomes the error (EXIT_ENV). */
-static int verdict(int r, const char *err, struct vl_err *e)
-{
-	return r < 0 ? vl_fail(e, EXIT_ENV, "%s", err) : 0;
 }
 
 bool image_backing_allowed(void)
@@ -281,53 +262,45 @@ bool image_backing_allowed(void)
 
 /* The one place a base image's references are judged: every reader of a
  * base image or a node's disk goes through here to qcow2_open_refs(). */
-static struct qcow2 *open_chain(const char *path, bool disk, bool *refused, char *err,
-				size_t errlen)
+static struct qcow2 *open_chain(const char *path, bool disk, bool *refused, struct vl_err *e)
 {
 	enum qcow2_refs refs = image_backing_allowed() ? QCOW2_REFS_ANY
 			       : disk		       ? QCOW2_REFS_OVERLAY
 						       : QCOW2_REFS_NONE;
 
-	return qcow2_open_refs(path, refs, refused, err, errlen);
+	return qcow2_open_refs(path, refs, refused, e);
 }
 
 int image_refs_check(const char *path, struct vl_err *e)
 {
-	char err[2048] = "";
+	struct vl_err *qe = xcalloc(1, sizeof(*qe)); /* other failures are not this check's */
 	bool refused = false;
-	struct qcow2 *q = open_chain(path, false, &refused, err, sizeof(err));
+	struct qcow2 *q = open_chain(path, false, &refused, qe);
+	int r = 0;
 
 	qcow2_close(q);
-	return refused ? vl_fail(e, EXIT_ENV, "%s: %s", path, err) : 0;
+	if (refused)
+		r = vl_fail(e, EXIT_ENV, "%s: %s", path, qe->msg);
+	free(qe);
+	return r;
 }
 
 int image_inspect(const char *path, struct image_info *info, struct vl_err *e)
 {
-	char err[2048] = "";
-
 	memset(info, 0, sizeof(*info));
-	return verdict(
-		inspect(open_chain(path, false, NULL, err, sizeof(err)), info, err, sizeof(err)),
-		err, e);
+	return inspect(open_chain(path, false, NULL, e), info, e);
 }
 
 int image_inspect_disk(const char *path, struct image_info *info, struct vl_err *e)
 {
-	char err[2048] = "";
-
 	memset(info, 0, sizeof(*info));
-	return verdict(
-		inspect(open_chain(path, true, NULL, err, sizeof(err)), info, err, sizeof(err)),
-		err, e);
+	return inspect(open_chain(path, true, NULL, e), info, e);
 }
 
 int image_inspect_mem(const void *buf, size_t len, struct image_info *info, struct vl_err *e)
 {
-	char err[2048] = "";
-
 	memset(info, 0, sizeof(*info));
-	return verdict(inspect(qcow2_open_mem(buf, len, err, sizeof(err)), info, err, sizeof(err)),
-		       err, e);
+	return inspect(qcow2_open_mem(buf, len, e), info, e);
 }
 
 int image_check_warn(const char *path, struct vl_err *e, char *warn, size_t warnlen)
@@ -335,7 +308,8 @@ int image_check_warn(const char *path, struct vl_err *e, char *warn, size_t warn
 	struct image_info *info = xmalloc(sizeof(*info));
 	int ret = -1;
 
-	seterr(warn, warnlen, "%s", "");
+	if (warn && warnlen)
+		warn[0] = '\0';
 	if (image_inspect(path, info, e) < 0) {
 		vl_wrap(e, "%s", path);
 		goto out;
@@ -486,7 +460,8 @@ int image_id_compare(const struct image_id *saved, const struct image_id *now, c
 		changed = 1;                                                                       \
 	} while (0)
 
-	seterr(what, whatlen, "%s", "");
+	if (what && whatlen)
+		what[0] = '\0';
 	if (saved->ino != now->ino || saved->dev != now->dev)
 		SAY("the file was replaced (inode %" PRIu64 " on device %" PRIu64
 		    ", was inode %" PRIu64 " on device %" PRIu64 ")",
@@ -506,22 +481,21 @@ int image_id_compare(const struct image_id *saved, const struct image_id *now, c
 	return changed;
 }
 
-int image_id_verify(const char *image, const char *idfile, char *what, size_t whatlen)
+int image_id_verify(const char *image, const char *idfile, char *what, size_t whatlen,
+		    struct vl_err *e)
 {
 	struct image_id saved, now;
 	int r;
 
 	r = image_id_load(idfile, &saved);
 	if (r < 0) {
-		seterr(what, whatlen, "cannot read the base image identity %s: %s", idfile,
-		       r == -EINVAL ? "malformed file" : strerror(-r));
-		return -1;
+		return vl_fail(e, EXIT_ENV, "cannot read the base image identity %s: %s", idfile,
+			       r == -EINVAL ? "malformed file" : strerror(-r));
 	}
 	r = image_identity(image, &now);
 	if (r < 0) {
-		seterr(what, whatlen, "base image %s: %s", image,
-		       r == -EINVAL ? "not a regular file" : strerror(-r));
-		return -1;
+		return vl_fail(e, EXIT_ENV, "base image %s: %s", image,
+			       r == -EINVAL ? "not a regular file" : strerror(-r));
 	}
 	return image_id_compare(&saved, &now, what, whatlen);
 }

@@ -157,8 +157,10 @@ int image_id_compare(const struct image_id *saved, const struct image_id *now, c
 		     size_t whatlen);
 /**
  * image_id_verify() - compare @image with the identity saved in @idfile
- * Returns 0 unchanged, 1 changed (sentence in @what), -1 error (in @what).
+ * Returns 0 unchanged, 1 changed (sentence in @what), -1 with @e set
+ * (EXIT_ENV).
  */
-int image_id_verify(const char *image, const char *idfile, char *what, size_t whatlen);
+int image_id_verify(const char *image, const char *idfile, char *what, size_t whatlen,
+		    struct vl_err *e);
 
 #endif

@@ -62,7 +62,6 @@
 #include "lab/lib/util.h"
 
 #define EXT_MAGIC 0xef53
-#define TOOL_OUT 8192
 
 const char *part_name(unsigned int index)
 {
@@ -80,7 +79,7 @@ const char *part_name(unsigned int index)
 int part_run(char **argv, const char *pkg, const char *what, struct vl_err *e)
 {
 	_cleanup_free_ char *path = find_program(argv[0]);
-	_cleanup_free_ char *out = xmalloc(TOOL_OUT);
+	_cleanup_free_ char *out = xmalloc(PART_TOOL_OUT);
 	char *name = argv[0];
 	int r;
 
@@ -88,7 +87,7 @@ int part_run(char **argv, const char *pkg, const char *what, struct vl_err *e)
 		return vl_fail(e, EXIT_ENV, "%s not found: install the Debian package %s", name,
 			       pkg);
 	argv[0] = path;
-	r = run_capture(name, argv, out, TOOL_OUT);
+	r = run_capture(name, argv, out, PART_TOOL_OUT);
 	argv[0] = name;
 	if (r != 0) {
 		size_t l = strlen(out);
@@ -105,7 +104,7 @@ int part_run(char **argv, const char *pkg, const char *what, struct vl_err *e)
 
 /* The same, but capture the output for the caller; returns the exit
  * status (or -1 if it could not run, with @e set). */
-static int tool_out(char **argv, const char *pkg, char *out, size_t outlen, struct vl_err *e)
+int part_tool_out(char **argv, const char *pkg, char *out, size_t outlen, struct vl_err *e)
 {
 	_cleanup_free_ char *path = find_program(argv[0]);
 	char *name = argv[0];
@@ -338,7 +337,7 @@ static int debugfs_script(const char *raw, const char *script, const char *workd
 
 	if (write_file(cmds, script) < 0)
 		return vl_fail_errno(e, EXIT_ENV, errno, "writing %s", cmds);
-	r = tool_out(argv, "e2fsprogs", out, 1 << 16, e);
+	r = part_tool_out(argv, "e2fsprogs", out, 1 << 16, e);
 	if (r < 0)
 		return -1;
 	for (char *l = out; l && *l;) {
@@ -408,9 +407,9 @@ static int build_fs(const char *src, const struct part_loc *loc, const struct pa
 				(char *)raw,
 				sizek,
 				NULL};
-		_cleanup_free_ char *out = xmalloc(TOOL_OUT);
+		_cleanup_free_ char *out = xmalloc(PART_TOOL_OUT);
 
-		r = tool_out(argv, "e2fsprogs", out, TOOL_OUT, e);
+		r = part_tool_out(argv, "e2fsprogs", out, PART_TOOL_OUT, e);
 		if (r < 0)
 			goto out;
 		if (r != 0) {
@@ -492,17 +491,16 @@ int part_seed(const char *disk, unsigned int index, const char *src, const char 
 
 /* Read partition @loc of @disk into the raw file @raw and replay its
  * journal there (the private copy only). */
-static int read_part_fsck(const char *disk, const struct part_loc *loc, const char *raw,
-			  struct vl_err *e)
+int part_read_fsck(const char *disk, const struct part_loc *loc, const char *raw, struct vl_err *e)
 {
 	char *argv[] = {(char *)"e2fsck", (char *)"-fy", (char *)raw, NULL};
-	_cleanup_free_ char *out = xmalloc(TOOL_OUT);
+	_cleanup_free_ char *out = xmalloc(PART_TOOL_OUT);
 	int r;
 
 	unlink(raw);
 	if (part_read_range(disk, loc->offset, loc->size, raw, false, e) < 0)
 		return -1;
-	r = tool_out(argv, "e2fsprogs", out, TOOL_OUT, e);
+	r = part_tool_out(argv, "e2fsprogs", out, PART_TOOL_OUT, e);
 	if (r < 0)
 		return -1;
 	/* 0 clean, 1 errors corrected, 2 corrected + reboot advised. */
@@ -512,159 +510,6 @@ static int read_part_fsck(const char *disk, const struct part_loc *loc, const ch
 			       "(e2fsck exit %d):\n%s",
 			       part_name(loc->index), disk, r, out);
 	return 0;
-}
-
-static bool tar_name(const char *out, bool *gz)
-{
-	size_t n = strlen(out);
-
-	*gz = (n > 7 && !strcmp(out + n - 7, ".tar.gz")) || (n > 4 && !strcmp(out + n - 4, ".tgz"));
-	return *gz || (n > 4 && !strcmp(out + n - 4, ".tar"));
-}
-
-int part_export(const char *disk, unsigned int index, const char *out, const char *workdir,
-		struct vl_err *e)
-{
-	_cleanup_free_ char *raw = xasprintf("%s/export.raw", workdir);
-	_cleanup_free_ char *tree = xasprintf("%s/tree", workdir);
-	_cleanup_free_ char *rdump = NULL, *lf = NULL;
-	const char *dest = tree;
-	bool to_stdout = !strcmp(out, "-"), gz = false, is_tar = to_stdout || tar_name(out, &gz);
-	struct part_loc loc;
-	struct part_fs fs;
-	struct stat st;
-	int r = -1;
-
-	if (!is_tar) {
-		if (lstat(out, &st) == 0) {
-			DIR *d;
-			struct dirent *de;
-			int n = 0;
-
-			if (!S_ISDIR(st.st_mode))
-				return vl_fail(e, EXIT_CONFIG,
-					       "%s exists and is not a directory (name a new "
-					       "directory, FILE.tar, FILE.tar.gz or -)",
-					       out);
-			d = opendir(out);
-			while (d && (de = readdir(d)))
-				n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
-			if (d)
-				closedir(d);
-			if (n)
-				return vl_fail(
-					e, EXIT_CONFIG,
-					"%s is not empty: export into a new or empty directory",
-					out);
-		} else if (mkdir(out, 0700) < 0) { /* /etc/config holds secrets */
-			return vl_fail_errno(e, EXIT_CONFIG, errno, "creating %s", out);
-		}
-		dest = out;
-	} else if (!to_stdout && lstat(out, &st) == 0) {
-		return vl_fail(e, EXIT_CONFIG, "%s exists: not overwriting it", out);
-	}
-	if (part_locate(disk, index, &loc, e) < 0 || part_probe(disk, &loc, workdir, &fs, e) < 0)
-		return -1;
-	if (read_part_fsck(disk, &loc, raw, e) < 0)
-		return -1;
-	if (dest == tree && mkdir(tree, 0700) < 0)
-		return vl_fail_errno(e, EXIT_ENV, errno, "mkdir %s", tree);
-	rdump = xasprintf("rdump / \"%s\"", dest);
-	{
-		char *argv[] = {(char *)"debugfs", (char *)"-R", rdump, raw, NULL};
-		_cleanup_free_ char *o = xmalloc(TOOL_OUT);
-
-		r = tool_out(argv, "e2fsprogs", o, TOOL_OUT, e);
-		if (r != 0) {
-			if (r > 0)
-				vl_fail(e, EXIT_ENV, "debugfs rdump: %s", o);
-			goto out;
-		}
-	}
-	/* lost+found is the filesystem's, not the appliance's. */
-	lf = xasprintf("%s/lost+found", dest);
-	rmdir(lf);
-	/* The guest chose these modes, owners and links (tree.c). A tar
-	 * keeps its symlinks: they are data there, restored by import. */
-	{
-		struct tree_fix fix;
-
-		if (tree_make_safe(dest, !is_tar, &fix, e) < 0 ||
-		    (dest == out && chmod(out, 0700) < 0 &&
-		     vl_fail_errno(e, EXIT_ENV, errno, "chmod %s", out))) {
-			r = -1;
-			goto out;
-		}
-		if (fix.removed)
-			msg_warn("%s: left out %u entr%s the host should not get, such as %s",
-				 part_name(index), fix.removed, fix.removed == 1 ? "y" : "ies",
-				 fix.first);
-	}
-	if (is_tar) {
-		_cleanup_free_ char *tmp =
-			to_stdout ? NULL : xasprintf("%s.tmp%d", out, (int)getpid());
-		_cleanup_free_ char *tarp = find_program("tar");
-		char *argv[] = {tarp,
-				(char *)"-C",
-				(char *)dest,
-				(char *)"--numeric-owner",
-				(char *)"--owner=0",
-				(char *)"--group=0",
-				(char *)"--sort=name",
-				gz ? (char *)"-czf" : (char *)"-cf",
-				to_stdout ? (char *)"-" : tmp,
-				(char *)".",
-				NULL};
-		struct spawn_opts so = {.name = "tar",
-					.path = tarp,
-					.argv = argv,
-					.stdin_fd = -1,
-					.stdout_fd = to_stdout ? 1 : 2,
-					.stderr_fd = 2};
-		struct vl_err se = {0};
-		pid_t pid;
-		int status;
-
-		if (!tarp) {
-			r = vl_fail(e, EXIT_ENV, "tar not found: install the Debian package tar");
-			goto out;
-		}
-		/* Made 0600 here, so tar (which would use the umask) only
-		 * truncates it: the archive is never readable by others. */
-		if (tmp) {
-			int tfd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-
-			if (tfd < 0) {
-				r = vl_fail_errno(e, EXIT_ENV, errno, "creating %s", tmp);
-				goto out;
-			}
-			close(tfd);
-		}
-		fflush(stdout);
-		pid = spawn(&so, NULL, &se);
-		if (pid < 0) {
-			r = vl_fail(e, EXIT_ENV, "%s", se.msg);
-			goto out;
-		}
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!WIFEXITED(status) || WEXITSTATUS(status)) {
-			if (tmp)
-				unlink(tmp);
-			r = vl_fail(e, EXIT_ENV, "tar failed writing %s", out);
-			goto out;
-		}
-		if (tmp && rename(tmp, out) < 0) {
-			r = vl_fail_errno(e, EXIT_ENV, errno, "renaming %s to %s", tmp, out);
-			unlink(tmp);
-			goto out;
-		}
-	}
-	r = 0;
-out:
-	unlink(raw);
-	rm_rf(tree);
-	return r < 0 ? -1 : 0;
 }
 
 int part_copy(const char *from, const char *to, unsigned int index, const char *workdir,
@@ -685,7 +530,7 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
 	is_ext = part_probe(from, &lf, workdir, &fs, NULL) == 0;
 	unlink(raw);
 	if (is_ext) {
-		if (read_part_fsck(from, &lf, raw, e) < 0)
+		if (part_read_fsck(from, &lf, raw, e) < 0)
 			return -1;
 	} else if (part_read_range(from, lf.offset, lf.size, raw, false, e) < 0) {
 		return -1;

@@ -91,11 +91,10 @@ int part_copy(const char *from, const char *to, unsigned int index, const char *
 	      struct vl_err *e);
 
 /* How QMP commands reach the node's QEMU: @exec runs @cmd with @args
- * (stolen; may be NULL), 0 with *@ret (if non-NULL) set, or -1 with a
- * message in @err. The CLI's goes through the lab's supervisor. */
+ * (stolen; may be NULL), 0 with *@ret (if non-NULL) set, or -1 with @e set
+ * (QEMU's message). The CLI's goes through the lab's supervisor. */
 struct part_qmp {
-	int (*exec)(void *ctx, const char *cmd, json_t *args, json_t **ret, char *err,
-		    size_t errlen);
+	int (*exec)(void *ctx, const char *cmd, json_t *args, json_t **ret, struct vl_err *e);
 	void *ctx;
 };
 
@@ -137,5 +136,16 @@ void part_firmware_str(const struct part_firmware *fw, char *buf, size_t len);
 /* Copy a regular file keeping its holes (SEEK_DATA/SEEK_HOLE), fsync it.
  * @dst is created (O_EXCL). 0 or -1 with @e set. */
 int part_copy_file(const char *src, const char *dst, struct vl_err *e);
+
+/* ---- shared by part.c and part_export.c */
+
+/* The bound on a tool's captured output. */
+#define PART_TOOL_OUT 8192
+/* Run @argv (a program of Debian package @pkg), its stdout and stderr in
+ * @out: its exit status (>= 0), or -1 with @e set when it cannot run. */
+int part_tool_out(char **argv, const char *pkg, char *out, size_t outlen, struct vl_err *e);
+/* Read partition @loc of @disk into the raw file @raw and replay its
+ * journal there (the private copy only). 0 or -1 with @e set. */
+int part_read_fsck(const char *disk, const struct part_loc *loc, const char *raw, struct vl_err *e);
 
 #endif

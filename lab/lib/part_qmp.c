@@ -31,15 +31,14 @@
 static int wait_job(const struct part_qmp *t, const char *id, int timeout_ms, struct vl_err *e)
 {
 	long long deadline = now_ms() + timeout_ms;
-	char err[1024];
 
 	for (;;) {
 		json_t *jobs = NULL, *j, *mine = NULL;
 		const char *status;
 		size_t i;
 
-		if (t->exec(t->ctx, "query-jobs", NULL, &jobs, err, sizeof(err)) < 0)
-			return vl_fail(e, EXIT_CHILD, "%s", err);
+		if (t->exec(t->ctx, "query-jobs", NULL, &jobs, e) < 0)
+			return -1;
 		json_array_foreach (jobs, i, j)
 			if (!strcmp(json_string_value(json_object_get(j, "id")) ?: "", id))
 				mine = j;
@@ -53,14 +52,12 @@ static int wait_job(const struct part_qmp *t, const char *id, int timeout_ms, st
 			int r = je ? vl_fail(e, EXIT_CHILD, "QEMU job %s: %s", id, je) : 0;
 
 			json_decref(jobs);
-			t->exec(t->ctx, "job-dismiss", json_pack("{s:s}", "id", id), NULL, err,
-				sizeof(err));
+			t->exec(t->ctx, "job-dismiss", json_pack("{s:s}", "id", id), NULL, NULL);
 			return r;
 		}
 		json_decref(jobs);
 		if (now_ms() > deadline) {
-			t->exec(t->ctx, "job-cancel", json_pack("{s:s}", "id", id), NULL, err,
-				sizeof(err));
+			t->exec(t->ctx, "job-cancel", json_pack("{s:s}", "id", id), NULL, NULL);
 			return vl_fail(e, EXIT_TIMEOUT, "QEMU job %s not done after %d s", id,
 				       timeout_ms / 1000);
 		}
@@ -74,13 +71,12 @@ static int disk_shape(const struct part_qmp *t, const char *node_name, char **si
 		      struct vl_err *e)
 {
 	json_t *nodes = NULL, *n;
-	char why[1024];
 	size_t i;
 	int r = -1;
 
-	if (t->exec(t->ctx, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, why,
-		    sizeof(why)) < 0)
-		return vl_fail(e, EXIT_CHILD, "%s", why);
+	if (t->exec(t->ctx, "query-named-block-nodes", json_pack("{s:b}", "flat", 1), &nodes, e) <
+	    0)
+		return -1;
 	json_array_foreach (nodes, i, n) {
 		json_t *img = json_object_get(n, "image");
 		const char *bf =
@@ -112,7 +108,6 @@ int part_backup_running(const struct part_qmp *t, const char *node_name, const c
 	 * in QEMU (until QEMU exits), and must not block the next one. */
 	_cleanup_free_ char *bnode = xasprintf("vacmlab-copy-%d", (int)getpid());
 	_cleanup_free_ char *size = NULL, *bopt = NULL;
-	char why[1024];
 	int r = -1;
 
 	/* The copy has the disk's backing file and size: a sync=top backup
@@ -143,23 +138,21 @@ int part_backup_running(const struct part_qmp *t, const char *node_name, const c
 	if (t->exec(t->ctx, "blockdev-add",
 		    json_pack("{s:s,s:s,s:{s:s,s:s},s:n}", "driver", "qcow2", "node-name", bnode,
 			      "file", "driver", "file", "filename", copy, "backing"),
-		    NULL, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_CHILD, "%s", why);
+		    NULL, e) < 0)
 		goto out_close;
-	}
 	if (t->exec(t->ctx, "blockdev-backup",
 		    json_pack("{s:s,s:s,s:s,s:s,s:b}", "job-id", id, "device", node_name, "target",
 			      bnode, "sync", "top", "auto-dismiss", 0),
-		    NULL, why, sizeof(why)) < 0) {
-		vl_fail(e, EXIT_CHILD, "%s", why);
+		    NULL, e) < 0)
 		goto out_del;
-	}
 	r = wait_job(t, id, timeout_ms, e);
 out_del:
-	if (t->exec(t->ctx, "blockdev-del", json_pack("{s:s}", "node-name", bnode), NULL, why,
-		    sizeof(why)) < 0 &&
+	/* After a failure @e keeps the first one; a failed delete after a
+	 * good copy is the error. */
+	if (t->exec(t->ctx, "blockdev-del", json_pack("{s:s}", "node-name", bnode), NULL,
+		    r == 0 ? e : NULL) < 0 &&
 	    r == 0)
-		r = vl_fail(e, EXIT_CHILD, "%s", why);
+		r = -1;
 out_close:
 	if (r < 0)
 		unlink(copy);

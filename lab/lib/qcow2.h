@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+struct vl_err;
+
 /* Files in a backing chain below the top image, at most. */
 #define QCOW2_MAX_BACKING_DEPTH 8
 
@@ -94,7 +96,7 @@ struct qcow2_counts {
  * qcow2_open() - open a QCOW2 image and its whole backing chain
  * @path:	the image; it must be a regular file or a block device (a FIFO,
  *		a character device or a directory is refused without reading)
- * @err, @errlen: the reason on failure (no path prefix for the top image;
+ * @e:		the reason on failure, EXIT_ENV (no path prefix for the top image;
  *		"backing file PATH: ..." for a layer below)
  *
  * Reads the header, its extensions and the L1 table of each layer. Backing
@@ -102,7 +104,7 @@ struct qcow2_counts {
  * backing file that is not QCOW2 and has no format named is raw. Returns
  * the top layer (free with qcow2_close()), or NULL.
  */
-struct qcow2 *qcow2_open(const char *path, char *err, size_t errlen);
+struct qcow2 *qcow2_open(const char *path, struct vl_err *err);
 
 /**
  * qcow2_open_refs() - qcow2_open() under a rule for what the chain names
@@ -115,8 +117,8 @@ struct qcow2 *qcow2_open(const char *path, char *err, size_t errlen);
  * reference is refused before anything of it is opened, and the message
  * names it as written and as resolved.
  */
-struct qcow2 *qcow2_open_refs(const char *path, enum qcow2_refs refs, bool *refused, char *err,
-			      size_t errlen);
+struct qcow2 *qcow2_open_refs(const char *path, enum qcow2_refs refs, bool *refused,
+			      struct vl_err *err);
 
 /**
  * qcow2_open_mem() - the same for an image held in memory (fuzzing, tests)
@@ -126,10 +128,10 @@ struct qcow2 *qcow2_open_refs(const char *path, enum qcow2_refs refs, bool *refu
  * followed (the layer reads as if it had none), and an external data file
  * is refused.
  */
-struct qcow2 *qcow2_open_mem(const void *buf, size_t len, char *err, size_t errlen);
+struct qcow2 *qcow2_open_mem(const void *buf, size_t len, struct vl_err *err);
 /* The same under a rule for what the image names (qcow2_open_refs()). */
-struct qcow2 *qcow2_open_mem_refs(const void *buf, size_t len, enum qcow2_refs refs, char *err,
-				  size_t errlen);
+struct qcow2 *qcow2_open_mem_refs(const void *buf, size_t len, enum qcow2_refs refs,
+				  struct vl_err *err);
 
 void qcow2_close(struct qcow2 *q);
 
@@ -141,14 +143,14 @@ void qcow2_close(struct qcow2 *q);
  * after 256 MiB of L2 tables per layer (the counts are then a lower bound).
  * 0, or -1 with the reason.
  */
-int qcow2_scan(struct qcow2 *q, struct qcow2_counts *counts, char *err, size_t errlen);
+int qcow2_scan(struct qcow2 *q, struct qcow2_counts *counts, struct vl_err *err);
 
 /* What guest offset @goff of the top layer maps to. 0, or -1 + reason. */
-int qcow2_kind_at(struct qcow2 *q, uint64_t goff, enum qcow2_kind *kind, char *err, size_t errlen);
+int qcow2_kind_at(struct qcow2 *q, uint64_t goff, enum qcow2_kind *kind, struct vl_err *err);
 
 /* Read guest bytes [@goff, @goff+@len) through the chain (beyond the virtual
  * size reads as zeros). 0, or -1 with the reason. */
-int qcow2_read(struct qcow2 *q, uint64_t goff, void *buf, size_t len, char *err, size_t errlen);
+int qcow2_read(struct qcow2 *q, uint64_t goff, void *buf, size_t len, struct vl_err *err);
 
 /**
  * qcow2_open_file() - open a disk image file read-only, never blocking
@@ -159,6 +161,6 @@ int qcow2_read(struct qcow2 *q, uint64_t goff, void *buf, size_t len, char *err,
  * device (such as /dev/zero) or a directory is refused with a message saying
  * which. Returns the fd (O_CLOEXEC), or -1 with the reason.
  */
-int qcow2_open_file(const char *path, uint64_t *sizep, struct stat *stp, char *err, size_t errlen);
+int qcow2_open_file(const char *path, uint64_t *sizep, struct stat *stp, struct vl_err *err);
 
 #endif

@@ -17,7 +17,7 @@
 #include "lab/lib/util.h"
 
 /* Parse header extensions in the first cluster: backing format, data file. */
-static int qcow2_extensions(struct qcow2 *q, const uint8_t *c0, size_t n, char *err, size_t errlen)
+static int qcow2_extensions(struct qcow2 *q, const uint8_t *c0, size_t n, struct vl_err *err)
 {
 	size_t pos = q->version >= 3 ? q->hdr_len : QCOW_HDR_V2;
 
@@ -27,8 +27,7 @@ static int qcow2_extensions(struct qcow2 *q, const uint8_t *c0, size_t n, char *
 		if (type == EXT_END)
 			return 0;
 		if (len > n - pos - 8) {
-			qcow2_seterr(
-				err, errlen,
+			vl_fail(err, EXIT_ENV,
 				"corrupt QCOW2 header: extension 0x%08x at byte %zu has length %u, "
 				"beyond the first cluster",
 				type, pos, len);
@@ -56,49 +55,49 @@ static int qcow2_extensions(struct qcow2 *q, const uint8_t *c0, size_t n, char *
  * outside the file is a corrupt (or truncated) image: say so here rather
  * than let QEMU find it when the lab boots.
  */
-static int layer_check_tables(const struct qcow2 *q, char *err, size_t errlen)
+static int layer_check_tables(const struct qcow2 *q, struct vl_err *err)
 {
 	uint64_t rt_bytes = (uint64_t)q->refcount_clusters * q->cs;
 
 	if (q->refcount_off % q->cs || q->refcount_off == 0) {
-		qcow2_seterr(err, errlen, "corrupt refcount table: offset 0x%" PRIx64 " is %s",
-			     q->refcount_off,
-			     q->refcount_off ? "not aligned to a cluster" : "0, over the header");
+		vl_fail(err, EXIT_ENV, "corrupt refcount table: offset 0x%" PRIx64 " is %s",
+			q->refcount_off,
+			q->refcount_off ? "not aligned to a cluster" : "0, over the header");
 		return -1;
 	}
 	if (q->refcount_clusters == 0 || rt_bytes > QCOW_MAX_REFTABLE_BYTES) {
-		qcow2_seterr(err, errlen,
-			     "corrupt refcount table: %u clusters (1 to %" PRIu64 " bytes' worth)",
-			     q->refcount_clusters, (uint64_t)QCOW_MAX_REFTABLE_BYTES);
+		vl_fail(err, EXIT_ENV,
+			"corrupt refcount table: %u clusters (1 to %" PRIu64 " bytes' worth)",
+			q->refcount_clusters, (uint64_t)QCOW_MAX_REFTABLE_BYTES);
 		return -1;
 	}
 	if (q->refcount_off >= q->file_size || rt_bytes > q->file_size - q->refcount_off) {
-		qcow2_seterr(err, errlen,
-			     "%s: the refcount table (0x%" PRIx64 "-0x%" PRIx64
-			     ") runs beyond the end of the file (%" PRIu64 " bytes)",
-			     qcow2_beyond_eof(q, q->refcount_off, "corrupt refcount table offset"),
-			     q->refcount_off, q->refcount_off + rt_bytes, q->file_size);
+		vl_fail(err, EXIT_ENV,
+			"%s: the refcount table (0x%" PRIx64 "-0x%" PRIx64
+			") runs beyond the end of the file (%" PRIu64 " bytes)",
+			qcow2_beyond_eof(q, q->refcount_off, "corrupt refcount table offset"),
+			q->refcount_off, q->refcount_off + rt_bytes, q->file_size);
 		return -1;
 	}
 	if (q->nb_snapshots > QCOW_MAX_SNAPSHOTS) {
-		qcow2_seterr(err, errlen, "corrupt QCOW2 header: %u snapshots (QEMU's limit is %u)",
-			     q->nb_snapshots, QCOW_MAX_SNAPSHOTS);
+		vl_fail(err, EXIT_ENV, "corrupt QCOW2 header: %u snapshots (QEMU's limit is %u)",
+			q->nb_snapshots, QCOW_MAX_SNAPSHOTS);
 		return -1;
 	}
 	if (q->nb_snapshots && (q->snapshots_off % 8 || q->snapshots_off >= q->file_size)) {
-		qcow2_seterr(err, errlen,
-			     "corrupt snapshot table: offset 0x%" PRIx64
-			     " is %s (the file has %" PRIu64 " bytes)",
-			     q->snapshots_off,
-			     q->snapshots_off % 8 ? "not aligned to 8 bytes"
-						  : "beyond the end of the file",
-			     q->file_size);
+		vl_fail(err, EXIT_ENV,
+			"corrupt snapshot table: offset 0x%" PRIx64 " is %s (the file has %" PRIu64
+			" bytes)",
+			q->snapshots_off,
+			q->snapshots_off % 8 ? "not aligned to 8 bytes"
+					     : "beyond the end of the file",
+			q->file_size);
 		return -1;
 	}
 	return 0;
 }
 
-int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen)
+int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, struct vl_err *err)
 {
 	uint64_t backing_off, needed, l1_bytes;
 	uint32_t backing_len, crypt;
@@ -107,25 +106,24 @@ int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen)
 
 	q->version = qcow2_be32(h + 4);
 	if (q->file_size < QCOW_HDR_V2) {
-		qcow2_seterr(err, errlen,
-			     "truncated QCOW2 header: the file has %" PRIu64
-			     " bytes, a header needs "
-			     "at least %u",
-			     q->file_size, QCOW_HDR_V2);
+		vl_fail(err, EXIT_ENV,
+			"truncated QCOW2 header: the file has %" PRIu64 " bytes, a header needs "
+			"at least %u",
+			q->file_size, QCOW_HDR_V2);
 		return -1;
 	}
 	if (q->version != 2 && q->version != 3) {
-		qcow2_seterr(err, errlen,
-			     "QCOW version %u is not supported (only versions 2 and 3): convert it "
-			     "with qemu-img convert -O qcow2",
-			     q->version);
+		vl_fail(err, EXIT_ENV,
+			"QCOW version %u is not supported (only versions 2 and 3): convert it "
+			"with qemu-img convert -O qcow2",
+			q->version);
 		return -1;
 	}
 	if (q->version == 3 && q->file_size < QCOW_HDR_V3) {
-		qcow2_seterr(err, errlen,
-			     "truncated QCOW2 header: the file has %" PRIu64 " bytes, a version 3 "
-			     "header needs %u",
-			     q->file_size, QCOW_HDR_V3);
+		vl_fail(err, EXIT_ENV,
+			"truncated QCOW2 header: the file has %" PRIu64 " bytes, a version 3 "
+			"header needs %u",
+			q->file_size, QCOW_HDR_V3);
 		return -1;
 	}
 	backing_off = qcow2_be64(h + 8);
@@ -149,75 +147,73 @@ int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen)
 		q->hdr_len = qcow2_be32(h + 100);
 	}
 	if (q->cluster_bits < QCOW_MIN_CLUSTER_BITS || q->cluster_bits > QCOW_MAX_CLUSTER_BITS) {
-		qcow2_seterr(err, errlen,
-			     "corrupt QCOW2 header: cluster_bits %u (must be %u to %u)",
-			     q->cluster_bits, QCOW_MIN_CLUSTER_BITS, QCOW_MAX_CLUSTER_BITS);
+		vl_fail(err, EXIT_ENV, "corrupt QCOW2 header: cluster_bits %u (must be %u to %u)",
+			q->cluster_bits, QCOW_MIN_CLUSTER_BITS, QCOW_MAX_CLUSTER_BITS);
 		return -1;
 	}
 	q->cs = 1ULL << q->cluster_bits;
 	if (q->version >= 3 && (q->hdr_len < QCOW_HDR_V3 || q->hdr_len % 8 || q->hdr_len > q->cs)) {
-		qcow2_seterr(err, errlen,
-			     "corrupt QCOW2 header: header_length %u (must be a multiple of 8 "
-			     "from %u to the cluster size)",
-			     q->hdr_len, QCOW_HDR_V3);
+		vl_fail(err, EXIT_ENV,
+			"corrupt QCOW2 header: header_length %u (must be a multiple of 8 "
+			"from %u to the cluster size)",
+			q->hdr_len, QCOW_HDR_V3);
 		return -1;
 	}
 	if (q->refcount_order > 6) {
-		qcow2_seterr(err, errlen, "corrupt QCOW2 header: refcount_order %u (at most 6)",
-			     q->refcount_order);
+		vl_fail(err, EXIT_ENV, "corrupt QCOW2 header: refcount_order %u (at most 6)",
+			q->refcount_order);
 		return -1;
 	}
 	if (q->size > QCOW_MAX_VIRTUAL_SIZE) {
-		qcow2_seterr(err, errlen,
-			     "corrupt QCOW2 header: virtual size %" PRIu64
-			     " bytes is beyond the format's 64 PiB",
-			     q->size);
+		vl_fail(err, EXIT_ENV,
+			"corrupt QCOW2 header: virtual size %" PRIu64
+			" bytes is beyond the format's 64 PiB",
+			q->size);
 		return -1;
 	}
 	if (crypt) {
-		qcow2_seterr(err, errlen,
-			     "encrypted QCOW2 image (%s): vacmlab cannot read its MBR and the lab "
-			     "cannot boot it unattended",
-			     crypt == 1	  ? "AES"
-			     : crypt == 2 ? "LUKS"
-					  : "unknown method");
+		vl_fail(err, EXIT_ENV,
+			"encrypted QCOW2 image (%s): vacmlab cannot read its MBR and the lab "
+			"cannot boot it unattended",
+			crypt == 1   ? "AES"
+			: crypt == 2 ? "LUKS"
+				     : "unknown method");
 		return -1;
 	}
 	if (q->incompat & ~INCOMPAT_KNOWN) {
-		qcow2_seterr(err, errlen,
-			     "QCOW2 image uses unknown incompatible features 0x%" PRIx64
-			     " (made by a newer QEMU?)",
-			     (uint64_t)(q->incompat & ~INCOMPAT_KNOWN));
+		vl_fail(err, EXIT_ENV,
+			"QCOW2 image uses unknown incompatible features 0x%" PRIx64
+			" (made by a newer QEMU?)",
+			(uint64_t)(q->incompat & ~INCOMPAT_KNOWN));
 		return -1;
 	}
 	if (q->incompat & INCOMPAT_CORRUPT) {
-		qcow2_seterr(err, errlen,
-			     "QCOW2 image is marked corrupt (incompatible feature bit 1): check it "
-			     "with qemu-img check");
+		vl_fail(err, EXIT_ENV,
+			"QCOW2 image is marked corrupt (incompatible feature bit 1): check it "
+			"with qemu-img check");
 		return -1;
 	}
 	q->extl2 = q->incompat & INCOMPAT_EXTL2;
 	if (q->extl2 && q->cluster_bits < 14) {
-		qcow2_seterr(err, errlen,
-			     "corrupt QCOW2 header: extended L2 entries with %" PRIu64
-			     "-byte clusters (at least 16384)",
-			     q->cs);
+		vl_fail(err, EXIT_ENV,
+			"corrupt QCOW2 header: extended L2 entries with %" PRIu64
+			"-byte clusters (at least 16384)",
+			q->cs);
 		return -1;
 	}
 	if (q->version >= 3 && q->hdr_len > QCOW_HDR_V3)
 		q->compression_type = h[104];
 	if (!!(q->incompat & INCOMPAT_COMPRESSION) != !!q->compression_type ||
 	    q->compression_type > 1) {
-		qcow2_seterr(err, errlen,
-			     "corrupt QCOW2 header: compression type %u with the compression "
-			     "feature bit %s",
-			     q->compression_type,
-			     q->incompat & INCOMPAT_COMPRESSION ? "set" : "clear");
+		vl_fail(err, EXIT_ENV,
+			"corrupt QCOW2 header: compression type %u with the compression "
+			"feature bit %s",
+			q->compression_type, q->incompat & INCOMPAT_COMPRESSION ? "set" : "clear");
 		return -1;
 	}
 	q->l2_entry_size = q->extl2 ? 16 : 8;
 	q->l2_entries = q->cs / q->l2_entry_size;
-	if (layer_check_tables(q, err, errlen) < 0)
+	if (layer_check_tables(q, err) < 0)
 		return -1;
 
 	/* The first cluster holds the header extensions and, usually, the
@@ -225,37 +221,35 @@ int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen)
 	c0len = q->file_size < q->cs ? (size_t)q->file_size : (size_t)q->cs;
 	c0 = xmalloc(c0len);
 	if (qcow2_pread(q, false, c0, c0len, 0) < 0) {
-		qcow2_seterr(err, errlen, "cannot read the QCOW2 header: %s", strerror(errno));
+		vl_fail(err, EXIT_ENV, "cannot read the QCOW2 header: %s", strerror(errno));
 		return -1;
 	}
-	if (qcow2_extensions(q, c0, c0len, err, errlen) < 0)
+	if (qcow2_extensions(q, c0, c0len, err) < 0)
 		return -1;
 
 	if (backing_off) {
 		if (backing_len == 0 || backing_len > 1023) {
-			qcow2_seterr(
-				err, errlen,
+			vl_fail(err, EXIT_ENV,
 				"corrupt QCOW2 header: backing file name length %u (1 to 1023)",
 				backing_len);
 			return -1;
 		}
 		if (backing_off > q->file_size || backing_len > q->file_size - backing_off) {
-			qcow2_seterr(err, errlen,
-				     "%s: the backing file name at byte %" PRIu64
-				     " lies beyond the end of the file (%" PRIu64 " bytes)",
-				     qcow2_beyond_eof(q, backing_off, "corrupt QCOW2 header"),
-				     backing_off, q->file_size);
+			vl_fail(err, EXIT_ENV,
+				"%s: the backing file name at byte %" PRIu64
+				" lies beyond the end of the file (%" PRIu64 " bytes)",
+				qcow2_beyond_eof(q, backing_off, "corrupt QCOW2 header"),
+				backing_off, q->file_size);
 			return -1;
 		}
 		if (qcow2_pread(q, false, q->backing_name, backing_len, backing_off) < 0) {
-			qcow2_seterr(err, errlen, "cannot read the backing file name: %s",
-				     strerror(errno));
+			vl_fail(err, EXIT_ENV, "cannot read the backing file name: %s",
+				strerror(errno));
 			return -1;
 		}
 		q->backing_name[backing_len] = 0;
 		if (strlen(q->backing_name) != backing_len) {
-			qcow2_seterr(
-				err, errlen,
+			vl_fail(err, EXIT_ENV,
 				"corrupt QCOW2 header: the backing file name contains a NUL byte");
 			return -1;
 		}
@@ -263,9 +257,9 @@ int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen)
 
 	/* L1: sane size, enough entries for the virtual size, inside the file. */
 	if (q->l1_size > QCOW_MAX_L1_ENTRIES) {
-		qcow2_seterr(err, errlen,
-			     "corrupt L1 table: %u entries is absurd (QEMU's limit is %u)",
-			     q->l1_size, QCOW_MAX_L1_ENTRIES);
+		vl_fail(err, EXIT_ENV,
+			"corrupt L1 table: %u entries is absurd (QEMU's limit is %u)", q->l1_size,
+			QCOW_MAX_L1_ENTRIES);
 		return -1;
 	}
 	{
@@ -274,46 +268,45 @@ int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen)
 		needed = q->size / per_l1 + !!(q->size % per_l1);
 	}
 	if (needed > q->l1_size) {
-		qcow2_seterr(err, errlen,
-			     "corrupt L1 table: %u entries cover %" PRIu64
-			     " bytes, but the virtual "
-			     "size is %" PRIu64,
-			     q->l1_size, (uint64_t)q->l1_size * q->cs * q->l2_entries, q->size);
+		vl_fail(err, EXIT_ENV,
+			"corrupt L1 table: %u entries cover %" PRIu64 " bytes, but the virtual "
+			"size is %" PRIu64,
+			q->l1_size, (uint64_t)q->l1_size * q->cs * q->l2_entries, q->size);
 		return -1;
 	}
 	q->l1_used = (uint32_t)needed;
 	if (q->l1_used) {
 		if (q->l1_off % q->cs) {
-			qcow2_seterr(err, errlen,
-				     "corrupt L1 table: offset 0x%" PRIx64
-				     " is not aligned to a cluster "
-				     "(%" PRIu64 " bytes)",
-				     q->l1_off, q->cs);
+			vl_fail(err, EXIT_ENV,
+				"corrupt L1 table: offset 0x%" PRIx64
+				" is not aligned to a cluster "
+				"(%" PRIu64 " bytes)",
+				q->l1_off, q->cs);
 			return -1;
 		}
 		if (q->l1_off == 0) {
-			qcow2_seterr(err, errlen, "corrupt L1 table: offset 0 overlaps the header");
+			vl_fail(err, EXIT_ENV, "corrupt L1 table: offset 0 overlaps the header");
 			return -1;
 		}
 		if (q->l1_off >= q->file_size) {
-			qcow2_seterr(err, errlen,
-				     "%s: the L1 table at 0x%" PRIx64 " lies beyond the end of the "
-				     "file (%" PRIu64 " bytes)",
-				     qcow2_beyond_eof(q, q->l1_off, "corrupt L1 table offset"),
-				     q->l1_off, q->file_size);
+			vl_fail(err, EXIT_ENV,
+				"%s: the L1 table at 0x%" PRIx64 " lies beyond the end of the "
+				"file (%" PRIu64 " bytes)",
+				qcow2_beyond_eof(q, q->l1_off, "corrupt L1 table offset"),
+				q->l1_off, q->file_size);
 			return -1;
 		}
 		l1_bytes = (uint64_t)q->l1_used * 8;
 		if (l1_bytes > q->file_size - q->l1_off) {
-			qcow2_seterr(err, errlen,
-				     "truncated QCOW2: the L1 table (0x%" PRIx64 "-0x%" PRIx64
-				     ") runs beyond the end of the file (%" PRIu64 " bytes)",
-				     q->l1_off, q->l1_off + l1_bytes, q->file_size);
+			vl_fail(err, EXIT_ENV,
+				"truncated QCOW2: the L1 table (0x%" PRIx64 "-0x%" PRIx64
+				") runs beyond the end of the file (%" PRIu64 " bytes)",
+				q->l1_off, q->l1_off + l1_bytes, q->file_size);
 			return -1;
 		}
 		q->l1 = xmalloc(l1_bytes);
 		if (qcow2_pread(q, false, q->l1, l1_bytes, q->l1_off) < 0) {
-			qcow2_seterr(err, errlen, "cannot read the L1 table: %s", strerror(errno));
+			vl_fail(err, EXIT_ENV, "cannot read the L1 table: %s", strerror(errno));
 			return -1;
 		}
 		for (uint32_t i = 0; i < q->l1_used; i++)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/qcow2.h"
 #include "lab/lib/util.h"
 
@@ -50,19 +51,6 @@
 #define QCOW_MAX_SNAPSHOTS 65536u
 /* Bytes probed at the start of a file: the header, or a raw disk's MBR. */
 #define QCOW_PROBE_LEN 512u
-
-static inline void qcow2_seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static inline void qcow2_seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !errlen)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static inline uint64_t qcow2_be64(const uint8_t *p)
 {
@@ -123,6 +111,6 @@ static inline const char *qcow2_beyond_eof(const struct qcow2 *q, uint64_t off, 
  * buffers. Opens nothing: the data file and the backing file are qcow2.c's.
  * 0, or -1 with the reason.
  */
-int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, char *err, size_t errlen);
+int qcow2_hdr_parse(struct qcow2 *q, const uint8_t *h, struct vl_err *err);
 
 #endif

@@ -210,6 +210,10 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value);
 void topo_value_ready(struct parser *p, struct node *nd, const char *value);
 void topo_value_forward(struct parser *p, struct node *nd, const char *value);
 void topo_value_impair(struct parser *p, struct pextra *x, const char *value);
+/* subnet = and subnet6 = of a [lan] (the CIDR grammars and the ranges a
+ * LAN may not use). */
+void topo_value_subnet(struct parser *p, struct lan *lan, const char *value);
+void topo_value_subnet6(struct parser *p, struct lan *lan, const char *value);
 
 /* ---- topo_prov.c: provisioning keys (dhcp_option, vendor_class, ztp,
  * tftp, serve, usb) and their whole-file check (ZTP URLs resolved) */

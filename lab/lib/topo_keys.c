@@ -166,95 +166,12 @@ static void lab_confine(struct parser *p, const char *value)
 
 static void lan_subnet(struct parser *p, const char *value)
 {
-	struct lan *lan = cur_lan(p);
-	_cleanup_free_ char *buf = xstrdup(value);
-	char *slash = strchr(buf, '/');
-	long prefix;
-	uint32_t net, mask;
-
-	if (!slash) {
-		topo_perr(p, p->line, "bad subnet '%s': expected a CIDR such as 192.168.0.0/24",
-			  value);
-		return;
-	}
-	*slash = '\0';
-	if (!parse_ip(buf, &lan->net) || topo_parse_int(slash + 1, 0, 32, &prefix) < 0) {
-		topo_perr(p, p->line, "bad subnet '%s': expected a CIDR such as 192.168.0.0/24",
-			  value);
-		return;
-	}
-	if (prefix < 8 || prefix > 30) {
-		topo_perr(p, p->line, "subnet '%s': prefix /%ld out of range: /8../30", value,
-			  prefix);
-		return;
-	}
-	mask = prefix_mask((int)prefix);
-	net = h32(lan->net);
-	if (net & ~mask) {
-		topo_perr(p, p->line, "subnet '%s' has host bits set: did you mean %s/%ld?", value,
-			  IP(mk_addr(net & mask)), prefix);
-		return;
-	}
-	/* 0/8, loopback, multicast and class E cannot be a LAN. */
-	if ((net >> 24) == 0 || (net >> 24) == 127 || (net >> 24) >= 224) {
-		topo_perr(p, p->line,
-			  "subnet '%s' is not usable for a lan: 0.0.0.0/8, 127.0.0.0/8 and "
-			  "224.0.0.0/3 are reserved",
-			  value);
-		return;
-	}
-	lan->prefix = (int)prefix;
-	p->lan_x[p->cur].subnet_set = true;
+	topo_value_subnet(p, cur_lan(p), value);
 }
 
-/* subnet6 = PREFIX/64: IPv6 on this LAN (the bridge's address, RAs and
- * DHCPv6 from the lab's dnsmasq). Only a /64: SLAAC needs one, and so do
- * the fixed interface IDs of the bridge and the pool (topo.h). */
 static void lan_subnet6(struct parser *p, const char *value)
 {
-	struct lan *lan = cur_lan(p);
-	_cleanup_free_ char *buf = xstrdup(value);
-	char *slash = strchr(buf, '/');
-	struct in6_addr a, net;
-	long prefix;
-	static const uint8_t zero[8];
-
-	if (slash)
-		*slash = '\0';
-	if (!slash || !parse_ip6(buf, &a) || topo_parse_int(slash + 1, 0, 128, &prefix) < 0) {
-		topo_perr(p, p->line,
-			  "bad subnet6 '%s': expected an IPv6 prefix such as fd00:1::/64", value);
-		return;
-	}
-	if (prefix != 64) {
-		topo_perr(
-			p, p->line,
-			"subnet6 '%s': prefix /%ld is not /64 (SLAAC and the lab's addresses need "
-			"a /64)",
-			value, prefix);
-		return;
-	}
-	net = a;
-	memset(&net.s6_addr[8], 0, 8);
-	if (memcmp(&a, &net, sizeof(a))) {
-		topo_perr(p, p->line, "subnet6 '%s' has host bits set: did you mean %s/64?", value,
-			  IP6(&net));
-		return;
-	}
-	/* fe80::/10 is every link's own, ff00::/8 multicast; a prefix of
-	 * zeros is ::, ::1 or an IPv4-mapped range. */
-	if ((net.s6_addr[0] == 0xfe && (net.s6_addr[1] & 0xc0) == 0x80) || net.s6_addr[0] == 0xff ||
-	    !memcmp(net.s6_addr, zero, 8)) {
-		topo_perr(p, p->line,
-			  "subnet6 '%s' is not usable for a lan: link-local fe80::/10, multicast "
-			  "ff00::/8 and ::/64 are reserved",
-			  value);
-		return;
-	}
-	lan->net6 = net;
-	lan->addr6 = topo_lan6_addr(lan, TOPO_LAN6_HOST);
-	lan->has6 = true;
-	p->lan_x[p->cur].subnet6_set = true;
+	topo_value_subnet6(p, cur_lan(p), value);
 }
 
 static void lan_address(struct parser *p, const char *value)

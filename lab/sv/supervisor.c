@@ -258,11 +258,12 @@ static void report_failure(struct sv *sv)
 {
 	char head[32];
 
+	fprintf(stderr, "failure: %s\n", sv->fail.msg);
 	if (sv->sync_fd < 0)
 		return;
-	snprintf(head, sizeof(head), "E %d\n", sv->exit_code);
+	snprintf(head, sizeof(head), "E %d\n", sv->fail.code);
 	write_all(sv->sync_fd, head, strlen(head));
-	write_all(sv->sync_fd, sv->failure, strlen(sv->failure));
+	write_all(sv->sync_fd, sv->fail.msg, strlen(sv->fail.msg));
 	close(sv->sync_fd);
 	sv->sync_fd = -1;
 }
@@ -273,7 +274,7 @@ static void teardown_and_exit(struct sv *sv)
 	/* A failed `up` still ends gracefully, but does not wait long: the
 	 * guests never finished booting, there is nothing to flush. */
 	if (sv->phase < PH_POWERDOWN)
-		sv_down_begin(sv, sv->exit_code ? 2000 : sv->down_timeout_ms);
+		sv_down_begin(sv, sv->fail.code ? 2000 : sv->down_timeout_ms);
 	while (sv->phase != PH_DONE) {
 		loop_once(sv, 100);
 		sv_down_advance(sv);
@@ -282,12 +283,12 @@ static void teardown_and_exit(struct sv *sv)
 	sv_uplink_stop(sv);
 	sv_fwd_close_all(sv);
 	sv_udp_close_all(sv);
-	if (sv->exit_code)
+	if (sv->fail.code)
 		report_failure(sv);
-	sv_event(sv, "X %d", sv->exit_code);
-	fprintf(stderr, "supervisor exiting (%d)\n", sv->exit_code);
+	sv_event(sv, "X %d", sv->fail.code);
+	fprintf(stderr, "supervisor exiting (%d)\n", sv->fail.code);
 	sv_down_finish(sv);
-	_exit(sv->exit_code);
+	_exit(sv->fail.code);
 }
 
 static int setup_fs(struct sv *sv)
@@ -307,12 +308,8 @@ static int setup_fs(struct sv *sv)
 	for (int i = 0; i < sv->t->n_hosts; i++)
 		sv_host_init(sv, sv->hosts[i], &sv->t->hosts[i]);
 	for (int i = 0; i < sv->t->n_nodes; i++) {
-		struct vl_err e = {0};
-
-		if (sv_node_init(sv, sv->nodes[i], &sv->t->nodes[i], &e) < 0) {
-			sv_fail(sv, e.code, "%s", e.msg);
+		if (sv_node_init(sv, sv->nodes[i], &sv->t->nodes[i], &sv->fail) < 0)
 			return -1;
-		}
 		sv->nodes[i]->launch_idx = i;
 	}
 	return 0;
@@ -366,7 +363,6 @@ void supervisor_run(const struct sv_launch *l)
 {
 	struct sv *sv = sv_from_launch(l);
 	const char *step = "";
-	char err[512];
 	sigset_t mask;
 	struct rlimit rl;
 	int r;
@@ -425,32 +421,30 @@ void supervisor_run(const struct sv_launch *l)
 			links += sv->t->nodes[i].n_nics;
 		for (int i = 0; i < sv->t->n_hosts; i++)
 			links += sv->t->hosts[i].n_nics;
-		if (sv_net_build(sv) < 0)
+		if (sv_net_build(sv, &sv->fail) < 0)
 			teardown_and_exit(sv);
 		/* Read by bench/netbuild.sh. */
 		fprintf(stderr, "phase network: %lld ms for %d links\n", now_ms() - t1, links);
 	}
-	sv_net_impair(sv);
-	if (sv->exit_code)
+	sv_net_impair(sv, &sv->fail);
+	if (sv->fail.code)
 		teardown_and_exit(sv);
 	if (sv_uplink_start(sv) < 0)
 		teardown_and_exit(sv);
 	write_resolv(sv);
-	if (sv_ctl_listen(sv, err, sizeof(err)) < 0) {
-		sv_fail(sv, EXIT_ENV, "%s", err);
+	if (sv_ctl_listen(sv, &sv->fail) < 0)
 		teardown_and_exit(sv);
-	}
 	rundir_watch(sv);
 	{
 		long long t1 = now_ms();
 
-		if (sv->t->n_lans && sv_dns_start(sv) < 0)
+		if (sv->t->n_lans && sv_dns_start(sv, &sv->fail) < 0)
 			teardown_and_exit(sv);
 		fprintf(stderr, "phase dnsmasq: %lld ms for %d LANs\n", now_ms() - t1,
 			sv->t->n_lans);
 	}
 	for (int i = 0; i < sv->t->n_hosts; i++)
-		if (sv_host_start(sv, sv->hosts[i]) < 0)
+		if (sv_host_start(sv, sv->hosts[i], &sv->fail) < 0)
 			teardown_and_exit(sv);
 	/* Forwards declared in the topology: listeners made by `up`. */
 	for (int i = 0, k = 0; i < sv->t->n_nodes; i++) {
@@ -483,27 +477,27 @@ void supervisor_run(const struct sv_launch *l)
 			sv->nodes[i]->state = NODE_QUEUED;
 		}
 		sv_node_tick(sv);
-		if (sv->exit_code)
+		if (sv->fail.code)
 			teardown_and_exit(sv);
 		for (int i = 0; i < sv->t->n_nodes; i++)
 			if (sv->nodes[i]->state == NODE_QUEUED)
 				sv_event(sv, "S %s queued 0.0", sv->nodes[i]->cfg->name);
 	}
 
-	while (!sv->exit_code && !sv_ready_all(sv)) {
+	while (!sv->fail.code && !sv_ready_all(sv)) {
 		loop_once(sv, 100);
 		sv_ready_check(sv);
 		if (sv->phase >= PH_POWERDOWN)
 			break;
 	}
-	if (sv->exit_code)
+	if (sv->fail.code)
 		teardown_and_exit(sv);
 	if (sv->phase == PH_STARTING)
 		sv->phase = PH_RUNNING;
 	/* The lab is up once every node has its full share again (the
 	 * kernel takes one change per 100 ms: sv_node_yield). */
 	for (long long until = now_ms() + 150LL * (sv->t->n_nodes + 1);
-	     sv_node_yield(sv) && !sv->exit_code && now_ms() < until;)
+	     sv_node_yield(sv) && !sv->fail.code && now_ms() < until;)
 		loop_once(sv, 100);
 	sv_event(sv, "OK");
 	if (!sv->foreground && sv->sync_fd >= 0) {

@@ -40,6 +40,7 @@
 #include <sys/types.h>
 #include <jansson.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/match.h"
 #include "lab/lib/topo.h"
@@ -273,9 +274,10 @@ struct sv {
 	enum stop_phase down_shown; /* the furthest "D" event sent */
 	int down_timeout_ms;
 	int down_client; /* ctl client waiting for the end of `down` */
-	int exit_code;
 	long long t0;
-	char failure[8192];
+	/* The lab's failure while it comes up (sv_fail()): `up` prints it
+	 * (E CODE + message on the sync pipe) and exits with its code. */
+	struct vl_err fail;
 	void *uplink;		  /* sv_uplink.c's state */
 	struct in_addr uplink_gw; /* pasta's gateway: reaches the host's loopback */
 	/* The runtime dir as it was at start (supervisor.c): a lab whose dir
@@ -331,10 +333,9 @@ void sv_qmp_io(struct sv *sv, struct sv_node *n, uint32_t events);
 void sv_qmp_close(struct sv *sv, struct sv_node *n);
 
 /* sv_port.c */
-int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen);
+int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e);
 /* Ports for the next attempt of a node restarted before it was ready. */
-int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char *err,
-		   size_t errlen);
+int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, struct vl_err *e);
 void sv_port_after_spawn(struct sv *sv, struct sv_port *p);
 void sv_port_readable(struct sv *sv, struct sv_port *p);
 void sv_port_writable(struct sv *sv, struct sv_port *p);
@@ -355,13 +356,13 @@ void sv_port_match_ready(struct sv *sv, struct sv_port *p, const char *buf, size
 /* sv_cable.c */
 /* Join node @n's port @idx (prepared by sv_port_prepare/reopen) to its
  * cable, made when the first end starts. 0, or -1 with @err. */
-int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen);
+int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e);
 void sv_cable_readable(struct sv *sv, struct sv_port *p);
 void sv_cable_writable(struct sv *sv, struct sv_port *p);
 /* A paced cable's timer fired. */
 void sv_cable_tick(struct sv *sv, struct sv_cable *c);
 /* Pull (@up false) or plug the cable on @n's port @idx; 0, or -1 with @err. */
-int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, char *err, size_t errlen);
+int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_err *e);
 /* Port @p goes away (apply): it leaves its cable, freed with its last end. */
 void sv_cable_unplug(struct sv *sv, struct sv_port *p);
 /* ports[] keys of a cable end (docs/control.md). */
@@ -401,16 +402,16 @@ void sv_udp_node_exited(struct sv *sv, struct sv_node *n);
 json_t *sv_status_json(struct sv *sv);
 
 /* sv_net.c */
-int sv_net_build(struct sv *sv);
-void sv_net_impair(struct sv *sv);
+int sv_net_build(struct sv *sv, struct vl_err *e);
+void sv_net_impair(struct sv *sv, struct vl_err *e);
 /* The parts of sv_net_build() that `apply` also uses on a running lab:
  * a LAN's bridge, a node's taps (and closing them, which removes them),
  * a node's impairments, a host's namespace and veths. */
-int sv_net_lan_add(struct sv *sv, struct lan *l);
-int sv_net_node_taps(struct sv *sv, struct sv_node *n);
+int sv_net_lan_add(struct sv *sv, struct lan *l, struct vl_err *e);
+int sv_net_node_taps(struct sv *sv, struct sv_node *n, struct vl_err *e);
 void sv_net_node_untap(struct sv_node *n);
-void sv_net_node_impair(struct sv *sv, struct node *n);
-int sv_net_host_add(struct sv *sv, struct sv_host *h);
+void sv_net_node_impair(struct sv *sv, struct node *n, struct vl_err *e);
+int sv_net_host_add(struct sv *sv, struct sv_host *h, struct vl_err *e);
 /*
  * sv_net_impair_nic() - set the impairment @im on @ifname (a tap or a
  * host's lab-side veth) in the directions it names, and clear it in the
@@ -420,18 +421,18 @@ struct impair;
 int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im);
 
 /* sv_child.c */
-int sv_dns_start(struct sv *sv);
+int sv_dns_start(struct sv *sv, struct vl_err *e);
 /* Stop the lab's dnsmasq, put @leases (a saved lease file) in place and
- * start it again (restore). 0, or -1 with a message in @err. */
-int sv_dns_reload(struct sv *sv, const char *leases, char *err, size_t errlen);
+ * start it again (restore). 0, or -1 with @e set. */
+int sv_dns_reload(struct sv *sv, const char *leases, struct vl_err *e);
 void sv_dns_exited(struct sv *sv);
 void sv_host_init(struct sv *sv, struct sv_host *h, struct host *cfg);
-int sv_host_start(struct sv *sv, struct sv_host *h);
+int sv_host_start(struct sv *sv, struct sv_host *h, struct vl_err *e);
 void sv_host_exited(struct sv *sv, struct sv_host *h);
 /* Kill a host's command (its whole PID namespace) and reap it, if it runs. */
 void sv_host_kill_cmd(struct sv *sv, struct sv_host *h);
 /* Kill a host's command (its whole PID namespace) and start it again. */
-int sv_host_restart(struct sv *sv, struct sv_host *h);
+int sv_host_restart(struct sv *sv, struct sv_host *h, struct vl_err *e);
 /* Stop dnsmasq, host commands and holders, bounded. */
 void sv_stop_others(struct sv *sv);
 /* Reap anything else (intermediate children, re-parented host commands). */
@@ -514,7 +515,7 @@ void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, b
 void sv_apply_tick(struct sv *sv);
 
 /* sv_ctl.c */
-int sv_ctl_listen(struct sv *sv, char *err, size_t errlen);
+int sv_ctl_listen(struct sv *sv, struct vl_err *e);
 void sv_ctl_accept(struct sv *sv);
 void sv_ctl_client(struct sv *sv, int fd);
 

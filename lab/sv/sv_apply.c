@@ -391,7 +391,7 @@ static void node_retire(struct sv *sv, struct sv_node *n)
 	n->attempt = 0;
 }
 
-static int apply_switch(struct sv *sv, struct apply *a, char *err, size_t errlen)
+static int apply_switch(struct sv *sv, struct apply *a, struct vl_err *e)
 {
 	struct topo *ot = sv->t, *nt = a->nt;
 	struct sv_node **nodes = xcalloc((size_t)nt->n_nodes + 1, sizeof(*nodes));
@@ -430,11 +430,8 @@ static int apply_switch(struct sv *sv, struct apply *a, char *err, size_t errlen
 		struct sv_node *n = a->node_from[i];
 
 		if (!n) {
-			struct vl_err e = {0};
-
 			n = xcalloc(1, sizeof(*n));
-			if (sv_node_init(sv, n, &nt->nodes[i], &e) < 0) {
-				snprintf(err, errlen, "%.900s", e.msg);
+			if (sv_node_init(sv, n, &nt->nodes[i], e) < 0) {
 				free(n);
 				return -1;
 			}
@@ -465,16 +462,16 @@ static int apply_switch(struct sv *sv, struct apply *a, char *err, size_t errlen
 
 	/* 3. What comes: bridges, taps, hosts, dnsmasq, then the boots. */
 	for (int i = 0; i < nt->n_lans; i++)
-		if (a->lan_from[i] < 0 && sv_net_lan_add(sv, &nt->lans[i]) < 0)
-			goto failed;
+		if (a->lan_from[i] < 0 && sv_net_lan_add(sv, &nt->lans[i], e) < 0)
+			return -1;
 	for (int i = 0; i < nt->n_nodes; i++) {
 		struct sv_node *n = nodes[i];
 
 		if (a->node_from[i] && !a->node_restart[i])
 			continue;
-		if (sv_net_node_taps(sv, n) < 0)
-			goto failed;
-		sv_net_node_impair(sv, n->cfg);
+		if (sv_net_node_taps(sv, n, e) < 0)
+			return -1;
+		sv_net_node_impair(sv, n->cfg, e);
 		if (sv->no_boot)
 			continue; /* `up --no-boot`: nodes are started by `node start` */
 		n->state = NODE_QUEUED;
@@ -486,17 +483,12 @@ static int apply_switch(struct sv *sv, struct apply *a, char *err, size_t errlen
 	for (int i = 0; i < nt->n_hosts; i++) {
 		if (a->host_from[i] && !a->host_restart[i])
 			continue;
-		if (sv_net_host_add(sv, hosts[i]) < 0 || sv_host_start(sv, hosts[i]) < 0)
-			goto failed;
+		if (sv_net_host_add(sv, hosts[i], e) < 0 || sv_host_start(sv, hosts[i], e) < 0)
+			return -1;
 	}
-	if (nt->n_lans && a->changes && sv_dns_reload(sv, NULL, err, errlen) < 0)
+	if (nt->n_lans && a->changes && sv_dns_reload(sv, NULL, e) < 0)
 		return -1;
-	if (sv->exit_code)
-		goto failed;
-	return 0;
-failed:
-	snprintf(err, errlen, "%.900s", sv->failure);
-	return -1;
+	return vl_failed(e) ? -1 : 0;
 }
 
 static struct apply *cur; /* the one apply in progress */
@@ -554,9 +546,6 @@ static void apply_done(struct sv *sv, bool ok, int code, const char *msg)
 			 json_pack("{s:b,s:O,s:f}", "ok", 1, "plan", a->plan, "seconds",
 				   (double)(now_ms() - a->t0) / 1000.0));
 	}
-	/* A failure of a live change is the apply's, not the lab's. */
-	sv->exit_code = 0;
-	sv->failure[0] = '\0';
 	json_decref(a->plan);
 	apply_free(a, false);
 }
@@ -638,7 +627,6 @@ void sv_apply_begin(struct sv *sv, int fd, const char *path, const char *name, b
 void sv_apply_tick(struct sv *sv)
 {
 	struct apply *a = cur;
-	char err[1024];
 
 	if (!a)
 		return;
@@ -654,9 +642,13 @@ void sv_apply_tick(struct sv *sv)
 			if (node_goes(a, n) && n->pidfd >= 0 && n->stop != SP_GAVE_UP)
 				return;
 		}
-		if (apply_switch(sv, a, err, sizeof(err)) < 0) {
-			apply_done(sv, false, EXIT_ENV, err);
-			return;
+		{
+			struct vl_err e = {0};
+
+			if (apply_switch(sv, a, &e) < 0) {
+				apply_done(sv, false, e.code, e.msg);
+				return;
+			}
 		}
 		a->step = AS_STARTING;
 		break;

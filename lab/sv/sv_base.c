@@ -84,13 +84,12 @@ void sv_fail(struct sv *sv, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (sv->exit_code)
+	if (sv->fail.code)
 		return; /* the first failure is the one to report */
 	va_start(ap, fmt);
-	vsnprintf(sv->failure, sizeof(sv->failure), fmt, ap);
+	vsnprintf(sv->fail.msg, sizeof(sv->fail.msg), fmt, ap);
 	va_end(ap);
-	sv->exit_code = code;
-	fprintf(stderr, "failure: %s\n", sv->failure);
+	sv->fail.code = code ? code : EXIT_CHILD;
 }
 
 void sv_node_cond_met(struct sv *sv, struct sv_node *n, unsigned conds)

@@ -270,7 +270,7 @@ static struct sv_cable *cable_get(struct sv *sv, struct sv_node *n, int idx)
 	return c;
 }
 
-int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen)
+int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 {
 	struct sv_port *p = &n->ports[idx];
 	struct sv_cable *c = cable_get(sv, n, idx);
@@ -284,8 +284,8 @@ int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t e
 		c->log_path = port_log_path(sv->logdir, c->name[0], c->port[0]);
 		r = logfile_start(&c->log, c->log_path, sv->t->log_max);
 		if (r < 0) {
-			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, c->log_path,
-				 strerror(-r));
+			vl_fail(e, EXIT_ENV, "ttyS%d: opening %s: %s", idx, c->log_path,
+				strerror(-r));
 			return -1;
 		}
 		unlink(far);
@@ -298,7 +298,7 @@ int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t e
 
 		c->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
 		if (c->timer_fd < 0 || timerfd_settime(c->timer_fd, 0, &its, NULL) < 0) {
-			snprintf(err, errlen, "ttyS%d: pacing timer: %s", idx, strerror(errno));
+			vl_fail(e, EXIT_ENV, "ttyS%d: pacing timer: %s", idx, strerror(errno));
 			return -1;
 		}
 		loop_watch(&sv->loop, c->timer_fd, EPOLLIN, EV_CABLE_TIMER, c);
@@ -311,19 +311,19 @@ int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, char *err, size_t e
 	return 0;
 }
 
-int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, char *err, size_t errlen)
+int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_err *e)
 {
 	struct sv_cable *c;
 
 	if (idx >= n->cfg->n_serial || n->cfg->serial[idx].kind != SERIAL_CABLE) {
-		snprintf(err, errlen, "%s:ttyS%d is not a cable", n->cfg->name, idx);
+		vl_fail(e, EXIT_CONFIG, "%s:ttyS%d is not a cable", n->cfg->name, idx);
 		return -1;
 	}
 	c = n->ports[idx].cable;
 	if (!c) {
-		snprintf(err, errlen,
-			 "%s:ttyS%d: the cable is not connected yet (node not started)",
-			 n->cfg->name, idx);
+		vl_fail(e, EXIT_CONFIG,
+			"%s:ttyS%d: the cable is not connected yet (node not started)",
+			n->cfg->name, idx);
 		return -1;
 	}
 	if (c->pulled == !up)

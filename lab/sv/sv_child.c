@@ -42,10 +42,9 @@ void sv_host_init(struct sv *sv, struct sv_host *h, struct host *cfg)
 	h->log = path_log(sv->logdir, "host", cfg->name);
 }
 
-int sv_host_start(struct sv *sv, struct sv_host *h)
+int sv_host_start(struct sv *sv, struct sv_host *h, struct vl_err *e)
 {
 	char path[64], name[64];
-	struct vl_err se = {0};
 	_cleanup_free_ char *unshare = find_program("unshare");
 	_cleanup_free_ char *python = h->cfg->serve_dir ? find_program("python3") : NULL;
 	_cleanup_free_ char *cmd = NULL;
@@ -71,16 +70,13 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 			NULL};
 
 	if (!unshare) {
-		sv_fail(sv, EXIT_ENV, "host %s: unshare(1) not found: install util-linux",
-			h->cfg->name);
-		return -1;
+		return vl_fail(e, EXIT_ENV, "host %s: unshare(1) not found: install util-linux",
+			       h->cfg->name);
 	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)h->holder);
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0) {
-		sv_fail(sv, EXIT_ENV, "host %s: opening %s: %s", h->cfg->name, path,
-			strerror(errno));
-		return -1;
+		return vl_fail_errno(e, EXIT_ENV, errno, "host %s: opening %s", h->cfg->name, path);
 	}
 	logfd = logfile_open_run(h->log); /* O_APPEND: sv_logs.c bounds it */
 	if (logfd < 0)
@@ -99,14 +95,12 @@ int sv_host_start(struct sv *sv, struct sv_host *h)
 		.cwd = sv->statedir,
 		.netns_fd = nsfd,
 	};
-	h->cmd_pid = spawn(&o, &h->cmd_pidfd, &se);
+	h->cmd_pid = spawn(&o, &h->cmd_pidfd, e);
 	close(nsfd);
 	if (logfd >= 0)
 		close(logfd);
-	if (h->cmd_pid < 0) {
-		sv_fail(sv, se.code, "%s", se.msg);
+	if (h->cmd_pid < 0)
 		return -1;
-	}
 	loop_watch(&sv->loop, h->cmd_pidfd, EPOLLIN, EV_HOST_PIDFD, h);
 	return 0;
 }
@@ -155,13 +149,12 @@ static int dns_preload(struct sv_dns *d, const char *src)
 	return fclose(out) ? -errno : 0;
 }
 
-int sv_dns_start(struct sv *sv)
+int sv_dns_start(struct sv *sv, struct vl_err *e)
 {
 	struct sv_dns *d = &sv->dns;
 	struct dnsmasq_paths p = {d->conf, d->leases, d->pidfile, d->log, sv->uplink_gw};
 	_cleanup_free_ char *conf = dnsmasq_config(sv->t, &p);
 	char **argv = dnsmasq_argv(sv->dnsmasq, &p);
-	struct vl_err se = {0};
 	int r = write_file(d->conf, conf);
 	struct spawn_opts o = {
 		.name = "dnsmasq",
@@ -182,27 +175,24 @@ int sv_dns_start(struct sv *sv)
 	}
 	if (r) {
 		ll_rules_free(&rules);
-		sv_fail(sv, EXIT_ENV, "writing %s: %s", d->conf, strerror(-r));
 		strv_free(argv);
-		return -1;
+		return vl_fail_errno(e, EXIT_ENV, r, "writing %s", d->conf);
 	}
 	/* dnsmasq opens its log-facility file itself, appending; the last
 	 * run's becomes .prev. sv_logs.c rotates it (rename + SIGUSR2). */
 	logfile_new_run(d->log);
 	if (sv->leases && (r = dns_preload(d, sv->leases)))
 		sv_event(sv, "W restoring the saved DHCP leases %s: %s", sv->leases, strerror(-r));
-	d->pid = spawn(&o, &d->pidfd, &se);
+	d->pid = spawn(&o, &d->pidfd, e);
 	ll_rules_free(&rules);
 	strv_free(argv);
-	if (d->pid < 0) {
-		sv_fail(sv, se.code, "%s", se.msg);
+	if (d->pid < 0)
 		return -1;
-	}
 	loop_watch(&sv->loop, d->pidfd, EPOLLIN, EV_DNS_PIDFD, NULL);
 	return 0;
 }
 
-int sv_dns_reload(struct sv *sv, const char *leases, char *err, size_t errlen)
+int sv_dns_reload(struct sv *sv, const char *leases, struct vl_err *e)
 {
 	struct sv_dns *d = &sv->dns;
 	long long deadline = now_ms() + 3000;
@@ -222,22 +212,16 @@ int sv_dns_reload(struct sv *sv, const char *leases, char *err, size_t errlen)
 		d->pidfd = -1;
 		d->pid = 0;
 	}
-	if (leases && (r = dns_preload(d, leases))) {
-		snprintf(err, errlen, "restoring leases %s: %s", leases, strerror(-r));
-		return -1;
-	}
+	if (leases && (r = dns_preload(d, leases)))
+		return vl_fail_errno(e, EXIT_ENV, r, "restoring leases %s", leases);
 	{
 		const char *keep = sv->leases;
 
 		sv->leases = NULL; /* in place already */
-		r = sv_dns_start(sv);
+		r = sv_dns_start(sv, e);
 		sv->leases = keep;
 	}
-	if (r < 0) {
-		snprintf(err, errlen, "restarting dnsmasq: %s", sv->failure);
-		return -1;
-	}
-	return 0;
+	return r < 0 ? vl_wrap(e, "restarting dnsmasq") : 0;
 }
 
 void sv_dns_exited(struct sv *sv)
@@ -275,12 +259,12 @@ void sv_host_kill_cmd(struct sv *sv, struct sv_host *h)
 	}
 }
 
-int sv_host_restart(struct sv *sv, struct sv_host *h)
+int sv_host_restart(struct sv *sv, struct sv_host *h, struct vl_err *e)
 {
 	sv_host_kill_cmd(sv, h);
 	h->cmd_exited = false;
 	sv_event(sv, "W host %s: command restarted", h->cfg->name);
-	return sv_host_start(sv, h);
+	return sv_host_start(sv, h, e);
 }
 
 void sv_host_exited(struct sv *sv, struct sv_host *h)

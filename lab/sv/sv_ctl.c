@@ -36,7 +36,7 @@
 #include "lab/lib/util.h"
 #include "netns/nl.h"
 
-int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
+int sv_ctl_listen(struct sv *sv, struct vl_err *e)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	_cleanup_free_ char *path = path_in(sv->rundir, LF_CTL);
@@ -44,18 +44,12 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 	mode_t old;
 	int r;
 
-	{
-		struct vl_err pe = {0};
-
-		if (path_sockaddr(&sa, path, &pe) < 0) {
-			snprintf(err, errlen, "control socket: %s", pe.msg);
-			return -1;
-		}
-	}
+	if (path_sockaddr(&sa, path, e) < 0)
+		return vl_wrap(e, "control socket");
 	unlink(path);
 	sv->ctl_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (sv->ctl_fd < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		vl_fail(e, EXIT_ENV, "control socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	/* The socket file is made 0600 by bind itself (no window in which
@@ -64,16 +58,16 @@ int sv_ctl_listen(struct sv *sv, char *err, size_t errlen)
 	r = bind(sv->ctl_fd, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r < 0 || lstat(path, &st) < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		vl_fail(e, EXIT_ENV, "control socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISSOCK(st.st_mode) || (st.st_mode & 07777) != 0600) {
-		snprintf(err, errlen, "control socket %s: mode %04o, not 0600", path,
-			 (unsigned)(st.st_mode & 07777));
+		vl_fail(e, EXIT_ENV, "control socket %s: mode %04o, not 0600", path,
+			(unsigned)(st.st_mode & 07777));
 		return -1;
 	}
 	if (listen(sv->ctl_fd, 16) < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path, strerror(errno));
+		vl_fail(e, EXIT_ENV, "control socket %s: %s", path, strerror(errno));
 		return -1;
 	}
 	loop_watch(&sv->loop, sv->ctl_fd, EPOLLIN, EV_CTL, NULL);
@@ -367,12 +361,12 @@ static void m_cable(struct sv *sv, int fd, const void *params, int *passed)
 {
 	const struct p_cable *p = params;
 	struct sv_node *n = sv_find_node(sv, p->node);
-	char err[256];
+	struct vl_err e = {0};
 
 	if (!n)
 		sv_reply_err(sv, fd, "no such node '%s'", p->node);
-	else if (sv_cable_set(sv, n, p->port, p->up, err, sizeof(err)) < 0)
-		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s", err);
+	else if (sv_cable_set(sv, n, p->port, p->up, &e) < 0)
+		sv_reply_errc(sv, fd, e.code, "%s", e.msg);
 	else
 		reply_ok(sv, fd);
 }
@@ -391,10 +385,11 @@ static const struct ctl_field f_dns_reload[] = {
 static void m_dns_reload(struct sv *sv, int fd, const void *params, int *passed)
 {
 	const struct p_dns_reload *p = params;
-	char err[1024];
+	struct vl_err e = {0};
 
-	if (sv->t->n_lans && sv_dns_reload(sv, p->leases, err, sizeof(err)) < 0) {
-		sv_reply_err(sv, fd, "%s", err);
+	/* The request's own result, not the lab's first failure. */
+	if (sv->t->n_lans && sv_dns_reload(sv, p->leases, &e) < 0) {
+		sv_reply_errc(sv, fd, e.code, "%s", e.msg);
 		return;
 	}
 	reply_ok(sv, fd);
@@ -445,6 +440,7 @@ static void m_host(struct sv *sv, int fd, const void *params, int *passed)
 {
 	const struct p_host *p = params;
 	struct sv_host *h = NULL;
+	struct vl_err e = {0};
 
 	for (int i = 0; i < sv->t->n_hosts; i++)
 		if (!strcmp(sv->hosts[i]->cfg->name, p->host))
@@ -457,8 +453,9 @@ static void m_host(struct sv *sv, int fd, const void *params, int *passed)
 		sv_reply_err(sv, fd, "host %s has no command", h->cfg->name);
 		return;
 	}
-	if (sv_host_restart(sv, h) < 0) {
-		sv_reply_err(sv, fd, "host %s: %s", h->cfg->name, sv->failure);
+	if (sv_host_restart(sv, h, &e) < 0) {
+		vl_wrap(&e, "host %s", h->cfg->name);
+		sv_reply_errc(sv, fd, e.code, "%s", e.msg);
 		return;
 	}
 	sv_reply(sv, fd, json_pack("{s:b,s:i}", "ok", 1, "pid", (int)h->cmd_pid));

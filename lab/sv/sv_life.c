@@ -21,7 +21,7 @@
  * start half of a restart. Each request has its own result: a start that
  * cannot spawn QEMU, or a node that fails to become ready, is answered with
  * that node's own reason (n->fail_why), never with the lab's first failure
- * (sv->failure), which belongs to `up`.
+ * (sv->fail.msg), which belongs to `up`.
  */
 #include <signal.h>
 #include <stdio.h>

@@ -45,7 +45,7 @@
  * advertisements from the other as soon as it starts; no RAs taken either
  * (the lab is the LAN's router, never its host).
  */
-static int bridge_v6(struct sv *sv, const struct lan *l)
+static int bridge_v6(struct sv *sv, const struct lan *l, struct vl_err *e)
 {
 	char key[96];
 	int r;
@@ -60,14 +60,14 @@ static int bridge_v6(struct sv *sv, const struct lan *l)
 		r = ns_sysctl(key, "0");
 	}
 	if (r) {
-		sv_fail(sv, EXIT_ENV, "enabling IPv6 on bridge %s (/proc/sys/%s): %s%s", l->name,
+		vl_fail(e, EXIT_ENV, "enabling IPv6 on bridge %s (/proc/sys/%s): %s%s", l->name,
 			key, strerror(-r), r == -ENOENT ? " (has the kernel IPv6?)" : "");
 		return -1;
 	}
 	if ((r = nlx_addr6_add(sv->nl, l->name, &l->addr6, 64))) {
 		char a[INET6_ADDRSTRLEN];
 
-		sv_fail(sv, EXIT_ENV, "adding address %s/64 to bridge %s: %s",
+		vl_fail(e, EXIT_ENV, "adding address %s/64 to bridge %s: %s",
 			inet_ntop(AF_INET6, &l->addr6, a, sizeof(a)), l->name, strerror(-r));
 		return -1;
 	}
@@ -81,7 +81,7 @@ static int bridge_v6(struct sv *sv, const struct lan *l)
  * pasta sends from a host socket, and the host kernel fragments it where
  * the underlay's MTU is smaller (docs/multi-machine.md, "MTU").
  */
-static int vxlan_build(struct sv *sv)
+static int vxlan_build(struct sv *sv, struct vl_err *e)
 {
 	struct topo *t = sv->t;
 	int r;
@@ -96,7 +96,7 @@ static int vxlan_build(struct sv *sv)
 			continue;
 		topo_vxlan_ifname(l, dev);
 		if ((r = nlx_vxlan_add(sv->nl, dev, l->vni, (uint16_t)t->here->port, 1500))) {
-			sv_fail(sv, EXIT_ENV, "creating VXLAN device %s (vni %u) for lan %s: %s%s",
+			vl_fail(e, EXIT_ENV, "creating VXLAN device %s (vni %u) for lan %s: %s%s",
 				dev, l->vni, l->name, strerror(-r),
 				r == -EOPNOTSUPP ? " (is the vxlan kernel module available?)" : "");
 			return -1;
@@ -107,13 +107,13 @@ static int vxlan_build(struct sv *sv)
 			if (mc == t->here || !(l->machines & (1u << m)))
 				continue;
 			if ((r = nlx_fdb_append(sv->nl, dev, mc->addr, (uint16_t)mc->port))) {
-				sv_fail(sv, EXIT_ENV, "adding peer %s (machine %s) to %s: %s",
+				vl_fail(e, EXIT_ENV, "adding peer %s (machine %s) to %s: %s",
 					inet_ntoa(mc->addr), mc->name, dev, strerror(-r));
 				return -1;
 			}
 		}
 		if ((r = nlx_link_up(sv->nl, dev, l->name))) {
-			sv_fail(sv, EXIT_ENV, "enslaving %s to bridge %s: %s", dev, l->name,
+			vl_fail(e, EXIT_ENV, "enslaving %s to bridge %s: %s", dev, l->name,
 				strerror(-r));
 			return -1;
 		}
@@ -121,12 +121,12 @@ static int vxlan_build(struct sv *sv)
 	return 0;
 }
 
-int sv_net_lan_add(struct sv *sv, struct lan *l)
+int sv_net_lan_add(struct sv *sv, struct lan *l, struct vl_err *e)
 {
 	int r;
 
 	if ((r = nlx_bridge_add(sv->nl, l->name))) {
-		sv_fail(sv, EXIT_ENV, "creating bridge %s: %s", l->name, strerror(-r));
+		vl_fail(e, EXIT_ENV, "creating bridge %s: %s", l->name, strerror(-r));
 		return -1;
 	}
 	/* Two bridges answering ARP for one gateway on one L2 would
@@ -142,20 +142,20 @@ int sv_net_lan_add(struct sv *sv, struct lan *l)
 		has = true;
 	}
 	if (has && (r = nlx_addr_add(sv->nl, l->name, a, l->prefix))) {
-		sv_fail(sv, EXIT_ENV, "adding address %s/%d to bridge %s: %s", inet_ntoa(a),
+		vl_fail(e, EXIT_ENV, "adding address %s/%d to bridge %s: %s", inet_ntoa(a),
 			l->prefix, l->name, strerror(-r));
 		return -1;
 	}
-	if (l->has6 && topo_lan_home_here(sv->t, l) && bridge_v6(sv, l) < 0)
+	if (l->has6 && topo_lan_home_here(sv->t, l) && bridge_v6(sv, l, e) < 0)
 		return -1;
 	if ((r = nlx_link_up(sv->nl, l->name, NULL))) {
-		sv_fail(sv, EXIT_ENV, "bringing up bridge %s: %s", l->name, strerror(-r));
+		vl_fail(e, EXIT_ENV, "bringing up bridge %s: %s", l->name, strerror(-r));
 		return -1;
 	}
 	return 0;
 }
 
-int sv_net_node_taps(struct sv *sv, struct sv_node *n)
+int sv_net_node_taps(struct sv *sv, struct sv_node *n, struct vl_err *e)
 {
 	int r;
 
@@ -165,7 +165,7 @@ int sv_net_node_taps(struct sv *sv, struct sv_node *n)
 		int fd = tap_open(nic->ifname);
 
 		if (fd < 0) {
-			sv_fail(sv, EXIT_ENV, "creating tap %s on bridge %s: %s%s", nic->ifname,
+			vl_fail(e, EXIT_ENV, "creating tap %s on bridge %s: %s%s", nic->ifname,
 				nic->lan->name, strerror(-fd),
 				fd == -EACCES || fd == -EPERM
 					? " (is /dev/net/tun accessible? see README)"
@@ -174,7 +174,7 @@ int sv_net_node_taps(struct sv *sv, struct sv_node *n)
 		}
 		n->tap_fds[j] = fd;
 		if ((r = nlx_link_up(sv->nl, nic->ifname, nic->lan->name))) {
-			sv_fail(sv, EXIT_ENV, "enslaving tap %s to bridge %s: %s", nic->ifname,
+			vl_fail(e, EXIT_ENV, "enslaving tap %s to bridge %s: %s", nic->ifname,
 				nic->lan->name, strerror(-r));
 			return -1;
 		}
@@ -192,14 +192,14 @@ void sv_net_node_untap(struct sv_node *n)
 	n->tap_fds = NULL;
 }
 
-int sv_net_build(struct sv *sv)
+int sv_net_build(struct sv *sv, struct vl_err *e)
 {
 	struct topo *t = sv->t;
 	int r;
 
 	r = ns_lo_up();
 	if (r) {
-		sv_fail(sv, EXIT_ENV, "bringing up lo in the lab: %s", strerror(-r));
+		vl_fail(e, EXIT_ENV, "bringing up lo in the lab: %s", strerror(-r));
 		return -1;
 	}
 	/* ping(8) as the lab's root without raw sockets; harmless if absent. */
@@ -212,19 +212,19 @@ int sv_net_build(struct sv *sv)
 	ns_sysctl("net/ipv6/conf/default/disable_ipv6", "1");
 	r = nlx_open(&sv->nl);
 	if (r) {
-		sv_fail(sv, EXIT_ENV, "opening netlink in the lab: %s", strerror(-r));
+		vl_fail(e, EXIT_ENV, "opening netlink in the lab: %s", strerror(-r));
 		return -1;
 	}
 	for (int i = 0; i < t->n_lans; i++)
-		if (sv_net_lan_add(sv, &t->lans[i]) < 0)
+		if (sv_net_lan_add(sv, &t->lans[i], e) < 0)
 			return -1;
-	if (vxlan_build(sv) < 0)
+	if (vxlan_build(sv, e) < 0)
 		return -1;
 	for (int i = 0; i < t->n_nodes; i++)
-		if (sv_net_node_taps(sv, sv->nodes[i]) < 0)
+		if (sv_net_node_taps(sv, sv->nodes[i], e) < 0)
 			return -1;
 	for (int i = 0; i < t->n_hosts; i++)
-		if (sv_net_host_add(sv, sv->hosts[i]) < 0)
+		if (sv_net_host_add(sv, sv->hosts[i], e) < 0)
 			return -1;
 	return 0;
 }
@@ -252,7 +252,7 @@ int sv_net_impair_nic(struct sv *sv, const char *ifname, const struct impair *im
 	return r;
 }
 
-void sv_net_node_impair(struct sv *sv, struct node *n)
+void sv_net_node_impair(struct sv *sv, struct node *n, struct vl_err *e)
 {
 	for (int j = 0; j < n->n_nics; j++) {
 		struct impair *im = &n->nics[j].impair;
@@ -262,16 +262,16 @@ void sv_net_node_impair(struct sv *sv, struct node *n)
 			continue;
 		r = sv_net_impair_nic(sv, n->nics[j].ifname, im);
 		if (r)
-			sv_fail(sv, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s", sv->topo_path,
+			vl_fail(e, EXIT_ENV, "%s:%d: impairing %s of node %s: %s%s", sv->topo_path,
 				n->nics[j].line, n->nics[j].ifname, n->name, strerror(-r),
 				impair_hint(r));
 	}
 }
 
-void sv_net_impair(struct sv *sv)
+void sv_net_impair(struct sv *sv, struct vl_err *e)
 {
 	for (int i = 0; i < sv->t->n_nodes; i++)
-		sv_net_node_impair(sv, &sv->t->nodes[i]);
+		sv_net_node_impair(sv, &sv->t->nodes[i], e);
 }
 
 /*
@@ -317,13 +317,13 @@ static void host_peer_name(int idx, char peer[16])
 	snprintf(peer, 16, "vacmlab-p%u", (unsigned)idx % 100);
 }
 
-static int host_inside(struct sv_host *h, char *err, size_t errlen)
+static int host_inside(struct sv_host *h, struct vl_err *e)
 {
 	struct nlx *nl;
 	int r;
 
 	if ((r = ns_join(getpid(), h->holder)) || (r = nlx_open(&nl))) {
-		snprintf(err, errlen, "entering host %s: %s", h->cfg->name, strerror(-r));
+		vl_fail_errno(e, EXIT_ENV, r, "entering host %s", h->cfg->name);
 		return r;
 	}
 	for (int j = 0; j < h->cfg->n_nics; j++) {
@@ -339,21 +339,21 @@ static int host_inside(struct sv_host *h, char *err, size_t errlen)
 		    (!topo_addr6_unset(&nic->addr6) &&
 		     (r = nlx_addr6_add(nl, in, &nic->addr6, 64))) ||
 		    (r = nlx_link_up(nl, in, NULL))) {
-			snprintf(err, errlen, "configuring %s of host %s: %s", in, h->cfg->name,
-				 strerror(-r));
+			vl_fail_errno(e, EXIT_ENV, r, "configuring %s of host %s", in,
+				      h->cfg->name);
 			return r;
 		}
 	}
 	if (h->cfg->n_nics && h->cfg->nics[0].addr.s_addr &&
 	    (r = nlx_route_default(nl, h->cfg->nics[0].lan->addr))) {
-		snprintf(err, errlen, "default route of host %s: %s", h->cfg->name, strerror(-r));
+		vl_fail_errno(e, EXIT_ENV, r, "default route of host %s", h->cfg->name);
 		return r;
 	}
 	nlx_close(nl);
 	return 0;
 }
 
-int sv_net_host_add(struct sv *sv, struct sv_host *h)
+int sv_net_host_add(struct sv *sv, struct sv_host *h, struct vl_err *e)
 {
 	int r, st, p[2];
 	pid_t pid;
@@ -361,7 +361,7 @@ int sv_net_host_add(struct sv *sv, struct sv_host *h)
 
 	h->holder = fork_holder();
 	if (h->holder < 0) {
-		sv_fail(sv, EXIT_ENV, "creating the namespace of host %s: %s", h->cfg->name,
+		vl_fail(e, EXIT_ENV, "creating the namespace of host %s: %s", h->cfg->name,
 			strerror(errno));
 		return -1;
 	}
@@ -374,12 +374,12 @@ int sv_net_host_add(struct sv *sv, struct sv_host *h)
 		/* The lab end keeps the NIC's name; the host end is renamed
 		 * ethN inside. Create with the inner end's temporary name. */
 		if ((r = nlx_veth_add(sv->nl, nic->ifname, peer, h->holder))) {
-			sv_fail(sv, EXIT_ENV, "creating veth %s for host %s: %s", nic->ifname,
+			vl_fail(e, EXIT_ENV, "creating veth %s for host %s: %s", nic->ifname,
 				h->cfg->name, strerror(-r));
 			return -1;
 		}
 		if ((r = nlx_link_up(sv->nl, nic->ifname, nic->lan->name))) {
-			sv_fail(sv, EXIT_ENV, "enslaving %s to bridge %s: %s", nic->ifname,
+			vl_fail(e, EXIT_ENV, "enslaving %s to bridge %s: %s", nic->ifname,
 				nic->lan->name, strerror(-r));
 			return -1;
 		}
@@ -387,12 +387,15 @@ int sv_net_host_add(struct sv *sv, struct sv_host *h)
 	/* Configure the inside from a short-lived child, which renames the
 	 * veth peers ethN. */
 	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
+		return vl_fail_errno(e, EXIT_ENV, errno, "host %s: pipe", h->cfg->name);
 	pid = fork_child(SIGKILL);
 	if (pid == 0) {
+		struct vl_err ce = {0};
+
+		/* The child's error travels to us over the pipe (crun's model). */
 		close(p[0]);
-		r = host_inside(h, err, sizeof(err));
-		if (r && write(p[1], err, strlen(err)) < 0)
+		r = host_inside(h, &ce);
+		if (r && write(p[1], ce.msg, strlen(ce.msg)) < 0)
 			_exit(2);
 		_exit(r ? 1 : 0);
 	}
@@ -403,14 +406,14 @@ int sv_net_host_add(struct sv *sv, struct sv_host *h)
 	if (n > 0)
 		err[n] = '\0';
 	if (pid < 0 || waitpid(pid, &st, 0) < 0 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-		sv_fail(sv, EXIT_ENV, "%s", err[0] ? err : "configuring a host namespace failed");
+		vl_fail(e, EXIT_ENV, "%s", err[0] ? err : "configuring a host namespace failed");
 		return -1;
 	}
 	for (int j = 0; j < h->cfg->n_nics; j++) {
 		struct impair *im = &h->cfg->nics[j].impair;
 
 		if (im->set && (r = sv_net_impair_nic(sv, h->cfg->nics[j].ifname, im))) {
-			sv_fail(sv, EXIT_ENV, "impairing %s of host %s: %s%s",
+			vl_fail(e, EXIT_ENV, "impairing %s of host %s: %s%s",
 				h->cfg->nics[j].ifname, h->cfg->name, strerror(-r), impair_hint(r));
 			return -1;
 		}

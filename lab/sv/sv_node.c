@@ -60,8 +60,7 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 {
 	struct node *c = n->cfg;
 	int port_fds[TOPO_MAX_SERIAL], keep[TOPO_MAX_SERIAL + TOPO_MAX_NICS], nkeep = 0;
-	char err[512], name[64];
-	struct vl_err se = {0};
+	char name[64];
 	int logfd;
 	char **argv;
 
@@ -73,14 +72,11 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 		n->attempt = 1;
 	n->boots++;
 	for (int i = 0; i < c->n_serial; i++) {
-		if ((n->boots == 1
-			     ? sv_port_prepare(sv, n, i, err, sizeof(err))
-			     : sv_port_reopen(sv, n, i, n->boots - 1, err, sizeof(err))) < 0) {
-			return vl_fail(e, EXIT_ENV, "node %s: %s", c->name, err);
-		}
-		if (c->serial[i].kind == SERIAL_CABLE &&
-		    sv_cable_plug(sv, n, i, err, sizeof(err)) < 0)
-			return vl_fail(e, EXIT_ENV, "node %s: %s", c->name, err);
+		if ((n->boots == 1 ? sv_port_prepare(sv, n, i, e)
+				   : sv_port_reopen(sv, n, i, n->boots - 1, e)) < 0)
+			return vl_wrap(e, "node %s", c->name);
+		if (c->serial[i].kind == SERIAL_CABLE && sv_cable_plug(sv, n, i, e) < 0)
+			return vl_wrap(e, "node %s", c->name);
 		port_fds[i] = n->ports[i].qemu_fd;
 		if (port_fds[i] >= 0)
 			keep[nkeep++] = port_fds[i];
@@ -128,8 +124,13 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 	/* Confined to what it was given (landlock.c, qemu_confine_rules()). */
 	struct ll_rules rules = {0};
 
-	if (sv->confine)
+	if (sv->confine) {
 		qemu_confine_rules(&ql, &rules);
+		/* The QEMU it runs, wherever it was found: a QEMU built in the
+		 * user's home, or a wrapper script, is outside the system
+		 * directories (its interpreter is inside). */
+		ll_rules_add(&rules, sv->qemu, LL_READ | LL_EXEC);
+	}
 	struct spawn_opts o = {
 		.name = name,
 		.path = sv->qemu,
@@ -145,14 +146,14 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 		.new_session = true,
 		.confine = sv->confine ? &rules : NULL,
 	};
-	n->pid = spawn(&o, &n->pidfd, &se);
+	n->pid = spawn(&o, &n->pidfd, e);
 	ll_rules_free(&rules);
 	n->yield_nice = 0;
 	strv_free(argv);
 	if (logfd >= 0)
 		close(logfd);
 	if (n->pid < 0)
-		return vl_fail(e, se.code, "%s", se.msg);
+		return -1;
 	n->t_start = now_ms();
 	n->state = NODE_BOOTING;
 	n->probe_fd = -1;

@@ -56,21 +56,17 @@ static int listen_unix(const char *path)
  * output (lib/logfile.h has the names). */
 
 /* ready = console on ttyS0 (a console or a cable end). */
-static int compile_ready(struct sv_node *n, int idx, char *err, size_t errlen)
+static int compile_ready(struct sv_node *n, int idx, struct vl_err *e)
 {
-	struct vl_err e = {0};
-
 	if (!(n->cfg->ready.conds & READY_CONSOLE) || idx != 0 || n->have_re)
 		return 0;
-	if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", &e) < 0) {
-		snprintf(err, errlen, "%s", e.msg);
+	if (rx_compile(&n->re, n->cfg->ready.regex, "ready regex", e) < 0)
 		return -1;
-	}
 	n->have_re = true;
 	return 0;
 }
 
-int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t errlen)
+int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 {
 	struct sv_port *p = &n->ports[idx];
 	int sp[2], r;
@@ -85,7 +81,7 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
 
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
 			return -1;
 		}
 		p->fd = sp[0];
@@ -96,21 +92,21 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
 		r = logfile_start(&p->log, p->log_path, sv->t->log_max);
 		if (r < 0) {
-			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
-				 strerror(-r));
+			vl_fail(e, EXIT_ENV, "ttyS%d: opening %s: %s", idx, p->log_path,
+				strerror(-r));
 			return -1;
 		}
 		p->lfd_rw = listen_unix(rw);
 		p->lfd_ro = listen_unix(ro);
 		if (p->lfd_rw < 0 || p->lfd_ro < 0) {
 			r = p->lfd_rw < 0 ? p->lfd_rw : p->lfd_ro;
-			snprintf(err, errlen, "ttyS%d: listening on %s: %s", idx, rw, strerror(-r));
+			vl_fail(e, EXIT_ENV, "ttyS%d: listening on %s: %s", idx, rw, strerror(-r));
 			return -1;
 		}
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		loop_watch(&sv->loop, p->lfd_rw, EPOLLIN, EV_PORT_LISTEN_RW, p);
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
-		return compile_ready(n, idx, err, errlen);
+		return compile_ready(n, idx, e);
 	}
 	case SERIAL_CABLE: {
 		/* As a console, but read by sv_cable.c (EV_CABLE), which owns
@@ -118,7 +114,7 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
 
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
 			return -1;
 		}
 		p->fd = sp[0];
@@ -126,20 +122,20 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		fcntl(p->fd, F_SETFL, O_NONBLOCK);
 		p->lfd_ro = listen_unix(ro);
 		if (p->lfd_ro < 0) {
-			snprintf(err, errlen, "ttyS%d: listening on %s: %s", idx, ro,
-				 strerror(-p->lfd_ro));
+			vl_fail(e, EXIT_ENV, "ttyS%d: listening on %s: %s", idx, ro,
+				strerror(-p->lfd_ro));
 			return -1;
 		}
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
-		return compile_ready(n, idx, err, errlen);
+		return compile_ready(n, idx, e);
 	}
 	case SERIAL_TCP:
 		p->qemu_fd = sv->tcp_serial_fds && n->launch_idx >= 0
 				     ? sv->tcp_serial_fds[n->launch_idx][idx]
 				     : -1;
 		if (p->qemu_fd < 0) {
-			snprintf(err, errlen, "ttyS%d: no listening socket for tcp:%d", idx,
-				 n->cfg->serial[idx].tcp_port);
+			vl_fail(e, EXIT_ENV, "ttyS%d: no listening socket for tcp:%d", idx,
+				n->cfg->serial[idx].tcp_port);
 			return -1;
 		}
 		return 0;
@@ -153,8 +149,8 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		unlink(in);
 		unlink(out);
 		if (mkfifo(in, 0600) < 0 || symlink(target, out) < 0) {
-			snprintf(err, errlen, "ttyS%d: making loopback FIFO %s: %s", idx, in,
-				 strerror(errno));
+			vl_fail(e, EXIT_ENV, "ttyS%d: making loopback FIFO %s: %s", idx, in,
+				strerror(errno));
 			return -1;
 		}
 		return 0;
@@ -163,8 +159,8 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 		int fd = logfile_open_run(p->log_path);
 
 		if (fd < 0) {
-			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
-				 strerror(-fd));
+			vl_fail(e, EXIT_ENV, "ttyS%d: opening %s: %s", idx, p->log_path,
+				strerror(-fd));
 			return -1;
 		}
 		close(fd); /* QEMU appends to it (sv_logs.c bounds it) */
@@ -177,7 +173,7 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, char *err, size_t
 	return 0;
 }
 
-int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char *err, size_t errlen)
+int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, struct vl_err *e)
 {
 	struct sv_port *p = &n->ports[idx];
 	int sp[2];
@@ -202,7 +198,7 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 			close(p->fd);
 		}
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
 			return -1;
 		}
 		p->fd = sp[0];
@@ -217,8 +213,8 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 		p->log.fd = open(p->log_path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC,
 				 0600);
 		if (p->log.fd < 0) {
-			snprintf(err, errlen, "ttyS%d: opening %s: %s", idx, p->log_path,
-				 strerror(errno));
+			vl_fail(e, EXIT_ENV, "ttyS%d: opening %s: %s", idx, p->log_path,
+				strerror(errno));
 			return -1;
 		}
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
@@ -231,7 +227,7 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 			close(p->fd);
 		}
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			snprintf(err, errlen, "ttyS%d: socketpair: %s", idx, strerror(errno));
+			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
 			return -1;
 		}
 		p->fd = sp[0];
@@ -243,7 +239,7 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, char 
 	case SERIAL_LOG:
 	case SERIAL_RINGBUF:
 	case SERIAL_UNIX:
-	case SERIAL_NONE: return sv_port_prepare(sv, n, idx, err, errlen);
+	case SERIAL_NONE: return sv_port_prepare(sv, n, idx, e);
 	}
 	return 0;
 }

@@ -22,12 +22,13 @@ static void read_around(const uint8_t *data, size_t size)
 {
 	static uint8_t buf[8192];
 	struct qcow2 *q;
-	char err[512];
+	static struct vl_err err;
 	uint64_t pick = 0;
 
-	q = qcow2_open_mem(data, size, err, sizeof(err));
+	vl_clear(&err);
+	q = qcow2_open_mem(data, size, &err);
 	if (!q) {
-		if (!err[0])
+		if (!vl_failed(&err) || !err.msg[0])
 			abort(); /* a failure must say why */
 		return;
 	}
@@ -40,9 +41,9 @@ static void read_around(const uint8_t *data, size_t size)
 				    pick % q->size};
 
 		for (int i = 0; i < 3; i++) {
-			err[0] = 0;
-			if (qcow2_read(q, offs[i], buf, sizeof(buf), err, sizeof(err)) < 0 &&
-			    !err[0])
+			vl_clear(&err);
+			if (qcow2_read(q, offs[i], buf, sizeof(buf), &err) < 0 &&
+			    (!vl_failed(&err) || !err.msg[0]))
 				abort();
 		}
 	}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/qcow2.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,15 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 						QCOW2_REFS_OVERLAY};
 	enum qcow2_refs refs;
 	struct qcow2 *q;
-	char err[1024];
+	static struct vl_err err;
 
 	if (size < 1)
 		return 0;
 	refs = rules[data[size - 1] % 3];
 	size--;
-	q = qcow2_open_mem_refs(data, size, refs, err, sizeof(err));
+	vl_clear(&err);
+	q = qcow2_open_mem_refs(data, size, refs, &err);
 	if (!q) {
-		if (!err[0] || !memchr(err, 0, sizeof(err)))
+		if (!vl_failed(&err) || !err.msg[0] || !memchr(err.msg, 0, sizeof(err.msg)))
 			abort();
 		return 0;
 	}
