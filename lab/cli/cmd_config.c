@@ -270,15 +270,12 @@ static int do_erase(const char *lab, const char *node, bool nvlog, const char *s
 	const char *qmp = NULL;
 	bool restart = false;
 	json_t *st;
-	char err[1024];
 	int rc = EXIT_OK;
 
 	if (lab_is_up(rd)) {
-		st = ctl_status(lab, err, sizeof(err));
-		if (!st) {
-			msg_err("%s", err);
-			return EXIT_STATE;
-		}
+		st = ctl_status(lab, &e);
+		if (!st)
+			return vl_report(&e);
 		if (node_live(st, lab, node, &qmp) < 0) {
 			json_decref(st);
 			return EXIT_CONFIG;
