@@ -42,6 +42,7 @@ static const struct verb verbs[] = {
 	{"snapshot", cmd_snapshot, "snapshot LAB NODE save|load|list|rm [NAME]"},
 	{"restore", cmd_restore,
 	 "restore LAB [SNAPSHOT]       every node back to a snapshot (warm)"},
+	{"usb", cmd_usb, "usb LAB NODE insert DIR|IMAGE | eject  a USB key in a running node"},
 	{"link", cmd_link, "link down|up LAB NODE[:ethN]  pull or plug a NIC's cable"},
 	{"config", cmd_config,
 	 "config export|import LAB NODE [-o OUT|PATH]  a node's /etc/config or nvlog"},

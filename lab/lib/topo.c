@@ -21,6 +21,15 @@ static void free_nics(struct nic *nics, int n)
 	free(nics);
 }
 
+void topo_dhcp_set_free(struct dhcp_set *d)
+{
+	free(d->opts);
+	free(d->opt_lines);
+	free(d->vendor_class);
+	free(d->ztp_config);
+	free(d->ztp_firmware);
+}
+
 static void free_node(struct node *nd)
 {
 	free(nd->name);
@@ -40,6 +49,8 @@ static void free_node(struct node *nd)
 		free(nd->forwards[j].host_addr);
 	free(nd->forwards);
 	free(nd->on_name);
+	topo_dhcp_set_free(&nd->dhcp);
+	free(nd->usb);
 	for (int j = 0; j < TOPO_MAX_SERIAL; j++)
 		free(nd->serial[j].peer);
 }
@@ -48,6 +59,7 @@ static void free_host(struct host *h)
 {
 	free(h->name);
 	free(h->command);
+	free(h->serve_dir);
 	free(h->on_name);
 	free_nics(h->nics, h->n_nics);
 }
@@ -71,6 +83,8 @@ void topo_free(struct topo *t)
 		free(t->lans[i].name);
 		free(t->lans[i].uplink);
 		free(t->lans[i].home_name);
+		topo_dhcp_set_free(&t->lans[i].dhcp);
+		free(t->lans[i].tftp_dir);
 	}
 	for (int i = 0; i < t->n_nodes; i++)
 		free_node(&t->nodes[i]);

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 
 #include "lab/lib/accel.h"
+#include "lab/lib/dhcpopt.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/machine.h"
 
@@ -84,6 +85,22 @@ struct machine {
 
 #define TOPO_VXLAN_PORT 4789
 
+/*
+ * The DHCP options of a [lan] (its clients) or a [node] (its NICs):
+ * `dhcp_option =` lines, `vendor_class =`, `ztp =` (docs/provisioning.md).
+ * After topo_load() the ZTP's option 43 is one of opts[], its URLs with
+ * their host names resolved to the lab's addresses.
+ */
+struct dhcp_set {
+	struct dhcpopt *opts;
+	int *opt_lines;
+	int n_opts;
+	char *vendor_class; /* only clients whose option 60 holds this get opts[] */
+	char *ztp_config;   /* as written */
+	char *ztp_firmware; /* as written, or NULL */
+	int ztp_line;
+};
+
 struct lan {
 	char *name;			 /* also the bridge's interface name in the lab */
 	struct in_addr net;		 /* network address */
@@ -100,6 +117,8 @@ struct lan {
 	bool has6;
 	struct in6_addr net6;  /* the /64 */
 	struct in6_addr addr6; /* the bridge's: PREFIX::254 (TOPO_LAN6_HOST) */
+	struct dhcp_set dhcp;
+	char *tftp_dir; /* tftp = DIR: dnsmasq's read-only TFTP on the bridge; absolute */
 	int line;
 };
 
@@ -166,6 +185,8 @@ struct node {
 	/* A lab over machines: `on = NAME` (`machine` is the QEMU machine type). */
 	char *on_name;	    /* as written */
 	struct machine *on; /* resolved; NULL without [machine] sections */
+	struct dhcp_set dhcp;
+	char *usb; /* usb = DIR|IMAGE: a USB key at boot; absolute, or NULL */
 	int line;
 };
 
@@ -175,6 +196,8 @@ struct host {
 	struct nic *nics;
 	int n_nics;
 	char *command;	    /* run with /bin/sh -c */
+	char *serve_dir;    /* serve = DIR: a static HTTP server; absolute, or NULL */
+	int serve_port;	    /* serve = DIR port=N, default 80 */
 	char *on_name;	    /* on = NAME, as written */
 	struct machine *on; /* resolved; NULL without [machine] sections */
 	int line;

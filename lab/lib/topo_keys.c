@@ -488,6 +488,10 @@ static const struct keydef lan_keys[LANK_N] = {
 	[LANK_HOME] = {"home", false, lan_home},
 	[LANK_VNI] = {"vni", false, lan_vni},
 	[LANK_SUBNET6] = {"subnet6", false, lan_subnet6},
+	[LANK_DHCP_OPTION] = {"dhcp_option", true, topo_key_dhcp_option},
+	[LANK_VENDOR_CLASS] = {"vendor_class", false, topo_key_vendor_class},
+	[LANK_ZTP] = {"ztp", false, topo_key_ztp},
+	[LANK_TFTP] = {"tftp", false, topo_key_tftp},
 };
 static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_IMAGE] = {"image", false, node_image},
@@ -509,12 +513,17 @@ static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_RETRIES] = {"retries", false, node_retries},
 	[NODEK_AFTER] = {"after", false, node_after},
 	[NODEK_ON] = {"on", false, node_on},
+	[NODEK_DHCP_OPTION] = {"dhcp_option", true, topo_key_dhcp_option},
+	[NODEK_VENDOR_CLASS] = {"vendor_class", false, topo_key_vendor_class},
+	[NODEK_ZTP] = {"ztp", false, topo_key_ztp},
+	[NODEK_USB] = {"usb", false, topo_key_usb},
 };
 static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_NIC] = {"nic", true, host_nic},
 	[HOSTK_COMMAND] = {"command", false, host_command},
 	[HOSTK_IMPAIR] = {"impair", true, host_impair},
 	[HOSTK_ON] = {"on", false, host_on},
+	[HOSTK_SERVE] = {"serve", false, topo_key_serve},
 };
 static const struct keydef machine_keys[MACHK_N] = {
 	[MACHK_ADDRESS] = {"address", false, machine_address},

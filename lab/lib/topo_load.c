@@ -300,6 +300,8 @@ static int topo_parse(const char *buf, size_t len, const char *path, unsigned fl
 	}
 	if (!topo_failed(&p))
 		topo_check_all(&p);
+	if (!topo_failed(&p))
+		topo_prov_check(&p);
 
 	for (int i = 0; i < t->n_lans; i++)
 		free(p.lan_x[i].imp);

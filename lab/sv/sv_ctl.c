@@ -451,7 +451,7 @@ static void m_host(struct sv *sv, int fd, const void *params, int *passed)
 		sv_reply_err(sv, fd, "no such host");
 		return;
 	}
-	if (!h->cfg->command) {
+	if (!h->cfg->command && !h->cfg->serve_dir) {
 		sv_reply_err(sv, fd, "host %s has no command", h->cfg->name);
 		return;
 	}
@@ -513,6 +513,11 @@ static const struct ctl_method methods[] = {
 	M("link", link, p_link),
 	M("cable", cable, p_cable),
 	M("apply", apply, p_apply),
+	{.name = "usb",
+	 .fn = sv_usb_method,
+	 .fields = sv_usb_fields,
+	 .defaults = &sv_usb_defaults,
+	 .size = sizeof(struct sv_usb_params)},
 };
 
 const struct ctl_method *sv_ctl_methods(size_t *n)

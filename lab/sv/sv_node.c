@@ -24,6 +24,7 @@
 #include "lab/lib/landlock.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/usbkey.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
@@ -47,6 +48,8 @@ int sv_node_init(struct sv *sv, struct sv_node *n, struct node *cfg, struct vl_e
 	n->qemu_log = path_log(sv->logdir, "qemu", cfg->name);
 	if (!n->disk)
 		n->disk = path_disk(sv->statedir, cfg->name, "qcow2");
+	if (!n->boots && cfg->usb && !n->usb_src)
+		n->usb_src = xstrdup(cfg->usb);
 	for (int j = 0; j < TOPO_MAX_SERIAL; j++) {
 		n->ports[j].fd = n->ports[j].qemu_fd = -1;
 		n->ports[j].lfd_rw = n->ports[j].lfd_ro = n->ports[j].log.fd = -1;
@@ -96,6 +99,15 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 		.loadvm = n->launch_idx >= 0 && n->boots == 1 ? sv->loadvm : NULL,
 	};
 	n->from_snapshot = ql.loadvm != NULL;
+	_cleanup_free_ char *usb_img = NULL;
+	if (n->usb_src) {
+		_cleanup_free_ char *out = path_usb_key(n->dir);
+
+		usb_img = usbkey_image(n->usb_src, out, e);
+		if (!usb_img)
+			return vl_wrap(e, "node %s", c->name);
+		ql.usb_image = usb_img;
+	}
 	argv = qemu_argv(sv->qemu, &ql);
 	{
 		_cleanup_free_ char *line = strv_join(argv);
