@@ -156,8 +156,10 @@ void sv_qmp_tick(struct sv *sv, struct sv_node *n)
 	qmp_want_io(sv, n);
 }
 
-/* The fields of a STOP's follow-up and of the events that matter. */
+/* RESET events closer than this are one guest reboot (below). */
 #define RESET_BURST_MS 2000
+
+/* The fields of a STOP's follow-up and of the events that matter. */
 
 static void qmp_event(struct sv *sv, struct sv_node *n, const struct qmp_msg *m)
 {
