@@ -186,7 +186,8 @@ DEBIAN_DEPS := build-essential pkg-config clang libclang-rt-14-dev \
 	procps expect python3 iputils-ping wget curl netcat-openbsd nftables \
 	clang-format scdoc graphviz debhelper lintian bash-completion ansible-core time \
 	python3-venv python3-pytest python3-setuptools \
-	libmicrohttpd-dev chromium chromium-driver python3-selenium
+	libmicrohttpd-dev chromium chromium-driver python3-selenium \
+	podman runc netavark aardvark-dns iptables catatonit mmdebstrap python3-yaml
 
 deps:
 	apt-get update

@@ -137,7 +137,7 @@ _vacmlab_complete() {
 
 	local n=${#pos[@]} lab=${pos[0]:-}
 	case $verb in
-	check | up | apply | run)
+	check | up | apply | run | kube)
 		[ "$n" = 0 ] && _vacmlab_conf_files "$cur" ;;
 	graph)
 		if [ "$n" = 0 ]; then
@@ -152,6 +152,16 @@ _vacmlab_complete() {
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi ;;
 	doctor | ls) ;;
+	usb)
+		case $n in
+		0) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
+		1) COMPREPLY=($(compgen -W "$(_vacmlab_lab_names "$lab" nodes)" -- "$cur")) ;;
+		2) COMPREPLY=($(compgen -W 'insert eject' -- "$cur")) ;;
+		3)
+			[ "${pos[2]}" = insert ] || return 0
+			compopt -o filenames 2>/dev/null
+			COMPREPLY=($(compgen -f -- "$cur")) ;;
+		esac ;;
 	link)
 		# link down|up LAB NODE[:ethN] | NODE:ttySN (a serial cable)
 		case $n in
@@ -167,7 +177,7 @@ _vacmlab_complete() {
 	web) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
 	config)
 		case $n in
-		0) COMPREPLY=($(compgen -W 'export import' -- "$cur")) ;;
+		0) COMPREPLY=($(compgen -W 'export import erase' -- "$cur")) ;;
 		1) COMPREPLY=($(compgen -W "$(_vacmlab_state_labs)" -- "$cur")) ;;
 		2) COMPREPLY=($(compgen -W "$(_vacmlab_lab_names "${pos[1]}" nodes)" -- "$cur")) ;;
 		*)

@@ -310,7 +310,7 @@ int up_lab(struct up_opts *o)
 	struct topo_err te;
 	struct topo *t = NULL;
 	struct sv_launch *sv = xcalloc(1, sizeof(*sv));
-	char err[4096], warn[1024];
+	char warn[1024];
 	int lock, p[2], r;
 	pid_t pid;
 	bool ok;
@@ -334,12 +334,11 @@ int up_lab(struct up_opts *o)
 		}
 	}
 	{
-		char pwhy[512];
+		struct vl_err pe = {0};
 
-		if (topo_place(t, o->machine, pwhy, sizeof(pwhy)) < 0) {
-			msg_err("%s", pwhy);
+		if (topo_place(t, o->machine, &pe) < 0) {
 			topo_free(t);
-			return EXIT_CONFIG;
+			return vl_report(&pe); /* EXIT_CONFIG */
 		}
 	}
 	o->lab = t->name;
@@ -354,23 +353,21 @@ int up_lab(struct up_opts *o)
 		return EXIT_ENV;
 
 	/* The machine: programs, devices, images. Nothing is touched yet. */
-	if (t->n_lans &&
-	    !(sv->dnsmasq = need_program("dnsmasq", "dnsmasq-base", err, sizeof(err)))) {
-		msg_err("%s", err);
-		return EXIT_ENV;
-	}
-	/* Under --no-boot too: `node start` boots the nodes later. */
-	if (t->n_nodes &&
-	    !(sv->qemu = need_program("qemu-system-x86_64", "qemu-system-x86", err, sizeof(err))) &&
-	    !o->no_boot) {
-		msg_err("%s", err);
-		return EXIT_ENV;
-	}
-	for (int i = 0; i < t->n_nodes; i++) {
-		if (t->nodes[i].n_nics && tun_check(err, sizeof(err)) < 0) {
-			msg_err("%s", err);
-			return EXIT_ENV;
-		}
+	{
+		struct vl_err me = {0};
+
+		if (t->n_lans && !(sv->dnsmasq = need_program("dnsmasq", "dnsmasq-base", &me)))
+			return vl_report(&me); /* EXIT_ENV */
+		/* Under --no-boot too: `node start` boots the nodes later
+		 * (and says then that QEMU is missing). */
+		if (t->n_nodes &&
+		    !(sv->qemu = need_program("qemu-system-x86_64", "qemu-system-x86", &me)) &&
+		    !o->no_boot)
+			return vl_report(&me);
+		vl_clear(&me);
+		for (int i = 0; i < t->n_nodes; i++)
+			if (t->nodes[i].n_nics && tun_check(&me) < 0)
+				return vl_report(&me);
 	}
 	for (int i = 0; !o->no_boot && i < t->n_nodes; i++) {
 		warn[0] = '\0';
@@ -434,8 +431,12 @@ int up_lab(struct up_opts *o)
 		if (!sv->rundir)
 			return vl_report(&se); /* EXIT_ENV */
 	}
-	if (linger_warning(sv->rundir, warn, sizeof(warn)))
-		msg_warn("%s", warn);
+	{
+		_cleanup_free_ char *lw = linger_warning(sv->rundir);
+
+		if (lw)
+			msg_warn("%s", lw);
+	}
 	lock = lab_lock(sv->rundir);
 	if (lock == -EWOULDBLOCK) {
 		pid_t sp = lab_supervisor(t->name, NULL);

@@ -124,7 +124,7 @@ static int check_memory(json_t *plan, bool force)
 /* The host side of nodes that start: images, /dev/net/tun, disks. */
 static int prepare_nodes(const struct topo *t, json_t *plan, const char *statedir)
 {
-	char err[1024], warn[512];
+	char warn[512];
 
 	for (int i = 0; i < t->n_nodes; i++) {
 		const struct node *n = &t->nodes[i];
@@ -141,10 +141,8 @@ static int prepare_nodes(const struct topo *t, json_t *plan, const char *statedi
 		}
 		if (warn[0])
 			msg_warn("node %s: %s", n->name, warn);
-		if (n->n_nics && tun_check(err, sizeof(err)) < 0) {
-			msg_err("%s", err);
-			return EXIT_ENV;
-		}
+		if (n->n_nics && tun_check(&e) < 0)
+			return vl_report(&e); /* EXIT_ENV */
 		if (disk_prepare(statedir, n, false, &e) < 0) {
 			msg_err("%s", e.msg);
 			return e.code == EXIT_CONFIG ? EXIT_CONFIG : EXIT_STATE;

@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "lab/cli/client.h"
 #include "lab/cli/cmds.h"
@@ -68,6 +69,47 @@ static void print_nics(const struct topo *t, const char *owner, const struct nic
 	}
 }
 
+/* A [lan]'s or [node]'s own DHCP options, as a client receives them. */
+static void print_dhcp(const struct dhcp_set *d)
+{
+	char v[4 * DHCPOPT_LEN_MAX];
+
+	for (int i = 0; i < d->n_opts; i++) {
+		const struct dhcpopt *o = &d->opts[i];
+
+		dhcpopt_describe(o, v, sizeof(v));
+		printf("  option  %d%s%s%s %s (%d bytes)%s%s\n", o->code,
+		       *dhcpopt_name(o->code) ? " (" : "", dhcpopt_name(o->code),
+		       *dhcpopt_name(o->code) ? ")" : "", v, o->len,
+		       d->vendor_class ? ", vendor class " : "",
+		       d->vendor_class ? d->vendor_class : "");
+	}
+	if (d->ztp_config)
+		printf("  ztp     config=%s%s%s (option 43 above)\n", d->ztp_config,
+		       d->ztp_firmware ? " firmware=" : "", d->ztp_firmware ? d->ztp_firmware : "");
+}
+
+static json_t *json_dhcp(const struct dhcp_set *d)
+{
+	json_t *arr = json_array();
+	char v[4 * DHCPOPT_LEN_MAX], hex[4 * DHCPOPT_LEN_MAX];
+
+	for (int i = 0; i < d->n_opts; i++) {
+		struct dhcpopt o = d->opts[i];
+
+		dhcpopt_describe(&o, v, sizeof(v));
+		o.addrs = false;
+		o.len = o.len == 1 ? 1 : o.len;
+		dhcpopt_dnsmasq_value(&o, hex, sizeof(hex));
+		json_array_append_new(
+			arr,
+			json_pack("{s:i, s:s, s:s, s:s, s:o}", "code", o.code, "name",
+				  dhcpopt_name(o.code), "value", v, "dnsmasq", hex, "vendor_class",
+				  d->vendor_class ? json_string(d->vendor_class) : json_null()));
+	}
+	return arr;
+}
+
 static void print_text(const struct topo *t)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
@@ -88,6 +130,10 @@ static void print_text(const struct topo *t)
 		else
 			printf("  dhcp    none (fixed addresses only)\n");
 		printf("  uplink  %s\n", l->uplink ? l->uplink : "none");
+		if (l->tftp_dir)
+			printf("  tftp    %s (read-only, tftp://%s/)\n", l->tftp_dir,
+			       ip(l->addr, a));
+		print_dhcp(&l->dhcp);
 		if (t->n_machines) {
 			printf("  home    %s (its DHCP)\n  on     ", l->home->name);
 			for (int m = 0; m < t->n_machines; m++)
@@ -118,6 +164,9 @@ static void print_text(const struct topo *t)
 			printf("  config  %s (sda3 on first boot)\n", nd->config_seed);
 		if (nd->nvlog_seed)
 			printf("  nvlog   %s (sda4 on first boot)\n", nd->nvlog_seed);
+		if (nd->usb)
+			printf("  usb     %s (a USB key at boot)\n", nd->usb);
+		print_dhcp(&nd->dhcp);
 		{
 			char rd[512];
 
@@ -158,6 +207,8 @@ static void print_text(const struct topo *t)
 		const struct host *h = &t->hosts[i];
 
 		printf("\nhost %s\n  command %s\n", h->name, h->command ? h->command : "(none)");
+		if (h->serve_dir)
+			printf("  serve   %s (HTTP, port %d)\n", h->serve_dir, h->serve_port);
 		if (h->on)
 			printf("  on      %s\n", h->on->name);
 		print_nics(t, h->name, h->nics, h->n_nics);
@@ -219,6 +270,9 @@ static void print_json(const struct topo *t)
 		else
 			json_object_set_new(o, "dhcp", json_null());
 		json_object_set_new(o, "uplink", l->uplink ? json_string(l->uplink) : json_null());
+		json_object_set_new(o, "tftp",
+				    l->tftp_dir ? json_string(l->tftp_dir) : json_null());
+		json_object_set_new(o, "dhcp_options", json_dhcp(&l->dhcp));
 		json_array_append_new(lans, o);
 	}
 	for (int i = 0; i < t->n_nodes; i++) {
@@ -231,6 +285,8 @@ static void print_json(const struct topo *t)
 			json_object_set_new(o, "config", json_string(nd->config_seed));
 		if (nd->nvlog_seed)
 			json_object_set_new(o, "nvlog", json_string(nd->nvlog_seed));
+		json_object_set_new(o, "usb", nd->usb ? json_string(nd->usb) : json_null());
+		json_object_set_new(o, "dhcp_options", json_dhcp(&nd->dhcp));
 
 		json_object_set_new(o, "machine", json_string(machine_name(nd->machine)));
 		json_object_set_new(o, "disk", json_string(disk_bus_name(nd->disk)));
@@ -294,6 +350,10 @@ static void print_json(const struct topo *t)
 
 		json_object_set_new(o, "command",
 				    h->command ? json_string(h->command) : json_null());
+		if (h->serve_dir)
+			json_object_set_new(o, "serve",
+					    json_pack("{s:s, s:i}", "dir", h->serve_dir, "port",
+						      h->serve_port));
 		json_object_set_new(o, "nics", json_nics(t, h->name, h->nics, h->n_nics));
 		json_array_append_new(hosts, o);
 	}
@@ -344,6 +404,13 @@ static int print_qemu(const struct topo *t, const char *accel)
 			.kvm = ac.kvm,
 			.symbolic_fds = true,
 		};
+		/* A usb = DIR becomes this image when the node starts. */
+		_cleanup_free_ char *usb = nd->usb ? path_usb_key(dir) : NULL;
+		struct stat ust;
+
+		if (nd->usb)
+			l.usb_image =
+				stat(nd->usb, &ust) == 0 && S_ISREG(ust.st_mode) ? nd->usb : usb;
 		char **v = qemu_argv(qemu ? qemu : "qemu-system-x86_64", &l);
 		_cleanup_free_ char *line = strv_join(v);
 

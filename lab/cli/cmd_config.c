@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * cmd_config.c - `vacmlab config export|import`: a node's /etc/config
+ * cmd_config.c - `vacmlab config export|import|erase`: a node's /etc/config
  * (sda3) or nvlog (sda4) out to a directory or tar, or in from one, without
  * a console session and without root (lab/lib/part.c says how).
  *
@@ -35,10 +35,13 @@ static void config_usage(FILE *f)
 {
 	fprintf(f, "usage: vacmlab config export [OPTIONS] LAB NODE -o DIR|FILE.tar|FILE.tar.gz|-\n"
 		   "       vacmlab config import [OPTIONS] LAB NODE DIR|FILE.tar|FILE.tar.gz\n"
+		   "       vacmlab config erase [--nvlog] [--state DIR] LAB NODE\n"
 		   "Copy a node's /etc/config (sda3) or nvlog (sda4) out of its disk, or replace\n"
 		   "it with the files of a directory or tar (owner root, modes from the source).\n"
 		   "Export works on a lab that is down and on a running node (from a\n"
-		   "point-in-time copy of its disk); import needs the node stopped.\n\n"
+		   "point-in-time copy of its disk); import needs the node stopped. Erase\n"
+		   "empties /etc/config (and nvlog with --nvlog), keeping the firmware: the\n"
+		   "node is factory-fresh; a running node is powered off, erased, started.\n\n"
 		   "  --part config|nvlog  which partition (default config)\n"
 		   "  -o, --output OUT     export: a new or empty directory, a tar, or - (stdout)\n"
 		   "  --state DIR          the lab's state dir, if `up` was given --state DIR\n"
@@ -237,13 +240,117 @@ out:
 	return rc;
 }
 
+/* `vacmlab node stop|start LAB NODE` through the supervisor: 0, or the
+ * exit status with the error printed. */
+static int node_op(const char *lab, const char *node, const char *op)
+{
+	json_t *req = json_pack("{s:s, s:s, s:s}", "cmd", "node", "node", node, "op", op);
+	struct vl_err e = {0};
+
+	if (ctl_ask(lab, req, -1, 600000, NULL, &e) < 0) {
+		vl_wrap(&e, "lab '%s': node %s %s", lab, op, node);
+		return vl_report(&e);
+	}
+	return 0;
+}
+
+/*
+ * `config erase`: the node factory-fresh. sda3 (and with --nvlog sda4)
+ * becomes an empty file system of its own label (part_seed() of an empty
+ * directory), in a copy of the overlay renamed over it when complete;
+ * sda1, sda2 (the firmware) and the rest are the disk's as they were. On a
+ * running lab the node is powered off first and started again after.
+ */
+static int do_erase(const char *lab, const char *node, bool nvlog, const char *state)
+{
+	_cleanup_free_ char *rd = rundir_lab(lab, NULL), *statedir = NULL, *ov = NULL, *ovn = NULL;
+	_cleanup_free_ char *wd = NULL, *empty = NULL;
+	struct lab_hold h = {.fd = -1};
+	struct vl_err e = {0};
+	const char *qmp = NULL;
+	bool restart = false;
+	json_t *st;
+	int rc = EXIT_OK;
+
+	if (lab_is_up(rd)) {
+		st = ctl_status(lab, &e);
+		if (!st)
+			return vl_report(&e);
+		if (node_live(st, lab, node, &qmp) < 0) {
+			json_decref(st);
+			return EXIT_CONFIG;
+		}
+		statedir = live_statedir(st, lab, state);
+		json_decref(st);
+		if (qmp) {
+			rc = node_op(lab, node, "stop");
+			if (rc)
+				return rc;
+			restart = true;
+		}
+	} else {
+		statedir = statedir_lab(lab, state, NULL);
+		rc = lab_hold_down(lab, "config erase", &h);
+		if (rc) {
+			lab_release(&h);
+			return rc;
+		}
+	}
+	disk_recover(statedir, node);
+	ov = disk_overlay_path(statedir, node);
+	ovn = xasprintf("%s.new", ov);
+	if (access(ov, F_OK) < 0) {
+		msg_err("node %s of lab %s has no disk in %s: it is factory-fresh already", node,
+			lab, statedir);
+		rc = EXIT_STATE;
+		goto out;
+	}
+	wd = part_workdir(statedir, &e);
+	empty = wd ? xasprintf("%s/empty", wd) : NULL;
+	if (!wd || mkdir(empty, 0755) < 0 || part_copy_file(ov, ovn, &e) < 0 ||
+	    part_seed(ovn, PART_CONFIG, empty, wd, &e) < 0 ||
+	    (nvlog && part_seed(ovn, PART_NVLOG, empty, wd, &e) < 0)) {
+		unlink(ovn);
+		if (!e.code)
+			vl_fail_errno(&e, EXIT_ENV, errno, "making %s",
+				      empty ? empty : "a work dir");
+		vl_wrap(&e, "erasing node %s (nothing was changed)", node);
+		rc = vl_report(&e);
+		goto out;
+	}
+	if (rename(ovn, ov) < 0) {
+		msg_err("renaming %s to %s: %s", ovn, ov, strerror(errno));
+		unlink(ovn);
+		rc = EXIT_ENV;
+		goto out;
+	}
+	printf("erased %s of node %s (lab %s): factory-fresh, firmware kept\n",
+	       nvlog ? "config and nvlog" : "config", node, lab);
+out:
+	if (wd)
+		rm_rf(wd);
+	lab_release(&h);
+	if (restart) {
+		int r = node_op(lab, node, "start");
+
+		if (!rc)
+			rc = r;
+	}
+	return rc;
+}
+
 int cmd_config(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"part", required_argument, NULL, 'p'},	 {"output", required_argument, NULL, 'o'},
-		{"state", required_argument, NULL, 'S'}, {"timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},	 {0},
+		{"part", required_argument, NULL, 'p'},
+		{"output", required_argument, NULL, 'o'},
+		{"state", required_argument, NULL, 'S'},
+		{"timeout", required_argument, NULL, 't'},
+		{"help", no_argument, NULL, 'h'},
+		{"nvlog", no_argument, NULL, 'N'},
+		{0},
 	};
+	bool nvlog = false;
 	const char *op, *state = NULL, *out = NULL, *lab, *node;
 	unsigned int part = PART_CONFIG;
 	double timeout = 120;
@@ -262,6 +369,7 @@ int cmd_config(int argc, char **argv)
 			}
 			break;
 		case 'o': out = optarg; break;
+		case 'N': nvlog = true; break;
 		case 'S': state = optarg; break;
 		case 't':
 			if (duration_arg("--timeout", optarg, 3600, &timeout) < 0)
@@ -280,12 +388,17 @@ int cmd_config(int argc, char **argv)
 		return EXIT_CONFIG;
 	}
 	op = argv[optind++];
-	if (strcmp(op, "export") && strcmp(op, "import")) {
-		msg_err("config: unknown operation '%s' (export or import)", op);
+	if (strcmp(op, "export") && strcmp(op, "import") && strcmp(op, "erase")) {
+		msg_err("config: unknown operation '%s' (export, import or erase)", op);
 		return EXIT_CONFIG;
 	}
-	if (argc - optind != (op[0] == 'e' ? 2 : 3) || (op[0] == 'e' && !out) ||
-	    (op[0] == 'i' && out)) {
+	if (!strcmp(op, "erase")) {
+		if (argc - optind != 2 || out || part != PART_CONFIG) {
+			config_usage(stderr);
+			return EXIT_CONFIG;
+		}
+	} else if (argc - optind != (op[0] == 'e' ? 2 : 3) || (op[0] == 'e' && !out) ||
+		   (op[0] == 'i' && out) || nvlog) {
 		config_usage(stderr);
 		return EXIT_CONFIG;
 	}
@@ -297,6 +410,8 @@ int cmd_config(int argc, char **argv)
 		msg_err("bad node name '%s'", node);
 		return EXIT_CONFIG;
 	}
+	if (!strcmp(op, "erase"))
+		return do_erase(lab, node, nvlog, state);
 	if (op[0] == 'e')
 		return do_export(lab, node, part, out, state, timeout);
 	return do_import(lab, node, part, argv[optind + 2], state);

@@ -25,6 +25,7 @@
 
 #include "lab/cli/cmds.h"
 #include "lab/lib/env.h"
+#include "lab/lib/error.h"
 #include "lab/lib/landlock.h"
 #include "lab/lib/rundir.h"
 #include "lab/lib/spawn.h"
@@ -115,33 +116,34 @@ static void check_userns(struct doc *d)
 
 static void check_tun(struct doc *d)
 {
-	char msg[1024];
+	struct vl_err e = {0};
 	struct stat st;
 
-	if (tun_check(msg, sizeof(msg)) == 0) {
+	if (tun_check(&e) == 0) {
 		stat("/dev/net/tun", &st);
 		add(d, "/dev/net/tun", DOC_OK, NULL, "read-write for uid %u (mode %04o)",
 		    (unsigned)getuid(), (unsigned)(st.st_mode & 07777));
 		return;
 	}
 	/* First line is the finding, the rest the fix. */
-	char *nl = strchr(msg, '\n');
+	char *nl = strchr(e.msg, '\n');
 
 	if (nl)
 		*nl = '\0';
-	if (nl && nl > msg && nl[-1] == '.')
+	if (nl && nl > e.msg && nl[-1] == '.')
 		nl[-1] = '\0';
 	add(d, "/dev/net/tun", DOC_FAIL,
 	    "sudo chmod 0666 /dev/net/tun (until reboot); permanent: echo 'KERNEL==\"tun\", "
 	    "MODE=\"0666\"' | sudo tee /etc/udev/rules.d/60-tun.rules",
-	    "%s; nodes need a tap (labs of LANs and [host]s only still work)", msg);
+	    "%s; nodes need a tap (labs of LANs and [host]s only still work)", e.msg);
 }
 
 static void check_kvm(struct doc *d)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (kvm_probe(msg, sizeof(msg)) == 0)
+	/* Not a failure of doctor: labs then run under TCG (a warning). */
+	if (kvm_probe(&e) == 0)
 		add(d, "kvm", DOC_OK, NULL,
 		    "a test guest ran under KVM; labs use it with VACMLAB_ACCEL=kvm");
 	else
@@ -149,7 +151,7 @@ static void check_kvm(struct doc *d)
 		    "none needed: labs run under TCG (slower); for KVM enable virtualisation "
 		    "(nested: kvm_intel nested=1 / kvm_amd nested=1 on the host) and make "
 		    "/dev/kvm read-write for you (group kvm)",
-		    "KVM is not usable: %s", msg);
+		    "KVM is not usable: %s", e.msg);
 }
 
 /* @prog with its version (first line of @flag's output). */
@@ -195,12 +197,12 @@ static void check_landlock(struct doc *d)
 
 static void check_qdiscs(struct doc *d)
 {
-	char msg[256];
+	struct vl_err e = {0};
 	int netem = 0, tbf = 0;
 
-	if (qdisc_probe(&netem, &tbf, msg, sizeof(msg)) < 0) {
-		add(d, "netem", DOC_WARN, NULL, "not checked: %s", msg);
-		add(d, "tbf", DOC_WARN, NULL, "not checked: %s", msg);
+	if (qdisc_probe(&netem, &tbf, &e) < 0) {
+		add(d, "netem", DOC_WARN, NULL, "not checked: %s", e.msg);
+		add(d, "tbf", DOC_WARN, NULL, "not checked: %s", e.msg);
 		return;
 	}
 	if (!netem)

@@ -64,7 +64,6 @@ int cmd_impair(int argc, char **argv)
 	};
 	_cleanup_free_ char *owner = NULL, *spec = NULL;
 	struct impair im;
-	char msg[256];
 	struct vl_err e = {0};
 	const char *lab;
 	json_t *req;
@@ -96,9 +95,9 @@ int cmd_impair(int argc, char **argv)
 			strcat(spec, " ");
 		strcat(spec, argv[i]);
 	}
-	if (strcmp(spec, "clear") && impair_parse(spec, &im, msg, sizeof(msg)) < 0) {
-		msg_err("bad impairment '%s': %s", spec, msg);
-		return EXIT_CONFIG;
+	if (strcmp(spec, "clear") && impair_parse(spec, &im, &e) < 0) {
+		vl_wrap(&e, "bad impairment '%s'", spec);
+		return vl_report(&e); /* EXIT_CONFIG */
 	}
 	req = json_pack("{s:s,s:s,s:s}", "cmd", "impair", "node", owner, "spec", spec);
 	if (nic >= 0)

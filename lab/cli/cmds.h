@@ -34,9 +34,11 @@ int cmd_graph(int argc, char **argv);
 int cmd_inventory(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+int cmd_usb(int argc, char **argv);
 int cmd_node(int argc, char **argv);
 int cmd_qmp(int argc, char **argv);
 int cmd_host(int argc, char **argv);
 int cmd_web(int argc, char **argv);
+int cmd_kube(int argc, char **argv);
 
 #endif

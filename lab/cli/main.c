@@ -42,6 +42,7 @@ static const struct verb verbs[] = {
 	{"snapshot", cmd_snapshot, "snapshot LAB NODE save|load|list|rm [NAME]"},
 	{"restore", cmd_restore,
 	 "restore LAB [SNAPSHOT]       every node back to a snapshot (warm)"},
+	{"usb", cmd_usb, "usb LAB NODE insert DIR|IMAGE | eject  a USB key in a running node"},
 	{"link", cmd_link, "link down|up LAB NODE[:ethN]  pull or plug a NIC's cable"},
 	{"config", cmd_config,
 	 "config export|import LAB NODE [-o OUT|PATH]  a node's /etc/config or nvlog"},
@@ -58,6 +59,8 @@ static const struct verb verbs[] = {
 	{"graph", cmd_graph, "graph [--format dot|mermaid] TOPO|LAB  draw LANs, nodes, hosts"},
 	{"inventory", cmd_inventory,
 	 "inventory [--format ansible|ssh-config|json] LAB  node addresses for tools"},
+	{"kube", cmd_kube,
+	 "kube [--image IMAGE] TOPO     Kubernetes manifests that run a lab (YAML)"},
 	{"web", cmd_web, "web [--listen ADDR:PORT] [LAB...]  the labs in a browser (token URL)"},
 };
 

@@ -41,7 +41,7 @@ const char *accel_mode_name(enum accel_mode m)
 	return "?";
 }
 
-int accel_parse(const char *s, enum accel_mode *out, char *msg, size_t len)
+int accel_parse(const char *s, enum accel_mode *out, struct vl_err *e)
 {
 	static const enum accel_mode all[] = {ACCEL_AUTO, ACCEL_KVM, ACCEL_TCG};
 
@@ -50,25 +50,23 @@ int accel_parse(const char *s, enum accel_mode *out, char *msg, size_t len)
 			*out = all[i];
 			return 0;
 		}
-	snprintf(msg, len, "unknown accel '%s': expected auto, kvm or tcg", s);
-	return -1;
+	return vl_fail(e, EXIT_CONFIG, "unknown accel '%s': expected auto, kvm or tcg", s);
 }
 
 int accel_request(const char *flag, bool topo_set, enum accel_mode topo_mode,
 		  struct accel_choice *out, struct vl_err *err)
 {
 	const char *env = getenv("VACMLAB_ACCEL");
-	char msg[256];
 
 	memset(out, 0, sizeof(*out));
 	if (flag) {
 		out->source = "--accel";
-		if (accel_parse(flag, &out->asked, msg, sizeof(msg)) < 0)
-			return vl_fail(err, EXIT_CONFIG, "--accel: %s", msg);
+		if (accel_parse(flag, &out->asked, err) < 0)
+			return vl_wrap(err, "--accel");
 	} else if (env && *env) {
 		out->source = "VACMLAB_ACCEL";
-		if (accel_parse(env, &out->asked, msg, sizeof(msg)) < 0)
-			return vl_fail(err, EXIT_CONFIG, "VACMLAB_ACCEL: %s", msg);
+		if (accel_parse(env, &out->asked, err) < 0)
+			return vl_wrap(err, "VACMLAB_ACCEL");
 	} else if (topo_set) {
 		out->source = "[lab] accel";
 		out->asked = topo_mode;
@@ -86,61 +84,55 @@ static const char *kvm_device(void)
 	return e && *e ? e : "/dev/kvm";
 }
 
-const char *accel_kvm_problem(char *buf, size_t len)
+int accel_kvm_check(struct vl_err *e)
 {
 	const char *dev = kvm_device();
 	struct stat st;
-	int fd, v, vm;
+	int fd, v, vm, errnum;
 
 	fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
-		int e = errno;
-
-		if (e == ENOENT) {
-			snprintf(buf, len, "no %s", dev);
-			return buf;
-		}
-		if ((e == EACCES || e == EPERM) && stat(dev, &st) == 0) {
+		errnum = errno;
+		if (errnum == ENOENT)
+			return vl_fail(e, EXIT_ENV, "no %s", dev);
+		if ((errnum == EACCES || errnum == EPERM) && stat(dev, &st) == 0) {
 			struct passwd *pw = getpwuid(st.st_uid);
 			struct group *gr = getgrgid(st.st_gid);
 			const char *g = gr ? gr->gr_name : "?";
 
 			/* Group access helps only if the group may read and write. */
 			if ((st.st_mode & 060) == 060 && st.st_gid != 0)
-				snprintf(buf, len, "%s is %04o %s:%s; add yourself to group %s",
-					 dev, (unsigned)(st.st_mode & 07777),
-					 pw ? pw->pw_name : "?", g, g);
-			else
-				snprintf(buf, len,
-					 "%s is %04o %s:%s; make it 0660 root:kvm and add yourself "
-					 "to group kvm",
-					 dev, (unsigned)(st.st_mode & 07777),
-					 pw ? pw->pw_name : "?", g);
-			return buf;
+				return vl_fail(e, EXIT_ENV,
+					       "%s is %04o %s:%s; add yourself to group %s", dev,
+					       (unsigned)(st.st_mode & 07777),
+					       pw ? pw->pw_name : "?", g, g);
+			return vl_fail(e, EXIT_ENV,
+				       "%s is %04o %s:%s; make it 0660 root:kvm and add yourself "
+				       "to group kvm",
+				       dev, (unsigned)(st.st_mode & 07777), pw ? pw->pw_name : "?",
+				       g);
 		}
-		snprintf(buf, len, "cannot open %s: %s", dev, strerror(e));
-		return buf;
+		return vl_fail_errno(e, EXIT_ENV, errnum, "cannot open %s", dev);
 	}
 	v = ioctl(fd, KVM_GET_API_VERSION, 0);
 	if (v != KVM_API_VERSION) {
-		if (v < 0)
-			snprintf(buf, len, "%s: KVM_GET_API_VERSION: %s", dev, strerror(errno));
-		else
-			snprintf(buf, len, "%s speaks KVM API %d, QEMU needs %d", dev, v,
-				 KVM_API_VERSION);
+		errnum = errno;
 		close(fd);
-		return buf;
+		if (v < 0)
+			return vl_fail_errno(e, EXIT_ENV, errnum, "%s: KVM_GET_API_VERSION", dev);
+		return vl_fail(e, EXIT_ENV, "%s speaks KVM API %d, QEMU needs %d", dev, v,
+			       KVM_API_VERSION);
 	}
 	vm = ioctl(fd, KVM_CREATE_VM, 0);
 	if (vm < 0) {
-		snprintf(buf, len, "%s opens but cannot create a VM (KVM_CREATE_VM: %s)", dev,
-			 strerror(errno));
+		errnum = errno;
 		close(fd);
-		return buf;
+		return vl_fail(e, EXIT_ENV, "%s opens but cannot create a VM (KVM_CREATE_VM: %s)",
+			       dev, strerror(errnum));
 	}
 	close(vm);
 	close(fd);
-	return NULL;
+	return 0;
 }
 
 char *accel_broken_path(void)
@@ -193,7 +185,7 @@ static const char *find_key(const char *text, const char *key, size_t *linelen)
 	return NULL;
 }
 
-bool accel_known_broken(char *reason, size_t len)
+char *accel_known_broken(void)
 {
 	_cleanup_free_ char *path = accel_broken_path();
 	_cleanup_free_ char *key = machine_key();
@@ -202,13 +194,11 @@ bool accel_known_broken(char *reason, size_t len)
 	size_t ll, kl = strlen(key);
 
 	if (!text)
-		return false;
+		return NULL;
 	l = find_key(text, key, &ll);
 	if (!l)
-		return false;
-	if (reason)
-		snprintf(reason, len, "%.*s", (int)(ll - kl - 1), l + kl + 1);
-	return true;
+		return NULL;
+	return xasprintf("%.*s", (int)(ll - kl - 1), l + kl + 1);
 }
 
 int accel_remember_broken(const char *reason, struct vl_err *err)
@@ -264,8 +254,8 @@ int accel_remember_broken(const char *reason, struct vl_err *err)
 
 int accel_decide(struct accel_choice *c, struct vl_err *err)
 {
-	char why[400], old[256];
-	const char *p;
+	struct vl_err why = {0};
+	_cleanup_free_ char *old = NULL;
 
 	switch (c->asked) {
 	case ACCEL_TCG:
@@ -273,23 +263,23 @@ int accel_decide(struct accel_choice *c, struct vl_err *err)
 		snprintf(c->reason, sizeof(c->reason), "tcg: asked for (%s)", c->source);
 		return 0;
 	case ACCEL_KVM:
-		p = accel_kvm_problem(why, sizeof(why));
-		if (p)
+		if (accel_kvm_check(&why) < 0)
 			return vl_fail(err, EXIT_ENV,
 				       "accel kvm (%s), but KVM is not usable here: %s; use "
 				       "accel auto or tcg",
-				       c->source, p);
+				       c->source, why.msg);
 		c->kvm = true;
 		snprintf(c->reason, sizeof(c->reason), "kvm: asked for (%s)", c->source);
 		return 0;
 	case ACCEL_AUTO:
-		p = accel_kvm_problem(why, sizeof(why));
-		if (p) {
+		/* Not an error under auto: the reason TCG was chosen. */
+		if (accel_kvm_check(&why) < 0) {
 			c->kvm = false;
-			snprintf(c->reason, sizeof(c->reason), "tcg: %s", p);
+			snprintf(c->reason, sizeof(c->reason), "tcg: %.500s", why.msg);
 			return 0;
 		}
-		if (accel_known_broken(old, sizeof(old))) {
+		old = accel_known_broken();
+		if (old) {
 			_cleanup_free_ char *path = accel_broken_path();
 
 			c->kvm = false;

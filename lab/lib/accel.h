@@ -23,8 +23,8 @@ enum accel_mode {
 };
 
 const char *accel_mode_name(enum accel_mode m);
-/* 0, or -1 with a message naming the value. */
-int accel_parse(const char *s, enum accel_mode *out, char *msg, size_t len);
+/* 0, or -1 with @e (EXIT_CONFIG) naming the value. */
+int accel_parse(const char *s, enum accel_mode *out, struct vl_err *e);
 
 struct accel_choice {
 	enum accel_mode asked; /* what was asked for */
@@ -46,16 +46,18 @@ int accel_request(const char *flag, bool topo_set, enum accel_mode topo_mode,
  */
 int accel_decide(struct accel_choice *c, struct vl_err *err);
 
-/* Why KVM is not usable by this user (one line, no "tcg: " prefix), or
- * NULL if it is. Tries KVM_GET_API_VERSION and KVM_CREATE_VM. The device
- * is $VACMLAB_KVM_DEVICE when set (tests), else /dev/kvm. */
-const char *accel_kvm_problem(char *buf, size_t len);
+/* 0 if KVM is usable by this user, else -1 with @e (EXIT_ENV) saying why
+ * in one line (no "tcg: " prefix): under `auto` that line is the reason
+ * for TCG, under a forced `kvm` the error. Tries KVM_GET_API_VERSION and
+ * KVM_CREATE_VM. The device is $VACMLAB_KVM_DEVICE when set (tests), else
+ * /dev/kvm. */
+int accel_kvm_check(struct vl_err *e);
 
 /* The remembered-broken file: statedir_base()/kvm-broken. malloc'd. */
 char *accel_broken_path(void);
-/* true if KVM failed on this kernel + CPU before; the reason (may be
- * NULL) gets the remembered text. */
-bool accel_known_broken(char *reason, size_t len);
+/* The remembered reason (malloc'd) if KVM failed on this kernel + CPU
+ * before, else NULL. A lookup, not an error. */
+char *accel_known_broken(void);
 /* Remember that KVM failed here (kernel release, CPU model, @reason);
  * replaces an older line for the same key. 0 or -1 with @err. */
 int accel_remember_broken(const char *reason, struct vl_err *err);

@@ -85,8 +85,13 @@ static const char *v6_suffix(const struct nic *nic, bool brackets, char *buf, si
 }
 
 static void nic_lines(char **s, size_t *len, const char *owner, const struct nic *nics, int n,
-		      const char *domain)
+		      const char *domain, const struct dhcp_set *dhcp)
 {
+	char tag[32] = "";
+
+	/* A node's own DHCP options reach its NICs through its tag. */
+	if (dhcp && dhcp->n_opts)
+		snprintf(tag, sizeof(tag), ",set:node_%s", owner);
 	char a[INET_ADDRSTRLEN], v6[INET6_ADDRSTRLEN + 4];
 	bool first_named = false;
 
@@ -105,8 +110,8 @@ static void nic_lines(char **s, size_t *len, const char *owner, const struct nic
 		}
 		appendf(s, len, "host-record=%s-eth%d,%s-eth%d.%s,%s%s\n", owner, i, owner, i,
 			domain, ip(nic->addr, a), v6_suffix(nic, false, v6, sizeof(v6)));
-		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x,%s%s,%s\n", m[0], m[1],
-			m[2], m[3], m[4], m[5], ip(nic->addr, a),
+		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x%s,%s%s,%s\n", m[0], m[1],
+			m[2], m[3], m[4], m[5], tag, ip(nic->addr, a),
 			v6_suffix(nic, true, v6, sizeof(v6)), owner);
 	}
 	/* Dynamic NICs still get their name on the lease (and a fixed IPv6
@@ -116,9 +121,58 @@ static void nic_lines(char **s, size_t *len, const char *owner, const struct nic
 
 		if (nics[i].addr.s_addr)
 			continue;
-		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x%s,%s\n", m[0], m[1], m[2],
-			m[3], m[4], m[5], v6_suffix(&nics[i], true, v6, sizeof(v6)), owner);
+		appendf(s, len, "dhcp-host=%02x:%02x:%02x:%02x:%02x:%02x%s%s,%s\n", m[0], m[1],
+			m[2], m[3], m[4], m[5], tag, v6_suffix(&nics[i], true, v6, sizeof(v6)),
+			owner);
 	}
+}
+
+/*
+ * The options of a [lan] or [node] (`dhcp_option`, `ztp`): each tagged with
+ * the section's tag (the LAN's from its dhcp-range, a node's from its
+ * dhcp-host lines) and, with `vendor_class`, with a tag dnsmasq sets only
+ * when a client's option 60 holds that string (dnsmasq matches it as a
+ * substring). A node's tag comes from dhcp-host, not a range, so dnsmasq
+ * ranks its options above the LAN's for the same code.
+ */
+static void opt_lines(char **s, size_t *len, const char *tag, const struct dhcp_set *d)
+{
+	char vc[48] = "", val[4 * DHCPOPT_LEN_MAX];
+
+	if (!d->n_opts)
+		return;
+	if (d->vendor_class) {
+		snprintf(vc, sizeof(vc), "tag:vc_%s,", tag);
+		appendf(s, len, "dhcp-vendorclass=set:vc_%s,%s\n", tag, d->vendor_class);
+	}
+	for (int i = 0; i < d->n_opts; i++) {
+		dhcpopt_dnsmasq_value(&d->opts[i], val, sizeof(val));
+		appendf(s, len, "dhcp-option=tag:%s,%s%d,%s\n", tag, vc, d->opts[i].code, val);
+	}
+}
+
+/* TFTP (`tftp = DIR` in [lan]): dnsmasq's own server, on the bridges of
+ * the LANs that have it, each rooted at its own directory. dnsmasq's TFTP
+ * is read-only (it has no write request) and refuses names that leave
+ * the root. */
+static void tftp_lines(char **s, size_t *len, const struct topo *t)
+{
+	bool any = false;
+
+	for (int i = 0; i < t->n_lans; i++) {
+		const struct lan *l = &t->lans[i];
+
+		if (!l->tftp_dir || !topo_lan_home_here(t, l))
+			continue;
+		appendf(s, len, "%s%s", any ? "," : "enable-tftp=", l->name);
+		any = true;
+	}
+	if (!any)
+		return;
+	appendf(s, len, "\n");
+	for (int i = 0; i < t->n_lans; i++)
+		if (t->lans[i].tftp_dir && topo_lan_home_here(t, &t->lans[i]))
+			appendf(s, len, "tftp-root=%s,%s\n", t->lans[i].tftp_dir, t->lans[i].name);
 }
 
 char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
@@ -192,7 +246,9 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 			appendf(&s, &len, "host-record=%s-gw,%s-gw.%s,%s\n", lan->name, lan->name,
 				t->domain, ip(lan->addr, a));
 		}
+		opt_lines(&s, &len, lan->name, &lan->dhcp);
 	}
+	tftp_lines(&s, &len, t);
 	/* host.DOMAIN: the host behind the uplink (pasta maps its gateway
 	 * address to the host's own loopback). A node or host named "host"
 	 * keeps its name: topo_check.c has no such rule, so check here. */
@@ -200,17 +256,27 @@ char *dnsmasq_config(const struct topo *t, const struct dnsmasq_paths *p)
 		appendf(&s, &len, "host-record=host,host.%s,%s\n", t->domain, ip(p->host_addr, a));
 	for (int i = 0; i < t->n_nodes; i++)
 		nic_lines(&s, &len, t->nodes[i].name, t->nodes[i].nics, t->nodes[i].n_nics,
-			  t->domain);
+			  t->domain, &t->nodes[i].dhcp);
 	for (int i = 0; i < t->n_hosts; i++)
 		nic_lines(&s, &len, t->hosts[i].name, t->hosts[i].nics, t->hosts[i].n_nics,
-			  t->domain);
+			  t->domain, NULL);
 	/* Away nodes and hosts: their names, and DHCP on LANs served here. */
 	for (int i = 0; i < t->n_away_nodes; i++)
 		nic_lines(&s, &len, t->away_nodes[i].name, t->away_nodes[i].nics,
-			  t->away_nodes[i].n_nics, t->domain);
+			  t->away_nodes[i].n_nics, t->domain, &t->away_nodes[i].dhcp);
 	for (int i = 0; i < t->n_away_hosts; i++)
 		nic_lines(&s, &len, t->away_hosts[i].name, t->away_hosts[i].nics,
-			  t->away_hosts[i].n_nics, t->domain);
+			  t->away_hosts[i].n_nics, t->domain, NULL);
+	for (int i = 0; i < t->n_nodes; i++) {
+		_cleanup_free_ char *tag = xasprintf("node_%s", t->nodes[i].name);
+
+		opt_lines(&s, &len, tag, &t->nodes[i].dhcp);
+	}
+	for (int i = 0; i < t->n_away_nodes; i++) {
+		_cleanup_free_ char *tag = xasprintf("node_%s", t->away_nodes[i].name);
+
+		opt_lines(&s, &len, tag, &t->away_nodes[i].dhcp);
+	}
 	return s;
 }
 
@@ -227,7 +293,7 @@ char **dnsmasq_argv(const char *dnsmasq_path, const struct dnsmasq_paths *p)
 	return v;
 }
 
-void dnsmasq_confine_rules(const struct dnsmasq_paths *p, struct ll_rules *r)
+void dnsmasq_confine_rules(const struct topo *t, const struct dnsmasq_paths *p, struct ll_rules *r)
 {
 	_cleanup_free_ char *rundir = xstrdup(p->leases), *logdir = xstrdup(p->log);
 
@@ -239,6 +305,11 @@ void dnsmasq_confine_rules(const struct dnsmasq_paths *p, struct ll_rules *r)
 	*strrchr(logdir, '/') = '\0';
 	ll_rules_add(r, rundir, LL_READ | LL_WRITE | LL_CREATE);
 	ll_rules_add(r, logdir, LL_READ | LL_WRITE | LL_CREATE);
+	/* Each LAN's TFTP root (`tftp = DIR`), read only: dnsmasq serves
+	 * files from there and writes nothing. */
+	for (int i = 0; i < t->n_lans; i++)
+		if (t->lans[i].tftp_dir)
+			ll_rules_add(r, t->lans[i].tftp_dir, LL_READ);
 	/* DNS over TCP on port 53; no-resolv: it forwards nowhere else. */
 	ll_rules_add_port(r, true, 53);
 }

@@ -30,7 +30,7 @@ char **dnsmasq_argv(const char *dnsmasq_path, const struct dnsmasq_paths *p);
 struct ll_rules;
 /* dnsmasq's Landlock rules: its config read-only, its lease, pid and log
  * files' directories (the lab's runtime and log dirs), TCP 53. */
-void dnsmasq_confine_rules(const struct dnsmasq_paths *p, struct ll_rules *r);
+void dnsmasq_confine_rules(const struct topo *t, const struct dnsmasq_paths *p, struct ll_rules *r);
 
 /* One IPv4 lease: "EXPIRY MAC ADDRESS HOSTNAME CLIENT-ID" in dnsmasq's
  * lease file ("*" for no hostname). */

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "lab/lib/env.h"
+#include "lab/lib/error.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "netns/nl.h"
@@ -66,50 +67,49 @@ const char *userns_explain(int err)
 	return buf;
 }
 
-int tun_check(char *msg, size_t len)
+int tun_check(struct vl_err *e)
 {
 	struct stat st;
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
 	struct passwd *pw;
 	struct group *gr;
-	int e = errno;
+	int errnum = errno;
 
 	if (fd >= 0) {
 		close(fd);
 		return 0;
 	}
-	if (stat("/dev/net/tun", &st) < 0) {
-		snprintf(msg, len,
-			 "/dev/net/tun does not exist: load the tun module (sudo modprobe tun)");
-		return -1;
-	}
+	if (stat("/dev/net/tun", &st) < 0)
+		return vl_fail(
+			e, EXIT_ENV,
+			"/dev/net/tun does not exist: load the tun module (sudo modprobe tun)");
 	pw = getpwuid(st.st_uid);
 	gr = getgrgid(st.st_gid);
-	snprintf(msg, len,
-		 "/dev/net/tun is not accessible to uid %u (%s): it is owned by %s:%s with mode "
-		 "%04o.\n"
-		 "  vacmlab opens taps on it inside the lab's user namespace, which needs the\n"
-		 "  device to be readable and writable by you, as most distributions ship it.\n"
-		 "  Fix (until reboot): sudo chmod 0666 /dev/net/tun\n"
-		 "  Fix (permanent):    echo 'KERNEL==\"tun\", MODE=\"0666\"' | sudo tee "
-		 "/etc/udev/rules.d/60-tun.rules",
-		 (unsigned)getuid(), strerror(e), pw ? pw->pw_name : "?", gr ? gr->gr_name : "?",
-		 (unsigned)(st.st_mode & 07777));
-	return -1;
+	return vl_fail(
+		e, EXIT_ENV,
+		"/dev/net/tun is not accessible to uid %u (%s): it is owned by %s:%s with mode "
+		"%04o.\n"
+		"  vacmlab opens taps on it inside the lab's user namespace, which needs the\n"
+		"  device to be readable and writable by you, as most distributions ship it.\n"
+		"  Fix (until reboot): sudo chmod 0666 /dev/net/tun\n"
+		"  Fix (permanent):    echo 'KERNEL==\"tun\", MODE=\"0666\"' | sudo tee "
+		"/etc/udev/rules.d/60-tun.rules",
+		(unsigned)getuid(), strerror(errnum), pw ? pw->pw_name : "?",
+		gr ? gr->gr_name : "?", (unsigned)(st.st_mode & 07777));
 }
 
-char *need_program(const char *prog, const char *package, char *msg, size_t len)
+char *need_program(const char *prog, const char *package, struct vl_err *e)
 {
 	char *p = find_program(prog);
 
 	if (!p)
-		snprintf(msg, len,
-			 "%s not found in PATH or /usr/sbin: install the Debian package %s", prog,
-			 package);
+		vl_fail(e, EXIT_ENV,
+			"%s not found in PATH or /usr/sbin: install the Debian package %s", prog,
+			package);
 	return p;
 }
 
-int linger_warning(const char *rundir, char *msg, size_t len)
+char *linger_warning(const char *rundir)
 {
 	char base[64], users[64], linger[320];
 	struct passwd *pw = getpwuid(getuid());
@@ -119,25 +119,24 @@ int linger_warning(const char *rundir, char *msg, size_t len)
 	snprintf(base, sizeof(base), "/run/user/%u", (unsigned)getuid());
 	bl = strlen(base);
 	if (strncmp(rundir, base, bl) || (rundir[bl] && rundir[bl] != '/'))
-		return 0;
+		return NULL;
 	/* logind's: it mounts a tmpfs of its own there and keeps state on
 	 * the user in /run/systemd/users/UID. */
 	snprintf(users, sizeof(users), "/run/systemd/users/%u", (unsigned)getuid());
 	if (stat(base, &a) < 0 || stat("/run/user", &b) < 0)
-		return 0;
+		return NULL;
 	if (a.st_dev == b.st_dev && access(users, F_OK) < 0)
-		return 0;
+		return NULL;
 	if (!pw)
-		return 0;
+		return NULL;
 	snprintf(linger, sizeof(linger), "/var/lib/systemd/linger/%s", pw->pw_name);
 	if (access(linger, F_OK) == 0)
-		return 0;
-	snprintf(msg, len,
-		 "the lab's runtime dir is in %s, which systemd-logind removes at %s's last "
-		 "logout (lingering is off: no %s); the lab then shuts itself down. To keep "
-		 "it running after you log out: `loginctl enable-linger %s`",
-		 base, pw->pw_name, linger, pw->pw_name);
-	return 1;
+		return NULL;
+	return xasprintf(
+		"the lab's runtime dir is in %s, which systemd-logind removes at %s's last "
+		"logout (lingering is off: no %s); the lab then shuts itself down. To keep "
+		"it running after you log out: `loginctl enable-linger %s`",
+		base, pw->pw_name, linger, pw->pw_name);
 }
 
 /*
@@ -237,21 +236,17 @@ static void qdisc_child(int wfd, void *arg)
 	write_all(wfd, &res, sizeof(res));
 }
 
-int qdisc_probe(int *netem, int *tbf, char *msg, size_t len)
+int qdisc_probe(int *netem, int *tbf, struct vl_err *e)
 {
 	struct qdisc_res res;
 	ssize_t n = probe_child(qdisc_child, NULL, &res, sizeof(res), 10000);
 
-	if (n != sizeof(res)) {
-		snprintf(msg, len, "the probe child did not answer: %s",
-			 strerror(n < 0 ? (int)-n : EIO));
-		return -1;
-	}
-	if (res.ns) {
-		snprintf(msg, len, "a throwaway user+net namespace failed at %s: %s", res.step,
-			 strerror(-res.ns));
-		return -1;
-	}
+	if (n != sizeof(res))
+		return vl_fail_errno(e, EXIT_ENV, n < 0 ? (int)n : EIO,
+				     "the probe child did not answer");
+	if (res.ns)
+		return vl_fail_errno(e, EXIT_ENV, res.ns,
+				     "a throwaway user+net namespace failed at %s", res.step);
 	*netem = res.netem;
 	*tbf = res.tbf;
 	return 0;
@@ -346,17 +341,15 @@ out:
 	write_all(wfd, msg, strlen(msg) + 1);
 }
 
-int kvm_probe(char *msg, size_t len)
+int kvm_probe(struct vl_err *e)
 {
 	char buf[256];
 	ssize_t n = probe_child(kvm_child, NULL, buf, sizeof(buf) - 1, 5000);
 
-	if (n <= 0) {
-		snprintf(msg, len, "the KVM test guest did not finish: %s",
-			 strerror(n < 0 ? (int)-n : EIO));
-		return -1;
-	}
+	if (n <= 0)
+		return vl_fail_errno(e, EXIT_ENV, n < 0 ? (int)n : EIO,
+				     "the KVM test guest did not finish");
 	buf[n] = '\0';
-	snprintf(msg, len, "%s", buf);
-	return buf[0] ? -1 : 0;
+	/* The child's own words (over its pipe): empty when the guest ran. */
+	return buf[0] ? vl_fail(e, EXIT_ENV, "%s", buf) : 0;
 }

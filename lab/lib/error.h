@@ -41,5 +41,12 @@ static inline void vl_clear(struct vl_err *e)
 	e->code = 0;
 	e->msg[0] = '\0';
 }
+/* Keep @src in @dst unless @dst holds an error already (the first failure
+ * wins, as in vl_fail()): a slot that collects errors made elsewhere. */
+static inline void vl_keep(struct vl_err *dst, const struct vl_err *src)
+{
+	if (!dst->code && src->code)
+		*dst = *src;
+}
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/util.h"
 
@@ -66,50 +67,42 @@ static int parse_time_us(const char *s, double *us)
 }
 
 /* A percentage "1%" or "0.5%" in 0..100; -1 with a message for @k. */
-static int parse_pct(const char *k, const char *v, double *out, char *msg, size_t msglen)
+static int parse_pct(const char *k, const char *v, double *out, struct vl_err *e)
 {
 	double x;
-	const char *e = parse_decimal(v, &x);
+	const char *end = parse_decimal(v, &x);
 
-	if (!e || strcmp(e, "%")) {
-		snprintf(msg, msglen, "bad %s '%s': expected a percentage such as 1%%", k, v);
-		return -1;
-	}
-	if (x > 100) {
-		snprintf(msg, msglen, "%s '%s' out of range: 0%%..100%%", k, v);
-		return -1;
-	}
+	if (!end || strcmp(end, "%"))
+		return vl_fail(e, EXIT_CONFIG, "bad %s '%s': expected a percentage such as 1%%", k,
+			       v);
+	if (x > 100)
+		return vl_fail(e, EXIT_CONFIG, "%s '%s' out of range: 0%%..100%%", k, v);
 	*out = x;
 	return 0;
 }
 
-static int parse_rate(const char *v, uint64_t *out, char *msg, size_t msglen)
+static int parse_rate(const char *v, uint64_t *out, struct vl_err *e)
 {
 	static const char *const units[] = {"bit", "kbit", "mbit", "gbit"};
 	static const double mult[] = {1, 1e3, 1e6, 1e9};
 	double x;
-	const char *e = parse_decimal(v, &x);
+	const char *end = parse_decimal(v, &x);
 	int u = -1;
 
-	for (int i = 0; e && i < 4; i++)
-		if (!strcmp(e, units[i]))
+	for (int i = 0; end && i < 4; i++)
+		if (!strcmp(end, units[i]))
 			u = i;
-	if (u < 0) {
-		snprintf(msg, msglen,
-			 "bad rate '%s': expected a rate such as 10mbit (units bit, kbit, mbit, "
-			 "gbit)",
-			 v);
-		return -1;
-	}
+	if (u < 0)
+		return vl_fail(
+			e, EXIT_CONFIG,
+			"bad rate '%s': expected a rate such as 10mbit (units bit, kbit, mbit, "
+			"gbit)",
+			v);
 	x *= mult[u];
-	if (x > IMPAIR_RATE_MAX_BPS) {
-		snprintf(msg, msglen, "rate '%s' out of range: at most 100gbit", v);
-		return -1;
-	}
-	if (round_u64(x) < 1) {
-		snprintf(msg, msglen, "rate '%s' must be greater than 0", v);
-		return -1;
-	}
+	if (x > IMPAIR_RATE_MAX_BPS)
+		return vl_fail(e, EXIT_CONFIG, "rate '%s' out of range: at most 100gbit", v);
+	if (round_u64(x) < 1)
+		return vl_fail(e, EXIT_CONFIG, "rate '%s' must be greater than 0", v);
 	*out = round_u64(x);
 	return 0;
 }
@@ -128,7 +121,7 @@ enum item {
 static const char *const item_names[I_N] = {"delay",   "jitter",  "loss", "duplicate",
 					    "corrupt", "reorder", "rate"};
 
-int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
+int impair_parse(const char *spec, struct impair *out, struct vl_err *e)
 {
 	_cleanup_free_ char *buf = xstrdup(spec ? spec : "");
 	char *tok[2 * I_N + 2];
@@ -144,17 +137,13 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 					      : IMPAIR_BOTH;
 		i = 1;
 	}
-	if (n == i) {
-		snprintf(
-			msg, msglen,
+	if (n == i)
+		return vl_fail(
+			e, EXIT_CONFIG,
 			"empty impairment: expected delay TIME, jitter TIME, loss PCT%%, duplicate "
 			"PCT%%, corrupt PCT%%, reorder PCT%% or rate RATE");
-		return -1;
-	}
-	if (n > 2 * I_N + 1) {
-		snprintf(msg, msglen, "too many words in impairment '%s'", spec);
-		return -1;
-	}
+	if (n > 2 * I_N + 1)
+		return vl_fail(e, EXIT_CONFIG, "too many words in impairment '%s'", spec);
 	for (; i < n; i += 2) {
 		const char *k = tok[i], *v = i + 1 < n ? tok[i + 1] : NULL;
 		int it = -1;
@@ -163,72 +152,60 @@ int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen)
 		for (int j = 0; j < I_N; j++)
 			if (!strcmp(k, item_names[j]))
 				it = j;
-		if (it < 0) {
-			snprintf(
-				msg, msglen,
+		if (it < 0)
+			return vl_fail(
+				e, EXIT_CONFIG,
 				"unknown impairment '%s': expected delay, jitter, loss, duplicate, "
 				"corrupt, reorder or rate (a direction, to, from or both, comes "
 				"first)",
 				k);
-			return -1;
-		}
-		if (!v) {
-			snprintf(msg, msglen, "impairment '%s' needs a value", k);
-			return -1;
-		}
-		if (seen[it]) {
-			snprintf(msg, msglen, "impairment '%s' given twice", k);
-			return -1;
-		}
+		if (!v)
+			return vl_fail(e, EXIT_CONFIG, "impairment '%s' needs a value", k);
+		if (seen[it])
+			return vl_fail(e, EXIT_CONFIG, "impairment '%s' given twice", k);
 		seen[it] = true;
 		switch (it) {
 		case I_DELAY:
 		case I_JITTER:
-			if (parse_time_us(v, &x) < 0) {
-				snprintf(msg, msglen,
-					 "bad %s '%s': expected a time such as 50ms (units us, ms, "
-					 "s)",
-					 k, v);
-				return -1;
-			}
-			if (x > IMPAIR_TIME_MAX_US) {
-				snprintf(msg, msglen, "%s '%s' out of range: at most 3600s", k, v);
-				return -1;
-			}
+			if (parse_time_us(v, &x) < 0)
+				return vl_fail(
+					e, EXIT_CONFIG,
+					"bad %s '%s': expected a time such as 50ms (units us, ms, "
+					"s)",
+					k, v);
+			if (x > IMPAIR_TIME_MAX_US)
+				return vl_fail(e, EXIT_CONFIG,
+					       "%s '%s' out of range: at most 3600s", k, v);
 			*(it == I_DELAY ? &out->delay_us : &out->jitter_us) =
 				(uint32_t)round_u64(x);
 			break;
 		case I_LOSS:
-			if (parse_pct(k, v, &out->loss_pct, msg, msglen))
+			if (parse_pct(k, v, &out->loss_pct, e))
 				return -1;
 			break;
 		case I_DUPLICATE:
-			if (parse_pct(k, v, &out->duplicate_pct, msg, msglen))
+			if (parse_pct(k, v, &out->duplicate_pct, e))
 				return -1;
 			break;
 		case I_CORRUPT:
-			if (parse_pct(k, v, &out->corrupt_pct, msg, msglen))
+			if (parse_pct(k, v, &out->corrupt_pct, e))
 				return -1;
 			break;
 		case I_REORDER:
-			if (parse_pct(k, v, &out->reorder_pct, msg, msglen))
+			if (parse_pct(k, v, &out->reorder_pct, e))
 				return -1;
 			break;
 		default:
-			if (parse_rate(v, &out->rate_bps, msg, msglen))
+			if (parse_rate(v, &out->rate_bps, e))
 				return -1;
 		}
 	}
-	if (seen[I_JITTER] && out->delay_us == 0) {
-		snprintf(msg, msglen, "jitter needs a delay greater than 0");
-		return -1;
-	}
-	if (seen[I_REORDER] && out->delay_us == 0) {
-		snprintf(msg, msglen,
-			 "reorder needs a delay greater than 0 (packets that are not "
-			 "reordered are delayed)");
-		return -1;
-	}
+	if (seen[I_JITTER] && out->delay_us == 0)
+		return vl_fail(e, EXIT_CONFIG, "jitter needs a delay greater than 0");
+	if (seen[I_REORDER] && out->delay_us == 0)
+		return vl_fail(e, EXIT_CONFIG,
+			       "reorder needs a delay greater than 0 (packets that are not "
+			       "reordered are delayed)");
 	out->set = true;
 	return 0;
 }

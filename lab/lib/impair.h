@@ -13,6 +13,8 @@
 
 #include "netns/nl.h"
 
+struct vl_err;
+
 /* Which traffic of a NIC an impairment shapes: what reaches the node
  * (the egress of its tap), what the node sends (the tap's ingress), or
  * both. A spec without a direction word means IMPAIR_TO. */
@@ -41,9 +43,9 @@ struct impair {
  * led by a direction: "to" (the default), "from" or "both". Items: delay
  * TIME, jitter TIME (needs delay), loss PCT%, duplicate PCT%, corrupt PCT%,
  * reorder PCT% (needs delay), rate RATE.
- * Return: 0 with @out set, or -1 with a message in @msg.
+ * Return: 0 with @out set, or -1 with @e (EXIT_CONFIG) naming the bad word.
  */
-int impair_parse(const char *spec, struct impair *out, char *msg, size_t msglen);
+int impair_parse(const char *spec, struct impair *out, struct vl_err *e);
 
 /* impair_netem() - the qdisc request for @im, for nlx_netem_set() and
  * nlx_ingress_netem_set(). */

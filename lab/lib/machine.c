@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/machine.h"
 #include "lab/lib/util.h"
 
@@ -38,7 +39,7 @@ const char *disk_bus_name(enum disk_bus d)
 	return "?";
 }
 
-int machine_parse(const char *s, enum machine_type *out, char *msg, size_t len)
+int machine_parse(const char *s, enum machine_type *out, struct vl_err *e)
 {
 	if (!strcmp(s, "pc")) {
 		*out = MACHINE_PC;
@@ -48,12 +49,12 @@ int machine_parse(const char *s, enum machine_type *out, char *msg, size_t len)
 		*out = MACHINE_Q35;
 		return 0;
 	}
-	snprintf(msg, len,
-		 "unknown machine '%s': expected pc (QEMU's default, what -hda boots) or q35", s);
-	return -1;
+	return vl_fail(e, EXIT_CONFIG,
+		       "unknown machine '%s': expected pc (QEMU's default, what -hda boots) or q35",
+		       s);
 }
 
-int disk_bus_parse(const char *s, enum disk_bus *out, char *msg, size_t len)
+int disk_bus_parse(const char *s, enum disk_bus *out, struct vl_err *e)
 {
 	static const enum disk_bus all[] = {DISK_IDE, DISK_AHCI, DISK_VIRTIO, DISK_SCSI};
 
@@ -62,8 +63,7 @@ int disk_bus_parse(const char *s, enum disk_bus *out, char *msg, size_t len)
 			*out = all[i];
 			return 0;
 		}
-	snprintf(msg, len, "unknown disk '%s': expected ide, ahci, virtio or scsi", s);
-	return -1;
+	return vl_fail(e, EXIT_CONFIG, "unknown disk '%s': expected ide, ahci, virtio or scsi", s);
 }
 
 enum disk_bus disk_bus_default(enum machine_type m)
@@ -83,24 +83,21 @@ const char *disk_bus_problem(enum machine_type m, enum disk_bus d)
 	return NULL;
 }
 
-int cpu_model_check(const char *s, char *msg, size_t len)
+int cpu_model_check(const char *s, struct vl_err *e)
 {
-	if (!*s || *s == '-' || *s == ',') {
-		snprintf(msg, len,
-			 "bad cpu '%s': expected a QEMU CPU model such as host, max or "
-			 "Skylake-Client (qemu-system-x86_64 -cpu help lists them)",
-			 s);
-		return -1;
-	}
+	if (!*s || *s == '-' || *s == ',')
+		return vl_fail(e, EXIT_CONFIG,
+			       "bad cpu '%s': expected a QEMU CPU model such as host, max or "
+			       "Skylake-Client (qemu-system-x86_64 -cpu help lists them)",
+			       s);
 	for (const char *c = s; *c; c++) {
 		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
 		    (*c >= '0' && *c <= '9') || strchr("-_.,+=", *c))
 			continue;
-		snprintf(msg, len,
-			 "bad cpu '%s': character '%c' is not allowed (a model name, then "
-			 ",+flag or ,-flag or ,key=value)",
-			 s, *c);
-		return -1;
+		return vl_fail(e, EXIT_CONFIG,
+			       "bad cpu '%s': character '%c' is not allowed (a model name, then "
+			       ",+flag or ,-flag or ,key=value)",
+			       s, *c);
 	}
 	return 0;
 }
@@ -161,7 +158,7 @@ static char **wfail(struct words *w)
 	return NULL;
 }
 
-char **qemu_args_split(const char *s, char *msg, size_t len)
+char **qemu_args_split(const char *s, struct vl_err *e)
 {
 	struct words w = {0};
 
@@ -170,51 +167,51 @@ char **qemu_args_split(const char *s, char *msg, size_t len)
 			wend(&w);
 		} else if (*c == '\\') {
 			if (!c[1]) {
-				snprintf(msg, len, "qemu_args ends in a lone backslash");
+				vl_fail(e, EXIT_CONFIG, "qemu_args ends in a lone backslash");
 				return wfail(&w);
 			}
 			wput(&w, *++c);
 		} else if (*c == '\'') {
-			const char *e = strchr(c + 1, '\'');
+			const char *q = strchr(c + 1, '\'');
 
-			if (!e) {
-				snprintf(msg, len, "qemu_args: unterminated ' quote");
+			if (!q) {
+				vl_fail(e, EXIT_CONFIG, "qemu_args: unterminated ' quote");
 				return wfail(&w);
 			}
 			w.in_word = true; /* '' is an empty word */
-			for (c++; c < e; c++)
+			for (c++; c < q; c++)
 				wput(&w, *c);
 		} else if (*c == '"') {
 			w.in_word = true;
 			for (c++; *c != '"'; c++) {
 				if (!*c) {
-					snprintf(msg, len, "qemu_args: unterminated \" quote");
+					vl_fail(e, EXIT_CONFIG, "qemu_args: unterminated \" quote");
 					return wfail(&w);
 				}
 				if (*c == '\\' && c[1] && strchr("\"\\$`", c[1])) {
 					wput(&w, *++c);
 				} else if (*c == '$' || *c == '`') {
-					snprintf(msg, len,
-						 "qemu_args: '%c' inside \"...\": vacmlab never "
-						 "runs a shell, so nothing is expanded; write "
-						 "'...' or \\%c for the character itself",
-						 *c, *c);
+					vl_fail(e, EXIT_CONFIG,
+						"qemu_args: '%c' inside \"...\": vacmlab never "
+						"runs a shell, so nothing is expanded; write "
+						"'...' or \\%c for the character itself",
+						*c, *c);
 					return wfail(&w);
 				} else {
 					wput(&w, *c);
 				}
 			}
 		} else if (*c == '$' || *c == '`') {
-			snprintf(msg, len,
-				 "qemu_args: '%c': vacmlab never runs a shell, so nothing is "
-				 "expanded; write '...' or \\%c for the character itself",
-				 *c, *c);
+			vl_fail(e, EXIT_CONFIG,
+				"qemu_args: '%c': vacmlab never runs a shell, so nothing is "
+				"expanded; write '...' or \\%c for the character itself",
+				*c, *c);
 			return wfail(&w);
 		} else if (strchr(";&|<>()", *c)) {
-			snprintf(msg, len,
-				 "qemu_args: '%c' is a shell operator, but vacmlab never runs a "
-				 "shell: quote it ('...') to pass it to QEMU",
-				 *c);
+			vl_fail(e, EXIT_CONFIG,
+				"qemu_args: '%c' is a shell operator, but vacmlab never runs a "
+				"shell: quote it ('...') to pass it to QEMU",
+				*c);
 			return wfail(&w);
 		} else {
 			wput(&w, *c);
@@ -222,7 +219,7 @@ char **qemu_args_split(const char *s, char *msg, size_t len)
 	}
 	wend(&w);
 	if (!w.v) {
-		snprintf(msg, len, "qemu_args has no words");
+		vl_fail(e, EXIT_CONFIG, "qemu_args has no words");
 		return NULL;
 	}
 	return w.v;
@@ -283,7 +280,7 @@ static const struct owned owned[] = {
 	{"sandbox", why_priv},
 };
 
-const char *qemu_args_owned(char *const *v, char *msg, size_t len)
+int qemu_args_owned(char *const *v, struct vl_err *e)
 {
 	for (; *v; v++) {
 		const char *a = *v;
@@ -294,11 +291,10 @@ const char *qemu_args_owned(char *const *v, char *msg, size_t len)
 		a += a[1] == '-' ? 2 : 1;
 		n = strcspn(a, "=");
 		for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
-			if (strlen(owned[i].name) == n && !strncmp(a, owned[i].name, n)) {
-				snprintf(msg, len, "qemu_args: %s is set by vacmlab: %s", *v,
-					 owned[i].why);
-				return msg;
-			}
+			if (strlen(owned[i].name) == n && !strncmp(a, owned[i].name, n))
+				return vl_fail(e, EXIT_CONFIG,
+					       "qemu_args: %s is set by vacmlab: %s", *v,
+					       owned[i].why);
 	}
-	return NULL;
+	return 0;
 }

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct vl_err;
+
 /* The QEMU machine. pc is what plain `qemu-system-x86_64 -hda image.bin`
  * (the seed's command) boots: i440FX + PIIX IDE. */
 enum machine_type {
@@ -30,15 +32,15 @@ enum disk_bus {
 
 const char *machine_name(enum machine_type m);
 const char *disk_bus_name(enum disk_bus d);
-/* 0, or -1 with "bad machine 'x': ..." in @msg. */
-int machine_parse(const char *s, enum machine_type *out, char *msg, size_t len);
-int disk_bus_parse(const char *s, enum disk_bus *out, char *msg, size_t len);
+/* 0, or -1 with @e (EXIT_CONFIG) naming the value and the choices. */
+int machine_parse(const char *s, enum machine_type *out, struct vl_err *e);
+int disk_bus_parse(const char *s, enum disk_bus *out, struct vl_err *e);
 /* The bus -hda gives on @m. */
 enum disk_bus disk_bus_default(enum machine_type m);
 /* NULL if @d can be used on @m, else why not. */
 const char *disk_bus_problem(enum machine_type m, enum disk_bus d);
 /* A QEMU -cpu value: a model name with optional ,+flag/,-flag/,k=v. */
-int cpu_model_check(const char *s, char *msg, size_t len);
+int cpu_model_check(const char *s, struct vl_err *e);
 /* true if the -cpu value @s needs KVM (host). */
 bool cpu_needs_kvm(const char *s);
 
@@ -46,12 +48,12 @@ bool cpu_needs_kvm(const char *s);
  * "..." with \" \\ \$ \`; backslash escapes outside quotes) without ever
  * running one: no expansion, so unquoted $ and ` and the shell's operators
  * (; & | < > ( )) are refused. Returns a malloc'd NULL-terminated vector
- * (free with qemu_args_free) or NULL with a message. */
-char **qemu_args_split(const char *s, char *msg, size_t len);
+ * (free with qemu_args_free) or NULL with @e (EXIT_CONFIG). */
+char **qemu_args_split(const char *s, struct vl_err *e);
 void qemu_args_free(char **v);
-/* NULL if no word of @v is an option vacmlab sets itself; else a message
- * naming the option and what to use instead. Both -opt and --opt, and
- * -opt=value, are recognised. */
-const char *qemu_args_owned(char *const *v, char *msg, size_t len);
+/* 0 if no word of @v is an option vacmlab sets itself; else -1 with @e
+ * (EXIT_CONFIG) naming the option and what to use instead. Both -opt and
+ * --opt, and -opt=value, are recognised. */
+int qemu_args_owned(char *const *v, struct vl_err *e);
 
 #endif

@@ -129,7 +129,6 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 					.stdin_fd = -1,
 					.stdout_fd = to_stdout ? 1 : 2,
 					.stderr_fd = 2};
-		struct vl_err se = {0};
 		pid_t pid;
 		int status;
 
@@ -149,9 +148,11 @@ int part_export(const char *disk, unsigned int index, const char *out, const cha
 			close(tfd);
 		}
 		fflush(stdout);
-		pid = spawn(&so, NULL, &se);
+		pid = spawn(&so, NULL, e);
 		if (pid < 0) {
-			r = vl_fail(e, EXIT_ENV, "%s", se.msg);
+			/* A tar that cannot start is the machine's lack: exit 2. */
+			e->code = EXIT_ENV;
+			r = -1;
 			goto out;
 		}
 		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)

@@ -19,6 +19,7 @@
 #include "lab/lib/landlock.h"
 #include "lab/lib/qcow2.h"
 #include "lab/lib/qemu.h"
+#include "lab/lib/usbkey.h"
 #include "lab/lib/util.h"
 
 struct strv {
@@ -159,6 +160,20 @@ static void add_disk(struct strv *s, const struct qemu_launch *l)
 	}
 }
 
+/* A path for a QEMU option value: ',' doubled. */
+static char *comma_escape(const char *p)
+{
+	char *out = xmalloc(2 * strlen(p) + 1), *o = out;
+
+	for (; *p; p++) {
+		*o++ = *p;
+		if (*p == ',')
+			*o++ = ',';
+	}
+	*o = 0;
+	return out;
+}
+
 char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 {
 	const struct node *n = l->node;
@@ -212,6 +227,18 @@ char **qemu_argv(const char *qemu_path, const struct qemu_launch *l)
 		     xasprintf("%s,netdev=n%d,mac=%02x:%02x:%02x:%02x:%02x:%02x",
 			       nic->model ? nic->model : n->nic_model, i, m[0], m[1], m[2], m[3],
 			       m[4], m[5]));
+	}
+	/* Every node has a USB controller, as the appliance has USB ports:
+	 * `vacmlab usb insert` plugs a key into it on a running node. */
+	add2(&s, "-device", xstrdup("qemu-xhci,id=usb"));
+	if (l->usb_image) {
+		_cleanup_free_ char *file = comma_escape(l->usb_image);
+
+		add2(&s, "-drive",
+		     xasprintf("if=none,id=" USBKEY_ID ",format=raw,readonly=on,file=%s", file));
+		add2(&s, "-device",
+		     xstrdup("usb-storage,bus=usb.0,drive=" USBKEY_ID ",id=" USBKEY_ID
+			     ",removable=on"));
 	}
 	if (l->loadvm)
 		add2(&s, "-loadvm", xstrdup(l->loadvm));
@@ -286,6 +313,10 @@ void qemu_confine_rules(const struct qemu_launch *l, struct ll_rules *r)
 		}
 	if (l->kvm)
 		ll_rules_add(r, "/dev/kvm", LL_READ | LL_WRITE | LL_DEVICE);
+	/* A USB key at boot: an image of the topology's, read only (a key
+	 * made of a directory is in port_dir already). */
+	if (l->usb_image)
+		ll_rules_add(r, l->usb_image, LL_READ);
 	/* What qemu_args names (topo_qemu.c allows only the topology's own
 	 * directory, and QEMU's data files by bare name, under /usr). */
 	if (n->qemu_args) {

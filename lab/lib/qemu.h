@@ -12,16 +12,17 @@
 struct qemu_launch {
 	const char *lab;
 	const struct node *node;
-	const char *disk;     /* the node's qcow2 overlay */
-	const char *qmp_path; /* QMP unix socket (QEMU listens) */
-	const char *port_dir; /* loop FIFOs and unix ports live here */
-	const char *log_dir;  /* `log` ports write here */
-	const int *tap_fds;   /* one per NIC */
-	const int *port_fds;  /* one per serial port: console socketpair end,
+	const char *disk;      /* the node's qcow2 overlay */
+	const char *qmp_path;  /* QMP unix socket (QEMU listens) */
+	const char *port_dir;  /* loop FIFOs and unix ports live here */
+	const char *log_dir;   /* `log` ports write here */
+	const int *tap_fds;    /* one per NIC */
+	const int *port_fds;   /* one per serial port: console socketpair end,
 				 * tcp listening socket, or -1 */
-	bool kvm;	      /* -accel kvm, else -accel tcg */
-	const char *loadvm;   /* snapshot to start from, or NULL */
-	bool symbolic_fds;    /* `check --qemu`: fds as <tap:NODE:N>, <console:NODE:ttySn> */
+	bool kvm;	       /* -accel kvm, else -accel tcg */
+	const char *loadvm;    /* snapshot to start from, or NULL */
+	bool symbolic_fds;     /* `check --qemu`: fds as <tap:NODE:N>, <console:NODE:ttySn> */
+	const char *usb_image; /* a USB key at boot (lab/lib/usbkey.c), or NULL */
 };
 
 /* NULL-terminated, malloc'd; free with strv_free(). The node's own

@@ -398,6 +398,11 @@ char *path_qmp(const char *node_dir)
 	return xasprintf("%s/qmp.sock", node_dir);
 }
 
+char *path_usb_key(const char *node_dir)
+{
+	return xasprintf("%s/usb.img", node_dir);
+}
+
 char *path_dns(const char *rundir, const char *what)
 {
 	return xasprintf("%s/dnsmasq.%s", rundir, what);

@@ -103,6 +103,8 @@ char *path_in(const char *dir, enum lab_file f);
 char *path_node_dir(const char *rundir, const char *node);
 /* NODE_DIR/qmp.sock */
 char *path_qmp(const char *node_dir);
+/* The FAT image vacmlab makes of a `usb = DIR` (node dir, runtime). */
+char *path_usb_key(const char *node_dir);
 /* Port @idx of a node: NODE_DIR/ttySN (loop FIFO), NODE_DIR/ttySN.sock
  * (unix kind), NODE_DIR/ttySN[.ro].sock (console), LOGDIR/NODE.ttySN.log. */
 char *port_fifo_path(const char *port_dir, int idx);

@@ -74,6 +74,7 @@
 /* nodes[] */
 #define SK_DISK "disk"
 #define SK_QMP "qmp"
+#define SK_USB "usb" /* the USB key's directory or image, or null */
 #define SK_CONSOLE "console"
 #define SK_QEMU_LOG "qemu_log"
 #define SK_BOOT_S "boot_s"

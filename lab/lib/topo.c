@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/status_keys.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
@@ -18,6 +19,15 @@ static void free_nics(struct nic *nics, int n)
 		free(nics[i].model);
 	}
 	free(nics);
+}
+
+void topo_dhcp_set_free(struct dhcp_set *d)
+{
+	free(d->opts);
+	free(d->opt_lines);
+	free(d->vendor_class);
+	free(d->ztp_config);
+	free(d->ztp_firmware);
 }
 
 static void free_node(struct node *nd)
@@ -39,6 +49,8 @@ static void free_node(struct node *nd)
 		free(nd->forwards[j].host_addr);
 	free(nd->forwards);
 	free(nd->on_name);
+	topo_dhcp_set_free(&nd->dhcp);
+	free(nd->usb);
 	for (int j = 0; j < TOPO_MAX_SERIAL; j++)
 		free(nd->serial[j].peer);
 }
@@ -47,6 +59,7 @@ static void free_host(struct host *h)
 {
 	free(h->name);
 	free(h->command);
+	free(h->serve_dir);
 	free(h->on_name);
 	free_nics(h->nics, h->n_nics);
 }
@@ -70,6 +83,8 @@ void topo_free(struct topo *t)
 		free(t->lans[i].name);
 		free(t->lans[i].uplink);
 		free(t->lans[i].home_name);
+		topo_dhcp_set_free(&t->lans[i].dhcp);
+		free(t->lans[i].tftp_dir);
 	}
 	for (int i = 0; i < t->n_nodes; i++)
 		free_node(&t->nodes[i]);
@@ -215,34 +230,30 @@ struct in_addr topo_lan_machine_addr(const struct topo *t, const struct lan *l,
 	return (struct in_addr){htonl(a)};
 }
 
-int topo_place(struct topo *t, const char *machine, char *why, size_t len)
+int topo_place(struct topo *t, const char *machine, struct vl_err *e)
 {
 	struct machine *m = NULL;
 	int k = 0;
 
 	if (!t->n_machines) {
-		if (machine) {
-			snprintf(why, len, "--machine %s: the topology has no [machine] sections",
-				 machine);
-			return -1;
-		}
+		if (machine)
+			return vl_fail(e, EXIT_CONFIG,
+				       "--machine %s: the topology has no [machine] sections",
+				       machine);
 		return 0;
 	}
-	if (!machine) {
-		snprintf(why, len,
-			 "the lab spreads over %d machines: say which one this is with --machine "
-			 "NAME (e.g. --machine %s)",
-			 t->n_machines, t->machines[0].name);
-		return -1;
-	}
+	if (!machine)
+		return vl_fail(
+			e, EXIT_CONFIG,
+			"the lab spreads over %d machines: say which one this is with --machine "
+			"NAME (e.g. --machine %s)",
+			t->n_machines, t->machines[0].name);
 	for (int i = 0; i < t->n_machines; i++)
 		if (!strcmp(t->machines[i].name, machine))
 			m = &t->machines[i];
-	if (!m) {
-		snprintf(why, len, "--machine %s: no [machine %s] in the topology", machine,
-			 machine);
-		return -1;
-	}
+	if (!m)
+		return vl_fail(e, EXIT_CONFIG, "--machine %s: no [machine %s] in the topology",
+			       machine, machine);
 	t->here = m;
 	/* Local nodes and hosts keep their order; the others move away. */
 	t->away_nodes = xcalloc((size_t)t->n_nodes + 1, sizeof(*t->away_nodes));

@@ -21,6 +21,7 @@
 #include <netinet/in.h>
 
 #include "lab/lib/accel.h"
+#include "lab/lib/dhcpopt.h"
 #include "lab/lib/impair.h"
 #include "lab/lib/machine.h"
 
@@ -86,6 +87,22 @@ struct machine {
 
 #define TOPO_VXLAN_PORT 4789
 
+/*
+ * The DHCP options of a [lan] (its clients) or a [node] (its NICs):
+ * `dhcp_option =` lines, `vendor_class =`, `ztp =` (docs/provisioning.md).
+ * After topo_load() the ZTP's option 43 is one of opts[], its URLs with
+ * their host names resolved to the lab's addresses.
+ */
+struct dhcp_set {
+	struct dhcpopt *opts;
+	int *opt_lines;
+	int n_opts;
+	char *vendor_class; /* only clients whose option 60 holds this get opts[] */
+	char *ztp_config;   /* as written */
+	char *ztp_firmware; /* as written, or NULL */
+	int ztp_line;
+};
+
 struct lan {
 	char *name;			 /* also the bridge's interface name in the lab */
 	struct in_addr net;		 /* network address */
@@ -102,6 +119,8 @@ struct lan {
 	bool has6;
 	struct in6_addr net6;  /* the /64 */
 	struct in6_addr addr6; /* the bridge's: PREFIX::254 (TOPO_LAN6_HOST) */
+	struct dhcp_set dhcp;
+	char *tftp_dir; /* tftp = DIR: dnsmasq's read-only TFTP on the bridge; absolute */
 	int line;
 };
 
@@ -168,6 +187,8 @@ struct node {
 	/* A lab over machines: `on = NAME` (`machine` is the QEMU machine type). */
 	char *on_name;	    /* as written */
 	struct machine *on; /* resolved; NULL without [machine] sections */
+	struct dhcp_set dhcp;
+	char *usb; /* usb = DIR|IMAGE: a USB key at boot; absolute, or NULL */
 	int line;
 };
 
@@ -177,6 +198,8 @@ struct host {
 	struct nic *nics;
 	int n_nics;
 	char *command;	    /* run with /bin/sh -c */
+	char *serve_dir;    /* serve = DIR: a static HTTP server; absolute, or NULL */
+	int serve_port;	    /* serve = DIR port=N, default 80 */
 	char *on_name;	    /* on = NAME, as written */
 	struct machine *on; /* resolved; NULL without [machine] sections */
 	int line;
@@ -263,6 +286,11 @@ struct topo_err {
 
 /* Parse and validate @path. On error returns -1 and fills @err. */
 int topo_load(const char *path, struct topo **out, struct topo_err *err);
+/* topo_load() with TOPO_LOAD_* flags. TOPO_LOAD_NO_RESOLVE: a `[machine]
+ * address` that is a DNS name is kept as a name (machine.host), not
+ * looked up, and its addr is 0.0.0.0 (`vacmlab kube`: the cluster's names). */
+#define TOPO_LOAD_NO_RESOLVE 1u
+int topo_load_flags(const char *path, unsigned flags, struct topo **out, struct topo_err *err);
 /* Same for an in-memory text; @path is used for messages and relative paths. */
 int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err);
 void topo_free(struct topo *t);
@@ -291,9 +319,9 @@ void topo_derive_mac(const char *lab, const char *owner, int idx, uint8_t mac[6]
  * nodes and hosts of other machines move to away_nodes/away_hosts and
  * t->here is set. @machine may be NULL only for a lab without [machine]
  * sections (then nothing changes).
- * Return: 0, or -1 with a reason in @why.
+ * Return: 0, or -1 with @e (EXIT_CONFIG: --machine missing or unknown).
  */
-int topo_place(struct topo *t, const char *machine, char *why, size_t len);
+int topo_place(struct topo *t, const char *machine, struct vl_err *e);
 /* The name of LAN @l's VXLAN device in the lab: "vx-LAN". */
 void topo_vxlan_ifname(const struct lan *l, char dev[16]);
 /* PREFIX::@iid of LAN @l's /64 (@iid at most 32 bits). */

@@ -57,6 +57,10 @@ enum {
 	LANK_HOME,
 	LANK_VNI,
 	LANK_SUBNET6,
+	LANK_DHCP_OPTION,
+	LANK_VENDOR_CLASS,
+	LANK_ZTP,
+	LANK_TFTP,
 	LANK_N
 };
 enum {
@@ -79,6 +83,10 @@ enum {
 	NODEK_RETRIES,
 	NODEK_AFTER,
 	NODEK_ON,
+	NODEK_DHCP_OPTION,
+	NODEK_VENDOR_CLASS,
+	NODEK_ZTP,
+	NODEK_USB,
 	NODEK_N
 };
 enum {
@@ -86,6 +94,7 @@ enum {
 	HOSTK_COMMAND,
 	HOSTK_IMPAIR,
 	HOSTK_ON,
+	HOSTK_SERVE,
 	HOSTK_N
 };
 enum {
@@ -151,6 +160,7 @@ struct parser {
 
 	struct topo *t;
 	struct topo_err *err; /* every error so far */
+	bool no_resolve;      /* TOPO_LOAD_NO_RESOLVE */
 
 	enum sect sect;
 	int cur;	/* index into lans/nodes/hosts */
@@ -212,6 +222,16 @@ void topo_value_impair(struct parser *p, struct pextra *x, const char *value);
 void topo_value_subnet(struct parser *p, struct lan *lan, const char *value);
 void topo_value_subnet6(struct parser *p, struct lan *lan, const char *value);
 
+/* ---- topo_prov.c: provisioning keys (dhcp_option, vendor_class, ztp,
+ * tftp, serve, usb) and their whole-file check (ZTP URLs resolved) */
+void topo_key_dhcp_option(struct parser *p, const char *value);
+void topo_key_vendor_class(struct parser *p, const char *value);
+void topo_key_ztp(struct parser *p, const char *value);
+void topo_key_tftp(struct parser *p, const char *value);
+void topo_key_serve(struct parser *p, const char *value);
+void topo_key_usb(struct parser *p, const char *value);
+void topo_prov_check(struct parser *p);
+
 /* ---- topo_check.c: names, and the checks of the whole file */
 const char *topo_check_domain(const char *s);
 /* A lan/node/host name and its uniqueness; 0 or -1 (error added). */
@@ -227,12 +247,15 @@ void topo_device_restart(struct parser *p, const char *value);
 void topo_check_devices(struct parser *p);
 
 /* ---- topo.c */
+/* Free what a struct dhcp_set holds. */
+void topo_dhcp_set_free(struct dhcp_set *d);
 /* Join @dir and @rel, dropping "." and ".." lexically. */
 char *topo_join_path(const char *dir, const char *rel);
 
 /* topo_machines.c: placement over [machine] sections (topo_check_all). */
 void topo_check_machines(struct parser *p);
-/* Resolve @value, a DNS name, into @m (topo_machines.c); -1 after an error. */
+/* Resolve @value, a DNS name, into @m (topo_machines.c); -1 after an error,
+ * 1 if the name is kept unresolved (TOPO_LOAD_NO_RESOLVE). */
 int topo_machine_resolve(struct parser *p, struct machine *m, const char *value);
 
 /* topo_qemu.c: the qemu_args key of node @nd (split, checked, file

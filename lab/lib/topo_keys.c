@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/logfile.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
@@ -79,26 +80,26 @@ static void lab_log_max(struct parser *p, const char *value)
 
 static void key_machine(struct parser *p, const char *value, enum machine_type *out)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (machine_parse(value, out, msg, sizeof(msg)) < 0)
-		topo_perr(p, p->line, "%s", msg);
+	if (machine_parse(value, out, &e) < 0)
+		topo_perr(p, p->line, "%s", e.msg);
 }
 
 static void key_disk(struct parser *p, const char *value, enum disk_bus *out)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (disk_bus_parse(value, out, msg, sizeof(msg)) < 0)
-		topo_perr(p, p->line, "%s", msg);
+	if (disk_bus_parse(value, out, &e) < 0)
+		topo_perr(p, p->line, "%s", e.msg);
 }
 
 static void key_cpu(struct parser *p, const char *value, char **out)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (cpu_model_check(value, msg, sizeof(msg)) < 0) {
-		topo_perr(p, p->line, "%s", msg);
+	if (cpu_model_check(value, &e) < 0) {
+		topo_perr(p, p->line, "%s", e.msg);
 		return;
 	}
 	free(*out);
@@ -122,10 +123,10 @@ static void lab_cpu(struct parser *p, const char *value)
 
 static void lab_accel(struct parser *p, const char *value)
 {
-	char msg[256];
+	struct vl_err e = {0};
 
-	if (accel_parse(value, &p->t->accel, msg, sizeof(msg)) < 0) {
-		topo_perr(p, p->line, "%s", msg);
+	if (accel_parse(value, &p->t->accel, &e) < 0) {
+		topo_perr(p, p->line, "%s", e.msg);
 		return;
 	}
 	p->t->accel_set = true;
@@ -248,8 +249,9 @@ static void machine_address(struct parser *p, const char *value)
 		/* Digits and dots: a mistyped address, never looked up. */
 		topo_perr(p, p->line, "bad address '%s': expected an IPv4 address", value);
 		return;
-	} else if (!parse_ip(value, &m->addr) && topo_machine_resolve(p, m, value) < 0) {
-		return;
+	} else if (!parse_ip(value, &m->addr)) {
+		if (topo_machine_resolve(p, m, value) != 0)
+			return; /* an error, or a name left unresolved */
 	}
 	a = h32(m->addr);
 	if ((a >> 24) == 0 || (a >> 24) == 127 || (a >> 24) >= 224) {
@@ -486,6 +488,10 @@ static const struct keydef lan_keys[LANK_N] = {
 	[LANK_HOME] = {"home", false, lan_home},
 	[LANK_VNI] = {"vni", false, lan_vni},
 	[LANK_SUBNET6] = {"subnet6", false, lan_subnet6},
+	[LANK_DHCP_OPTION] = {"dhcp_option", true, topo_key_dhcp_option},
+	[LANK_VENDOR_CLASS] = {"vendor_class", false, topo_key_vendor_class},
+	[LANK_ZTP] = {"ztp", false, topo_key_ztp},
+	[LANK_TFTP] = {"tftp", false, topo_key_tftp},
 };
 static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_IMAGE] = {"image", false, node_image},
@@ -507,12 +513,17 @@ static const struct keydef node_keys[NODEK_N] = {
 	[NODEK_RETRIES] = {"retries", false, node_retries},
 	[NODEK_AFTER] = {"after", false, node_after},
 	[NODEK_ON] = {"on", false, node_on},
+	[NODEK_DHCP_OPTION] = {"dhcp_option", true, topo_key_dhcp_option},
+	[NODEK_VENDOR_CLASS] = {"vendor_class", false, topo_key_vendor_class},
+	[NODEK_ZTP] = {"ztp", false, topo_key_ztp},
+	[NODEK_USB] = {"usb", false, topo_key_usb},
 };
 static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_NIC] = {"nic", true, host_nic},
 	[HOSTK_COMMAND] = {"command", false, host_command},
 	[HOSTK_IMPAIR] = {"impair", true, host_impair},
 	[HOSTK_ON] = {"on", false, host_on},
+	[HOSTK_SERVE] = {"serve", false, topo_key_serve},
 };
 static const struct keydef device_keys[DEVK_N] = {
 	[DEVK_COMMAND] = {"command", false, topo_device_command},

@@ -287,10 +287,10 @@ static char *topo_dir(const char *path)
 	return topo_join_path(cwd, d);
 }
 
-static int topo_parse(const char *buf, size_t len, const char *path, struct topo **out,
-		      struct topo_err *err)
+static int topo_parse(const char *buf, size_t len, const char *path, unsigned flags,
+		      struct topo **out, struct topo_err *err)
 {
-	struct parser p = {0};
+	struct parser p = {.no_resolve = flags & TOPO_LOAD_NO_RESOLVE};
 	struct topo *t = xcalloc(1, sizeof(*t));
 	int r;
 
@@ -318,6 +318,8 @@ static int topo_parse(const char *buf, size_t len, const char *path, struct topo
 	}
 	if (!topo_failed(&p))
 		topo_check_all(&p);
+	if (!topo_failed(&p))
+		topo_prov_check(&p);
 
 	for (int i = 0; i < t->n_lans; i++)
 		free(p.lan_x[i].imp);
@@ -355,7 +357,7 @@ static void err_init(struct topo_err *err, const char *path)
 int topo_load_string(const char *text, const char *path, struct topo **out, struct topo_err *err)
 {
 	err_init(err, path);
-	return topo_parse(text, strlen(text), path, out, err);
+	return topo_parse(text, strlen(text), path, 0, out, err);
 }
 
 /* One error for the whole file, before any parsing. */
@@ -374,6 +376,11 @@ __attribute__((format(printf, 3, 4))) static int file_err(struct topo_err *err, 
 }
 
 int topo_load(const char *path, struct topo **out, struct topo_err *err)
+{
+	return topo_load_flags(path, 0, out, err);
+}
+
+int topo_load_flags(const char *path, unsigned flags, struct topo **out, struct topo_err *err)
 {
 	size_t len;
 	_cleanup_free_ char *buf = NULL;
@@ -400,5 +407,5 @@ int topo_load(const char *path, struct topo **out, struct topo_err *err)
 			line += *c == '\n';
 		return file_err(err, line, "NUL byte: this is not a text file");
 	}
-	return topo_parse(buf, len, path, out, err);
+	return topo_parse(buf, len, path, flags, out, err);
 }

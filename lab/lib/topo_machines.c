@@ -22,7 +22,15 @@ int topo_machine_resolve(struct parser *p, struct machine *m, const char *value)
 {
 	struct addrinfo hints = {.ai_family = AF_INET, .ai_socktype = SOCK_DGRAM};
 	struct addrinfo *res = NULL;
-	int r = getaddrinfo(value, NULL, &hints, &res);
+	int r;
+
+	/* `vacmlab kube`: the names are the cluster's, resolved in the pods. */
+	if (p->no_resolve) {
+		free(m->host);
+		m->host = xstrdup(value);
+		return 1;
+	}
+	r = getaddrinfo(value, NULL, &hints, &res);
 
 	if (r || !res) {
 		topo_perr(p, p->line,
@@ -156,7 +164,7 @@ void topo_check_machines(struct parser *p)
 			continue;
 		}
 		for (int j = 0; j < i; j++)
-			if (t->machines[j].addr.s_addr == m->addr.s_addr &&
+			if (t->machines[j].addr.s_addr == m->addr.s_addr && m->addr.s_addr &&
 			    p->mach_x[j].kl[MACHK_ADDRESS])
 				topo_perr(p, p->mach_x[i].kl[MACHK_ADDRESS],
 					  "duplicate machine address %s: [machine %s] has it too "

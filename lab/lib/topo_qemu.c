@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/machine.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
@@ -243,17 +244,17 @@ static bool refused_object(struct parser *p, const char *w)
 
 void topo_qemu_args(struct parser *p, struct node *nd, const char *value)
 {
-	char msg[256];
-	char **v = qemu_args_split(value, msg, sizeof(msg));
+	struct vl_err e = {0};
+	char **v = qemu_args_split(value, &e);
 	const char *prev = NULL;
 	size_t pn = 0;
 
 	if (!v) {
-		topo_perr(p, p->line, "%s", msg);
+		topo_perr(p, p->line, "%s", e.msg);
 		return;
 	}
-	if (qemu_args_owned(v, msg, sizeof(msg))) {
-		topo_perr(p, p->line, "%s", msg);
+	if (qemu_args_owned(v, &e) < 0) {
+		topo_perr(p, p->line, "%s", e.msg);
 		goto fail;
 	}
 	for (char **a = v; *a; a++) {

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "lab/lib/error.h"
 #include "lab/lib/rx.h"
 #include "lab/lib/topo_int.h"
 #include "lab/lib/util.h"
@@ -324,7 +325,7 @@ void topo_value_impair(struct parser *p, struct pextra *x, const char *value)
 	const char *spec = value;
 	int eth = -1;
 	struct impair im;
-	char msg[200];
+	struct vl_err e = {0};
 
 	if (!strncmp(value, "eth", 3) && isdigit((unsigned char)value[3])) {
 		const char *c = value + 3;
@@ -344,8 +345,8 @@ void topo_value_impair(struct parser *p, struct pextra *x, const char *value)
 		eth = (int)v;
 		spec = c;
 	}
-	if (impair_parse(spec, &im, msg, sizeof(msg)) < 0) {
-		topo_perr(p, p->line, "%s", msg);
+	if (impair_parse(spec, &im, &e) < 0) {
+		topo_perr(p, p->line, "%s", e.msg);
 		return;
 	}
 	x->imp = xrealloc(x->imp, (x->n_imp + 1) * sizeof(*x->imp));

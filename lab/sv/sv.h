@@ -26,6 +26,7 @@
  *   sv_life.c     a node's lifecycle on a running lab: stop, start,
  *                 restart, reset, kill, each request answered with its own
  *                 result
+ *   sv_usb.c      a USB key in a running node (`vacmlab usb`)
  *   sv_apply.c    a new topology for the running lab (`vacmlab apply`)
  *   sv_ctl.c      the control socket: the method table and its handlers
  *   sv_logs.c     bounds on the logs other programs write, and its own
@@ -188,16 +189,16 @@ struct sv_node {
 	enum node_op op; /* a control client waits in op_client (sv_life.c) */
 	int op_client;
 	/* Why this node failed on a running lab (NODE_FAILED, or a start that
-	 * could not spawn QEMU): its own result, for its own client. */
-	int fail_code;
-	char fail_why[8192]; /* VL_ERR_MAX */
+	 * could not spawn QEMU): its own error, for its own client. */
+	struct vl_err fail;
 	char *dir, *qmp_path, *disk, *qemu_log;
 	/* The VM as its QMP events and query-status tell it. */
 	struct sv_qmp qmp;
 	bool vm_running;
-	char runstate[32];  /* query-status "status": running, internal-error, ... */
-	char vm_event[160]; /* the last event that matters, for status and failures */
-	int resets;	    /* RESET events since QEMU started */
+	char runstate[32];	 /* query-status "status": running, internal-error, ... */
+	char vm_event[160];	 /* the last event that matters, for status and failures */
+	int resets;		 /* RESET events since QEMU started (a burst counts once) */
+	long long last_reset_ms; /* the last RESET event */
 	/* Attempts: retries = N, and the KVM -> TCG fallback under accel auto. */
 	int attempt;	       /* 1 for the first boot */
 	bool use_kvm;	       /* this attempt runs under KVM */
@@ -213,6 +214,10 @@ struct sv_node {
 	unsigned nics_answered;	      /* ready = dhcp: NICs whose address answered a ping */
 	bool nic_down[TOPO_MAX_NICS]; /* set_link false sent (`link down`) this boot */
 	long long next_ping;
+	/* The USB key in the node (`usb =`, `vacmlab usb insert`), or NULL:
+	 * attached at each start, as a key left in the port would be. */
+	char *usb_src;
+	int usb_inserts; /* keys plugged in while running: block node names usbkeyN */
 };
 
 struct sv_lan {
@@ -587,12 +592,24 @@ struct ctl_method {
 	size_t size;
 };
 
+/* ---- sv_usb.c: the control method "usb", a USB key in a running node
+ * (`vacmlab usb`): {"cmd":"usb","node":N,"op":"insert","path":P} or
+ * "eject", answered once QEMU has answered. Its entry in the method
+ * table (sv_ctl.c) names these. */
+struct sv_usb_params {
+	const char *node, *path;
+	int op; /* 0 insert, 1 eject */
+};
+extern const struct ctl_field sv_usb_fields[];
+extern const struct sv_usb_params sv_usb_defaults;
+void sv_usb_method(struct sv *sv, int fd, const void *params, int *passed);
+
 /* The method table (for the tests: every method, every field). */
 const struct ctl_method *sv_ctl_methods(size_t *n);
 /* Decode one request: its method, or NULL with a reason in @why. */
 const struct ctl_method *sv_ctl_method(json_t *req, const char **why);
 /* Check @req against @m's fields and fill @params (m->size bytes). 0, or
- * -1 with the error in @why ("method 'node': missing field 'op'"). */
-int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, char *why, size_t len);
+ * -1 with @e (EXIT_CONFIG: "method 'node': missing field 'op'"). */
+int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, struct vl_err *e);
 
 #endif

@@ -21,6 +21,7 @@
 #include "lab/lib/dnsmasq.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/serve.h"
 #include "lab/lib/match.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
@@ -45,13 +46,29 @@ int sv_host_start(struct sv *sv, struct sv_host *h, struct vl_err *e)
 {
 	char path[64], name[64];
 	_cleanup_free_ char *unshare = find_program("unshare");
-	char *argv[] = {
-		unshare,	   (char *)"--pid", (char *)"--fork", (char *)"--kill-child",
-		(char *)"/bin/sh", (char *)"-c",    h->cfg->command,  NULL};
+	_cleanup_free_ char *python = h->cfg->serve_dir ? find_program("python3") : NULL;
+	_cleanup_free_ char *cmd = NULL;
 	int logfd, nsfd;
 
-	if (!h->cfg->command)
+	if (h->cfg->serve_dir && !python) {
+		sv_fail(sv, EXIT_ENV,
+			"host %s: serve needs python3 (its http.server): install "
+			"python3",
+			h->cfg->name);
+		return -1;
+	}
+	cmd = host_shell_command(h->cfg, python);
+	if (!cmd)
 		return 0;
+	char *argv[] = {unshare,
+			(char *)"--pid",
+			(char *)"--fork",
+			(char *)"--kill-child",
+			(char *)"/bin/sh",
+			(char *)"-c",
+			cmd,
+			NULL};
+
 	if (!unshare) {
 		return vl_fail(e, EXIT_ENV, "host %s: unshare(1) not found: install util-linux",
 			       h->cfg->name);
@@ -153,7 +170,7 @@ int sv_dns_start(struct sv *sv, struct vl_err *e)
 	struct ll_rules rules = {0};
 
 	if (sv->confine) {
-		dnsmasq_confine_rules(&p, &rules);
+		dnsmasq_confine_rules(sv->t, &p, &rules);
 		o.confine = &rules;
 	}
 	if (r) {

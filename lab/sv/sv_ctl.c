@@ -242,10 +242,12 @@ static void m_impair(struct sv *sv, int fd, const void *params, int *passed)
 	bool clear = !strcmp(p->spec, "clear");
 	struct impair im = {0};
 	const char *e = NULL;
-	char msg[256];
+	struct vl_err ie = {0};
 
-	if (!clear && impair_parse(p->spec, &im, msg, sizeof(msg)) < 0) {
-		sv_reply_err(sv, fd, "bad impairment '%s': %s", p->spec, msg);
+	if (!clear && impair_parse(p->spec, &im, &ie) < 0) {
+		/* Answered as before: code EXIT_CHILD (test_ctl.c) */
+		vl_wrap(&ie, "bad impairment '%s'", p->spec);
+		sv_reply_err(sv, fd, "%s", ie.msg);
 		return;
 	}
 	for (int i = first; i <= last; i++) {
@@ -452,7 +454,7 @@ static void m_host(struct sv *sv, int fd, const void *params, int *passed)
 		sv_reply_err(sv, fd, "no such host");
 		return;
 	}
-	if (!h->cfg->command) {
+	if (!h->cfg->command && !h->cfg->serve_dir) {
 		sv_reply_err(sv, fd, "host %s has no command", h->cfg->name);
 		return;
 	}
@@ -514,6 +516,11 @@ static const struct ctl_method methods[] = {
 	M("link", link, p_link),
 	M("cable", cable, p_cable),
 	M("apply", apply, p_apply),
+	{.name = "usb",
+	 .fn = sv_usb_method,
+	 .fields = sv_usb_fields,
+	 .defaults = &sv_usb_defaults,
+	 .size = sizeof(struct sv_usb_params)},
 };
 
 const struct ctl_method *sv_ctl_methods(size_t *n)
@@ -551,8 +558,8 @@ static void join_names(const char *const *names, char *buf, size_t len)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "", names[i]);
 }
 
-/* One field: 0, or -1 with what is wrong with it in @why. */
-static int read_field(const struct ctl_field *f, json_t *v, void *params, char *why, size_t len)
+/* One field: 0, or -1 with what is wrong with it in @e. */
+static int read_field(const struct ctl_field *f, json_t *v, void *params, struct vl_err *e)
 {
 	char *dst = (char *)params + f->offset;
 	char names[256];
@@ -570,17 +577,15 @@ static int read_field(const struct ctl_field *f, json_t *v, void *params, char *
 				return 0;
 			}
 		join_names(f->one_of, names, sizeof(names));
-		snprintf(why, len, "field '%s' must be one of %s", f->name, names);
-		return -1;
+		return vl_fail(e, EXIT_CONFIG, "field '%s' must be one of %s", f->name, names);
 	case CT_INT:
 		if (json_is_integer(v) && json_integer_value(v) >= f->min &&
 		    json_integer_value(v) <= f->max) {
 			*(int *)dst = (int)json_integer_value(v);
 			return 0;
 		}
-		snprintf(why, len, "field '%s' must be an integer in %lld..%lld", f->name, f->min,
-			 f->max);
-		return -1;
+		return vl_fail(e, EXIT_CONFIG, "field '%s' must be an integer in %lld..%lld",
+			       f->name, f->min, f->max);
 	case CT_NUMBER: {
 		double d = json_number_value(v);
 
@@ -589,15 +594,12 @@ static int read_field(const struct ctl_field *f, json_t *v, void *params, char *
 			*(double *)dst = d;
 			return 0;
 		}
-		snprintf(why, len, "field '%s' must be a number in %lld..%lld", f->name, f->min,
-			 f->max);
-		return -1;
+		return vl_fail(e, EXIT_CONFIG, "field '%s' must be a number in %lld..%lld", f->name,
+			       f->min, f->max);
 	}
 	case CT_BOOL:
-		if (!json_is_boolean(v)) {
-			snprintf(why, len, "field '%s' must be true or false", f->name);
-			return -1;
-		}
+		if (!json_is_boolean(v))
+			return vl_fail(e, EXIT_CONFIG, "field '%s' must be true or false", f->name);
 		*(bool *)dst = json_is_true(v);
 		return 0;
 	case CT_OBJECT:
@@ -606,47 +608,43 @@ static int read_field(const struct ctl_field *f, json_t *v, void *params, char *
 		*(json_t **)dst = v;
 		return 0;
 	}
-	snprintf(why, len, "field '%s' must be %s", f->name,
-		 f->type == CT_STRING ? "a string" : "an object");
-	return -1;
+	return vl_fail(e, EXIT_CONFIG, "field '%s' must be %s", f->name,
+		       f->type == CT_STRING ? "a string" : "an object");
 }
 
-int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, char *why, size_t len)
+int sv_ctl_read(const struct ctl_method *m, json_t *req, void *params, struct vl_err *e)
 {
-	char what[256] = "";
 	const char *key;
 	json_t *v;
+	int r = 0;
 
 	memcpy(params, m->defaults, m->size);
-	for (const struct ctl_field *f = m->fields; f->name && !what[0]; f++) {
+	for (const struct ctl_field *f = m->fields; f->name && !r; f++) {
 		v = json_object_get(req, f->name);
 		/* null is "not given" (an optional name, say) */
 		if (!v || json_is_null(v)) {
 			if (f->required)
-				snprintf(what, sizeof(what), "missing field '%s'", f->name);
+				r = vl_fail(e, EXIT_CONFIG, "missing field '%s'", f->name);
 			continue;
 		}
-		read_field(f, v, params, what, sizeof(what));
+		r = read_field(f, v, params, e);
 	}
 	json_object_foreach (req, key, v) {
 		const struct ctl_field *f = m->fields;
 
-		if (what[0] || !strcmp(key, "cmd"))
+		if (r || !strcmp(key, "cmd"))
 			continue;
 		while (f->name && strcmp(f->name, key))
 			f++;
 		if (!f->name)
-			snprintf(what, sizeof(what), "unknown field '%s'", key);
+			r = vl_fail(e, EXIT_CONFIG, "unknown field '%s'", key);
 	}
-	if (!what[0])
-		return 0;
-	snprintf(why, len, "method '%s': %s", m->name, what);
-	return -1;
+	return r ? vl_wrap(e, "method '%s'", m->name) : 0;
 }
 
 void sv_ctl_client(struct sv *sv, int fd)
 {
-	char buf[8192], cbuf[CMSG_SPACE(sizeof(int))], why[512];
+	char buf[8192], cbuf[CMSG_SPACE(sizeof(int))];
 	struct iovec iov = {buf, sizeof(buf) - 1};
 	struct msghdr mh = {.msg_iov = &iov,
 			    .msg_iovlen = 1,
@@ -659,6 +657,7 @@ void sv_ctl_client(struct sv *sv, int fd)
 	int passed = -1;
 	json_t *req;
 	json_error_t je;
+	struct vl_err e = {0};
 
 	loop_unwatch(&sv->loop, fd);
 	n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
@@ -680,10 +679,10 @@ void sv_ctl_client(struct sv *sv, int fd)
 	else if (!m)
 		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s '%s'", bad,
 			      json_string_value(json_object_get(req, "cmd")) ?: "");
-	else if (m->size > sizeof(params) || sv_ctl_read(m, req, params, why, sizeof(why)) < 0)
-		sv_reply_errc(sv, fd, EXIT_CONFIG, "%s",
-			      m->size > sizeof(params) ? "the method's parameters are too big"
-						       : why);
+	else if (m->size > sizeof(params))
+		sv_reply_errc(sv, fd, EXIT_CONFIG, "the method's parameters are too big");
+	else if (sv_ctl_read(m, req, params, &e) < 0)
+		sv_reply_errc(sv, fd, e.code, "%s", e.msg);
 	else
 		m->fn(sv, fd, params, &passed);
 	if (passed >= 0)

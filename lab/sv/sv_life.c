@@ -20,7 +20,7 @@
  * leads: QEMU gone (stop, kill), ready or failed (start), and begins the
  * start half of a restart. Each request has its own result: a start that
  * cannot spawn QEMU, or a node that fails to become ready, is answered with
- * that node's own reason (n->fail_why), never with the lab's first failure
+ * that node's own error (n->fail), never with the lab's first failure
  * (sv->fail.msg), which belongs to `up`.
  */
 #include <signal.h>
@@ -83,17 +83,14 @@ static void keep_client(struct sv_node *n, int fd, enum node_op op)
 /* Start @n for its waiting client; a spawn that fails is answered now. */
 static void start(struct sv *sv, struct sv_node *n)
 {
-	struct vl_err e = {0};
-
 	n->op = OP_START;
 	n->attempt = 1;
-	n->fail_code = 0;
-	n->fail_why[0] = '\0';
-	if (sv_node_start(sv, n, &e) < 0) {
+	/* The error is made in the node's own slot: this request's result. */
+	vl_clear(&n->fail);
+	if (sv_node_start(sv, n, &n->fail) < 0) {
 		n->state = NODE_FAILED;
-		snprintf(n->fail_why, sizeof(n->fail_why), "%s", e.msg);
-		sv_event(sv, "S %s failed 0.0 %s", n->cfg->name, e.msg);
-		answer_err(sv, n, e.code ? e.code : EXIT_CHILD, e.msg);
+		sv_event(sv, "S %s failed 0.0 %s", n->cfg->name, n->fail.msg);
+		answer_err(sv, n, n->fail.code, n->fail.msg);
 	}
 }
 
@@ -197,8 +194,8 @@ static void life_tick(struct sv *sv, struct sv_node *n)
 			       json_pack("{s:b,s:s,s:f}", "ok", 1, "state", "ready", "boot_s",
 					 (double)(n->t_ready - n->t_start) / 1000.0));
 		} else if (n->state == NODE_FAILED) {
-			answer_err(sv, n, n->fail_code ? n->fail_code : EXIT_CHILD,
-				   n->fail_why[0] ? n->fail_why : "failed");
+			answer_err(sv, n, n->fail.code ? n->fail.code : EXIT_CHILD,
+				   n->fail.msg[0] ? n->fail.msg : "failed");
 		} else if (n->pidfd < 0 && !n->restart_pending) {
 			char why[160];
 

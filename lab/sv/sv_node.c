@@ -24,6 +24,7 @@
 #include "lab/lib/landlock.h"
 #include "lab/lib/qemu.h"
 #include "lab/lib/rundir.h"
+#include "lab/lib/usbkey.h"
 #include "lab/lib/spawn.h"
 #include "lab/lib/util.h"
 #include "lab/sv/sv.h"
@@ -47,6 +48,8 @@ int sv_node_init(struct sv *sv, struct sv_node *n, struct node *cfg, struct vl_e
 	n->qemu_log = path_log(sv->logdir, "qemu", cfg->name);
 	if (!n->disk)
 		n->disk = path_disk(sv->statedir, cfg->name, "qcow2");
+	if (!n->boots && cfg->usb && !n->usb_src)
+		n->usb_src = xstrdup(cfg->usb);
 	for (int j = 0; j < TOPO_MAX_SERIAL; j++) {
 		n->ports[j].fd = n->ports[j].qemu_fd = -1;
 		n->ports[j].lfd_rw = n->ports[j].lfd_ro = n->ports[j].log.fd = -1;
@@ -101,6 +104,15 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 		.loadvm = n->launch_idx >= 0 && n->boots == 1 ? sv->loadvm : NULL,
 	};
 	n->from_snapshot = ql.loadvm != NULL;
+	_cleanup_free_ char *usb_img = NULL;
+	if (n->usb_src) {
+		_cleanup_free_ char *out = path_usb_key(n->dir);
+
+		usb_img = usbkey_image(n->usb_src, out, e);
+		if (!usb_img)
+			return vl_wrap(e, "node %s", c->name);
+		ql.usb_image = usb_img;
+	}
 	argv = qemu_argv(sv->qemu, &ql);
 	{
 		_cleanup_free_ char *line = strv_join(argv);
@@ -190,23 +202,24 @@ static void node_restart(struct sv *sv, struct sv_node *n, const char *why, bool
 
 /* On a running lab a node that fails is its own business: the lab keeps
  * running, the reason is the node's (sv_life.c answers its client). */
-static void node_failed_running(struct sv *sv, struct sv_node *n, int code, const char *why)
+static void node_failed_running(struct sv *sv, struct sv_node *n)
 {
 	n->state = NODE_FAILED;
-	n->fail_code = code;
-	snprintf(n->fail_why, sizeof(n->fail_why), "%s", why);
 	sv_event(sv, "S %s failed %.1f %s", n->cfg->name, (double)(now_ms() - n->t_start) / 1000.0,
-		 why);
+		 n->fail.msg);
 }
 
-/* sv_node_start() failed: while `up` runs, the lab's failure; later, the
- * node's own. */
+/* sv_node_start() failed with @e: while `up` runs, the lab's failure (the
+ * first one is kept); later, the node's own. The error object itself is
+ * kept, not its text re-formatted. */
 static void start_failed(struct sv *sv, struct sv_node *n, struct vl_err *e)
 {
-	if (sv->phase == PH_STARTING)
-		sv_fail(sv, e->code, "%s", e->msg);
-	else
-		node_failed_running(sv, n, e->code, e->msg);
+	if (sv->phase == PH_STARTING) {
+		vl_keep(&sv->fail, e);
+		return;
+	}
+	n->fail = *e;
+	node_failed_running(sv, n);
 }
 
 void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why)
@@ -227,7 +240,9 @@ void sv_node_failed(struct sv *sv, struct sv_node *n, int code, const char *why)
 		return;
 	}
 	/* A running lab keeps running: only this node failed (node start). */
-	node_failed_running(sv, n, code, why);
+	vl_clear(&n->fail);
+	vl_fail(&n->fail, code, "%s", why);
+	node_failed_running(sv, n);
 	if (n->pidfd >= 0)
 		pidfd_kill(n->pidfd, SIGTERM);
 }

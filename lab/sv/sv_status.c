@@ -283,6 +283,7 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, SK_IMAGE, json_string(n->cfg->image));
 		json_object_set_new(o, SK_DISK, json_string(n->disk));
 		json_object_set_new(o, SK_QMP, json_string(n->qmp_path));
+		json_object_set_new(o, SK_USB, n->usb_src ? json_string(n->usb_src) : json_null());
 		json_object_set_new(o, SK_CONSOLE,
 				    n->cfg->n_serial && n->cfg->serial[0].kind == SERIAL_CONSOLE
 					    ? jstr_take(port_sock_path(n->dir, 0, false))
@@ -344,9 +345,9 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, SK_COMMAND,
 				    h->cfg->command ? json_string(h->cfg->command) : json_null());
 		json_object_set_new(o, SK_STATE,
-				    json_string(!h->cfg->command ? SKV_READY
-						: h->cmd_exited	 ? SKV_EXITED
-								 : SKV_RUNNING));
+				    json_string(!h->cfg->command && !h->cfg->serve_dir ? SKV_READY
+						: h->cmd_exited			       ? SKV_EXITED
+								: SKV_RUNNING));
 		json_object_set_new(o, SK_PID,
 				    h->cmd_pidfd >= 0 ? json_integer(h->cmd_pid) : json_null());
 		json_object_set_new(o, SK_LOG, json_string(h->log));

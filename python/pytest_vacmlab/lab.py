@@ -164,6 +164,22 @@ class Node:
     def restart(self, timeout=300):
         self._node("restart", timeout)
 
+    def config_erase(self, nvlog=False, timeout=600):
+        """Make the node factory-fresh (`vacmlab config erase`): its
+        /etc/config (and nvlog with @nvlog) emptied, the firmware kept; on a
+        running lab the node is powered off, erased and started again, so
+        it provisions itself anew (ZTP). Returns when it is ready."""
+        args = ["config", "erase"] + (["--nvlog"] if nvlog else [])
+        run(args + [self.lab.name, self.name], timeout=timeout)
+        self.console.reset()
+
+    def usb_insert(self, path):
+        """Plug a USB key (a directory or an image) into the running node."""
+        run(["usb", self.lab.name, self.name, "insert", os.path.abspath(path)])
+
+    def usb_eject(self):
+        run(["usb", self.lab.name, self.name, "eject"])
+
     def link_down(self, nic="eth0"):
         """Pull the cable of @nic: the guest sees carrier 0."""
         run(["link", "down", self.lab.name, "%s:%s" % (self.name, nic)])

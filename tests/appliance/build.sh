@@ -45,7 +45,9 @@ for tool in apt-get dpkg busybox cpio gzip sfdisk mkfs.fat mcopy syslinux \
 	    mke2fs qemu-img dd "${CC:-cc}"; do
 	command -v "$tool" >/dev/null || die "missing tool: $tool"
 done
-busybox --list | grep -qx udhcpc || die "busybox lacks udhcpc: install busybox-static"
+# grep reads the whole list: with pipefail, -q would let busybox die of
+# SIGPIPE when grep stops at the match early (seen under load).
+busybox --list | grep -x udhcpc >/dev/null || die "busybox lacks udhcpc: install busybox-static"
 ! ldd "$(command -v busybox)" >/dev/null 2>&1 ||
 	die "busybox must be static (Debian package busybox-static)"
 [ -r "$mbr_bin" ] || die "no syslinux MBR code at $mbr_bin (package syslinux-common)"
@@ -87,7 +89,8 @@ step "computing module dependencies for $kver"
 busybox depmod -b "$work/k" "$kver"
 moddir=$work/k/lib/modules/$kver
 # pvpanic: the guest tells QEMU when its kernel panics (GUEST_PANICKED).
-want="virtio_pci virtio_net virtio_blk virtio_scsi ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000 pvpanic pvpanic-mmio"
+# xhci-pci, usb-storage, vfat and its code pages: a USB key (ZTP from USB).
+want="virtio_pci virtio_net virtio_blk virtio_scsi ahci ata_piix sd_mod ext4 crc32c_generic button evdev e1000 pvpanic pvpanic-mmio xhci-pci usb-storage vfat nls_cp437 nls_utf8 nls_ascii"
 root=$work/root
 mkdir -p "$root/lib/modules/$kver"
 loaded=
@@ -137,7 +140,7 @@ cp "$here/init" "$root/init"
 ${CC:-cc} -static -Os -s -o "$root/sbin/standin-dhcp6" "$here/src/standin-dhcp6.c" ||
 	die "cannot build standin-dhcp6 (a C compiler and static libc, package libc6-dev)"
 chmod 0755 "$root/init" "$root/usr/share/udhcpc/default.script" \
-	"$root/sbin/standin-powerbtn" "$root/etc/rc.shutdown"
+	"$root/sbin/standin-powerbtn" "$root/etc/rc.shutdown" "$root/sbin/standin-ztp"
 echo "$kver" > "$root/etc/standin-kernel"
 # 8 MiB of counter lines 0000000..1048575: every 8-byte block unique, so a
 # byte-for-byte comparison catches truncation, loss and reordering; gzip

@@ -21,7 +21,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct topo *t = NULL;
 	struct topo_err err;
 	struct impair im;
-	char msg[200];
 
 	if (!text)
 		return 0;
@@ -49,7 +48,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			    (i && err.list[i].line < err.list[i - 1].line))
 				abort();
 	}
-	impair_parse(text, &im, msg, sizeof(msg));
+	{
+		struct vl_err e = {0};
+
+		/* A refusal says why, with a code. */
+		if (impair_parse(text, &im, &e) < 0 && (e.code != EXIT_CONFIG || !e.msg[0]))
+			abort();
+	}
 	{
 		struct vl_err e = {0};
 

@@ -118,7 +118,7 @@ static void test_machines(struct qemu_launch *l)
 		d1 = cases[i].dev1 ? arg_at(v, "-device", cases[i].dev1) : 0;
 		d2 = cases[i].dev2 ? arg_at(v, "-device", cases[i].dev2) : d1 + 1;
 		ok(d1 >= 0 && d2 > d1 &&
-			   count_opt(v, "-device") == 2 + !!cases[i].dev1 + !!cases[i].dev2,
+			   count_opt(v, "-device") == 3 + !!cases[i].dev1 + !!cases[i].dev2,
 		   "%s: disk devices %s %s", one_line(cases[i].keys),
 		   cases[i].dev1 ? cases[i].dev1 : "(none)", cases[i].dev2 ? cases[i].dev2 : "");
 		strv_free(v);
@@ -268,7 +268,9 @@ int main(void)
 	ok(has_arg(v, "-drive",
 		   "file=/s/n1.qcow2,format=qcow2,if=ide,index=0,media=disk,node-name=" DISK_NODE),
 	   "pc: the overlay where -hda puts it (PIIX IDE), format given explicitly");
-	is_int(count_opt(v, "-device"), 4, "pc + ide: no disk controller device added");
+	is_int(count_opt(v, "-device"), 5, "pc + ide: no disk controller device added");
+	ok(has_arg(v, "-device", "qemu-xhci,id=usb") && !has_arg(v, "-device", "usb-storage"),
+	   "every node has a USB controller, no key unless one is given");
 	ok(has_arg(v, "-device", "pvpanic") && has_arg(v, "-action", "panic=pause"),
 	   "a pvpanic device, and QEMU keeps a panicked guest paused");
 	ok(has_arg(v, "-sandbox",
@@ -308,10 +310,18 @@ int main(void)
 	   "-accel kvm only when KVM was decided (the supervisor restarts under TCG)");
 	ok(has_arg(v, "-loadvm", "base"), "--snapshot becomes -loadvm");
 	ok(has_arg(v, "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:00") ||
-		   count_opt(v, "-device") == 2,
+		   count_opt(v, "-device") == 3,
 	   "default NIC model is virtio-net-pci");
 	is_int(count_opt(v, "-serial"), 1, "default: one serial port");
 	strv_free(v);
+	l.usb_image = "/r/n,1/usb.img";
+	v = qemu_argv("/q", &l);
+	ok(has_arg(v, "-drive", "if=none,id=usbkey,format=raw,readonly=on,file=/r/n,,1/usb.img") &&
+		   has_arg(v, "-device",
+			   "usb-storage,bus=usb.0,drive=usbkey,id=usbkey,removable=on"),
+	   "a USB key: read-only raw image (commas doubled) as usb-storage on the controller");
+	strv_free(v);
+	l.usb_image = NULL;
 
 	test_machines(&l);
 

@@ -22,13 +22,14 @@
 /* @s split and joined with '|', or "ERR: message". Static buffer. */
 static const char *split(const char *s)
 {
-	static char out[512];
-	char msg[256];
-	char **v = qemu_args_split(s, msg, sizeof(msg));
+	static char out[VL_ERR_MAX + 16];
+	struct vl_err e = {0};
+	char **v = qemu_args_split(s, &e);
 	size_t o = 0;
 
 	if (!v) {
-		snprintf(out, sizeof(out), "ERR: %s", msg);
+		snprintf(out, sizeof(out), "ERR%s: %s", e.code == EXIT_CONFIG ? "" : "(code?)",
+			 e.msg);
 		return out;
 	}
 	out[0] = '\0';
@@ -69,16 +70,16 @@ static void test_split(void)
 /* NULL if accepted, else the message. */
 static const char *owned(const char *s)
 {
-	static char msg[512];
-	char m2[256];
-	char **v = qemu_args_split(s, m2, sizeof(m2));
-	const char *r;
+	static struct vl_err e;
+	char **v = qemu_args_split(s, &e);
+	int r;
 
 	if (!v)
 		return "split failed";
-	r = qemu_args_owned(v, msg, sizeof(msg));
+	vl_clear(&e);
+	r = qemu_args_owned(v, &e);
 	qemu_args_free(v);
-	return r;
+	return r < 0 ? e.msg : NULL;
 }
 
 static void test_owned(void)
@@ -139,23 +140,24 @@ static void test_models(void)
 {
 	enum machine_type m;
 	enum disk_bus d;
-	char msg[256];
+	struct vl_err e = {0};
 
-	ok(machine_parse("pc", &m, msg, sizeof(msg)) == 0 && m == MACHINE_PC &&
-		   machine_parse("q35", &m, msg, sizeof(msg)) == 0 && m == MACHINE_Q35,
+	ok((vl_clear(&e), machine_parse("pc", &m, &e)) == 0 && m == MACHINE_PC &&
+		   (vl_clear(&e), machine_parse("q35", &m, &e)) == 0 && m == MACHINE_Q35,
 	   "machine pc, q35");
-	ok(machine_parse("pc-i440fx-7.2", &m, msg, sizeof(msg)) < 0 && strstr(msg, "pc-i440fx"),
-	   "other machines refused: %s", msg);
-	ok(disk_bus_parse("virtio", &d, msg, sizeof(msg)) == 0 && d == DISK_VIRTIO &&
-		   disk_bus_parse("auto", &d, msg, sizeof(msg)) < 0,
+	ok((vl_clear(&e), machine_parse("pc-i440fx-7.2", &m, &e)) < 0 &&
+		   strstr(e.msg, "pc-i440fx") && e.code == EXIT_CONFIG,
+	   "other machines refused, a usage error: %s", e.msg);
+	ok((vl_clear(&e), disk_bus_parse("virtio", &d, &e)) == 0 && d == DISK_VIRTIO &&
+		   (vl_clear(&e), disk_bus_parse("auto", &d, &e)) < 0,
 	   "disk buses; auto is not a value");
 	ok(disk_bus_default(MACHINE_PC) == DISK_IDE && disk_bus_default(MACHINE_Q35) == DISK_AHCI,
 	   "-hda's bus: IDE on pc, AHCI on q35");
 	ok(disk_bus_problem(MACHINE_Q35, DISK_IDE) && !disk_bus_problem(MACHINE_PC, DISK_AHCI),
 	   "ide on q35 refused, ahci on pc allowed");
-	ok(cpu_model_check("Skylake-Client-v4,+ssse3,-avx,x=1", msg, sizeof(msg)) == 0 &&
-		   cpu_model_check("max;id", msg, sizeof(msg)) < 0 &&
-		   cpu_model_check("-cpu", msg, sizeof(msg)) < 0,
+	ok((vl_clear(&e), cpu_model_check("Skylake-Client-v4,+ssse3,-avx,x=1", &e)) == 0 &&
+		   (vl_clear(&e), cpu_model_check("max;id", &e)) < 0 &&
+		   (vl_clear(&e), cpu_model_check("-cpu", &e)) < 0,
 	   "cpu models with flags; odd characters refused");
 	ok(cpu_needs_kvm("host") && cpu_needs_kvm("host,+x") && !cpu_needs_kvm("hostx") &&
 		   !cpu_needs_kvm("max"),
@@ -173,7 +175,7 @@ static const char *decide(const char *flag, bool topo_set, enum accel_mode topo_
 	return c.reason;
 }
 
-/* accel_kvm_problem() as uid 65534 with no groups (run only as root). */
+/* accel_kvm_check() as uid 65534 with no groups (run only as root). */
 static void problem_as_nobody(char *buf, size_t len)
 {
 	int p[2];
@@ -185,16 +187,14 @@ static void problem_as_nobody(char *buf, size_t len)
 		return;
 	pid = fork();
 	if (pid == 0) {
-		char b[400];
+		struct vl_err ke = {0};
 		const char *r;
 
 		close(p[0]);
 		if (setgroups(0, NULL) < 0 || setresgid(65533, 65533, 65533) < 0 ||
 		    setresuid(65534, 65534, 65534) < 0)
 			_exit(1);
-		r = accel_kvm_problem(b, sizeof(b));
-		if (!r)
-			r = "usable";
+		r = accel_kvm_check(&ke) < 0 ? ke.msg : "usable";
 		if (write(p[1], r, strlen(r)) < 0)
 			_exit(1);
 		_exit(0);
@@ -213,14 +213,14 @@ static void test_accel(const char *tmp)
 	_cleanup_free_ char *path = NULL, *text = NULL;
 	char *want;
 	struct vl_err e = {0};
-	char reason[256], buf[512];
+	char *reason, buf[512];
 	enum accel_mode m;
 
-	ok(accel_parse("auto", &m, buf, sizeof(buf)) == 0 && m == ACCEL_AUTO &&
-		   accel_parse("kvm", &m, buf, sizeof(buf)) == 0 && m == ACCEL_KVM &&
-		   accel_parse("tcg", &m, buf, sizeof(buf)) == 0 && m == ACCEL_TCG &&
-		   accel_parse("hvf", &m, buf, sizeof(buf)) < 0,
-	   "accel auto, kvm, tcg; others refused");
+	ok(accel_parse("auto", &m, &e) == 0 && m == ACCEL_AUTO && accel_parse("kvm", &m, &e) == 0 &&
+		   m == ACCEL_KVM && accel_parse("tcg", &m, &e) == 0 && m == ACCEL_TCG &&
+		   accel_parse("hvf", &m, &e) < 0 && e.code == EXIT_CONFIG &&
+		   !strcmp(e.msg, "unknown accel 'hvf': expected auto, kvm or tcg"),
+	   "accel auto, kvm, tcg; others refused: %s", e.msg);
 
 	setenv("VACMLAB_KVM_DEVICE", missing, 1);
 	unsetenv("VACMLAB_ACCEL");
@@ -286,12 +286,18 @@ static void test_accel(const char *tmp)
 	want = xasprintf("%s/kvm-broken", tmp);
 	is_str(path, want, "remembered in the state dir: kvm-broken");
 	free(want);
-	ok(!accel_known_broken(reason, sizeof(reason)), "nothing remembered yet");
+	reason = accel_known_broken();
+	ok(!reason, "nothing remembered yet");
 	write_file(path, "0.0-other\tSome CPU\told reason\n");
-	ok(!accel_known_broken(reason, sizeof(reason)), "another machine's line does not count");
+	reason = accel_known_broken();
+	ok(!reason, "another machine's line does not count");
+	free(reason);
 	ok(accel_remember_broken("KVM internal error.\tSuberror: 1", &e) == 0, "remember");
-	ok(accel_known_broken(reason, sizeof(reason)), "known broken now");
-	is_str(reason, "KVM internal error. Suberror: 1", "the reason, tabs made blanks");
+	reason = accel_known_broken();
+	ok(reason != NULL, "known broken now");
+	is_str(reason ? reason : "", "KVM internal error. Suberror: 1",
+	       "the reason, tabs made blanks");
+	free(reason);
 	accel_remember_broken("second", &e);
 	text = read_file(path, NULL);
 	{
@@ -305,10 +311,13 @@ static void test_accel(const char *tmp)
 			tabs += *c == '\t';
 		ok(tabs == 2 && strstr(mine, "\tsecond\n"), "KERNEL<TAB>CPU<TAB>reason");
 	}
-	accel_known_broken(reason, sizeof(reason));
-	is_str(reason, "second", "the newest reason");
+	reason = accel_known_broken();
+	is_str(reason ? reason : "", "second", "the newest reason");
+	free(reason);
 	unlink(path);
-	ok(!accel_known_broken(NULL, 0), "rm the file: forgotten");
+	reason = accel_known_broken();
+	ok(!reason, "rm the file: forgotten");
+	free(reason);
 	unsetenv("VACMLAB_KVM_DEVICE");
 	unsetenv("VACMLAB_STATE_DIR");
 	unlink(dev);

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lab/lib/dnsmasq.h"
+#include "lab/lib/error.h"
 #include "lab/lib/topo.h"
 #include "lab/lib/topo_int.h" /* topo_suggest */
 #include "lab/lib/util.h"
@@ -128,7 +129,7 @@ static void test_machines(void)
 	struct topo *t = NULL;
 	struct topo_err err;
 	struct dnsmasq_paths dp = {"c", "l", "p", "g"};
-	char why[512];
+	struct vl_err why = {0};
 	_cleanup_free_ char *conf = NULL;
 
 	if (!ok(topo_load("tests/topo/valid/multi-machine.conf", &t, &err) == 0,
@@ -142,10 +143,12 @@ static void test_machines(void)
 	ok(topo_lan_crosses(t, &t->lans[0]) && topo_lan_crosses(t, &t->lans[1]),
 	   "both LANs cross machines");
 	is_str(t->nodes[0].on->name, "m1", "a node without on = is on the first");
-	ok(topo_place(t, NULL, why, sizeof(why)) < 0 && strstr(why, "--machine"),
-	   "up without --machine is refused: %s", why);
-	ok(topo_place(t, "m7", why, sizeof(why)) < 0, "an unknown --machine is refused: %s", why);
-	if (!ok(topo_place(t, "m2", why, sizeof(why)) == 0, "placing on m2"))
+	ok(topo_place(t, NULL, &why) < 0 && strstr(why.msg, "--machine") && why.code == EXIT_CONFIG,
+	   "up without --machine is refused: %s", why.msg);
+	vl_clear(&why);
+	ok(topo_place(t, "m7", &why) < 0 && strstr(why.msg, "no [machine m7]"),
+	   "an unknown --machine is refused: %s", why.msg);
+	if (!ok(topo_place(t, "m2", &why) == 0, "placing on m2"))
 		goto out;
 	ok(t->n_nodes == 1 && !strcmp(t->nodes[0].name, "a2") && t->n_away_nodes == 1 &&
 		   t->n_hosts == 1 && t->n_away_hosts == 0,
@@ -164,9 +167,9 @@ out:
 		struct topo *t1 = NULL;
 
 		topo_load("tests/topo/valid/minimal-node.conf", &t1, &err);
-		ok(t1 && topo_place(t1, "m1", why, sizeof(why)) < 0,
+		ok(t1 && topo_place(t1, "m1", &why) < 0,
 		   "--machine on a lab without machines is refused");
-		ok(t1 && topo_place(t1, NULL, why, sizeof(why)) == 0 && !t1->here,
+		ok(t1 && topo_place(t1, NULL, &why) == 0 && !t1->here,
 		   "without machines nothing changes");
 		topo_free(t1);
 	}
@@ -424,70 +427,68 @@ static void test_mac(void)
 	is_str(s, "52:54:00:db:a5:91", "MAC of two-node/vacm1/0 is stable across releases");
 }
 
+/* impair_parse() with @e cleared first (the first failure wins). */
+static int ip(const char *spec, struct impair *im, struct vl_err *e)
+{
+	vl_clear(e);
+	return impair_parse(spec, im, e);
+}
+
 static void test_impair(void)
 {
 	struct impair im;
-	char msg[200];
+	struct vl_err e = {0};
 
-	ok(impair_parse("delay 50ms jitter 5ms loss 1% rate 10mbit", &im, msg, sizeof(msg)) == 0,
+	ok(ip("delay 50ms jitter 5ms loss 1% rate 10mbit", &im, &e) == 0,
 	   "full impair spec parses");
 	ok(im.set, "impair set");
 	is_int(im.delay_us, 50000, "delay 50ms");
 	is_int(im.jitter_us, 5000, "jitter 5ms");
 	ok(im.loss_pct > 0.999 && im.loss_pct < 1.001, "loss 1%%");
 	is_int(im.rate_bps, 10000000, "rate 10mbit");
-	ok(impair_parse("rate 1.5gbit delay 1.5s", &im, msg, sizeof(msg)) == 0 &&
-		   im.rate_bps == 1500000000ULL && im.delay_us == 1500000,
+	ok(ip("rate 1.5gbit delay 1.5s", &im, &e) == 0 && im.rate_bps == 1500000000ULL &&
+		   im.delay_us == 1500000,
 	   "decimals and any order");
-	ok(impair_parse("loss 0.25%", &im, msg, sizeof(msg)) == 0 && im.loss_pct == 0.25 &&
-		   im.delay_us == 0,
-	   "loss alone");
-	ok(impair_parse("delay 250us rate 64kbit", &im, msg, sizeof(msg)) == 0 &&
-		   im.delay_us == 250 && im.rate_bps == 64000,
+	ok(ip("loss 0.25%", &im, &e) == 0 && im.loss_pct == 0.25 && im.delay_us == 0, "loss alone");
+	ok(ip("delay 250us rate 64kbit", &im, &e) == 0 && im.delay_us == 250 &&
+		   im.rate_bps == 64000,
 	   "us and kbit units");
-	ok(impair_parse("", &im, msg, sizeof(msg)) < 0 && strstr(msg, "empty"), "empty rejected");
-	ok(impair_parse("delay", &im, msg, sizeof(msg)) < 0 && strstr(msg, "needs a value"),
-	   "missing value rejected");
-	ok(impair_parse("delay 3601s", &im, msg, sizeof(msg)) < 0, "delay above 1 h rejected");
-	ok(impair_parse("loss 100.5%", &im, msg, sizeof(msg)) < 0, "loss above 100%% rejected");
-	ok(impair_parse("rate 101gbit", &im, msg, sizeof(msg)) < 0, "rate above 100gbit rejected");
-	ok(impair_parse("delay -5ms", &im, msg, sizeof(msg)) < 0, "negative time rejected");
-	ok(impair_parse("delay 1e3ms", &im, msg, sizeof(msg)) < 0, "exponent rejected");
-	ok(impair_parse("delay 5ms loss", &im, msg, sizeof(msg)) < 0, "dangling item rejected");
+	ok(ip("", &im, &e) < 0 && strstr(e.msg, "empty") && e.code == EXIT_CONFIG,
+	   "empty rejected, a usage error");
+	ok(ip("delay", &im, &e) < 0 && strstr(e.msg, "needs a value"), "missing value rejected");
+	ok(ip("delay 3601s", &im, &e) < 0, "delay above 1 h rejected");
+	ok(ip("loss 100.5%", &im, &e) < 0, "loss above 100%% rejected");
+	ok(ip("rate 101gbit", &im, &e) < 0, "rate above 100gbit rejected");
+	ok(ip("delay -5ms", &im, &e) < 0, "negative time rejected");
+	ok(ip("delay 1e3ms", &im, &e) < 0, "exponent rejected");
+	ok(ip("delay 5ms loss", &im, &e) < 0, "dangling item rejected");
 
 	/* Directions: "to" by default, one leading word otherwise. */
-	ok(impair_parse("rate 1mbit", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_TO,
-	   "no direction word: to the node");
-	ok(impair_parse("from rate 8mbit", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_FROM &&
-		   im.rate_bps == 8000000,
+	ok(ip("rate 1mbit", &im, &e) == 0 && im.dir == IMPAIR_TO, "no direction word: to the node");
+	ok(ip("from rate 8mbit", &im, &e) == 0 && im.dir == IMPAIR_FROM && im.rate_bps == 8000000,
 	   "from: traffic the node sends");
-	ok(impair_parse("both delay 10ms", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_BOTH,
-	   "both directions");
-	ok(impair_parse("to loss 2%", &im, msg, sizeof(msg)) == 0 && im.dir == IMPAIR_TO,
-	   "to, spelled out");
-	ok(impair_parse("from", &im, msg, sizeof(msg)) < 0 && strstr(msg, "empty"),
-	   "a direction alone is empty");
-	ok(impair_parse("delay 5ms from", &im, msg, sizeof(msg)) < 0 && strstr(msg, "comes first"),
-	   "a direction after an item is refused, saying where it goes (%s)", msg);
-	ok(impair_parse("duplicate 1% corrupt 0.5% delay 20ms reorder 25%", &im, msg,
-			sizeof(msg)) == 0 &&
+	ok(ip("both delay 10ms", &im, &e) == 0 && im.dir == IMPAIR_BOTH, "both directions");
+	ok(ip("to loss 2%", &im, &e) == 0 && im.dir == IMPAIR_TO, "to, spelled out");
+	ok(ip("from", &im, &e) < 0 && strstr(e.msg, "empty"), "a direction alone is empty");
+	ok(ip("delay 5ms from", &im, &e) < 0 && strstr(e.msg, "comes first"),
+	   "a direction after an item is refused, saying where it goes (%s)", e.msg);
+	ok(ip("duplicate 1% corrupt 0.5% delay 20ms reorder 25%", &im, &e) == 0 &&
 		   im.duplicate_pct == 1 && im.corrupt_pct == 0.5 && im.reorder_pct == 25,
 	   "duplicate, corrupt and reorder");
-	ok(impair_parse("reorder 10%", &im, msg, sizeof(msg)) < 0 && strstr(msg, "needs a delay"),
-	   "reorder without a delay is refused (%s)", msg);
-	ok(impair_parse("corrupt 101%", &im, msg, sizeof(msg)) < 0 && strstr(msg, "corrupt"),
-	   "corrupt above 100%% is refused, naming the item (%s)", msg);
-	ok(impair_parse("loss 1% loss 2%", &im, msg, sizeof(msg)) < 0 && strstr(msg, "twice"),
+	ok(ip("reorder 10%", &im, &e) < 0 && strstr(e.msg, "needs a delay"),
+	   "reorder without a delay is refused (%s)", e.msg);
+	ok(ip("corrupt 101%", &im, &e) < 0 && strstr(e.msg, "corrupt"),
+	   "corrupt above 100%% is refused, naming the item (%s)", e.msg);
+	ok(ip("loss 1% loss 2%", &im, &e) < 0 && strstr(e.msg, "twice"),
 	   "an item given twice is refused");
 	{
 		char buf[160];
 
-		impair_parse("from delay 1500us loss 1% duplicate 2% rate 1500kbit", &im, msg,
-			     sizeof(msg));
+		ip("from delay 1500us loss 1% duplicate 2% rate 1500kbit", &im, &e);
 		impair_format(&im, buf, sizeof(buf));
 		is_str(buf, "from delay 1500us loss 1% duplicate 2% rate 1500kbit",
 		       "impair_format writes the spec back");
-		impair_parse("both rate 2mbit", &im, msg, sizeof(msg));
+		ip("both rate 2mbit", &im, &e);
 		impair_format(&im, buf, sizeof(buf));
 		is_str(buf, "both rate 2mbit", "impair_format: both, rate alone");
 	}

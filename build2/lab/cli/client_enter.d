@@ -1,0 +1,19 @@
+build2/lab/cli/client_enter.o: lab/cli/client_enter.c lab/cli/client.h \
+ lab/lib/warm.h lab/lib/error.h lab/lib/util.h lab/lib/topo.h \
+ lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h netns/nl.h \
+ lab/lib/machine.h lab/cli/client_status.h lab/lib/status_keys.h \
+ lab/lib/rundir.h netns/ns.h
+lab/cli/client.h:
+lab/lib/warm.h:
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/cli/client_status.h:
+lab/lib/status_keys.h:
+lab/lib/rundir.h:
+netns/ns.h:

@@ -1,0 +1,18 @@
+build2/lab/cli/client_progress.o: lab/cli/client_progress.c \
+ lab/cli/client.h lab/lib/warm.h lab/lib/error.h lab/lib/util.h \
+ lab/lib/topo.h lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h \
+ netns/nl.h lab/lib/machine.h lab/lib/match.h lab/lib/rundir.h \
+ lab/lib/status_keys.h
+lab/cli/client.h:
+lab/lib/warm.h:
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/lib/match.h:
+lab/lib/rundir.h:
+lab/lib/status_keys.h:

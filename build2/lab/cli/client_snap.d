@@ -1,0 +1,15 @@
+build2/lab/cli/client_snap.o: lab/cli/client_snap.c lab/cli/client.h \
+ lab/lib/warm.h lab/lib/error.h lab/lib/util.h lab/lib/topo.h \
+ lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h netns/nl.h \
+ lab/lib/machine.h lab/lib/disk.h
+lab/cli/client.h:
+lab/lib/warm.h:
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/lib/disk.h:

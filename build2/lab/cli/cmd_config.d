@@ -1,0 +1,21 @@
+build2/lab/cli/cmd_config.o: lab/cli/cmd_config.c lab/cli/client.h \
+ lab/lib/warm.h lab/lib/error.h lab/lib/util.h lab/lib/topo.h \
+ lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h netns/nl.h \
+ lab/lib/machine.h lab/cli/client_status.h lab/lib/status_keys.h \
+ lab/cli/cmds.h lab/lib/disk.h lab/lib/part.h lab/lib/rundir.h
+lab/cli/client.h:
+lab/lib/warm.h:
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/cli/client_status.h:
+lab/lib/status_keys.h:
+lab/cli/cmds.h:
+lab/lib/disk.h:
+lab/lib/part.h:
+lab/lib/rundir.h:

@@ -1,0 +1,16 @@
+build2/lab/cli/cmd_inventory.o: lab/cli/cmd_inventory.c lab/cli/client.h \
+ lab/lib/warm.h lab/lib/error.h lab/lib/util.h lab/lib/topo.h \
+ lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h netns/nl.h \
+ lab/lib/machine.h lab/cli/cmds.h lab/lib/status_keys.h
+lab/cli/client.h:
+lab/lib/warm.h:
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/cli/cmds.h:
+lab/lib/status_keys.h:

@@ -1,0 +1,18 @@
+build2/lab/cli/cmd_restore.o: lab/cli/cmd_restore.c lab/cli/cmds.h \
+ lab/cli/client.h lab/lib/warm.h lab/lib/error.h lab/lib/util.h \
+ lab/lib/topo.h lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h \
+ netns/nl.h lab/lib/machine.h lab/cli/client_status.h \
+ lab/lib/status_keys.h
+lab/cli/cmds.h:
+lab/cli/client.h:
+lab/lib/warm.h:
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/cli/client_status.h:
+lab/lib/status_keys.h:

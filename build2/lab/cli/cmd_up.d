@@ -1,0 +1,22 @@
+build2/lab/cli/cmd_up.o: lab/cli/cmd_up.c lab/cli/cmds.h lab/cli/client.h \
+ lab/lib/warm.h lab/lib/error.h lab/lib/util.h lab/lib/topo.h \
+ lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h netns/nl.h \
+ lab/lib/machine.h lab/lib/disk.h lab/lib/env.h lab/lib/image.h \
+ lab/lib/rundir.h lab/lib/spawn.h lab/sv/supervisor.h
+lab/cli/cmds.h:
+lab/cli/client.h:
+lab/lib/warm.h:
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/lib/disk.h:
+lab/lib/env.h:
+lab/lib/image.h:
+lab/lib/rundir.h:
+lab/lib/spawn.h:
+lab/sv/supervisor.h:

@@ -1,0 +1,11 @@
+build2/lab/lib/topo_err.o: lab/lib/topo_err.c lab/lib/topo_int.h \
+ lab/lib/rundir.h lab/lib/topo.h lab/lib/accel.h lab/lib/dhcpopt.h \
+ lab/lib/impair.h netns/nl.h lab/lib/machine.h
+lab/lib/topo_int.h:
+lab/lib/rundir.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:

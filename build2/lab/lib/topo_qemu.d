@@ -1,0 +1,12 @@
+build2/lab/lib/topo_qemu.o: lab/lib/topo_qemu.c lab/lib/machine.h \
+ lab/lib/topo_int.h lab/lib/rundir.h lab/lib/topo.h lab/lib/accel.h \
+ lab/lib/dhcpopt.h lab/lib/impair.h netns/nl.h lab/lib/util.h
+lab/lib/machine.h:
+lab/lib/topo_int.h:
+lab/lib/rundir.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/util.h:

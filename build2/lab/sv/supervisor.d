@@ -1,0 +1,24 @@
+build2/lab/sv/supervisor.o: lab/sv/supervisor.c lab/lib/error.h \
+ lab/lib/util.h lab/lib/landlock.h lab/lib/env.h lab/lib/rundir.h \
+ lab/lib/spawn.h lab/sv/sv.h lab/lib/logfile.h lab/lib/match.h \
+ lab/lib/topo.h lab/lib/accel.h lab/lib/dhcpopt.h lab/lib/impair.h \
+ netns/nl.h lab/lib/machine.h lab/sv/loop.h lab/sv/supervisor.h \
+ netns/ns.h
+lab/lib/error.h:
+lab/lib/util.h:
+lab/lib/landlock.h:
+lab/lib/env.h:
+lab/lib/rundir.h:
+lab/lib/spawn.h:
+lab/sv/sv.h:
+lab/lib/logfile.h:
+lab/lib/match.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/sv/loop.h:
+lab/sv/supervisor.h:
+netns/ns.h:

@@ -1,0 +1,19 @@
+build2/lab/sv/sv_cable.o: lab/sv/sv_cable.c lab/lib/rundir.h \
+ lab/lib/status_keys.h lab/lib/util.h lab/sv/sv.h lab/lib/logfile.h \
+ lab/lib/match.h lab/lib/topo.h lab/lib/accel.h lab/lib/dhcpopt.h \
+ lab/lib/impair.h netns/nl.h lab/lib/machine.h lab/sv/loop.h \
+ lab/sv/supervisor.h
+lab/lib/rundir.h:
+lab/lib/status_keys.h:
+lab/lib/util.h:
+lab/sv/sv.h:
+lab/lib/logfile.h:
+lab/lib/match.h:
+lab/lib/topo.h:
+lab/lib/accel.h:
+lab/lib/dhcpopt.h:
+lab/lib/impair.h:
+netns/nl.h:
+lab/lib/machine.h:
+lab/sv/loop.h:
+lab/sv/supervisor.h:

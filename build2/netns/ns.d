@@ -1,0 +1,2 @@
+build2/netns/ns.o: netns/ns.c netns/ns.h
+netns/ns.h:

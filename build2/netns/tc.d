@@ -1,0 +1,48 @@
+build2/netns/tc.o: netns/tc.c \
+ /usr/include/libnl3/netlink/route/act/mirred.h \
+ /usr/include/libnl3/netlink/netlink.h \
+ /usr/include/libnl3/netlink/netlink-compat.h \
+ /usr/include/libnl3/netlink/version.h \
+ /usr/include/libnl3/netlink/errno.h /usr/include/libnl3/netlink/types.h \
+ /usr/include/libnl3/netlink/handlers.h \
+ /usr/include/libnl3/netlink/netlink-kernel.h \
+ /usr/include/libnl3/netlink/socket.h \
+ /usr/include/libnl3/netlink/object.h /usr/include/libnl3/netlink/utils.h \
+ /usr/include/libnl3/netlink/list.h /usr/include/libnl3/netlink/cache.h \
+ /usr/include/libnl3/netlink/msg.h /usr/include/libnl3/netlink/attr.h \
+ /usr/include/libnl3/netlink/addr.h /usr/include/libnl3/netlink/data.h \
+ /usr/include/libnl3/netlink/route/action.h \
+ /usr/include/libnl3/netlink/route/tc.h \
+ /usr/include/libnl3/netlink/route/link.h \
+ /usr/include/libnl3/netlink/route/classifier.h \
+ /usr/include/libnl3/netlink/route/cls/u32.h \
+ /usr/include/libnl3/netlink/route/qdisc.h \
+ /usr/include/libnl3/netlink/route/qdisc/netem.h \
+ /usr/include/libnl3/netlink/route/qdisc/tbf.h netns/nl.h netns/nl_priv.h
+/usr/include/libnl3/netlink/route/act/mirred.h:
+/usr/include/libnl3/netlink/netlink.h:
+/usr/include/libnl3/netlink/netlink-compat.h:
+/usr/include/libnl3/netlink/version.h:
+/usr/include/libnl3/netlink/errno.h:
+/usr/include/libnl3/netlink/types.h:
+/usr/include/libnl3/netlink/handlers.h:
+/usr/include/libnl3/netlink/netlink-kernel.h:
+/usr/include/libnl3/netlink/socket.h:
+/usr/include/libnl3/netlink/object.h:
+/usr/include/libnl3/netlink/utils.h:
+/usr/include/libnl3/netlink/list.h:
+/usr/include/libnl3/netlink/cache.h:
+/usr/include/libnl3/netlink/msg.h:
+/usr/include/libnl3/netlink/attr.h:
+/usr/include/libnl3/netlink/addr.h:
+/usr/include/libnl3/netlink/data.h:
+/usr/include/libnl3/netlink/route/action.h:
+/usr/include/libnl3/netlink/route/tc.h:
+/usr/include/libnl3/netlink/route/link.h:
+/usr/include/libnl3/netlink/route/classifier.h:
+/usr/include/libnl3/netlink/route/cls/u32.h:
+/usr/include/libnl3/netlink/route/qdisc.h:
+/usr/include/libnl3/netlink/route/qdisc/netem.h:
+/usr/include/libnl3/netlink/route/qdisc/tbf.h:
+netns/nl.h:
+netns/nl_priv.h:
