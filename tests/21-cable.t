@@ -132,8 +132,9 @@ like "$out" "RAN-ON-[0-9]+-42" "vacm1 logs in to vacm2 through the cable with mi
 	{ diag "$out"; tail -5 "$LOG" | sed 's/^/# /'; }
 
 # The cable's log: one line per chunk, TIME FROM>TO "BYTES", in order.
-streams() { # streams LOG: line numbers where each direction first holds a string
-	python3 - "$LOG" "$@" <<'EOF'
+streams() { # streams FROM>TO=STRING...: line numbers (of $SLOG, default $LOG)
+	# where each direction's bytes, chunks joined, first hold the string
+	python3 - "${SLOG:-$LOG}" "$@" <<'EOF'
 import re, sys
 log, want = sys.argv[1], sys.argv[2:]
 acc = {}
@@ -205,8 +206,9 @@ out=$(dev_run 2 'Qf' '100.0')
 like "$out" "08 100.0" "... Q: status 08 (on line), f: battery 100.0 %" || diag "$out"
 grep -q 'vacm1:ttyS2>device:ups "Y"' "$DLOG"
 ok $? "the device's log holds what vacm1 sent" || tail -5 "$DLOG" | sed 's/^/# /'
-grep -qF 'device:ups>vacm1:ttyS2 "SM\r\n"' "$DLOG"
-ok $? "... and what the device answered" || tail -5 "$DLOG" | sed 's/^/# /'
+read -r a b <<< "$(SLOG=$DLOG streams 'vacm1:ttyS2>device:ups=Y' 'device:ups>vacm1:ttyS2=SM')"
+ok $([ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; echo $?) "... and, after it, what the device answered (lines $a, $b)" ||
+	tail -5 "$DLOG" | sed 's/^/# /'
 out=$(timeout 10 "$VACMLAB" console --ro -q --timeout 1 $LAB vacm1 2 < /dev/null 2>&1)
 like "$out" 'device:ups>vacm1:ttyS2 ' "console --ro on the device port shows both directions"
 like "$out" 'vacm1:ttyS2>device:ups ' "... what vacm1 sent too"
@@ -256,8 +258,9 @@ like "$out" "GUEST-GOT world" "the guest reads on ttyS4 what the host program wr
 wait $pypid
 like "$(cat "$TMPDIR_TEST/pty.out")" "host got: HELLO-PTY" "the host program reads on the pty what the guest wrote on ttyS4"
 PLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS4.log"
-grep -q 'vacm1:ttyS4>pty "HELLO-PTY' "$PLOG" && grep -q 'pty>vacm1:ttyS4 "world"' "$PLOG"
-ok $? "the pty port's log holds both directions" || tail -5 "$PLOG" | sed 's/^/# /'
+read -r a b <<< "$(SLOG=$PLOG streams 'vacm1:ttyS4>pty=HELLO-PTY' 'pty>vacm1:ttyS4=world')"
+ok $([ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; echo $?) "the pty port's log holds both directions, in order (lines $a, $b)" ||
+	tail -5 "$PLOG" | sed 's/^/# /'
 diag "timing: up to cables $((t_cable - t0)) s (boot included), devices $((SECONDS - t_cable)) s"
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"
