@@ -81,6 +81,49 @@ struct qmp_via {
 	int timeout_ms;
 };
 
+/*
+ * Where @node's disk is, and whether its QEMU runs: on a running lab the
+ * status names the state dir and *@running says whether the node is up;
+ * a lab that is down is held down in @h for @what. A disk no QEMU has open
+ * is recovered from an interrupted write first. Returns EXIT_OK with *@statedir set (caller
+ * frees), or the exit status with the error printed.
+ */
+static int config_locate(const char *lab, const char *node, const char *state, const char *what,
+			 bool *running, char **statedir, struct lab_hold *h)
+{
+	_cleanup_free_ char *rd = rundir_lab(lab, NULL);
+	struct vl_err e = {0};
+	const char *qmp = NULL;
+	json_t *st;
+	int rc;
+
+	*running = false;
+	*statedir = NULL;
+	if (!lab_is_up(rd)) {
+		*statedir = statedir_lab(lab, state, NULL);
+		rc = lab_hold_down(lab, what, h);
+		if (rc) {
+			lab_release(h);
+			return rc;
+		}
+		disk_recover(*statedir, node);
+		return EXIT_OK;
+	}
+	st = ctl_status(lab, &e);
+	if (!st)
+		return vl_report(&e);
+	if (node_live(st, lab, node, &qmp) < 0) {
+		json_decref(st);
+		return EXIT_CONFIG;
+	}
+	*running = qmp != NULL;
+	*statedir = live_statedir(st, lab, state);
+	json_decref(st);
+	if (!*running)
+		disk_recover(*statedir, node);
+	return EXIT_OK;
+}
+
 static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, struct vl_err *e)
 {
 	const struct qmp_via *v = ctx;
@@ -91,35 +134,19 @@ static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, 
 static int do_export(const char *lab, const char *node, unsigned int part, const char *out,
 		     const char *state, double timeout)
 {
-	_cleanup_free_ char *rd = rundir_lab(lab, NULL), *statedir = NULL, *ov = NULL, *wd = NULL;
+	_cleanup_free_ char *statedir = NULL, *ov = NULL, *wd = NULL;
 	struct lab_hold h = {.fd = -1};
 	struct vl_err e = {0};
-	const char *qmp = NULL;
-	json_t *st = NULL;
-	int rc = EXIT_OK;
+	bool running;
+	int rc;
 
 	if (!strcmp(out, "-") && isatty(1)) {
 		msg_err("not writing a tar to a terminal: redirect stdout, or -o FILE.tar");
 		return EXIT_CONFIG;
 	}
-	if (lab_is_up(rd)) {
-		st = ctl_status(lab, &e);
-		if (!st)
-			return vl_report(&e);
-		if (node_live(st, lab, node, &qmp) < 0) {
-			json_decref(st);
-			return EXIT_CONFIG;
-		}
-		statedir = live_statedir(st, lab, state);
-	} else {
-		statedir = statedir_lab(lab, state, NULL);
-		rc = lab_hold_down(lab, "config export", &h);
-		if (rc) {
-			lab_release(&h);
-			return rc;
-		}
-		disk_recover(statedir, node);
-	}
+	rc = config_locate(lab, node, state, "config export", &running, &statedir, &h);
+	if (rc)
+		return rc;
 	ov = disk_overlay_path(statedir, node);
 	if (access(ov, F_OK) < 0) {
 		msg_err("node %s of lab %s has no disk in %s (never started, or reset)", node, lab,
@@ -130,7 +157,7 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 	wd = part_workdir(statedir, &e);
 	if (!wd)
 		goto fail;
-	if (qmp) {
+	if (running) {
 		_cleanup_free_ char *copy = xasprintf("%s/backup.qcow2", wd);
 
 		struct qmp_via via = {lab, node, (int)(timeout * 1000)};
@@ -146,7 +173,7 @@ static int do_export(const char *lab, const char *node, unsigned int part, const
 		goto fail;
 	}
 	fprintf(stderr, "exported %s of node %s (lab %s%s) to %s\n", part_name(part), node, lab,
-		qmp ? ", running: point-in-time copy" : "", strcmp(out, "-") ? out : "stdout");
+		running ? ", running: point-in-time copy" : "", strcmp(out, "-") ? out : "stdout");
 	goto out;
 fail:
 	vl_wrap(&e, "exporting %s of node %s", part_name(part), node);
@@ -154,7 +181,6 @@ fail:
 out:
 	if (wd)
 		rm_rf(wd);
-	json_decref(st);
 	lab_release(&h);
 	return rc;
 }
@@ -162,14 +188,13 @@ out:
 static int do_import(const char *lab, const char *node, unsigned int part, const char *src,
 		     const char *state)
 {
-	_cleanup_free_ char *rd = rundir_lab(lab, NULL), *statedir = NULL, *ov = NULL, *ovn = NULL;
+	_cleanup_free_ char *statedir = NULL, *ov = NULL, *ovn = NULL;
 	_cleanup_free_ char *wd = NULL, *abs = NULL;
 	struct lab_hold h = {.fd = -1};
 	struct vl_err e = {0};
-	const char *qmp = NULL;
 	struct stat sb;
-	json_t *st;
-	int rc = EXIT_OK;
+	bool running;
+	int rc;
 
 	if (stat(src, &sb) < 0) {
 		msg_err("%s: %s", src, strerror(errno));
@@ -180,33 +205,15 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 		return EXIT_CONFIG;
 	}
 	abs = realpath(src, NULL);
-	if (lab_is_up(rd)) {
-		st = ctl_status(lab, &e);
-		if (!st)
-			return vl_report(&e);
-		if (node_live(st, lab, node, &qmp) < 0) {
-			json_decref(st);
-			return EXIT_CONFIG;
-		}
-		if (qmp) {
-			msg_err("node %s of lab %s is running: import rewrites its disk, which "
-				"QEMU "
-				"has open; `vacmlab down %s` first (export works while it runs)",
-				node, lab, lab);
-			json_decref(st);
-			return EXIT_STATE;
-		}
-		statedir = live_statedir(st, lab, state);
-		json_decref(st);
-	} else {
-		statedir = statedir_lab(lab, state, NULL);
-		rc = lab_hold_down(lab, "config import", &h);
-		if (rc) {
-			lab_release(&h);
-			return rc;
-		}
+	rc = config_locate(lab, node, state, "config import", &running, &statedir, &h);
+	if (rc)
+		return rc;
+	if (running) {
+		msg_err("node %s of lab %s is running: import rewrites its disk, which QEMU has "
+			"open; `vacmlab down %s` first (export works while it runs)",
+			node, lab, lab);
+		return EXIT_STATE;
 	}
-	disk_recover(statedir, node);
 	ov = disk_overlay_path(statedir, node);
 	ovn = xasprintf("%s.new", ov);
 	if (access(ov, F_OK) < 0) {
@@ -263,40 +270,23 @@ static int node_op(const char *lab, const char *node, const char *op)
  */
 static int do_erase(const char *lab, const char *node, bool nvlog, const char *state)
 {
-	_cleanup_free_ char *rd = rundir_lab(lab, NULL), *statedir = NULL, *ov = NULL, *ovn = NULL;
+	_cleanup_free_ char *statedir = NULL, *ov = NULL, *ovn = NULL;
 	_cleanup_free_ char *wd = NULL, *empty = NULL;
 	struct lab_hold h = {.fd = -1};
 	struct vl_err e = {0};
-	const char *qmp = NULL;
-	bool restart = false;
-	json_t *st;
-	int rc = EXIT_OK;
+	bool restart = false, running;
+	int rc;
 
-	if (lab_is_up(rd)) {
-		st = ctl_status(lab, &e);
-		if (!st)
-			return vl_report(&e);
-		if (node_live(st, lab, node, &qmp) < 0) {
-			json_decref(st);
-			return EXIT_CONFIG;
-		}
-		statedir = live_statedir(st, lab, state);
-		json_decref(st);
-		if (qmp) {
-			rc = node_op(lab, node, "stop");
-			if (rc)
-				return rc;
-			restart = true;
-		}
-	} else {
-		statedir = statedir_lab(lab, state, NULL);
-		rc = lab_hold_down(lab, "config erase", &h);
-		if (rc) {
-			lab_release(&h);
+	rc = config_locate(lab, node, state, "config erase", &running, &statedir, &h);
+	if (rc)
+		return rc;
+	if (running) {
+		rc = node_op(lab, node, "stop");
+		if (rc)
 			return rc;
-		}
+		restart = true;
+		disk_recover(statedir, node);
 	}
-	disk_recover(statedir, node);
 	ov = disk_overlay_path(statedir, node);
 	ovn = xasprintf("%s.new", ov);
 	if (access(ov, F_OK) < 0) {

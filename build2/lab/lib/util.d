@@ -1,2 +1,0 @@
-build2/lab/lib/util.o: lab/lib/util.c lab/lib/util.h
-lab/lib/util.h:
