@@ -6,7 +6,9 @@
 # directions in order and reads the same from either end; `console --ro`
 # watches it; a pulled cable carries nothing and a plugged one works again;
 # a restart of vacm2 keeps the cable; a bad declaration is refused before
-# anything starts. One lab of two nodes, booted once, hosts every case.
+# anything starts. Devices: a UPS on ttyS2 (APC Smart protocol), a device
+# that exits and is restarted on ttyS3; a pty port on ttyS4 a host program
+# talks through. One lab of two nodes, booted once, hosts every case.
 . "$(dirname "$0")/lib.sh"
 need_image
 need_cmd python3
@@ -23,8 +25,17 @@ name = $LAB
 ; getty on the other end would take the echo for a login name).
 [node vacm1]
 image = $IMAGE
-serial = console cable:vacm2
+serial = console cable:vacm2 device:ups device:blip pty
 after = vacm2
+
+; a UPS speaking APC's Smart protocol on ttyS2
+[device ups]
+command = exec python3 $PWD/contrib/devices/apc-smart-ups.py
+
+; a device that says BYE and exits 3 on its first byte, started again
+[device blip]
+command = stty raw -echo; head -c 1 > /dev/null; printf 'BYE\r\n'; sleep 0.2; exit 3
+restart = yes
 
 ; vacm2's ttyS0, its console, is the cable's far end: vacm2 is ready when
 ; its login prompt comes out of the cable.
@@ -33,7 +44,7 @@ image = $IMAGE
 EOF
 
 # --- a bad declaration: FILE:LINE, exit 1, nothing started ---------------
-sed 's/cable:vacm2/cable:vacm3/' "$TMPDIR_TEST/$LAB.conf" > "$TMPDIR_TEST/bad.conf"
+sed 's/cable:vacm2 /cable:vacm3 /' "$TMPDIR_TEST/$LAB.conf" > "$TMPDIR_TEST/bad.conf"
 out=$("$VACMLAB" up "$TMPDIR_TEST/bad.conf" 2>&1); rc=$?
 ok $([ $rc = 1 ] && [ ! -e "$VACMLAB_RUNTIME_DIR/$LAB" ]; echo $?) "cable to an unknown node: exit 1 ($rc), no lab dir"
 like "$out" "^$TMPDIR_TEST/bad.conf:10: cable from vacm1:ttyS1 to unknown node 'vacm3'; did you mean" "... with FILE:LINE and a suggestion"
@@ -55,31 +66,75 @@ p1=$(port_json vacm1 1)
 like "$p1" '"kind": "cable".*"peer": "vacm2:ttyS0".*"plugged": true' "status: vacm1 ttyS1 is a plugged cable to vacm2:ttyS0"
 like "$(port_json vacm2 0)" '"kind": "cable".*"peer": "vacm1:ttyS1"' "status: vacm2 ttyS0 is the cable's far end"
 
-# cable_run TAG CMD: on vacm1, microcom on ttyS1 wakes vacm2's getty, logs
-# in as root (if asked), runs CMD, and prints what came back.
+# Scripts in the guest, driving busybox microcom through a FIFO and waiting
+# on what comes back (no fixed sleeps): mc.sh's functions; cable.sh logs in
+# to vacm2 through the cable if asked and runs CMD; dev.sh sends bytes to a
+# device and waits for its answer. Raw, no echo (also between runs:
+# microcom puts back what it found): a tty that echoes would send vacm2's
+# output back to its getty as a name.
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' 'root\n' > /dev/null
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
+cat > /tmp/mc.sh <<'XEOF'
+mc_start() { # mc_start TTY BAUD
+	stty -F $1 $2 raw -echo
+	rm -f /tmp/mc.in; mkfifo /tmp/mc.in; : > /tmp/mc.out
+	microcom -s $2 $1 < /tmp/mc.in > /tmp/mc.out 2>&1 &
+	MC=$!
+	exec 3> /tmp/mc.in
+}
+mc_send() { printf '%s' "$1" >&3; }
+mc_wait() { # mc_wait ERE TENTHS: until the output matches, at most TENTHS/10 s
+	n=0
+	until tr -d '\r' < /tmp/mc.out | grep -qE "$1"; do
+		n=$((n+1)); [ $n -ge $2 ] && return 1
+		sleep 0.1
+	done
+}
+mc_stop() { exec 3>&-; kill $MC 2>/dev/null; wait $MC 2>/dev/null; tr -d '\r' < /tmp/mc.out; echo; }
+XEOF
 cat > /tmp/cable.sh <<'XEOF'
-# raw, no echo, also between runs (microcom puts back what it found): a
-# tty that echoes would send vacm2's output back to its getty as a name.
-stty -F /dev/ttyS1 115200 raw -echo
-{ printf '\r'; sleep 2; printf 'root\r'; sleep 2; printf '%s\r' "$1"; sleep 3; } |
-	microcom -s 115200 -t 4000 /dev/ttyS1 > /tmp/cable.out 2>&1
-tr -d '\r' < /tmp/cable.out
-echo
+. /tmp/mc.sh
+T=${2:-300}
+mc_start /dev/ttyS1 115200
+# ash's prompt ends in "# " and a cursor position query (ESC [6n).
+P='# (.\[6n)?$'
+mc_send "$(printf '\r')"
+if mc_wait "login: *\$|$P" $T && tr -d '\r' < /tmp/mc.out | grep -qE 'login: *$'; then
+	mc_send "$(printf 'root\r')"
+	mc_wait "$P" $T
+fi
+mc_send "$1; echo CABLE''END$(printf '\r')"
+mc_wait '^CABLEEND' $T
+mc_stop
 echo "CABLE""DONE"
 XEOF
+cat > /tmp/dev.sh <<'XEOF'
+. /tmp/mc.sh
+mc_start /dev/ttyS$1 9600
+mc_send "$2"
+mc_wait "$3" ${4:-300}
+printf 'ANSWER: '
+mc_stop | tr '\n' ' '
+echo
+echo "DEV""DONE"
+XEOF
 EOF
+# cable_run CMD [TENTHS]: on vacm1, microcom on ttyS1 wakes vacm2's getty,
+# logs in as root (if asked), runs CMD, and prints what came back; each
+# wait on vacm2's answer lasts at most TENTHS/10 s (default 30 s).
 cable_run() {
-	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1'\n" 2>&1
+	local t=$SECONDS
+	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1' ${2:-}\n" 2>&1
+	echo "cable_run took $((SECONDS - t)) s" >&2
 }
 out=$(cable_run 'echo RAN-ON-$(cat /sys/class/tty/ttyS0/type)-$((6*7))')
 like "$out" "RAN-ON-[0-9]+-42" "vacm1 logs in to vacm2 through the cable with microcom and runs a command there" ||
 	{ diag "$out"; tail -5 "$LOG" | sed 's/^/# /'; }
 
 # The cable's log: one line per chunk, TIME FROM>TO "BYTES", in order.
-streams() { # streams LOG: line numbers where each direction first holds a string
-	python3 - "$LOG" "$@" <<'EOF'
+streams() { # streams FROM>TO=STRING...: line numbers (of $SLOG, default $LOG)
+	# where each direction's bytes, chunks joined, first hold the string
+	python3 - "${SLOG:-$LOG}" "$@" <<'EOF'
 import re, sys
 log, want = sys.argv[1], sys.argv[2:]
 acc = {}
@@ -115,7 +170,7 @@ like "$out" "serial cable: watch it with .vacmlab console --ro." "console read-w
 out=$("$VACMLAB" link down $LAB vacm1:ttyS1 2>&1)
 ok $? "link down LAB vacm1:ttyS1" || diag "$out"
 like "$(port_json vacm2 0)" '"plugged": false' "status: the cable is pulled (seen from either end)"
-out=$(cable_run 'echo PULLED-$((6*7))')
+out=$(cable_run 'echo PULLED-$((6*7))' 15) # nothing comes: wait 1.5 s
 unlike "$out" "PULLED-42" "a pulled cable carries nothing"
 like "$(port_json vacm1 1)" '"lost_sent": [1-9]' "status counts what was lost on the pulled cable"
 grep -q 'vacm1:ttyS1>vacm2:ttyS0 lost "' "$LOG"
@@ -135,6 +190,78 @@ out=$(cable_run 'echo AFTER-RESTART-$((6*7))')
 like "$out" "AFTER-RESTART-42" "after vacm2's restart the cable still carries both ways" || diag "$out"
 like "$(port_json vacm1 1)" '"plugged": true' "status: plugged after the restart"
 
+t_cable=$SECONDS
+# --- devices: a program on a pty, the far end of a cable ------------------
+DLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS2.log"
+dev_run() { # dev_run PORT BYTES WANT [TENTHS]: what the device on vacm1's ttySPORT answers
+	"$VACMLAB" send $LAB vacm1 --timeout 30 --expect '^DEVDONE' "sh /tmp/dev.sh $1 '$2' '$3' ${4:-}\n" 2>&1 |
+		tr -d '\r' | sed -n 's/^ANSWER: //p'
+}
+p2=$(port_json vacm1 2)
+like "$p2" '"device": "ups".*"device_state": "running".*"kind": "device".*"peer": "device:ups".*"plugged": true' \
+	"status: vacm1 ttyS2 is a device port, the UPS running, plugged"
+out=$(dev_run 2 'Y' SM)
+like "$out" "SM" "the UPS on ttyS2 answers Y (smart mode) with SM" || diag "$out"
+out=$(dev_run 2 'Qf' '100.0')
+like "$out" "08 100.0" "... Q: status 08 (on line), f: battery 100.0 %" || diag "$out"
+grep -q 'vacm1:ttyS2>device:ups "Y"' "$DLOG"
+ok $? "the device's log holds what vacm1 sent" || tail -5 "$DLOG" | sed 's/^/# /'
+read -r a b <<< "$(SLOG=$DLOG streams 'vacm1:ttyS2>device:ups=Y' 'device:ups>vacm1:ttyS2=SM')"
+ok $([ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; echo $?) "... and, after it, what the device answered (lines $a, $b)" ||
+	tail -5 "$DLOG" | sed 's/^/# /'
+out=$(timeout 10 "$VACMLAB" console --ro -q --timeout 1 $LAB vacm1 2 < /dev/null 2>&1)
+like "$out" 'device:ups>vacm1:ttyS2 ' "console --ro on the device port shows both directions"
+like "$out" 'vacm1:ttyS2>device:ups ' "... what vacm1 sent too"
+"$VACMLAB" link down $LAB vacm1:ttyS2 > /dev/null 2>&1
+ok $? "link down LAB vacm1:ttyS2 pulls the device's cable"
+out=$(dev_run 2 'Y' SM 15) # nothing comes: wait 1.5 s
+unlike "$out" "SM" "a pulled device cable carries nothing"
+like "$(port_json vacm1 2)" '"lost_sent": [1-9]' "... and counts the lost bytes"
+"$VACMLAB" link up $LAB vacm1:ttyS2 > /dev/null 2>&1
+out=$(dev_run 2 'Y' SM)
+like "$out" "SM" "plugged again, the UPS answers" || diag "$out"
+
+# restart = yes: the device exits (status 3) and comes back.
+out=$(dev_run 3 'x' BYE)
+like "$out" "BYE" "the blip device on ttyS3 answers and exits" || diag "$out"
+for _ in $(seq 50); do
+	p3=$(port_json vacm1 3)
+	case $p3 in *'"device_restarts": 0'*) sleep 0.2 ;; *) break ;; esac
+done
+like "$p3" '"device_exit": "exited with status 3".*"device_restarts": 1.*"device_state": "running"' \
+	"status: it exited with status 3, was restarted once, runs again" || diag "$p3"
+out=$(dev_run 3 'x' BYE)
+like "$out" "BYE" "the restarted device answers again" || diag "$out"
+grep -q 'device blip exited with status 3' "$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS3.log"
+ok $? "the device's log says it exited"
+
+# --- a pty port: a program on the host talks to the guest's ttyS4 ---------
+PTY="$VACMLAB_RUNTIME_DIR/$LAB/vacm1/ttyS4.pty"
+like "$(port_json vacm1 4)" '"kind": "pty".*"peer": "pty".*"pty": "/dev/pts/[0-9]+"' \
+	"status: vacm1 ttyS4 is a pty port, with its path"
+ok $([ -L "$PTY" ] && [ -c "$PTY" ]; echo $?) "RUNDIR/vacm1/ttyS4.pty links to it"
+python3 - "$PTY" > "$TMPDIR_TEST/pty.out" 2>&1 <<'EOF' &
+import os, select, sys, time, tty
+fd = os.open(sys.argv[1], os.O_RDWR | os.O_NOCTTY)
+tty.setraw(fd)
+buf, end = b"", time.monotonic() + 60
+while b"HELLO-PTY" not in buf and time.monotonic() < end:
+    if select.select([fd], [], [], 1)[0]:
+        buf += os.read(fd, 100)
+os.write(fd, b"world")
+print("host got:", buf.decode(errors="replace").strip())
+EOF
+pypid=$!
+out=$("$VACMLAB" send $LAB vacm1 --timeout 60 --expect 'GUEST-GOT world' \
+	'stty -F /dev/ttyS4 raw -echo; head -c 5 /dev/ttyS4 > /tmp/pty.in & sleep 0.5; echo HELLO-PTY > /dev/ttyS4; wait; echo GUEST-GOT $(cat /tmp/pty.in)\n' 2>&1)
+like "$out" "GUEST-GOT world" "the guest reads on ttyS4 what the host program wrote on the pty" || diag "$out"
+wait $pypid
+like "$(cat "$TMPDIR_TEST/pty.out")" "host got: HELLO-PTY" "the host program reads on the pty what the guest wrote on ttyS4"
+PLOG="$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS4.log"
+read -r a b <<< "$(SLOG=$PLOG streams 'vacm1:ttyS4>pty=HELLO-PTY' 'pty>vacm1:ttyS4=world')"
+ok $([ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; echo $?) "the pty port's log holds both directions, in order (lines $a, $b)" ||
+	tail -5 "$PLOG" | sed 's/^/# /'
+diag "timing: up to cables $((t_cable - t0)) s (boot included), devices $((SECONDS - t_cable)) s"
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"
 no_leftovers

@@ -9,7 +9,7 @@
 need_image
 need_cmd python3 busybox
 lab_env
-plan 18
+plan 23
 
 T=$TMPDIR_TEST
 LAB=hosts61
@@ -102,13 +102,25 @@ like "$(cat "$VACMLAB_STATE_DIR/$LAB/logs/host-fw.log" 2>/dev/null)" '10\.61\.0\
 ok $? "link down fw (a host's NIC)" || sed 's/^/# /' "$T/link.out"
 like "$("$VACMLAB" exec $LAB --host fw -- ip -o link show eth0 2>&1)" 'NO-CARRIER' \
 	"inside the host, eth0 has no carrier"
+nic_link() { # nic_link nodes|hosts NAME: status' nics[0].link
+	"$VACMLAB" status --json $LAB | jq -r --arg n "$2" ".$1[] | select(.name==\$n) | .nics[0].link"
+}
+is "$(nic_link hosts fw)" down "status: the host's NIC link is down (nics[].link)"
 out=$(console "ping -c1 -W2 10.61.0.5" 2>&1)
 like "$out" "RC=1" "the guest's ping of the unplugged host fails"
 "$VACMLAB" link up $LAB fw:eth0 > /dev/null 2>&1
 ok $? "link up fw:eth0"
+is "$(nic_link hosts fw)" up "status: ... and up again"
 wait_for 10 "$VACMLAB" exec $LAB --host fw -- ping -c1 -W1 10.61.0.11
 out=$(console "ping -c1 -W2 10.61.0.5" 2>&1)
 like "$out" "RC=0" "after link up the guest reaches the host again"
+
+# A node's NIC pulled from the shell (QEMU's set_link) shows in status.
+is "$(nic_link nodes vacm1)" up "status: a node's NIC link is up at first"
+"$VACMLAB" link down $LAB vacm1:eth0 > /dev/null 2>&1
+is "$(nic_link nodes vacm1)" down "status: link down vacm1:eth0 shows as down"
+"$VACMLAB" link up $LAB vacm1 > /dev/null 2>&1
+is "$(nic_link nodes vacm1)" up "status: ... and link up as up"
 
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"

@@ -45,8 +45,10 @@ function bytes(n) {
   return (i ? n.toFixed(1) : n) + " " + u[i];
 }
 
-function linkState(lab, node, i) {
-  return links[`${lab}/${node}:eth${i}`] || links[`${lab}/${node}`] || "up";
+// A NIC's link: the status's (nics[].link, whoever pulled it: this page,
+// the shell, a test), else what this page set (another machine's NICs).
+function linkState(lab, node, i, nic) {
+  return (nic && nic.link) || links[`${lab}/${node}:eth${i}`] || links[`${lab}/${node}`] || "up";
 }
 
 function setMsg(text, cls) {
@@ -106,8 +108,7 @@ function drawLab(st) {
     (o.nics || []).forEach((n, k) => {
       if (lanY[n.lan] === undefined) return;
       const cx = x + 20 + k * 18;
-      const down = !isHost && linkState(lab, o.name, k) === "down" ||
-                   isHost && linkState(lab, o.name, k) === "down";
+      const down = linkState(lab, o.name, k, n) === "down";
       svg.append(s("line", {class: "wire" + (down ? " down" : ""), x1: cx,
                             y1: isHost ? y : y + boxH, x2: cx, y2: lanY[n.lan]}));
     });
@@ -142,7 +143,7 @@ function drawLab(st) {
 
 function nodeRow(lab, n) {
   const nics = (n.nics || []).map((c, i) => {
-    const ls = linkState(lab, n.name, i);
+    const ls = linkState(lab, n.name, i, c);
     return h("span", {class: "nic", id: `nic-${lab}-${n.name}-eth${i}`, "data-link": ls},
       `eth${i} ${c.lan || ""} ${c.address || "-"}${c.address6 ? " " + c.address6 : ""} `,
       h("span", {class: "link-" + ls}, "link " + ls), " ",
@@ -190,8 +191,8 @@ function labTables(st) {
       h("td", {}, "-"),
       h("td", {}, (o.nics || []).map((c, i) => h("span", {class: "nic"},
         `eth${i} ${c.lan} ${c.address || "-"} `,
-        btn(linkState(lab, o.name, i) === "down" ? "plug" : "pull",
-            {lab, verb: "link", op: linkState(lab, o.name, i) === "down" ? "up" : "down",
+        btn(linkState(lab, o.name, i, c) === "down" ? "plug" : "pull",
+            {lab, verb: "link", op: linkState(lab, o.name, i, c) === "down" ? "up" : "down",
              target: `${o.name}:eth${i}`}, `link … ${lab} ${o.name}:eth${i}`)))),
       h("td", {}), h("td", {}))));
   // Leases per LAN: the NICs the lab's dnsmasq gave an address.

@@ -120,7 +120,7 @@ const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 		snprintf(buf, len,
 			 "it is a QEMU ring buffer: read it over QMP (ringbuf-read on chardev s%d)",
 			 pi->idx);
-	else if (!strcmp(pi->kind, SKV_PORT_CABLE))
+	else if (!strcmp(pi->kind, SKV_PORT_CABLE) || !strcmp(pi->kind, SKV_PORT_DEVICE))
 		snprintf(buf, len,
 			 "it is a serial cable: watch it with `vacmlab console --ro`, read it with "
 			 "`vacmlab logs`");

@@ -179,6 +179,8 @@ static void print_text(const struct topo *t)
 				printf(":%d", nd->serial[s].tcp_port);
 			if (nd->serial[s].kind == SERIAL_CABLE)
 				printf(":%s:ttyS%d", nd->serial[s].peer, nd->serial[s].peer_port);
+			if (nd->serial[s].kind == SERIAL_DEVICE)
+				printf(":%s", nd->serial[s].peer);
 			if (nd->serial[s].baud)
 				printf("@%d", nd->serial[s].baud);
 		}
@@ -194,6 +196,12 @@ static void print_text(const struct topo *t)
 			printf("\n");
 		}
 		print_nics(t, nd->name, nd->nics, nd->n_nics);
+	}
+	for (int i = 0; i < t->n_devices; i++) {
+		const struct device *d = &t->devices[i];
+
+		printf("\ndevice %s\n  command %s\n  restart %s\n  port    %s:ttyS%d\n", d->name,
+		       d->command, d->restart ? "yes" : "no", d->node, d->port);
 	}
 	for (int i = 0; i < t->n_hosts; i++) {
 		const struct host *h = &t->hosts[i];

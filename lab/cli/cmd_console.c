@@ -98,6 +98,7 @@ int cmd_console(int argc, char **argv)
 	int port = 0, c, code, fd;
 	long long deadline = -1;
 	struct port_info pi;
+	bool cable;
 	struct vl_err e = {0};
 	char buf[65536];
 
@@ -124,15 +125,17 @@ int cmd_console(int argc, char **argv)
 		return EXIT_CONFIG;
 	if (console_lookup(lab, node, port, &pi, &e) < 0)
 		return vl_report(&e);
-	/* A cable end is watched read-only: its two nodes talk on it. */
-	if (!strcmp(pi.kind, SKV_PORT_CABLE) && pi.socket_ro && !ro) {
-		msg_err("%s ttyS%d is a serial cable: watch it with `vacmlab console --ro`", node,
-			port);
+	/* A cable end (to a node or a device) is watched read-only: its two
+	 * ends talk on it. */
+	cable = !strcmp(pi.kind, SKV_PORT_CABLE) || !strcmp(pi.kind, SKV_PORT_DEVICE) ||
+		!strcmp(pi.kind, SKV_PORT_PTY);
+	if (cable && pi.socket_ro && !ro) {
+		msg_err("%s ttyS%d is a serial cable%s: watch it with `vacmlab console --ro`", node,
+			port, strcmp(pi.kind, SKV_PORT_DEVICE) ? "" : " to a device");
 		port_info_free(&pi);
 		return EXIT_CONFIG;
 	}
-	if (strcmp(pi.kind, SKV_PORT_CABLE) &&
-	    (strcmp(pi.kind, "console") || !pi.socket || !pi.socket_ro)) {
+	if (!cable && (strcmp(pi.kind, "console") || !pi.socket || !pi.socket_ro)) {
 		char hint[512];
 
 		msg_err("%s ttyS%d is a '%s' port, not a console: %s", node, port, pi.kind,

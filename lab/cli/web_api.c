@@ -37,7 +37,8 @@ static char **shown; /* NULL: every running lab */
 static int n_shown;
 static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
 /* The NIC link states this page set ("LAB/NODE[:ethN]" -> "down"|"up"):
- * the status has no NIC link state (QEMU's set_link is not queryable). */
+ * the page prefers the status's nics[].link, which the supervisor keeps
+ * (this machine's NICs); these cover another machine's. */
 static json_t *links;
 static pthread_mutex_t links_lock = PTHREAD_MUTEX_INITIALIZER;
 

@@ -96,6 +96,8 @@ static char *chardev(const struct qemu_launch *l, int i)
 	switch (p->kind) {
 	case SERIAL_CONSOLE:
 	case SERIAL_CABLE: /* relayed by the supervisor, as a console is */
+	case SERIAL_DEVICE:
+	case SERIAL_PTY:
 		fd = fdarg(l, "console", i, l->port_fds ? l->port_fds[i] : -1);
 		return xasprintf("socket,id=s%d,%s,server=off", i, fd);
 	case SERIAL_TCP:

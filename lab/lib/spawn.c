@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -154,6 +155,8 @@ pid_t spawn(const struct spawn_opts *o, int *pidfd, struct vl_err *err)
 		    move_fd_to(o->stdout_fd >= 0 ? o->stdout_fd : nullfd, 1) < 0 ||
 		    move_fd_to(o->stderr_fd >= 0 ? o->stderr_fd : nullfd, 2) < 0)
 			child_fail(pfd[1], "dup2 stdio");
+		if (o->ctty && ioctl(0, TIOCSCTTY, 0) < 0)
+			child_fail(pfd[1], "ioctl(TIOCSCTTY)");
 		/* Everything else is closed on exec, except the fds the child
 		 * must receive, whose numbers are already in its argv. */
 		if (syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {

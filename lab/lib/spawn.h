@@ -24,8 +24,11 @@ struct spawn_opts {
 	int stdin_fd, stdout_fd, stderr_fd; /* -1: /dev/null */
 	int pdeathsig;			    /* 0: none */
 	bool new_session;		    /* setsid() in the child */
-	bool new_netns;			    /* unshare(CLONE_NEWNET) before exec */
-	int netns_fd;			    /* > 0: setns() into this network namespace */
+	/* With new_session: stdin (a terminal) becomes the controlling
+	 * terminal of the new session (TIOCSCTTY). */
+	bool ctty;
+	bool new_netns; /* unshare(CLONE_NEWNET) before exec */
+	int netns_fd;	/* > 0: setns() into this network namespace */
 	const char *cwd;
 	/* Non-NULL: PR_SET_NO_NEW_PRIVS and these Landlock rules, applied
 	 * last before exec (landlock.c). */

@@ -95,6 +95,13 @@
 #define SK_LOST_SENT "lost_sent"	   /* from this end, dropped (pulled, far end down) */
 #define SK_LOST_RECEIVED "lost_received"   /* from the far end, dropped */
 #define SK_BAUD "baud"			   /* pacing; 0 unpaced */
+/* ports[] of kind device (sv_device.c): the cable keys (peer device:NAME)
+ * and SK_DEVICE, the device's name */
+#define SK_DEVICE_STATE "device_state"	     /* SKV_DEVICE_* */
+#define SK_DEVICE_EXIT "device_exit"	     /* how it last exited, or null */
+#define SK_DEVICE_RESTARTS "device_restarts" /* restart = yes: times started again */
+#define SK_PTY "pty" /* ports[] of kind pty: the pseudo-terminal's path (/dev/pts/N) */
+#define SK_DEVICE_PID "device_pid" /* while it runs, else null */
 #define SK_FORWARDS "forwards"
 /* Added by the CLI's ctl_status() from the state dir (NODE.firmware, the
  * same three keys as that file's), not by the supervisor. */
@@ -113,6 +120,7 @@
 #define SK_LEASE "lease"
 #define SK_FIXED "fixed"
 #define SK_FIXED6 "fixed6"
+#define SK_LINK "link" /* SKV_LINK_*: as `vacmlab link` last set it (this machine's NICs) */
 
 /* ports[] */
 #define SK_INDEX "index"
@@ -195,6 +203,15 @@
 #define SKV_PORT_LOG "log"
 #define SKV_PORT_NONE "none"
 #define SKV_PORT_CABLE "cable"
+#define SKV_PORT_DEVICE "device"
+#define SKV_PORT_PTY "pty"
+/* nics[].link */
+#define SKV_LINK_UP "up"
+#define SKV_LINK_DOWN "down"
+/* device_state */
+#define SKV_DEVICE_PENDING "pending" /* its node has not started */
+#define SKV_DEVICE_RUNNING "running"
+#define SKV_DEVICE_EXITED "exited"
 /* a forward's proto */
 #define SKV_PROTO_TCP "tcp"
 #define SKV_PROTO_UDP "udp"

@@ -93,6 +93,11 @@ void topo_free(struct topo *t)
 	free(t->lans);
 	free(t->nodes);
 	free(t->hosts);
+	for (int i = 0; i < t->n_devices; i++) {
+		free(t->devices[i].name);
+		free(t->devices[i].command);
+	}
+	free(t->devices);
 	free(t->path);
 	free(t->dir);
 	free(t->name);
@@ -301,6 +306,8 @@ const char *serial_kind_name(enum serial_kind k)
 	case SERIAL_LOG: return SKV_PORT_LOG;
 	case SERIAL_NONE: return SKV_PORT_NONE;
 	case SERIAL_CABLE: return SKV_PORT_CABLE;
+	case SERIAL_DEVICE: return SKV_PORT_DEVICE;
+	case SERIAL_PTY: return SKV_PORT_PTY;
 	}
 	return "?";
 }

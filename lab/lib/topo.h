@@ -40,6 +40,8 @@ enum serial_kind {
 	SERIAL_LOG,	/* output to a log file only */
 	SERIAL_NONE,	/* port exists, nothing attached */
 	SERIAL_CABLE,	/* a null-modem cable to another node's port, relayed */
+	SERIAL_DEVICE,	/* a [device]'s pseudo-terminal, relayed as a cable */
+	SERIAL_PTY,	/* a host pseudo-terminal (RUNDIR/NODE/ttySN.pty), relayed as a cable */
 };
 
 /* The standard rates a paced cable accepts (cable:NODE@BAUD). */
@@ -51,7 +53,7 @@ struct serial_port {
 	int line;     /* of the serial = key */
 	/* SERIAL_CABLE: both ends name the other (topo_cable.c fills in the
 	 * end the cable was not declared on). */
-	char *peer;	/* the other end's node */
+	char *peer;	/* the other end's node (SERIAL_DEVICE: the device) */
 	int peer_port;	/* ... and its ttyS index */
 	int baud;	/* paced to BAUD/10 bytes a second; 0: unpaced */
 	bool cable_far; /* not the declaring end (it owns no log) */
@@ -203,6 +205,17 @@ struct host {
 	int line;
 };
 
+/* [device NAME]: a program on a node's serial port (serial = device:NAME),
+ * its stdin/stdout and controlling terminal a pseudo-terminal. */
+struct device {
+	char *name;
+	char *command; /* run with /bin/sh -c */
+	bool restart;  /* started again when it exits */
+	int line;
+	const char *node; /* the port using it (topo_cable.c), or NULL */
+	int port;
+};
+
 struct topo {
 	char *path;	   /* as given */
 	char *dir;	   /* absolute directory of the file */
@@ -215,6 +228,8 @@ struct topo {
 	int n_nodes;
 	struct host *hosts;
 	int n_hosts;
+	struct device *devices;
+	int n_devices;
 	/* [lab] defaults of the nodes' machine model, and the accelerator */
 	enum machine_type machine;
 	enum disk_bus disk; /* DISK_AUTO: the machine's */

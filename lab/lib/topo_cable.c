@@ -10,6 +10,8 @@
  * (topo_check_cable_machines) a cable between machines. A node whose ttyS0
  * is a cable end may still be `ready = console`: the supervisor matches what
  * the node writes into the cable (topo_check.c's check_ready).
+ * Devices too: [device NAME] (a program on a pseudo-terminal) and
+ * `serial = device:NAME`, one device per port, each device on a port.
  */
 #include <string.h>
 
@@ -155,4 +157,93 @@ void topo_check_cable_machines(struct parser *p)
 				  t->nodes[j].on ? t->nodes[j].on->name : "?");
 		}
 	}
+}
+
+/* [device NAME] */
+
+void topo_device_command(struct parser *p, const char *value)
+{
+	struct device *d = &p->t->devices[p->cur];
+
+	free(d->command);
+	d->command = xstrdup(value);
+}
+
+void topo_device_restart(struct parser *p, const char *value)
+{
+	if (strcmp(value, "yes") && strcmp(value, "no")) {
+		topo_perr(p, p->line, "bad restart '%s' in %s: expected yes or no", value,
+			  p->label);
+		return;
+	}
+	p->t->devices[p->cur].restart = !strcmp(value, "yes");
+}
+
+/* Every serial = device:NAME names a device that no other port uses, and
+ * every device has a command and a port (a device on no port would run
+ * for nothing: an error at its section, like a typo in the port's name). */
+void topo_check_devices(struct parser *p)
+{
+	struct topo *t = p->t;
+	const char **names = xcalloc((size_t)t->n_devices + 1, sizeof(*names));
+
+	for (int i = 0; i < t->n_devices; i++)
+		names[i] = t->devices[i].name;
+	for (int i = 0; i < t->n_nodes; i++) {
+		struct node *nd = &t->nodes[i];
+
+		for (int k = 0; k < nd->n_serial; k++) {
+			const struct serial_port *sp = &nd->serial[k];
+			struct device *d = NULL;
+			const char *best;
+
+			if (sp->kind != SERIAL_DEVICE)
+				continue;
+			for (int j = 0; j < t->n_devices; j++)
+				if (!strcmp(t->devices[j].name, sp->peer))
+					d = &t->devices[j];
+			if (!d) {
+				best = topo_suggest(sp->peer, names, t->n_devices);
+				if (best)
+					topo_perr(p, sp->line,
+						  "%s:ttyS%d: unknown device '%s'; did you mean "
+						  "'%s'?",
+						  nd->name, k, sp->peer, best);
+				else
+					topo_perr(p, sp->line,
+						  "%s:ttyS%d: unknown device '%s': declare it with "
+						  "[device %s]",
+						  nd->name, k, sp->peer, sp->peer);
+				continue;
+			}
+			if (d->node) {
+				const struct node *o = NULL;
+
+				for (int j = 0; j < t->n_nodes; j++)
+					if (!strcmp(t->nodes[j].name, d->node))
+						o = &t->nodes[j];
+				topo_perr(p, sp->line,
+					  "device %s on two ports: %s:ttyS%d here and %s:ttyS%d "
+					  "(line %d); one device per port",
+					  d->name, nd->name, k, d->node, d->port,
+					  o ? o->serial[d->port].line : 0);
+				continue;
+			}
+			d->node = nd->name;
+			d->port = k;
+		}
+	}
+	for (int i = 0; i < t->n_devices; i++) {
+		const struct device *d = &t->devices[i];
+
+		if (!d->command)
+			topo_perr(p, d->line, "missing required key 'command' in [device %s]",
+				  d->name);
+		else if (!d->node)
+			topo_perr(p, d->line,
+				  "device %s is on no port: connect it with serial = ... "
+				  "device:%s in a [node]",
+				  d->name, d->name);
+	}
+	free(names);
 }

@@ -386,7 +386,8 @@ static void check_image(struct parser *p, struct node *nd, struct pextra *x)
 static void check_ready(struct parser *p, struct node *nd, struct pextra *x)
 {
 	int rl = x->kl[NODEK_READY];
-	bool cons = nd->serial[0].kind == SERIAL_CONSOLE || nd->serial[0].kind == SERIAL_CABLE;
+	bool cons = nd->serial[0].kind == SERIAL_CONSOLE || nd->serial[0].kind == SERIAL_CABLE ||
+		    nd->serial[0].kind == SERIAL_DEVICE || nd->serial[0].kind == SERIAL_PTY;
 
 	if (!rl) {
 		if (nd->n_nics > 0)
@@ -606,6 +607,7 @@ void topo_check_all(struct parser *p)
 	if (n_errors(p))
 		return;
 	topo_check_cables(p);
+	topo_check_devices(p);
 	for (int i = 0; i < t->n_nodes; i++)
 		check_node(p, &t->nodes[i], &p->node_x[i]);
 	for (int i = 0; i < t->n_hosts; i++) {

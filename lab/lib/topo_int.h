@@ -26,6 +26,7 @@ enum sect {
 	SECT_NODE,
 	SECT_HOST,
 	SECT_MACHINE,
+	SECT_DEVICE,
 };
 
 /*
@@ -97,6 +98,11 @@ enum {
 	HOSTK_N
 };
 enum {
+	DEVK_COMMAND,
+	DEVK_RESTART,
+	DEVK_N
+};
+enum {
 	MACHK_ADDRESS,
 	MACHK_PORT,
 	MACHK_N
@@ -162,7 +168,7 @@ struct parser {
 	int lab_line;
 	int lab_kl[KEYS_MAX];
 
-	struct pextra *lan_x, *node_x, *host_x, *mach_x;
+	struct pextra *lan_x, *node_x, *host_x, *mach_x, *dev_x;
 	struct listener *lis;
 	int n_lis;
 	struct fixed *fixed;
@@ -235,6 +241,10 @@ void topo_check_all(struct parser *p);
  * read the far ends), and cables between machines (after check_machines). */
 void topo_check_cables(struct parser *p);
 void topo_check_cable_machines(struct parser *p);
+/* topo_cable.c: [device NAME] keys, and the ports that use devices. */
+void topo_device_command(struct parser *p, const char *value);
+void topo_device_restart(struct parser *p, const char *value);
+void topo_check_devices(struct parser *p);
 
 /* ---- topo.c */
 /* Free what a struct dhcp_set holds. */

@@ -525,6 +525,10 @@ static const struct keydef host_keys[HOSTK_N] = {
 	[HOSTK_ON] = {"on", false, host_on},
 	[HOSTK_SERVE] = {"serve", false, topo_key_serve},
 };
+static const struct keydef device_keys[DEVK_N] = {
+	[DEVK_COMMAND] = {"command", false, topo_device_command},
+	[DEVK_RESTART] = {"restart", false, topo_device_restart},
+};
 static const struct keydef machine_keys[MACHK_N] = {
 	[MACHK_ADDRESS] = {"address", false, machine_address},
 	[MACHK_PORT] = {"port", false, machine_port},
@@ -542,13 +546,14 @@ static const struct sectkeys sect_keys[] = {
 	[SECT_NODE] = {"[node NAME]", node_keys, NODEK_N},
 	[SECT_HOST] = {"[host NAME]", host_keys, HOSTK_N},
 	[SECT_MACHINE] = {"[machine NAME]", machine_keys, MACHK_N},
+	[SECT_DEVICE] = {"[device NAME]", device_keys, DEVK_N},
 };
 
 void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *arg), void *arg)
 {
 	static const char *const kind[] = {
 		[SECT_LAB] = "lab",   [SECT_LAN] = "lan",	  [SECT_NODE] = "node",
-		[SECT_HOST] = "host", [SECT_MACHINE] = "machine",
+		[SECT_HOST] = "host", [SECT_MACHINE] = "machine", [SECT_DEVICE] = "device",
 	};
 
 	for (size_t s = 0; s < ARRAY_SIZE(sect_keys); s++)
@@ -557,7 +562,7 @@ void topo_keys_foreach(void (*fn)(const char *section, const char *key, void *ar
 }
 
 _Static_assert(LABK_N <= KEYS_MAX && LANK_N <= KEYS_MAX && NODEK_N <= KEYS_MAX &&
-		       HOSTK_N <= KEYS_MAX && MACHK_N <= KEYS_MAX,
+		       HOSTK_N <= KEYS_MAX && MACHK_N <= KEYS_MAX && DEVK_N <= KEYS_MAX,
 	       "KEYS_MAX too small");
 
 /* "unknown key": with the closest key of the section, or the section the
@@ -606,6 +611,7 @@ int topo_key(void *user, const char *section, const char *name, const char *valu
 	case SECT_NODE: kl = p->node_x[p->cur].kl; break;
 	case SECT_HOST: kl = p->host_x[p->cur].kl; break;
 	case SECT_MACHINE: kl = p->mach_x[p->cur].kl; break;
+	case SECT_DEVICE: kl = p->dev_x[p->cur].kl; break;
 	}
 	sk = &sect_keys[p->sect];
 	for (k = 0; k < sk->n; k++)

@@ -48,7 +48,7 @@
 #define TOPO_FILE_MAX (1 << 20) /* refuse bigger files: not a topology */
 
 /* The section words, for did-you-mean: lab takes no name, the others one. */
-static const char *const sect_words[] = {"lab", "lan", "node", "host", "machine"};
+static const char *const sect_words[] = {"lab", "lan", "node", "host", "machine", "device"};
 
 static void add_section(struct parser *p, const char *word, const char *name)
 {
@@ -86,6 +86,15 @@ static void add_section(struct parser *p, const char *word, const char *name)
 		t->machines[t->n_machines].port = TOPO_VXLAN_PORT;
 		p->cur = t->n_machines++;
 		p->sect = SECT_MACHINE;
+	} else if (!strcmp(word, "device")) {
+		t->devices = xrealloc(t->devices, (t->n_devices + 1) * sizeof(*t->devices));
+		p->dev_x = xrealloc(p->dev_x, (t->n_devices + 1) * sizeof(*p->dev_x));
+		memset(&t->devices[t->n_devices], 0, sizeof(*t->devices));
+		memset(&p->dev_x[t->n_devices], 0, sizeof(*p->dev_x));
+		t->devices[t->n_devices].name = xstrdup(name);
+		t->devices[t->n_devices].line = p->line;
+		p->cur = t->n_devices++;
+		p->sect = SECT_DEVICE;
 	} else {
 		t->hosts = xrealloc(t->hosts, (t->n_hosts + 1) * sizeof(*t->hosts));
 		p->host_x = xrealloc(p->host_x, (t->n_hosts + 1) * sizeof(*p->host_x));
@@ -165,14 +174,23 @@ static void begin_section(struct parser *p, const char *text, size_t len)
 		add_section(p, tok[0], tok[1]);
 		return;
 	}
-	if (n >= 1 && (!strcmp(tok[0], "lan") || !strcmp(tok[0], "node") ||
-		       !strcmp(tok[0], "host") || !strcmp(tok[0], "machine"))) {
+	if (n == 2 && !strcmp(tok[0], "device")) {
+		for (int i = 0; i < t->n_devices; i++)
+			if (!strcmp(t->devices[i].name, tok[1])) {
+				topo_perr(p, p->line, "duplicate [device %s] (first at line %d)",
+					  tok[1], t->devices[i].line);
+				return;
+			}
+	}
+	if (n >= 1 &&
+	    (!strcmp(tok[0], "lan") || !strcmp(tok[0], "node") || !strcmp(tok[0], "host") ||
+	     !strcmp(tok[0], "machine") || !strcmp(tok[0], "device"))) {
 		if (n != 2) {
 			topo_perr(p, p->line, "section %s needs exactly one name: [%s NAME]",
 				  p->label, tok[0]);
 			return;
 		}
-		if (t->n_lans + t->n_nodes + t->n_hosts >= TOPO_SECTIONS_MAX) {
+		if (t->n_lans + t->n_nodes + t->n_hosts + t->n_devices >= TOPO_SECTIONS_MAX) {
 			topo_perr(p, p->line,
 				  "too many sections: at most %d lans, nodes and hosts in all",
 				  TOPO_SECTIONS_MAX);
@@ -315,6 +333,7 @@ static int topo_parse(const char *buf, size_t len, const char *path, unsigned fl
 	free(p.node_x);
 	free(p.host_x);
 	free(p.mach_x);
+	free(p.dev_x);
 	free(p.lis);
 	free(p.fixed);
 	free(p.fixed6);

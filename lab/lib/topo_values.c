@@ -280,9 +280,15 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value)
 			sp->kind = SERIAL_LOG;
 		else if (!strcmp(tok[i], "none"))
 			sp->kind = SERIAL_NONE;
+		else if (!strcmp(tok[i], "pty"))
+			sp->kind = SERIAL_PTY;
 		else if (!strncmp(tok[i], "cable:", 6)) {
 			if (value_cable(p, sp, i, tok[i]) < 0)
 				return;
+		} else if (!strncmp(tok[i], "device:", 7) && tok[i][7]) {
+			sp->kind = SERIAL_DEVICE; /* checked in topo_check_devices() */
+			free(sp->peer);
+			sp->peer = xstrdup(tok[i] + 7);
 		} else if (!strncmp(tok[i], "tcp:", 4)) {
 			int r = topo_parse_int(tok[i] + 4, 1, 65535, &port);
 
@@ -304,7 +310,8 @@ void topo_value_serial(struct parser *p, struct node *nd, const char *value)
 		} else {
 			topo_perr(p, p->line,
 				  "unknown serial port kind '%s' (ttyS%d): use console, loop, "
-				  "ringbuf, tcp:PORT, unix, log, none or cable:NODE[:ttySN]",
+				  "ringbuf, tcp:PORT, unix, log, none, pty, cable:NODE[:ttySN] "
+				  "or device:NAME",
 				  tok[i], i);
 			return;
 		}

@@ -21,6 +21,7 @@ enum ev_type {
 	EV_NODE_QMP,	   /* sv_qmp.c: a node's QMP connection */
 	EV_DNS_PIDFD,	   /* sv_child.c: the lab's dnsmasq exited */
 	EV_HOST_PIDFD,	   /* sv_child.c: a host's command exited */
+	EV_DEVICE_PIDFD,   /* sv_device.c: a device's program exited */
 	EV_PORT,	   /* sv_port.c: QEMU's end of a console */
 	EV_PORT_LISTEN_RW, /* sv_port.c: console listener */
 	EV_PORT_LISTEN_RO, /* sv_port.c: read-only console listener */

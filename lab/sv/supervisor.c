@@ -208,6 +208,7 @@ static void dispatch(struct sv *sv, const struct loop_event *ev)
 	case EV_NODE_QMP: sv_qmp_io(sv, ev->ptr, ev->events); break;
 	case EV_DNS_PIDFD: sv_dns_exited(sv); break;
 	case EV_HOST_PIDFD: sv_host_exited(sv, ev->ptr); break;
+	case EV_DEVICE_PIDFD: sv_device_exited(sv, ev->ptr); break;
 	case EV_PORT:
 		if (ev->events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 			sv_port_readable(sv, ev->ptr);
@@ -252,6 +253,7 @@ static void loop_once(struct sv *sv, int timeout)
 	rundir_check(sv);
 	sv_logs_tick(sv);
 	sv_udp_tick(sv);
+	sv_device_tick(sv);
 }
 
 static void report_failure(struct sv *sv)
@@ -279,6 +281,7 @@ static void teardown_and_exit(struct sv *sv)
 		loop_once(sv, 100);
 		sv_down_advance(sv);
 	}
+	sv_device_stop_all(sv);
 	sv_stop_others(sv);
 	sv_uplink_stop(sv);
 	sv_fwd_close_all(sv);
@@ -400,6 +403,11 @@ void supervisor_run(const struct sv_launch *l)
 		sv->nodes[i] = xcalloc(1, sizeof(struct sv_node));
 	for (int i = 0; i < sv->t->n_hosts; i++)
 		sv->hosts[i] = xcalloc(1, sizeof(struct sv_host));
+	sv->devices = xcalloc((size_t)sv->t->n_devices + 1, sizeof(*sv->devices));
+	for (int i = 0; i < sv->t->n_devices; i++) {
+		sv->devices[i] = xcalloc(1, sizeof(struct sv_device));
+		sv_device_init(sv, sv->devices[i], &sv->t->devices[i]);
+	}
 	if (setup_fs(sv) < 0)
 		teardown_and_exit(sv);
 

@@ -11,6 +11,7 @@
  *   sv_port.c     serial ports: console fan-out, logs, ring buffer, the
  *                 `ready = console` matcher
  *   sv_cable.c    serial cables between nodes: relay, log, pull/plug, pacing
+ *   sv_device.c   devices on serial ports: a program on a pty, a cable's far end
  *   sv_fwd.c      rootless port forwards (host loopback -> guest port)
  *   sv_udp.c      rootless UDP forwards: a datagram relay per client
  *   sv_status.c   the status JSON (schema: docs/control.md)
@@ -103,6 +104,7 @@ struct sv_port {
 	unsigned long long bytes_out;
 	char *log_path;
 	struct sv_cable *cable; /* SERIAL_CABLE: the cable (sv_cable.c) */
+	struct sv_device *pty;	/* SERIAL_PTY: the pty pair, the cable's far end */
 };
 
 /* A cable between two node ports (sv_cable.c); end[0] is where the
@@ -121,6 +123,21 @@ struct sv_cable {
 	struct logfile log;	     /* both directions, one line a chunk */
 	char *log_path;
 	struct sv_cable *next;
+};
+
+/* A [device] (sv_device.c): its program, and the pty master as the far
+ * end of the cable from its node's port (port.node is NULL). */
+struct sv_device {
+	struct device *cfg;
+	struct sv_port port; /* fd: the pty master while the program runs */
+	pid_t pid;
+	int pidfd;
+	int status; /* wait status of the last exit */
+	bool started, exited;
+	int restarts;
+	long long restart_at; /* restart = yes: when to start it again; 0 none */
+	char *pty;	      /* the slave's path, for status */
+	int slave_fd;	      /* a pty port: the slave, held open (sv_pty_plug) */
 };
 
 /* What a pending QMP command's reply is for. */
@@ -192,9 +209,10 @@ struct sv_node {
 	bool restart_is_retry; /* ... one of retries = (not the TCG fallback) */
 	long long kill_at;     /* SIGKILL then, if QEMU has not exited */
 	char restart_why[320];
-	bool vm_status_seen;	/* a query-status reply arrived */
-	unsigned ready_met;	/* enum ready_cond bits that hold this boot */
-	unsigned nics_answered; /* ready = dhcp: NICs whose address answered a ping */
+	bool vm_status_seen;	      /* a query-status reply arrived */
+	unsigned ready_met;	      /* enum ready_cond bits that hold this boot */
+	unsigned nics_answered;	      /* ready = dhcp: NICs whose address answered a ping */
+	bool nic_down[TOPO_MAX_NICS]; /* set_link false sent (`link down`) this boot */
 	long long next_ping;
 	/* The USB key in the node (`usb =`, `vacmlab usb insert`), or NULL:
 	 * attached at each start, as a key left in the port would be. */
@@ -223,6 +241,7 @@ struct sv_host {
 	int cmd_status;
 	bool cmd_exited;
 	char *log;
+	bool nic_down[TOPO_MAX_NICS]; /* `link down` on the NIC's lab end */
 };
 
 struct sv_fwd;
@@ -269,6 +288,7 @@ struct sv {
 	struct sv_fwd *fwds;
 	struct sv_udp *udps;
 	struct sv_cable *cables;
+	struct sv_device **devices; /* [i] runs t->devices[i] */
 	enum sv_phase phase;
 	enum stop_phase down_shown; /* the furthest "D" event sent */
 	int down_timeout_ms;
@@ -366,6 +386,26 @@ int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_e
 void sv_cable_unplug(struct sv *sv, struct sv_port *p);
 /* ports[] keys of a cable end (docs/control.md). */
 json_t *sv_cable_json(struct sv_port *p);
+/* A line in the cable's log and to its watchers ("device exited ..."). */
+void sv_cable_note(struct sv *sv, struct sv_cable *c, const char *what);
+/* The far end @p (a device's pty) is back: note @what, read and write it. */
+void sv_cable_end_back(struct sv *sv, struct sv_port *p, const char *what);
+
+/* sv_device.c */
+void sv_device_init(struct sv *sv, struct sv_device *d, struct device *cfg);
+/* Start @n's port @idx's device if it is not running, and join the port
+ * to it by a cable. 0, or -1 with @e. */
+int sv_device_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e);
+void sv_device_exited(struct sv *sv, struct sv_device *d);
+/* A `pty` port: a pseudo-terminal pair made at the node's first start (its
+ * slave linked at RUNDIR/NODE/ttySN.pty), the far end of the port's cable. */
+int sv_pty_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e);
+/* restart = yes: start exited devices again, a second after they exited. */
+void sv_device_tick(struct sv *sv);
+/* Kill every device's program (its whole PID namespace) and reap it. */
+void sv_device_stop_all(struct sv *sv);
+/* The device keys of a ports[] entry (docs/control.md). */
+json_t *sv_device_json(struct sv_device *d);
 
 /* sv_logs.c: the logs other programs write (QEMU's stderr and `log`
  * ports, dnsmasq's, host commands') and the supervisor's own, measured at

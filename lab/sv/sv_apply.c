@@ -256,6 +256,8 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 		       nt->domain);
 	if (ot->n_machines || nt->n_machines)
 		refuse(why, len, "a lab spread over machines cannot be changed live");
+	if (ot->n_devices || nt->n_devices)
+		refuse(why, len, "a lab with [device] sections cannot be changed live (yet)");
 	if (ot->accel != nt->accel)
 		refuse(why, len, "[lab] accel would change (decided at up)");
 	if (ot->dhcp_ping != nt->dhcp_ping)

@@ -78,17 +78,27 @@ static size_t stamp(char *buf, size_t len)
 	return n;
 }
 
+/* End @e of @c as the log names it: NODE:ttySN, or device:NAME. */
+static const char *end_name(const struct sv_cable *c, int e, char *buf, size_t len)
+{
+	if (c->port[e] < 0)
+		snprintf(buf, len, "%s", c->name[e]); /* device:NAME, pty */
+	else
+		snprintf(buf, len, "%s:ttyS%d", c->name[e], c->port[e]);
+	return buf;
+}
+
 /* One log line: TIME FROM>TO [lost ]"BYTES", the bytes C-escaped; from
  * end @e of @c to the other. */
 static char *format_chunk(const struct sv_cable *c, int e, const char *what, const char *buf,
 			  size_t len, size_t *out_len)
 {
-	char *s = xmalloc(len * 4 + 256), *q;
+	char *s = xmalloc(len * 4 + 256), *q, a[80], b[80];
 	static const char hex[] = "0123456789abcdef";
 
 	q = s + stamp(s, 64);
-	q += sprintf(q, "%s:ttyS%d>%s:ttyS%d %s\"", c->name[e], c->port[e], c->name[!e],
-		     c->port[!e], what);
+	q += sprintf(q, "%s>%s %s\"", end_name(c, e, a, sizeof(a)), end_name(c, !e, b, sizeof(b)),
+		     what);
 	for (size_t i = 0; i < len; i++) {
 		unsigned char ch = (unsigned char)buf[i];
 
@@ -128,13 +138,15 @@ static void record(struct sv *sv, struct sv_cable *c, char *line, size_t len)
 	}
 }
 
-static void note(struct sv *sv, struct sv_cable *c, const char *what)
+void sv_cable_note(struct sv *sv, struct sv_cable *c, const char *what)
 {
-	char line[512];
+	char line[512], a[80], b[80];
 	size_t n = stamp(line, sizeof(line));
 
-	n += (size_t)snprintf(line + n, sizeof(line) - n, "cable %s:ttyS%d-%s:ttyS%d %s\n",
-			      c->name[0], c->port[0], c->name[1], c->port[1], what);
+	n += (size_t)snprintf(line + n, sizeof(line) - n, "cable %s-%s %s\n",
+			      end_name(c, 0, a, sizeof(a)), end_name(c, 1, b, sizeof(b)), what);
+	if (n >= sizeof(line))
+		n = sizeof(line) - 1;
 	record(sv, c, line, n);
 }
 
@@ -166,7 +178,7 @@ void sv_cable_readable(struct sv *sv, struct sv_port *p)
 		line = format_chunk(c, e, carried ? "" : "lost ", buf, (size_t)n, &len);
 		record(sv, c, line, len);
 		free(line);
-		if (p->node->have_re && p->idx == 0)
+		if (p->node && p->node->have_re && p->idx == 0)
 			sv_port_match_ready(sv, p, buf, (size_t)n);
 		if (!carried) {
 			c->lost[e] += (unsigned long long)n;
@@ -248,10 +260,26 @@ static struct sv_cable *cable_get(struct sv *sv, struct sv_node *n, int idx)
 	const struct serial_port *sp = &n->cfg->serial[idx];
 	struct sv_node *peer = sv_find_node(sv, sp->peer);
 	struct sv_cable *c;
+	struct sv_port *sp_far = NULL; /* a device's end */
 	int d = sp->cable_far ? 1 : 0; /* our end's index: 0 declared */
 
 	if (n->ports[idx].cable)
 		return n->ports[idx].cable;
+	if (sp->kind == SERIAL_DEVICE) {
+		struct sv_device *dev = NULL;
+
+		for (int i = 0; i < sv->t->n_devices; i++)
+			if (!strcmp(sv->devices[i]->cfg->name, sp->peer))
+				dev = sv->devices[i];
+		peer = NULL;
+		d = 0;
+		sp_far = dev ? &dev->port : NULL;
+	}
+	if (sp->kind == SERIAL_PTY) {
+		peer = NULL;
+		d = 0;
+		sp_far = n->ports[idx].pty ? &n->ports[idx].pty->port : NULL;
+	}
 	if (peer && peer->ports[sp->peer_port].cable) {
 		c = peer->ports[sp->peer_port].cable;
 		c->end[d] = &n->ports[idx];
@@ -260,10 +288,16 @@ static struct sv_cable *cable_get(struct sv *sv, struct sv_node *n, int idx)
 	c = xcalloc(1, sizeof(*c));
 	c->name[d] = xstrdup(n->cfg->name);
 	c->port[d] = idx;
-	c->name[!d] = xstrdup(sp->peer);
-	c->port[!d] = sp->peer_port;
+	c->name[!d] = sp->kind == SERIAL_DEVICE ? xasprintf("device:%s", sp->peer)
+		      : sp->kind == SERIAL_PTY	? xstrdup("pty")
+						: xstrdup(sp->peer);
+	c->port[!d] = sp->kind == SERIAL_DEVICE || sp->kind == SERIAL_PTY ? -1 : sp->peer_port;
 	c->baud = sp->baud;
 	c->end[d] = &n->ports[idx];
+	if (sp_far) {
+		c->end[1] = sp_far;
+		sp_far->cable = c;
+	}
 	c->log.fd = c->timer_fd = -1;
 	c->next = sv->cables;
 	sv->cables = c;
@@ -278,7 +312,8 @@ int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 
 	p->cable = c;
 	if (!c->log_path) {
-		_cleanup_free_ char *far = port_log_path(sv->logdir, c->name[1], c->port[1]);
+		_cleanup_free_ char *far =
+			port_log_path(sv->logdir, c->name[1], c->port[1] < 0 ? 0 : c->port[1]);
 		_cleanup_free_ char *base = port_log_path(".", c->name[0], c->port[0]);
 
 		c->log_path = port_log_path(sv->logdir, c->name[0], c->port[0]);
@@ -288,8 +323,9 @@ int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 				strerror(-r));
 			return -1;
 		}
-		unlink(far);
-		if (symlink(base + 2, far) < 0)
+		if (c->port[1] >= 0)
+			unlink(far);
+		if (c->port[1] >= 0 && symlink(base + 2, far) < 0)
 			fprintf(stderr, "linking %s to %s: %s\n", far, c->log_path,
 				strerror(errno));
 	}
@@ -306,16 +342,29 @@ int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 	free(p->log_path);
 	p->log_path = port_log_path(sv->logdir, n->cfg->name, idx);
 	p->in_len = 0; /* what was queued for the last boot is lost */
-	note(sv, c, c->boots++ ? "end back" : "connected");
+	sv_cable_note(sv, c, c->boots++ ? "end back" : "connected");
 	arm(sv, p);
+	if (c->end[1] && !c->end[1]->node)
+		arm(sv, c->end[1]); /* a device's pty */
 	return 0;
+}
+
+void sv_cable_end_back(struct sv *sv, struct sv_port *p, const char *what)
+{
+	p->in_len = 0;
+	if (!p->cable)
+		return;
+	sv_cable_note(sv, p->cable, what);
+	arm(sv, p);
 }
 
 int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_err *e)
 {
 	struct sv_cable *c;
 
-	if (idx >= n->cfg->n_serial || n->cfg->serial[idx].kind != SERIAL_CABLE) {
+	if (idx >= n->cfg->n_serial ||
+	    (n->cfg->serial[idx].kind != SERIAL_CABLE &&
+	     n->cfg->serial[idx].kind != SERIAL_DEVICE && n->cfg->serial[idx].kind != SERIAL_PTY)) {
 		vl_fail(e, EXIT_CONFIG, "%s:ttyS%d is not a cable", n->cfg->name, idx);
 		return -1;
 	}
@@ -333,7 +382,7 @@ int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_e
 	for (int i = 0; i < 2 && !up; i++)
 		if (c->end[i])
 			c->end[i]->in_len = 0;
-	note(sv, c, up ? "plugged" : "pulled");
+	sv_cable_note(sv, c, up ? "plugged" : "pulled");
 	for (int i = 0; i < 2; i++)
 		if (c->end[i])
 			arm(sv, c->end[i]);
@@ -350,6 +399,14 @@ void sv_cable_unplug(struct sv *sv, struct sv_port *p)
 		if (c->end[i] == p)
 			c->end[i] = NULL;
 	p->cable = NULL;
+	/* A device's end goes with its node's (the device stays, unplugged). */
+	for (int i = 0; i < 2; i++)
+		if (c->end[i] && !c->end[i]->node) {
+			if (c->end[i]->fd >= 0)
+				loop_unwatch(&sv->loop, c->end[i]->fd);
+			c->end[i]->cable = NULL;
+			c->end[i] = NULL;
+		}
 	if (c->end[0] || c->end[1])
 		return;
 	/* Neither end left: the cable goes (lab down, or apply removed both). */
@@ -372,14 +429,15 @@ void sv_cable_unplug(struct sv *sv, struct sv_port *p)
 json_t *sv_cable_json(struct sv_port *p)
 {
 	struct sv_cable *c = p->cable;
+	char peer[80];
 	int e;
 
 	if (!c)
 		return json_object();
 	e = c->end[1] == p ? 1 : 0;
-	return json_pack("{s:o,s:b,s:I,s:I,s:I,s:I,s:i}", SK_PEER,
-			 json_sprintf("%s:ttyS%d", c->name[!e], c->port[!e]), SK_PLUGGED,
-			 !c->pulled, SK_BYTES_SENT, (json_int_t)c->bytes[e], SK_BYTES_RECEIVED,
-			 (json_int_t)c->bytes[!e], SK_LOST_SENT, (json_int_t)c->lost[e],
-			 SK_LOST_RECEIVED, (json_int_t)c->lost[!e], SK_BAUD, c->baud);
+	return json_pack("{s:s,s:b,s:I,s:I,s:I,s:I,s:i}", SK_PEER,
+			 end_name(c, !e, peer, sizeof(peer)), SK_PLUGGED, !c->pulled, SK_BYTES_SENT,
+			 (json_int_t)c->bytes[e], SK_BYTES_RECEIVED, (json_int_t)c->bytes[!e],
+			 SK_LOST_SENT, (json_int_t)c->lost[e], SK_LOST_RECEIVED,
+			 (json_int_t)c->lost[!e], SK_BAUD, c->baud);
 }

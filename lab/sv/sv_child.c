@@ -292,6 +292,9 @@ static bool child_watched(const struct sv *sv, pid_t pid)
 	for (int i = 0; i < sv->t->n_hosts; i++)
 		if (sv->hosts[i]->cmd_pidfd >= 0 && sv->hosts[i]->cmd_pid == pid)
 			return true;
+	for (int i = 0; sv->devices && i < sv->t->n_devices; i++)
+		if (sv->devices[i]->pidfd >= 0 && sv->devices[i]->pid == pid)
+			return true;
 	return false;
 }
 

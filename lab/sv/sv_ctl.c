@@ -341,6 +341,9 @@ static void m_link(struct sv *sv, int fd, const void *params, int *passed)
 			     strerror(-r));
 		return;
 	}
+	for (int i = 0; i < sv->t->n_hosts; i++)
+		if (!strcmp(sv->hosts[i]->cfg->name, p->node))
+			sv->hosts[i]->nic_down[p->nic] = !p->up;
 	reply_ok(sv, fd);
 }
 

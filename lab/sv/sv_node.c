@@ -71,11 +71,16 @@ int sv_node_start(struct sv *sv, struct sv_node *n, struct vl_err *e)
 	if (!n->attempt)
 		n->attempt = 1;
 	n->boots++;
+	memset(n->nic_down, 0, sizeof(n->nic_down)); /* a new QEMU: links up */
 	for (int i = 0; i < c->n_serial; i++) {
 		if ((n->boots == 1 ? sv_port_prepare(sv, n, i, e)
 				   : sv_port_reopen(sv, n, i, n->boots - 1, e)) < 0)
 			return vl_wrap(e, "node %s", c->name);
 		if (c->serial[i].kind == SERIAL_CABLE && sv_cable_plug(sv, n, i, e) < 0)
+			return vl_wrap(e, "node %s", c->name);
+		if (c->serial[i].kind == SERIAL_DEVICE && sv_device_plug(sv, n, i, e) < 0)
+			return vl_wrap(e, "node %s", c->name);
+		if (c->serial[i].kind == SERIAL_PTY && sv_pty_plug(sv, n, i, e) < 0)
 			return vl_wrap(e, "node %s", c->name);
 		port_fds[i] = n->ports[i].qemu_fd;
 		if (port_fds[i] >= 0)

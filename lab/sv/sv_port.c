@@ -108,7 +108,9 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 		loop_watch(&sv->loop, p->lfd_ro, EPOLLIN, EV_PORT_LISTEN_RO, p);
 		return compile_ready(n, idx, e);
 	}
-	case SERIAL_CABLE: {
+	case SERIAL_CABLE:
+	case SERIAL_DEVICE:
+	case SERIAL_PTY: {
 		/* As a console, but read by sv_cable.c (EV_CABLE), which owns
 		 * the log; watchers get the read-only socket only. */
 		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
@@ -220,6 +222,8 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, struc
 		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
 		return 0;
 	case SERIAL_CABLE:
+	case SERIAL_DEVICE:
+	case SERIAL_PTY:
 		/* The listener and the cable stay; a new pair for the new QEMU
 		 * (sv_cable_plug() joins it). */
 		if (p->fd >= 0) {
@@ -246,7 +250,9 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, struc
 
 void sv_port_after_spawn(struct sv *sv, struct sv_port *p)
 {
-	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE) && p->qemu_fd >= 0)
+	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE || p->kind == SERIAL_DEVICE ||
+	     p->kind == SERIAL_PTY) &&
+	    p->qemu_fd >= 0)
 		close(p->qemu_fd);
 	p->qemu_fd = -1;
 }
@@ -464,7 +470,9 @@ void sv_port_release(struct sv *sv, struct sv_port *p)
 		close(p->lfd_rw);
 		close(p->lfd_ro);
 	}
-	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE) && p->qemu_fd >= 0)
+	if ((p->kind == SERIAL_CONSOLE || p->kind == SERIAL_CABLE || p->kind == SERIAL_DEVICE ||
+	     p->kind == SERIAL_PTY) &&
+	    p->qemu_fd >= 0)
 		close(p->qemu_fd);
 	p->lfd_rw = p->lfd_ro = p->qemu_fd = -1;
 	free(p->in);

@@ -114,6 +114,16 @@ void sv_qmp_send(struct sv *sv, struct sv_node *n, const char *cmd, json_t *args
 			sv_reply_err(sv, client_fd, "node %s is not running", n->cfg->name);
 		return;
 	}
+	/* `link down|up NODE:ethN` is set_link on netdev nN: the link state
+	 * QEMU cannot be asked for, kept for status (nics[].link). */
+	if (!strcmp(cmd, "set_link") && args) {
+		const char *id = json_string_value(json_object_get(args, "name" /* not status */));
+		json_t *up = json_object_get(args, "up");
+		int i = id && id[0] == 'n' ? atoi(id + 1) : -1;
+
+		if (i >= 0 && i < n->cfg->n_nics && json_is_boolean(up))
+			n->nic_down[i] = !json_is_true(up);
+	}
 	r = req_add(q, want, client_fd);
 	j = json_pack("{s:s,s:I}", "execute", cmd, "id", (json_int_t)r->id);
 	if (args)

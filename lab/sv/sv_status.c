@@ -55,7 +55,7 @@ static json_t *nic6_json(struct sv_lan *l, const struct nic *nic)
 	return json_null();
 }
 
-static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap)
+static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap, const bool *down)
 {
 	json_t *arr = json_array();
 	char a[INET_ADDRSTRLEN], mac[18];
@@ -82,6 +82,9 @@ static json_t *nics_json(struct sv *sv, struct nic *nics, int n, bool tap)
 		json_object_set_new(o, SK_FIXED, json_boolean(nic->addr.s_addr != 0));
 		json_object_set_new(o, SK_ADDRESS6, nic6_json(l, nic));
 		json_object_set_new(o, SK_FIXED6, json_boolean(!topo_addr6_unset(&nic->addr6)));
+		if (down)
+			json_object_set_new(o, SK_LINK,
+					    json_string(down[i] ? SKV_LINK_DOWN : SKV_LINK_UP));
 		json_array_append_new(arr, o);
 	}
 	return arr;
@@ -119,6 +122,8 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 					    json_integer((json_int_t)n->ports[i].bytes_out));
 			break;
 		case SERIAL_CABLE:
+		case SERIAL_DEVICE:
+		case SERIAL_PTY:
 			json_object_set_new(o, SK_SOCKET_RO,
 					    jstr_take(port_sock_path(n->dir, i, true)));
 			json_object_set_new(
@@ -129,6 +134,17 @@ static json_t *ports_json(struct sv *sv, struct sv_node *n)
 
 				json_object_update(o, cj);
 				json_decref(cj);
+			}
+			if (sp->kind == SERIAL_PTY && n->ports[i].pty)
+				json_object_set_new(o, SK_PTY, json_string(n->ports[i].pty->pty));
+			for (int d = 0; sp->kind == SERIAL_DEVICE && d < sv->t->n_devices; d++) {
+				json_t *dj;
+
+				if (strcmp(sv->devices[d]->cfg->name, sp->peer))
+					continue;
+				dj = sv_device_json(sv->devices[d]);
+				json_object_update(o, dj);
+				json_decref(dj);
 			}
 			break;
 		case SERIAL_TCP:
@@ -308,7 +324,8 @@ json_t *sv_status_json(struct sv *sv)
 				    n->runstate[0] ? json_string(n->runstate) : json_null());
 		json_object_set_new(o, SK_VM_EVENT,
 				    n->vm_event[0] ? json_string(n->vm_event) : json_null());
-		json_object_set_new(o, SK_NICS, nics_json(sv, n->cfg->nics, n->cfg->n_nics, true));
+		json_object_set_new(o, SK_NICS,
+				    nics_json(sv, n->cfg->nics, n->cfg->n_nics, true, n->nic_down));
 		json_object_set_new(o, SK_PORTS, ports_json(sv, n));
 		{
 			json_t *fw = sv_fwd_json(sv, n);
@@ -334,7 +351,9 @@ json_t *sv_status_json(struct sv *sv)
 		json_object_set_new(o, SK_PID,
 				    h->cmd_pidfd >= 0 ? json_integer(h->cmd_pid) : json_null());
 		json_object_set_new(o, SK_LOG, json_string(h->log));
-		json_object_set_new(o, SK_NICS, nics_json(sv, h->cfg->nics, h->cfg->n_nics, false));
+		json_object_set_new(
+			o, SK_NICS,
+			nics_json(sv, h->cfg->nics, h->cfg->n_nics, false, h->nic_down));
 		json_array_append_new(hosts, o);
 	}
 	if (sv->t->here) {
@@ -352,14 +371,14 @@ json_t *sv_status_json(struct sv *sv)
 						SK_MACHINE, t->away_nodes[i].on->name, SK_KIND,
 						SKV_NODE, SK_NICS,
 						nics_json(sv, t->away_nodes[i].nics,
-							  t->away_nodes[i].n_nics, true)));
+							  t->away_nodes[i].n_nics, true, NULL)));
 		for (int i = 0; i < t->n_away_hosts; i++)
 			json_array_append_new(
 				away, json_pack("{s:s,s:s,s:s,s:o}", SK_NAME, t->away_hosts[i].name,
 						SK_MACHINE, t->away_hosts[i].on->name, SK_KIND,
 						SKV_HOST, SK_NICS,
 						nics_json(sv, t->away_hosts[i].nics,
-							  t->away_hosts[i].n_nics, false)));
+							  t->away_hosts[i].n_nics, false, NULL)));
 		for (int i = 0; i < t->n_machines; i++)
 			json_array_append_new(machines,
 					      json_pack("{s:s,s:s,s:i,s:b}", SK_NAME,
