@@ -37,7 +37,7 @@ nic = lan
 [host web]
 nic = back 10.71.0.5
 EOT
-plan 27
+plan 31
 
 dotout=$("$VACMLAB" graph "$T/g.conf"); rc=$?
 is "$rc" 0 "graph TOPO (default format dot)"
@@ -64,6 +64,24 @@ like "$mm" 'node_a1 -\. "serial ttyS1 - ttyS0 @9600" \.- node_b2' "mermaid: the 
 is "$(tail -1 <<<"$mm")" "  end" "mermaid: the subgraph is closed"
 "$VACMLAB" graph --format svg "$T/g.conf" >/dev/null 2>&1
 is "$?" 1 "an unknown format is a usage error (exit 1)"
+
+# Devices and pty ports, from a topology file: a device is a node of its
+# own (component) on a dashed serial edge, a pty a small host-side endpoint.
+cat > "$T/dev.conf" <<EOT
+[lab]
+name = grd
+[node a1]
+image = $IMAGE
+serial = console device:ups pty
+[device ups]
+command = cat
+EOT
+ddot=$("$VACMLAB" graph "$T/dev.conf")
+dsvg=$(dot -Tsvg <<<"$ddot" 2>&1)
+like "$(grep -oE '<title>[^<]*</title>' <<<"$dsvg" | tr '\n' ' ')" '<title>device:ups</title>.*<title>pty:a1:ttyS2</title>' "graph: the SVG has a shape for the device and the pty"
+like "$(grep -- '"device:ups" \[' <<<"$ddot")" 'shape=component, label="device ups"' "graph: a device is a component node"
+like "$(grep -- '"node:a1" -- "device:ups"' <<<"$ddot")$(grep -- '"node:a1" -- "pty:a1:ttyS2"' <<<"$ddot")" 'style=dashed.*label="serial ttyS1".*style=dashed.*label="serial ttyS2"' "graph: node-to-device and node-to-pty serial edges name the port"
+like "$("$VACMLAB" graph --format mermaid "$T/dev.conf" | tr '\n' '|')" 'device_ups\[/"device ups"/\]\|    node_a1 -\.-\|"serial ttyS1"\| device_ups\|.*pty_a1_ttyS2>"pty"\]' "mermaid: the device and the pty with their serial edges"
 
 # A running lab: two booted stand-ins.
 cat > "$T/two.conf" <<EOT

@@ -60,10 +60,20 @@ static void add_cable(json_t *cables, const char *node, int port, const char *pe
 						label, SK_PLUGGED, plugged));
 }
 
+/* A device or pty port of the model: the node's port and what is on it
+ * (a device's name and state; a pty's path), drawn as a far end of its own. */
+static void add_end(json_t *ends, const char *kind, const char *node, int port, const char *name,
+		    const char *detail)
+{
+	json_array_append_new(ends,
+			      json_pack("{s:s,s:s,s:i,s:s?,s:s?}", SK_KIND, kind, "node", node,
+					SK_INDEX, port, SK_NAME, name, "detail", detail));
+}
+
 static json_t *model_from_topo(const struct topo *t)
 {
 	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
-	json_t *cables = json_array();
+	json_t *cables = json_array(), *ends = json_array();
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	for (int i = 0; i < t->n_lans; i++) {
@@ -101,14 +111,18 @@ static json_t *model_from_topo(const struct topo *t)
 			const struct serial_port *sp = &t->nodes[i].serial[k];
 			_cleanup_free_ char *peer = NULL;
 
+			if (sp->kind == SERIAL_DEVICE)
+				add_end(ends, SKV_PORT_DEVICE, t->nodes[i].name, k, sp->peer, NULL);
+			else if (sp->kind == SERIAL_PTY)
+				add_end(ends, SKV_PORT_PTY, t->nodes[i].name, k, NULL, NULL);
 			if (sp->kind != SERIAL_CABLE || sp->cable_far)
 				continue;
 			peer = xasprintf("%s:ttyS%d", sp->peer, sp->peer_port);
 			add_cable(cables, t->nodes[i].name, k, peer, true, sp->baud);
 		}
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:[],s:o}", SK_LAB, t->name, "source", "topology",
-			 SK_LANS, lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments", "cables",
-			 cables);
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:[],s:o,s:o}", SK_LAB, t->name, "source",
+			 "topology", SK_LANS, lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments",
+			 "cables", cables, "ends", ends);
 }
 
 /* The NICs of a running lab's status, as the model has them. */
@@ -152,6 +166,7 @@ static json_t *model_from_status(const char *lab, json_t *st)
 {
 	json_t *lans = json_array(), *nodes = json_array(), *hosts = json_array();
 	json_t *att = json_array(), *o, *cables = json_array(), *seen = json_object();
+	json_t *ends = json_array();
 	struct topo *t = NULL;
 	size_t i, j;
 
@@ -193,7 +208,24 @@ static json_t *model_from_status(const char *lab, json_t *st)
 			const char *name = json_string_value(json_object_get(o, SK_NAME));
 			_cleanup_free_ char *me = NULL;
 			int idx = (int)json_integer_value(json_object_get(f, SK_INDEX));
+			const char *kind = json_string_value(json_object_get(f, SK_KIND)) ?: "";
 
+			if (name && !strcmp(kind, SKV_PORT_DEVICE)) {
+				const char *ex =
+					json_string_value(json_object_get(f, SK_DEVICE_EXIT));
+				_cleanup_free_ char *d = xasprintf(
+					"%s%s%s, %lld restarts",
+					json_string_value(json_object_get(f, SK_DEVICE_STATE))
+						?: "?",
+					ex ? " " : "", ex ?: "",
+					json_integer_value(json_object_get(f, SK_DEVICE_RESTARTS)));
+
+				add_end(ends, kind, name, idx,
+					json_string_value(json_object_get(f, SK_DEVICE)), d);
+			} else if (name && !strcmp(kind, SKV_PORT_PTY)) {
+				add_end(ends, kind, name, idx, NULL,
+					json_string_value(json_object_get(f, SK_PTY)));
+			}
 			if (!peer || !name ||
 			    strcmp(json_string_value(json_object_get(f, SK_KIND)) ?: "",
 				   SKV_PORT_CABLE) ||
@@ -229,9 +261,9 @@ static json_t *model_from_status(const char *lab, json_t *st)
 	if (t)
 		topo_free(t);
 	json_decref(seen);
-	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o}", SK_LAB, lab, "source", "running lab",
+	return json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o}", SK_LAB, lab, "source", "running lab",
 			 SK_LANS, lans, SK_NODES, nodes, SK_HOSTS, hosts, "attachments", att,
-			 "cables", cables);
+			 "cables", cables, "ends", ends);
 }
 
 /* ---- printers */
@@ -344,6 +376,30 @@ static void print_dot(json_t *m)
 		dot_q(str(o, "label"));
 		printf("];\n");
 	}
+	/* A device: a node of its own (component) on a serial edge; a pty: a
+	 * small host-side endpoint. */
+	json_array_foreach (json_object_get(m, "ends"), i, o) {
+		bool dev = !strcmp(str(o, SK_KIND), SKV_PORT_DEVICE);
+		int port = (int)json_integer_value(json_object_get(o, SK_INDEX));
+		char id[96];
+		_cleanup_free_ char *label =
+			dev ? xasprintf("device %s%s%s%s", str(o, SK_NAME),
+					*str(o, "detail") ? " (" : "", str(o, "detail"),
+					*str(o, "detail") ? ")" : "")
+			    : xasprintf("pty%s%s", *str(o, "detail") ? " " : "", str(o, "detail"));
+
+		if (dev)
+			snprintf(id, sizeof(id), "device:%s", str(o, SK_NAME));
+		else
+			snprintf(id, sizeof(id), "pty:%s:ttyS%d", str(o, "node"), port);
+		printf("  \"%s\" [shape=%s, label=", id,
+		       dev ? "component" : "cds, fontsize=9, height=0.2");
+		dot_q(label);
+		printf("];\n  \"node:%s\" -- \"%s\" [style=dashed, color=\"#a0522d\", "
+		       "label=\"serial "
+		       "ttyS%d\"];\n",
+		       str(o, "node"), id, port);
+	}
 	printf("}\n");
 }
 
@@ -455,6 +511,23 @@ static void print_mermaid(json_t *m)
 		mm_text(str(o, "label"));
 		printf("\" .- ");
 		mm_id("node", str(o, "b"));
+		printf("\n");
+	}
+	json_array_foreach (json_object_get(m, "ends"), i, o) {
+		bool dev = !strcmp(str(o, SK_KIND), SKV_PORT_DEVICE);
+		int port = (int)json_integer_value(json_object_get(o, SK_INDEX));
+		_cleanup_free_ char *pid = xasprintf("%s_ttyS%d", str(o, "node"), port);
+
+		printf("    ");
+		mm_id(dev ? "device" : "pty", dev ? str(o, SK_NAME) : pid);
+		printf(dev ? "[/\"device " : ">\"pty");
+		if (!dev && *str(o, "detail"))
+			putchar(' ');
+		mm_text(dev ? str(o, SK_NAME) : str(o, "detail"));
+		printf(dev ? "\"/]\n    " : "\"]\n    ");
+		mm_id("node", str(o, "node"));
+		printf(" -.-|\"serial ttyS%d\"| ", port);
+		mm_id(dev ? "device" : "pty", dev ? str(o, SK_NAME) : pid);
 		printf("\n");
 	}
 	printf("  end\n");
