@@ -69,8 +69,10 @@ t_pids() {
 	done | sort -u
 }
 down_all() {
-	local l
-	for l in $(ls "$T/m1/run" "$T/m2/run" 2>/dev/null | grep -E '^(one|spr)' | sort -u); do
+	local d l
+	for d in "$T"/m[12]/run/one* "$T"/m[12]/run/spr*; do
+		[ -d "$d" ] || continue
+		l=${d##*/}
 		on m2 "$VACMLAB" down --timeout 10 "$l" >/dev/null 2>&1
 		on m1 "$VACMLAB" down --timeout 10 "$l" >/dev/null 2>&1
 	done
