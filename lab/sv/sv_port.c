@@ -66,10 +66,36 @@ static int compile_ready(struct sv_node *n, int idx, struct vl_err *e)
 	return 0;
 }
 
+/* A new socketpair between the supervisor (p->fd, non-blocking) and the
+ * node's QEMU (p->qemu_fd, passed at exec), as every console and cable
+ * end has. */
+static int port_pair(struct sv_port *p, int idx, struct vl_err *e)
+{
+	int sp[2];
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0)
+		return vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
+	p->fd = sp[0];
+	p->qemu_fd = sp[1];
+	fcntl(p->fd, F_SETFL, O_NONBLOCK);
+	return 0;
+}
+
+/* The same for a QEMU started again: the old pair's end is dropped. */
+static int port_pair_again(struct sv *sv, struct sv_port *p, int idx, struct vl_err *e)
+{
+	if (p->fd >= 0) {
+		loop_unwatch(&sv->loop, p->fd);
+		close(p->fd);
+		p->fd = -1;
+	}
+	return port_pair(p, idx, e);
+}
+
 int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 {
 	struct sv_port *p = &n->ports[idx];
-	int sp[2], r;
+	int r;
 
 	p->node = n;
 	p->idx = idx;
@@ -80,13 +106,8 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 		_cleanup_free_ char *rw = port_sock_path(n->dir, idx, false);
 		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
 
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
+		if (port_pair(p, idx, e) < 0)
 			return -1;
-		}
-		p->fd = sp[0];
-		p->qemu_fd = sp[1];
-		fcntl(p->fd, F_SETFL, O_NONBLOCK);
 		/* A console flood must not be throttled by a small socket
 		 * buffer between QEMU and us. */
 		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
@@ -115,13 +136,8 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 		 * the log; watchers get the read-only socket only. */
 		_cleanup_free_ char *ro = port_sock_path(n->dir, idx, true);
 
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
+		if (port_pair(p, idx, e) < 0)
 			return -1;
-		}
-		p->fd = sp[0];
-		p->qemu_fd = sp[1];
-		fcntl(p->fd, F_SETFL, O_NONBLOCK);
 		p->lfd_ro = listen_unix(ro);
 		if (p->lfd_ro < 0) {
 			vl_fail(e, EXIT_ENV, "ttyS%d: listening on %s: %s", idx, ro,
@@ -178,7 +194,6 @@ int sv_port_prepare(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, struct vl_err *e)
 {
 	struct sv_port *p = &n->ports[idx];
-	int sp[2];
 
 	/* The finished attempt's log is kept under its attempt number. */
 	if (p->log_path && (p->kind == SERIAL_CONSOLE || p->kind == SERIAL_LOG)) {
@@ -195,17 +210,8 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, struc
 	switch (p->kind) {
 	case SERIAL_CONSOLE:
 		/* Listeners and attached clients stay: they see the next boot. */
-		if (p->fd >= 0) {
-			loop_unwatch(&sv->loop, p->fd);
-			close(p->fd);
-		}
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
+		if (port_pair_again(sv, p, idx, e) < 0)
 			return -1;
-		}
-		p->fd = sp[0];
-		p->qemu_fd = sp[1];
-		fcntl(p->fd, F_SETFL, O_NONBLOCK);
 		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
 		/* A fresh log for this boot (not logfile_start: the run's
 		 * .prev is the previous run's, not the previous attempt's). */
@@ -226,17 +232,8 @@ int sv_port_reopen(struct sv *sv, struct sv_node *n, int idx, int attempt, struc
 	case SERIAL_PTY:
 		/* The listener and the cable stay; a new pair for the new QEMU
 		 * (sv_cable_plug() joins it). */
-		if (p->fd >= 0) {
-			loop_unwatch(&sv->loop, p->fd);
-			close(p->fd);
-		}
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
-			vl_fail(e, EXIT_ENV, "ttyS%d: socketpair: %s", idx, strerror(errno));
+		if (port_pair_again(sv, p, idx, e) < 0)
 			return -1;
-		}
-		p->fd = sp[0];
-		p->qemu_fd = sp[1];
-		fcntl(p->fd, F_SETFL, O_NONBLOCK);
 		return 0;
 	case SERIAL_TCP: /* the listener is ours and is passed again */
 	case SERIAL_LOOP:
