@@ -124,6 +124,18 @@ static int config_locate(const char *lab, const char *node, const char *state, c
 	return EXIT_OK;
 }
 
+/* The finished copy @copy takes the overlay @ov's place in one rename, so
+ * the node's disk is either the old one or the new one, never half of
+ * each; on failure the copy goes and the overlay is as it was. */
+static int overlay_replace(const char *copy, const char *ov)
+{
+	if (rename(copy, ov) == 0)
+		return EXIT_OK;
+	msg_err("renaming %s to %s: %s", copy, ov, strerror(errno));
+	unlink(copy);
+	return EXIT_ENV;
+}
+
 static int qmp_exec_via(void *ctx, const char *cmd, json_t *args, json_t **ret, struct vl_err *e)
 {
 	const struct qmp_via *v = ctx;
@@ -232,12 +244,9 @@ static int do_import(const char *lab, const char *node, unsigned int part, const
 		rc = vl_report(&e);
 		goto out;
 	}
-	if (rename(ovn, ov) < 0) {
-		msg_err("renaming %s to %s: %s", ovn, ov, strerror(errno));
-		unlink(ovn);
-		rc = EXIT_ENV;
+	rc = overlay_replace(ovn, ov);
+	if (rc)
 		goto out;
-	}
 	printf("imported %s into %s of node %s (lab %s): its next boot sees it\n", src,
 	       part_name(part), node, lab);
 out:
@@ -308,12 +317,9 @@ static int do_erase(const char *lab, const char *node, bool nvlog, const char *s
 		rc = vl_report(&e);
 		goto out;
 	}
-	if (rename(ovn, ov) < 0) {
-		msg_err("renaming %s to %s: %s", ovn, ov, strerror(errno));
-		unlink(ovn);
-		rc = EXIT_ENV;
+	rc = overlay_replace(ovn, ov);
+	if (rc)
 		goto out;
-	}
 	printf("erased %s of node %s (lab %s): factory-fresh, firmware kept\n",
 	       nvlog ? "config and nvlog" : "config", node, lab);
 out:
