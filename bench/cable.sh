@@ -16,6 +16,10 @@
 # The host writes into ttyS2 of a and A, so the only difference between
 # the two paths is the cable.
 # Usage: bench/cable.sh [ROUNDS [RTT_N [BULK_BYTES]]]   (default 5 40 16384)
+# CABLE_STRACE=1: also count the supervisor's system calls during the run
+# (strace -c; slows the cable path, so its figures are not comparable).
+# CABLE_PERF=1: also `perf stat` the supervisor during the run (CPU time,
+# context switches, wake-ups), which costs the cable path next to nothing.
 set -u
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 V=${VACMLAB:-$SRC/build/vacmlab}
@@ -87,10 +91,14 @@ buf = b""
 def wait(rx, secs, poke=None):
     global buf
     end = time.time() + secs
+    last = 0
     while time.time() < end:
         if re.search(rx, buf.decode("latin-1"), re.M):
             buf = b""; return
-        if poke: s.sendall(poke)
+        if poke and time.time() - last >= 1:  # a booting guest reads nothing
+            last = time.time()
+            try: s.send(poke)
+            except (socket.timeout, BlockingIOError): pass
         try: buf += s.recv(4096)
         except socket.timeout: pass
     sys.exit(f"{path}: no {rx!r} within {secs} s; last: {buf[-200:]!r}")
@@ -109,9 +117,26 @@ sleep 0.5
 # --- measure -------------------------------------------------------------
 echo "serial cable vs direct QEMU socket pair: $ROUNDS rounds x ($RTT_N one-byte round trips +" \
 	"$BULK bytes bulk, window 1024) per path, interleaved; accel $ACCEL; $(nproc) CPUs"
+spid=
+if [ "${CABLE_STRACE:-}" = 1 ]; then
+	strace -c -o "$tmp/strace" -p "$(cat "$VACMLAB_RUNTIME_DIR/$LAB/supervisor.pid")" &
+	spid=$!
+	sleep 0.5
+elif [ "${CABLE_PERF:-}" = 1 ]; then
+	perf stat -e task-clock,context-switches,cpu-migrations -o "$tmp/strace" \
+		-p "$(cat "$VACMLAB_RUNTIME_DIR/$LAB/supervisor.pid")" &
+	spid=$!
+	sleep 0.5
+fi
 python3 "$SRC/bench/cable-probe.py" "$LOGDIR" "$ROUNDS" "$RTT_N" "$BULK" \
 	cable="$VACMLAB_RUNTIME_DIR/$LAB/a/ttyS2.sock" direct="$tmp/A/ttyS2.sock" > "$tmp/res"
 rc=$?
+if [ "$spid" ]; then
+	kill -INT $spid
+	wait $spid
+	echo "the supervisor during the run:"
+	grep -v '^$' "$tmp/strace" | head -n 20
+fi
 printf '%-30s %5s %8s %8s %8s %8s %9s %9s %6s\n' PATH RTT_N MEDIAN P90 MIN MAX BULK_B KIB/S ERRORS
 while read -r l n med p90 mn mx bb rate err; do
 	name=$([ $l = cable ] && echo "vacmlab cable (a:ttyS1-b:ttyS1)" || echo "direct QEMU socket pair")

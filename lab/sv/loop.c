@@ -39,8 +39,24 @@ void loop_watch(struct loop *l, int fd, uint32_t events, enum ev_type type, void
 	}
 	l->slots[fd].type = type;
 	l->slots[fd].ptr = ptr;
-	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST)
+	l->slots[fd].events = events;
+	/* One call when we know which: a fd closed without an unwatch has
+	 * left the set (ENOENT), a fd we never saw may be in it (EEXIST). */
+	if (l->slots[fd].registered) {
+		if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 && errno == ENOENT)
+			epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev);
+	} else if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno == EEXIST) {
 		epoll_ctl(l->epfd, EPOLL_CTL_MOD, fd, &ev);
+	}
+	l->slots[fd].registered = true;
+}
+
+void loop_rearm(struct loop *l, int fd, uint32_t events, enum ev_type type, void *ptr)
+{
+	if (fd >= 0 && fd < l->n_slots && l->slots[fd].registered && l->slots[fd].type == type &&
+	    l->slots[fd].ptr == ptr && l->slots[fd].events == events)
+		return;
+	loop_watch(l, fd, events, type, ptr);
 }
 
 void loop_unwatch(struct loop *l, int fd)
@@ -50,6 +66,7 @@ void loop_unwatch(struct loop *l, int fd)
 	epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
 	if (fd < l->n_slots) {
 		l->slots[fd].type = EV_NONE;
+		l->slots[fd].registered = false;
 		l->slots[fd].gen++;
 	}
 }

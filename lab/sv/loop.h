@@ -41,7 +41,9 @@ enum ev_type {
 struct loop_slot {
 	enum ev_type type;
 	void *ptr;
-	unsigned gen; /* bumped by each unwatch: tells a reused fd number apart */
+	unsigned gen;	 /* bumped by each unwatch: tells a reused fd number apart */
+	uint32_t events; /* what is watched, while registered */
+	bool registered; /* in the epoll set: from loop_watch to loop_unwatch */
 };
 
 struct loop {
@@ -62,6 +64,11 @@ struct loop_event {
 int loop_init(struct loop *l);
 /* Watch @fd for @events (EPOLLIN...), or change what is watched. */
 void loop_watch(struct loop *l, int fd, uint32_t events, enum ev_type type, void *ptr);
+/* As loop_watch, but no system call when @fd is already watched for
+ * exactly @events with this type and pointer: for a relay that re-arms
+ * after every chunk. The owner must loop_unwatch() before closing @fd,
+ * or a new fd given the same number would be taken for watched. */
+void loop_rearm(struct loop *l, int fd, uint32_t events, enum ev_type type, void *ptr);
 void loop_unwatch(struct loop *l, int fd);
 /* Wait up to @timeout_ms; fills up to @max events of fds still watched.
  * Returns how many (0 on timeout or EINTR). */

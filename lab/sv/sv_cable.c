@@ -61,7 +61,7 @@ static void arm(struct sv *sv, struct sv_port *p)
 		ev |= EPOLLIN;
 	if (p->in_len && !(p->cable && p->cable->baud))
 		ev |= EPOLLOUT;
-	loop_watch(&sv->loop, p->fd, ev, EV_CABLE, p);
+	loop_rearm(&sv->loop, p->fd, ev, EV_CABLE, p);
 }
 
 /* "2026-01-02T03:04:05.123456Z " */
@@ -174,24 +174,26 @@ void sv_cable_readable(struct sv *sv, struct sv_port *p)
 			p->in_len = 0;
 			return;
 		}
+		/* The far guest first, then the log and the watchers: the
+		 * relay's latency is the far end's, not the log's. */
 		carried = !c->pulled && o && o->fd >= 0;
+		if (carried) {
+			c->bytes[e] += (unsigned long long)n;
+			o->in = xrealloc(o->in, o->in_len + (size_t)n);
+			memcpy(o->in + o->in_len, buf, (size_t)n);
+			o->in_len += (size_t)n;
+			if (!c->baud) /* else the timer hands it over */
+				sv_cable_writable(sv, o);
+		} else {
+			c->lost[e] += (unsigned long long)n;
+		}
 		line = format_chunk(c, e, carried ? "" : "lost ", buf, (size_t)n, &len);
 		record(sv, c, line, len);
 		free(line);
 		if (p->node && p->node->have_re && p->idx == 0)
 			sv_port_match_ready(sv, p, buf, (size_t)n);
-		if (!carried) {
-			c->lost[e] += (unsigned long long)n;
-			continue;
-		}
-		c->bytes[e] += (unsigned long long)n;
-		o->in = xrealloc(o->in, o->in_len + (size_t)n);
-		memcpy(o->in + o->in_len, buf, (size_t)n);
-		o->in_len += (size_t)n;
-		if (c->baud)
-			continue; /* the timer hands it over */
-		sv_cable_writable(sv, o);
-		if (o->in_len >= CABLE_HIGH)
+		/* A short read emptied the socket: no second read for EAGAIN. */
+		if ((size_t)n < sizeof(buf) || (carried && o->in_len >= CABLE_HIGH))
 			break;
 	}
 	arm(sv, p);

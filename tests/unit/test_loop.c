@@ -6,7 +6,9 @@
  * of a watched fd takes effect; an fd unwatched (and closed) by a handler
  * earlier in the same batch is no longer live, even when its number is
  * reused at once by a new fd registered with the same type and pointer;
- * high fd numbers grow the table. (The loop has no timers: the supervisor
+ * high fd numbers grow the table; loop_rearm changes what changed and
+ * nothing else; a fd closed without an unwatch and its number reused is
+ * registered again by loop_watch. (The loop has no timers: the supervisor
  * passes a timeout to loop_wait and checks deadlines after each turn.)
  */
 #include <errno.h>
@@ -183,10 +185,57 @@ static void test_grow(void)
 	loop_done(&l);
 }
 
+/* loop_rearm, the relay's re-arm after each chunk: the same events keep
+ * the fd watched as it was, other events or another pointer take effect,
+ * and after an unwatch the fd is registered anew. */
+static void test_rearm(void)
+{
+	struct loop l;
+	struct loop_event evs[8];
+	int p[2], tag, other, n, old;
+
+	ok(loop_init(&l) == 0, "loop_init");
+	ok(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0, "a pipe");
+	loop_rearm(&l, p[1], EPOLLOUT, EV_CABLE, &tag);
+	n = loop_wait(&l, evs, 8, 0);
+	ok(n == 1 && evs[0].fd == p[1] && (evs[0].events & EPOLLOUT),
+	   "rearm of an unwatched fd registers it (a pipe's write end is writable)");
+	loop_rearm(&l, p[1], EPOLLOUT, EV_CABLE, &tag);
+	n = loop_wait(&l, evs, 8, 0);
+	ok(n == 1 && evs[0].type == EV_CABLE && evs[0].ptr == &tag,
+	   "rearm with the same events: still watched, same type and pointer");
+	loop_rearm(&l, p[1], 0, EV_CABLE, &tag);
+	is_int(loop_wait(&l, evs, 8, 0), 0, "rearm with no events: quiet");
+	loop_rearm(&l, p[1], EPOLLOUT, EV_CABLE, &other);
+	n = loop_wait(&l, evs, 8, 0);
+	ok(n == 1 && evs[0].ptr == &other, "rearm with another pointer takes effect");
+	loop_unwatch(&l, p[1]);
+	is_int(loop_wait(&l, evs, 8, 0), 0, "unwatched: nothing");
+	loop_rearm(&l, p[1], EPOLLOUT, EV_CABLE, &other);
+	is_int(loop_wait(&l, evs, 8, 0), 1, "rearm after an unwatch registers it again");
+
+	/* A fd closed behind the loop's back leaves the epoll set; the next
+	 * loop_watch of that number (another fd now) must add it, not only
+	 * modify a registration the kernel has dropped. */
+	old = p[1];
+	close(p[0]);
+	close(p[1]);
+	ok(pipe2(p, O_CLOEXEC | O_NONBLOCK) == 0 && p[1] == old,
+	   "a new pipe gets the closed one's numbers (lowest free)");
+	loop_watch(&l, p[1], EPOLLOUT, EV_CABLE, &tag);
+	n = loop_wait(&l, evs, 8, 0);
+	ok(n >= 1 && find_ev(evs, n, p[1]) && find_ev(evs, n, p[1])->ptr == &tag,
+	   "loop_watch of a reused number after a close without unwatch: registered");
+	close(p[0]);
+	close(p[1]);
+	loop_done(&l);
+}
+
 int main(void)
 {
 	test_readiness();
 	test_unwatch_in_batch();
 	test_grow();
+	test_rearm();
 	return done_testing();
 }
