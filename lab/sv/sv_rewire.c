@@ -219,6 +219,16 @@ void sv_rewire_node_goes(struct sv *sv, struct sv_node *n, bool removed)
 
 void sv_rewire_pull(struct sv *sv, struct sv_rewire *w)
 {
+	/* Removed devices first, while their cables still have a log to say
+	 * so in. */
+	for (struct sv_device **g = w->dev_gone; *g; g++) {
+		char why[160];
+
+		snprintf(why, sizeof(why), "device %s removed by apply", (*g)->cfg->name);
+		sv_cable_pull(sv, &(*g)->port, why);
+		sv_device_stop(sv, *g);
+		fprintf(stderr, "apply: %s\n", why);
+	}
 	for (int i = 0; i < w->nt->n_nodes; i++) {
 		struct sv_node *n = kept(w, i);
 
@@ -231,14 +241,6 @@ void sv_rewire_pull(struct sv *sv, struct sv_rewire *w)
 			if (p->kind == SERIAL_PTY)
 				sv_pty_drop(sv, p);
 		}
-	}
-	for (struct sv_device **g = w->dev_gone; *g; g++) {
-		char why[160];
-
-		snprintf(why, sizeof(why), "device %s removed by apply", (*g)->cfg->name);
-		sv_cable_pull(sv, &(*g)->port, why);
-		sv_device_stop(sv, *g);
-		fprintf(stderr, "apply: %s\n", why);
 	}
 }
 
