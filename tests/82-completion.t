@@ -22,7 +22,7 @@ subnet = 192.168.64.0/24
 [node n1]
 image = $IMAGE
 nic = lan 192.168.63.11
-serial = console loop log
+serial = console loop log cable:n2 pty
 [node n2]
 image = $IMAGE
 nic = side 192.168.64.12
@@ -32,7 +32,7 @@ command = sleep 600
 EOT
 : > "$TMPDIR_TEST/topos/other.conf"
 : > "$TMPDIR_TEST/topos/notes.txt"
-plan 18
+plan 19
 
 out=$(lab_up --no-boot "$TMPDIR_TEST/topos/cpl.conf" 2>&1); rc=$?
 is "$rc" 0 "up --no-boot of a lab with two LANs, two nodes and a host"
@@ -55,8 +55,10 @@ is "$(complete_words d)" "doctor down" "a verb prefix"
 is "$(complete_words up --f)" "--force --foreground --fresh" "up's options, from up --help"
 is "$(complete_words status '')" "cpl" "running labs (vacmlab ls --json)"
 is "$(complete_words console cpl '')" "n1 n2" "a lab's nodes (vacmlab status --json)"
-is "$(complete_words console cpl n1 '')" "ttyS0 ttyS1 ttyS2" "a node's serial ports"
-is "$(complete_words wait cpl n1 --port t)" "ttyS0 ttyS1 ttyS2" "--port takes a port of the node named before"
+is "$(complete_words console cpl n1 '')" "ttyS0 ttyS1 ttyS2 ttyS3 ttyS4" "a node's serial ports"
+is "$(complete_words wait cpl n1 --port t)" "ttyS0 ttyS1 ttyS2 ttyS3 ttyS4" "--port takes a port of the node named before"
+is "$(complete_words link down cpl '')" "n1 n1:eth0 n1:ttyS3 n1:ttyS4 n2 n2:eth0 n2:ttyS0 web" \
+	"link: nodes, their NICs, and only the ports that are cables or ptys (ports[].kind)"
 is "$(complete_words capture cpl '')" "lan n1 n2 side web" "capture: LANs, nodes and hosts"
 is "$(complete_words exec cpl --host '')" "web" "exec --host: the lab's hosts"
 is "$(complete_words attach cpl '')" "lan side" "attach: the lab's LANs"

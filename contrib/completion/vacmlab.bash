@@ -43,6 +43,34 @@ _vacmlab_ports() {
 		cur == node && $1 == "\"port\":" { v = $2; gsub(/[",]/, "", v); print v }'
 }
 
+# What `link down|up LAB` takes: each node, NODE:ethN for its NICs, and
+# NODE:ttySN for its ports that are cables, devices or ptys (ports[].kind;
+# a console or a loop cannot be pulled). Nodes' keys are at six spaces,
+# the objects of their nics[] and ports[] at eight.
+_vacmlab_link_targets() {
+	"${_vacmlab_cmd:-vacmlab}" status --here --json "$1" 2>/dev/null | awk '
+		/^  "[a-z_]+": / { innodes = ($1 == "\"nodes\":") }
+		!innodes { next }
+		/^    \{/ { node = ""; list = ""; arr = "" }
+		/^      "[a-z_]+": / { arr = $1 }
+		/^      "name": / { v = $2; gsub(/[",]/, "", v); node = v }
+		/^        \{/ { port = ""; kind = "" }
+		arr == "\"nics\":" && $1 == "\"guest_ifname\":" && /^          "/ {
+			v = $2; gsub(/[",]/, "", v); list = list " " v
+		}
+		arr == "\"ports\":" && /^          "(port|kind)": / {
+			v = $2; gsub(/[",]/, "", v)
+			if ($1 == "\"port\":") port = v; else kind = v
+		}
+		arr == "\"ports\":" && /^        \}/ && kind ~ /^(cable|device|pty)$/ { list = list " " port }
+		/^    \}/ && node != "" {
+			print node
+			n = split(list, w, " ")
+			for (i = 1; i <= n; i++) print node ":" w[i]
+			node = ""
+		}'
+}
+
 # Option lines of `vacmlab VERB --help`: usage lines and lines starting with
 # a dash; prints "--opt" or "--opt ARG" (ARG: an upper-case word after it;
 # --format always takes one: dot|mermaid, ansible|ssh-config|json; a
@@ -167,12 +195,7 @@ _vacmlab_complete() {
 		case $n in
 		0) COMPREPLY=($(compgen -W 'down up' -- "$cur")) ;;
 		1) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
-		2)
-			local nd words=
-			for nd in $(_vacmlab_lab_names "${pos[1]}" nodes); do
-				words="$words $nd $(_vacmlab_ports "${pos[1]}" "$nd" | sed "s/^/$nd:/")"
-			done
-			COMPREPLY=($(compgen -W "$words $(_vacmlab_lab_names "${pos[1]}" hosts)" -- "$cur")) ;;
+		2) COMPREPLY=($(compgen -W "$(_vacmlab_link_targets "${pos[1]}") $(_vacmlab_lab_names "${pos[1]}" hosts)" -- "$cur")) ;;
 		esac ;;
 	web) COMPREPLY=($(compgen -W "$(_vacmlab_labs)" -- "$cur")) ;;
 	config)

@@ -14,7 +14,8 @@
  *     name, nics, address, state, ports, socket_ro, kind, peer, plugged;
  *     `up --json`: lab.
  *   contrib/completion/vacmlab.bash: `ls --json`: lab; `status --json`:
- *     nodes, hosts, lans, name, port (and jansson's 2-space indentation).
+ *     nodes, hosts, lans, name, port, nics, guest_ifname, ports, kind (and
+ *     jansson's 2-space indentation).
  * The same table is in docs/control.md ("Who reads which key").
  */
 #ifndef VACMLAB_STATUS_KEYS_H

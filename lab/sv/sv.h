@@ -27,6 +27,7 @@
  *                 restart, reset, kill, each request answered with its own
  *                 result
  *   sv_usb.c      a USB key in a running node (`vacmlab usb`)
+ *   sv_rewire.c   apply on serial ports: devices, re-cabling without restart
  *   sv_apply.c    a new topology for the running lab (`vacmlab apply`)
  *   sv_ctl.c      the control socket: the method table and its handlers
  *   sv_logs.c     bounds on the logs other programs write, and its own
@@ -371,6 +372,11 @@ char *sv_port_tail(struct sv_node *n, int lines);
 void sv_port_broadcast(struct sv *sv, struct sv_port *p, const char *buf, size_t len);
 /* ready = console: feed what node @p->node wrote on its ttyS0. */
 void sv_port_match_ready(struct sv *sv, struct sv_port *p, const char *buf, size_t len);
+/* Node @p->node runs on: make @p (prepared, its QEMU end kept) a port of
+ * @kind: to a console its log and read-write listener; to a cable, device
+ * or pty end (which the caller then plugs) without them, read-write
+ * clients dropped, watchers kept. 0, or -1 with @e. */
+int sv_port_rewire(struct sv *sv, struct sv_port *p, enum serial_kind kind, struct vl_err *e);
 
 /* sv_cable.c */
 /* Join node @n's port @idx (prepared by sv_port_prepare/reopen) to its
@@ -388,6 +394,9 @@ void sv_cable_unplug(struct sv *sv, struct sv_port *p);
 json_t *sv_cable_json(struct sv_port *p);
 /* A line in the cable's log and to its watchers ("device exited ..."). */
 void sv_cable_note(struct sv *sv, struct sv_cable *c, const char *what);
+/* Port @p is pulled from its cable (apply re-cables it, or its node goes):
+ * @why in the cable's log, the bytes still queued to @p counted lost. */
+void sv_cable_pull(struct sv *sv, struct sv_port *p, const char *why);
 /* The far end @p (a device's pty) is back: note @what, read and write it. */
 void sv_cable_end_back(struct sv *sv, struct sv_port *p, const char *what);
 
@@ -404,6 +413,13 @@ int sv_pty_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e);
 void sv_device_tick(struct sv *sv);
 /* Kill every device's program (its whole PID namespace) and reap it. */
 void sv_device_stop_all(struct sv *sv);
+/* Kill @d's program (its whole PID namespace) and reap it, if it runs. */
+void sv_device_stop(struct sv *sv, struct sv_device *d);
+/* `apply` changed @d: its program killed and started again on a fresh
+ * pty, the cable told @why. 0, or -1 with @e. */
+int sv_device_restart(struct sv *sv, struct sv_device *d, const char *why, struct vl_err *e);
+/* A `pty` port becomes another kind (apply): its pair closed, link gone. */
+void sv_pty_drop(struct sv *sv, struct sv_port *p);
 /* The device keys of a ports[] entry (docs/control.md). */
 json_t *sv_device_json(struct sv_device *d);
 
@@ -544,6 +560,28 @@ void sv_life_request(struct sv *sv, int fd, struct sv_node *n, enum node_op op, 
 /* Answer the clients whose node operation is done, start the second half
  * of a restart (called every loop turn, after the events). */
 void sv_life_tick(struct sv *sv);
+
+/* sv_rewire.c: what apply changes on serial ports without a restart. */
+struct sv_rewire;
+/* Console, cable, device and pty are one chardev to QEMU. */
+bool sv_rewire_relayed(enum serial_kind k);
+/* Does QEMU see ports @a and @b alike (no restart to go from one to the
+ * other)? */
+bool sv_rewire_same_qemu(const struct serial_port *a, const struct serial_port *b);
+/* Devices added, removed, restarted, kept; cables kept nodes pull or plug:
+ * entries appended to @plan. @node_from, @node_restart: the apply's map of
+ * new nodes to running ones, borrowed. */
+struct sv_rewire *sv_rewire_plan(struct sv *sv, struct topo *nt, struct sv_node **node_from,
+				 const bool *node_restart, json_t *plan);
+/* Node @n goes (@removed, or restarted by apply): out of its cables, each
+ * log saying why. */
+void sv_rewire_node_goes(struct sv *sv, struct sv_node *n, bool removed);
+/* Before the switch: changed ports pulled, removed devices stopped. */
+void sv_rewire_pull(struct sv *sv, struct sv_rewire *w);
+/* After it: the devices follow the new topology, changed ones restart,
+ * changed ports are plugged. 0, or -1 with @e. */
+int sv_rewire_switch(struct sv *sv, struct sv_rewire *w, struct vl_err *e);
+void sv_rewire_free(struct sv_rewire *w);
 
 /* sv_apply.c: `vacmlab apply`, a new topology for the running lab.
  * Begin: load @path, plan, refuse or (unless @dry_run) start the change;

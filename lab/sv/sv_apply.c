@@ -5,7 +5,8 @@
  * DOC: Theory of operation
  * The supervisor loads the new topology itself and compares it with the
  * one it runs, by name: each LAN, node and host is kept, added, removed or
- * (a node or host whose definition differs) restarted.
+ * (a node or host whose definition differs) restarted; devices and the
+ * serial ports of kept nodes are sv_rewire.c's (no restart).
  *  1. apply_plan(): the plan, or a refusal with the reason (what cannot
  *     change live: the lab's name or domain, a LAN's subnet or DHCP range or
  *     uplink, the accelerator, a lab over machines, tcp: serial ports of
@@ -59,7 +60,8 @@ struct apply {
 	bool *host_restart;
 	int *lan_from; /* index into the old lans, or -1 */
 	json_t *plan;
-	int changes; /* plan entries other than keep */
+	struct sv_rewire *rw; /* devices, re-cabled ports (sv_rewire.c) */
+	int changes;	      /* plan entries other than keep */
 	long long t0;
 };
 
@@ -130,9 +132,10 @@ static const char *node_diff(const struct node *a, const struct node *b)
 		return d;
 	if (a->n_serial != b->n_serial)
 		return "serial";
+	/* A port moved between console, cable, device and pty is re-cabled
+	 * live (sv_rewire.c): QEMU sees the same socket. */
 	for (int i = 0; i < a->n_serial; i++)
-		if (a->serial[i].kind != b->serial[i].kind ||
-		    a->serial[i].tcp_port != b->serial[i].tcp_port)
+		if (!sv_rewire_same_qemu(&a->serial[i], &b->serial[i]))
 			return "serial";
 	if (a->ready.conds != b->ready.conds || a->ready.none != b->ready.none ||
 	    !str_eq(a->ready.regex, b->ready.regex) || a->ready.port != b->ready.port ||
@@ -256,8 +259,6 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 		       nt->domain);
 	if (ot->n_machines || nt->n_machines)
 		refuse(why, len, "a lab spread over machines cannot be changed live");
-	if (ot->n_devices || nt->n_devices)
-		refuse(why, len, "a lab with [device] sections cannot be changed live (yet)");
 	if (ot->accel != nt->accel)
 		refuse(why, len, "[lab] accel would change (decided at up)");
 	if (ot->dhcp_ping != nt->dhcp_ping)
@@ -337,6 +338,7 @@ static void apply_plan(struct sv *sv, struct apply *a, char *why, size_t len)
 	for (int i = 0; i < ot->n_hosts; i++)
 		if (!topo_find_host(nt, ot->hosts[i].name))
 			plan_add(a, "host", ot->hosts[i].name, "remove", NULL);
+	a->rw = sv_rewire_plan(sv, nt, a->node_from, a->node_restart, a->plan);
 }
 
 /* Is node @n of the running lab gone or restarted in the new topology? */
@@ -377,8 +379,9 @@ static void host_stop(struct sv *sv, struct sv_host *h)
 
 /* Retire @n for good (removed), or make it ready for a fresh start as
  * @cfg (restarted): its ports and taps closed. */
-static void node_retire(struct sv *sv, struct sv_node *n)
+static void node_retire(struct sv *sv, struct sv_node *n, bool removed)
 {
+	sv_rewire_node_goes(sv, n, removed); /* its cables say so */
 	for (int j = 0; j < TOPO_MAX_SERIAL; j++) {
 		sv_cable_unplug(sv, &n->ports[j]);
 		sv_port_release(sv, &n->ports[j]);
@@ -407,7 +410,7 @@ static int apply_switch(struct sv *sv, struct apply *a, struct vl_err *e)
 
 		if (!node_goes(a, n))
 			continue;
-		node_retire(sv, n);
+		node_retire(sv, n, !topo_find_node(nt, n->cfg->name));
 		if (!topo_find_node(nt, n->cfg->name)) {
 			sv_fwd_node_removed(sv, n);
 			rm_rf(n->dir);
@@ -426,6 +429,7 @@ static int apply_switch(struct sv *sv, struct apply *a, struct vl_err *e)
 		    (r = nlx_link_del(sv->nl, ot->lans[i].name)))
 			fprintf(stderr, "apply: deleting bridge %s: %s\n", ot->lans[i].name,
 				strerror(-r));
+	sv_rewire_pull(sv, a->rw);
 
 	/* 2. The new topology is the lab's. */
 	for (int i = 0; i < nt->n_nodes; i++) {
@@ -462,7 +466,10 @@ static int apply_switch(struct sv *sv, struct apply *a, struct vl_err *e)
 	sv->hosts = hosts;
 	sv->lans = lans;
 
-	/* 3. What comes: bridges, taps, hosts, dnsmasq, then the boots. */
+	/* 3. What comes: devices and re-cabled ports, bridges, taps, hosts,
+	 * dnsmasq, then the boots. */
+	if (sv_rewire_switch(sv, a->rw, e) < 0)
+		return -1;
 	for (int i = 0; i < nt->n_lans; i++)
 		if (a->lan_from[i] < 0 && sv_net_lan_add(sv, &nt->lans[i], e) < 0)
 			return -1;
@@ -504,6 +511,7 @@ static void apply_free(struct apply *a, bool with_topo)
 	free(a->node_restart);
 	free(a->host_from);
 	free(a->host_restart);
+	sv_rewire_free(a->rw);
 	if (with_topo) {
 		topo_free(a->nt);
 		free((char *)a->path);

@@ -443,3 +443,29 @@ json_t *sv_cable_json(struct sv_port *p)
 			 SK_LOST_SENT, (json_int_t)c->lost[e], SK_LOST_RECEIVED,
 			 (json_int_t)c->lost[!e], SK_BAUD, c->baud);
 }
+
+void sv_cable_pull(struct sv *sv, struct sv_port *p, const char *why)
+{
+	struct sv_cable *c = p->cable;
+	struct sv_port *dev;
+	size_t inflight;
+	char what[256];
+	int e;
+
+	if (!c)
+		return;
+	e = c->end[0] == p ? 0 : 1;
+	dev = c->end[!e] && !c->end[!e]->node ? c->end[!e] : NULL; /* leaves with @p */
+	/* What was on its way to @p came from the other end, and what was on
+	 * its way to a device or pty that leaves with @p came from @p: lost. */
+	inflight = p->in_len + (dev ? dev->in_len : 0);
+	c->lost[!e] += p->in_len;
+	p->in_len = 0;
+	if (dev) {
+		c->lost[e] += dev->in_len;
+		dev->in_len = 0;
+	}
+	snprintf(what, sizeof(what), "%s (in flight, lost: %zu bytes)", why, inflight);
+	sv_cable_note(sv, c, what);
+	sv_cable_unplug(sv, p);
+}

@@ -236,27 +236,62 @@ void sv_device_tick(struct sv *sv)
 	}
 }
 
+void sv_device_stop(struct sv *sv, struct sv_device *d)
+{
+	d->restart_at = 0;
+	if (d->pidfd < 0)
+		return;
+	/* SIGKILL to unshare takes the program's PID namespace down. */
+	loop_unwatch(&sv->loop, d->pidfd);
+	pidfd_kill(d->pidfd, SIGKILL);
+	waitpid(d->pid, &d->status, 0);
+	close(d->pidfd);
+	d->pidfd = -1;
+	d->pid = 0;
+	if (d->port.fd >= 0) {
+		loop_unwatch(&sv->loop, d->port.fd);
+		close(d->port.fd);
+		d->port.fd = -1;
+	}
+}
+
 void sv_device_stop_all(struct sv *sv)
 {
-	for (int i = 0; sv->devices && i < sv->t->n_devices; i++) {
-		struct sv_device *d = sv->devices[i];
+	for (int i = 0; sv->devices && i < sv->t->n_devices; i++)
+		sv_device_stop(sv, sv->devices[i]);
+}
 
-		d->restart_at = 0;
-		if (d->pidfd < 0)
-			continue;
-		/* SIGKILL to unshare takes the program's PID namespace down. */
-		loop_unwatch(&sv->loop, d->pidfd);
-		pidfd_kill(d->pidfd, SIGKILL);
-		waitpid(d->pid, &d->status, 0);
-		close(d->pidfd);
-		d->pidfd = -1;
-		d->pid = 0;
-		if (d->port.fd >= 0) {
-			loop_unwatch(&sv->loop, d->port.fd);
-			close(d->port.fd);
-			d->port.fd = -1;
-		}
+int sv_device_restart(struct sv *sv, struct sv_device *d, const char *why, struct vl_err *e)
+{
+	if (!d->started)
+		return 0; /* not on a running port yet: it starts when plugged */
+	sv_device_stop(sv, d);
+	if (start(sv, d, e) < 0)
+		return -1;
+	d->restarts++;
+	sv_cable_end_back(sv, &d->port, why);
+	return 0;
+}
+
+void sv_pty_drop(struct sv *sv, struct sv_port *p)
+{
+	struct sv_device *d = p->pty;
+	_cleanup_free_ char *link = NULL;
+
+	if (!d || !p->node)
+		return;
+	link = xasprintf("%s/ttyS%d.pty", p->node->dir, p->idx);
+	unlink(link);
+	if (d->port.fd >= 0) {
+		loop_unwatch(&sv->loop, d->port.fd);
+		close(d->port.fd);
 	}
+	if (d->slave_fd >= 0)
+		close(d->slave_fd);
+	free(d->port.in);
+	free(d->pty);
+	free(d);
+	p->pty = NULL;
 }
 
 json_t *sv_device_json(struct sv_device *d)

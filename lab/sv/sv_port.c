@@ -485,3 +485,58 @@ char *sv_port_tail(struct sv_node *n, int lines)
 		return NULL;
 	return tail_file(n->ports[0].log_path, lines);
 }
+
+int sv_port_rewire(struct sv *sv, struct sv_port *p, enum serial_kind kind, struct vl_err *e)
+{
+	struct sv_node *n = p->node;
+	_cleanup_free_ char *rw = port_sock_path(n->dir, p->idx, false);
+	int r;
+
+	p->in_len = 0; /* queued for the old far end: lost with it */
+	if (kind != SERIAL_CONSOLE) {
+		const char msg[] = "\r\n[vacmlab: port re-cabled by apply: watch it with "
+				   "`vacmlab console --ro`]\r\n";
+
+		/* Writers go (a cable has no keyboard); watchers stay. */
+		for (struct sv_client *c = p->clients, *next; c; c = next) {
+			next = c->next;
+			if (c->ro)
+				continue;
+			send(c->fd, msg, sizeof(msg) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+			client_drop(sv, c);
+		}
+		if (p->lfd_rw >= 0) {
+			loop_unwatch(&sv->loop, p->lfd_rw);
+			close(p->lfd_rw);
+			p->lfd_rw = -1;
+			unlink(rw);
+		}
+		/* The console's log becomes LOG.prev: the cable's takes its name
+		 * (or links it to the declaring end's). */
+		logfile_close(&p->log);
+		if (p->kind == SERIAL_CONSOLE && p->log_path)
+			logfile_new_run(p->log_path);
+		p->kind = kind;
+		return 0; /* the caller plugs the cable, which reads p->fd */
+	}
+	p->kind = SERIAL_CONSOLE;
+	free(p->log_path);
+	p->log_path = port_log_path(sv->logdir, n->cfg->name, p->idx);
+	/* The cable's log (or the link to it) becomes LOG.prev. */
+	r = logfile_start(&p->log, p->log_path, sv->t->log_max);
+	if (r < 0)
+		return vl_fail(e, EXIT_ENV, "ttyS%d: opening %s: %s", p->idx, p->log_path,
+			       strerror(-r));
+	if (p->lfd_rw < 0) {
+		p->lfd_rw = listen_unix(rw);
+		if (p->lfd_rw < 0)
+			return vl_fail(e, EXIT_ENV, "ttyS%d: listening on %s: %s", p->idx, rw,
+				       strerror(-p->lfd_rw));
+		loop_watch(&sv->loop, p->lfd_rw, EPOLLIN, EV_PORT_LISTEN_RW, p);
+	}
+	if (p->fd >= 0) {
+		setsockopt(p->fd, SOL_SOCKET, SO_RCVBUF, &(int){1 << 20}, sizeof(int));
+		loop_watch(&sv->loop, p->fd, EPOLLIN, EV_PORT, p);
+	}
+	return 0;
+}
