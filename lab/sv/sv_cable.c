@@ -363,6 +363,8 @@ void sv_cable_end_back(struct sv *sv, struct sv_port *p, const char *what)
 int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_err *e)
 {
 	struct sv_cable *c;
+	size_t inflight;
+	char what[80];
 
 	if (idx >= n->cfg->n_serial ||
 	    (n->cfg->serial[idx].kind != SERIAL_CABLE &&
@@ -380,11 +382,20 @@ int sv_cable_set(struct sv *sv, struct sv_node *n, int idx, bool up, struct vl_e
 	if (c->pulled == !up)
 		return 0;
 	c->pulled = !up;
-	/* Bytes in flight on a pulled cable are lost. */
+	/* Bytes in flight on a pulled cable are lost, and counted: what was
+	 * queued to end i came from the other end. */
+	inflight = 0;
 	for (int i = 0; i < 2 && !up; i++)
-		if (c->end[i])
+		if (c->end[i]) {
+			c->lost[!i] += c->end[i]->in_len;
+			inflight += c->end[i]->in_len;
 			c->end[i]->in_len = 0;
-	sv_cable_note(sv, c, up ? "plugged" : "pulled");
+		}
+	if (up)
+		snprintf(what, sizeof(what), "plugged");
+	else
+		snprintf(what, sizeof(what), "pulled (in flight, lost: %zu bytes)", inflight);
+	sv_cable_note(sv, c, what);
 	for (int i = 0; i < 2; i++)
 		if (c->end[i])
 			arm(sv, c->end[i]);
