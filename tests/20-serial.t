@@ -186,7 +186,7 @@ ok $? "node restart b (a node with a tcp: port)" || diag "$out"
 tcp_hello "$TMPDIR_TEST/tcp2.out"
 like "$(tr -d '\0' < "$TMPDIR_TEST/tcp2.out")" "hello-tcp-42" "after the restart, tcp:$TCP still reaches the guest's ttyS1"
 
-# a real terminal: raw mode, input reaches the guest, Ctrl-] leaves
+# a real terminal: raw mode, input reaches the guest, Ctrl-] . leaves
 out=$(timeout 20 python3 - "$VACMLAB" $LAB b <<'EOF'
 import os, pty, sys, time, select, termios
 pid, fd = pty.fork()
@@ -204,14 +204,14 @@ def rd(t, want=None):
 rd(3, b"escape is Ctrl-]")
 raw = not (termios.tcgetattr(fd)[3] & termios.ICANON)
 os.write(fd, b"echo PTY-$((3*3))\r"); rd(5, b"PTY-9\r\n")
-os.write(fd, b"\x1d"); rd(3)
+os.write(fd, b"\x1d"); rd(2, b"leave]"); os.write(fd, b"."); rd(3)
 _, st = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
 print("\nRAW", raw, "EXIT", os.waitstatus_to_exitcode(st))
 EOF
 )
 like "$out" "^PTY-9$" "on a pty: typed input reaches the guest"
-like "$out" "RAW True EXIT 0" "on a pty: raw mode, Ctrl-] leaves with exit 0"
+like "$out" "RAW True EXIT 0" "on a pty: raw mode, Ctrl-] . leaves with exit 0"
 
 # logs: -f follows and ends when the lab goes down; logs survive down
 "$VACMLAB" logs -f $LAB a > "$TMPDIR_TEST/follow.out" &

@@ -262,6 +262,90 @@ read -r a b <<< "$(SLOG=$PLOG streams 'vacm1:ttyS4>pty=HELLO-PTY' 'pty>vacm1:tty
 ok $([ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; echo $?) "the pty port's log holds both directions, in order (lines $a, $b)" ||
 	tail -5 "$PLOG" | sed 's/^/# /'
 diag "timing: up to cables $((t_cable - t0)) s (boot included), devices $((SECONDS - t_cable)) s"
+
+# --- BREAK: `send --break` raises a break on a guest's UART ---------------
+# (QMP chardev-send-break; Linux counts it as brk:N in
+# /proc/tty/driver/serial, and on the console it starts a magic SysRq.)
+t_brk=$SECONDS
+"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
+cat > /tmp/brk.sh <<'XEOF'
+awk -v p="$1:" '$1 == p { n = 0; for (i = 2; i <= NF; i++) if ($i ~ /^brk:/) n = substr($i, 5); print "BRK=" n }' /proc/tty/driver/serial
+XEOF
+EOF
+brk1() { # brk1 PORT: vacm1's break count on ttySPORT (Ctrl-U first: a clean line)
+	"$VACMLAB" send $LAB vacm1 --timeout 20 --expect '^BRK=[0-9]+' "\x15sh /tmp/brk.sh $1\n" 2>&1 |
+		tr -d '\r' | sed -n 's/^BRK=\([0-9]*\).*/\1/p' | tail -1
+}
+b0=$(brk1 0)
+out=$("$VACMLAB" send --break $LAB vacm1 2>&1)
+ok $? "send --break LAB vacm1 (its console, ttyS0)" || diag "$out"
+# The key after a break on the console is a SysRq command: h, help.
+out=$("$VACMLAB" send $LAB vacm1 --timeout 10 --expect 'sysrq: HELP' 'h' 2>&1)
+like "$out" '^\[ *[0-9.]+\] sysrq: HELP' "... the guest took it as a break: the next key (h) is a SysRq command" || diag "$out"
+b1=$(brk1 0)
+is "$b1" "$((${b0:-0} + 1))" "vacm1 counts one more break on ttyS0 ($b0 -> $b1)"
+grep -aq '\[vacmlab: break sent\]' "$VACMLAB_STATE_DIR/$LAB/logs/vacm1.ttyS0.log"
+ok $? "the console's log notes the break"
+# A cable end: the break reaches the node's own UART (held open: a closed
+# port ignores its line), and the cable's log notes it.
+"$VACMLAB" send -q $LAB vacm1 --expect '# $' 'exec 4</dev/ttyS1\n' > /dev/null
+c0=$(brk1 1)
+out=$("$VACMLAB" send --break $LAB vacm1 ttyS1 2>&1)
+ok $? "send --break LAB vacm1 ttyS1 (a cable end)" || diag "$out"
+c1=$(brk1 1)
+is "$c1" "$((${c0:-0} + 1))" "vacm1 counts one more break on ttyS1 ($c0 -> $c1)"
+like "$(grep -a 'break' "$LOG")" 'cable vacm1:ttyS1-vacm2:ttyS0 break -> vacm1:ttyS1' "the cable's log notes the break and where it went"
+# A guest's own break (LCR bit 6 on vacm1's ttyS1, through /dev/port) is
+# not carried: QEMU hands it to the chardev as an ioctl, which a socket
+# ignores. vacm2 sees no break on its end.
+"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
+exec 4<&-; l=$(dd if=/dev/port bs=1 skip=763 count=1 2>/dev/null | od -An -tu1); printf "\\$(printf %o $((l | 64)))" | dd of=/dev/port bs=1 seek=763 count=1 2>/dev/null; sleep 0.5; printf "\\$(printf %o $l)" | dd of=/dev/port bs=1 seek=763 count=1 2>/dev/null
+EOF
+out=$(cable_run 'echo BRKS=$(grep ^0: /proc/tty/driver/serial | grep -c brk:)')
+like "$out" "BRKS=0" "a guest's own break is not carried over the cable: vacm2 counts none" || diag "$out"
+# The interactive console: Ctrl-] b sends a break, Ctrl-] . leaves.
+out=$(timeout 30 python3 - "$VACMLAB" $LAB vacm1 <<'EOF'
+import os, pty, sys, time, select
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], [sys.argv[1], "console", sys.argv[2], sys.argv[3]])
+out = b""
+def rd(t, want=None):
+    global out
+    end = time.time() + t
+    while time.time() < end and not (want and want in out):
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try: out += os.read(fd, 65536)
+            except OSError: return
+rd(5, b"escape is Ctrl-]")
+os.write(fd, b"\x1d"); rd(2, b"leave]")
+os.write(fd, b"b"); rd(5, b"break sent")
+os.write(fd, b"h"); rd(10, b"sysrq: HELP")
+os.write(fd, b"\x1d."); rd(3)
+_, st = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
+print("\nEXIT", os.waitstatus_to_exitcode(st))
+EOF
+)
+like "$out" "break sent to vacm1 ttyS0" "console: Ctrl-] b sends a break" || diag "$out"
+like "$out" '\] sysrq: HELP' "... which the guest takes as one (SysRq h)"
+like "$out" "EXIT 0" "... and Ctrl-] . leaves with exit 0"
+is "$(brk1 0)" "$((${b1:-0} + 1))" "vacm1 counts the console's break on ttyS0"
+# Errors: a port the node does not have, an unknown node, a stopped node.
+out=$("$VACMLAB" send --break $LAB vacm1 9 2>&1)
+is $? 1 "send --break to a port vacm1 does not have: exit 1"
+like "$out" "vacm1 has no ttyS9" "... saying so" || diag "$out"
+out=$("$VACMLAB" send --break $LAB vacm1 extra text 2>&1)
+is $? 1 "send --break with TEXT: a usage error, exit 1"
+out=$("$VACMLAB" send --break $LAB vacm9 2>&1)
+is $? 1 "send --break to an unknown node: exit 1"
+like "$out" "no such node 'vacm9'" "... saying so" || diag "$out"
+"$VACMLAB" node kill $LAB vacm2 > /dev/null 2>&1
+out=$("$VACMLAB" send --break $LAB vacm2 2>&1)
+is $? 5 "send --break to a stopped node: exit 5"
+like "$out" "node vacm2 is not running" "... saying so" || diag "$out"
+diag "timing: breaks $((SECONDS - t_brk)) s"
 "$VACMLAB" down $LAB > /dev/null 2>&1
 ok $? "down"
 no_leftovers

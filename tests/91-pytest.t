@@ -11,7 +11,7 @@ PY=/usr/bin/python3
 $PY -c 'import venv, ensurepip' 2>/dev/null || skip_all "python3-venv not installed"
 $PY -c 'import pytest, setuptools' 2>/dev/null || skip_all "python3-pytest or python3-setuptools not installed"
 lab_env
-plan 15
+plan 17
 
 V=$TMPDIR_TEST/venv
 $PY -m venv --system-site-packages "$V" >"$TMPDIR_TEST/venv.out" 2>&1
@@ -25,16 +25,21 @@ like "$(cd "$TMPDIR_TEST" && "$V/bin/python" -m pytest --trace-config --co -q 2>
 L=pt$$
 L=${L:0:20}
 T=$TMPDIR_TEST/pt.conf
+# python/tests/lab.conf: two nodes on a LAN, a serial cable between them
+# and the example UPS on a port (its own name, image, subnet, device path).
 sed -e "s/^name = .*/name = $L/" -e "s#^image *= .*#image = $IMAGE#" \
-	-e 's/192\.168\.0\./10.91.0./g' "$SRCDIR/topo/two-node.conf" >"$T"
+	-e 's/192\.168\.0\./10.91.0./g' -e "s#\.\./\.\./contrib/#$SRCDIR/contrib/#" \
+	"$SRCDIR/python/tests/lab.conf" >"$T"
 export VACMLAB_TEST_TOPO=$T VACMLAB="$VACMLAB"
 _t_labs+=("$L")
-(cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider -v tests/test_console.py tests/test_plugin.py) \
+(cd "$SRCDIR/python" && "$V/bin/python" -m pytest -p no:cacheprovider -v tests/test_console.py tests/test_plugin.py tests/test_serial.py) \
 	>"$TMPDIR_TEST/pytest.out" 2>&1
 r=$?
 ok $r "python/tests pass against real guests"
 sed 's/^/#   /' "$TMPDIR_TEST/pytest.out" | grep -E "PASS|FAIL|SKIP|ERROR|passed|failed|Error|assert" | head -40
 like "$(cat "$TMPDIR_TEST/pytest.out")" "test_link_down_up PASSED" "... including the cable test"
+like "$(cat "$TMPDIR_TEST/pytest.out")" "test_cable_pull_plug_login PASSED" "... the serial cable: pulled, plugged, a login through it, its log"
+like "$(cat "$TMPDIR_TEST/pytest.out")" "test_ups_device PASSED" "... the UPS device: Y answered SM, its state"
 ok_cmd "the session took its lab down" wait_for 20 sh -c "! \"$VACMLAB\" status $L"
 
 # The same suite in the CMD of `vacmlab run --warm`: the fixture takes run's

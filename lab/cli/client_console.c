@@ -129,6 +129,15 @@ const char *console_hint(const struct port_info *pi, char *buf, size_t len)
 	return buf;
 }
 
+int console_break(const char *lab, const char *node, int port, struct vl_err *e)
+{
+	json_t *req = json_pack("{s:s,s:s,s:i}", "cmd", "break", "node", node, "port", port);
+
+	if (ctl_ask(lab, req, -1, 10000, NULL, e) < 0)
+		return vl_wrap(e, "sending a break to %s ttyS%d", node, port);
+	return 0;
+}
+
 int console_connect(const char *path)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};

@@ -2,7 +2,8 @@
 /*
  * cmd_console.c - `vacmlab console [--ro] LAB NODE [PORT]`: attach to a
  * console port's socket in the runtime dir (no namespace entry needed).
- * On a terminal: raw mode, Ctrl-] leaves. On pipes (scripts, expect): copy
+ * On a terminal: raw mode; Ctrl-] then b sends a serial BREAK, Ctrl-] then
+ * any other key leaves. On pipes (scripts, expect): copy
  * stdin to the port until EOF, then keep printing output for --linger
  * seconds. The supervisor does the fan-out and the replay for late joiners.
  */
@@ -65,8 +66,10 @@ static void console_usage(FILE *f)
 {
 	fprintf(f, "usage: vacmlab console [--ro] [--linger S] [--timeout S] [-q] LAB NODE [PORT]\n"
 		   "Attach to a console port (default ttyS0; PORT is 0..15 or ttySN).\n"
-		   "On a terminal the line is raw (keys go to the guest, ^C included); leave\n"
-		   "with Ctrl-] (shown on attach). Recent output (16 KiB) is replayed first.\n"
+		   "On a terminal the line is raw (keys go to the guest, ^C included). Ctrl-]\n"
+		   "(shown on attach) then b sends a serial BREAK to the port (on a Linux\n"
+		   "console the key after it is a magic SysRq command); Ctrl-] then any other\n"
+		   "key leaves. Recent output (16 KiB) is replayed first.\n"
 		   "Any number of clients can attach at once; all see the output and the input\n"
 		   "of every read-write client reaches the guest.\n"
 		   "  --ro          read-only watcher: input is never sent\n"
@@ -82,6 +85,25 @@ static void console_usage(FILE *f)
 		   "vacmlab logs.\n");
 }
 
+/* The key after Ctrl-]: b sends a break (a read-write client only: a
+ * watcher sends no input); 1 to stay, 0 to leave. */
+static int escape_key(char key, const char *lab, const char *node, int port, bool ro, bool quiet)
+{
+	struct vl_err e = {0};
+
+	if (key != 'b')
+		return 0;
+	if (ro) {
+		fprintf(stderr, "[vacmlab: read-only: no break sent (vacmlab send --break)]\r\n");
+		return 1;
+	}
+	if (console_break(lab, node, port, &e) < 0)
+		fprintf(stderr, "[vacmlab: %s]\r\n", e.msg);
+	else if (!quiet)
+		fprintf(stderr, "[vacmlab: break sent to %s ttyS%d]\r\n", node, port);
+	return 1;
+}
+
 int cmd_console(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -94,7 +116,7 @@ int cmd_console(int argc, char **argv)
 	};
 	const char *lab, *node;
 	double linger = 0.5, timeout = 0;
-	bool ro = false, quiet = false, tty, stdin_open;
+	bool ro = false, quiet = false, tty, stdin_open, esc = false;
 	int port = 0, c, code, fd;
 	long long deadline = -1;
 	struct port_info pi;
@@ -208,8 +230,8 @@ int cmd_console(int argc, char **argv)
 				break;
 		}
 		if (p[1].revents) {
-			ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
-			char *esc = NULL;
+			ssize_t r = read(STDIN_FILENO, buf, sizeof(buf)), out = 0;
+			bool leave = false;
 
 			if (r < 0 && errno == EINTR)
 				continue;
@@ -225,11 +247,26 @@ int cmd_console(int argc, char **argv)
 					deadline = d;
 				continue;
 			}
-			if (tty)
-				esc = memchr(buf, ESCAPE_CHAR, (size_t)r);
-			if (esc)
-				r = esc - buf;
-			if (!ro && r > 0 && write_all(fd, buf, (size_t)r) < 0) {
+			/* On a terminal, Ctrl-] and the key after it are ours;
+			 * what came before a break goes before it. */
+			for (ssize_t i = 0; i < r && !leave; i++) {
+				if (esc) {
+					esc = false;
+					if (!ro && out > 0 && write_all(fd, buf, (size_t)out) < 0)
+						break;
+					out = 0;
+					leave = !escape_key(buf[i], lab, node, port, ro, quiet);
+				} else if (tty && buf[i] == ESCAPE_CHAR) {
+					esc = true;
+					if (!quiet)
+						fprintf(stderr,
+							"\r\n[vacmlab: b: send a break; any "
+							"other key: leave]\r\n");
+				} else {
+					buf[out++] = buf[i];
+				}
+			}
+			if (!ro && out > 0 && write_all(fd, buf, (size_t)out) < 0) {
 				if (!quiet) {
 					tty_restore();
 					fprintf(stderr, "\n[vacmlab: writing to %s ttyS%d: %s]\n",
@@ -238,7 +275,7 @@ int cmd_console(int argc, char **argv)
 				code = EXIT_STATE;
 				break;
 			}
-			if (esc) {
+			if (leave) {
 				tty_restore();
 				if (!quiet)
 					fprintf(stderr, "\n[vacmlab: left %s ttyS%d]\n", node,

@@ -4,7 +4,8 @@
  * console port, optionally waiting for a regex in the output that follows.
  * The log size is taken before the write, so the answer to this send (and
  * not an older prompt) is what --expect matches: the scriptable
- * login-and-command primitive.
+ * login-and-command primitive. `send --break LAB NODE [PORT]` sends a
+ * serial BREAK instead (the supervisor's "break" method).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -26,6 +27,7 @@ static void send_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: vacmlab send LAB NODE [--port N] [--expect REGEX [--timeout S]] [-q] TEXT\n"
+		"       vacmlab send --break LAB NODE [PORT]\n"
 		"Write TEXT to a console port. Escapes: \\n \\r \\t \\e (ESC) \\\\ \\xHH; TEXT "
 		"'-'\n"
 		"sends standard input as is.\n"
@@ -36,6 +38,10 @@ static void send_usage(FILE *f)
 		"  --timeout S       bound for --expect (default 30; exit 4 when it passes)\n"
 		"  -q, --quiet       with --expect, do not print the output\n"
 		"  --raw             no escape processing\n"
+		"  --break           send a serial BREAK to the port (0..15 or ttySN, default\n"
+		"                    0) instead of text: the guest's UART sees a break (Linux:\n"
+		"                    brk:N in /proc/tty/driver/serial; on its console, the next\n"
+		"                    key is a magic SysRq command)\n"
 		"Example (log in and run a command):\n"
 		"  vacmlab send LAB vacm1 --expect 'login: $' '\\n'\n"
 		"  vacmlab send LAB vacm1 --expect '# $' 'root\\n'\n"
@@ -137,21 +143,48 @@ static int send_all(const char *path, const char *buf, size_t len, struct vl_err
 	}
 }
 
+/* send --break LAB NODE [PORT] (or --port N): no TEXT, no --expect. */
+static int send_break(int argc, char **argv, int port_opt, bool expect)
+{
+	const char *lab, *node;
+	struct vl_err e = {0};
+	int port = 0;
+
+	if (expect) {
+		msg_err("--break sends no text: --expect has nothing to wait for");
+		return EXIT_CONFIG;
+	}
+	if (console_target_args(argc, argv, optind, &lab, &node, &port) < 0) {
+		if (argc - optind < 2 || argc - optind > 3)
+			send_usage(stderr);
+		return EXIT_CONFIG;
+	}
+	if (port_opt >= 0 && argc - optind == 3 && port_opt != port) {
+		msg_err("--port %d and PORT %d disagree", port_opt, port);
+		return EXIT_CONFIG;
+	}
+	if (port_opt >= 0)
+		port = port_opt;
+	if (lab_arg(lab) != EXIT_OK)
+		return EXIT_CONFIG;
+	if (console_break(lab, node, port, &e) < 0)
+		return vl_report(&e);
+	msg_info("%s ttyS%d: break sent", node, port);
+	return EXIT_OK;
+}
+
 int cmd_send(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{"port", required_argument, NULL, 'P'},
-		{"expect", required_argument, NULL, 'e'},
-		{"timeout", required_argument, NULL, 't'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"raw", no_argument, NULL, 'r'},
-		{"help", no_argument, NULL, 'h'},
-		{0},
+		{"port", required_argument, NULL, 'P'},	   {"expect", required_argument, NULL, 'e'},
+		{"timeout", required_argument, NULL, 't'}, {"quiet", no_argument, NULL, 'q'},
+		{"raw", no_argument, NULL, 'r'},	   {"break", no_argument, NULL, 'b'},
+		{"help", no_argument, NULL, 'h'},	   {0},
 	};
 	const char *expect = NULL, *lab, *node, *text;
 	double timeout = 30;
 	int port = 0, c, code, r;
-	bool quiet = false, raw = false;
+	bool quiet = false, raw = false, brk = false, port_opt = false;
 	struct port_info pi;
 	struct vl_err e = {0};
 	_cleanup_free_ char *buf = NULL;
@@ -166,7 +199,9 @@ int cmd_send(int argc, char **argv)
 			port = console_port_arg(optarg);
 			if (port < 0)
 				return EXIT_CONFIG;
+			port_opt = true;
 			break;
+		case 'b': brk = true; break;
 		case 'e': expect = optarg; break;
 		case 't':
 			if (duration_arg("--timeout", optarg, DURATION_MAX_S, &timeout) < 0)
@@ -178,6 +213,8 @@ int cmd_send(int argc, char **argv)
 		default: send_usage(stderr); return EXIT_CONFIG;
 		}
 	}
+	if (brk)
+		return send_break(argc, argv, port_opt ? port : -1, expect != NULL);
 	if (argc - optind != 3) {
 		send_usage(stderr);
 		return EXIT_CONFIG;

@@ -40,6 +40,12 @@ int console_lookup(const char *lab, const char *node, int idx, struct port_info 
 		   struct vl_err *e);
 void port_info_free(struct port_info *pi);
 
+/* A serial BREAK on @node's ttyS@port in lab @lab (the supervisor's
+ * "break" method: QMP chardev-send-break). 0, or -1 with @e set (the
+ * supervisor's message and code: EXIT_CONFIG no such node or port,
+ * EXIT_STATE the node is not running). */
+int console_break(const char *lab, const char *node, int port, struct vl_err *e);
+
 /* What to use instead of `console`/`send` for a port of another kind. */
 const char *console_hint(const struct port_info *pi, char *buf, size_t len);
 

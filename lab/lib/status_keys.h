@@ -11,7 +11,8 @@
  * Readers outside C (they cannot include this file; a key renamed here must
  * be renamed there, and tests/03-status-keys.t names them):
  *   python/pytest_vacmlab/lab.py, plugin.py: `status --json`: lab, nodes,
- *     name, nics, address, state, ports, socket_ro, kind, peer, plugged;
+ *     name, nics, address, state, ports, socket_ro, kind, peer, plugged,
+ *     index, device, device_state, device_exit, device_restarts;
  *     `up --json`: lab.
  *   contrib/completion/vacmlab.bash: `ls --json`: lab; `status --json`:
  *     nodes, hosts, lans, name, port, nics, guest_ifname, ports, kind (and

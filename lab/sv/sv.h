@@ -28,6 +28,7 @@
  *                 result
  *   sv_usb.c      a USB key in a running node (`vacmlab usb`)
  *   sv_rewire.c   apply on serial ports: devices, re-cabling without restart
+ *   sv_break.c    a serial BREAK on a node's port (`vacmlab send --break`)
  *   sv_apply.c    a new topology for the running lab (`vacmlab apply`)
  *   sv_ctl.c      the control socket: the method table and its handlers
  *   sv_logs.c     bounds on the logs other programs write, and its own
@@ -641,6 +642,17 @@ struct sv_usb_params {
 extern const struct ctl_field sv_usb_fields[];
 extern const struct sv_usb_params sv_usb_defaults;
 void sv_usb_method(struct sv *sv, int fd, const void *params, int *passed);
+
+/* ---- sv_break.c: the control method "break", a serial BREAK on a
+ * node's port (`vacmlab send --break`): {"cmd":"break","node":N,"port":P},
+ * answered once QEMU has answered chardev-send-break. */
+struct sv_break_params {
+	const char *node;
+	int port; /* ttySN; 0 when absent */
+};
+extern const struct ctl_field sv_break_fields[];
+extern const struct sv_break_params sv_break_defaults;
+void sv_break_method(struct sv *sv, int fd, const void *params, int *passed);
 
 /* The method table (for the tests: every method, every field). */
 const struct ctl_method *sv_ctl_methods(size_t *n);

@@ -521,6 +521,11 @@ static const struct ctl_method methods[] = {
 	 .fields = sv_usb_fields,
 	 .defaults = &sv_usb_defaults,
 	 .size = sizeof(struct sv_usb_params)},
+	{.name = "break",
+	 .fn = sv_break_method,
+	 .fields = sv_break_fields,
+	 .defaults = &sv_break_defaults,
+	 .size = sizeof(struct sv_break_params)},
 };
 
 const struct ctl_method *sv_ctl_methods(size_t *n)

@@ -188,8 +188,15 @@ class Node:
         run(["link", "up", self.lab.name, "%s:%s" % (self.name, nic)])
 
     def cable(self, port):
-        """The serial cable on this node's port @port (0..15 or "ttySN")."""
+        """The serial cable on this node's port @port (0..15 or "ttySN"):
+        a cable to another node, or the cable to a device or a pty."""
         return Cable(self.lab, self.name, port)
+
+    def send_break(self, port=0):
+        """A serial BREAK on port @port (`vacmlab send --break`): the
+        guest's UART sees a break (on a Linux console, the next key is a
+        magic SysRq command)."""
+        run(["send", "--break", self.lab.name, self.name, str(port)])
 
     _seq = 0
 
@@ -219,8 +226,25 @@ class Node:
         return run(["logs", self.lab.name, self.name], check=False).stdout
 
 
+def _chunks(log):
+    """A cable's log as (direction "FROM>TO", bytes, lost) tuples, in order
+    (notes such as "cable ... plugged" are left out)."""
+    out = []
+    for line in log.splitlines():
+        m = re.match(r'^\S+Z (\S+>\S+) (lost )?"(.*)"$', line)
+        if m:
+            raw = m.group(3).encode("latin-1", "backslashreplace")
+            out.append((m.group(1), raw.decode("unicode_escape").encode("latin-1"),
+                        bool(m.group(2))))
+    return out
+
+
+CABLE_KINDS = ("cable", "device", "pty")
+
+
 class Cable:
-    """A serial cable (serial = cable:...), named by either of its ends."""
+    """A serial cable (serial = cable:...), named by either of its ends;
+    also the cable from a node's port to a device or a pty."""
 
     def __init__(self, lab, node, port):
         self.lab, self.node = lab, node
@@ -228,9 +252,9 @@ class Cable:
         self.end = "%s:ttyS%d" % (node, self.port)
 
     def status(self):
-        """This end's ports[] object: peer, plugged, bytes_sent, ..."""
+        """This end's ports[] object: peer, plugged, bytes_sent, lost_sent, ..."""
         p = self.lab._port(self.node, self.port)
-        if p.get("kind") != "cable":
+        if p.get("kind") not in CABLE_KINDS:
             raise VacmlabError("%s is a %s port, not a cable" % (self.end, p.get("kind")))
         return p
 
@@ -255,14 +279,94 @@ class Cable:
 
     def chunks(self):
         """The log as (direction "NODE:ttySN>NODE:ttySN", bytes, lost) tuples."""
-        out = []
-        for line in self.log().splitlines():
-            m = re.match(r'^\S+Z (\S+>\S+) (lost )?"(.*)"$', line)
+        return _chunks(self.log())
+
+    def received(self, end=None):
+        """The bytes carried to @end ("NODE:ttySN", "device:NAME"; default
+        the far end of this one), the log's chunks joined."""
+        to = end or self.peer
+        return b"".join(b for d, b, lost in self.chunks() if d.split(">")[1] == to and not lost)
+
+    def expect(self, regex, end=None, timeout=30):
+        """Wait until the bytes carried to @end (default the far end) match
+        @regex (bytes or str, searched in the whole run's log); the
+        re.Match. Raises TimeoutError with what was carried."""
+        rx = re.compile(regex.encode() if isinstance(regex, str) else regex, re.M)
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.received(end)
+            m = rx.search(got)
             if m:
-                raw = m.group(3).encode("latin-1", "backslashreplace")
-                out.append((m.group(1), raw.decode("unicode_escape").encode("latin-1"),
-                            bool(m.group(2))))
-        return out
+                return m
+            if time.monotonic() > deadline:
+                raise TimeoutError("cable %s: no match for %r in %g s; carried to %s:\n%r"
+                                   % (self.end, regex, timeout, end or self.peer, got[-2000:]))
+            time.sleep(0.1)
+
+
+class Device:
+    """A [device] of a running lab: its program on a pseudo-terminal, the
+    far end of the cable from the node port that names it (serial =
+    device:NAME).
+
+    There is no read-write console to a device: its pty has two talkers,
+    the program and the node's UART, and the supervisor offers a device
+    port's watchers a read-only socket only (as for any cable end, so no
+    third party can put bytes on the line between them). Drive a device
+    through its node (write to the guest's /dev/ttySN, as the appliance
+    does) and read what it answered with expect() or chunks()."""
+
+    def __init__(self, lab, name):
+        self.lab, self.name = lab, name
+        self.node, self.port = self._where()
+        self.cable = Cable(lab, self.node, self.port)
+
+    def _where(self):
+        for n in self.lab.status()["nodes"]:
+            for p in n.get("ports", []):
+                if p.get("kind") == "device" and p.get("device") == self.name:
+                    return n["name"], p["index"]
+        raise VacmlabError("lab %s has no device %s on a port" % (self.lab.name, self.name))
+
+    def status(self):
+        """Its port's ports[] object (device_state, device_exit, ...)."""
+        return self.cable.status()
+
+    @property
+    def state(self):
+        """"running" or "exited" (as status says)."""
+        return self.status().get("device_state")
+
+    @property
+    def exit(self):
+        """How the program last ended ("exited with status 3"), or None."""
+        return self.status().get("device_exit")
+
+    @property
+    def restarts(self):
+        return self.status().get("device_restarts", 0)
+
+    @property
+    def plugged(self):
+        return self.cable.plugged
+
+    def pull(self):
+        """Pull the cable between the device and its node's port."""
+        self.cable.pull()
+
+    def plug(self):
+        self.cable.plug()
+
+    def log(self):
+        """Its cable's log (both directions, one line a chunk)."""
+        return self.cable.log()
+
+    def chunks(self):
+        return self.cable.chunks()
+
+    def expect(self, regex, timeout=30):
+        """Wait until what the device sent matches @regex; the re.Match."""
+        return self.cable.expect(regex, end=self.cable.end, timeout=timeout)
 
 
 def _run_lab_of(topo):
@@ -293,6 +397,10 @@ class Lab:
             if n["name"] == node:
                 return n["ports"][idx]
         raise VacmlabError("lab %s has no node %s" % (self.name, node))
+
+    def device(self, name):
+        """The [device] @name (on whichever node port names it)."""
+        return Device(self, name)
 
     def node(self, name):
         if name not in self._nodes:

@@ -7,7 +7,7 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOPO = os.environ.get("VACMLAB_TEST_TOPO",
-                      os.path.join(HERE, "..", "..", "topo", "two-node.conf"))
+                      os.path.join(HERE, "lab.conf"))
 
 
 
