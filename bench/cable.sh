@@ -6,15 +6,18 @@
 # other), in one run, interleaved: one-byte round trip and bulk throughput,
 # every byte checked and logged (bench/cable-probe.py).
 #
-# Four guests of images/image.bin, same QEMU flags and accelerator as
-# `vacmlab check --qemu` shows for a node (the direct pair is started by
-# hand, outside vacmlab, from a throw-away qcow2 overlay each):
+# Six guests of images/image.bin, same QEMU flags, devices (qemu-xhci
+# included) and accelerator as `vacmlab check --qemu` shows for a node
+# (the pairs by hand are started outside vacmlab, from a throw-away qcow2
+# overlay each):
 #   vacmlab lab:  a:ttyS1 = cable:b:ttyS1   a:ttyS2 = unix (QEMU socket)
 #   by hand:      A:ttyS1 = socket server   B:ttyS1 = socket client
-#                 A:ttyS2 = unix socket     ttyS0 = unix socket (login)
-# In a and A, `cat` relays ttyS2 <-> ttyS1; in b and B, `cat` echoes ttyS1.
-# The host writes into ttyS2 of a and A, so the only difference between
-# the two paths is the cable.
+#                 R:ttyS1 = socket server   S:ttyS1 = socket server,
+#                 socat connected to both (a plain relay, no log)
+#                 A:ttyS2, R:ttyS2 = unix socket; ttyS0 = unix socket (login)
+# In a, A and R, `cat` relays ttyS2 <-> ttyS1; in b, B and S, `cat` echoes
+# ttyS1. The host writes into ttyS2 of a, A and R, so the paths differ only
+# in what joins the two guests: vacmlab's cable, nothing, or socat.
 # Usage: bench/cable.sh [ROUNDS [RTT_N [BULK_BYTES]]]   (default 5 40 16384)
 # CABLE_STRACE=1: also count the supervisor's system calls during the run
 # (strace -c; slows the cable path, so its figures are not comparable).
@@ -70,6 +73,7 @@ qemu_start() {
 		-device pvpanic -action panic=pause \
 		-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny \
 		-m 256 -smp 1 -drive "file=$d/disk.qcow2,format=qcow2,if=ide,index=0,media=disk" \
+		-device qemu-xhci,id=usb \
 		-chardev "socket,id=s0,path=$d/ttyS0.sock,server=on,wait=off" -serial chardev:s0 \
 		-chardev "socket,id=s1,$2" -serial chardev:s1 "${extra[@]}" \
 		> "$d/qemu.log" 2>&1 &
@@ -110,8 +114,21 @@ EOF
 qemu_start A "path=$tmp/direct.sock,server=on,wait=off" ttyS2
 sleep 0.5
 qemu_start B "path=$tmp/direct.sock,server=off,reconnect=1"
+# The same pair with a plain relay in the middle: socat copying between
+# two QEMU server sockets, no log. It tells what any process between two
+# guests costs here from what vacmlab's relay adds to that.
+qemu_start R "path=$tmp/relay-r.sock,server=on,wait=off" ttyS2
+qemu_start S "path=$tmp/relay-s.sock,server=on,wait=off"
+for _ in $(seq 100); do
+	[ -S "$tmp/relay-r.sock" ] && [ -S "$tmp/relay-s.sock" ] && break
+	sleep 0.1
+done
+socat UNIX-CONNECT:"$tmp/relay-r.sock" UNIX-CONNECT:"$tmp/relay-s.sock" &
+QPIDS+=($!)
 shell_on B "$ECHO" echo-ready || exit 3
 shell_on A "$RELAY" relay-ready || exit 3
+shell_on S "$ECHO" echo-ready || exit 3
+shell_on R "$RELAY" relay-ready || exit 3
 sleep 0.5
 
 # --- measure -------------------------------------------------------------
@@ -129,7 +146,8 @@ elif [ "${CABLE_PERF:-}" = 1 ]; then
 	sleep 0.5
 fi
 python3 "$SRC/bench/cable-probe.py" "$LOGDIR" "$ROUNDS" "$RTT_N" "$BULK" \
-	cable="$VACMLAB_RUNTIME_DIR/$LAB/a/ttyS2.sock" direct="$tmp/A/ttyS2.sock" > "$tmp/res"
+	cable="$VACMLAB_RUNTIME_DIR/$LAB/a/ttyS2.sock" direct="$tmp/A/ttyS2.sock" \
+	relay="$tmp/R/ttyS2.sock" > "$tmp/res"
 rc=$?
 if [ "$spid" ]; then
 	kill -INT $spid
@@ -139,13 +157,21 @@ if [ "$spid" ]; then
 fi
 printf '%-30s %5s %8s %8s %8s %8s %9s %9s %6s\n' PATH RTT_N MEDIAN P90 MIN MAX BULK_B KIB/S ERRORS
 while read -r l n med p90 mn mx bb rate err; do
-	name=$([ $l = cable ] && echo "vacmlab cable (a:ttyS1-b:ttyS1)" || echo "direct QEMU socket pair")
+	case $l in
+	cable) name="vacmlab cable (a:ttyS1-b:ttyS1)" ;;
+	direct) name="direct QEMU socket pair" ;;
+	*) name="socat relay between 2 QEMUs" ;;
+	esac
 	printf '%-30s %5d %8d %8d %8d %8d %9d %9.1f %6d\n' "$name" $n $med $p90 $mn $mx $bb $rate $err
 done < "$tmp/res"
 awk '{ m[$1] = $3; r[$1] = $8 } END {
 	d = m["cable"] - m["direct"]; x = r["direct"] ? r["cable"] / r["direct"] : 0
 	printf "cable overhead: median round trip %+d us (target <= +200: %s); throughput %.2fx (target >= 0.9: %s)\n",
-		d, (d <= 200 ? "met" : "MISSED"), x, (x >= 0.9 ? "met" : "MISSED") }' "$tmp/res"
+		d, (d <= 200 ? "met" : "MISSED"), x, (x >= 0.9 ? "met" : "MISSED")
+	d = m["relay"] - m["direct"]; x = r["direct"] ? r["relay"] / r["direct"] : 0
+	printf "socat relay overhead: median round trip %+d us; throughput %.2fx\n", d, x
+	d = m["cable"] - m["relay"]; x = r["relay"] ? r["cable"] / r["relay"] : 0
+	printf "vacmlab cable against the socat relay: median round trip %+d us; throughput %.2fx\n", d, x }' "$tmp/res"
 logb=$(wc -c < "$VACMLAB_STATE_DIR/$LAB/logs/a.ttyS1.log" 2> /dev/null || echo 0)
 echo "bytes logged: $LOGDIR/{cable,direct}.{sent,recv}; the cable's own log a.ttyS1.log: $logb bytes"
 [ $rc = 0 ] || echo "some bytes were lost or wrong (see above)" >&2

@@ -43,7 +43,6 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <netinet/in.h>
 
@@ -57,38 +56,6 @@
 #include "lab/lib/util.h"
 #include "netns/nl.h"
 #include "netns/ns.h"
-
-/*
- * The supervisor relays consoles and cables byte by byte between QEMUs
- * that keep the CPUs busy: what a relayed byte waits for is mostly the
- * supervisor's turn on a CPU after it wakes. On an EEVDF kernel (6.12 and
- * later) a SCHED_OTHER task may ask for a shorter time slice (sched_attr's
- * runtime), which gives it an earlier deadline when it wakes, at no cost
- * in priority or share: no privilege is needed. Its children (QEMU,
- * dnsmasq, devices) get the default slice back (reset on fork). Older
- * kernels ignore the request; a refusal is not an error.
- */
-struct sched_attr_abi { /* struct sched_attr, the kernel's ABI */
-	uint32_t size, policy;
-	uint64_t flags;
-	int32_t nice;
-	uint32_t priority;
-	uint64_t runtime, deadline, period;
-};
-#define SV_SLICE_NS 100000 /* the shortest the kernel grants */
-#define SV_SCHED_FLAG_RESET_ON_FORK 0x01
-
-static void short_slice(void)
-{
-	struct sched_attr_abi a = {.size = sizeof(a),
-				   .policy = SCHED_OTHER,
-				   .flags = SV_SCHED_FLAG_RESET_ON_FORK,
-				   .runtime = SV_SLICE_NS};
-
-	if (syscall(SYS_sched_setattr, 0, &a, 0) < 0)
-		fprintf(stderr, "a short time slice for the relay: %s (relays still work)\n",
-			strerror(errno));
-}
 
 static void handle_signal(struct sv *sv)
 {
@@ -424,7 +391,6 @@ void supervisor_run(const struct sv_launch *l)
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	sv->sigfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
-	short_slice();
 	loop_init(&sv->loop);
 	loop_watch(&sv->loop, sv->sigfd, EPOLLIN, EV_SIGNAL, NULL);
 
