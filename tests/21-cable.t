@@ -340,7 +340,7 @@ out=$("$VACMLAB" send --break $LAB vacm1 extra text 2>&1)
 is $? 1 "send --break with TEXT: a usage error, exit 1"
 out=$("$VACMLAB" send --break $LAB vacm9 2>&1)
 is $? 1 "send --break to an unknown node: exit 1"
-like "$out" "no such node 'vacm9'" "... saying so" || diag "$out"
+like "$out" "has no node 'vacm9'" "... saying so" || diag "$out"
 "$VACMLAB" node kill $LAB vacm2 > /dev/null 2>&1
 out=$("$VACMLAB" send --break $LAB vacm2 2>&1)
 is $? 5 "send --break to a stopped node: exit 5"

@@ -76,7 +76,7 @@ for i in 1 2; do
 	[ "$(nsenter -t "$pid" -n ip -o link | grep -vc ': lo:')" = 0 ] ||
 		{ echo "Bail out! machine m$i: not a fresh network namespace"; exit 1; }
 done
-plan 32
+plan 33
 # The underlay: a veth pair between the two machines. On m1 the default
 # route goes to an address nobody has (pasta maps its gateway to the host
 # itself, so the gateway must not be a peer: docs/multi-machine.md,
@@ -188,6 +188,9 @@ ok $? "wait for a1 on m2 says where a1 is (rc $rc: $out)"
 out=$(on m2 "$VACMLAB" console "$LAB" a1 </dev/null 2>&1); rc=$?
 [ $rc != 0 ] && [[ "$out" == *"node a1 is on machine m1"* ]]
 ok $? "console a1 on m2 says where a1 is (rc $rc)"
+out=$(on m2 "$VACMLAB" send --break "$LAB" a1 2>&1); rc=$?
+[ $rc != 0 ] && [[ "$out" == *"node a1 is on machine m1"* ]]
+ok $? "send --break to a1 on m2 says where a1 is (rc $rc: $out)"
 # exec on any machine reaches every address of its LANs, its own nodes' too
 # (m2's bridge has an address of its own, derived: .252, m1 would have .253).
 like "$(on m2 "$VACMLAB" exec "$LAB" -- ip -4 -o addr show dev lan)" "inet $SUB\.252/24" \

@@ -148,6 +148,7 @@ static int send_break(int argc, char **argv, int port_opt, bool expect)
 {
 	const char *lab, *node;
 	struct vl_err e = {0};
+	struct port_info pi;
 	int port = 0;
 
 	if (expect) {
@@ -167,6 +168,11 @@ static int send_break(int argc, char **argv, int port_opt, bool expect)
 		port = port_opt;
 	if (lab_arg(lab) != EXIT_OK)
 		return EXIT_CONFIG;
+	/* The node and port as every console verb checks them: a node on
+	 * another machine of a spread lab says which. */
+	if (console_lookup(lab, node, port, &pi, &e) < 0)
+		return vl_report(&e);
+	port_info_free(&pi);
 	if (console_break(lab, node, port, &e) < 0)
 		return vl_report(&e);
 	msg_info("%s ttyS%d: break sent", node, port);
