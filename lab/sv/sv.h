@@ -121,7 +121,7 @@ struct sv_cable {
 	long long credit;	     /* paced: bytes that may go now */
 	unsigned long long bytes[2]; /* carried from end[i] to the other */
 	unsigned long long lost[2];  /* from end[i], dropped: pulled or far end down */
-	int boots;		     /* ends plugged so far (the log's "end back") */
+	int plugs[2];		     /* times end[i] was plugged (the log's "end back") */
 	struct logfile log;	     /* both directions, one line a chunk */
 	char *log_path;
 	struct sv_cable *next;

@@ -306,6 +306,24 @@ static struct sv_cable *cable_get(struct sv *sv, struct sv_node *n, int idx)
 	return c;
 }
 
+/* The log's line for end @p plugged: the cable connected (both ends now
+ * there), one end waiting for the other, or an end back after its QEMU
+ * started again. */
+static void plug_note(struct sv *sv, struct sv_cable *c, struct sv_port *p)
+{
+	int d = c->end[0] == p ? 0 : 1;
+	char what[128], me[80];
+
+	end_name(c, d, me, sizeof(me));
+	if (c->plugs[d]++)
+		snprintf(what, sizeof(what), "%s end back", me);
+	else if (c->end[!d])
+		snprintf(what, sizeof(what), "connected");
+	else
+		snprintf(what, sizeof(what), "%s plugged, the far end not up yet", me);
+	sv_cable_note(sv, c, what);
+}
+
 int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 {
 	struct sv_port *p = &n->ports[idx];
@@ -344,7 +362,7 @@ int sv_cable_plug(struct sv *sv, struct sv_node *n, int idx, struct vl_err *e)
 	free(p->log_path);
 	p->log_path = port_log_path(sv->logdir, n->cfg->name, idx);
 	p->in_len = 0; /* what was queued for the last boot is lost */
-	sv_cable_note(sv, c, c->boots++ ? "end back" : "connected");
+	plug_note(sv, c, p);
 	arm(sv, p);
 	if (c->end[1] && !c->end[1]->node)
 		arm(sv, c->end[1]); /* a device's pty */
