@@ -187,29 +187,8 @@ tcp_hello "$TMPDIR_TEST/tcp2.out"
 like "$(tr -d '\0' < "$TMPDIR_TEST/tcp2.out")" "hello-tcp-42" "after the restart, tcp:$TCP still reaches the guest's ttyS1"
 
 # a real terminal: raw mode, input reaches the guest, Ctrl-] . leaves
-out=$(timeout 20 python3 - "$VACMLAB" $LAB b <<'EOF'
-import os, pty, sys, time, select, termios
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "console", sys.argv[2], sys.argv[3]])
-out = b""
-def rd(t, want=None):
-    global out
-    end = time.time() + t
-    while time.time() < end and not (want and want in out):
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try: out += os.read(fd, 65536)
-            except OSError: return
-rd(3, b"escape is Ctrl-]")
-raw = not (termios.tcgetattr(fd)[3] & termios.ICANON)
-os.write(fd, b"echo PTY-$((3*3))\r"); rd(5, b"PTY-9\r\n")
-os.write(fd, b"\x1d"); rd(2, b"leave]"); os.write(fd, b"."); rd(3)
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
-print("\nRAW", raw, "EXIT", os.waitstatus_to_exitcode(st))
-EOF
-)
+out=$(timeout 20 python3 "$(dirname "$0")/pty-console.py" "$VACMLAB" $LAB b \
+	'<3:escape is Ctrl-]' '>echo PTY-$((3*3))\r' '<5:PTY-9\r\n' '>\x1d' '<2:leave]' '>.' '<3:')
 like "$out" "^PTY-9$" "on a pty: typed input reaches the guest"
 like "$out" "RAW True EXIT 0" "on a pty: raw mode, Ctrl-] . leaves with exit 0"
 

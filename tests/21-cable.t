@@ -73,52 +73,7 @@ like "$(port_json vacm2 0)" '"kind": "cable".*"peer": "vacm1:ttyS1"' "status: va
 # microcom puts back what it found): a tty that echoes would send vacm2's
 # output back to its getty as a name.
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' 'root\n' > /dev/null
-"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
-cat > /tmp/mc.sh <<'XEOF'
-mc_start() { # mc_start TTY BAUD
-	stty -F $1 $2 raw -echo
-	rm -f /tmp/mc.in; mkfifo /tmp/mc.in; : > /tmp/mc.out
-	microcom -s $2 $1 < /tmp/mc.in > /tmp/mc.out 2>&1 &
-	MC=$!
-	exec 3> /tmp/mc.in
-}
-mc_send() { printf '%s' "$1" >&3; }
-mc_wait() { # mc_wait ERE TENTHS: until the output matches, at most TENTHS/10 s
-	n=0
-	until tr -d '\r' < /tmp/mc.out | grep -qE "$1"; do
-		n=$((n+1)); [ $n -ge $2 ] && return 1
-		sleep 0.1
-	done
-}
-mc_stop() { exec 3>&-; kill $MC 2>/dev/null; wait $MC 2>/dev/null; tr -d '\r' < /tmp/mc.out; echo; }
-XEOF
-cat > /tmp/cable.sh <<'XEOF'
-. /tmp/mc.sh
-T=${2:-300}
-mc_start /dev/ttyS1 115200
-# ash's prompt ends in "# " and a cursor position query (ESC [6n).
-P='# (.\[6n)?$'
-mc_send "$(printf '\r')"
-if mc_wait "login: *\$|$P" $T && tr -d '\r' < /tmp/mc.out | grep -qE 'login: *$'; then
-	mc_send "$(printf 'root\r')"
-	mc_wait "$P" $T
-fi
-mc_send "$1; echo CABLE''END$(printf '\r')"
-mc_wait '^CABLEEND' $T
-mc_stop
-echo "CABLE""DONE"
-XEOF
-cat > /tmp/dev.sh <<'XEOF'
-. /tmp/mc.sh
-mc_start /dev/ttyS$1 9600
-mc_send "$2"
-mc_wait "$3" ${4:-300}
-printf 'ANSWER: '
-mc_stop | tr '\n' ' '
-echo
-echo "DEV""DONE"
-XEOF
-EOF
+"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null < "$(dirname "$0")/guest-microcom.sh"
 # cable_run CMD [TENTHS]: on vacm1, microcom on ttyS1 wakes vacm2's getty,
 # logs in as root (if asked), runs CMD, and prints what came back; each
 # wait on vacm2's answer lasts at most TENTHS/10 s (default 30 s).
@@ -304,30 +259,8 @@ EOF
 out=$(cable_run 'echo BRKS=$(grep ^0: /proc/tty/driver/serial | grep -c brk:)')
 like "$out" "BRKS=0" "a guest's own break is not carried over the cable: vacm2 counts none" || diag "$out"
 # The interactive console: Ctrl-] b sends a break, Ctrl-] . leaves.
-out=$(timeout 30 python3 - "$VACMLAB" $LAB vacm1 <<'EOF'
-import os, pty, sys, time, select
-pid, fd = pty.fork()
-if pid == 0:
-    os.execv(sys.argv[1], [sys.argv[1], "console", sys.argv[2], sys.argv[3]])
-out = b""
-def rd(t, want=None):
-    global out
-    end = time.time() + t
-    while time.time() < end and not (want and want in out):
-        r, _, _ = select.select([fd], [], [], 0.1)
-        if r:
-            try: out += os.read(fd, 65536)
-            except OSError: return
-rd(5, b"escape is Ctrl-]")
-os.write(fd, b"\x1d"); rd(2, b"leave]")
-os.write(fd, b"b"); rd(5, b"break sent")
-os.write(fd, b"h"); rd(10, b"sysrq: HELP")
-os.write(fd, b"\x1d."); rd(3)
-_, st = os.waitpid(pid, 0)
-sys.stdout.write(out.decode(errors="replace").replace("\r", ""))
-print("\nEXIT", os.waitstatus_to_exitcode(st))
-EOF
-)
+out=$(timeout 30 python3 "$(dirname "$0")/pty-console.py" "$VACMLAB" $LAB vacm1 \
+	'<5:escape is Ctrl-]' '>\x1d' '<2:leave]' '>b' '<5:break sent' '>h' '<10:sysrq: HELP' '>\x1d.' '<3:')
 like "$out" "break sent to vacm1 ttyS0" "console: Ctrl-] b sends a break" || diag "$out"
 like "$out" '\] sysrq: HELP' "... which the guest takes as one (SysRq h)"
 like "$out" "EXIT 0" "... and Ctrl-] . leaves with exit 0"

@@ -57,51 +57,7 @@ apply() { # apply CONF: runs apply, prints its output
 
 # The guest's helpers (as in 21-cable.t): microcom on a port through a FIFO.
 "$VACMLAB" send -q $LAB vacm1 --expect '# $' 'root\n' > /dev/null
-"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null <<'EOF'
-cat > /tmp/mc.sh <<'XEOF'
-mc_start() { # mc_start TTY BAUD
-	stty -F $1 $2 raw -echo
-	rm -f /tmp/mc.in; mkfifo /tmp/mc.in; : > /tmp/mc.out
-	microcom -s $2 $1 < /tmp/mc.in > /tmp/mc.out 2>&1 &
-	MC=$!
-	exec 3> /tmp/mc.in
-}
-mc_send() { printf '%s' "$1" >&3; }
-mc_wait() { # mc_wait ERE TENTHS
-	n=0
-	until tr -d '\r' < /tmp/mc.out | grep -qE "$1"; do
-		n=$((n+1)); [ $n -ge $2 ] && return 1
-		sleep 0.1
-	done
-}
-mc_stop() { exec 3>&-; kill $MC 2>/dev/null; wait $MC 2>/dev/null; tr -d '\r' < /tmp/mc.out; echo; }
-XEOF
-cat > /tmp/cable.sh <<'XEOF'
-. /tmp/mc.sh
-T=${2:-300}
-mc_start /dev/ttyS1 115200
-P='# (.\[6n)?$'
-mc_send "$(printf '\r')"
-if mc_wait "login: *\$|$P" $T && tr -d '\r' < /tmp/mc.out | grep -qE 'login: *$'; then
-	mc_send "$(printf 'root\r')"
-	mc_wait "$P" $T
-fi
-mc_send "$1; echo CABLE''END$(printf '\r')"
-mc_wait '^CABLEEND' $T
-mc_stop
-echo "CABLE""DONE"
-XEOF
-cat > /tmp/dev.sh <<'XEOF'
-. /tmp/mc.sh
-mc_start /dev/ttyS$1 9600
-mc_send "$2"
-mc_wait "$3" ${4:-300}
-printf 'ANSWER: '
-mc_stop | tr '\n' ' '
-echo
-echo "DEV""DONE"
-XEOF
-EOF
+"$VACMLAB" send -q $LAB vacm1 --expect '# $' - > /dev/null < "$(dirname "$0")/guest-microcom.sh"
 cable_run() { # cable_run CMD: vacm1 logs in to vacm2 through ttyS1, runs CMD
 	"$VACMLAB" send $LAB vacm1 --timeout 60 --expect '^CABLEDONE' "sh /tmp/cable.sh '$1'\n" 2>&1
 }
