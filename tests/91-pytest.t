@@ -37,6 +37,8 @@ _t_labs+=("$L")
 r=$?
 ok $r "python/tests pass against real guests"
 sed 's/^/#   /' "$TMPDIR_TEST/pytest.out" | grep -E "PASS|FAIL|SKIP|ERROR|passed|failed|Error|assert" | head -40
+# On a failure, pytest's own report where a CI log keeps it (stderr).
+[ $r = 0 ] || sed -n '/= FAILURES =/,$p' "$TMPDIR_TEST/pytest.out" | tail -80 | sed 's/^/#   /' >&2
 like "$(cat "$TMPDIR_TEST/pytest.out")" "test_link_down_up PASSED" "... including the cable test"
 like "$(cat "$TMPDIR_TEST/pytest.out")" "test_cable_pull_plug_login PASSED" "... the serial cable: pulled, plugged, a login through it, its log"
 like "$(cat "$TMPDIR_TEST/pytest.out")" "test_ups_device PASSED" "... the UPS device: Y answered SM, its state"
